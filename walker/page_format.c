@@ -286,7 +286,7 @@ int kvm_page_format_init(struct kvm_page_format *fmt,
 		return 0;
 
 	reset_rsvds_bits_mask(fmt, role);
-	update_permission_bitmask(fmt, role);
+	update_permission_bitmask_fast(fmt, role);
 	update_pkru_bitmask(fmt, role);
 	return 0;
 }

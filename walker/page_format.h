@@ -221,6 +221,9 @@ void reset_rsvds_bits_mask(struct kvm_page_format *fmt,
 /* KVM's algorithm: 16 iterations over the PFEC indexes. */
 void update_permission_bitmask(struct kvm_page_format *fmt,
 			       const struct cpu_role *role);
+/* mmusim's fast path: one copy from a table keyed by the role bits. */
+void update_permission_bitmask_fast(struct kvm_page_format *fmt,
+				    const struct cpu_role *role);
 /* KVM's pre-MBEC algorithm, 8-bit entries. */
 void update_legacy_permission_bitmask(struct legacy_permissions *perm,
 				      const struct cpu_role *role);
