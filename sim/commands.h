@@ -1,0 +1,10 @@
+/* The mmusim subcommands: each takes argc/argv after the command name. */
+#ifndef MMUSIM_COMMANDS_H
+#define MMUSIM_COMMANDS_H
+
+/* Exit status for bad command-line usage or bad input. */
+#define EXIT_USAGE 2
+
+int format_command(int argc, char **argv);
+
+#endif
