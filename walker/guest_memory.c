@@ -1,0 +1,257 @@
+/* Guest physical memory: gfn -> host page, with a small lookup cache. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "walker/guest_memory.h"
+
+#define GPA_BITS_MAX 52
+#define GFN_SLOTS_MIN 1024
+#define GFN_CACHE_SIZE 256
+
+struct gfn_slot {
+	u64 gfn;
+	u64 hpa;
+};
+
+struct gfn_cache_entry {
+	u64 gfn;
+	void *page;
+};
+
+static inline u64 gfn_hash(u64 gfn, u64 nr_slots)
+{
+	/* Fibonacci hashing; nr_slots is a power of two. */
+	return (gfn * 0x9e3779b97f4a7c15ULL) >>
+	       (64 - __builtin_ctzll(nr_slots));
+}
+
+static void clear_slots(struct gfn_slot *slots, u64 nr)
+{
+	u64 i;
+
+	for (i = 0; i < nr; i++)
+		slots[i].hpa = INVALID_HPA;
+}
+
+static void clear_cache(struct gfn_cache_entry *cache)
+{
+	int i;
+
+	/* A page pointer of NULL marks an empty entry. */
+	for (i = 0; i < GFN_CACHE_SIZE; i++) {
+		cache[i].gfn = 0;
+		cache[i].page = NULL;
+	}
+}
+
+int guest_memory_init(struct guest_memory *mem, struct host_memory *host)
+{
+	memset(mem, 0, sizeof(*mem));
+	mem->host = host;
+	mem->nr_slots = GFN_SLOTS_MIN;
+	mem->slots = malloc(mem->nr_slots * sizeof(*mem->slots));
+	mem->cache = malloc(GFN_CACHE_SIZE * sizeof(*mem->cache));
+	if (!mem->slots || !mem->cache) {
+		free(mem->slots);
+		free(mem->cache);
+		return -ENOMEM;
+	}
+	clear_slots(mem->slots, mem->nr_slots);
+	clear_cache(mem->cache);
+	return 0;
+}
+
+void guest_memory_destroy(struct guest_memory *mem)
+{
+	free(mem->slots);
+	free(mem->cache);
+	mem->slots = NULL;
+	mem->cache = NULL;
+}
+
+static struct gfn_slot *find_slot(const struct guest_memory *mem, u64 gfn)
+{
+	u64 mask = mem->nr_slots - 1;
+	u64 i = gfn_hash(gfn, mem->nr_slots);
+
+	for (;; i = (i + 1) & mask) {
+		struct gfn_slot *slot = &mem->slots[i];
+
+		if (slot->hpa == INVALID_HPA || slot->gfn == gfn)
+			return slot;
+	}
+}
+
+static int grow_slots(struct guest_memory *mem)
+{
+	struct gfn_slot *old = mem->slots;
+	u64 old_nr = mem->nr_slots, i;
+
+	mem->nr_slots *= 2;
+	mem->slots = malloc(mem->nr_slots * sizeof(*mem->slots));
+	if (!mem->slots) {
+		mem->slots = old;
+		mem->nr_slots = old_nr;
+		return -ENOMEM;
+	}
+	clear_slots(mem->slots, mem->nr_slots);
+	for (i = 0; i < old_nr; i++)
+		if (old[i].hpa != INVALID_HPA)
+			*find_slot(mem, old[i].gfn) = old[i];
+	free(old);
+	return 0;
+}
+
+static int back_gfn(struct guest_memory *mem, u64 gfn)
+{
+	struct gfn_slot *slot = find_slot(mem, gfn);
+	u64 hpa;
+
+	if (slot->hpa != INVALID_HPA)
+		return 0;
+	/* Keep the table at most half full so probes stay short. */
+	if ((mem->nr_backed + 1) * 2 > mem->nr_slots) {
+		if (grow_slots(mem))
+			return -ENOMEM;
+		slot = find_slot(mem, gfn);
+	}
+	hpa = host_memory_alloc_page(mem->host);
+	if (hpa == INVALID_HPA)
+		return -ENOMEM;
+	slot->gfn = gfn;
+	slot->hpa = hpa;
+	mem->nr_backed++;
+	return 0;
+}
+
+int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
+{
+	u64 first, last, gfn;
+	int r;
+
+	if (!size)
+		return 0;
+	if (gpa >> GPA_BITS_MAX || size > (1ULL << GPA_BITS_MAX) - gpa)
+		return -ERANGE;
+	first = gpa_to_gfn(gpa);
+	last = gpa_to_gfn(gpa + size - 1);
+	for (gfn = first; gfn <= last; gfn++) {
+		r = back_gfn(mem, gfn);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa)
+{
+	const struct gfn_slot *slot;
+
+	if (gpa >> GPA_BITS_MAX)
+		return INVALID_HPA;
+	slot = find_slot(mem, gpa_to_gfn(gpa));
+	if (slot->hpa == INVALID_HPA)
+		return INVALID_HPA;
+	return slot->hpa | (gpa & PAGE_OFFSET_MASK);
+}
+
+bool guest_memory_is_backed(const struct guest_memory *mem, u64 gpa)
+{
+	return guest_memory_gpa_to_hpa(mem, gpa) != INVALID_HPA;
+}
+
+/* The simulator's pointer to the byte at @gpa, or NULL when unbacked. */
+static void *gpa_to_ptr(const struct guest_memory *mem, u64 gpa)
+{
+	u64 gfn = gpa_to_gfn(gpa);
+	struct gfn_cache_entry *c = &mem->cache[gfn % GFN_CACHE_SIZE];
+	u64 hpa;
+
+	if (likely(c->page && c->gfn == gfn))
+		return (u8 *)c->page + (gpa & PAGE_OFFSET_MASK);
+
+	hpa = guest_memory_gpa_to_hpa(mem, gpa);
+	if (hpa == INVALID_HPA)
+		return NULL;
+	c->gfn = gfn;
+	c->page = host_memory_page(mem->host, hpa);
+	MMU_WARN_ON(!c->page);
+	return (u8 *)c->page + (gpa & PAGE_OFFSET_MASK);
+}
+
+static int check_access(u64 gpa, int size)
+{
+	if (size != 4 && size != 8)
+		return -EINVAL;
+	if (gpa & (size - 1))
+		return -EINVAL;
+	return 0;
+}
+
+int guest_memory_read(const struct guest_memory *mem, u64 gpa, int size,
+		      u64 *val)
+{
+	void *p;
+	int r = check_access(gpa, size);
+
+	if (r)
+		return r;
+	p = gpa_to_ptr(mem, gpa);
+	if (!p)
+		return -EFAULT;
+	if (size == 8)
+		*val = *(u64 *)p;
+	else
+		*val = *(u32 *)p;
+	return 0;
+}
+
+int guest_memory_write(struct guest_memory *mem, u64 gpa, int size, u64 val)
+{
+	void *p;
+	int r = check_access(gpa, size);
+
+	if (r)
+		return r;
+	if (size == 4 && val >> 32)
+		return -EINVAL;
+	p = gpa_to_ptr(mem, gpa);
+	if (!p) {
+		r = guest_memory_back(mem, gpa, size);
+		if (r)
+			return r;
+		p = gpa_to_ptr(mem, gpa);
+	}
+	if (size == 8)
+		*(u64 *)p = val;
+	else
+		*(u32 *)p = (u32)val;
+	return 0;
+}
+
+int guest_memory_cmpxchg(struct guest_memory *mem, u64 gpa, int size, u64 *old,
+			 u64 new)
+{
+	u64 cur;
+	void *p;
+	int r = check_access(gpa, size);
+
+	if (r)
+		return r;
+	if (mem->cmpxchg_hook)
+		mem->cmpxchg_hook(mem, gpa, mem->cmpxchg_hook_opaque);
+	p = gpa_to_ptr(mem, gpa);
+	if (!p)
+		return -EFAULT;
+	cur = size == 8 ? *(u64 *)p : *(u32 *)p;
+	if (cur != *old) {
+		*old = cur;
+		return 1;
+	}
+	if (size == 8)
+		*(u64 *)p = new;
+	else
+		*(u32 *)p = (u32) new;
+	return 0;
+}

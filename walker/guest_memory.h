@@ -1,0 +1,90 @@
+/* Guest physical memory: a sparse GPA space backed by host pages. */
+#ifndef MMUSIM_GUEST_MEMORY_H
+#define MMUSIM_GUEST_MEMORY_H
+
+#include "walker/types.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ULL << PAGE_SHIFT)
+#define PAGE_OFFSET_MASK (PAGE_SIZE - 1)
+#define INVALID_GPA (~0ULL)
+#define INVALID_HPA (~0ULL)
+
+static inline u64 gpa_to_gfn(u64 gpa)
+{
+	return gpa >> PAGE_SHIFT;
+}
+
+static inline u64 gfn_to_gpa(u64 gfn)
+{
+	return gfn << PAGE_SHIFT;
+}
+
+/*
+ * Host memory hands out 4K pages with host physical addresses, in
+ * allocation order from HOST_MEMORY_FIRST_PFN; the page contents live in
+ * the simulator's own heap.
+ */
+#define HOST_MEMORY_FIRST_PFN 0x100000ULL
+
+struct host_memory;
+
+struct host_memory *host_memory_create(void);
+void host_memory_destroy(struct host_memory *host);
+/* A zeroed page: its HPA, or INVALID_HPA when memory is exhausted. */
+u64 host_memory_alloc_page(struct host_memory *host);
+/* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
+void *host_memory_page(struct host_memory *host, u64 hpa);
+u64 host_memory_nr_pages(const struct host_memory *host);
+
+/*
+ * Guest physical memory (in a nested setup, L1's memory; L2's nGPAs reach
+ * it only through ngpa_walk).  Each backed GFN maps to one host page.
+ * An unbacked GFN reads as "no memory": a paging-structure access there
+ * fails the walk, as a GFN without a memslot does in KVM.
+ *
+ * Entries are read and written as 4- or 8-byte naturally aligned values.
+ * A/D updates go through guest_memory_cmpxchg(), which fails when the
+ * value changed since it was read; cmpxchg_hook lets a test change memory
+ * between a walk's read and its exchange to exercise that path.
+ */
+struct guest_memory {
+	struct host_memory *host;
+	/* Open-addressed table gfn -> hpa; slots with hpa == INVALID_HPA are free. */
+	struct gfn_slot *slots;
+	u64 nr_slots;
+	u64 nr_backed;
+	/* Direct-mapped cache of the last host pages used, indexed by gfn. */
+	struct gfn_cache_entry *cache;
+	void (*cmpxchg_hook)(struct guest_memory *mem, u64 gpa, void *opaque);
+	void *cmpxchg_hook_opaque;
+};
+
+int guest_memory_init(struct guest_memory *mem, struct host_memory *host);
+void guest_memory_destroy(struct guest_memory *mem);
+
+/*
+ * Back [gpa, gpa + size) with host pages (rounded out to pages); pages
+ * already backed keep their contents.  -ENOMEM, or -ERANGE past 2^52.
+ */
+int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size);
+bool guest_memory_is_backed(const struct guest_memory *mem, u64 gpa);
+/* The HPA backing @gpa (with its page offset), or INVALID_HPA. */
+u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa);
+
+/*
+ * Accesses of @size 4 or 8 at a naturally aligned @gpa.  -EFAULT for an
+ * unbacked GPA, -EINVAL for a bad size or alignment.  Writes back the page
+ * first when it is not backed yet.
+ */
+int guest_memory_read(const struct guest_memory *mem, u64 gpa, int size,
+		      u64 *val);
+int guest_memory_write(struct guest_memory *mem, u64 gpa, int size, u64 val);
+/*
+ * Store @new if the value is still @old: 0 when stored, 1 when the value
+ * changed (and *@old is updated to it), -EFAULT/-EINVAL as above.
+ */
+int guest_memory_cmpxchg(struct guest_memory *mem, u64 gpa, int size, u64 *old,
+			 u64 new);
+
+#endif
