@@ -1,0 +1,706 @@
+/* The page walk of one stage, and the two-dimensional composition. */
+#include <errno.h>
+#include <string.h>
+
+#include "walker/walker_internal.h"
+
+/*
+ * State of one pass of a one-dimensional walk, as KVM's struct
+ * guest_walker: the entries read, where they live in GPA space, and the
+ * rights accumulated above each level.
+ */
+struct stage_walk {
+	int level;
+	int max_level;
+	u64 ptes[WALK_MAX_LEVELS];
+	u64 pte_gpa[WALK_MAX_LEVELS];
+	u64 pte_ngpa[WALK_MAX_LEVELS];
+	unsigned int pte_access;
+	u64 gfn;
+};
+
+/* Where the records of one stage go: its own path and, for gva_walk, the
+ * nested walks it makes. */
+struct stage_record {
+	struct walk_path *path;
+	struct walk_path *table_walks;
+	struct walk_path *final_walk;
+	unsigned int *refs;
+	unsigned int *restarts;
+};
+
+bool is_canonical_address(u64 addr, int level)
+{
+	unsigned int bits = linear_address_bits(level);
+
+	return (u64)((s64)(addr << (64 - bits)) >> (64 - bits)) == addr;
+}
+
+const char *walk_fault_name(enum walk_fault_kind kind)
+{
+	switch (kind) {
+	case WALK_FAULT_NONE:
+		return "none";
+	case WALK_FAULT_PF:
+		return "#PF";
+	case WALK_FAULT_GP:
+		return "#GP";
+	case WALK_FAULT_EPT_VIOLATION:
+		return "EPT violation";
+	case WALK_FAULT_EPT_MISCONFIG:
+		return "EPT misconfiguration";
+	case WALK_FAULT_NPF:
+		return "NPF";
+	}
+	return "?";
+}
+
+int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
+		      u64 root, struct guest_memory *mem,
+		      struct kvm_pagewalk *nested)
+{
+	int r;
+
+	if (!mem || nested == w)
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	r = kvm_page_format_init(&w->fmt, role);
+	if (r)
+		return r;
+	if (nested && !nested->role.tdp)
+		return -EINVAL;
+	w->role = *role;
+	w->root = root;
+	w->mem = mem;
+	w->nested = nested;
+	return 0;
+}
+
+/* ACC_* rights of an entry (or of the AND of entries), as gpte_access(). */
+static unsigned int gpte_access(const struct kvm_pagewalk *w, u64 gpte)
+{
+	unsigned int access;
+
+	if (w->role.ept) {
+		access = (gpte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
+		access |= (gpte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
+		access |= (gpte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
+		access |= (gpte & EPT_USER_EXECUTABLE_MASK) ?
+				  ACC_USER_EXEC_MASK :
+				  0;
+		return access;
+	}
+	access = gpte & (PT_WRITABLE_MASK | PT_USER_MASK | PT_PRESENT_MASK);
+	if (!(gpte & PT64_NX_MASK))
+		access |= ACC_EXEC_MASK;
+	return access;
+}
+
+static bool is_last_gpte(const struct kvm_pagewalk *w, int level, u64 gpte)
+{
+	if (level == PG_LEVEL_4K)
+		return true;
+	/* 32-bit paging: PS means a 4M page only in a PDE with CR4.PSE. */
+	if (walk_has_4_byte_gpte(w) && !w->role.cr4_pse)
+		return false;
+	return gpte & PT_PAGE_SIZE_MASK;
+}
+
+static bool has_pferr_fetch(const struct kvm_pagewalk *w)
+{
+	return !w->role.ept && (w->role.efer_nx || w->role.cr4_smep);
+}
+
+static void record_entry(struct walk_path *path, int level, u64 pte_addr,
+			 u64 pte_gpa, u64 pte)
+{
+	struct walk_entry *e;
+
+	MMU_WARN_ON(path->nr_entries >= WALK_MAX_LEVELS);
+	e = &path->entries[path->nr_entries++];
+	e->level = level;
+	e->pte_addr = pte_addr;
+	e->pte_gpa = pte_gpa;
+	e->before = pte;
+	e->after = pte;
+}
+
+static void record_ad_update(struct walk_path *path, u64 pte_gpa, u64 pte)
+{
+	int i;
+
+	for (i = 0; i < path->nr_entries; i++)
+		if (path->entries[i].pte_gpa == pte_gpa)
+			path->entries[i].after = pte;
+}
+
+static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+		      const struct walk_access *acc, struct walk_fault *fault,
+		      struct stage_record *rec, struct stage_walk *sw);
+
+/*
+ * Translate the nGPA @ngpa of gva_walk @w through its nested stage with
+ * the nested stage's @access: kvm_translate_gpa().  Without a nested stage
+ * the nGPA is the GPA.
+ */
+static int translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
+			  struct walk_fault *fault, struct walk_path *path,
+			  unsigned int *refs, u64 *gpa)
+{
+	struct stage_record nested_rec = {
+		.path = path,
+		.refs = refs,
+	};
+	struct stage_walk sw;
+	unsigned int restarts = 0;
+	int r;
+
+	if (!w->nested) {
+		*gpa = ngpa;
+		return 0;
+	}
+	nested_rec.restarts = &restarts;
+	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
+	if (r) {
+		fault->gva = gva;
+		return r;
+	}
+	*gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	return 0;
+}
+
+/*
+ * The access the nested stage checks for an access of gva_walk.  A guest
+ * table access is an implicit access that EPT treats as a write when its
+ * A/D flags are on (the CPU may set A/D in the table) and NPT always
+ * treats as a user write.  For the final address, EPT with MBEC tells user
+ * from supervisor fetches by the guest leaf's U/S bit; NPT treats every
+ * access as a user access except supervisor fetches under GMET.
+ */
+static u64 nested_access(const struct kvm_pagewalk *nested, u64 access,
+			 bool table_access, unsigned int leaf_access)
+{
+	u64 pfec;
+
+	if (table_access) {
+		if (nested->role.ept && !walk_has_ad(nested))
+			pfec = 0;
+		else
+			pfec = PFERR_WRITE_MASK;
+		return pfec | PFERR_USER_MASK | PFERR_GUEST_PAGE_MASK;
+	}
+
+	pfec = access & (PFERR_WRITE_MASK | PFERR_FETCH_MASK);
+	if (nested->role.ept) {
+		if (leaf_access & ACC_USER_MASK)
+			pfec |= PFERR_USER_MASK;
+	} else if (!(nested->role.cr4_smep && (access & PFERR_FETCH_MASK) &&
+		     !(access & PFERR_USER_MASK))) {
+		pfec |= PFERR_USER_MASK;
+	}
+	return pfec | PFERR_GUEST_FINAL_MASK;
+}
+
+static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
+			     u16 errcode, u64 raw_access, int level,
+			     struct walk_fault *fault)
+{
+	memset(fault, 0, sizeof(*fault));
+	errcode |= access & (PFERR_WRITE_MASK | PFERR_USER_MASK);
+	if ((access & PFERR_FETCH_MASK) && has_pferr_fetch(w))
+		errcode |= PFERR_FETCH_MASK;
+
+	fault->error_code = errcode;
+	fault->address = addr;
+	fault->gva = addr;
+	fault->level = level;
+	fault->nested = w->role.tdp;
+
+	if (!w->role.tdp) {
+		fault->kind = WALK_FAULT_PF;
+		fault->vector = PF_VECTOR;
+		return;
+	}
+	if (!w->role.ept) {
+		fault->kind = WALK_FAULT_NPF;
+		fault->error_code |= access & (PFERR_GUEST_FINAL_MASK |
+					       PFERR_GUEST_PAGE_MASK);
+		return;
+	}
+	if (errcode & PFERR_RSVD_MASK) {
+		fault->kind = WALK_FAULT_EPT_MISCONFIG;
+		return;
+	}
+
+	fault->kind = WALK_FAULT_EPT_VIOLATION;
+	if (access & PFERR_WRITE_MASK)
+		fault->exit_qualification = EPT_VIOLATION_ACC_WRITE;
+	else if (access & PFERR_FETCH_MASK)
+		fault->exit_qualification = EPT_VIOLATION_ACC_INSTR;
+	else
+		fault->exit_qualification = EPT_VIOLATION_ACC_READ;
+	fault->exit_qualification |= EPT_VIOLATION_GVA_IS_VALID;
+	if (access & PFERR_GUEST_PAGE_MASK)
+		fault->exit_qualification |= EPT_VIOLATION_ACC_READ;
+	else
+		fault->exit_qualification |= EPT_VIOLATION_GVA_TRANSLATED;
+	/* The R/W/X (and XU) rights ANDed over the levels walked so far. */
+	fault->exit_qualification |= (raw_access & EPT_RWX_MASK)
+				     << EPT_VIOLATION_RWX_SHIFT;
+	if (w->role.cr4_smep && (raw_access & EPT_USER_EXECUTABLE_MASK))
+		fault->exit_qualification |= EPT_VIOLATION_PROT_USER_EXEC;
+}
+
+/*
+ * Guest table reads were checked as reads by an EPT stage without A/D;
+ * writing an A or D bit into the table is a write the EPT stage must
+ * allow.  NPT, and EPT with A/D, checked every table access as a write.
+ */
+static bool ad_needs_nested_write(const struct kvm_pagewalk *w)
+{
+	return w->nested && w->nested->role.ept && !walk_has_ad(w->nested);
+}
+
+/* 0 when the nested stage lets gva_walk write the entry at @pte_ngpa. */
+static int check_nested_write(struct kvm_pagewalk *w, u64 pte_ngpa, u64 gva,
+			      struct walk_fault *fault)
+{
+	struct walk_path path = { 0 };
+	unsigned int refs = 0;
+	u64 gpa;
+
+	return translate_ngpa(w, pte_ngpa,
+			      PFERR_WRITE_MASK | PFERR_GUEST_PAGE_MASK, gva,
+			      fault, &path, &refs, &gpa) ?
+		       2 :
+		       0;
+}
+
+/*
+ * Set A on every level used and D on the leaf of a write, with
+ * compare-and-exchange: 0 when done, 1 when an entry changed under the
+ * walk (restart it), 2 when the nested stage refused the write (*@fault
+ * set), -EFAULT when the table vanished.
+ */
+static int update_accessed_dirty_bits(struct kvm_pagewalk *w,
+				      struct stage_walk *sw, bool write_fault,
+				      u64 gva, struct walk_fault *fault,
+				      struct walk_path *path)
+{
+	u64 a_mask = BIT_ULL(walk_accessed_shift(w));
+	u64 d_mask = BIT_ULL(walk_dirty_shift(w));
+	int size = walk_has_4_byte_gpte(w) ? 4 : 8;
+	int level;
+
+	/* Refuse before writing anything, so a faulting walk sets nothing. */
+	for (level = sw->max_level;
+	     ad_needs_nested_write(w) && level >= sw->level; level--) {
+		u64 pte = sw->ptes[level - 1];
+		bool dirty = level == sw->level && write_fault;
+		int r;
+
+		if ((pte & a_mask) && (!dirty || (pte & d_mask)))
+			continue;
+		r = check_nested_write(w, sw->pte_ngpa[level - 1], gva, fault);
+		if (r)
+			return r;
+	}
+
+	for (level = sw->max_level; level >= sw->level; level--) {
+		u64 orig = sw->ptes[level - 1];
+		u64 pte = orig | a_mask;
+		int r;
+
+		if (level == sw->level && write_fault)
+			pte |= d_mask;
+		if (pte == orig)
+			continue;
+		r = guest_memory_cmpxchg(w->mem, sw->pte_gpa[level - 1], size,
+					 &orig, pte);
+		if (r)
+			return r < 0 ? -EFAULT : 1;
+		sw->ptes[level - 1] = pte;
+		record_ad_update(path, sw->pte_gpa[level - 1], pte);
+	}
+	return 0;
+}
+
+/*
+ * One stage, as KVM's walk_addr_generic(): present, then reserved bits at
+ * every level top-down; the permission check once, on the rights ANDed
+ * over all levels; the final address through the nested stage; A/D last.
+ * Returns 0 on success (sw->gfn set), 1 with *@fault filled.
+ */
+static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+		      const struct walk_access *acc, struct walk_fault *fault,
+		      struct stage_record *rec, struct stage_walk *sw)
+{
+	static const struct walk_access nested_stage_access = { 0 };
+	bool write_fault = access & PFERR_WRITE_MASK;
+	u64 nx_mask =
+		(!w->role.ept && !walk_has_4_byte_gpte(w)) ? PT64_NX_MASK : 0;
+	int size = walk_has_4_byte_gpte(w) ? 4 : 8;
+	u64 a_mask = BIT_ULL(walk_accessed_shift(w));
+	u64 base_mask = walk_base_addr_mask(w);
+	unsigned int path_start = rec->path->nr_entries;
+	unsigned int refs_start = *rec->refs;
+	unsigned int path_refs_start = rec->path->refs;
+	u64 pte, pte_access, accessed_dirty;
+	u16 errcode;
+	int level, r;
+
+	if (!acc)
+		acc = &nested_stage_access;
+
+retry_walk:
+	rec->path->nr_entries = path_start;
+	rec->path->refs = path_refs_start;
+	*rec->refs = refs_start;
+	errcode = 0;
+	level = w->role.level;
+	pte = w->root;
+	pte_access = ~0ULL;
+
+	if (level == PT32E_ROOT_LEVEL && !w->role.ept) {
+		u64 index = (addr >> PAE_PDPTE_INDEX_SHIFT) &
+			    PAE_PDPTE_INDEX_MASK;
+
+		if (w->role.tdp) {
+			/*
+			 * A PAE NPT stage has no PDPTR registers: each walk
+			 * reads the PDPTE at nCR3, as nested_svm_get_tdp_pdptr().
+			 */
+			u64 pdpte_gpa =
+				(w->root & NPT_PAE_NCR3_PDPT_MASK) + index * 8;
+
+			if (guest_memory_read(w->mem, pdpte_gpa, 8, &pte)) {
+				record_entry(rec->path, PT32E_ROOT_LEVEL,
+					     pdpte_gpa, pdpte_gpa, 0);
+				level = PT32E_ROOT_LEVEL;
+				goto error;
+			}
+			(*rec->refs)++;
+			rec->path->refs++;
+			record_entry(rec->path, PT32E_ROOT_LEVEL, pdpte_gpa,
+				     pdpte_gpa, pte);
+		} else {
+			MMU_WARN_ON(!w->pdptrs_valid);
+			pte = w->pdptrs[index];
+			record_entry(rec->path, PT32E_ROOT_LEVEL,
+				     (w->root & PAE_CR3_PDPT_MASK) + index * 8,
+				     INVALID_GPA, pte);
+		}
+		if (!(pte & PT_PRESENT_MASK)) {
+			level = PT32E_ROOT_LEVEL;
+			goto error;
+		}
+		level--;
+	}
+	sw->max_level = level;
+
+	level++;
+	do {
+		unsigned int index_bits = walk_level_bits(w);
+		u64 table_ngpa, pte_ngpa, table_gpa;
+		u64 pt_access = pte_access;
+		unsigned int index;
+
+		level--;
+		index = (addr >> walk_level_shift(w, level)) &
+			((1U << index_bits) - 1);
+		table_ngpa = pte & base_mask;
+		pte_ngpa = table_ngpa + index * size;
+
+		if (rec->table_walks) {
+			struct walk_path *tw =
+				&rec->table_walks[rec->path->nr_entries];
+
+			tw->nr_entries = 0;
+			tw->refs = 0;
+			r = translate_ngpa(
+				w, pte_ngpa,
+				w->nested ? nested_access(w->nested, access,
+							  true, 0) :
+					    0,
+				addr, fault, tw, rec->refs, &table_gpa);
+			if (r)
+				return r;
+		} else {
+			table_gpa = pte_ngpa;
+		}
+
+		if (guest_memory_read(w->mem, table_gpa, size, &pte)) {
+			record_entry(rec->path, level, pte_ngpa, table_gpa, 0);
+			goto error;
+		}
+		(*rec->refs)++;
+		rec->path->refs++;
+		record_entry(rec->path, level, pte_ngpa, table_gpa, pte);
+		sw->pte_gpa[level - 1] = table_gpa;
+		sw->pte_ngpa[level - 1] = pte_ngpa;
+
+		pte_access = pt_access & (pte ^ nx_mask);
+		if (!walk_is_present(w, pte))
+			goto error;
+		if (__is_rsvd_bits_set(&w->fmt, pte, level) ||
+		    (w->role.ept && __is_bad_mt_xwr(&w->fmt, pte))) {
+			errcode = PFERR_RSVD_MASK | PFERR_PRESENT_MASK;
+			goto error;
+		}
+		sw->ptes[level - 1] = pte;
+	} while (!is_last_gpte(w, level, pte));
+
+	sw->level = level;
+	accessed_dirty = walk_has_ad(w) ? (pte_access & a_mask) : 0;
+	sw->pte_access = gpte_access(w, pte_access ^ nx_mask);
+
+	errcode = permission_fault(
+		&w->fmt, sw->pte_access,
+		nx_mask ? (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT : 0,
+		access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
+			  PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
+		acc->rflags_ac, acc->pkru);
+	if (errcode)
+		goto error;
+
+	{
+		u64 shift = walk_level_shift(w, level);
+		u64 ngpa = (pte & base_mask & ~(BIT_ULL(shift) - 1)) |
+			   (addr & (BIT_ULL(shift) - 1));
+		u64 gpa;
+
+		if (walk_has_4_byte_gpte(w) && level > PG_LEVEL_4K)
+			ngpa |= (pte & PT32_DIR_PSE36_MASK)
+				<< (32 - PT32_DIR_PSE36_SHIFT);
+		if (rec->final_walk) {
+			rec->final_walk->nr_entries = 0;
+			rec->final_walk->refs = 0;
+			r = translate_ngpa(
+				w, ngpa,
+				w->nested ?
+					nested_access(w->nested, access, false,
+						      sw->pte_access) :
+					0,
+				addr, fault, rec->final_walk, rec->refs, &gpa);
+			if (r)
+				return r;
+		} else {
+			gpa = ngpa;
+		}
+		sw->gfn = gpa_to_gfn(gpa);
+	}
+
+	if (!write_fault) {
+		/* protect_clean_gpte(): a clean leaf is not writable yet. */
+		if (walk_has_ad(w) && !(pte & BIT_ULL(walk_dirty_shift(w))))
+			sw->pte_access &= ~ACC_WRITE_MASK;
+	} else {
+		accessed_dirty &=
+			pte >> (walk_dirty_shift(w) - walk_accessed_shift(w));
+	}
+
+	if (!accessed_dirty && walk_has_ad(w)) {
+		r = update_accessed_dirty_bits(w, sw, write_fault, addr, fault,
+					       rec->path);
+		if (r == 2)
+			return 1;
+		if (r > 0) {
+			(*rec->restarts)++;
+			goto retry_walk;
+		}
+		if (r < 0)
+			goto error;
+	}
+	return 0;
+
+error:
+	fill_stage_fault(w, addr, access, errcode, pte_access, level, fault);
+	return 1;
+}
+
+int kvm_pagewalk_load_pdptrs(struct kvm_pagewalk *w, struct walk_fault *fault)
+{
+	u64 pdpt_ngpa = w->root & PAE_CR3_PDPT_MASK;
+	u64 pdpt_gpa = pdpt_ngpa;
+	int i, r;
+
+	w->pdptrs_valid = false;
+	if (w->role.ept || w->role.level != PT32E_ROOT_LEVEL)
+		return -EINVAL;
+
+	if (w->nested) {
+		struct walk_path path = { 0 };
+		unsigned int refs = 0;
+
+		/*
+		 * The CPU reads the PDPTEs on MOV to CR3 as plain reads: they
+		 * set no dirty flag in the nested stage.
+		 */
+		u64 access = PFERR_GUEST_PAGE_MASK |
+			     (w->nested->role.ept ? 0 : PFERR_USER_MASK);
+
+		r = translate_ngpa(w, pdpt_ngpa, access, pdpt_ngpa, fault,
+				   &path, &refs, &pdpt_gpa);
+		if (r) {
+			/* A PDPTE load is not the translation of a linear address. */
+			fault->exit_qualification &=
+				~(EPT_VIOLATION_GVA_IS_VALID |
+				  EPT_VIOLATION_GVA_TRANSLATED);
+			fault->gva = 0;
+			return r;
+		}
+	}
+
+	for (i = 0; i < PAE_NR_PDPTES; i++) {
+		u64 pdpte;
+
+		if (guest_memory_read(w->mem, pdpt_gpa + i * 8, 8, &pdpte))
+			return -EFAULT;
+		if ((pdpte & PT_PRESENT_MASK) &&
+		    (pdpte & w->fmt.rsvd_bits_mask[0][PT32E_ROOT_LEVEL - 1]))
+			return -EINVAL;
+		w->pdptrs[i] = pdpte;
+	}
+	w->pdptrs_valid = true;
+	return 0;
+}
+
+static void init_record(struct walk_record *rec)
+{
+	rec->guest.nr_entries = 0;
+	rec->guest.refs = 0;
+	rec->final_walk.nr_entries = 0;
+	rec->final_walk.refs = 0;
+	rec->refs = 0;
+	rec->restarts = 0;
+	rec->ngpa = INVALID_GPA;
+	rec->gpa = INVALID_GPA;
+	rec->hpa = INVALID_HPA;
+	rec->pte_access = 0;
+	rec->leaf_level = 0;
+	rec->two_dimensional = false;
+}
+
+static int check_linear_address(const struct kvm_pagewalk *w, u64 addr,
+				struct walk_fault *fault)
+{
+	if (w->role.level < PT64_ROOT_4LEVEL) {
+		if (addr >> 32)
+			return -ERANGE;
+		return 0;
+	}
+	if (is_canonical_address(addr, w->role.level))
+		return 0;
+	memset(fault, 0, sizeof(*fault));
+	fault->kind = WALK_FAULT_GP;
+	fault->vector = GP_VECTOR;
+	fault->address = addr;
+	fault->gva = addr;
+	return 1;
+}
+
+int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
+		       const struct walk_access *access,
+		       struct walk_fault *fault, struct walk_record *rec)
+{
+	struct walk_record scratch;
+	struct stage_record srec;
+	struct stage_walk sw;
+	int r, i;
+
+	if (!rec)
+		rec = &scratch;
+	init_record(rec);
+	memset(fault, 0, sizeof(*fault));
+	if (w->role.tdp)
+		return -EINVAL;
+	if (w->role.level == PT32E_ROOT_LEVEL && !w->pdptrs_valid)
+		return -EINVAL;
+	r = check_linear_address(w, addr, fault);
+	if (r)
+		return r;
+
+	rec->two_dimensional = w->nested != NULL;
+	for (i = 0; i < WALK_MAX_LEVELS; i++)
+		rec->table_walks[i].nr_entries = 0;
+
+	if (!w->role.level) {
+		/* Paging off: the GVA is the nGPA; all pages count as user. */
+		rec->pte_access = ACC_ALL;
+		rec->ngpa = addr;
+		r = translate_ngpa(
+			w, addr,
+			w->nested ? nested_access(w->nested, access->pfec,
+						  false, ACC_ALL) :
+				    0,
+			addr, fault, &rec->final_walk, &rec->refs, &rec->gpa);
+		if (r)
+			return r;
+		goto out;
+	}
+
+	srec = (struct stage_record){
+		.path = &rec->guest,
+		.table_walks = rec->table_walks,
+		.final_walk = &rec->final_walk,
+		.refs = &rec->refs,
+		.restarts = &rec->restarts,
+	};
+	r = stage_walk(w, addr, access->pfec, access, fault, &srec, &sw);
+	if (r)
+		return r;
+	rec->pte_access = sw.pte_access;
+	rec->leaf_level = sw.level;
+	rec->gpa = gfn_to_gpa(sw.gfn) | (addr & PAGE_OFFSET_MASK);
+	{
+		unsigned int shift = walk_level_shift(w, sw.level);
+		const struct walk_entry *leaf =
+			&rec->guest.entries[rec->guest.nr_entries - 1];
+		u64 leaf_mask = walk_base_addr_mask(w) & ~(BIT_ULL(shift) - 1);
+
+		rec->ngpa = (leaf->after & leaf_mask) |
+			    (addr & (BIT_ULL(shift) - 1));
+		if (walk_has_4_byte_gpte(w) && sw.level > PG_LEVEL_4K)
+			rec->ngpa |= (leaf->after & PT32_DIR_PSE36_MASK)
+				     << (32 - PT32_DIR_PSE36_SHIFT);
+	}
+out:
+	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
+	return 0;
+}
+
+int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
+			const struct walk_access *access,
+			struct walk_fault *fault, struct walk_record *rec)
+{
+	struct walk_record scratch;
+	struct stage_record srec;
+	struct stage_walk sw;
+	int r;
+
+	if (!rec)
+		rec = &scratch;
+	init_record(rec);
+	memset(fault, 0, sizeof(*fault));
+	if (!w->role.tdp)
+		return -EINVAL;
+
+	srec = (struct stage_record){
+		.path = &rec->guest,
+		.refs = &rec->refs,
+		.restarts = &rec->restarts,
+	};
+	r = stage_walk(w, ngpa,
+		       (access->pfec & (PFERR_WRITE_MASK | PFERR_USER_MASK |
+					PFERR_FETCH_MASK)) |
+			       PFERR_GUEST_FINAL_MASK,
+		       NULL, fault, &srec, &sw);
+	if (r)
+		return r;
+	rec->ngpa = ngpa;
+	rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
+	rec->pte_access = sw.pte_access;
+	rec->leaf_level = sw.level;
+	return 0;
+}

@@ -1,0 +1,181 @@
+/* gva_walk and ngpa_walk: the software page walker of both dimensions. */
+#ifndef MMUSIM_WALKER_H
+#define MMUSIM_WALKER_H
+
+#include "walker/cpu_role.h"
+#include "walker/guest_memory.h"
+#include "walker/page_format.h"
+
+#define PF_VECTOR 14
+#define GP_VECTOR 13
+
+/* EPT-violation exit qualification bits. */
+#define EPT_VIOLATION_ACC_READ BIT_ULL(0)
+#define EPT_VIOLATION_ACC_WRITE BIT_ULL(1)
+#define EPT_VIOLATION_ACC_INSTR BIT_ULL(2)
+#define EPT_VIOLATION_PROT_READ BIT_ULL(3)
+#define EPT_VIOLATION_PROT_WRITE BIT_ULL(4)
+#define EPT_VIOLATION_PROT_EXEC BIT_ULL(5)
+#define EPT_VIOLATION_PROT_USER_EXEC BIT_ULL(6)
+#define EPT_VIOLATION_GVA_IS_VALID BIT_ULL(7)
+#define EPT_VIOLATION_GVA_TRANSLATED BIT_ULL(8)
+#define EPT_VIOLATION_RWX_SHIFT 3
+
+/*
+ * One translation stage.  A vCPU has two instances: gva_walk reads the
+ * guest's own tables from CR3 (GVA -> nGPA, or GVA -> GPA without a nested
+ * stage) and ngpa_walk reads L1's EPT or NPT tables (nGPA -> GPA).  When
+ * gva_walk has a nested stage, every table address and the final address
+ * it produces go through ngpa_walk: the two-dimensional walk.
+ *
+ * A guest page table is guest memory; a kvm_pagewalk only knows where the
+ * root is and how to read entries (fmt); it caches nothing but the PAE
+ * PDPTRs, which the CPU loads when CR3 is written.
+ */
+struct kvm_pagewalk {
+	struct cpu_role role;
+	struct kvm_page_format fmt;
+	/* CR3, EPTP or nCR3; only the address bits are used to walk. */
+	u64 root;
+	/* PAE: the four PDPTEs loaded by kvm_pagewalk_load_pdptrs(). */
+	u64 pdptrs[4];
+	bool pdptrs_valid;
+	/* Where the tables live (L1's memory for both stages). */
+	struct guest_memory *mem;
+	/* gva_walk only: the nested stage, or NULL. */
+	struct kvm_pagewalk *nested;
+};
+
+/*
+ * The access a walk checks: PFEC-style W/U/F bits (U for CPL 3) plus
+ * PFERR_IMPLICIT_ACCESS for implicit supervisor accesses such as reading a
+ * descriptor table; RFLAGS.AC and PKRU as the vCPU has them.
+ */
+struct walk_access {
+	u64 pfec;
+	bool rflags_ac;
+	u32 pkru;
+};
+
+enum walk_fault_kind {
+	WALK_FAULT_NONE = 0,
+	/* #PF injected into the guest (gva_walk), CR2 = address. */
+	WALK_FAULT_PF,
+	/* #GP: a non-canonical address. */
+	WALK_FAULT_GP,
+	/* VM exits to L1 from ngpa_walk. */
+	WALK_FAULT_EPT_VIOLATION,
+	WALK_FAULT_EPT_MISCONFIG,
+	WALK_FAULT_NPF,
+};
+
+/*
+ * A guest fault is a result, not an error.  @nested tells the dimension:
+ * false for a fault of the guest's own tables (#PF, #GP), true for a VM
+ * exit from the nested stage.  @error_code is the PFEC (for NPF with bit 32
+ * for the final GPA or bit 33 for a paging-structure access);
+ * @exit_qualification is set for EPT violations; @address is CR2 for a #PF
+ * and the faulting nGPA for a nested fault, with @gva the linear address
+ * being translated.
+ */
+struct walk_fault {
+	enum walk_fault_kind kind;
+	bool nested;
+	u8 vector;
+	u64 error_code;
+	u64 exit_qualification;
+	u64 address;
+	u64 gva;
+	/* Level whose entry faulted: 3 for a PAE PDPTR, 0 for #GP. */
+	int level;
+};
+
+#define WALK_MAX_LEVELS PT64_ROOT_MAX_LEVEL
+
+/* One entry read by a one-dimensional walk. */
+struct walk_entry {
+	int level;
+	/* Address of the entry in the walk's input space and in GPA space. */
+	u64 pte_addr;
+	u64 pte_gpa;
+	u64 before;
+	u64 after;
+};
+
+/* A one-dimensional walk: ngpa_walk's, or gva_walk's without nesting. */
+struct walk_path {
+	int nr_entries;
+	struct walk_entry entries[WALK_MAX_LEVELS];
+	/* Memory references: entries read (A/D writes not counted). */
+	unsigned int refs;
+};
+
+/*
+ * What a walk did, for a result line, --explain and the tests.  For a 2D
+ * walk, table_walks[i] is the nested walk that translated the table of
+ * guest entry i (entries[i].pte_addr is its nGPA, .pte_gpa its GPA), and
+ * final_walk the nested walk of the final nGPA.
+ */
+struct walk_record {
+	struct walk_path guest;
+	struct walk_path table_walks[WALK_MAX_LEVELS];
+	struct walk_path final_walk;
+	bool two_dimensional;
+	/* Guest entries read + every nested entry read. */
+	unsigned int refs;
+	/* Walks restarted after a failed A/D compare-and-exchange. */
+	unsigned int restarts;
+	/* Successful walk: the output address (nGPA -> GPA done), its HPA. */
+	u64 ngpa;
+	u64 gpa;
+	u64 hpa;
+	/* Accumulated ACC_* rights and leaf level of the guest walk. */
+	unsigned int pte_access;
+	int leaf_level;
+};
+
+/*
+ * Set up @w for @role with its tables in @mem.  Clears the PDPTRs: a PAE
+ * walk needs kvm_pagewalk_load_pdptrs() after every CR3 change.
+ * -EINVAL for an invalid role.
+ */
+int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
+		      u64 root, struct guest_memory *mem,
+		      struct kvm_pagewalk *nested);
+
+/*
+ * PAE: read the four PDPTEs at CR3[31:5] (through the nested stage when
+ * there is one) and check them as MOV to CR3 does.  0 when loaded;
+ * 1 with *@fault set when the load itself faults in the nested stage;
+ * -EINVAL when a present PDPTE has reserved bits (the CPU's #GP on the CR3
+ * write), -EFAULT when the PDPT is not in memory.
+ */
+int kvm_pagewalk_load_pdptrs(struct kvm_pagewalk *w, struct walk_fault *fault);
+
+/*
+ * Translate @addr with gva_walk @w (GVA -> GPA, through @w->nested when
+ * set).  Returns 0 when the translation succeeded, 1 when it produced a
+ * guest fault (in *@fault; *@rec holds what was walked up to the fault),
+ * -ERANGE when @addr does not fit the mode's linear-address width (a
+ * 32-bit mode given more than 32 bits), -EINVAL for misuse (a PAE walk
+ * without loaded PDPTRs).  @rec may be NULL.
+ */
+int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
+		       const struct walk_access *access,
+		       struct walk_fault *fault, struct walk_record *rec);
+
+/*
+ * Translate an nGPA with ngpa_walk @w alone, as the final translation of a
+ * guest access with paging off; same returns as gva_walk_translate().
+ */
+int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
+			const struct walk_access *access,
+			struct walk_fault *fault, struct walk_record *rec);
+
+/* Is @addr canonical for a @level-level (4 or 5) long-mode walk? */
+bool is_canonical_address(u64 addr, int level);
+
+/* Name of a fault kind ("#PF", "EPT violation", ...). */
+const char *walk_fault_name(enum walk_fault_kind kind);
+
+#endif

@@ -1,0 +1,72 @@
+/* Helpers shared by the walker's own files; not part of its API. */
+#ifndef MMUSIM_WALKER_INTERNAL_H
+#define MMUSIM_WALKER_INTERNAL_H
+
+#include "walker/walker.h"
+
+#define PT64_LEVEL_BITS 9
+#define PT32_LEVEL_BITS 10
+#define PT32_BASE_ADDR_MASK GENMASK_ULL(31, 12)
+#define PAE_PDPTE_INDEX_SHIFT 30
+#define PAE_PDPTE_INDEX_MASK GENMASK_ULL(1, 0)
+/* PAE CR3 points at a 32-byte aligned PDPT below 4G. */
+#define PAE_CR3_PDPT_MASK GENMASK_ULL(31, 5)
+#define PAE_NR_PDPTES 4
+/* A PAE NPT stage reads its PDPTEs at nCR3[51:5] on every walk. */
+#define NPT_PAE_NCR3_PDPT_MASK GENMASK_ULL(51, 5)
+
+/* 32-bit paging: 4-byte entries, 10 index bits a level. */
+static inline bool walk_has_4_byte_gpte(const struct kvm_pagewalk *w)
+{
+	return !w->role.ept && w->role.level == PT32_ROOT_LEVEL;
+}
+
+static inline unsigned int walk_level_bits(const struct kvm_pagewalk *w)
+{
+	return walk_has_4_byte_gpte(w) ? PT32_LEVEL_BITS : PT64_LEVEL_BITS;
+}
+
+/* Bits of the address below the page that an entry at @level maps. */
+static inline unsigned int walk_level_shift(const struct kvm_pagewalk *w,
+					    int level)
+{
+	return PAGE_SHIFT + (level - 1) * walk_level_bits(w);
+}
+
+static inline u64 walk_base_addr_mask(const struct kvm_pagewalk *w)
+{
+	return walk_has_4_byte_gpte(w) ? PT32_BASE_ADDR_MASK :
+					 PT_BASE_ADDR_MASK;
+}
+
+static inline bool walk_has_ad(const struct kvm_pagewalk *w)
+{
+	return !(w->role.ept && w->role.ept_ad_disabled);
+}
+
+static inline unsigned int walk_accessed_shift(const struct kvm_pagewalk *w)
+{
+	return w->role.ept ? EPT_ACCESSED_SHIFT : PT_ACCESSED_SHIFT;
+}
+
+static inline unsigned int walk_dirty_shift(const struct kvm_pagewalk *w)
+{
+	return w->role.ept ? EPT_DIRTY_SHIFT : PT_DIRTY_SHIFT;
+}
+
+static inline bool walk_is_present(const struct kvm_pagewalk *w, u64 pte)
+{
+	if (w->role.ept)
+		return pte &
+		       (EPT_RWX_MASK |
+			(w->role.cr4_smep ? EPT_USER_EXECUTABLE_MASK : 0));
+	return pte & PT_PRESENT_MASK;
+}
+
+/* Long-mode linear addresses: 48 or 57 bits, sign-extended. */
+static inline unsigned int linear_address_bits(int level)
+{
+	return level == PT64_ROOT_5LEVEL ? 57 : 48;
+}
+
+#endif
