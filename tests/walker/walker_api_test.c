@@ -1,0 +1,683 @@
+/* The walker API: misuse errors, #GP, guest_memory, A/D races. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "access_flags.h"
+
+#define GVA_4LEVEL 0x00007f8123456789ULL
+#define GVA_32BIT 0xc0a1b2c3ULL
+
+/* A 4K mapping of @gva for the given mode, everything allowed. */
+static void map_one(struct walk_env *e, int levels, u64 gva, u64 target,
+		    struct ref_mmu *cfg, struct walk_access *acc)
+{
+	struct ac_case c = { 0 };
+
+	c.g.levels = levels;
+	c.g.leaf_level = 1;
+	c.g.maxphyaddr = 46;
+	c.g.rsvd_bit = -1;
+	c.g.low_rsvd_bit = -1;
+	c.g.gva = gva;
+	c.g.target = target;
+	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
+		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
+		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP);
+	ac_build(e, &c, cfg, acc);
+}
+
+static void setup(struct walk_env *e, int levels, u64 gva, struct ref_mmu *cfg,
+		  struct walk_access *acc, struct kvm_pagewalk *gw)
+{
+	int r;
+
+	env_init(e);
+	memset(cfg, 0, sizeof(*cfg));
+	map_one(e, levels, gva, 0x5000, cfg, acc);
+	r = env_setup_walkers(e, cfg, gw, NULL);
+	cr_assert_eq(r, 0, "setup: %d", r);
+}
+
+Test(walker_api, gva_walk_rejects_address_above_4g_in_32bit_modes)
+{
+	struct walk_access acc = { 0 };
+	struct ref_mmu cfg = { 0 };
+	struct walk_record rec;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+	int levels;
+
+	for (levels = 2; levels <= 3; levels++) {
+		setup(&e, levels, GVA_32BIT, &cfg, &acc, &gw);
+		cr_assert_eq(gva_walk_translate(&gw, BIT_ULL(32) | GVA_32BIT,
+						&acc, &f, &rec),
+			     -ERANGE, "%d-level", levels);
+		cr_assert_eq(ref_gva_translate(&cfg, BIT_ULL(32) | GVA_32BIT,
+					       &acc, &f, &rec),
+			     -ERANGE);
+		cr_assert_eq(gva_walk_translate(&gw, GVA_32BIT, &acc, &f, &rec),
+			     0);
+		env_destroy(&e);
+	}
+
+	/* Paging off: linear addresses have 32 bits too. */
+	env_init(&e);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.guest.cr0 = X86_CR0_PE;
+	cfg.guest.maxphyaddr = 46;
+	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
+	cr_assert_eq(gva_walk_translate(&gw, BIT_ULL(32), &acc, &f, &rec),
+		     -ERANGE);
+	cr_assert_eq(
+		gva_walk_translate(&gw, GENMASK_ULL(31, 0), &acc, &f, &rec), 0);
+	cr_assert_eq(rec.gpa, GENMASK_ULL(31, 0));
+	env_destroy(&e);
+}
+
+Test(walker_api, pae_walk_without_pdptrs_is_einval)
+{
+	struct walk_access acc = { 0 };
+	struct cpu_features cpu = { .maxphyaddr = 46 };
+	struct kvm_pagewalk gw;
+	struct cpu_role role;
+	struct walk_fault f;
+	struct walk_env e;
+
+	env_init(&e);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, 0, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, ENV_POOL_GPA,
+				       &e.mem[ENV_WALKER], NULL),
+		     0);
+	cr_assert_eq(gva_walk_translate(&gw, GVA_32BIT, &acc, &f, NULL),
+		     -EINVAL);
+	cr_assert_eq(kvm_pagewalk_load_pdptrs(&gw, &f), 0);
+	cr_assert_eq(gva_walk_translate(&gw, GVA_32BIT, &acc, &f, NULL), 1,
+		     "PDPTEs of zero: not present");
+	cr_assert_eq(f.kind, WALK_FAULT_PF);
+	cr_assert_eq(f.error_code, 0);
+	env_destroy(&e);
+}
+
+/* Load PDPTEs @pdpte (index 2) with the walker and with the reference. */
+static void load_one_pdpte(u64 pdpte, u8 maxphyaddr, int *walker_ret,
+			   int *ref_ret)
+{
+	struct cpu_features cpu = { .maxphyaddr = maxphyaddr };
+	struct ref_mmu cfg = { 0 };
+	struct kvm_pagewalk gw;
+	struct cpu_role role;
+	struct walk_fault f;
+	struct walk_env e;
+	u64 cr3 = ENV_POOL_GPA + 0x40;
+
+	env_init(&e);
+	env_write(&e, cr3 + 2 * 8, 8, pdpte);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, EFER_NX, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, cr3, &e.mem[ENV_WALKER],
+				       NULL),
+		     0);
+	*walker_ret = kvm_pagewalk_load_pdptrs(&gw, &f);
+	cfg.guest.cr0 = X86_CR0_PE | X86_CR0_PG;
+	cfg.guest.cr4 = X86_CR4_PAE;
+	cfg.guest.efer = EFER_NX;
+	cfg.guest.cr3 = cr3;
+	cfg.guest.maxphyaddr = maxphyaddr;
+	cfg.mem = &e.mem[ENV_REF];
+	*ref_ret = ref_load_pdptrs(&cfg, &f);
+	env_destroy(&e);
+}
+
+Test(walker_api, load_pdptrs_rejects_reserved_bits)
+{
+	static const int rsvd[] = { 1, 2, 5, 6, 7, 8, 36, 51, 52, 62, 63 };
+	int wr, rr;
+	unsigned int i;
+
+	load_one_pdpte(0x3000 | PT_PRESENT_MASK, 36, &wr, &rr);
+	cr_assert_eq(wr, 0);
+	cr_assert_eq(rr, 0);
+	/* Ignored and PWT/PCD bits are fine. */
+	load_one_pdpte(0x3000 | PT_PRESENT_MASK | PT_PWT_MASK | PT_PCD_MASK |
+			       GENMASK_ULL(11, 9),
+		       36, &wr, &rr);
+	cr_assert_eq(wr, 0);
+	cr_assert_eq(rr, 0);
+	for (i = 0; i < ARRAY_SIZE(rsvd); i++) {
+		load_one_pdpte(0x3000 | PT_PRESENT_MASK | BIT_ULL(rsvd[i]), 36,
+			       &wr, &rr);
+		cr_assert_eq(wr, -EINVAL, "bit %d: %d", rsvd[i], wr);
+		cr_assert_eq(rr, -EINVAL, "bit %d", rsvd[i]);
+		/* A PDPTE that is not present is not checked. */
+		load_one_pdpte(0x3000 | BIT_ULL(rsvd[i]), 36, &wr, &rr);
+		cr_assert_eq(wr, 0, "bit %d, not present", rsvd[i]);
+		cr_assert_eq(rr, 0);
+	}
+	/* Bit 45 is an address bit with MAXPHYADDR 46, reserved with 36. */
+	load_one_pdpte(PT_PRESENT_MASK | BIT_ULL(45), 46, &wr, &rr);
+	cr_assert_eq(wr, 0);
+	load_one_pdpte(PT_PRESENT_MASK | BIT_ULL(45), 36, &wr, &rr);
+	cr_assert_eq(wr, -EINVAL);
+}
+
+Test(walker_api, load_pdptrs_unbacked_or_wrong_mode)
+{
+	struct cpu_features cpu = { .maxphyaddr = 46 };
+	struct kvm_pagewalk gw;
+	struct cpu_role role;
+	struct walk_fault f;
+	struct walk_env e;
+
+	env_init(&e);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, 0, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, ENV_UNBACKED_GPA,
+				       &e.mem[ENV_WALKER], NULL),
+		     0);
+	cr_assert_eq(kvm_pagewalk_load_pdptrs(&gw, &f), -EFAULT);
+	cr_assert_eq(gva_walk_translate(&gw, GVA_32BIT,
+					&(struct walk_access){ 0 }, &f, NULL),
+		     -EINVAL, "a failed load leaves no PDPTRs");
+
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, EFER_LME | EFER_LMA, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, ENV_POOL_GPA,
+				       &e.mem[ENV_WALKER], NULL),
+		     0);
+	cr_assert_eq(kvm_pagewalk_load_pdptrs(&gw, &f), -EINVAL,
+		     "no PDPTRs in 4-level paging");
+	env_destroy(&e);
+}
+
+Test(walker_api, load_pdptrs_through_ept_reports_nested_fault)
+{
+	struct cpu_features cpu = { .maxphyaddr = 46 };
+	struct kvm_pagewalk gw, nw;
+	struct walk_fault f, rf;
+	struct ref_mmu cfg = { 0 };
+	struct cpu_role role;
+	struct walk_env e;
+	u64 eptp;
+
+	/* An EPT whose root table is empty: nothing is mapped. */
+	env_init(&e);
+	eptp = env_alloc_page(&e) | (3ULL << EPTP_PWL_SHIFT) | 6 |
+	       EPTP_AD_ENABLE_MASK;
+	cr_assert_eq(cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
+				      46),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&nw, &role, eptp, &e.mem[ENV_WALKER],
+				       NULL),
+		     0);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, 0, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, 0x1020, &e.mem[ENV_WALKER],
+				       &nw),
+		     0);
+	cr_assert_eq(kvm_pagewalk_load_pdptrs(&gw, &f), 1);
+	cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
+	cr_assert_eq(f.address, 0x1020, "the PDPT's nGPA: %#llx",
+		     (unsigned long long)f.address);
+	/* A read of a paging structure, not a linear-address translation. */
+	cr_assert_eq(f.exit_qualification, EPT_VIOLATION_ACC_READ,
+		     "qualification %#llx",
+		     (unsigned long long)f.exit_qualification);
+
+	cfg.guest.cr0 = X86_CR0_PE | X86_CR0_PG;
+	cfg.guest.cr4 = X86_CR4_PAE;
+	cfg.guest.cr3 = 0x1020;
+	cfg.guest.maxphyaddr = 46;
+	cfg.nested.kind = REF_NESTED_EPT;
+	cfg.nested.ept.eptp = eptp;
+	cfg.nested.ept.huge_page_level = PG_LEVEL_1G;
+	cfg.nested.ept.maxphyaddr = 46;
+	cfg.mem = &e.mem[ENV_REF];
+	cr_assert_eq(ref_load_pdptrs(&cfg, &rf), 1);
+	cr_assert_eq(rf.kind, f.kind);
+	cr_assert_eq(rf.exit_qualification, f.exit_qualification);
+	cr_assert_eq(rf.address, f.address);
+	cr_assert_eq(rf.gva, f.gva);
+	env_destroy(&e);
+}
+
+static void check_gp(struct kvm_pagewalk *gw, struct ref_mmu *cfg, u64 gva)
+{
+	struct walk_access acc = { .pfec = PFERR_WRITE_MASK };
+	struct walk_record rec, rrec;
+	struct walk_fault f, rf;
+
+	cr_assert_eq(gva_walk_translate(gw, gva, &acc, &f, &rec), 1, "%#llx",
+		     (unsigned long long)gva);
+	cr_assert_eq(f.kind, WALK_FAULT_GP, "%#llx: %s",
+		     (unsigned long long)gva, walk_fault_name(f.kind));
+	cr_assert_eq(f.vector, GP_VECTOR);
+	cr_assert_eq(f.error_code, 0);
+	cr_assert_not(f.nested);
+	cr_assert_eq(f.level, 0);
+	cr_assert_eq(rec.refs, 0, "no entry is read");
+	cr_assert_eq(rec.guest.nr_entries, 0);
+	cr_assert_eq(ref_gva_translate(cfg, gva, &acc, &rf, &rrec), 1);
+	cr_assert_eq(rf.kind, WALK_FAULT_GP);
+	cr_assert_eq(rf.address, f.address);
+	cr_assert_eq(rf.gva, f.gva);
+}
+
+Test(walker_api, non_canonical_4level_address_is_gp_not_pf)
+{
+	static const u64 bad[] = {
+		0x0000800000000000ULL, 0xffff7fffffffffffULL,
+		0x0001000000000000ULL, 0x8000000000000000ULL,
+		0x00ff7f8123456789ULL,
+	};
+	struct walk_access acc;
+	struct ref_mmu cfg;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+	unsigned int i;
+
+	setup(&e, 4, GVA_4LEVEL, &cfg, &acc, &gw);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		check_gp(&gw, &cfg, bad[i]);
+	cr_assert_eq(gva_walk_translate(&gw, GVA_4LEVEL, &acc, &f, NULL), 0);
+	/* The upper half is canonical: it walks (and faults: not mapped). */
+	cr_assert_eq(gva_walk_translate(&gw, 0xffff800000000000ULL, &acc, &f,
+					NULL),
+		     1);
+	cr_assert_eq(f.kind, WALK_FAULT_PF);
+	cr_assert(is_canonical_address(0xffff800000000000ULL, 4));
+	cr_assert_not(is_canonical_address(0x0000800000000000ULL, 4));
+	env_destroy(&e);
+}
+
+Test(walker_api, non_canonical_5level_address_is_gp_not_pf)
+{
+	static const u64 bad[] = {
+		0x0100000000000000ULL,
+		0xfeffffffffffffffULL,
+		0x8000000000000000ULL,
+	};
+	struct walk_access acc;
+	struct ref_mmu cfg;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+	unsigned int i;
+
+	setup(&e, 5, 0x00ff7f8123456789ULL, &cfg, &acc, &gw);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		check_gp(&gw, &cfg, bad[i]);
+	/* Non-canonical for 48 bits, canonical for 57: a #PF, not a #GP. */
+	cr_assert_eq(gva_walk_translate(&gw, 0x0000800000000000ULL, &acc, &f,
+					NULL),
+		     1);
+	cr_assert_eq(f.kind, WALK_FAULT_PF);
+	cr_assert_eq(gva_walk_translate(&gw, 0x00ff7f8123456789ULL, &acc, &f,
+					NULL),
+		     0);
+	cr_assert(is_canonical_address(0xff00000000000000ULL, 5));
+	cr_assert_not(is_canonical_address(0xff00000000000000ULL, 4));
+	env_destroy(&e);
+}
+
+Test(walker_api, translate_on_the_wrong_stage_is_einval)
+{
+	struct walk_access acc = { 0 };
+	struct kvm_pagewalk gw, nw;
+	struct cpu_features cpu = { .maxphyaddr = 46 };
+	struct cpu_role role;
+	struct walk_fault f;
+	struct walk_env e;
+
+	env_init(&e);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, EFER_LME | EFER_LMA, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, ENV_POOL_GPA,
+				       &e.mem[ENV_WALKER], NULL),
+		     0);
+	cr_assert_eq(ngpa_walk_translate(&gw, 0x1000, &acc, &f, NULL), -EINVAL);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, ENV_POOL_GPA,
+				       &e.mem[ENV_WALKER], &gw),
+		     -EINVAL, "a stage cannot nest itself");
+
+	cr_assert_eq(cpu_role_for_ept(&role, ENV_POOL_GPA | (3 << 3) | 6, false,
+				      false, PG_LEVEL_1G, 46),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&nw, &role, ENV_POOL_GPA | (3 << 3) | 6,
+				       &e.mem[ENV_WALKER], NULL),
+		     0);
+	cr_assert_eq(gva_walk_translate(&nw, 0x1000, &acc, &f, NULL), -EINVAL);
+
+	/* A nested stage must be EPT or NPT. */
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, EFER_LME | EFER_LMA, &cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&nw, &role, ENV_POOL_GPA,
+				       &e.mem[ENV_WALKER], NULL),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, ENV_POOL_GPA,
+				       &e.mem[ENV_WALKER], &nw),
+		     -EINVAL);
+
+	/* An EPT walk length other than 4 or 5. */
+	cr_assert_eq(cpu_role_for_ept(&role, ENV_POOL_GPA | (2 << 3) | 6, false,
+				      false, PG_LEVEL_1G, 46),
+		     -EINVAL);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, 0, NULL, NULL), -EINVAL);
+	env_destroy(&e);
+}
+
+/*
+ * cmpxchg_hook: on the first exchange, replace the leaf PTE with
+ * @new_pte, as another vCPU would between the walk's read and its A/D
+ * update.
+ */
+struct race {
+	u64 pte_gpa;
+	u64 new_pte;
+	int calls;
+};
+
+static void race_hook(struct guest_memory *mem, u64 gpa, void *opaque)
+{
+	struct race *race = opaque;
+
+	(void)gpa;
+	if (race->calls++)
+		return;
+	cr_assert_eq(guest_memory_write(mem, race->pte_gpa, 8, race->new_pte),
+		     0);
+}
+
+static void run_race(u64 new_pte_flags, u64 new_target, int *ret,
+		     struct walk_record *rec, struct walk_fault *f,
+		     struct race *race)
+{
+	struct walk_access acc;
+	struct ref_mmu cfg;
+	struct kvm_pagewalk gw;
+	struct walk_env e;
+
+	setup(&e, 4, GVA_4LEVEL, &cfg, &acc, &gw);
+	/* Find the PTE with a walk that does not race. */
+	cr_assert_eq(gva_walk_translate(&gw, GVA_4LEVEL, &acc, f, rec), 0);
+	race->pte_gpa = rec->guest.entries[3].pte_gpa;
+	race->new_pte = new_target | new_pte_flags;
+	race->calls = 0;
+	/* Clear A everywhere again, so that the next walk must set it. */
+	env_write(&e, race->pte_gpa, 8, rec->guest.entries[3].before);
+	env_write(&e, rec->guest.entries[0].pte_gpa, 8,
+		  rec->guest.entries[0].before);
+	e.mem[ENV_WALKER].cmpxchg_hook = race_hook;
+	e.mem[ENV_WALKER].cmpxchg_hook_opaque = race;
+	acc.pfec = PFERR_WRITE_MASK;
+	*ret = gva_walk_translate(&gw, GVA_4LEVEL, &acc, f, rec);
+	cr_assert_eq(env_read(&e, ENV_WALKER, race->pte_gpa, 8) &
+			     ~(PT_ACCESSED_MASK | PT_DIRTY_MASK),
+		     race->new_pte & ~(PT_ACCESSED_MASK | PT_DIRTY_MASK));
+	env_destroy(&e);
+}
+
+Test(walker_api, accessed_dirty_race_restarts_walk_with_new_entry)
+{
+	struct walk_record rec;
+	struct walk_fault f;
+	struct race race;
+	int ret;
+
+	run_race(PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK, 0x9000,
+		 &ret, &rec, &f, &race);
+	cr_assert_eq(ret, 0);
+	cr_assert_eq(rec.restarts, 1, "restarts %u", rec.restarts);
+	cr_assert_eq(rec.gpa, 0x9000 | (GVA_4LEVEL & PAGE_OFFSET_MASK),
+		     "the walk uses the new PTE: gpa %#llx",
+		     (unsigned long long)rec.gpa);
+	cr_assert_eq(rec.guest.entries[3].before, 0x9000 | PT_PRESENT_MASK |
+							  PT_WRITABLE_MASK |
+							  PT_USER_MASK);
+	cr_assert_eq(rec.guest.entries[3].after, rec.guest.entries[3].before |
+							 PT_ACCESSED_MASK |
+							 PT_DIRTY_MASK);
+	cr_assert_eq(rec.refs, 4, "the record is of the last pass");
+}
+
+Test(walker_api, accessed_dirty_race_restarts_walk_into_fault)
+{
+	struct walk_record rec;
+	struct walk_fault f;
+	struct race race;
+	int ret;
+
+	/* The PTE became read-only: the restarted write faults. */
+	run_race(PT_PRESENT_MASK | PT_USER_MASK, 0x9000, &ret, &rec, &f, &race);
+	cr_assert_eq(ret, 1);
+	cr_assert_eq(rec.restarts, 1);
+	cr_assert_eq(f.kind, WALK_FAULT_PF);
+	cr_assert_eq(f.error_code, PFERR_PRESENT_MASK | PFERR_WRITE_MASK);
+}
+
+Test(walk_record, path_refs_count_entries_read)
+{
+	struct walk_access acc;
+	struct walk_record rec;
+	struct ref_mmu cfg;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+
+	setup(&e, 4, GVA_4LEVEL, &cfg, &acc, &gw);
+	memset(&rec, 0xa5, sizeof(rec));
+	cr_assert_eq(gva_walk_translate(&gw, GVA_4LEVEL, &acc, &f, &rec), 0);
+	cr_assert_eq(rec.refs, 4);
+	cr_assert_eq(rec.guest.refs, 4);
+	cr_assert_eq(rec.final_walk.refs, 0, "%u", rec.final_walk.refs);
+	env_destroy(&e);
+
+	/* PAE: the PDPTE is in the record but was not read from memory. */
+	setup(&e, 3, GVA_32BIT, &cfg, &acc, &gw);
+	memset(&rec, 0xa5, sizeof(rec));
+	cr_assert_eq(gva_walk_translate(&gw, GVA_32BIT, &acc, &f, &rec), 0);
+	cr_assert_eq(rec.guest.nr_entries, 3);
+	cr_assert_eq(rec.guest.entries[0].pte_gpa, INVALID_GPA);
+	cr_assert_eq(rec.refs, 2);
+	cr_assert_eq(rec.guest.refs, 2, "guest.refs %u", rec.guest.refs);
+	env_destroy(&e);
+
+	/* A table that is not in memory: recorded, not read. */
+	setup(&e, 4, GVA_4LEVEL, &cfg, &acc, &gw);
+	cr_assert_eq(gva_walk_translate(&gw, GVA_4LEVEL, &acc, &f, &rec), 0);
+	env_write(&e, rec.guest.entries[2].pte_gpa, 8,
+		  ENV_UNBACKED_GPA | PT_PRESENT_MASK | PT_WRITABLE_MASK |
+			  PT_USER_MASK);
+	memset(&rec, 0xa5, sizeof(rec));
+	cr_assert_eq(gva_walk_translate(&gw, GVA_4LEVEL, &acc, &f, &rec), 1);
+	cr_assert_eq(f.error_code, 0, "no memory: not present");
+	cr_assert_eq(f.level, 1);
+	cr_assert_eq(rec.guest.nr_entries, 4);
+	cr_assert_eq(rec.refs, 3);
+	cr_assert_eq(rec.guest.refs, 3, "guest.refs %u", rec.guest.refs);
+	env_destroy(&e);
+}
+
+Test(walk_record, nested_path_refs_count_entries_read)
+{
+	struct cpu_features cpu = { .maxphyaddr = 46 };
+	struct env_tree ept = { .fmt = ENV_FMT_EPT, .levels = 4, .id = 1 };
+	struct walk_access acc = { 0 };
+	struct kvm_pagewalk gw, nw;
+	struct env_map m = { 0 };
+	struct walk_record rec;
+	struct cpu_role role;
+	struct walk_fault f;
+	struct walk_env e;
+	u64 eptp;
+
+	/* Guest paging off, 4-level EPT: one nested walk of 4 entries. */
+	env_init(&e);
+	ept.root = env_alloc_page(&e);
+	eptp = ept.root | (3ULL << EPTP_PWL_SHIFT) | 6;
+	m.addr = 0x7000;
+	m.leaf_level = 1;
+	m.target = 0x8000;
+	m.flags[0] = EPT_RWX_MASK | (6 << EPT_MT_SHIFT);
+	m.flags[1] = m.flags[2] = m.flags[3] = EPT_RWX_MASK;
+	env_map(&e, &ept, &m);
+	cr_assert_eq(cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
+				      46),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&nw, &role, eptp, &e.mem[ENV_WALKER],
+				       NULL),
+		     0);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE, 0, 0, &cpu), 0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, 0, &e.mem[ENV_WALKER], &nw),
+		     0);
+	memset(&rec, 0xa5, sizeof(rec));
+	cr_assert_eq(gva_walk_translate(&gw, 0x7123, &acc, &f, &rec), 0);
+	cr_assert_eq(rec.gpa, 0x8123);
+	cr_assert_eq(rec.refs, 4);
+	cr_assert_eq(rec.final_walk.nr_entries, 4);
+	cr_assert_eq(rec.final_walk.refs, 4, "final_walk.refs %u",
+		     rec.final_walk.refs);
+	cr_assert_eq(rec.guest.refs, 0);
+	env_destroy(&e);
+}
+
+Test(guest_memory, back_read_write_4_and_8_bytes)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 val;
+
+	cr_assert_not_null(host);
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	cr_assert_not(guest_memory_is_backed(&mem, 0x5000));
+	cr_assert_eq(guest_memory_back(&mem, 0x5800, 0x1000), 0,
+		     "rounded out to pages");
+	cr_assert(guest_memory_is_backed(&mem, 0x5000));
+	cr_assert(guest_memory_is_backed(&mem, 0x6fff));
+	cr_assert_not(guest_memory_is_backed(&mem, 0x7000));
+	cr_assert_eq(guest_memory_gpa_to_hpa(&mem, 0x5123),
+		     (HOST_MEMORY_FIRST_PFN << PAGE_SHIFT) | 0x123);
+	cr_assert_eq(guest_memory_gpa_to_hpa(&mem, 0x6000),
+		     ((HOST_MEMORY_FIRST_PFN + 1) << PAGE_SHIFT));
+	cr_assert_eq(guest_memory_gpa_to_hpa(&mem, 0x7000), INVALID_HPA);
+
+	cr_assert_eq(guest_memory_read(&mem, 0x5008, 8, &val), 0);
+	cr_assert_eq(val, 0, "backed pages start zeroed");
+	cr_assert_eq(guest_memory_write(&mem, 0x5008, 8, 0x1122334455667788ULL),
+		     0);
+	cr_assert_eq(guest_memory_read(&mem, 0x5008, 8, &val), 0);
+	cr_assert_eq(val, 0x1122334455667788ULL);
+	cr_assert_eq(guest_memory_read(&mem, 0x5008, 4, &val), 0);
+	cr_assert_eq(val, 0x55667788, "little endian");
+	cr_assert_eq(guest_memory_read(&mem, 0x500c, 4, &val), 0);
+	cr_assert_eq(val, 0x11223344);
+	cr_assert_eq(guest_memory_write(&mem, 0x500c, 4, 0xdeadbeef), 0);
+	cr_assert_eq(guest_memory_read(&mem, 0x5008, 8, &val), 0);
+	cr_assert_eq(val, 0xdeadbeef55667788ULL);
+	cr_assert_eq(guest_memory_back(&mem, 0x5000, 0x1000), 0);
+	cr_assert_eq(guest_memory_read(&mem, 0x5008, 8, &val), 0);
+	cr_assert_eq(val, 0xdeadbeef55667788ULL, "backing again keeps data");
+
+	/* Writes back an unbacked page first. */
+	cr_assert_eq(guest_memory_write(&mem, 0x9000, 8, 1), 0);
+	cr_assert(guest_memory_is_backed(&mem, 0x9000));
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
+Test(guest_memory, bad_size_alignment_and_unbacked)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 val = 0;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	cr_assert_eq(guest_memory_back(&mem, 0x1000, 0x1000), 0);
+	cr_assert_eq(guest_memory_read(&mem, 0x1004, 8, &val), -EINVAL);
+	cr_assert_eq(guest_memory_read(&mem, 0x1002, 4, &val), -EINVAL);
+	cr_assert_eq(guest_memory_read(&mem, 0x1000, 2, &val), -EINVAL);
+	cr_assert_eq(guest_memory_read(&mem, 0x1000, 16, &val), -EINVAL);
+	cr_assert_eq(guest_memory_write(&mem, 0x1001, 8, 0), -EINVAL);
+	cr_assert_eq(guest_memory_write(&mem, 0x1000, 4, BIT_ULL(32)), -EINVAL,
+		     "a 4-byte write of a 33-bit value");
+	cr_assert_eq(guest_memory_cmpxchg(&mem, 0x1004, 8, &val, 1), -EINVAL);
+	cr_assert_eq(guest_memory_read(&mem, 0x2000, 8, &val), -EFAULT);
+	cr_assert_eq(guest_memory_cmpxchg(&mem, 0x2000, 8, &val, 1), -EFAULT);
+	cr_assert_eq(guest_memory_back(&mem, 1ULL << 52, 0x1000), -ERANGE);
+	cr_assert_eq(guest_memory_back(&mem, (1ULL << 52) - 0x1000, 0x2000),
+		     -ERANGE);
+	cr_assert_eq(guest_memory_gpa_to_hpa(&mem, 1ULL << 52), INVALID_HPA);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
+Test(guest_memory, cmpxchg_stores_only_the_expected_value)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 old, val;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	cr_assert_eq(guest_memory_write(&mem, 0x3010, 8, 0x21), 0);
+	old = 0x21;
+	cr_assert_eq(guest_memory_cmpxchg(&mem, 0x3010, 8, &old, 0x61), 0);
+	cr_assert_eq(guest_memory_read(&mem, 0x3010, 8, &val), 0);
+	cr_assert_eq(val, 0x61);
+
+	old = 0x21;
+	cr_assert_eq(guest_memory_cmpxchg(&mem, 0x3010, 8, &old, 0x99), 1);
+	cr_assert_eq(old, 0x61, "the current value is returned");
+	cr_assert_eq(guest_memory_read(&mem, 0x3010, 8, &val), 0);
+	cr_assert_eq(val, 0x61, "nothing stored");
+
+	cr_assert_eq(guest_memory_write(&mem, 0x3020, 4, 0x7), 0);
+	old = 0x7;
+	cr_assert_eq(guest_memory_cmpxchg(&mem, 0x3020, 4, &old, 0x27), 0);
+	cr_assert_eq(guest_memory_read(&mem, 0x3020, 8, &val), 0);
+	cr_assert_eq(val, 0x27, "4 bytes stored, the next 4 untouched");
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
+Test(guest_memory, many_pages_stay_distinct)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 i, val;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	/* Enough pages to grow the table and to evict the lookup cache. */
+	for (i = 0; i < 3000; i++)
+		cr_assert_eq(guest_memory_write(&mem, (i * 0x11) << PAGE_SHIFT,
+						8, i),
+			     0);
+	for (i = 0; i < 3000; i++) {
+		cr_assert_eq(guest_memory_read(&mem, (i * 0x11) << PAGE_SHIFT,
+					       8, &val),
+			     0);
+		cr_assert_eq(val, i);
+	}
+	cr_assert_eq(host_memory_nr_pages(host), 3000);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
+Test(walker_api, fault_names)
+{
+	cr_assert_str_eq(walk_fault_name(WALK_FAULT_PF), "#PF");
+	cr_assert_str_eq(walk_fault_name(WALK_FAULT_GP), "#GP");
+	cr_assert_not_null(walk_fault_name(WALK_FAULT_EPT_VIOLATION));
+	cr_assert_not_null(walk_fault_name(WALK_FAULT_EPT_MISCONFIG));
+	cr_assert_not_null(walk_fault_name(WALK_FAULT_NPF));
+	cr_assert_not_null(walk_fault_name(WALK_FAULT_NONE));
+}
