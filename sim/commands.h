@@ -6,5 +6,6 @@
 #define EXIT_USAGE 2
 
 int format_command(int argc, char **argv);
+int walk_command(int argc, char **argv);
 
 #endif

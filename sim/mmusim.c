@@ -14,6 +14,8 @@ struct command {
 static const struct command commands[] = {
 	{ "format", format_command,
 	  "print the reserved-bit and permission tables of an entry format" },
+	{ "walk", walk_command,
+	  "run scenario files: one page walk per access, one line per walk" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,98 @@
+/* Reading scenario files: one statement a line (docs/walk-scenarios.md). */
+#ifndef MMUSIM_SIM_SCENARIO_H
+#define MMUSIM_SIM_SCENARIO_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "sim/vcpu.h"
+
+/* Longest line accepted, comment included, without its newline. */
+#define SCENARIO_LINE_MAX 4096
+#define SCENARIO_ERROR_MAX 512
+
+enum scenario_stmt_kind {
+	/* "scenario NAME": a fresh vCPU and memory. */
+	SCENARIO_STMT_BEGIN,
+	/* A setting of enum sim_reg: vendor, maxphyaddr, cr0, cpl, ... */
+	SCENARIO_STMT_SET,
+	SCENARIO_STMT_NESTED,
+	SCENARIO_STMT_MEM,
+	/* write32 or write64. */
+	SCENARIO_STMT_WRITE,
+	SCENARIO_STMT_ACCESS,
+};
+
+/*
+ * One statement.  @name points into the reader's line buffer and is valid
+ * until the next scenario_read(); every other member is a copy.
+ */
+struct scenario_stmt {
+	enum scenario_stmt_kind kind;
+	unsigned long line;
+	union {
+		struct {
+			const char *name;
+			size_t len;
+		} begin;
+		struct {
+			enum sim_reg reg;
+			u64 value;
+		} set;
+		struct sim_nested nested;
+		struct {
+			u64 gpa;
+			u64 size;
+		} mem;
+		struct {
+			u64 gpa;
+			u64 value;
+			int size;
+		} write;
+		struct sim_access access;
+	};
+};
+
+/*
+ * A pull reader over a FILE: scenario_read() hands out one statement at a
+ * time and checks everything a statement says on its own (syntax, ranges,
+ * alignment); what depends on other statements is the consumer's to check,
+ * reported with scenario_error() in the same "FILE:LINE: message" form.
+ * The first error is final: every later call returns it again.
+ */
+struct scenario_reader {
+	FILE *file;
+	bool own_file;
+	const char *filename;
+	unsigned long line;
+	bool in_scenario;
+	bool eof;
+	int status;
+	char buf[SCENARIO_LINE_MAX + 1];
+	char error[SCENARIO_ERROR_MAX];
+};
+
+/* Read @file, named @filename in messages; the caller keeps @file. */
+void scenario_reader_init(struct scenario_reader *r, FILE *file,
+			  const char *filename);
+/*
+ * Open @path ("-" for stdin, named "<stdin>").  -errno with r->error set
+ * ("PATH: No such file or directory") when it cannot be opened.
+ */
+int scenario_reader_open(struct scenario_reader *r, const char *path);
+void scenario_reader_close(struct scenario_reader *r);
+
+/*
+ * The next statement: 1 with *@stmt filled, 0 at the end of the input,
+ * -EINVAL (bad input) or -EIO (read error) with r->error set.
+ */
+int scenario_read(struct scenario_reader *r, struct scenario_stmt *stmt);
+
+/*
+ * Report an error found by the consumer at @line: sets r->error to
+ * "FILE:LINE: message", makes it final, and returns -EINVAL.
+ */
+int scenario_error(struct scenario_reader *r, unsigned long line,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

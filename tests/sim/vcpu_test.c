@@ -1,0 +1,367 @@
+/*
+ * struct sim_vcpu: the PFEC of an access, settings applied at the next
+ * access, register combinations no CPU accepts, and memory reset between
+ * scenarios.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "sim/vcpu.h"
+
+static struct sim_vcpu vcpu;
+
+static void setup(void)
+{
+	cr_assert_eq(sim_vcpu_init(&vcpu), 0);
+}
+
+static void teardown(void)
+{
+	sim_vcpu_destroy(&vcpu);
+}
+
+TestSuite(sim_vcpu, .init = setup, .fini = teardown);
+
+static void set(enum sim_reg reg, u64 value)
+{
+	cr_assert_eq(sim_vcpu_set(&vcpu, reg, value), 0, "%s: %s",
+		     sim_reg_name(reg), vcpu.error);
+}
+
+static void write64(u64 gpa, u64 value)
+{
+	cr_assert_eq(sim_vcpu_write(&vcpu, gpa, 8, value), 0);
+}
+
+static int access_read(u64 addr, struct sim_result *res)
+{
+	struct sim_access a = { .kind = SIM_ACCESS_READ, .addr = addr };
+
+	return sim_vcpu_access(&vcpu, &a, res);
+}
+
+/* The access at @addr is refused with exactly @message. */
+static void assert_access_error(u64 addr, const char *message)
+{
+	struct sim_result res;
+
+	cr_assert_eq(access_read(addr, &res), -EINVAL);
+	cr_assert_str_eq(vcpu.error, message);
+}
+
+static void long_mode(void)
+{
+	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE | X86_CR0_WP);
+	set(SIM_REG_CR4, X86_CR4_PAE);
+	set(SIM_REG_EFER, EFER_LME);
+}
+
+static void pae_mode(void)
+{
+	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE);
+	set(SIM_REG_CR4, X86_CR4_PAE);
+}
+
+Test(sim_vcpu, pfec_follows_cpl_unless_given)
+{
+	static const struct {
+		enum sim_access_kind kind;
+		enum sim_privilege priv;
+		bool implicit;
+		u8 cpl;
+		u64 pfec;
+	} cases[] = {
+		{ SIM_ACCESS_READ, SIM_PRIV_CPL, false, 0, 0 },
+		{ SIM_ACCESS_READ, SIM_PRIV_CPL, false, 3, PFERR_USER_MASK },
+		{ SIM_ACCESS_READ, SIM_PRIV_CPL, false, 2, 0 },
+		{ SIM_ACCESS_WRITE, SIM_PRIV_CPL, false, 3,
+		  PFERR_WRITE_MASK | PFERR_USER_MASK },
+		{ SIM_ACCESS_FETCH, SIM_PRIV_CPL, false, 0, PFERR_FETCH_MASK },
+		{ SIM_ACCESS_READ, SIM_PRIV_USER, false, 0, PFERR_USER_MASK },
+		{ SIM_ACCESS_WRITE, SIM_PRIV_SUPERVISOR, false, 3,
+		  PFERR_WRITE_MASK },
+		{ SIM_ACCESS_READ, SIM_PRIV_CPL, true, 3,
+		  PFERR_IMPLICIT_ACCESS },
+		{ SIM_ACCESS_WRITE, SIM_PRIV_SUPERVISOR, true, 0,
+		  PFERR_WRITE_MASK | PFERR_IMPLICIT_ACCESS },
+	};
+	size_t i;
+
+	set(SIM_REG_AC, 1);
+	set(SIM_REG_PKRU, 0xc);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct sim_access a = {
+			.kind = cases[i].kind,
+			.priv = cases[i].priv,
+			.implicit = cases[i].implicit,
+		};
+		struct walk_access wa;
+
+		set(SIM_REG_CPL, cases[i].cpl);
+		wa = sim_vcpu_walk_access(&vcpu, &a);
+		cr_assert_eq(wa.pfec, cases[i].pfec, "case %zu: %#llx", i,
+			     (unsigned long long)wa.pfec);
+		cr_assert(wa.rflags_ac);
+		cr_assert_eq(wa.pkru, 0xc);
+	}
+}
+
+Test(sim_vcpu, settings_are_checked_when_set)
+{
+	cr_assert_eq(sim_vcpu_set(&vcpu, SIM_REG_CPL, 4), -EINVAL);
+	cr_assert_str_eq(vcpu.error, "cpl 4 is out of range 0..3");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_CPL);
+	cr_assert_eq(sim_vcpu_set(&vcpu, SIM_REG_VENDOR, 2), -EINVAL);
+	cr_assert_str_eq(vcpu.error, "vendor 2 is neither 0 nor 1");
+	cr_assert_eq(sim_vcpu_set(&vcpu, SIM_REG_NESTED, 0), -EINVAL);
+	cr_assert_str_eq(vcpu.error, "nested cannot be set to a number");
+	cr_assert_eq(vcpu.cpl, 0);
+}
+
+Test(sim_vcpu, paging_off_is_the_identity)
+{
+	struct sim_result res;
+
+	cr_assert_eq(sim_vcpu_back(&vcpu, 0x3000, 1), 0);
+	cr_assert_eq(access_read(0x3456, &res), 0);
+	cr_assert_eq(res.outcome, SIM_OK);
+	cr_assert_eq(res.rec.gpa, 0x3456);
+	cr_assert_eq(res.rec.hpa,
+		     (HOST_MEMORY_FIRST_PFN << PAGE_SHIFT) | 0x456);
+	cr_assert_eq(res.rec.refs, 0);
+	assert_access_error(
+		0x100000000ULL,
+		"address 0x100000000 does not fit 32 bits (paging off)");
+}
+
+Test(sim_vcpu, register_combinations_no_cpu_accepts)
+{
+	set(SIM_REG_CR0, X86_CR0_PG);
+	assert_access_error(0, "cr0 0x80000000 sets PG without PE");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_CR0);
+
+	set(SIM_REG_CR0, 0);
+	set(SIM_REG_EFER, EFER_LMA);
+	assert_access_error(0, "efer 0x400 sets LMA without LME");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_EFER);
+
+	set(SIM_REG_EFER, EFER_LMA | EFER_LME);
+	assert_access_error(0,
+			    "efer 0x500 sets LMA but cr0 0x0 has paging off");
+
+	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE);
+	set(SIM_REG_EFER, EFER_LME);
+	assert_access_error(
+		0, "long mode (EFER.LME and CR0.PG) needs CR4.PAE, cr4 is 0x0");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_CR4);
+}
+
+Test(sim_vcpu, lme_without_paging_is_not_long_mode)
+{
+	struct sim_result res;
+
+	set(SIM_REG_EFER, EFER_LME);
+	cr_assert_eq(access_read(0x1000, &res), 0);
+	cr_assert_eq(vcpu.gva_walk.role.level, 0);
+}
+
+Test(sim_vcpu, cr3_alignment_and_width_per_mode)
+{
+	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE);
+	set(SIM_REG_CR3, 0x1018);
+	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
+	set(SIM_REG_CR3, 0x1020);
+	assert_access_error(
+		0,
+		"cr3 0x1020 is not 4K-aligned (32-bit paging; only PWT and PCD may be set in bits 11:0)");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_CR3);
+	set(SIM_REG_CR3, 0x100000000ULL);
+	assert_access_error(
+		0, "cr3 0x100000000 does not fit 32 bits (32-bit paging)");
+
+	pae_mode();
+	set(SIM_REG_CR3, 0x1008);
+	assert_access_error(0,
+			    "cr3 0x1008 is not 32-byte aligned (PAE paging)");
+	set(SIM_REG_CR3, 0x100000000ULL);
+	assert_access_error(
+		0, "cr3 0x100000000 does not fit 32 bits (PAE paging)");
+
+	long_mode();
+	set(SIM_REG_CR3, 0x1001);
+	assert_access_error(
+		0,
+		"cr3 0x1001 is not 4K-aligned (4-level paging; only PWT and PCD may be set in bits 11:0)");
+	set(SIM_REG_CR3, 1ULL << 46);
+	assert_access_error(
+		0,
+		"cr3 0x400000000000: bits 63:46 are reserved (MAXPHYADDR 46)");
+	set(SIM_REG_MAXPHYADDR, 47);
+	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
+
+	/* Paging off ignores CR3. */
+	set(SIM_REG_CR0, 0);
+	set(SIM_REG_EFER, 0);
+	set(SIM_REG_CR3, ~0ULL);
+	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
+}
+
+Test(sim_vcpu, nested_stage_checks)
+{
+	struct sim_nested ept = {
+		.kind = SIM_NESTED_EPT,
+		.eptp = 0x1000 | 0x1e,
+		.huge_page_level = PG_LEVEL_1G,
+	};
+	struct sim_nested npt = {
+		.kind = SIM_NESTED_NPT,
+		.ncr3 = 0x1000,
+		.host_level = PT64_ROOT_4LEVEL,
+		.host_nx = true,
+	};
+
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &ept), 0);
+	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
+	cr_assert(vcpu.gva_walk.nested == &vcpu.ngpa_walk);
+	cr_assert(vcpu.ngpa_walk.role.ept);
+
+	ept.eptp = (1ULL << 46) | 0x1e;
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &ept), 0);
+	assert_access_error(
+		0,
+		"eptp 0x40000000001e: bits 63:46 are reserved (MAXPHYADDR 46)");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_NESTED);
+
+	ept.eptp = 0x1e;
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &ept), 0);
+	set(SIM_REG_VENDOR, 1);
+	assert_access_error(0, "nested ept needs vendor intel");
+
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
+	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
+	cr_assert_not(vcpu.ngpa_walk.role.ept);
+	cr_assert(vcpu.ngpa_walk.role.tdp);
+	cr_assert(vcpu.ngpa_walk.role.efer_nx);
+
+	npt.ncr3 = 0x1800;
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
+	assert_access_error(
+		0,
+		"ncr3 0x1800 is not 4K-aligned (4-level paging; only PWT and PCD may be set in bits 11:0)");
+	npt.host_level = PT32E_ROOT_LEVEL;
+	npt.ncr3 = 0x1810;
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
+	assert_access_error(0,
+			    "ncr3 0x1810 is not 32-byte aligned (PAE paging)");
+
+	set(SIM_REG_VENDOR, 0);
+	npt.ncr3 = 0x1000;
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
+	assert_access_error(0, "nested npt needs vendor amd");
+
+	npt.host_level = 1;
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), -EINVAL);
+	cr_assert_str_eq(vcpu.error,
+			 "npt host paging level 1 is out of range 2..5");
+}
+
+/*
+ * The PDPTRs are loaded with the registers: a PDPTE written later is not
+ * seen until CR3 is set again, and a failed load is tried again at the
+ * next access.
+ */
+Test(sim_vcpu, pdptrs_load_with_the_registers)
+{
+	struct sim_result res;
+
+	pae_mode();
+	set(SIM_REG_CR3, 0x1000);
+	write64(0x1000, 0x2001);
+	write64(0x2000, 0x3003);
+	write64(0x3000, 0x4003);
+	cr_assert_eq(access_read(0x123, &res), 0, "%s", vcpu.error);
+	cr_assert_eq(res.outcome, SIM_OK);
+	cr_assert_eq(res.rec.gpa, 0x4123);
+
+	/* Bit 1 is reserved in a PDPTE. */
+	write64(0x1000, 0x2003);
+	cr_assert_eq(access_read(0x123, &res), 0);
+	cr_assert_eq(res.outcome, SIM_OK);
+
+	set(SIM_REG_CR3, 0x1000);
+	cr_assert_eq(access_read(0x123, &res), 0);
+	cr_assert_eq(res.outcome, SIM_CR3_LOAD_GP);
+	cr_assert_eq(res.cr3_load_error, -EINVAL);
+	cr_assert(vcpu.pending);
+
+	write64(0x1000, 0x2001);
+	cr_assert_eq(access_read(0x123, &res), 0);
+	cr_assert_eq(res.outcome, SIM_OK);
+	cr_assert_not(vcpu.pending);
+
+	set(SIM_REG_CR3, 0x9000);
+	cr_assert_eq(access_read(0x123, &res), 0);
+	cr_assert_eq(res.outcome, SIM_CR3_LOAD_GP);
+	cr_assert_eq(res.cr3_load_error, -EFAULT);
+}
+
+/*
+ * SVM reads an NPT PDPTE from memory at every walk, with no reserved-bit
+ * check: no PDPTR load, and the PDPTE is one more reference.
+ */
+Test(sim_vcpu, npt_pae_pdptes_are_read_at_every_walk)
+{
+	struct sim_nested npt = {
+		.kind = SIM_NESTED_NPT,
+		.ncr3 = 0x10000,
+		.host_level = PT32E_ROOT_LEVEL,
+		.host_nx = true,
+	};
+	struct sim_result res;
+
+	set(SIM_REG_VENDOR, 1);
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
+	/* nGPA 0x1000 -> PD 0x11000 -> PT 0x12000 -> GPA 0x5000. */
+	write64(0x11000, 0x12007);
+	write64(0x12008, 0x5007);
+	cr_assert_eq(access_read(0x1000, &res), 0, "%s", vcpu.error);
+	cr_assert_eq(res.outcome, SIM_FAULT);
+	cr_assert_eq(res.fault.kind, WALK_FAULT_NPF);
+	cr_assert_eq(res.fault.error_code,
+		     PFERR_GUEST_FINAL_MASK | PFERR_USER_MASK);
+
+	/* Reserved bits 2:1 set: no #GP, no check, the walk goes on. */
+	write64(0x10000, 0x11007);
+	cr_assert_eq(access_read(0x1000, &res), 0, "%s", vcpu.error);
+	cr_assert_eq(res.outcome, SIM_OK);
+	cr_assert_eq(res.rec.gpa, 0x5000);
+	cr_assert_eq(res.rec.refs, 3);
+}
+
+Test(sim_vcpu, reset_starts_host_memory_again)
+{
+	struct sim_result res;
+
+	cr_assert_eq(sim_vcpu_back(&vcpu, 0x7000, 0x3000), 0);
+	set(SIM_REG_CPL, 3);
+	cr_assert_eq(sim_vcpu_reset(&vcpu), 0);
+	cr_assert_eq(vcpu.cpl, 0);
+	cr_assert_eq(access_read(0x7000, &res), 0);
+	cr_assert_eq(res.rec.hpa, INVALID_HPA);
+	cr_assert_eq(sim_vcpu_back(&vcpu, 0x9000, 1), 0);
+	cr_assert_eq(access_read(0x9000, &res), 0);
+	cr_assert_eq(res.rec.hpa, HOST_MEMORY_FIRST_PFN << PAGE_SHIFT);
+	cr_assert_eq(sim_vcpu_reset(&vcpu), 0);
+	cr_assert_eq(sim_vcpu_reset(&vcpu), 0);
+}
+
+Test(sim_vcpu, memory_errors)
+{
+	cr_assert_eq(sim_vcpu_back(&vcpu, 0, 0), -EINVAL);
+	cr_assert_eq(sim_vcpu_back(&vcpu, ~0ULL, 2), -EINVAL);
+	cr_assert_eq(sim_vcpu_back(&vcpu, 1ULL << 52, 1), -ERANGE);
+	cr_assert_eq(sim_vcpu_write(&vcpu, 0x1004, 8, 0), -EINVAL);
+	cr_assert_eq(sim_vcpu_write(&vcpu, 0x1000, 4, 1ULL << 32), -EINVAL);
+}
