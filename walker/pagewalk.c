@@ -145,21 +145,20 @@ static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
  */
 static int translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 			  struct walk_fault *fault, struct walk_path *path,
-			  unsigned int *refs, u64 *gpa)
+			  unsigned int *refs, unsigned int *restarts, u64 *gpa)
 {
 	struct stage_record nested_rec = {
 		.path = path,
 		.refs = refs,
+		.restarts = restarts,
 	};
 	struct stage_walk sw;
-	unsigned int restarts = 0;
 	int r;
 
 	if (!w->nested) {
 		*gpa = ngpa;
 		return 0;
 	}
-	nested_rec.restarts = &restarts;
 	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
 	if (r) {
 		fault->gva = gva;
@@ -267,11 +266,12 @@ static int check_nested_write(struct kvm_pagewalk *w, u64 pte_ngpa, u64 gva,
 {
 	struct walk_path path = { 0 };
 	unsigned int refs = 0;
+	unsigned int restarts = 0;
 	u64 gpa;
 
 	return translate_ngpa(w, pte_ngpa,
 			      PFERR_WRITE_MASK | PFERR_GUEST_PAGE_MASK, gva,
-			      fault, &path, &refs, &gpa) ?
+			      fault, &path, &refs, &restarts, &gpa) ?
 		       2 :
 		       0;
 }
@@ -417,12 +417,13 @@ retry_walk:
 
 			tw->nr_entries = 0;
 			tw->refs = 0;
-			r = translate_ngpa(
-				w, pte_ngpa,
-				w->nested ? nested_access(w->nested, access,
-							  true, 0) :
-					    0,
-				addr, fault, tw, rec->refs, &table_gpa);
+			r = translate_ngpa(w, pte_ngpa,
+					   w->nested ? nested_access(w->nested,
+								     access,
+								     true, 0) :
+						       0,
+					   addr, fault, tw, rec->refs,
+					   rec->restarts, &table_gpa);
 			if (r)
 				return r;
 		} else {
@@ -481,7 +482,8 @@ retry_walk:
 					nested_access(w->nested, access, false,
 						      sw->pte_access) :
 					0,
-				addr, fault, rec->final_walk, rec->refs, &gpa);
+				addr, fault, rec->final_walk, rec->refs,
+				rec->restarts, &gpa);
 			if (r)
 				return r;
 		} else {
@@ -531,6 +533,7 @@ int kvm_pagewalk_load_pdptrs(struct kvm_pagewalk *w, struct walk_fault *fault)
 	if (w->nested) {
 		struct walk_path path = { 0 };
 		unsigned int refs = 0;
+		unsigned int restarts = 0;
 
 		/*
 		 * The CPU reads the PDPTEs on MOV to CR3 as plain reads: they
@@ -540,7 +543,7 @@ int kvm_pagewalk_load_pdptrs(struct kvm_pagewalk *w, struct walk_fault *fault)
 			     (w->nested->role.ept ? 0 : PFERR_USER_MASK);
 
 		r = translate_ngpa(w, pdpt_ngpa, access, pdpt_ngpa, fault,
-				   &path, &refs, &pdpt_gpa);
+				   &path, &refs, &restarts, &pdpt_gpa);
 		if (r) {
 			/* A PDPTE load is not the translation of a linear address. */
 			fault->exit_qualification &=
@@ -567,10 +570,16 @@ int kvm_pagewalk_load_pdptrs(struct kvm_pagewalk *w, struct walk_fault *fault)
 
 static void init_record(struct walk_record *rec)
 {
+	int i;
+
 	rec->guest.nr_entries = 0;
 	rec->guest.refs = 0;
 	rec->final_walk.nr_entries = 0;
 	rec->final_walk.refs = 0;
+	for (i = 0; i < WALK_MAX_LEVELS; i++) {
+		rec->table_walks[i].nr_entries = 0;
+		rec->table_walks[i].refs = 0;
+	}
 	rec->refs = 0;
 	rec->restarts = 0;
 	rec->ngpa = INVALID_GPA;
@@ -606,7 +615,7 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 	struct walk_record scratch;
 	struct stage_record srec;
 	struct stage_walk sw;
-	int r, i;
+	int r;
 
 	if (!rec)
 		rec = &scratch;
@@ -621,19 +630,18 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 		return r;
 
 	rec->two_dimensional = w->nested != NULL;
-	for (i = 0; i < WALK_MAX_LEVELS; i++)
-		rec->table_walks[i].nr_entries = 0;
 
 	if (!w->role.level) {
 		/* Paging off: the GVA is the nGPA; all pages count as user. */
 		rec->pte_access = ACC_ALL;
 		rec->ngpa = addr;
-		r = translate_ngpa(
-			w, addr,
-			w->nested ? nested_access(w->nested, access->pfec,
-						  false, ACC_ALL) :
-				    0,
-			addr, fault, &rec->final_walk, &rec->refs, &rec->gpa);
+		r = translate_ngpa(w, addr,
+				   w->nested ? nested_access(w->nested,
+							     access->pfec,
+							     false, ACC_ALL) :
+					       0,
+				   addr, fault, &rec->final_walk, &rec->refs,
+				   &rec->restarts, &rec->gpa);
 		if (r)
 			return r;
 		goto out;
