@@ -1276,6 +1276,13 @@ Test(ngpa_walk, ept_readonly_table_refuses_guest_accessed_write_without_ad)
 		     "qualification %#llx",
 		     (unsigned long long)o.f.exit_qualification);
 	cr_assert_eq(o.f.address, c.ngpa[2] | (((c.gva >> 21) & 0x1ff) * 8));
+	/*
+	 * Regression: fuzz_walk found the upper levels' A bits set before
+	 * the refusal (tests/fuzz/crashes/fuzz_walk/
+	 * partial-ad-on-nested-write-fault).
+	 */
+	cr_assert_eq(o.rec.guest.entries[0].after,
+		     o.rec.guest.entries[0].before);
 	cr_assert_eq(o.rec.guest.entries[1].after,
 		     o.rec.guest.entries[1].before);
 	cr_assert_eq(o.rec.guest.entries[2].after,
