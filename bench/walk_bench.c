@@ -226,6 +226,9 @@ ref_rights(u64 and_ptes, u64 or_ptes, bool ept)
  * bound.  A 2D walk sends each table address and the result through the
  * EPT stage.
  */
+static int ref_ept_stage(const struct walk_state *s, u64 gpa, u64 pfec,
+			 int levels, bool raw, u64 *out);
+
 static __attribute__((always_inline)) inline int
 ref_stage(const struct walk_state *s, const struct kvm_pagewalk *w, u64 addr,
 	  u64 pfec, int levels, bool ept, bool two_d, bool raw, u64 *out)
@@ -238,8 +241,8 @@ ref_stage(const struct walk_state *s, const struct kvm_pagewalk *w, u64 addr,
 	for (level = levels; level >= PG_LEVEL_4K; level--) {
 		gpa = table + table_index(addr, level) * sizeof(u64);
 		/* A table access is a write for EPT with A/D enabled. */
-		if (two_d && ref_stage(s, &s->ept, gpa, PFERR_WRITE_MASK,
-				       levels, true, false, raw, &gpa))
+		if (two_d &&
+		    ref_ept_stage(s, gpa, PFERR_WRITE_MASK, levels, raw, &gpa))
 			return 1;
 		if (ref_read(s, gpa, raw, &pte))
 			return 1;
@@ -256,10 +259,20 @@ ref_stage(const struct walk_state *s, const struct kvm_pagewalk *w, u64 addr,
 		return 1;
 	gpa = table | (addr & PAGE_OFFSET_MASK);
 	if (two_d)
-		return ref_stage(s, &s->ept, gpa, 0, levels, true, false, raw,
-				 out);
+		return ref_ept_stage(s, gpa, 0, levels, raw, out);
 	*out = gpa;
 	return 0;
+}
+
+/*
+ * The nested stage of a 2D reference walk, out of line so that the
+ * always-inlined ref_stage() never names itself (no build inlines a
+ * recursive function).
+ */
+static int ref_ept_stage(const struct walk_state *s, u64 gpa, u64 pfec,
+			 int levels, bool raw, u64 *out)
+{
+	return ref_stage(s, &s->ept, gpa, pfec, levels, true, false, raw, out);
 }
 
 #define DEFINE_REF_WALK(name, levels, two_d, raw)                        \
