@@ -7,5 +7,6 @@
 
 int format_command(int argc, char **argv);
 int walk_command(int argc, char **argv);
+int run_command(int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	  "print the reserved-bit and permission tables of an entry format" },
 	{ "walk", walk_command,
 	  "run scenario files: one page walk per access, one line per walk" },
+	{ "run", run_command,
+	  "replay access and walk traces, or a built-in workload: TLB, walks, faults" },
 };
 
 static void usage(FILE *out)

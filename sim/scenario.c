@@ -76,6 +76,9 @@ void scenario_reader_init(struct scenario_reader *r, FILE *file,
 	r->status = 0;
 	r->buf[0] = '\0';
 	r->error[0] = '\0';
+	r->run_stmt = NULL;
+	r->run_stmt_opaque = NULL;
+	r->mid_line = false;
 }
 
 int scenario_reader_open(struct scenario_reader *r, const char *path)
@@ -140,6 +143,7 @@ static int read_line(struct scenario_reader *r, size_t *len)
 			break;
 		if (n == SCENARIO_LINE_MAX) {
 			r->line++;
+			r->mid_line = true;
 			return syntax_error(r, "line is longer than %d bytes",
 					    SCENARIO_LINE_MAX);
 		}
@@ -681,6 +685,40 @@ static int parse_access(struct scenario_reader *r, const struct line_tokens *lt,
 	return 0;
 }
 
+/*
+ * invlpg ADDR, invept: handed to r->run_stmt.  1 when the callback took
+ * the statement, or its error.
+ */
+static int parse_run_stmt(struct scenario_reader *r,
+			  const struct line_tokens *lt)
+{
+	bool invlpg = tok_is(&lt->tok[0], "invlpg");
+	struct scenario_run_stmt rs = { .line = r->line };
+	const char *what = invlpg ? "invlpg" : "invept";
+
+	if (!r->in_scenario)
+		return syntax_error(r, "'%s' before the first 'scenario'",
+				    what);
+	if (invlpg) {
+		rs.kind = SCENARIO_RUN_INVLPG;
+		if (expect_arg(r, lt, 1, what, "address") ||
+		    parse_value(r, what, &lt->tok[1], 0, &rs.addr) ||
+		    expect_end(r, lt, 2, what))
+			return -EINVAL;
+	} else {
+		rs.kind = SCENARIO_RUN_INVEPT;
+		if (expect_end(r, lt, 1, what))
+			return -EINVAL;
+	}
+	if (r->run_stmt(r, &rs, r->run_stmt_opaque)) {
+		if (!r->status)
+			return syntax_error(r, "%s failed", what);
+		return r->status;
+	}
+	return 1;
+}
+
+/* 0 with *@stmt filled, 1 for a statement taken by r->run_stmt, < 0. */
 static int parse_statement(struct scenario_reader *r,
 			   const struct line_tokens *lt,
 			   struct scenario_stmt *stmt)
@@ -690,6 +728,8 @@ static int parse_statement(struct scenario_reader *r,
 
 	if (tok_is(t, "scenario"))
 		return parse_begin(r, lt, stmt);
+	if (r->run_stmt && (tok_is(t, "invlpg") || tok_is(t, "invept")))
+		return parse_run_stmt(r, lt);
 
 	for (i = 0; i < ARRAY_SIZE(number_settings); i++)
 		if (tok_is(t, number_settings[i].name))
@@ -746,8 +786,29 @@ int scenario_read(struct scenario_reader *r, struct scenario_stmt *stmt)
 			continue;
 		memset(stmt, 0, sizeof(*stmt));
 		stmt->line = r->line;
-		if (parse_statement(r, &lt, stmt))
+		ret = parse_statement(r, &lt, stmt);
+		if (ret < 0)
 			return r->status;
-		return 1;
+		if (ret == 0)
+			return 1;
 	}
+}
+
+int scenario_reader_skip_error(struct scenario_reader *r)
+{
+	int c;
+
+	if (r->status == -EIO || !r->status)
+		return r->status;
+	if (r->mid_line) {
+		do {
+			c = getc_unlocked(r->file);
+		} while (c != EOF && c != '\n');
+		if (c == EOF)
+			r->eof = true;
+		r->mid_line = false;
+	}
+	r->status = 0;
+	r->error[0] = '\0';
+	return 0;
 }

@@ -54,6 +54,25 @@ struct scenario_stmt {
 };
 
 /*
+ * Statements only "mmusim run" reads: they act on caches that "mmusim walk"
+ * does not have, so the reader hands them to a callback of the consumer
+ * (scenario_reader.run_stmt) instead of returning them.  Without the
+ * callback they are unknown statements.
+ */
+enum scenario_run_stmt_kind {
+	/* "invlpg ADDR": INVLPG of a linear address. */
+	SCENARIO_RUN_INVLPG,
+	/* "invept": INVEPT/INVLPGA of every nested translation. */
+	SCENARIO_RUN_INVEPT,
+};
+
+struct scenario_run_stmt {
+	enum scenario_run_stmt_kind kind;
+	unsigned long line;
+	u64 addr;
+};
+
+/*
  * A pull reader over a FILE: scenario_read() hands out one statement at a
  * time and checks everything a statement says on its own (syntax, ranges,
  * alignment); what depends on other statements is the consumer's to check,
@@ -70,6 +89,16 @@ struct scenario_reader {
 	int status;
 	char buf[SCENARIO_LINE_MAX + 1];
 	char error[SCENARIO_ERROR_MAX];
+	/*
+	 * mmusim run: where "invlpg" and "invept" go, called from
+	 * scenario_read() in statement order; it returns 0 to go on or the
+	 * return of scenario_error() to stop.  NULL rejects them.
+	 */
+	int (*run_stmt)(struct scenario_reader *r,
+			const struct scenario_run_stmt *stmt, void *opaque);
+	void *run_stmt_opaque;
+	/* The last error was a line too long: the rest of it is unread. */
+	bool mid_line;
 };
 
 /* Read @file, named @filename in messages; the caller keeps @file. */
@@ -87,6 +116,13 @@ void scenario_reader_close(struct scenario_reader *r);
  * -EINVAL (bad input) or -EIO (read error) with r->error set.
  */
 int scenario_read(struct scenario_reader *r, struct scenario_stmt *stmt);
+
+/*
+ * Forget the last error and go on at the next line, as "mmusim run
+ * --keep-going" does: 0, or the error again when it is final (a read
+ * error).
+ */
+int scenario_reader_skip_error(struct scenario_reader *r);
 
 /*
  * Report an error found by the consumer at @line: sets r->error to

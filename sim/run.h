@@ -1,0 +1,356 @@
+/* mmusim run: replaying access and walk traces through vCPU, TLB and MMU. */
+#ifndef MMUSIM_SIM_RUN_H
+#define MMUSIM_SIM_RUN_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "sim/run_mmu.h"
+#include "sim/tlb.h"
+#include "sim/vcpu.h"
+
+struct kvmmmu_state;
+struct trace_reader;
+
+enum run_format {
+	RUN_FORMAT_AUTO,
+	RUN_FORMAT_NATIVE,
+	RUN_FORMAT_LACKEY,
+	RUN_FORMAT_KVMMMU,
+	/* No trace: the built-in workload. */
+	RUN_FORMAT_BUILTIN,
+};
+
+/* Leaf sizes of the tables demand paging builds. */
+enum run_page_size {
+	RUN_PAGE_4K,
+	RUN_PAGE_2M,
+	RUN_PAGE_1G,
+	/* Per region, from the seed: mostly 4K, some 2M, a few 1G. */
+	RUN_PAGE_MIXED,
+};
+
+#define RUN_DEFAULT_TLB_ENTRIES 2048
+#define RUN_DEFAULT_PSC_ENTRIES 32
+#define RUN_DEFAULT_NTLB_ENTRIES 64
+#define RUN_DEFAULT_SEED 1
+#define RUN_DEFAULT_BUILTIN_ACCESSES 1000000
+#define RUN_DEFAULT_MAX_TABLE_PAGES 65536
+/* Largest size of one lackey access; larger ones are bad lines. */
+#define RUN_MAX_ACCESS_SIZE 4096
+/* Refs-per-walk histogram buckets; the last one counts "or more". */
+#define RUN_REFS_BUCKETS 40
+/* kvmmmu disagreements kept for --json; all are printed without it. */
+#define RUN_MAX_DISAGREEMENTS 100
+#define RUN_MAX_EVENT_NAMES 24
+#define RUN_EVENT_NAME_MAX 48
+#define RUN_ERROR_MAX 512
+
+struct run_config {
+	enum run_format format;
+	/*
+	 * Guest paging mode as a root level: 2 (32-bit), 3 (PAE), 4, 5; 0 is
+	 * the default (4-level for lackey and the built-in workload, inferred
+	 * from each walk for kvmmmu).  @mode_ept: kvmmmu walks of EPT tables.
+	 */
+	u8 mode_level;
+	bool mode_ept;
+	enum sim_nested_kind nested;
+	u8 nested_level;
+	enum run_page_size page_size;
+	enum run_page_size nested_page_size;
+	/* Entries; 0 disables.  PSC: entries per level. */
+	u32 tlb_entries;
+	u32 psc_entries;
+	u32 ntlb_entries;
+	u64 seed;
+	u64 builtin_accesses;
+	u64 max_table_pages;
+	const struct run_mmu_ops *mmu;
+	bool keep_going;
+	/* The report is JSON: nothing else goes to standard output. */
+	bool json;
+	/* kvmmmu: print one line per replayed walk. */
+	bool list_walks;
+	/* kvmmmu: register values instead of the mode's defaults. */
+	bool have_cr0, have_cr4, have_efer;
+	u64 cr0, cr4, efer;
+	u8 maxphyaddr;
+	bool amd;
+	bool no_gbpages;
+};
+
+/* Counters of a kvmmmu replay (docs/trace-formats.md). */
+struct run_kvmmmu_stats {
+	u64 walks;
+	u64 agree;
+	u64 disagree;
+	/* Cut off by the end of the trace or lost events: not judged. */
+	u64 incomplete;
+	/* Walks interleaved with a nested walk (2D): not replayed. */
+	u64 skipped;
+	/* Walk events with no walk open. */
+	u64 orphan_events;
+	u64 restarts;
+	u64 walk_events;
+	u64 element_events;
+	u64 error_events;
+	u64 accessed_events;
+	u64 dirty_events;
+	u64 ignored_events;
+	u64 lost_events;
+	u64 header_lines;
+	/* The other events by name, the first RUN_MAX_EVENT_NAMES of them. */
+	unsigned int nr_event_names;
+	char event_names[RUN_MAX_EVENT_NAMES][RUN_EVENT_NAME_MAX];
+	u64 event_counts[RUN_MAX_EVENT_NAMES];
+	u64 other_event_names;
+};
+
+struct run_disagreement {
+	char file[64];
+	unsigned long line;
+	u64 addr;
+	char what[200];
+};
+
+struct run_stats {
+	u64 lines;
+	u64 bad_lines;
+	u64 accesses;
+	u64 reads;
+	u64 writes;
+	u64 fetches;
+	/* Accesses that touched two pages: two translations. */
+	u64 page_crossings;
+	u64 translations;
+
+	u64 tlb_hits;
+	u64 tlb_misses;
+	/* Hits whose rights did not allow the access (or a D update): walked. */
+	u64 tlb_rights_misses;
+	u64 tlb_flushes;
+	u64 tlb_global_flushes;
+	u64 invlpg;
+	u64 invept;
+	u64 cr3_writes;
+
+	u64 psc_lookups;
+	/* psc_hits[L]: the walk started below level L. */
+	u64 psc_hits[PT64_ROOT_MAX_LEVEL + 1];
+	u64 ntlb_lookups;
+	u64 ntlb_hits;
+
+	u64 walks;
+	u64 walk_restarts;
+	/* What the walker read, and what the PSC and nested TLB left of it. */
+	u64 walker_refs;
+	u64 guest_refs;
+	u64 nested_refs;
+	u64 hist_walks[RUN_REFS_BUCKETS];
+	u64 hist_guest[RUN_REFS_BUCKETS];
+	u64 hist_nested[RUN_REFS_BUCKETS];
+
+	u64 faults;
+	u64 pf;
+	u64 pf_by_ec[64];
+	u64 gp;
+	u64 ept_violations;
+	u64 ept_by_qual[512];
+	u64 ept_misconfigs;
+	u64 npf;
+	/* PFEC bits 5:0, bit 32 as 0x40, bit 33 as 0x80. */
+	u64 npf_by_ec[256];
+	/* PAE PDPTR loads that failed (#GP or a nested fault). */
+	u64 cr3_load_faults;
+	u64 fixed;
+	u64 unresolved;
+
+	u64 guest_tables;
+	u64 nested_tables;
+	u64 guest_pages;
+	u64 nested_pages;
+	u64 reclaims;
+
+	struct run_kvmmmu_stats kvmmmu;
+	unsigned int nr_disagreements;
+	struct run_disagreement disagreements[RUN_MAX_DISAGREEMENTS];
+
+	u64 mmu_counters[RUN_MMU_MAX_COUNTERS];
+	double seconds;
+	bool interrupted;
+};
+
+#define RUN_MAX_SPACES 16
+
+/*
+ * Demand paging: the address spaces (CR3 roots) of the guest, and the
+ * allocators that hand out its table and data pages (nGPAs with a nested
+ * stage) and L1's pages for the nested tables.  With a nested stage, nGPA
+ * X lives at GPA X + @ngpa_offset.
+ */
+struct run_demand {
+	bool enabled;
+	u8 level;
+	u8 nested_level;
+	u64 nested_root;
+	u64 ngpa_offset;
+	u64 next_table, table_limit;
+	u64 next_data, data_limit;
+	u64 next_l1, l1_limit;
+	u64 roots[RUN_MAX_SPACES];
+	unsigned int nr_spaces;
+	unsigned int cur;
+	/* The built-in workload's kernel half, shared by every space. */
+	bool kernel;
+	u64 kernel_root;
+	/*
+	 * Leaf flags for @gva: U, W, G, NX in x86 format; false when nothing
+	 * may be mapped there (the access keeps its fault).
+	 */
+	bool (*protection)(const struct run_demand *d, u64 gva, u64 *flags);
+};
+
+struct run_sim {
+	struct run_config cfg;
+	struct run_stats st;
+	struct sim_vcpu vcpu;
+	struct sim_result res;
+	struct tlb tlb;
+	/* One PSC per level 2..5, keyed by the address bits above it. */
+	struct tlb psc[PT64_ROOT_MAX_LEVEL + 1];
+	struct tlb ntlb;
+	struct run_demand demand;
+	void *mmu;
+	u64 start_ns;
+	/* Where messages name the input. */
+	const char *file;
+	char error[RUN_ERROR_MAX];
+	/* Per-format state of the kvmmmu replay. */
+	struct kvmmmu_state *kvmmmu;
+	/* A progress line on standard error (a terminal), every half second. */
+	bool progress;
+	u64 progress_ns;
+};
+
+/* Set by SIGINT: every input loop stops and the summary is printed. */
+extern volatile sig_atomic_t run_stop;
+
+u64 run_now_ns(void);
+
+/* Lines between two looks at the clock for the progress line. */
+#define RUN_PROGRESS_LINES 65536
+
+/* Print the progress line if it is due. */
+void run_progress(struct run_sim *s, const char *name);
+/* Erase it before the report. */
+void run_progress_done(struct run_sim *s);
+
+/*
+ * Handle a bad line: with --keep-going count it, forget the reader's
+ * error and return 0; else return the error.
+ */
+int run_bad_line(struct run_sim *s, struct trace_reader *r, int err);
+
+/* The defaults of every option (docs/mmusim-run.md), format auto. */
+void run_config_init(struct run_config *cfg);
+int run_sim_init(struct run_sim *s, const struct run_config *cfg);
+void run_sim_destroy(struct run_sim *s);
+
+/* Access classes: the bits of an access that decide its rights. */
+#define RUN_CLASS_WRITE BIT(0)
+#define RUN_CLASS_FETCH BIT(1)
+#define RUN_CLASS_USER BIT(2)
+#define RUN_CLASS_IMPLICIT BIT(3)
+#define RUN_CLASS_AC BIT(4)
+
+static inline u32 run_access_class(const struct sim_vcpu *v,
+				   const struct sim_access *a)
+{
+	u32 cls = 0;
+	bool user;
+
+	if (a->kind == SIM_ACCESS_WRITE)
+		cls |= RUN_CLASS_WRITE;
+	else if (a->kind == SIM_ACCESS_FETCH)
+		cls |= RUN_CLASS_FETCH;
+	if (likely(a->priv == SIM_PRIV_USER && !a->implicit))
+		user = true;
+	else if (a->implicit)
+		user = false;
+	else if (a->priv == SIM_PRIV_CPL)
+		user = v->cpl == 3;
+	else
+		user = a->priv == SIM_PRIV_USER;
+	if (user)
+		cls |= RUN_CLASS_USER;
+	if (a->implicit)
+		cls |= RUN_CLASS_IMPLICIT;
+	if (v->rflags_ac)
+		cls |= RUN_CLASS_AC;
+	return cls;
+}
+
+/* run_access() past a TLB hit whose rights are known to allow it. */
+int run_access_slow(struct run_sim *s, const struct sim_access *a);
+
+/*
+ * One access of the guest, through the TLB; on a miss, a walk (and, with
+ * demand paging, the faults it fixes and the walks after them).  0 when
+ * translated, 1 for a fault left to the guest, < 0 with s->error for bad
+ * input (an address the mode cannot take, invalid registers).
+ */
+static inline int run_access(struct run_sim *s, const struct sim_access *a)
+{
+	struct tlb_entry *e;
+
+	if (likely(!s->vcpu.pending)) {
+		e = tlb_lookup(&s->tlb, a->addr);
+		if (likely(e &&
+			   (e->allowed & BIT(run_access_class(&s->vcpu, a))))) {
+			s->st.translations++;
+			s->st.tlb_hits++;
+			return 0;
+		}
+	}
+	return run_access_slow(s, a);
+}
+
+/* Architectural invalidations, counted, and told to the MMU. */
+int run_cr3_written(struct run_sim *s);
+void run_flush_all(struct run_sim *s);
+int run_invlpg(struct run_sim *s, u64 gva);
+/* A write of the guest to its memory (page tables included). */
+int run_guest_write(struct run_sim *s, u64 gpa, int bytes, u64 val);
+void run_invept(struct run_sim *s);
+
+/* Demand paging (run_demand.c). */
+int run_demand_init(struct run_sim *s, unsigned int nr_spaces, bool kernel,
+		    bool (*protection)(const struct run_demand *d, u64 gva,
+				       u64 *flags));
+/* The built-in workload's kernel: 2M at this address, supervisor, global. */
+u64 run_demand_kernel_base(const struct run_demand *d);
+#define RUN_KERNEL_SIZE 0x200000ULL
+int run_demand_switch(struct run_sim *s, unsigned int space);
+/* 1 when the fault of s->res was fixed, 0 when it stays, < 0. */
+int run_demand_fix(struct run_sim *s);
+/* Unmap the leaf translating @gva in the current space (no INVLPG). */
+int run_demand_unmap(struct run_sim *s, u64 gva);
+
+/* The inputs (run_native.c, run_lackey.c, run_kvmmmu.c, run_workload.c). */
+int run_native(struct run_sim *s, struct trace_reader *r);
+int run_lackey(struct run_sim *s, struct trace_reader *r);
+int run_kvmmmu(struct run_sim *s, struct trace_reader *r);
+int run_builtin(struct run_sim *s);
+
+/* The report (run_report.c). */
+void run_report_text(FILE *out, const struct run_sim *s,
+		     const char *const *files, int nr_files);
+void run_report_json(FILE *out, const struct run_sim *s,
+		     const char *const *files, int nr_files);
+
+const char *run_format_name(enum run_format f);
+const char *run_page_size_name(enum run_page_size p);
+const char *run_mode_name(u8 level);
+
+#endif

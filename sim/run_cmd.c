@@ -1,0 +1,611 @@
+/* mmusim run: replay walk and access traces offline (docs/mmusim-run.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/commands.h"
+#include "sim/run.h"
+#include "sim/trace_detect.h"
+#include "sim/trace_reader.h"
+
+/* Exit statuses besides 0 and EXIT_USAGE. */
+#define EXIT_FINDINGS 1
+#define EXIT_INTERRUPTED 130
+
+#define MAX_CACHE_ENTRIES (1U << 24)
+
+enum run_option {
+	OPT_FORMAT = 256,
+	OPT_MODE,
+	OPT_NESTED,
+	OPT_NESTED_LEVELS,
+	OPT_MMU,
+	OPT_PAGE_SIZE,
+	OPT_NESTED_PAGE_SIZE,
+	OPT_TLB,
+	OPT_PSC,
+	OPT_NTLB,
+	OPT_SEED,
+	OPT_ACCESSES,
+	OPT_MAX_TABLE_PAGES,
+	OPT_JSON,
+	OPT_KEEP_GOING,
+	OPT_WALKS,
+	OPT_CR0,
+	OPT_CR4,
+	OPT_EFER,
+	OPT_MAXPHYADDR,
+	OPT_VENDOR,
+	OPT_GBPAGES,
+	OPT_NO_TIMING,
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "nested", required_argument, NULL, OPT_NESTED },
+	{ "nested-levels", required_argument, NULL, OPT_NESTED_LEVELS },
+	{ "mmu", required_argument, NULL, OPT_MMU },
+	{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+	{ "nested-page-size", required_argument, NULL, OPT_NESTED_PAGE_SIZE },
+	{ "tlb", required_argument, NULL, OPT_TLB },
+	{ "psc", required_argument, NULL, OPT_PSC },
+	{ "ntlb", required_argument, NULL, OPT_NTLB },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "accesses", required_argument, NULL, OPT_ACCESSES },
+	{ "max-table-pages", required_argument, NULL, OPT_MAX_TABLE_PAGES },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+	{ "walks", no_argument, NULL, OPT_WALKS },
+	{ "cr0", required_argument, NULL, OPT_CR0 },
+	{ "cr4", required_argument, NULL, OPT_CR4 },
+	{ "efer", required_argument, NULL, OPT_EFER },
+	{ "maxphyaddr", required_argument, NULL, OPT_MAXPHYADDR },
+	{ "vendor", required_argument, NULL, OPT_VENDOR },
+	{ "gbpages", required_argument, NULL, OPT_GBPAGES },
+	{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mmusim run [options] [TRACE...|-]\n"
+		"Replay traces through a vCPU with a TLB, a paging-structure cache and a\n"
+		"nested TLB, and print a summary.  Without TRACE, run the built-in workload.\n"
+		"\n"
+		"input:\n"
+		"  --format=F            auto (default), native (scenario files), lackey\n"
+		"                        (valgrind --tool=lackey --trace-mem=yes) or kvmmmu\n"
+		"                        (tracefs or trace-cmd report text)\n"
+		"  --keep-going          skip bad lines, count them (exit status 1)\n"
+		"guest (lackey, built-in workload; --mode also for kvmmmu):\n"
+		"  --mode=M              2level, pae, 4level (default), 5level; kvmmmu:\n"
+		"                        inferred from each walk, or ept for EPT walks\n"
+		"  --nested=N            none (default), ept or npt\n"
+		"  --nested-levels=L     4 (default) or 5\n"
+		"  --page-size=P         4k (default), 2m, 1g or mixed: the leaves that\n"
+		"                        demand paging builds\n"
+		"  --nested-page-size=P  the same for the nested tables (default: --page-size)\n"
+		"  --accesses=N          length of the built-in workload (default %d)\n"
+		"  --seed=N              seed of the built-in workload and of mixed (default %d)\n"
+		"  --max-table-pages=N   table pages before demand paging starts over\n"
+		"                        (default %d)\n"
+		"caches (0 disables; powers of two):\n"
+		"  --tlb=N               TLB entries, 4-way (default %d)\n"
+		"  --psc=N               paging-structure-cache entries a level (default %d)\n"
+		"  --ntlb=N              nested TLB entries (default %d)\n"
+		"  --mmu=M               none (default); tdp and shadow are not available yet\n"
+		"kvmmmu replay:\n"
+		"  --walks               print a line for every walk, not only disagreements\n"
+		"  --cr0=V --cr4=V --efer=V   registers instead of the mode's defaults\n"
+		"  --maxphyaddr=N        physical-address width (default 52)\n"
+		"  --vendor=V            intel (default) or amd\n"
+		"  --gbpages=on|off      1G pages in CPUID (default on)\n"
+		"output:\n"
+		"  --json                the summary as JSON (keys in docs/mmusim-run.md)\n"
+		"  --no-timing           report 0 seconds, for output that compares equal\n"
+		"\n"
+		"Exit status: 0; 1 when walks disagreed or lines were skipped; 2 for bad\n"
+		"usage or input (FILE:LINE: message); 130 when interrupted (the summary\n"
+		"so far is printed).  Formats: docs/trace-formats.md.\n",
+		RUN_DEFAULT_BUILTIN_ACCESSES, RUN_DEFAULT_SEED,
+		RUN_DEFAULT_MAX_TABLE_PAGES, RUN_DEFAULT_TLB_ENTRIES,
+		RUN_DEFAULT_PSC_ENTRIES, RUN_DEFAULT_NTLB_ENTRIES);
+}
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mmusim run: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+static int parse_u64(const char *opt, const char *s, u64 max, u64 *v)
+{
+	char *end;
+
+	*v = 0;
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		goto bad;
+	*v = strtoull(s, &end, 0);
+	if (errno || *end || *v > max)
+		goto bad;
+	return 0;
+bad:
+	return usage_error("--%s=%s: not a number from 0 to %" PRIu64, opt, s,
+			   max);
+}
+
+static int parse_cache(const char *opt, const char *s, u32 *entries)
+{
+	u64 v;
+
+	if (parse_u64(opt, s, MAX_CACHE_ENTRIES, &v))
+		return EXIT_USAGE;
+	if (v & (v - 1))
+		return usage_error("--%s=%s: not 0 or a power of two", opt, s);
+	*entries = v;
+	return 0;
+}
+
+static int parse_page_size(const char *opt, const char *s,
+			   enum run_page_size *p)
+{
+	static const char *const names[] = { "4k", "2m", "1g", "mixed" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			*p = i;
+			return 0;
+		}
+	}
+	return usage_error("--%s=%s: not 4k, 2m, 1g or mixed", opt, s);
+}
+
+static int parse_mode(const char *s, struct run_config *cfg)
+{
+	static const struct {
+		const char *name;
+		u8 level;
+	} modes[] = {
+		{ "2level", PT32_ROOT_LEVEL },
+		{ "pae", PT32E_ROOT_LEVEL },
+		{ "4level", PT64_ROOT_4LEVEL },
+		{ "5level", PT64_ROOT_5LEVEL },
+	};
+	unsigned int i;
+
+	if (!strcmp(s, "ept")) {
+		cfg->mode_ept = true;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!strcmp(s, modes[i].name)) {
+			cfg->mode_level = modes[i].level;
+			return 0;
+		}
+	}
+	return usage_error("--mode=%s: not 2level, pae, 4level, 5level or ept",
+			   s);
+}
+
+struct run_args {
+	struct run_config cfg;
+	bool given[OPT_END];
+	bool no_timing;
+	bool nested_page_size_given;
+};
+
+static int parse_option(struct run_args *a, int c, const char *arg)
+{
+	struct run_config *cfg = &a->cfg;
+	char why[160];
+	u64 v;
+
+	switch (c) {
+	case OPT_FORMAT:
+		if (!strcmp(arg, "auto"))
+			cfg->format = RUN_FORMAT_AUTO;
+		else if (!strcmp(arg, "native"))
+			cfg->format = RUN_FORMAT_NATIVE;
+		else if (!strcmp(arg, "lackey"))
+			cfg->format = RUN_FORMAT_LACKEY;
+		else if (!strcmp(arg, "kvmmmu"))
+			cfg->format = RUN_FORMAT_KVMMMU;
+		else
+			return usage_error(
+				"--format=%s: not auto, native, lackey or kvmmmu",
+				arg);
+		return 0;
+	case OPT_MODE:
+		return parse_mode(arg, cfg);
+	case OPT_NESTED:
+		if (!strcmp(arg, "none"))
+			cfg->nested = SIM_NESTED_NONE;
+		else if (!strcmp(arg, "ept"))
+			cfg->nested = SIM_NESTED_EPT;
+		else if (!strcmp(arg, "npt"))
+			cfg->nested = SIM_NESTED_NPT;
+		else
+			return usage_error("--nested=%s: not none, ept or npt",
+					   arg);
+		return 0;
+	case OPT_NESTED_LEVELS:
+		if (strcmp(arg, "4") && strcmp(arg, "5"))
+			return usage_error("--nested-levels=%s: not 4 or 5",
+					   arg);
+		cfg->nested_level = arg[0] - '0';
+		return 0;
+	case OPT_MMU:
+		cfg->mmu = run_mmu_find(arg, why, sizeof(why));
+		if (!cfg->mmu)
+			return usage_error("%s", why);
+		return 0;
+	case OPT_PAGE_SIZE:
+		return parse_page_size("page-size", arg, &cfg->page_size);
+	case OPT_NESTED_PAGE_SIZE:
+		a->nested_page_size_given = true;
+		return parse_page_size("nested-page-size", arg,
+				       &cfg->nested_page_size);
+	case OPT_TLB:
+		return parse_cache("tlb", arg, &cfg->tlb_entries);
+	case OPT_PSC:
+		return parse_cache("psc", arg, &cfg->psc_entries);
+	case OPT_NTLB:
+		return parse_cache("ntlb", arg, &cfg->ntlb_entries);
+	case OPT_SEED:
+		return parse_u64("seed", arg, UINT64_MAX, &cfg->seed);
+	case OPT_ACCESSES:
+		return parse_u64("accesses", arg, UINT64_MAX,
+				 &cfg->builtin_accesses);
+	case OPT_MAX_TABLE_PAGES:
+		if (parse_u64("max-table-pages", arg, 1ULL << 28,
+			      &cfg->max_table_pages))
+			return EXIT_USAGE;
+		if (cfg->max_table_pages < 16)
+			return usage_error(
+				"--max-table-pages=%s: fewer than 16", arg);
+		return 0;
+	case OPT_JSON:
+		cfg->json = true;
+		return 0;
+	case OPT_KEEP_GOING:
+		cfg->keep_going = true;
+		return 0;
+	case OPT_WALKS:
+		cfg->list_walks = true;
+		return 0;
+	case OPT_CR0:
+	case OPT_CR4:
+	case OPT_EFER:
+		if (parse_u64(c == OPT_CR0 ? "cr0" :
+			      c == OPT_CR4 ? "cr4" :
+					     "efer",
+			      arg, UINT32_MAX, &v))
+			return EXIT_USAGE;
+		if (c == OPT_CR0) {
+			cfg->cr0 = v;
+			cfg->have_cr0 = true;
+		} else if (c == OPT_CR4) {
+			cfg->cr4 = v;
+			cfg->have_cr4 = true;
+		} else {
+			cfg->efer = v;
+			cfg->have_efer = true;
+		}
+		return 0;
+	case OPT_MAXPHYADDR:
+		if (parse_u64("maxphyaddr", arg, PHYS_ADDR_BITS_MAX, &v))
+			return EXIT_USAGE;
+		if (v < PHYS_ADDR_BITS_MIN)
+			return usage_error("--maxphyaddr=%s: not %d..%d", arg,
+					   PHYS_ADDR_BITS_MIN,
+					   PHYS_ADDR_BITS_MAX);
+		cfg->maxphyaddr = v;
+		return 0;
+	case OPT_VENDOR:
+		if (strcmp(arg, "intel") && strcmp(arg, "amd"))
+			return usage_error("--vendor=%s: not intel or amd",
+					   arg);
+		cfg->amd = !strcmp(arg, "amd");
+		return 0;
+	case OPT_GBPAGES:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return usage_error("--gbpages=%s: not on or off", arg);
+		cfg->no_gbpages = !strcmp(arg, "off");
+		return 0;
+	case OPT_NO_TIMING:
+		a->no_timing = true;
+		return 0;
+	}
+	return usage_error("unknown option");
+}
+
+/* Options that mean nothing for @format: a usage error names the first. */
+static int check_options(const struct run_args *a, enum run_format format)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		unsigned int formats;
+	} applies[] = {
+		{ OPT_MODE, "--mode",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
+			  BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_NESTED, "--nested",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_NESTED_LEVELS, "--nested-levels",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_PAGE_SIZE, "--page-size",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_NESTED_PAGE_SIZE, "--nested-page-size",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_MAX_TABLE_PAGES, "--max-table-pages",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_ACCESSES, "--accesses", BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_SEED, "--seed",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		{ OPT_TLB, "--tlb",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
+			  BIT(RUN_FORMAT_NATIVE) },
+		{ OPT_PSC, "--psc",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
+			  BIT(RUN_FORMAT_NATIVE) },
+		{ OPT_NTLB, "--ntlb",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
+			  BIT(RUN_FORMAT_NATIVE) },
+		{ OPT_MMU, "--mmu",
+		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
+			  BIT(RUN_FORMAT_NATIVE) },
+		{ OPT_WALKS, "--walks", BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_CR0, "--cr0", BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_CR4, "--cr4", BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_EFER, "--efer", BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_MAXPHYADDR, "--maxphyaddr", BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_VENDOR, "--vendor", BIT(RUN_FORMAT_KVMMMU) },
+		{ OPT_GBPAGES, "--gbpages", BIT(RUN_FORMAT_KVMMMU) },
+	};
+	const struct run_config *cfg = &a->cfg;
+	const char *what = format == RUN_FORMAT_BUILTIN ?
+				   "the built-in workload" :
+				   run_format_name(format);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(applies); i++)
+		if (a->given[applies[i].opt] &&
+		    !(applies[i].formats & BIT(format)))
+			return usage_error(
+				"%s does not apply to %s%s", applies[i].name,
+				what,
+				format == RUN_FORMAT_BUILTIN ||
+						format == RUN_FORMAT_KVMMMU ?
+					"" :
+					" input");
+	if (cfg->mode_ept && format != RUN_FORMAT_KVMMMU)
+		return usage_error(
+			"--mode=ept applies to kvmmmu input only (use --nested=ept)");
+	if (cfg->list_walks && cfg->json)
+		return usage_error("--walks does not go with --json");
+	if (format == RUN_FORMAT_LACKEY || format == RUN_FORMAT_BUILTIN) {
+		u8 level = cfg->mode_level ?: PT64_ROOT_4LEVEL;
+
+		if (level < PT64_ROOT_4LEVEL && (cfg->page_size == RUN_PAGE_1G))
+			return usage_error(
+				"--page-size=1g needs --mode=4level or 5level");
+	}
+	return 0;
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	run_stop = 1;
+}
+
+static void catch_sigint(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a read waiting for input returns EINTR. */
+	sigaction(SIGINT, &sa, NULL);
+}
+
+static int run_file(struct run_sim *s, struct run_args *a, const char *path,
+		    bool *first)
+{
+	struct trace_reader r;
+	enum run_format format = a->cfg.format;
+	unsigned long line;
+	const char *data;
+	size_t len;
+	int ret;
+
+	if (trace_reader_open(&r, path)) {
+		fprintf(stderr, "mmusim run: %s\n", r.error);
+		trace_reader_close(&r);
+		return -ENOENT;
+	}
+	/* Read only as much as it takes to decide: input may come slowly. */
+	while (format == RUN_FORMAT_AUTO) {
+		ret = trace_reader_peek(&r, true, &data, &len);
+		if (ret) {
+			if (ret != -EINTR)
+				fprintf(stderr, "%s\n", r.error);
+			trace_reader_close(&r);
+			return ret;
+		}
+		format = trace_detect(data, len, r.eof, &line);
+		if (format == RUN_FORMAT_AUTO && !line && !r.eof &&
+		    len < TRACE_BUF_SIZE)
+			continue;
+		if (format == RUN_FORMAT_AUTO) {
+			if (line)
+				fprintf(stderr,
+					"%s:%lu: cannot tell the format from this line; use --format=native|lackey|kvmmmu\n",
+					r.name, line);
+			else
+				fprintf(stderr,
+					"%s: cannot tell the format; use --format=native|lackey|kvmmmu\n",
+					r.name);
+			trace_reader_close(&r);
+			return -EINVAL;
+		}
+	}
+	if (*first) {
+		*first = false;
+		s->cfg.format = format;
+		if (check_options(a, format)) {
+			trace_reader_close(&r);
+			return -EINVAL;
+		}
+	} else if (format != s->cfg.format) {
+		fprintf(stderr,
+			"mmusim run: %s: %s input after %s input; run them separately\n",
+			r.name, run_format_name(format),
+			run_format_name(s->cfg.format));
+		trace_reader_close(&r);
+		return -EINVAL;
+	}
+
+	s->file = r.name;
+	switch (format) {
+	case RUN_FORMAT_NATIVE:
+		ret = run_native(s, &r);
+		break;
+	case RUN_FORMAT_LACKEY:
+		ret = run_lackey(s, &r);
+		break;
+	default:
+		ret = run_kvmmmu(s, &r);
+		break;
+	}
+	if (ret && ret != -EINTR) {
+		run_progress_done(s);
+		if (r.error[0] && r.status)
+			fprintf(stderr, "%s\n", r.error);
+		else
+			fprintf(stderr, "%s: %s\n", r.name,
+				s->error[0] ? s->error : strerror(-ret));
+	}
+	trace_reader_close(&r);
+	return ret;
+}
+
+int run_command(int argc, char **argv)
+{
+	struct run_args a;
+	const char *const *files;
+	char why[160];
+	bool first = true;
+	struct run_sim *s;
+	int nr_files, c, i, ret = 0, status;
+
+	memset(&a, 0, sizeof(a));
+	run_config_init(&a.cfg);
+	a.cfg.mmu = run_mmu_find("none", why, sizeof(why));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'h' || c == OPT_HELP) {
+			run_usage(stdout);
+			return 0;
+		}
+		if (c == '?' || c == ':' || c < OPT_FORMAT || c >= OPT_END)
+			return usage_error("unknown option '%s' (see --help)",
+					   argv[optind - 1]);
+		a.given[c] = true;
+		if (parse_option(&a, c, optarg))
+			return EXIT_USAGE;
+	}
+	if (!a.nested_page_size_given)
+		a.cfg.nested_page_size = a.cfg.page_size;
+	files = (const char *const *)argv + optind;
+	nr_files = argc - optind;
+
+	s = malloc(sizeof(*s));
+	if (!s)
+		return usage_error("out of memory");
+	catch_sigint();
+	if (!nr_files) {
+		if (a.cfg.format != RUN_FORMAT_AUTO) {
+			free(s);
+			return usage_error(
+				"--format=%s needs a TRACE (without one, the built-in workload runs)",
+				run_format_name(a.cfg.format));
+		}
+		a.cfg.format = RUN_FORMAT_BUILTIN;
+		if (check_options(&a, RUN_FORMAT_BUILTIN)) {
+			free(s);
+			return EXIT_USAGE;
+		}
+	}
+	if (run_sim_init(s, &a.cfg)) {
+		free(s);
+		return usage_error(
+			"cannot set up the simulation: out of memory");
+	}
+	s->progress = isatty(STDERR_FILENO);
+
+	if (!nr_files) {
+		ret = run_builtin(s);
+		if (ret && ret != -EINTR) {
+			run_progress_done(s);
+			fprintf(stderr, "mmusim run: built-in workload: %s\n",
+				s->error[0] ? s->error : strerror(-ret));
+		}
+	}
+	for (i = 0; i < nr_files && !ret; i++)
+		ret = run_file(s, &a, files[i], &first);
+
+	run_progress_done(s);
+	if (ret == -EINTR || run_stop) {
+		s->st.interrupted = true;
+		fprintf(stderr, "mmusim run: interrupted\n");
+	}
+	if (ret && ret != -EINTR) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	s->st.seconds = a.no_timing ? 0 : (run_now_ns() - s->start_ns) / 1e9;
+	if (a.cfg.json)
+		run_report_json(stdout, s, files, nr_files);
+	else
+		run_report_text(stdout, s, files, nr_files);
+	if (s->st.interrupted)
+		status = EXIT_INTERRUPTED;
+	else if (s->st.bad_lines || s->st.kvmmmu.disagree)
+		status = EXIT_FINDINGS;
+	else
+		status = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "mmusim run: writing the output: %s\n",
+			strerror(errno));
+		status = EXIT_USAGE;
+	}
+out:
+	run_sim_destroy(s);
+	free(s);
+	return status;
+}

@@ -1,0 +1,42 @@
+/* The MMUs mmusim run can drive. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/run_mmu.h"
+
+static const struct run_mmu_ops none_mmu = {
+	.name = "none",
+};
+
+/*
+ * Every MMU name the option takes.  An entry without ops is an MMU that
+ * is planned but not built yet: tdp_mmu and shadow_mmu plug in here by
+ * pointing @ops at their struct run_mmu_ops.
+ */
+static const struct {
+	const char *name;
+	const struct run_mmu_ops *ops;
+	const char *what;
+} mmus[] = {
+	{ "none", &none_mmu, "no MMU" },
+	{ "tdp", NULL, "tdp_mmu" },
+	{ "shadow", NULL, "shadow_mmu" },
+};
+
+const struct run_mmu_ops *run_mmu_find(const char *name, char *why, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mmus); i++) {
+		if (strcmp(name, mmus[i].name))
+			continue;
+		if (!mmus[i].ops)
+			snprintf(
+				why, len,
+				"--mmu=%s: %s is not available yet (only --mmu=none is)",
+				name, mmus[i].what);
+		return mmus[i].ops;
+	}
+	snprintf(why, len, "--mmu=%s: unknown MMU (none, tdp or shadow)", name);
+	return NULL;
+}

@@ -1,0 +1,500 @@
+/* mmusim run: the summary, for people and as JSON (docs/mmusim-run.md). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "sim/run.h"
+
+static double percent(u64 part, u64 whole)
+{
+	return whole ? 100.0 * part / whole : 0.0;
+}
+
+static double ratio(u64 a, u64 b)
+{
+	return b ? (double)a / b : 0.0;
+}
+
+static const char *nested_name(enum sim_nested_kind k)
+{
+	switch (k) {
+	case SIM_NESTED_NONE:
+		return "none";
+	case SIM_NESTED_EPT:
+		return "ept";
+	case SIM_NESTED_NPT:
+		return "npt";
+	}
+	return "?";
+}
+
+static const char *mode_desc(const struct run_config *cfg)
+{
+	if (cfg->format == RUN_FORMAT_KVMMMU && cfg->mode_ept)
+		return "ept";
+	if (!cfg->mode_level)
+		return cfg->format == RUN_FORMAT_KVMMMU ? "auto" : "4level";
+	return run_mode_name(cfg->mode_level);
+}
+
+static bool uses_demand(const struct run_config *cfg)
+{
+	return cfg->format == RUN_FORMAT_LACKEY ||
+	       cfg->format == RUN_FORMAT_BUILTIN;
+}
+
+/* Throughput: accesses, or walks for a kvmmmu replay. */
+static u64 work_items(const struct run_sim *s)
+{
+	return s->cfg.format == RUN_FORMAT_KVMMMU ? s->st.kvmmmu.walks :
+						    s->st.accesses;
+}
+
+static unsigned int mmu_counters(const struct run_sim *s, u64 *values)
+{
+	const struct run_mmu_ops *ops = s->cfg.mmu;
+	unsigned int n;
+
+	if (!ops || !ops->counters || !ops->nr_counters)
+		return 0;
+	n = ops->nr_counters < RUN_MMU_MAX_COUNTERS ? ops->nr_counters :
+						      RUN_MMU_MAX_COUNTERS;
+	memset(values, 0, sizeof(u64) * RUN_MMU_MAX_COUNTERS);
+	ops->counters(s->mmu, values);
+	return n;
+}
+
+static void text_faults(FILE *out, const struct run_stats *st)
+{
+	unsigned int i;
+
+	fprintf(out,
+		"  faults          %" PRIu64 ": #PF %" PRIu64 ", #GP %" PRIu64
+		", EPT violation %" PRIu64 ", EPT misconfig %" PRIu64
+		", NPF %" PRIu64 ", CR3 load %" PRIu64 "\n",
+		st->faults, st->pf, st->gp, st->ept_violations,
+		st->ept_misconfigs, st->npf, st->cr3_load_faults);
+	for (i = 0; i < ARRAY_SIZE(st->pf_by_ec); i++)
+		if (st->pf_by_ec[i])
+			fprintf(out, "    #PF ec=0x%-4x %" PRIu64 "\n", i,
+				st->pf_by_ec[i]);
+	for (i = 0; i < ARRAY_SIZE(st->ept_by_qual); i++)
+		if (st->ept_by_qual[i])
+			fprintf(out,
+				"    EPT violation qual=0x%-4x %" PRIu64 "\n",
+				i, st->ept_by_qual[i]);
+	for (i = 0; i < ARRAY_SIZE(st->npf_by_ec); i++)
+		if (st->npf_by_ec[i])
+			fprintf(out,
+				"    NPF ec=0x%-10" PRIx64 " %" PRIu64 "\n",
+				(u64)(i & 63) | (u64)(i & 0x40) << 26 |
+					(u64)(i & 0x80) << 26,
+				st->npf_by_ec[i]);
+}
+
+static void text_kvmmmu(FILE *out, const struct run_stats *st)
+{
+	const struct run_kvmmmu_stats *k = &st->kvmmmu;
+	unsigned int i;
+
+	fprintf(out,
+		"  walks           %" PRIu64 ": agree %" PRIu64
+		", disagree %" PRIu64 ", incomplete %" PRIu64
+		", skipped (2D) %" PRIu64 "; restarts %" PRIu64 "\n",
+		k->walks, k->agree, k->disagree, k->incomplete, k->skipped,
+		k->restarts);
+	fprintf(out, "  agreement       %.2f%% of the walks judged\n",
+		percent(k->agree, k->agree + k->disagree));
+	fprintf(out,
+		"  walk events     pagetable_walk %" PRIu64
+		", paging_element %" PRIu64 ", walker_error %" PRIu64
+		", set_accessed_bit %" PRIu64 ", set_dirty_bit %" PRIu64
+		"; outside a walk %" PRIu64 "\n",
+		k->walk_events, k->element_events, k->error_events,
+		k->accessed_events, k->dirty_events, k->orphan_events);
+	fprintf(out,
+		"  other events    %" PRIu64 " ignored; header lines %" PRIu64
+		"; lost %" PRIu64 "\n",
+		k->ignored_events, k->header_lines, k->lost_events);
+	for (i = 0; i < k->nr_event_names; i++)
+		fprintf(out, "    %-28s %" PRIu64 "\n", k->event_names[i],
+			k->event_counts[i]);
+	if (k->other_event_names)
+		fprintf(out, "    (%" PRIu64 " events of further names)\n",
+			k->other_event_names);
+}
+
+static void text_replay_guest(FILE *out, const struct run_config *cfg)
+{
+	fprintf(out, "  guest           %s%s, ", mode_desc(cfg),
+		cfg->mode_level || cfg->mode_ept ? "" : " (from each walk)");
+	if (cfg->have_cr0)
+		fprintf(out, "cr0 0x%" PRIx64 ", ", cfg->cr0);
+	if (cfg->have_cr4)
+		fprintf(out, "cr4 0x%" PRIx64 ", ", cfg->cr4);
+	if (cfg->have_efer)
+		fprintf(out, "efer 0x%" PRIx64 ", ", cfg->efer);
+	fprintf(out, "maxphyaddr %u, %s, gbpages %s\n",
+		cfg->maxphyaddr ? cfg->maxphyaddr : PHYS_ADDR_BITS_MAX,
+		cfg->amd ? "amd" : "intel", cfg->no_gbpages ? "off" : "on");
+}
+
+static void text_histogram(FILE *out, const struct run_stats *st)
+{
+	unsigned int i;
+
+	fprintf(out, "  refs per walk   refs    walks    guest   nested\n");
+	for (i = 0; i < RUN_REFS_BUCKETS; i++)
+		if (st->hist_walks[i])
+			fprintf(out,
+				"                  %2u%s %8" PRIu64 " %8" PRIu64
+				" %8" PRIu64 "\n",
+				i, i == RUN_REFS_BUCKETS - 1 ? "+" : " ",
+				st->hist_walks[i], st->hist_guest[i],
+				st->hist_nested[i]);
+}
+
+void run_report_text(FILE *out, const struct run_sim *s,
+		     const char *const *files, int nr_files)
+{
+	const struct run_config *cfg = &s->cfg;
+	const struct run_stats *st = &s->st;
+	u64 values[RUN_MMU_MAX_COUNTERS];
+	unsigned int i, n;
+	u64 psc_hits = 0;
+	int f;
+
+	fprintf(out, "mmusim run: ");
+	if (!nr_files)
+		fprintf(out, "built-in workload, %" PRIu64 " accesses",
+			cfg->builtin_accesses);
+	for (f = 0; f < nr_files; f++)
+		fprintf(out, "%s%s", f ? ", " : "", files[f]);
+	fprintf(out, " (%s)%s\n", run_format_name(cfg->format),
+		st->interrupted ? ", interrupted" : "");
+	if (cfg->format == RUN_FORMAT_NATIVE)
+		fprintf(out,
+			"  guest           as the scenarios set it; mmu %s\n",
+			cfg->mmu ? cfg->mmu->name : "none");
+	else if (cfg->format == RUN_FORMAT_KVMMMU)
+		text_replay_guest(out, cfg);
+	else
+		fprintf(out,
+			"  guest           %s, nested %s%s, mmu %s, pages %s\n",
+			mode_desc(cfg), nested_name(cfg->nested),
+			!cfg->nested	       ? "" :
+			cfg->nested_level == 5 ? " 5-level" :
+						 " 4-level",
+			cfg->mmu ? cfg->mmu->name : "none",
+			run_page_size_name(cfg->page_size));
+	if (nr_files) {
+		fprintf(out, "  lines           %" PRIu64, st->lines);
+		if (st->bad_lines)
+			fprintf(out, " (%" PRIu64 " bad lines skipped)",
+				st->bad_lines);
+		fprintf(out, "\n");
+	}
+
+	if (cfg->format == RUN_FORMAT_KVMMMU) {
+		text_kvmmmu(out, st);
+		goto time;
+	}
+
+	fprintf(out,
+		"  accesses        %" PRIu64 ": reads %" PRIu64
+		", writes %" PRIu64 ", fetches %" PRIu64
+		"; page crossings %" PRIu64 "\n",
+		st->accesses, st->reads, st->writes, st->fetches,
+		st->page_crossings);
+	fprintf(out,
+		"  TLB             %u entries: %" PRIu64
+		" lookups, hits %" PRIu64 " (%.2f%%), misses %" PRIu64
+		", rights misses %" PRIu64 "\n",
+		cfg->tlb_entries, st->translations, st->tlb_hits,
+		percent(st->tlb_hits, st->translations), st->tlb_misses,
+		st->tlb_rights_misses);
+	fprintf(out,
+		"  invalidations   CR3 writes %" PRIu64
+		", global flushes %" PRIu64 ", INVLPG %" PRIu64
+		", INVEPT %" PRIu64 "\n",
+		st->cr3_writes, st->tlb_global_flushes, st->invlpg, st->invept);
+	for (i = 2; i <= PT64_ROOT_MAX_LEVEL; i++)
+		psc_hits += st->psc_hits[i];
+	fprintf(out,
+		"  PSC             %u entries a level: %" PRIu64
+		" lookups, hits L2 %" PRIu64 ", L3 %" PRIu64 ", L4 %" PRIu64
+		", L5 %" PRIu64 ", misses %" PRIu64 "\n",
+		cfg->psc_entries, st->psc_lookups, st->psc_hits[2],
+		st->psc_hits[3], st->psc_hits[4], st->psc_hits[5],
+		st->psc_lookups - psc_hits);
+	fprintf(out,
+		"  nested TLB      %u entries: %" PRIu64
+		" lookups, hits %" PRIu64 " (%.2f%%)\n",
+		cfg->ntlb_entries, st->ntlb_lookups, st->ntlb_hits,
+		percent(st->ntlb_hits, st->ntlb_lookups));
+	fprintf(out,
+		"  walks           %" PRIu64 " (restarts %" PRIu64
+		"): walker refs %" PRIu64
+		" (%.2f a walk); with PSC and nested TLB %" PRIu64
+		" (%.2f a walk): guest %" PRIu64 ", nested %" PRIu64 "\n",
+		st->walks, st->walk_restarts, st->walker_refs,
+		ratio(st->walker_refs, st->walks),
+		st->guest_refs + st->nested_refs,
+		ratio(st->guest_refs + st->nested_refs, st->walks),
+		st->guest_refs, st->nested_refs);
+	text_histogram(out, st);
+	text_faults(out, st);
+	if (uses_demand(cfg))
+		fprintf(out,
+			"  demand paging   fixed %" PRIu64 ", left %" PRIu64
+			"; guest tables %" PRIu64 ", nested tables %" PRIu64
+			", guest pages %" PRIu64 ", nested pages %" PRIu64
+			", reclaims %" PRIu64 "\n",
+			st->fixed, st->unresolved, st->guest_tables,
+			st->nested_tables, st->guest_pages, st->nested_pages,
+			st->reclaims);
+	else
+		fprintf(out, "  faults left     %" PRIu64 "\n", st->unresolved);
+	n = mmu_counters(s, values);
+	fprintf(out, "  mmu             %s%s\n",
+		cfg->mmu ? cfg->mmu->name : "none", n ? "" : " (no counters)");
+	for (i = 0; i < n; i++)
+		fprintf(out, "    %-28s %" PRIu64 "\n",
+			cfg->mmu->counter_names[i], values[i]);
+time:
+	fprintf(out, "  time            %.3f s, %.2f M %s/s\n", st->seconds,
+		st->seconds > 0 ? work_items(s) / st->seconds / 1e6 : 0.0,
+		cfg->format == RUN_FORMAT_KVMMMU ? "walks" : "accesses");
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_u64(FILE *out, const char *key, u64 v, bool last)
+{
+	fprintf(out, "\"%s\": %" PRIu64 "%s", key, v, last ? "" : ", ");
+}
+
+static void json_by_code(FILE *out, const char *key, const u64 *counts,
+			 unsigned int nr, bool npf)
+{
+	bool first = true;
+	unsigned int i;
+
+	fprintf(out, "\"%s\": {", key);
+	for (i = 0; i < nr; i++) {
+		u64 code = i;
+
+		if (!counts[i])
+			continue;
+		if (npf)
+			code = (i & 63) | (u64)(i & 0x40) << 26 |
+			       (u64)(i & 0x80) << 26;
+		fprintf(out, "%s\"0x%" PRIx64 "\": %" PRIu64, first ? "" : ", ",
+			code, counts[i]);
+		first = false;
+	}
+	fprintf(out, "}");
+}
+
+static void json_kvmmmu(FILE *out, const struct run_stats *st)
+{
+	const struct run_kvmmmu_stats *k = &st->kvmmmu;
+	unsigned int i;
+
+	fprintf(out, "  \"kvmmmu\": {");
+	json_u64(out, "walks", k->walks, false);
+	json_u64(out, "agree", k->agree, false);
+	json_u64(out, "disagree", k->disagree, false);
+	json_u64(out, "incomplete", k->incomplete, false);
+	json_u64(out, "skipped", k->skipped, false);
+	json_u64(out, "restarts", k->restarts, false);
+	fprintf(out, "\"events\": {");
+	json_u64(out, "kvm_mmu_pagetable_walk", k->walk_events, false);
+	json_u64(out, "kvm_mmu_paging_element", k->element_events, false);
+	json_u64(out, "kvm_mmu_walker_error", k->error_events, false);
+	json_u64(out, "kvm_mmu_set_accessed_bit", k->accessed_events, false);
+	json_u64(out, "kvm_mmu_set_dirty_bit", k->dirty_events, true);
+	fprintf(out, "}, ");
+	json_u64(out, "outside_walk_events", k->orphan_events, false);
+	json_u64(out, "ignored_events", k->ignored_events, false);
+	fprintf(out, "\"ignored_by_name\": {");
+	for (i = 0; i < k->nr_event_names; i++) {
+		json_string(out, k->event_names[i]);
+		fprintf(out, ": %" PRIu64 "%s", k->event_counts[i],
+			i + 1 < k->nr_event_names ? ", " : "");
+	}
+	fprintf(out, "}, ");
+	json_u64(out, "lost_events", k->lost_events, false);
+	json_u64(out, "header_lines", k->header_lines, false);
+	fprintf(out, "\"disagreements\": [");
+	for (i = 0; i < st->nr_disagreements; i++) {
+		const struct run_disagreement *d = &st->disagreements[i];
+
+		fprintf(out, "%s\n    {\"file\": ", i ? "," : "");
+		json_string(out, d->file);
+		fprintf(out,
+			", \"line\": %lu, \"addr\": \"0x%" PRIx64
+			"\", \"what\": ",
+			d->line, d->addr);
+		json_string(out, d->what);
+		fprintf(out, "}");
+	}
+	fprintf(out, "%s], \"disagreements_truncated\": %s},\n",
+		st->nr_disagreements ? "\n  " : "",
+		k->disagree > st->nr_disagreements ? "true" : "false");
+}
+
+void run_report_json(FILE *out, const struct run_sim *s,
+		     const char *const *files, int nr_files)
+{
+	const struct run_config *cfg = &s->cfg;
+	const struct run_stats *st = &s->st;
+	u64 values[RUN_MMU_MAX_COUNTERS], psc_hits = 0;
+	unsigned int i, n;
+	bool first = true;
+	int f;
+
+	fprintf(out,
+		"{\n  \"schema\": \"mmusim-run/1\",\n  \"input\": {\"files\": [");
+	for (f = 0; f < nr_files; f++) {
+		if (f)
+			fprintf(out, ", ");
+		json_string(out, files[f]);
+	}
+	fprintf(out, "], \"format\": \"%s\", ", run_format_name(cfg->format));
+	json_u64(out, "lines", st->lines, false);
+	json_u64(out, "bad_lines", st->bad_lines, true);
+	fprintf(out,
+		"},\n  \"config\": {\"mode\": \"%s\", \"nested\": \"%s\", ",
+		cfg->format == RUN_FORMAT_NATIVE ? "scenario" : mode_desc(cfg),
+		cfg->format == RUN_FORMAT_NATIVE ? "scenario" :
+						   nested_name(cfg->nested));
+	json_u64(out, "nested_levels",
+		 cfg->nested ? (cfg->nested_level ?: 4) : 0, false);
+	fprintf(out,
+		"\"mmu\": \"%s\", \"page_size\": \"%s\", \"nested_page_size\": \"%s\", ",
+		cfg->mmu ? cfg->mmu->name : "none",
+		run_page_size_name(cfg->page_size),
+		run_page_size_name(cfg->nested_page_size));
+	json_u64(out, "tlb_entries", cfg->tlb_entries, false);
+	json_u64(out, "psc_entries", cfg->psc_entries, false);
+	json_u64(out, "ntlb_entries", cfg->ntlb_entries, false);
+	json_u64(out, "seed", cfg->seed, false);
+	json_u64(out, "builtin_accesses",
+		 cfg->format == RUN_FORMAT_BUILTIN ? cfg->builtin_accesses : 0,
+		 false);
+	json_u64(out, "max_table_pages", cfg->max_table_pages, true);
+
+	fprintf(out, "},\n  \"accesses\": {");
+	json_u64(out, "total", st->accesses, false);
+	json_u64(out, "reads", st->reads, false);
+	json_u64(out, "writes", st->writes, false);
+	json_u64(out, "fetches", st->fetches, false);
+	json_u64(out, "page_crossings", st->page_crossings, false);
+	json_u64(out, "translations", st->translations, true);
+
+	fprintf(out, "},\n  \"tlb\": {");
+	json_u64(out, "hits", st->tlb_hits, false);
+	json_u64(out, "misses", st->tlb_misses, false);
+	json_u64(out, "rights_misses", st->tlb_rights_misses, false);
+	json_u64(out, "cr3_writes", st->cr3_writes, false);
+	json_u64(out, "global_flushes", st->tlb_global_flushes, false);
+	json_u64(out, "invlpg", st->invlpg, false);
+	json_u64(out, "invept", st->invept, true);
+
+	for (i = 2; i <= PT64_ROOT_MAX_LEVEL; i++)
+		psc_hits += st->psc_hits[i];
+	fprintf(out, "},\n  \"psc\": {");
+	json_u64(out, "lookups", st->psc_lookups, false);
+	fprintf(out, "\"hits_by_level\": {");
+	for (i = 2; i <= PT64_ROOT_MAX_LEVEL; i++)
+		fprintf(out, "\"%u\": %" PRIu64 "%s", i, st->psc_hits[i],
+			i < PT64_ROOT_MAX_LEVEL ? ", " : "");
+	fprintf(out, "}, ");
+	json_u64(out, "hits", psc_hits, false);
+	json_u64(out, "misses", st->psc_lookups - psc_hits, true);
+
+	fprintf(out, "},\n  \"nested_tlb\": {");
+	json_u64(out, "lookups", st->ntlb_lookups, false);
+	json_u64(out, "hits", st->ntlb_hits, false);
+	json_u64(out, "misses", st->ntlb_lookups - st->ntlb_hits, true);
+
+	fprintf(out, "},\n  \"walks\": {");
+	json_u64(out, "total", st->walks, false);
+	json_u64(out, "restarts", st->walk_restarts, false);
+	json_u64(out, "walker_refs", st->walker_refs, false);
+	json_u64(out, "refs", st->guest_refs + st->nested_refs, false);
+	json_u64(out, "guest_refs", st->guest_refs, false);
+	json_u64(out, "nested_refs", st->nested_refs, false);
+	fprintf(out, "\"refs_per_walk\": %.4f, \"histogram\": [",
+		ratio(st->guest_refs + st->nested_refs, st->walks));
+	for (i = 0; i < RUN_REFS_BUCKETS; i++) {
+		if (!st->hist_walks[i])
+			continue;
+		fprintf(out,
+			"%s{\"refs\": %u, \"walks\": %" PRIu64
+			", \"guest_refs\": %" PRIu64
+			", \"nested_refs\": %" PRIu64 "}",
+			first ? "" : ", ", i, st->hist_walks[i],
+			st->hist_guest[i], st->hist_nested[i]);
+		first = false;
+	}
+
+	fprintf(out, "]},\n  \"faults\": {");
+	json_u64(out, "total", st->faults, false);
+	json_u64(out, "pf", st->pf, false);
+	json_by_code(out, "pf_by_error_code", st->pf_by_ec,
+		     ARRAY_SIZE(st->pf_by_ec), false);
+	fprintf(out, ", ");
+	json_u64(out, "gp", st->gp, false);
+	json_u64(out, "ept_violation", st->ept_violations, false);
+	json_by_code(out, "ept_violation_by_qualification", st->ept_by_qual,
+		     ARRAY_SIZE(st->ept_by_qual), false);
+	fprintf(out, ", ");
+	json_u64(out, "ept_misconfig", st->ept_misconfigs, false);
+	json_u64(out, "npf", st->npf, false);
+	json_by_code(out, "npf_by_error_code", st->npf_by_ec,
+		     ARRAY_SIZE(st->npf_by_ec), true);
+	fprintf(out, ", ");
+	json_u64(out, "cr3_load", st->cr3_load_faults, false);
+	json_u64(out, "fixed", st->fixed, false);
+	json_u64(out, "unresolved", st->unresolved, true);
+
+	fprintf(out, "},\n  \"demand\": {");
+	json_u64(out, "guest_tables", st->guest_tables, false);
+	json_u64(out, "nested_tables", st->nested_tables, false);
+	json_u64(out, "guest_pages", st->guest_pages, false);
+	json_u64(out, "nested_pages", st->nested_pages, false);
+	json_u64(out, "reclaims", st->reclaims, true);
+	fprintf(out, "},\n");
+
+	json_kvmmmu(out, st);
+
+	n = mmu_counters(s, values);
+	fprintf(out, "  \"mmu\": {\"name\": \"%s\", \"counters\": {",
+		cfg->mmu ? cfg->mmu->name : "none");
+	for (i = 0; i < n; i++) {
+		json_string(out, cfg->mmu->counter_names[i]);
+		fprintf(out, ": %" PRIu64 "%s", values[i],
+			i + 1 < n ? ", " : "");
+	}
+	fprintf(out,
+		"}},\n  \"time\": {\"seconds\": %.6f, \"per_second\": %.1f},\n",
+		st->seconds,
+		st->seconds > 0 ? work_items(s) / st->seconds : 0.0);
+	fprintf(out, "  \"interrupted\": %s\n}\n",
+		st->interrupted ? "true" : "false");
+}

@@ -1,0 +1,405 @@
+/* Parsing kvmmmu trace lines: the line prefix and the walk events. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/trace_kvmmmu.h"
+#include "sim/trace_reader.h"
+
+struct pferr_flag {
+	u32 mask;
+	const char *name;
+};
+
+/* kvm_mmu_trace_pferr_flags, in print order. */
+static const struct pferr_flag old_flags[] = {
+	{ BIT(0), "P" },    { BIT(1), "W" }, { BIT(2), "U" },
+	{ BIT(3), "RSVD" }, { BIT(4), "F" },
+};
+
+static const struct pferr_flag new_flags[] = {
+	{ BIT(0), "P" },    { BIT(1), "W" },  { BIT(2), "U" },
+	{ BIT(5), "PK" },   { BIT(6), "SS" }, { BIT(15), "SGX" },
+	{ BIT(3), "RSVD" }, { BIT(4), "F" },
+};
+
+void kvmmmu_pferr_flags(u32 pferr, bool newer, char *buf, size_t len)
+{
+	const struct pferr_flag *t = newer ? new_flags : old_flags;
+	size_t nr = newer ? ARRAY_SIZE(new_flags) : ARRAY_SIZE(old_flags);
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < nr && n < len; i++) {
+		if (!(pferr & t[i].mask))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "",
+			      t[i].name);
+		pferr &= ~t[i].mask;
+	}
+	if (pferr && n < len)
+		snprintf(buf + n, len - n, "%s0x%x", n ? "|" : "", pferr);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+fail(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       is_digit(c) || c == '_';
+}
+
+static bool starts_with(const char *s, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - s) >= n && !memcmp(s, word, n);
+}
+
+/*
+ * The header of an event line: "COMM-PID [CPU] FLAGS TIMESTAMP: " in
+ * tracefs, the same without FLAGS from trace-cmd, "(TGID)" after the PID
+ * with record-tgid.  COMM may hold blanks, dashes and brackets ("CPU 0/KVM"),
+ * so the parse anchors on the timestamp: the first ": " after a
+ * "SECONDS.FRACTION" word.  On success *@body is the event name.
+ */
+static bool parse_prefix(const char *s, const char *end, long *pid,
+			 const char **body)
+{
+	const char *p, *ts = s, *q, *br;
+	long v, mul;
+
+	for (p = s; p + 1 < end; p++) {
+		if (p[0] != ':' || p[1] != ' ')
+			continue;
+		/* The word before the colon: SECONDS.FRACTION? */
+		ts = p;
+		while (ts > s && (is_digit(ts[-1]) || ts[-1] == '.'))
+			ts--;
+		if (ts == p || (ts > s && !is_blank(ts[-1])) || !is_digit(*ts))
+			continue;
+		q = memchr(ts, '.', p - ts);
+		if (!q || q == p - 1 || memchr(q + 1, '.', p - q - 1))
+			continue;
+		break;
+	}
+	if (p + 1 >= end)
+		return false;
+	*body = p + 2;
+
+	/* "[CPU]": the last bracketed number before the timestamp. */
+	for (br = ts; br > s; br--)
+		if (br[-1] == ']')
+			break;
+	if (br == s)
+		return false;
+	q = br - 1;
+	while (q > s && is_digit(q[-1]))
+		q--;
+	if (q == s || q[-1] != '[' || q == br - 1)
+		return false;
+	q--;
+	while (q > s && is_blank(q[-1]))
+		q--;
+	/* "(TGID)" of record-tgid, "(-----)" when unknown. */
+	if (q > s && q[-1] == ')') {
+		while (q > s && q[-1] != '(')
+			q--;
+		if (q == s)
+			return false;
+		q--;
+		while (q > s && is_blank(q[-1]))
+			q--;
+	}
+	v = 0;
+	mul = 1;
+	while (q > s && is_digit(q[-1]) && mul < 1000000000L) {
+		v += (q[-1] - '0') * mul;
+		mul *= 10;
+		q--;
+	}
+	if (mul == 1 || q == s || q[-1] != '-')
+		return false;
+	*pid = v;
+	return true;
+}
+
+static const char *skip_blanks(const char *p, const char *end)
+{
+	while (p < end && is_blank(*p))
+		p++;
+	return p;
+}
+
+/* "WORD " then a hexadecimal number (an optional 0x) of at most 64 bits. */
+static bool parse_hex_field(const char **pp, const char *end, const char *word,
+			    u64 *val)
+{
+	const char *p = skip_blanks(*pp, end), *start;
+	size_t n = strlen(word);
+	u64 v = 0;
+
+	if ((size_t)(end - p) < n + 1 || memcmp(p, word, n) || !is_blank(p[n]))
+		return false;
+	p = skip_blanks(p + n, end);
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	start = p;
+	for (; p < end; p++) {
+		char c = *p;
+		unsigned int d;
+
+		if (is_digit(c))
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			break;
+		if (v >> 60)
+			return false;
+		v = (v << 4) | d;
+	}
+	if (p == start || (p < end && !is_blank(*p)))
+		return false;
+	*val = v;
+	*pp = p;
+	return true;
+}
+
+static bool parse_dec_field(const char **pp, const char *end, const char *word,
+			    u64 *val)
+{
+	const char *p = skip_blanks(*pp, end), *start;
+	size_t n = strlen(word);
+	u64 v = 0;
+
+	if ((size_t)(end - p) < n + 1 || memcmp(p, word, n) || !is_blank(p[n]))
+		return false;
+	p = skip_blanks(p + n, end);
+	start = p;
+	while (p < end && is_digit(*p) && v < 1000000000ULL)
+		v = v * 10 + (*p++ - '0');
+	if (p == start || (p < end && !is_blank(*p)))
+		return false;
+	*val = v;
+	*pp = p;
+	return true;
+}
+
+/* The flags after a pferr: as old or new kernels print them, or none. */
+static int check_flags(const char *p, const char *end, u32 pferr,
+		       const char *event, char *why, size_t why_len)
+{
+	char old[64], newer[64], q[4 * TRACE_QUOTE_MAX + 8];
+	size_t n;
+
+	p = skip_blanks(p, end);
+	while (end > p && is_blank(end[-1]))
+		end--;
+	n = end - p;
+	kvmmmu_pferr_flags(pferr, false, old, sizeof(old));
+	kvmmmu_pferr_flags(pferr, true, newer, sizeof(newer));
+	if ((n == strlen(old) && !memcmp(p, old, n)) ||
+	    (n == strlen(newer) && !memcmp(p, newer, n)))
+		return 0;
+	return fail(
+		why, why_len,
+		"%s: pferr %x: flags '%s' do not match the value (expected '%s'%s%s%s)",
+		event, pferr, trace_quote(q, sizeof(q), p, n), old,
+		strcmp(old, newer) ? " or '" : "",
+		strcmp(old, newer) ? newer : "", strcmp(old, newer) ? "'" : "");
+}
+
+static int parse_pferr(const char *p, const char *end, const char *event,
+		       u32 *pferr, char *why, size_t why_len)
+{
+	u64 v;
+
+	if (!parse_hex_field(&p, end, "pferr", &v) || v >> 32)
+		return -ENOENT;
+	*pferr = v;
+	return check_flags(p, end, *pferr, event, why, why_len);
+}
+
+static const struct {
+	const char *name;
+	enum kvmmmu_event_kind kind;
+	const char *format;
+} walk_events[] = {
+	{ "kvm_mmu_pagetable_walk", KVMMMU_EV_WALK,
+	  "addr HEX pferr HEX FLAGS" },
+	{ "kvm_mmu_paging_element", KVMMMU_EV_ELEMENT, "pte HEX level N" },
+	{ "kvm_mmu_walker_error", KVMMMU_EV_ERROR, "pferr HEX FLAGS" },
+	{ "kvm_mmu_set_accessed_bit", KVMMMU_EV_ACCESSED, "gpa HEX" },
+	{ "kvm_mmu_set_dirty_bit", KVMMMU_EV_DIRTY, "gpa HEX" },
+};
+
+static int parse_payload(const char *p, const char *end, size_t i,
+			 struct kvmmmu_event *ev, char *why, size_t why_len)
+{
+	const char *name = walk_events[i].name;
+	char q[4 * TRACE_QUOTE_MAX + 8];
+	const char *start = p;
+	u64 v;
+	int r = 0;
+
+	switch (ev->kind) {
+	case KVMMMU_EV_WALK:
+		if (!parse_hex_field(&p, end, "addr", &ev->addr))
+			goto bad;
+		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
+		break;
+	case KVMMMU_EV_ELEMENT:
+		if (!parse_hex_field(&p, end, "pte", &ev->pte) ||
+		    !parse_dec_field(&p, end, "level", &v))
+			goto bad;
+		if (v < 1 || v > 5)
+			return fail(why, why_len,
+				    "%s: level %llu is out of range 1..5", name,
+				    (unsigned long long)v);
+		ev->level = v;
+		break;
+	case KVMMMU_EV_ERROR:
+		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
+		break;
+	default:
+		if (!parse_hex_field(&p, end, "gpa", &ev->gpa))
+			goto bad;
+		break;
+	}
+	if (r == -ENOENT)
+		goto bad;
+	if (r)
+		return r;
+	if (ev->kind == KVMMMU_EV_ELEMENT || ev->kind == KVMMMU_EV_ACCESSED ||
+	    ev->kind == KVMMMU_EV_DIRTY) {
+		p = skip_blanks(p, end);
+		if (p < end)
+			return fail(why, why_len, "%s: unexpected '%s'", name,
+				    trace_quote(q, sizeof(q), p, end - p));
+	}
+	return 0;
+bad:
+	return fail(why, why_len, "%s: '%s' is not '%s'", name,
+		    trace_quote(q, sizeof(q), start, end - start),
+		    walk_events[i].format);
+}
+
+/* "CPU:N [LOST M EVENTS]" (tracefs), "CPU:N [M EVENTS DROPPED]" (trace-cmd). */
+static bool parse_lost(const char *s, const char *end, u64 *lost)
+{
+	const char *p = s;
+	u64 v = 0;
+
+	if (!starts_with(p, end, "CPU"))
+		return false;
+	p = memchr(s, '[', end - s);
+	if (!p)
+		return false;
+	p++;
+	if (starts_with(p, end, "LOST "))
+		p += 5;
+	while (p < end && is_digit(*p) && v < 1000000000000ULL)
+		v = v * 10 + (*p++ - '0');
+	if (!starts_with(p, end, " EVENTS"))
+		return false;
+	*lost = v;
+	return true;
+}
+
+static bool is_header(const char *s, const char *end)
+{
+	const char *p;
+
+	if (starts_with(s, end, "#") || starts_with(s, end, "cpus=") ||
+	    starts_with(s, end, "version = "))
+		return true;
+	/* trace-cmd: "CPU 3 is empty". */
+	if (!starts_with(s, end, "CPU "))
+		return false;
+	p = s + 4;
+	while (p < end && is_digit(*p))
+		p++;
+	return p > s + 4 && starts_with(p, end, " is empty");
+}
+
+int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
+		      char *why, size_t why_len)
+{
+	const char *end = s + len, *p, *body, *nul;
+	char q[4 * TRACE_QUOTE_MAX + 8];
+	size_t i;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = -1;
+	nul = memchr(s, '\0', len);
+	if (nul)
+		return fail(why, why_len, "NUL byte at column %zu",
+			    (size_t)(nul - s) + 1);
+	p = skip_blanks(s, end);
+	if (p == end || is_header(p, end))
+		return 0;
+	if (parse_lost(p, end, &ev->lost)) {
+		ev->kind = KVMMMU_EV_LOST;
+		return 0;
+	}
+	if (!parse_prefix(s, end, &ev->pid, &body))
+		return fail(
+			why, why_len,
+			"'%s' is not a trace line (COMM-PID [CPU] FLAGS TIMESTAMP: EVENT: ...)",
+			trace_quote(q, sizeof(q), p, end - p));
+	body = skip_blanks(body, end);
+	for (p = body; p < end && is_ident(*p); p++)
+		;
+	if (p == body || p == end || *p != ':')
+		return fail(why, why_len, "'%s' does not name an event",
+			    trace_quote(q, sizeof(q), body, end - body));
+	ev->name = body;
+	ev->name_len = p - body;
+	ev->kind = KVMMMU_EV_OTHER;
+	for (i = 0; i < ARRAY_SIZE(walk_events); i++) {
+		if (strlen(walk_events[i].name) != ev->name_len ||
+		    memcmp(walk_events[i].name, body, ev->name_len))
+			continue;
+		ev->kind = walk_events[i].kind;
+		return parse_payload(p + 1, end, i, ev, why, why_len);
+	}
+	return 0;
+}
+
+bool kvmmmu_is_trace_line(const char *s, size_t len)
+{
+	const char *end = s + len, *body;
+	long pid;
+
+	if (starts_with(s, end, "# tracer:") || starts_with(s, end, "cpus=") ||
+	    starts_with(s, end, "version = "))
+		return true;
+	if (memchr(s, '\0', len) || !parse_prefix(s, end, &pid, &body))
+		return false;
+	while (body < end && is_ident(*body))
+		body++;
+	return body < end && *body == ':';
+}

@@ -1,0 +1,58 @@
+/* Lines of a kvmmmu trace: tracefs "trace" files and "trace-cmd report". */
+#ifndef MMUSIM_SIM_TRACE_KVMMMU_H
+#define MMUSIM_SIM_TRACE_KVMMMU_H
+
+#include <stddef.h>
+
+#include "walker/types.h"
+
+enum kvmmmu_event_kind {
+	/* A header or comment line, or a blank one. */
+	KVMMMU_EV_NONE,
+	/* "CPU:N [LOST M EVENTS]": the walks in progress are cut. */
+	KVMMMU_EV_LOST,
+	KVMMMU_EV_WALK,
+	KVMMMU_EV_ELEMENT,
+	KVMMMU_EV_ERROR,
+	KVMMMU_EV_ACCESSED,
+	KVMMMU_EV_DIRTY,
+	/* Any other event: counted by name, and it ends its task's walk. */
+	KVMMMU_EV_OTHER,
+};
+
+/*
+ * One line.  @pid is the task's (-1 when the line names none); @name
+ * points into the line.  WALK: @addr, @pferr; ELEMENT: @pte, @level;
+ * ERROR: @pferr; ACCESSED, DIRTY: @gpa; LOST: @lost.
+ */
+struct kvmmmu_event {
+	enum kvmmmu_event_kind kind;
+	long pid;
+	const char *name;
+	size_t name_len;
+	u64 addr;
+	u32 pferr;
+	u64 pte;
+	int level;
+	u64 gpa;
+	u64 lost;
+};
+
+/* 0 with *@ev filled, -EINVAL with a message in @why. */
+int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
+		      char *why, size_t why_len);
+
+/*
+ * Is the line the start of a kvmmmu trace: a tracefs or trace-cmd event
+ * line, "# tracer:", or trace-cmd's "cpus=N" or "version = N"?
+ */
+bool kvmmmu_is_trace_line(const char *s, size_t len);
+
+/*
+ * The PFERR flags as the kernel prints them, "|"-separated names then the
+ * bits left as 0x..., with the flag table of kernels before 6.18 (@newer
+ * false: P W U RSVD F) or from 6.18 (P W U PK SS SGX RSVD F).
+ */
+void kvmmmu_pferr_flags(u32 pferr, bool newer, char *buf, size_t len);
+
+#endif

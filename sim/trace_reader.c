@@ -1,0 +1,292 @@
+/* Trace input: block reads, line splitting, and a stdio view for stdio readers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/run.h"
+#include "sim/trace_reader.h"
+
+static void reader_init(struct trace_reader *r, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->name = name;
+}
+
+static int alloc_buf(struct trace_reader *r)
+{
+	/* One more byte: a line at the end of the buffer gets a NUL after it. */
+	r->buf = malloc(TRACE_BUF_SIZE + 1);
+	if (!r->buf) {
+		snprintf(r->error, sizeof(r->error), "%s: out of memory",
+			 r->name);
+		r->status = -ENOMEM;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int trace_reader_open(struct trace_reader *r, const char *path)
+{
+	int err;
+
+	if (!strcmp(path, "-")) {
+		reader_init(r, "<stdin>");
+		r->fd = STDIN_FILENO;
+		return alloc_buf(r);
+	}
+	reader_init(r, path);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		err = errno;
+		snprintf(r->error, sizeof(r->error), "%s: %s", path,
+			 strerror(err));
+		r->status = -err;
+		return -err;
+	}
+	r->own_fd = true;
+	return alloc_buf(r);
+}
+
+int trace_reader_open_mem(struct trace_reader *r, const char *data, size_t len,
+			  const char *name)
+{
+	reader_init(r, name);
+	r->buf = malloc(len + 1);
+	if (!r->buf) {
+		r->status = -ENOMEM;
+		return -ENOMEM;
+	}
+	memcpy(r->buf, data, len);
+	r->end = len;
+	r->eof = true;
+	return 0;
+}
+
+void trace_reader_close(struct trace_reader *r)
+{
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->own_fd = false;
+	free(r->buf);
+	r->buf = NULL;
+}
+
+static int __attribute__((format(printf, 3, 0)))
+vreport(struct trace_reader *r, unsigned long line, const char *fmt, va_list ap)
+{
+	int n = snprintf(r->error, sizeof(r->error), "%s:%lu: ", r->name, line);
+
+	if (n < 0 || (size_t)n >= sizeof(r->error))
+		n = 0;
+	vsnprintf(r->error + n, sizeof(r->error) - n, fmt, ap);
+	r->status = -EINVAL;
+	return -EINVAL;
+}
+
+int trace_reader_error(struct trace_reader *r, unsigned long line,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vreport(r, line, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/*
+ * Move the unread bytes to the front and read more: 1 when bytes came,
+ * 0 at the end of the input, < 0.
+ */
+static int refill(struct trace_reader *r)
+{
+	ssize_t n;
+
+	if (r->eof)
+		return 0;
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	for (;;) {
+		n = read(r->fd, r->buf + r->end, TRACE_BUF_SIZE - r->end);
+		if (n > 0) {
+			r->end += n;
+			r->bytes += n;
+			return 1;
+		}
+		if (n == 0) {
+			r->eof = true;
+			return 0;
+		}
+		if (errno == EINTR && !run_stop)
+			continue;
+		if (errno == EINTR) {
+			snprintf(r->error, sizeof(r->error),
+				 "%s:%lu: interrupted", r->name, r->line + 1);
+			return -EINTR;
+		}
+		snprintf(r->error, sizeof(r->error), "%s:%lu: read error: %s",
+			 r->name, r->line + 1, strerror(errno));
+		r->status = -EIO;
+		return -EIO;
+	}
+}
+
+int trace_read_line(struct trace_reader *r, const char **line, size_t *len)
+{
+	char *start, *nl;
+	size_t n;
+	int ret;
+
+	if (r->status)
+		return r->status;
+	for (;;) {
+		start = r->buf + r->pos;
+		nl = memchr(start, '\n', r->end - r->pos);
+		if (nl) {
+			n = nl - start;
+			r->pos += n + 1;
+			if (n > TRACE_LINE_MAX + 1 ||
+			    (n == TRACE_LINE_MAX + 1 && start[n - 1] != '\r'))
+				return trace_reader_error(
+					r, ++r->line,
+					"line is longer than %d bytes",
+					TRACE_LINE_MAX);
+			break;
+		}
+		n = r->end - r->pos;
+		if (n > TRACE_LINE_MAX) {
+			r->mid_line = true;
+			/* The rest of the line goes with trace_reader_skip_error(). */
+			r->pos = r->end;
+			return trace_reader_error(
+				r, ++r->line, "line is longer than %d bytes",
+				TRACE_LINE_MAX);
+		}
+		ret = refill(r);
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			start = r->buf + r->pos;
+			n = r->end - r->pos;
+			if (!n)
+				return 0;
+			r->pos = r->end;
+			break;
+		}
+	}
+	r->line++;
+	if (n && start[n - 1] == '\r')
+		n--;
+	start[n] = '\0';
+	*line = start;
+	*len = n;
+	return 1;
+}
+
+int trace_reader_skip_error(struct trace_reader *r)
+{
+	char *nl;
+	int ret;
+
+	if (!r->status || r->status == -EIO)
+		return r->status;
+	r->status = 0;
+	r->error[0] = '\0';
+	while (r->mid_line) {
+		nl = memchr(r->buf + r->pos, '\n', r->end - r->pos);
+		if (nl) {
+			r->pos = nl - r->buf + 1;
+			r->mid_line = false;
+			break;
+		}
+		r->pos = r->end;
+		ret = refill(r);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			r->mid_line = false;
+	}
+	return 0;
+}
+
+int trace_reader_peek(struct trace_reader *r, bool more, const char **data,
+		      size_t *len)
+{
+	int ret;
+
+	if (r->status)
+		return r->status;
+	if (more && !r->eof && r->end - r->pos < TRACE_BUF_SIZE) {
+		ret = refill(r);
+		if (ret < 0)
+			return ret;
+	}
+	*data = r->buf + r->pos;
+	*len = r->end - r->pos;
+	return 0;
+}
+
+static ssize_t cookie_read(void *cookie, char *buf, size_t size)
+{
+	struct trace_reader *r = cookie;
+	size_t n;
+	int ret;
+
+	if (r->pos == r->end) {
+		ret = refill(r);
+		if (ret == -EINTR)
+			return 0;
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			return 0;
+	}
+	n = r->end - r->pos;
+	if (n > size)
+		n = size;
+	memcpy(buf, r->buf + r->pos, n);
+	r->pos += n;
+	return n;
+}
+
+FILE *trace_reader_fopen(struct trace_reader *r)
+{
+	cookie_io_functions_t io = { .read = cookie_read };
+	FILE *f = fopencookie(r, "r", io);
+
+	if (!f) {
+		snprintf(r->error, sizeof(r->error), "%s: %s", r->name,
+			 strerror(errno));
+		r->status = -ENOMEM;
+	}
+	return f;
+}
+
+char *trace_quote(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && i < TRACE_QUOTE_MAX && n + 5 < size; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c <= 0x7e)
+			buf[n++] = c;
+		else
+			n += snprintf(buf + n, size - n, "\\x%02x", c);
+	}
+	if (i < len && n + 4 < size) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}

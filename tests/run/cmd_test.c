@@ -1,0 +1,632 @@
+/*
+ * mmusim run as a program: the report, the JSON keys, messages and exit
+ * statuses of bad usage and bad input per format, --keep-going, SIGINT,
+ * and the real kvmmmu fixture.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "walker/types.h"
+
+#ifndef MMUSIM_BIN
+#error "MMUSIM_BIN must name the mmusim binary"
+#endif
+
+#define MAX_ARGS 24
+
+struct result {
+	int status;
+	char *out;
+	char *err;
+};
+
+static char *slurp(FILE *f)
+{
+	long size;
+	char *buf;
+
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc(size + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, size, f), (size_t)size);
+	buf[size] = '\0';
+	return buf;
+}
+
+/* "mmusim run ARGS..." with @input on standard input. */
+static void run(const char *const *args, const char *input, size_t len,
+		struct result *r)
+{
+	FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
+	char *argv[MAX_ARGS] = { "mmusim", "run" };
+	int i, wstatus;
+	pid_t pid;
+
+	cr_assert(in && out && err);
+	for (i = 0; args && args[i]; i++) {
+		cr_assert_lt(i + 3, MAX_ARGS);
+		argv[i + 2] = (char *)args[i];
+	}
+	if (len)
+		cr_assert_eq(fwrite(input, 1, len, in), len);
+	fflush(in);
+	rewind(in);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (!pid) {
+		dup2(fileno(in), STDIN_FILENO);
+		dup2(fileno(out), STDOUT_FILENO);
+		dup2(fileno(err), STDERR_FILENO);
+		execv(MMUSIM_BIN, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
+	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+					 128 + WTERMSIG(wstatus);
+	r->out = slurp(out);
+	r->err = slurp(err);
+	fclose(in);
+	fclose(out);
+	fclose(err);
+}
+
+static void run_input(const char *const *args, const char *input,
+		      struct result *r)
+{
+	run(args, input, input ? strlen(input) : 0, r);
+}
+
+static void result_free(struct result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* A small JSON checker: 0 when @p .. is one valid JSON value. */
+static const char *json_value(const char *p);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p && *p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				int i;
+
+				for (i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF",
+						    p[i]) ||
+					    !p[i])
+						return NULL;
+				p += 4;
+			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *json_number(const char *p)
+{
+	const char *start = p;
+
+	if (*p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return p == start ? NULL : p;
+}
+
+static const char *json_value(const char *p)
+{
+	p = json_ws(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		bool object = *p == '{';
+
+		p = json_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (object) {
+				p = json_string(json_ws(p));
+				if (!p)
+					return NULL;
+				p = json_ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			p = json_value(p);
+			if (!p)
+				return NULL;
+			p = json_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return json_string(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	return json_number(p);
+}
+
+static void assert_json(const char *text)
+{
+	const char *end = json_value(text);
+
+	cr_assert_not_null(end, "not JSON:\n%s", text);
+	cr_assert_eq(*json_ws(end), '\0', "text after the JSON value");
+}
+
+/* The keys docs/mmusim-run.md promises, each once as "key": ... */
+static const char *const json_keys[] = {
+	"schema",
+	"input",
+	"files",
+	"format",
+	"lines",
+	"bad_lines",
+	"config",
+	"mode",
+	"nested",
+	"nested_levels",
+	"mmu",
+	"page_size",
+	"nested_page_size",
+	"tlb_entries",
+	"psc_entries",
+	"ntlb_entries",
+	"seed",
+	"builtin_accesses",
+	"max_table_pages",
+	"accesses",
+	"total",
+	"reads",
+	"writes",
+	"fetches",
+	"page_crossings",
+	"translations",
+	"tlb",
+	"hits",
+	"misses",
+	"rights_misses",
+	"cr3_writes",
+	"global_flushes",
+	"invlpg",
+	"invept",
+	"psc",
+	"lookups",
+	"hits_by_level",
+	"nested_tlb",
+	"walks",
+	"restarts",
+	"walker_refs",
+	"refs",
+	"guest_refs",
+	"nested_refs",
+	"refs_per_walk",
+	"histogram",
+	"faults",
+	"pf",
+	"pf_by_error_code",
+	"gp",
+	"ept_violation",
+	"ept_violation_by_qualification",
+	"ept_misconfig",
+	"npf",
+	"npf_by_error_code",
+	"cr3_load",
+	"fixed",
+	"unresolved",
+	"demand",
+	"guest_tables",
+	"nested_tables",
+	"guest_pages",
+	"nested_pages",
+	"reclaims",
+	"kvmmmu",
+	"agree",
+	"disagree",
+	"incomplete",
+	"skipped",
+	"events",
+	"outside_walk_events",
+	"ignored_events",
+	"ignored_by_name",
+	"lost_events",
+	"header_lines",
+	"disagreements",
+	"disagreements_truncated",
+	"name",
+	"counters",
+	"time",
+	"seconds",
+	"per_second",
+	"interrupted",
+};
+
+static void assert_json_keys(const char *text)
+{
+	char key[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(json_keys); i++) {
+		snprintf(key, sizeof(key), "\"%s\": ", json_keys[i]);
+		cr_assert_not_null(strstr(text, key), "no key %s", key);
+	}
+}
+
+Test(run_command, the_builtin_workload_is_the_default)
+{
+	static const char *const args[] = { "--accesses=20000", NULL };
+	struct result r;
+
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	cr_assert(
+		!strncmp(
+			r.out,
+			"mmusim run: built-in workload, 20000 accesses (builtin)\n",
+			56),
+		"%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\n  TLB             2048 entries: "));
+	cr_assert_not_null(strstr(r.out, "\n  refs per walk   refs"));
+	cr_assert_not_null(strstr(r.out, "\n  demand paging   fixed "));
+	cr_assert_not_null(
+		strstr(r.out, "\n  mmu             none (no counters)\n"));
+	result_free(&r);
+}
+
+Test(run_command, json_is_valid_and_has_every_documented_key)
+{
+	static const char *const builtin[] = { "--json", "--accesses=5000",
+					       "--nested=ept", NULL };
+	static const char *const lackey[] = { "--json", "-", NULL };
+	struct result r;
+
+	run_input(builtin, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_json(r.out);
+	assert_json_keys(r.out);
+	cr_assert_not_null(strstr(r.out, "\"format\": \"builtin\""));
+	result_free(&r);
+
+	run_input(lackey, "I  0400000,4\n L 7ff000,8\n", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_json(r.out);
+	assert_json_keys(r.out);
+	cr_assert_not_null(strstr(r.out, "\"files\": [\"-\"]"));
+	cr_assert_not_null(
+		strstr(r.out, "\"accesses\": {\"total\": 2, \"reads\": 1, "
+			      "\"writes\": 0, \"fetches\": 1, "
+			      "\"page_crossings\": 0, \"translations\": 2}"));
+	result_free(&r);
+}
+
+Test(run_command, no_timing_makes_reports_compare_equal)
+{
+	static const char *const args[] = { "--no-timing", "--accesses=3000",
+					    NULL };
+	struct result a, b;
+
+	run_input(args, NULL, &a);
+	run_input(args, NULL, &b);
+	cr_assert_eq(a.status, 0);
+	cr_assert_str_eq(a.out, b.out);
+	cr_assert_not_null(strstr(
+		a.out, "\n  time            0.000 s, 0.00 M accesses/s\n"));
+	result_free(&a);
+	result_free(&b);
+}
+
+static void assert_usage_error(const char *const *args, const char *input,
+			       const char *message)
+{
+	struct result r;
+
+	run_input(args, input, &r);
+	cr_assert_eq(r.status, 2, "status %d: %s", r.status, r.err);
+	cr_assert_str_eq(r.err, message);
+	cr_assert_str_eq(r.out, "");
+	result_free(&r);
+}
+
+Test(run_command, bad_usage)
+{
+	static const char *const tdp[] = { "--mmu=tdp", NULL };
+	static const char *const shadow[] = { "--mmu=shadow", NULL };
+	static const char *const mmu[] = { "--mmu=magic", NULL };
+	static const char *const tlb[] = { "--tlb=3", NULL };
+	static const char *const format[] = { "--format=lackey", NULL };
+	static const char *const unknown[] = { "--frobnicate", NULL };
+	static const char *const mode[] = { "--mode=3level", NULL };
+	static const char *const gig[] = { "--mode=pae", "--page-size=1g",
+					   NULL };
+	static const char *const walks[] = { "--walks", NULL };
+
+	assert_usage_error(
+		tdp, NULL,
+		"mmusim run: --mmu=tdp: tdp_mmu is not available yet (only --mmu=none is)\n");
+	assert_usage_error(
+		shadow, NULL,
+		"mmusim run: --mmu=shadow: shadow_mmu is not available yet (only --mmu=none is)\n");
+	assert_usage_error(
+		mmu, NULL,
+		"mmusim run: --mmu=magic: unknown MMU (none, tdp or shadow)\n");
+	assert_usage_error(tlb, NULL,
+			   "mmusim run: --tlb=3: not 0 or a power of two\n");
+	assert_usage_error(
+		format, NULL,
+		"mmusim run: --format=lackey needs a TRACE (without one, the built-in workload runs)\n");
+	assert_usage_error(
+		unknown, NULL,
+		"mmusim run: unknown option '--frobnicate' (see --help)\n");
+	assert_usage_error(
+		mode, NULL,
+		"mmusim run: --mode=3level: not 2level, pae, 4level, 5level or ept\n");
+	assert_usage_error(
+		gig, NULL,
+		"mmusim run: --page-size=1g needs --mode=4level or 5level\n");
+	assert_usage_error(
+		walks, NULL,
+		"mmusim run: --walks does not apply to the built-in workload\n");
+}
+
+Test(run_command, options_that_do_not_apply_to_the_input)
+{
+	static const char *const nested[] = { "--nested=ept", "-", NULL };
+	static const char *const cr4[] = { "--cr4=0x20", "-", NULL };
+	static const char *const ept[] = { "--mode=ept", "-", NULL };
+
+	assert_usage_error(
+		nested, "scenario a\n",
+		"mmusim run: --nested does not apply to native input\n");
+	assert_usage_error(
+		cr4, " L 1000,4\n",
+		"mmusim run: --cr4 does not apply to lackey input\n");
+	assert_usage_error(
+		ept, " L 1000,4\n",
+		"mmusim run: --mode=ept applies to kvmmmu input only (use --nested=ept)\n");
+}
+
+Test(run_command, input_of_no_known_format)
+{
+	static const char *const args[] = { "-", NULL };
+	static const char *const missing[] = { "/nonexistent/trace", NULL };
+
+	assert_usage_error(
+		args, "# comment\nhello world\n",
+		"<stdin>:2: cannot tell the format from this line; use --format=native|lackey|kvmmmu\n");
+	assert_usage_error(
+		missing, NULL,
+		"mmusim run: /nonexistent/trace: No such file or directory\n");
+}
+
+Test(run_command, a_bad_line_stops_the_run_per_format)
+{
+	static const char *const args[] = { "-", NULL };
+	static const char *const lackey[] = { "--format=lackey", "-", NULL };
+
+	assert_usage_error(
+		args, "I  0400000,4\n L 7ff000,8,\n",
+		"<stdin>:2: L record: unexpected ',' after the size\n");
+	assert_usage_error(
+		lackey, "I  0400000,4\nscenario x\n",
+		"<stdin>:2: 'scenario x' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line)\n");
+	assert_usage_error(
+		args,
+		"cpus=1\nq-1 [000] 1.5: kvm_mmu_paging_element: pte 7 level 9\n",
+		"<stdin>:2: kvm_mmu_paging_element: level 9 is out of range 1..5\n");
+	assert_usage_error(args, "scenario a\ncpl 4\n",
+			   "<stdin>:2: cpl 4 is out of range 0..3\n");
+	assert_usage_error(args, "scenario a\ninvlpg 0x1000 global\n",
+			   "<stdin>:2: invlpg: unexpected 'global'\n");
+}
+
+Test(run_command, keep_going_counts_the_bad_lines)
+{
+	static const char *const args[] = { "--keep-going", "-", NULL };
+	struct result r;
+
+	run_input(args, " L 1000,4\n L 10x0,4\n\x01\x02\n S 1000,4\n", &r);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert_str_eq(
+		r.err,
+		"<stdin>:2: L record: address '10x0' is not hexadecimal (skipped)\n"
+		"<stdin>:3: '\\x01\\x02' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line) (skipped)\n");
+	cr_assert_not_null(
+		strstr(r.out, "\n  lines           4 (2 bad lines skipped)\n"),
+		"%s", r.out);
+	cr_assert_not_null(strstr(
+		r.out, "\n  accesses        2: reads 1, writes 1, fetches 0"));
+	result_free(&r);
+}
+
+Test(run_command, kvmmmu_disagreements_are_listed_with_their_lines)
+{
+	static const char *const args[] = { "-", NULL };
+	static const char *const walks[] = { "--walks", "-", NULL };
+	static const char trace[] =
+		"cpus=1\n"
+		"q-1 [000] 1.000001: kvm_mmu_pagetable_walk: addr 1000 pferr 0 \n"
+		"q-1 [000] 1.000002: kvm_mmu_paging_element: pte 2027 level 4\n"
+		"q-1 [000] 1.000003: kvm_mmu_paging_element: pte 3027 level 3\n"
+		"q-1 [000] 1.000004: kvm_mmu_paging_element: pte 4027 level 2\n"
+		"q-1 [000] 1.000005: kvm_mmu_paging_element: pte 5027 level 1\n"
+		"q-1 [000] 1.000006: kvm_mmu_pagetable_walk: addr 1000 pferr 2 W\n"
+		"q-1 [000] 1.000007: kvm_mmu_paging_element: pte 2027 level 4\n"
+		"q-1 [000] 1.000008: kvm_mmu_paging_element: pte 3027 level 3\n"
+		"q-1 [000] 1.000009: kvm_mmu_paging_element: pte 4027 level 2\n"
+		"q-1 [000] 1.000010: kvm_mmu_paging_element: pte 5025 level 1\n"
+		"q-1 [000] 1.000011: kvm_mmu_walker_error: pferr 2 W\n";
+	struct result r;
+
+	run_input(args, trace, &r);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(
+		!strncmp(
+			r.out,
+			"<stdin>:7: walk 0x1000 pferr 0x2: disagree: error code: KVM 0x2, mmusim 0x3\n",
+			76),
+		"%s", r.out);
+	cr_assert_not_null(strstr(
+		r.out,
+		"\n  walks           2: agree 1, disagree 1, incomplete 0, skipped (2D) 0; restarts 0\n"));
+	result_free(&r);
+
+	run_input(walks, trace, &r);
+	cr_assert(
+		!strncmp(
+			r.out,
+			"<stdin>:2: walk 0x1000 pferr 0x0: agree: 4 entries, ok gpa=0x5000\n",
+			66),
+		"%s", r.out);
+	result_free(&r);
+}
+
+Test(run_command, the_real_kvmmmu_fixture_agrees_fully)
+{
+	static const char path[] = MMUSIM_KVM_DATA "/kvmmmu-sweep.txt";
+	static const char *const args[] = { "--vendor=amd",
+					    "--maxphyaddr=48",
+					    "--gbpages=off",
+					    "--json",
+					    path,
+					    NULL };
+	struct result r;
+
+	if (access(path, R_OK))
+		cr_skip_test("%s is not there", path);
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	assert_json(r.out);
+	cr_assert_not_null(strstr(r.out, "\"disagree\": 0, "));
+	cr_assert_not_null(strstr(r.out, "\"format\": \"kvmmmu\""));
+	result_free(&r);
+}
+
+Test(run_command, sigint_prints_the_summary_so_far)
+{
+	int in[2], out[2], wstatus;
+	char buf[8192];
+	size_t n = 0;
+	ssize_t got;
+	pid_t pid;
+	int i;
+
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(out), 0);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (!pid) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		dup2(out[1], STDERR_FILENO);
+		close(in[1]);
+		close(out[0]);
+		/* The format is told from the first line, the input kept open. */
+		execl(MMUSIM_BIN, "mmusim", "run", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	for (i = 0; i < 100; i++)
+		cr_assert_eq(write(in[1], " L 1000,8\n", 10), 10);
+	/* The input stays open: mmusim waits for more when SIGINT comes. */
+	usleep(200000);
+	kill(pid, SIGINT);
+	while ((got = read(out[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += got;
+	buf[n] = '\0';
+	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
+	close(in[1]);
+	close(out[0]);
+	cr_assert(WIFEXITED(wstatus));
+	cr_assert_eq(WEXITSTATUS(wstatus), 130);
+	cr_assert_not_null(strstr(buf, "(lackey), interrupted\n"), "%s", buf);
+	cr_assert_not_null(strstr(buf, "\n  accesses        100: "), "%s", buf);
+}
+
+/* xorshift: the same bytes on every run. */
+static u64 next(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+Test(run_command, any_bytes_end_in_a_report_or_a_message)
+{
+	static const char *const formats[] = { "--format=lackey",
+					       "--format=kvmmmu",
+					       "--format=native" };
+	static char input[20000];
+	const char *args[4] = { NULL, "--keep-going", "-", NULL };
+	u64 x = 42;
+	struct result r;
+	size_t f, i;
+
+	for (f = 0; f < ARRAY_SIZE(formats); f++) {
+		for (i = 0; i < sizeof(input); i++) {
+			u64 v = next(&x);
+
+			input[i] = v % 7 == 0 ? '\n' : (char)(v >> 8);
+		}
+		args[0] = formats[f];
+		run(args, input, sizeof(input), &r);
+		cr_assert(r.status == 0 || r.status == 1 || r.status == 2,
+			  "%s: status %d", formats[f], r.status);
+		cr_assert(r.status == 2 || strstr(r.out, "mmusim run: -"), "%s",
+			  r.out);
+		result_free(&r);
+	}
+}
+
+Test(run_command, help)
+{
+	static const char *const args[] = { "--help", NULL };
+	struct result r;
+
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0);
+	cr_assert(!strncmp(r.out, "usage: mmusim run [options] [TRACE...|-]\n",
+			   41));
+	result_free(&r);
+}
