@@ -62,6 +62,16 @@ int guest_memory_init(struct guest_memory *mem, struct host_memory *host)
 	return 0;
 }
 
+int guest_memory_init_host_view(struct guest_memory *mem,
+				struct host_memory *host)
+{
+	int r = guest_memory_init(mem, host);
+
+	if (!r)
+		mem->host_view = true;
+	return r;
+}
+
 void guest_memory_destroy(struct guest_memory *mem)
 {
 	free(mem->slots);
@@ -103,25 +113,68 @@ static int grow_slots(struct guest_memory *mem)
 	return 0;
 }
 
-static int back_gfn(struct guest_memory *mem, u64 gfn)
+/* Map @gfn, not backed yet, to the host page at @hpa. */
+static int insert_gfn(struct guest_memory *mem, u64 gfn, u64 hpa)
 {
-	struct gfn_slot *slot = find_slot(mem, gfn);
-	u64 hpa;
+	struct gfn_slot *slot;
 
-	if (slot->hpa != INVALID_HPA)
-		return 0;
 	/* Keep the table at most half full so probes stay short. */
-	if ((mem->nr_backed + 1) * 2 > mem->nr_slots) {
-		if (grow_slots(mem))
-			return -ENOMEM;
-		slot = find_slot(mem, gfn);
-	}
-	hpa = host_memory_alloc_page(mem->host);
-	if (hpa == INVALID_HPA)
+	if ((mem->nr_backed + 1) * 2 > mem->nr_slots && grow_slots(mem))
 		return -ENOMEM;
+	slot = find_slot(mem, gfn);
+	MMU_WARN_ON(slot->hpa != INVALID_HPA);
 	slot->gfn = gfn;
 	slot->hpa = hpa;
 	mem->nr_backed++;
+	return 0;
+}
+
+static int back_gfn(struct guest_memory *mem, u64 gfn)
+{
+	u64 hpa;
+
+	if (find_slot(mem, gfn)->hpa != INVALID_HPA)
+		return 0;
+	hpa = host_memory_alloc_page(mem->host);
+	if (hpa == INVALID_HPA)
+		return -ENOMEM;
+	return insert_gfn(mem, gfn, hpa);
+}
+
+int guest_memory_map_page(struct guest_memory *mem, u64 gpa, u64 hpa)
+{
+	if (gpa >> GPA_BITS_MAX)
+		return -ERANGE;
+	if (!host_memory_page(mem->host, hpa) || mem->host_view)
+		return -EINVAL;
+	if (find_slot(mem, gpa_to_gfn(gpa))->hpa != INVALID_HPA)
+		return -EEXIST;
+	return insert_gfn(mem, gpa_to_gfn(gpa), hpa & ~PAGE_OFFSET_MASK);
+}
+
+int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
+				 u64 align)
+{
+	u64 nr = size >> PAGE_SHIFT, hpa, i;
+	int r;
+
+	if (mem->host_view || (gpa | size) & PAGE_OFFSET_MASK || !size ||
+	    align < PAGE_SIZE || (align & (align - 1)) || align > (1ULL << 30))
+		return -EINVAL;
+	if (gpa >> GPA_BITS_MAX || size > (1ULL << GPA_BITS_MAX) - gpa)
+		return -ERANGE;
+	for (i = 0; i < nr; i++)
+		if (guest_memory_is_backed(mem, gpa + (i << PAGE_SHIFT)))
+			return -EEXIST;
+	hpa = host_memory_alloc_pages(mem->host, nr, align >> PAGE_SHIFT);
+	if (hpa == INVALID_HPA)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		r = insert_gfn(mem, gpa_to_gfn(gpa) + i,
+			       hpa + (i << PAGE_SHIFT));
+		if (r)
+			return r;
+	}
 	return 0;
 }
 
@@ -132,6 +185,8 @@ int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
 
 	if (!size)
 		return 0;
+	if (mem->host_view)
+		return -EINVAL;
 	if (gpa >> GPA_BITS_MAX || size > (1ULL << GPA_BITS_MAX) - gpa)
 		return -ERANGE;
 	first = gpa_to_gfn(gpa);
@@ -150,6 +205,8 @@ u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa)
 
 	if (gpa >> GPA_BITS_MAX)
 		return INVALID_HPA;
+	if (mem->host_view)
+		return host_memory_page(mem->host, gpa) ? gpa : INVALID_HPA;
 	slot = find_slot(mem, gpa_to_gfn(gpa));
 	if (slot->hpa == INVALID_HPA)
 		return INVALID_HPA;

@@ -33,6 +33,12 @@ struct host_memory *host_memory_create(void);
 void host_memory_destroy(struct host_memory *host);
 /* A zeroed page: its HPA, or INVALID_HPA when memory is exhausted. */
 u64 host_memory_alloc_page(struct host_memory *host);
+/*
+ * @nr zeroed pages with contiguous HPAs, the first aligned to @align pages
+ * (a power of two), as a host's huge page: the first HPA, or INVALID_HPA.
+ * Host frames skipped for the alignment stay unallocated.
+ */
+u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align);
 /* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
 void *host_memory_page(struct host_memory *host, u64 hpa);
 u64 host_memory_nr_pages(const struct host_memory *host);
@@ -58,9 +64,18 @@ struct guest_memory {
 	struct gfn_cache_entry *cache;
 	void (*cmpxchg_hook)(struct guest_memory *mem, u64 gpa, void *opaque);
 	void *cmpxchg_hook_opaque;
+	/* Host-physical view: every allocated host page at its own HPA. */
+	bool host_view;
 };
 
 int guest_memory_init(struct guest_memory *mem, struct host_memory *host);
+/*
+ * Host physical memory as the CPU sees it: address N is host page N's
+ * byte, for every page @host has allocated, including those allocated
+ * later.  It cannot be backed or mapped page by page.
+ */
+int guest_memory_init_host_view(struct guest_memory *mem,
+				struct host_memory *host);
 void guest_memory_destroy(struct guest_memory *mem);
 
 /*
@@ -69,6 +84,20 @@ void guest_memory_destroy(struct guest_memory *mem);
  */
 int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size);
 bool guest_memory_is_backed(const struct guest_memory *mem, u64 gpa);
+/*
+ * Back the page at @gpa with the existing host page at @hpa: how the MMU
+ * shows its own page tables, which live in host pages, to a walker.
+ * -EEXIST when @gpa is already backed, -EINVAL for an unallocated @hpa.
+ */
+int guest_memory_map_page(struct guest_memory *mem, u64 gpa, u64 hpa);
+/*
+ * Back [@gpa, @gpa + @size) with host pages whose HPAs are contiguous and
+ * aligned to @align bytes (a power of two, at most 1G), as a memslot on a
+ * host huge page.  @gpa and @size must be page-aligned and no page of the
+ * range backed yet (-EEXIST).
+ */
+int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
+				 u64 align);
 /* The HPA backing @gpa (with its page offset), or INVALID_HPA. */
 u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa);
 

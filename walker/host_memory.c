@@ -32,27 +32,58 @@ void host_memory_destroy(struct host_memory *host)
 	free(host);
 }
 
+static int reserve_frames(struct host_memory *host, u64 nr)
+{
+	u64 capacity = host->capacity ? host->capacity : 64;
+	void **pages;
+
+	if (nr > HOST_MEMORY_MAX_PAGES - host->nr_pages)
+		return -ENOMEM;
+	while (capacity < host->nr_pages + nr)
+		capacity *= 2;
+	if (capacity == host->capacity)
+		return 0;
+	pages = realloc(host->pages, capacity * sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	memset(pages + host->capacity, 0,
+	       (capacity - host->capacity) * sizeof(*pages));
+	host->pages = pages;
+	host->capacity = capacity;
+	return 0;
+}
+
 u64 host_memory_alloc_page(struct host_memory *host)
 {
-	void *page;
+	return host_memory_alloc_pages(host, 1, 1);
+}
 
-	if (host->nr_pages == HOST_MEMORY_MAX_PAGES)
+u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align)
+{
+	u64 first_pfn, skip, i;
+
+	if (!nr || !align || (align & (align - 1)))
 		return INVALID_HPA;
-	if (host->nr_pages == host->capacity) {
-		u64 capacity = host->capacity ? host->capacity * 2 : 64;
-		void **pages = realloc(host->pages, capacity * sizeof(*pages));
+	first_pfn = HOST_MEMORY_FIRST_PFN + host->nr_pages;
+	skip = (align - (first_pfn & (align - 1))) & (align - 1);
+	if (reserve_frames(host, skip + nr))
+		return INVALID_HPA;
 
-		if (!pages)
+	for (i = 0; i < nr; i++) {
+		void *page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+
+		if (!page) {
+			while (i--) {
+				free(host->pages[host->nr_pages + skip + i]);
+				host->pages[host->nr_pages + skip + i] = NULL;
+			}
 			return INVALID_HPA;
-		host->pages = pages;
-		host->capacity = capacity;
+		}
+		memset(page, 0, PAGE_SIZE);
+		host->pages[host->nr_pages + skip + i] = page;
 	}
-	page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	if (!page)
-		return INVALID_HPA;
-	memset(page, 0, PAGE_SIZE);
-	host->pages[host->nr_pages] = page;
-	return (HOST_MEMORY_FIRST_PFN + host->nr_pages++) << PAGE_SHIFT;
+	host->nr_pages += skip + nr;
+	return (first_pfn + skip) << PAGE_SHIFT;
 }
 
 void *host_memory_page(struct host_memory *host, u64 hpa)

@@ -681,3 +681,104 @@ Test(walker_api, fault_names)
 	cr_assert_not_null(walk_fault_name(WALK_FAULT_NPF));
 	cr_assert_not_null(walk_fault_name(WALK_FAULT_NONE));
 }
+
+Test(host_memory, aligned_allocation_is_contiguous_and_skips_frames)
+{
+	struct host_memory *host = host_memory_create();
+	u64 first, huge, i;
+
+	cr_assert_not_null(host);
+	first = host_memory_alloc_page(host);
+	cr_assert_eq(first, HOST_MEMORY_FIRST_PFN << PAGE_SHIFT);
+	/* 512 pages aligned to 2M: the frames up to the boundary stay unused. */
+	huge = host_memory_alloc_pages(host, 512, 512);
+	cr_assert_eq(huge & ((512ULL << PAGE_SHIFT) - 1), 0);
+	cr_assert_gt(huge, first);
+	cr_assert_null(host_memory_page(host, first + PAGE_SIZE));
+	for (i = 0; i < 512; i++)
+		cr_assert_not_null(
+			host_memory_page(host, huge + i * PAGE_SIZE));
+	cr_assert_eq(host_memory_alloc_pages(host, 0, 1), INVALID_HPA);
+	cr_assert_eq(host_memory_alloc_pages(host, 1, 3), INVALID_HPA);
+	host_memory_destroy(host);
+}
+
+Test(guest_memory, contiguous_backing_keeps_gpa_and_hpa_congruent)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 base, i;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	cr_assert_eq(guest_memory_back(&mem, 0x1000, PAGE_SIZE), 0);
+	cr_assert_eq(guest_memory_back_contiguous(&mem, 0x200000, 0x200000,
+						  0x200000),
+		     0);
+	base = guest_memory_gpa_to_hpa(&mem, 0x200000);
+	cr_assert_eq(base & 0x1fffff, 0);
+	for (i = 0; i < 512; i++)
+		cr_assert_eq(guest_memory_gpa_to_hpa(
+				     &mem, 0x200000 + i * PAGE_SIZE + 8),
+			     base + i * PAGE_SIZE + 8);
+	/* Already backed, unaligned, or not a power of two. */
+	cr_assert_eq(guest_memory_back_contiguous(&mem, 0x200000, PAGE_SIZE,
+						  PAGE_SIZE),
+		     -EEXIST);
+	cr_assert_eq(guest_memory_back_contiguous(&mem, 0x5000, 0x800,
+						  PAGE_SIZE),
+		     -EINVAL);
+	cr_assert_eq(guest_memory_back_contiguous(&mem, 0x600000, PAGE_SIZE,
+						  3 * PAGE_SIZE),
+		     -EINVAL);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
+Test(guest_memory, map_page_shows_an_existing_host_page)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem, view;
+	u64 hpa, val;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	cr_assert_eq(guest_memory_init(&view, host), 0);
+	cr_assert_eq(guest_memory_write(&mem, 0x3000, 8, 0x1234), 0);
+	hpa = guest_memory_gpa_to_hpa(&mem, 0x3000);
+	/* The host view maps the same page at its HPA: one page, two names. */
+	cr_assert_eq(guest_memory_map_page(&view, hpa, hpa), 0);
+	cr_assert_eq(guest_memory_read(&view, hpa, 8, &val), 0);
+	cr_assert_eq(val, 0x1234);
+	cr_assert_eq(guest_memory_write(&view, hpa + 8, 8, 0x5678), 0);
+	cr_assert_eq(guest_memory_read(&mem, 0x3008, 8, &val), 0);
+	cr_assert_eq(val, 0x5678);
+	cr_assert_eq(guest_memory_map_page(&view, hpa, hpa), -EEXIST);
+	cr_assert_eq(guest_memory_map_page(&view, 0x9000, 0x9000), -EINVAL);
+	guest_memory_destroy(&view);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
+Test(guest_memory, host_view_shows_every_host_page_at_its_hpa)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem, view;
+	u64 hpa, later, val;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	cr_assert_eq(guest_memory_init_host_view(&view, host), 0);
+	cr_assert_eq(guest_memory_write(&mem, 0x7000, 8, 0xabcd), 0);
+	hpa = guest_memory_gpa_to_hpa(&mem, 0x7000);
+	cr_assert_eq(guest_memory_gpa_to_hpa(&view, hpa + 8), hpa + 8);
+	cr_assert_eq(guest_memory_read(&view, hpa, 8, &val), 0);
+	cr_assert_eq(val, 0xabcd);
+	/* Pages allocated after the view was made are in it too. */
+	later = host_memory_alloc_page(host);
+	cr_assert_eq(guest_memory_write(&view, later, 8, 0x42), 0);
+	/* Nothing that is not a host page; nothing to back or map. */
+	cr_assert_eq(guest_memory_read(&view, 0x1000, 8, &val), -EFAULT);
+	cr_assert_eq(guest_memory_back(&view, 0x1000, PAGE_SIZE), -EINVAL);
+	cr_assert_eq(guest_memory_map_page(&view, later, later), -EINVAL);
+	guest_memory_destroy(&view);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
