@@ -682,6 +682,7 @@ int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 			struct walk_fault *fault, struct walk_record *rec)
 {
 	struct walk_record scratch;
+	u64 stage_access;
 	struct stage_record srec;
 	struct stage_walk sw;
 	int r;
@@ -698,11 +699,14 @@ int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 		.refs = &rec->refs,
 		.restarts = &rec->restarts,
 	};
-	r = stage_walk(w, ngpa,
-		       (access->pfec & (PFERR_WRITE_MASK | PFERR_USER_MASK |
-					PFERR_FETCH_MASK)) |
-			       PFERR_GUEST_FINAL_MASK,
-		       NULL, fault, &srec, &sw);
+	/* A paging-structure access of the guest, or the final address. */
+	stage_access = access->pfec &
+		       (PFERR_WRITE_MASK | PFERR_USER_MASK | PFERR_FETCH_MASK);
+	if (access->pfec & PFERR_GUEST_PAGE_MASK)
+		stage_access |= PFERR_GUEST_PAGE_MASK;
+	else
+		stage_access |= PFERR_GUEST_FINAL_MASK;
+	r = stage_walk(w, ngpa, stage_access, NULL, fault, &srec, &sw);
 	if (r)
 		return r;
 	rec->ngpa = ngpa;

@@ -165,8 +165,10 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 		       struct walk_fault *fault, struct walk_record *rec);
 
 /*
- * Translate an nGPA with ngpa_walk @w alone, as the final translation of a
- * guest access with paging off; same returns as gva_walk_translate().
+ * Translate an nGPA with ngpa_walk @w alone: the final translation of a
+ * guest access, or with PFERR_GUEST_PAGE_MASK in @access->pfec an access
+ * to a guest paging structure (as shadow_mmu re-walks L1's EPT/NPT for a
+ * hardware fault).  Same returns as gva_walk_translate().
  */
 int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 			const struct walk_access *access,
