@@ -1,0 +1,647 @@
+/* The MMU context: memslots, page tables in host memory, shared fault steps. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/mmu_internal.h"
+
+const char *ret_pf_name(enum ret_pf r)
+{
+	static const char *const names[RET_PF_COUNT] = {
+		[RET_PF_CONTINUE] = "CONTINUE",
+		[RET_PF_RETRY] = "RETRY",
+		[RET_PF_EMULATE] = "EMULATE",
+		[RET_PF_WRITE_PROTECTED] = "WRITE_PROTECTED",
+		[RET_PF_INVALID] = "INVALID",
+		[RET_PF_FIXED] = "FIXED",
+		[RET_PF_SPURIOUS] = "SPURIOUS",
+	};
+
+	if ((unsigned int)r >= RET_PF_COUNT)
+		return "?";
+	return names[r];
+}
+
+int mmu_create(struct mmu_context **out, const struct mmu_config *cfg,
+	       struct guest_memory *mem, struct host_memory *host)
+{
+	struct mmu_context *mmu;
+	int r;
+
+	if (cfg->kind != MMU_TDP && cfg->kind != MMU_SHADOW)
+		return -EINVAL;
+	if (cfg->host.maxphyaddr < PHYS_ADDR_BITS_MIN ||
+	    cfg->host.maxphyaddr > PHYS_ADDR_BITS_MAX)
+		return -EINVAL;
+	if (cfg->host.max_huge_page_level < PG_LEVEL_4K ||
+	    cfg->host.max_huge_page_level > PG_LEVEL_1G)
+		return -EINVAL;
+	/* The MMU cannot map pages larger than the hardware walks. */
+	if (cfg->max_huge_page_level < PG_LEVEL_4K ||
+	    cfg->max_huge_page_level > cfg->host.max_huge_page_level)
+		return -EINVAL;
+	if (cfg->max_huge_page_level == PG_LEVEL_1G && !cfg->host.ept &&
+	    !cfg->host.gbpages)
+		return -EINVAL;
+
+	mmu = calloc(1, sizeof(*mmu));
+	if (!mmu)
+		return -ENOMEM;
+	mmu->cfg = *cfg;
+	mmu->host = host;
+	mmu->mem = mem;
+	spte_masks_init(&mmu->masks, cfg->kind == MMU_TDP && cfg->host.ept,
+			cfg->ad_enabled, cfg->host.maxphyaddr);
+	r = guest_memory_init_host_view(&mmu->hpa_view, host);
+	if (r) {
+		free(mmu);
+		return r;
+	}
+	*out = mmu;
+	return 0;
+}
+
+static void free_memslot(struct kvm_memory_slot *slot)
+{
+	int i;
+
+	for (i = 0; i < PG_LEVEL_1G - 1; i++)
+		free(slot->disallow_lpage[i]);
+	free(slot->dirty_bitmap);
+	memset(slot, 0, sizeof(*slot));
+}
+
+void mmu_destroy(struct mmu_context *mmu)
+{
+	int i;
+
+	if (!mmu)
+		return;
+	if (mmu->cfg.kind == MMU_TDP)
+		tdp_mmu_destroy(mmu);
+	shadow_mmu_destroy(mmu);
+	for (i = 0; i < mmu->memslots.nr_slots; i++)
+		free_memslot(&mmu->memslots.slots[i]);
+	guest_memory_destroy(&mmu->hpa_view);
+	free(mmu->write_track);
+	free(mmu->sp_by_frame);
+	free(mmu->sp_by_spt);
+	free(mmu);
+}
+
+const struct mmu_stats *mmu_get_stats(const struct mmu_context *mmu)
+{
+	return &mmu->stats;
+}
+
+const struct kvm_page_format *mmu_spte_format(const struct mmu_context *mmu)
+{
+	return &mmu->fmt;
+}
+
+/*
+ * Page tables.  Each kvm_mmu_page's SPTEs live in a fresh host page,
+ * mapped into hpa_view at its own HPA so a hardware walk can read it.
+ * sp_by_frame finds a page from a non-leaf SPTE (host frame index) and
+ * sp_by_spt from an SPTE pointer (the simulator address of its table).
+ */
+static int sp_frame_index(u64 hpa, u64 *index)
+{
+	u64 pfn = hpa >> PAGE_SHIFT;
+
+	if (pfn < HOST_MEMORY_FIRST_PFN)
+		return -EINVAL;
+	*index = pfn - HOST_MEMORY_FIRST_PFN;
+	return 0;
+}
+
+static int sp_frame_set(struct mmu_context *mmu, u64 hpa,
+			struct kvm_mmu_page *sp)
+{
+	u64 index, size;
+
+	if (sp_frame_index(hpa, &index))
+		return -EINVAL;
+	if (index >= mmu->sp_by_frame_size) {
+		struct kvm_mmu_page **table;
+
+		size = mmu->sp_by_frame_size ? mmu->sp_by_frame_size : 1024;
+		while (size <= index)
+			size *= 2;
+		table = realloc(mmu->sp_by_frame, size * sizeof(*table));
+		if (!table)
+			return -ENOMEM;
+		memset(table + mmu->sp_by_frame_size, 0,
+		       (size - mmu->sp_by_frame_size) * sizeof(*table));
+		mmu->sp_by_frame = table;
+		mmu->sp_by_frame_size = size;
+	}
+	mmu->sp_by_frame[index] = sp;
+	return 0;
+}
+
+static u64 spt_key(const void *spt)
+{
+	return (uintptr_t)spt >> PAGE_SHIFT;
+}
+
+static u64 spt_hash(u64 key, u64 nr)
+{
+	return (key * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(nr));
+}
+
+/* Open addressing with deletion by backward shift; at most half full. */
+static int sp_by_spt_insert(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	u64 i, mask;
+
+	if ((mmu->sp_by_spt_used + 1) * 2 > mmu->sp_by_spt_size) {
+		u64 old_size = mmu->sp_by_spt_size, j;
+		struct kvm_mmu_page **old = mmu->sp_by_spt;
+		u64 size = old_size ? old_size * 2 : 1024;
+
+		mmu->sp_by_spt = calloc(size, sizeof(*old));
+		if (!mmu->sp_by_spt) {
+			mmu->sp_by_spt = old;
+			return -ENOMEM;
+		}
+		mmu->sp_by_spt_size = size;
+		mmu->sp_by_spt_used = 0;
+		for (j = 0; j < old_size; j++)
+			if (old[j])
+				sp_by_spt_insert(mmu, old[j]);
+		free(old);
+	}
+	mask = mmu->sp_by_spt_size - 1;
+	for (i = spt_hash(spt_key(sp->spt), mmu->sp_by_spt_size);
+	     mmu->sp_by_spt[i]; i = (i + 1) & mask)
+		;
+	mmu->sp_by_spt[i] = sp;
+	mmu->sp_by_spt_used++;
+	return 0;
+}
+
+static void sp_by_spt_remove(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	u64 mask = mmu->sp_by_spt_size - 1, i, j;
+
+	for (i = spt_hash(spt_key(sp->spt), mmu->sp_by_spt_size);
+	     mmu->sp_by_spt[i] != sp; i = (i + 1) & mask)
+		MMU_WARN_ON(!mmu->sp_by_spt[i]);
+	mmu->sp_by_spt[i] = NULL;
+	mmu->sp_by_spt_used--;
+	/* Re-place the entries after the hole that may belong before it. */
+	for (j = (i + 1) & mask; mmu->sp_by_spt[j]; j = (j + 1) & mask) {
+		struct kvm_mmu_page *moved = mmu->sp_by_spt[j];
+
+		mmu->sp_by_spt[j] = NULL;
+		mmu->sp_by_spt_used--;
+		sp_by_spt_insert(mmu, moved);
+	}
+}
+
+struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
+				    union kvm_mmu_page_role role, u64 gfn)
+{
+	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
+	int i;
+
+	if (!sp)
+		return NULL;
+	if (!role.direct && role.level <= PG_LEVEL_1G) {
+		sp->shadowed_translation =
+			calloc(SPTE_ENT_PER_PAGE, sizeof(u64));
+		if (!sp->shadowed_translation)
+			goto out_free_sp;
+	}
+	sp->hpa = host_memory_alloc_page(mmu->host);
+	if (sp->hpa == INVALID_HPA)
+		goto out_free_sp;
+	sp->spt = host_memory_page(mmu->host, sp->hpa);
+	/* Registered last: a failure leaves no lookup pointing at sp. */
+	if (sp_frame_set(mmu, sp->hpa, sp))
+		goto out_free_sp;
+	if (sp_by_spt_insert(mmu, sp)) {
+		u64 index;
+
+		if (!sp_frame_index(sp->hpa, &index))
+			mmu->sp_by_frame[index] = NULL;
+		goto out_free_sp;
+	}
+	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
+		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
+	sp->role = role;
+	sp->gfn = gfn;
+	sp->mmu_valid_gen = mmu->mmu_valid_gen;
+	mmu->stats.sp_created++;
+	return sp;
+
+out_free_sp:
+	free(sp->shadowed_translation);
+	free(sp);
+	return NULL;
+}
+
+/*
+ * The host page stays allocated (host memory only grows) but is marked
+ * non-present throughout, so a stale pointer to it walks into nothing.
+ */
+void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	u64 index;
+	int i;
+
+	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
+		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
+	if (!sp_frame_index(sp->hpa, &index) && index < mmu->sp_by_frame_size)
+		mmu->sp_by_frame[index] = NULL;
+	sp_by_spt_remove(mmu, sp);
+	mmu->stats.sp_zapped++;
+	free(sp->shadowed_translation);
+	free(sp->parent_ptes);
+	free(sp);
+}
+
+struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu, u64 spte)
+{
+	u64 index;
+
+	if (sp_frame_index(spte & SPTE_BASE_ADDR_MASK, &index) ||
+	    index >= mmu->sp_by_frame_size)
+		return NULL;
+	return mmu->sp_by_frame[index];
+}
+
+struct kvm_mmu_page *sptep_to_sp(struct mmu_context *mmu, u64 *sptep)
+{
+	u64 key = spt_key(sptep), mask = mmu->sp_by_spt_size - 1, i;
+
+	if (!mmu->sp_by_spt_size)
+		return NULL;
+	for (i = spt_hash(key, mmu->sp_by_spt_size); mmu->sp_by_spt[i];
+	     i = (i + 1) & mask)
+		if (spt_key(mmu->sp_by_spt[i]->spt) == key)
+			return mmu->sp_by_spt[i];
+	return NULL;
+}
+
+void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte)
+{
+	MMU_WARN_ON(is_frozen_spte(spte));
+	*sptep = spte;
+	mmu->stats.sptes_written++;
+}
+
+void mmu_flush_tlb(struct mmu_context *mmu)
+{
+	mmu->stats.tlb_flushes++;
+}
+
+/* Memslots. */
+
+struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn)
+{
+	int i;
+
+	for (i = 0; i < mmu->memslots.nr_slots; i++) {
+		struct kvm_memory_slot *slot = &mmu->memslots.slots[i];
+
+		if (gfn >= slot->base_gfn &&
+		    gfn - slot->base_gfn < slot->npages)
+			return slot;
+	}
+	return NULL;
+}
+
+static u64 hpage_frames(const struct kvm_memory_slot *slot, int level)
+{
+	unsigned int shift = (level - 1) * 9;
+
+	return ((slot->base_gfn + slot->npages - 1) >> shift) -
+	       (slot->base_gfn >> shift) + 1;
+}
+
+static u32 *lpage_counter(struct kvm_memory_slot *slot, u64 gfn, int level)
+{
+	unsigned int shift = (level - 1) * 9;
+
+	return &slot->disallow_lpage[level - 2][(gfn >> shift) -
+						(slot->base_gfn >> shift)];
+}
+
+int mmu_add_memslot(struct mmu_context *mmu, u64 base_gfn, u64 npages,
+		    u32 flags, int host_level)
+{
+	struct kvm_memory_slot *slot;
+	u64 align_pages;
+	int i, level, r;
+
+	if (!npages || flags & ~(MEMSLOT_READONLY | MEMSLOT_DIRTY_LOG) ||
+	    host_level < PG_LEVEL_4K || host_level > PG_LEVEL_1G)
+		return -EINVAL;
+	if (base_gfn + npages < base_gfn ||
+	    (base_gfn + npages) >
+		    (1ULL << (mmu->cfg.host.maxphyaddr - PAGE_SHIFT)))
+		return -ERANGE;
+	if (mmu->memslots.nr_slots == KVM_MAX_MEMSLOTS)
+		return -ENOSPC;
+	for (i = 0; i < mmu->memslots.nr_slots; i++) {
+		struct kvm_memory_slot *s = &mmu->memslots.slots[i];
+
+		if (base_gfn < s->base_gfn + s->npages &&
+		    s->base_gfn < base_gfn + npages)
+			return -EEXIST;
+	}
+
+	/* Huge host pages need the slot's GPA and HPA congruent. */
+	while (host_level > PG_LEVEL_4K &&
+	       (base_gfn & (pages_per_hpage(host_level) - 1)))
+		host_level--;
+	align_pages = pages_per_hpage(host_level);
+
+	slot = &mmu->memslots.slots[mmu->memslots.nr_slots];
+	memset(slot, 0, sizeof(*slot));
+	slot->base_gfn = base_gfn;
+	slot->npages = npages;
+	slot->flags = flags;
+	slot->host_level = host_level;
+	for (level = PG_LEVEL_2M; level <= PG_LEVEL_1G; level++) {
+		u64 frames = hpage_frames(slot, level);
+		u64 mask = pages_per_hpage(level) - 1;
+
+		slot->disallow_lpage[level - 2] = calloc(frames, sizeof(u32));
+		if (!slot->disallow_lpage[level - 2])
+			goto out_free_slot;
+		/* A huge page may not reach past either edge of the slot. */
+		if (base_gfn & mask)
+			slot->disallow_lpage[level - 2][0]++;
+		if ((base_gfn + npages) & mask)
+			slot->disallow_lpage[level - 2][frames - 1]++;
+	}
+	slot->dirty_bitmap = calloc((npages + 63) / 64, sizeof(u64));
+	if (!slot->dirty_bitmap)
+		goto out_free_slot;
+
+	/* 4K host pages are faulted in on first use (mmu_faultin_pfn()). */
+	if (host_level > PG_LEVEL_4K) {
+		r = guest_memory_back_contiguous(mmu->mem, gfn_to_gpa(base_gfn),
+						 npages << PAGE_SHIFT,
+						 align_pages << PAGE_SHIFT);
+		if (r) {
+			free_memslot(slot);
+			return r;
+		}
+	}
+	mmu->memslots.nr_slots++;
+	mmu->memslots.generation++;
+	return 0;
+
+out_free_slot:
+	free_memslot(slot);
+	return -ENOMEM;
+}
+
+int mmu_delete_memslot(struct mmu_context *mmu, u64 base_gfn)
+{
+	struct kvm_memslots *slots = &mmu->memslots;
+	int i;
+
+	for (i = 0; i < slots->nr_slots; i++)
+		if (slots->slots[i].base_gfn == base_gfn)
+			break;
+	if (i == slots->nr_slots)
+		return -ENOENT;
+	if (mmu->cfg.kind == MMU_TDP)
+		tdp_mmu_zap_gfn_range(mmu, base_gfn,
+				      base_gfn + slots->slots[i].npages);
+	shadow_mmu_zap_all(mmu);
+	free_memslot(&slots->slots[i]);
+	slots->slots[i] = slots->slots[slots->nr_slots - 1];
+	memset(&slots->slots[slots->nr_slots - 1], 0, sizeof(slots->slots[0]));
+	slots->nr_slots--;
+	slots->generation++;
+	return 0;
+}
+
+int mmu_set_dirty_logging(struct mmu_context *mmu, u64 base_gfn, bool on)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, base_gfn);
+
+	if (!slot || slot->base_gfn != base_gfn)
+		return -ENOENT;
+	if (on == !!(slot->flags & MEMSLOT_DIRTY_LOG))
+		return 0;
+	if (on) {
+		slot->flags |= MEMSLOT_DIRTY_LOG;
+		/* Every write must fault once to be logged, at 4K. */
+		if (mmu->cfg.kind == MMU_TDP) {
+			tdp_mmu_split_huge_pages(mmu, slot->base_gfn,
+						 slot->base_gfn + slot->npages,
+						 PG_LEVEL_4K);
+			if (tdp_mmu_wrprot_slot(mmu, slot, PG_LEVEL_4K))
+				mmu_flush_tlb(mmu);
+		} else {
+			shadow_mmu_zap_all(mmu);
+		}
+	} else {
+		slot->flags &= ~MEMSLOT_DIRTY_LOG;
+	}
+	mmu->memslots.generation++;
+	return 0;
+}
+
+int mmu_get_dirty_log(struct mmu_context *mmu, u64 base_gfn, u64 *bitmap,
+		      u64 nr_words)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, base_gfn);
+	u64 words;
+
+	if (!slot || slot->base_gfn != base_gfn)
+		return -ENOENT;
+	if (!(slot->flags & MEMSLOT_DIRTY_LOG))
+		return -EINVAL;
+	words = (slot->npages + 63) / 64;
+	if (nr_words < words)
+		return -ENOSPC;
+	memcpy(bitmap, slot->dirty_bitmap, words * sizeof(u64));
+	memset(slot->dirty_bitmap, 0, words * sizeof(u64));
+	/* Write-protect again, so the next write of each page is logged. */
+	if (mmu->cfg.kind == MMU_TDP) {
+		if (tdp_mmu_wrprot_slot(mmu, slot, PG_LEVEL_4K))
+			mmu_flush_tlb(mmu);
+	} else {
+		shadow_mmu_zap_all(mmu);
+	}
+	return 0;
+}
+
+void mark_page_dirty(struct mmu_context *mmu, u64 gfn)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, gfn);
+	u64 i;
+
+	if (!slot || !(slot->flags & MEMSLOT_DIRTY_LOG))
+		return;
+	i = gfn - slot->base_gfn;
+	slot->dirty_bitmap[i / 64] |= BIT_ULL(i % 64);
+}
+
+static void update_lpage(struct mmu_context *mmu, u64 gfn, int delta)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, gfn);
+	int level;
+
+	if (!slot)
+		return;
+	for (level = PG_LEVEL_2M; level <= PG_LEVEL_1G; level++) {
+		u32 *count = lpage_counter(slot, gfn, level);
+
+		MMU_WARN_ON(delta < 0 && !*count);
+		*count += delta;
+	}
+}
+
+void mmu_gfn_disallow_lpage(struct mmu_context *mmu, u64 gfn)
+{
+	update_lpage(mmu, gfn, 1);
+}
+
+void mmu_gfn_allow_lpage(struct mmu_context *mmu, u64 gfn)
+{
+	update_lpage(mmu, gfn, -1);
+}
+
+static u64 gfn_count_hash(u64 gfn, u64 size)
+{
+	return (gfn * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(size));
+}
+
+static struct gfn_count *find_write_track(struct mmu_context *mmu, u64 gfn)
+{
+	u64 mask = mmu->write_track_size - 1, i;
+
+	if (!mmu->write_track_size)
+		return NULL;
+	for (i = gfn_count_hash(gfn, mmu->write_track_size);
+	     mmu->write_track[i].used; i = (i + 1) & mask)
+		if (mmu->write_track[i].gfn == gfn)
+			return &mmu->write_track[i];
+	return NULL;
+}
+
+/* Entries are never removed, only counted down: gfns get re-shadowed. */
+static struct gfn_count *insert_write_track(struct mmu_context *mmu, u64 gfn)
+{
+	struct gfn_count *e;
+	u64 i, mask;
+
+	if ((mmu->write_track_used + 1) * 2 > mmu->write_track_size) {
+		struct gfn_count *old = mmu->write_track;
+		u64 old_size = mmu->write_track_size;
+		u64 size = old_size ? old_size * 2 : 256;
+
+		mmu->write_track = calloc(size, sizeof(*old));
+		if (!mmu->write_track) {
+			mmu->write_track = old;
+			return NULL;
+		}
+		mmu->write_track_size = size;
+		mmu->write_track_used = 0;
+		for (i = 0; i < old_size; i++)
+			if (old[i].used)
+				*insert_write_track(mmu, old[i].gfn) = old[i];
+		free(old);
+	}
+	mask = mmu->write_track_size - 1;
+	for (i = gfn_count_hash(gfn, mmu->write_track_size);
+	     mmu->write_track[i].used; i = (i + 1) & mask)
+		;
+	e = &mmu->write_track[i];
+	*e = (struct gfn_count){ .gfn = gfn, .used = true };
+	mmu->write_track_used++;
+	return e;
+}
+
+void mmu_gfn_write_track_add(struct mmu_context *mmu, u64 gfn)
+{
+	struct gfn_count *e = find_write_track(mmu, gfn);
+
+	if (!e)
+		e = insert_write_track(mmu, gfn);
+	/* Out of memory: the gfn stays untracked, as if never shadowed. */
+	MMU_WARN_ON(!e);
+	if (e)
+		e->count++;
+}
+
+void mmu_gfn_write_track_remove(struct mmu_context *mmu, u64 gfn)
+{
+	struct gfn_count *e = find_write_track(mmu, gfn);
+
+	MMU_WARN_ON(!e || !e->count);
+	if (e && e->count)
+		e->count--;
+}
+
+bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn)
+{
+	struct gfn_count *e = find_write_track(mmu, gfn);
+
+	return e && e->count;
+}
+
+int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
+		    unsigned int access)
+{
+	u64 hpa;
+
+	(void)access;
+	fault->slot = gfn_to_memslot(mmu, fault->gfn);
+	if (!fault->slot) {
+		/* No memslot: MMIO, emulated; cache it in an SPTE if allowed. */
+		fault->pfn = 0;
+		fault->map_writable = false;
+		if (!mmu->cfg.mmio_caching || !mmu->masks.mmio_value)
+			return RET_PF_EMULATE;
+		return RET_PF_CONTINUE;
+	}
+	hpa = guest_memory_gpa_to_hpa(mmu->mem, gfn_to_gpa(fault->gfn));
+	if (hpa == INVALID_HPA) {
+		/* First touch of a 4K-host-page slot: fault the page in. */
+		MMU_WARN_ON(fault->slot->host_level > PG_LEVEL_4K);
+		if (guest_memory_back(mmu->mem, gfn_to_gpa(fault->gfn),
+				      PAGE_SIZE))
+			return -ENOMEM;
+		hpa = guest_memory_gpa_to_hpa(mmu->mem, gfn_to_gpa(fault->gfn));
+	}
+	fault->pfn = hpa >> PAGE_SHIFT;
+	fault->map_writable = !(fault->slot->flags & MEMSLOT_READONLY);
+	/* A write to read-only memory is emulated (and dropped). */
+	if (fault->write && !fault->map_writable)
+		return RET_PF_EMULATE;
+	return RET_PF_CONTINUE;
+}
+
+void mmu_hugepage_adjust(struct mmu_context *mmu, struct kvm_page_fault *fault)
+{
+	struct kvm_memory_slot *slot = fault->slot;
+	int level;
+
+	fault->req_level = PG_LEVEL_4K;
+	fault->goal_level = PG_LEVEL_4K;
+	if (!slot || fault->max_level == PG_LEVEL_4K ||
+	    (slot->flags & MEMSLOT_DIRTY_LOG))
+		return;
+
+	level = fault->max_level;
+	if (level > mmu->cfg.max_huge_page_level)
+		level = mmu->cfg.max_huge_page_level;
+	if (level > slot->host_level)
+		level = slot->host_level;
+	for (; level > PG_LEVEL_4K; level--)
+		if (!*lpage_counter(slot, fault->gfn, level))
+			break;
+	fault->req_level = level;
+	fault->goal_level = level;
+	fault->pfn &= ~(pages_per_hpage(level) - 1);
+}

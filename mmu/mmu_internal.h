@@ -1,0 +1,277 @@
+/* What mmu/ shares between its files: pages, roles, memslots, faults. */
+#ifndef MMUSIM_MMU_INTERNAL_H
+#define MMUSIM_MMU_INTERNAL_H
+
+#include "mmu/mmu.h"
+#include "mmu/spte.h"
+
+#define SPTE_ENT_PER_PAGE 512
+#define SPTE_INDEX_MASK GENMASK_ULL(8, 0)
+#define KVM_MMU_HASH_SHIFT 12
+#define KVM_NUM_MMU_PAGES (1U << KVM_MMU_HASH_SHIFT)
+#define KVM_MMU_NUM_PREV_ROOTS 3
+#define KVM_MAX_MEMSLOTS 32
+/* Writes to a non-leaf shadow page without a fault on it before it is zapped. */
+#define WRITE_FLOODING_THRESHOLD 3
+
+/*
+ * The role of a shadow page, as KVM's union kvm_mmu_page_role: two pages
+ * for the same gfn with different roles are different pages.
+ */
+union kvm_mmu_page_role {
+	u32 word;
+	struct {
+		u32 level : 4;
+		u32 has_4_byte_gpte : 1;
+		u32 quadrant : 2;
+		u32 direct : 1;
+		u32 access : 4;
+		u32 invalid : 1;
+		u32 efer_nx : 1;
+		u32 cr0_wp : 1;
+		u32 smap_andnot_wp : 1;
+		u32 ad_disabled : 1;
+		u32 guest_mode : 1;
+		u32 passthrough : 1;
+		u32 is_mirror : 1;
+		u32 cr4_smep : 1;
+		/*
+		 * Named so that designated initializers zero it too: roles
+		 * are compared by word, and an unnamed bit-field is left
+		 * indeterminate (clang leaves stack garbage there).
+		 */
+		u32 unused : 3;
+		u32 smm : 8;
+	};
+};
+static_assert(sizeof(union kvm_mmu_page_role) == sizeof(u32),
+	      "the role is one word");
+
+/*
+ * A guest page table is guest memory; a kvm_mmu_page is the MMU's table
+ * of 512 SPTEs.  An indirect page (shadow_mmu) shadows the guest table at
+ * @gfn; a direct page (tdp_mmu, or shadow_mmu splitting a guest huge page)
+ * maps the range that starts at @gfn.  The SPTEs live in a host page at
+ * @hpa, so that a hardware walk reads them like any page table.
+ */
+struct kvm_mmu_page {
+	union kvm_mmu_page_role role;
+	u64 gfn;
+	u64 hpa;
+	u64 *spt;
+	/* Indirect pages: per SPTE, the gfn << 12 | ACC_* it was made for. */
+	u64 *shadowed_translation;
+	bool tdp_mmu_page;
+	bool unsync;
+	unsigned int unsync_children;
+	u64 unsync_child_bitmap[SPTE_ENT_PER_PAGE / 64];
+	unsigned int root_count;
+	unsigned int write_flooding_count;
+	u64 mmu_valid_gen;
+	/* The SPTEs that point at this page (shadow_mmu), or the one (tdp_mmu). */
+	u64 **parent_ptes;
+	unsigned int nr_parent_ptes;
+	unsigned int parent_ptes_capacity;
+	struct kvm_mmu_page *hash_next;
+	struct kvm_mmu_page *active_prev;
+	struct kvm_mmu_page *active_next;
+};
+
+/*
+ * A memslot: GFNs [base_gfn, base_gfn + npages) are RAM backed by host
+ * memory mapped with pages of up to host_level.  disallow_lpage counts,
+ * per 2M and 1G frame, the reasons a huge SPTE may not map it (a shadowed
+ * guest page table inside, a slot edge).  RAM of a slot whose host maps
+ * it with 4K pages is backed on first fault, as a host faults memory in;
+ * a slot on huge host pages is backed at creation, HPAs congruent with
+ * its GPAs.
+ */
+struct kvm_memory_slot {
+	u64 base_gfn;
+	u64 npages;
+	u32 flags;
+	int host_level;
+	u32 *disallow_lpage[PG_LEVEL_1G - 1];
+	u64 *dirty_bitmap;
+};
+
+struct gfn_count {
+	u64 gfn;
+	u32 count;
+	bool used;
+};
+
+struct kvm_memslots {
+	struct kvm_memory_slot slots[KVM_MAX_MEMSLOTS];
+	int nr_slots;
+	u64 generation;
+};
+
+/*
+ * One page fault as the dispatcher sees it, as KVM's struct
+ * kvm_page_fault: @addr is a GPA (tdp_mmu), a GVA (shadow_mmu) or an nGPA
+ * (shadow_mmu over a nested stage).
+ */
+struct kvm_page_fault {
+	u64 addr;
+	u64 error_code;
+	bool prefetch;
+	bool exec;
+	bool write;
+	bool present;
+	bool rsvd;
+	bool user;
+	bool is_tdp;
+	u8 max_level;
+	u8 req_level;
+	u8 goal_level;
+	u64 gfn;
+	struct kvm_memory_slot *slot;
+	u64 pfn;
+	bool map_writable;
+	bool write_fault_to_shadow_pgtable;
+	/* The vCPU state a guest walk needs (shadow_mmu's FNAME(page_fault)). */
+	bool rflags_ac;
+	u32 pkru;
+	/* Set when the guest's own tables fault: inject it, don't fix it. */
+	bool guest_fault;
+	struct walk_fault injected;
+};
+
+struct kvm_mmu_root {
+	struct kvm_mmu_page *sp;
+	/* CR3/nCR3/EPTP the root shadows (shadow_mmu), 0 for tdp_mmu. */
+	u64 pgd;
+};
+
+struct mmu_context {
+	struct mmu_config cfg;
+	struct spte_masks masks;
+	struct host_memory *host;
+	/* L1's memory, backed by the memslots. */
+	struct guest_memory *mem;
+	/*
+	 * Host physical memory as the CPU sees it: every host page, RAM of
+	 * the memslots and the MMU's tables alike, at its own HPA.  The
+	 * hardware walks read the MMU's tables (and, translated, the
+	 * guest's) through it.
+	 */
+	struct guest_memory hpa_view;
+	struct kvm_memslots memslots;
+	/*
+	 * Write tracking, gfn -> number of shadowed upper-level tables there:
+	 * open addressing, sparse like the tables it counts.
+	 */
+	struct gfn_count *write_track;
+	u64 write_track_size;
+	u64 write_track_used;
+
+	/* The vCPU's walkers; w is the one shadow_mmu shadows. */
+	struct kvm_pagewalk *gva_walk;
+	struct kvm_pagewalk *w;
+	/* SPTE role and format of the current root. */
+	union kvm_mmu_page_role root_role;
+	struct cpu_role spte_role;
+	struct kvm_page_format fmt;
+	struct kvm_mmu_root root;
+	struct kvm_mmu_root prev_roots[KVM_MMU_NUM_PREV_ROOTS];
+
+	/* tdp_mmu roots, one per role. */
+	struct kvm_mmu_page *tdp_roots[4];
+	int nr_tdp_roots;
+	/*
+	 * The masks and SPTE format tdp_mmu's tables are built with, saved by
+	 * tdp_mmu_alloc_root(): masks and fmt follow the loaded root, and an
+	 * L2's shadow root replaces them while memslot operations still
+	 * reach tdp_mmu's tables.
+	 */
+	struct spte_masks tdp_masks;
+	struct kvm_page_format tdp_fmt;
+
+	/* shadow_mmu pages by (gfn, role), and all pages oldest last. */
+	struct kvm_mmu_page *page_hash[KVM_NUM_MMU_PAGES];
+	struct kvm_mmu_page *active_head;
+	u64 mmu_valid_gen;
+	u64 indirect_shadow_pages;
+	/* shadow_mmu's rmap, current root and zapped pages: shadow_mmu.h. */
+	struct shadow_mmu *shadow;
+
+	/* Page lookups: by host frame of the table, by table pointer. */
+	struct kvm_mmu_page **sp_by_frame;
+	u64 sp_by_frame_size;
+	struct kvm_mmu_page **sp_by_spt;
+	u64 sp_by_spt_size;
+	u64 sp_by_spt_used;
+
+	/* The hardware's walkers over the MMU's tables. */
+	struct kvm_pagewalk hw_stage;
+	struct kvm_pagewalk hw_gva;
+
+	struct mmu_stats stats;
+};
+
+/* mmu.c: page tables, memslots, and the pieces every fault path uses. */
+struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
+				    union kvm_mmu_page_role role, u64 gfn);
+void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp);
+/* The page whose SPTE table is at @hpa (a non-leaf SPTE's target). */
+struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu, u64 spte);
+struct kvm_mmu_page *sptep_to_sp(struct mmu_context *mmu, u64 *sptep);
+void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte);
+
+struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
+/*
+ * Resolve fault->gfn to a host frame (kvm_mmu_faultin_pfn()): fills slot,
+ * pfn and map_writable; RET_PF_CONTINUE, or RET_PF_EMULATE for MMIO that
+ * gets no SPTE.  fault->slot == NULL with RET_PF_CONTINUE means "install
+ * an MMIO SPTE".
+ */
+int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
+		    unsigned int access);
+/* kvm_mmu_hugepage_adjust(): goal_level and pfn for the largest page allowed. */
+void mmu_hugepage_adjust(struct mmu_context *mmu, struct kvm_page_fault *fault);
+void mark_page_dirty(struct mmu_context *mmu, u64 gfn);
+/* Shadowed guest tables forbid huge pages over them and writes to them. */
+void mmu_gfn_disallow_lpage(struct mmu_context *mmu, u64 gfn);
+void mmu_gfn_allow_lpage(struct mmu_context *mmu, u64 gfn);
+void mmu_gfn_write_track_add(struct mmu_context *mmu, u64 gfn);
+void mmu_gfn_write_track_remove(struct mmu_context *mmu, u64 gfn);
+bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn);
+void mmu_flush_tlb(struct mmu_context *mmu);
+
+/* tdp_mmu.c */
+int tdp_mmu_alloc_root(struct mmu_context *mmu);
+int tdp_mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *fault);
+void tdp_mmu_zap_gfn_range(struct mmu_context *mmu, u64 start, u64 end);
+void tdp_mmu_zap_all(struct mmu_context *mmu);
+bool tdp_mmu_wrprot_slot(struct mmu_context *mmu,
+			 const struct kvm_memory_slot *slot, int min_level);
+bool tdp_mmu_clear_dirty_slot(struct mmu_context *mmu,
+			      const struct kvm_memory_slot *slot);
+int tdp_mmu_split_huge_pages(struct mmu_context *mmu, u64 start, u64 end,
+			     int target_level);
+bool tdp_mmu_write_protect_gfn(struct mmu_context *mmu, u64 gfn, int min_level);
+/* The SPTEs on the path to @gfn, root first; returns the number read. */
+int tdp_mmu_get_walk(struct mmu_context *mmu, u64 gfn,
+		     u64 sptes[PT64_ROOT_MAX_LEVEL], int *root_level);
+void tdp_mmu_destroy(struct mmu_context *mmu);
+
+/* shadow_mmu.c */
+int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd);
+int shadow_mmu_page_fault(struct mmu_context *mmu,
+			  struct kvm_page_fault *fault);
+/*
+ * 0 when a writable SPTE may map @gfn (no shadowed guest table there, or
+ * the 4K tables there could be unsynced), nonzero to build it
+ * write-protected: KVM's mmu_try_to_unsync_pages().
+ */
+int mmu_try_to_unsync_pages(struct mmu_context *mmu, u64 gfn,
+			    bool synchronizing, bool prefetch);
+void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
+			    int bytes);
+void shadow_mmu_invalidate_addr(struct mmu_context *mmu, u64 addr);
+void shadow_mmu_sync_roots(struct mmu_context *mmu);
+void shadow_mmu_zap_all(struct mmu_context *mmu);
+void shadow_mmu_destroy(struct mmu_context *mmu);
+
+#endif

@@ -1,0 +1,1396 @@
+/* shadow_mmu: shadow pages of the guest's tables (mmu.c + paging_tmpl.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "mmu/shadow_mmu.h"
+
+/*
+ * A guest page table is guest memory; a kvm_mmu_page is the MMU's shadow
+ * of one.  shadow_mmu shadows the tables that mmu->w reads: the guest's
+ * CR3 tables (GVA -> HPA) or, for an L2 on nested TDP, L1's EPT or NPT
+ * (nGPA -> HPA).  Each shadow page is keyed by the gfn of the guest table
+ * and a role (level, the rights accumulated above it, the paging bits the
+ * SPTEs depend on); guest tables are write-protected while shadowed, 4K
+ * tables may go unsync, and guest writes to tracked tables zap the SPTEs
+ * they made stale.
+ *
+ * Modelled as KVM does it: the (gfn, role) lookup with sync of unsync
+ * pages, account_shadowed(), FNAME(fetch) with direct pages where the
+ * host maps a guest huge page smaller, mmu_set_spte() and its unsync
+ * decision, MMIO SPTEs, prefetch of the aligned group of PTE_PREFETCH_NUM
+ * SPTEs around a 4K fault (indirect and direct), unsync and
+ * mmu_sync_children(), FNAME(sync_spte), INVLPG, emulated writes with
+ * write-flooding detection, zapping with a deferred free, and the root
+ * cache (fast_pgd_switch() over KVM_MMU_NUM_PREV_ROOTS).
+ *
+ * Not modelled, and why:
+ *  - 2-level and PAE guests (and a PAE NPT): KVM shadows them under a
+ *    4-entry PAE root that the CPU loads from CR3, which needs an HPA
+ *    below 4G; shadow_mmu_alloc_root() returns -EOPNOTSUPP.  A paging-off
+ *    guest gets a 4-level direct root instead of KVM's PAE one.
+ *  - Concurrency: one vCPU, no mmu_lock, so FNAME(gpte_changed) cannot
+ *    see a guest PTE change between the walk and the fetch, and
+ *    mmu_sync_children() never yields.
+ *  - The page budget (n_max_mmu_pages, make_mmu_pages_available()), the
+ *    fast zap by mmu_valid_gen, the NX huge page mitigation,
+ *    fast_page_fault() on direct shadow pages, the MMIO info cache,
+ *    RMAP_RECYCLE_THRESHOLD, SMM address spaces, dummy roots (a root gfn
+ *    without a memslot gets an ordinary page, whose walks fault in the
+ *    guest) and passthrough roots.
+ */
+
+/*
+ * The shadow walk over one root for @addr, as KVM's struct
+ * kvm_shadow_walk_iterator: @sptep is the entry at @level in @sp.
+ */
+struct shadow_walk_iter {
+	u64 addr;
+	struct kvm_mmu_page *sp;
+	u64 *sptep;
+	unsigned int index;
+	int level;
+};
+
+static void shadow_walk_init(struct shadow_walk_iter *it,
+			     struct kvm_mmu_page *root, u64 addr)
+{
+	it->addr = addr;
+	it->sp = root;
+	it->level = root ? root->role.level : 0;
+}
+
+static bool shadow_walk_okay(struct shadow_walk_iter *it)
+{
+	if (it->level < PG_LEVEL_4K || !it->sp)
+		return false;
+	it->index = (it->addr >> (PAGE_SHIFT + (it->level - 1) * 9)) &
+		    SPTE_INDEX_MASK;
+	it->sptep = &it->sp->spt[it->index];
+	return true;
+}
+
+static void shadow_walk_next(struct mmu_context *mmu,
+			     struct shadow_walk_iter *it)
+{
+	u64 spte = *it->sptep;
+
+	if (!is_shadow_present_pte(spte) || is_last_spte(spte, it->level)) {
+		it->level = 0;
+		return;
+	}
+	it->sp = spte_to_child_sp(mmu, spte);
+	it->level--;
+}
+
+#define for_each_shadow_entry(mmu, root, _addr, it)                         \
+	for (shadow_walk_init(&(it), root, _addr); shadow_walk_okay(&(it)); \
+	     shadow_walk_next(mmu, &(it)))
+
+/* Guest PTEs. */
+
+bool shadow_gpte_is_present(const struct kvm_pagewalk *w, u64 gpte)
+{
+	if (w->role.ept)
+		return gpte &
+		       (EPT_RWX_MASK |
+			(w->role.cr4_smep ? EPT_USER_EXECUTABLE_MASK : 0));
+	return gpte & PT_PRESENT_MASK;
+}
+
+unsigned int shadow_gpte_access(const struct kvm_pagewalk *w, u64 gpte)
+{
+	unsigned int access;
+
+	if (w->role.ept) {
+		access = (gpte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
+		access |= (gpte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
+		access |= (gpte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
+		access |= (gpte & EPT_USER_EXECUTABLE_MASK) ?
+				  ACC_USER_EXEC_MASK :
+				  0;
+		return access;
+	}
+	access = gpte & (PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK);
+	if (!(gpte & PT64_NX_MASK))
+		access |= ACC_EXEC_MASK;
+	return access;
+}
+
+bool shadow_gpte_is_rsvd(const struct kvm_pagewalk *w, u64 gpte, int level)
+{
+	return __is_rsvd_bits_set(&w->fmt, gpte, level) ||
+	       (w->role.ept && __is_bad_mt_xwr(&w->fmt, gpte));
+}
+
+bool shadow_gpte_has_ad(const struct kvm_pagewalk *w)
+{
+	return !(w->role.ept && w->role.ept_ad_disabled);
+}
+
+bool shadow_gpte_is_accessed(const struct kvm_pagewalk *w, u64 gpte)
+{
+	return gpte & (w->role.ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK);
+}
+
+/* A clean guest leaf maps read-only, so that the first write sets D. */
+void shadow_protect_clean_gpte(const struct kvm_pagewalk *w,
+			       unsigned int *access, u64 gpte)
+{
+	u64 dirty = w->role.ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
+
+	if (shadow_gpte_has_ad(w) && !(gpte & dirty))
+		*access &= ~ACC_WRITE_MASK;
+}
+
+/* SPTEs. */
+
+/* Only a non-present SPTE is set this way: KVM's mmu_spte_set(). */
+static void shadow_spte_set(struct mmu_context *mmu, u64 *sptep, u64 spte)
+{
+	MMU_WARN_ON(is_shadow_present_pte(*sptep));
+	mmu_write_spte(mmu, sptep, spte);
+}
+
+bool shadow_mmu_spte_update(struct mmu_context *mmu, u64 *sptep, u64 spte)
+{
+	const struct spte_masks *m = &mmu->shadow->masks;
+	u64 old = *sptep;
+
+	MMU_WARN_ON(!spte_writable_invariants_hold(m, spte));
+	if (!is_shadow_present_pte(old)) {
+		mmu_write_spte(mmu, sptep, spte);
+		return false;
+	}
+	/* A present leaf keeps its frame; a new frame is drop + set. */
+	MMU_WARN_ON(spte_to_pfn(old) != spte_to_pfn(spte));
+	mmu_write_spte(mmu, sptep, spte);
+	return is_mmu_writable_spte(m, old) && !is_mmu_writable_spte(m, spte);
+}
+
+u64 shadow_sp_get_gfn(const struct kvm_mmu_page *sp, unsigned int index)
+{
+	if (sp->role.passthrough)
+		return sp->gfn;
+	if (!sp->role.direct)
+		return sp->shadowed_translation[index] >> PAGE_SHIFT;
+	return sp->gfn + ((u64)index << ((sp->role.level - 1) * 9));
+}
+
+unsigned int shadow_sp_get_access(const struct kvm_mmu_page *sp,
+				  unsigned int index)
+{
+	if (sp->shadowed_translation)
+		return sp->shadowed_translation[index] & ACC_ALL;
+	return sp->role.access;
+}
+
+/*
+ * Direct pages compute their translation; only indirect pages up to 1G
+ * record one, and only those have leaves.
+ */
+void shadow_sp_set_translation(struct kvm_mmu_page *sp, unsigned int index,
+			       u64 gfn, unsigned int access)
+{
+	if (sp->shadowed_translation) {
+		sp->shadowed_translation[index] = gfn_to_gpa(gfn) | access;
+		return;
+	}
+	MMU_WARN_ON(access != sp->role.access);
+	MMU_WARN_ON(gfn != shadow_sp_get_gfn(sp, index));
+}
+
+/* Clear a leaf SPTE and its rmap entry: KVM's drop_spte(). */
+void shadow_mmu_drop_spte(struct mmu_context *mmu, u64 *sptep)
+{
+	u64 old = *sptep;
+	struct kvm_mmu_page *sp;
+	unsigned int index;
+
+	if (old == SHADOW_NONPRESENT_VALUE)
+		return;
+	mmu_write_spte(mmu, sptep, SHADOW_NONPRESENT_VALUE);
+	if (!is_shadow_present_pte(old))
+		return;
+	sp = sptep_to_sp(mmu, sptep);
+	index = shadow_spte_index(sp, sptep);
+	shadow_rmap_remove(mmu, sptep, shadow_sp_get_gfn(sp, index),
+			   sp->role.level);
+}
+
+u64 shadow_make_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+		     unsigned int access, u64 gfn, u64 pfn, u64 old_spte,
+		     bool prefetch, bool synchronizing, bool host_writable,
+		     bool *wrprot)
+{
+	struct spte_request req = {
+		.pfn = pfn,
+		.level = sp->role.level,
+		.access = access,
+		.host_writable = host_writable,
+		.allow_writable = true,
+		/* A prefetched SPTE starts access-tracked; a synced one not. */
+		.prefetch = prefetch && !synchronizing,
+		.ad_disabled = sp->role.ad_disabled,
+	};
+	u64 spte;
+
+	/*
+	 * Only a write the SPTE does not allow yet may unsync a page: an
+	 * SPTE that stays writable keeps what mmu_try_to_unsync_pages()
+	 * decided when it became writable.
+	 */
+	if ((access & ACC_WRITE_MASK) && host_writable &&
+	    (!is_last_spte(old_spte, sp->role.level) ||
+	     !is_writable_pte(old_spte)) &&
+	    mmu_try_to_unsync_pages(mmu, gfn, synchronizing, prefetch))
+		req.allow_writable = false;
+
+	spte = make_spte(&mmu->shadow->masks, &mmu->fmt, &req, wrprot);
+	if (is_writable_pte(spte))
+		mark_page_dirty(mmu, gfn);
+	return spte;
+}
+
+/* Pages: the hash, the active list, accounting. */
+
+/* The role word without role.invalid, which zapping sets. */
+static unsigned int shadow_page_hash(u64 gfn, union kvm_mmu_page_role role)
+{
+	u64 key[2];
+
+	role.invalid = 0;
+	key[0] = gfn;
+	key[1] = role.word;
+	return XXH64(key, sizeof(key), 0) & (KVM_NUM_MMU_PAGES - 1);
+}
+
+static void active_list_add(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	sp->active_prev = NULL;
+	sp->active_next = mmu->active_head;
+	if (mmu->active_head)
+		mmu->active_head->active_prev = sp;
+	mmu->active_head = sp;
+}
+
+static void active_list_del(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	if (sp->active_prev)
+		sp->active_prev->active_next = sp->active_next;
+	else
+		mmu->active_head = sp->active_next;
+	if (sp->active_next)
+		sp->active_next->active_prev = sp->active_prev;
+	sp->active_prev = NULL;
+	sp->active_next = NULL;
+}
+
+static void hash_del(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	struct kvm_mmu_page **link =
+		&mmu->page_hash[shadow_page_hash(sp->gfn, sp->role)];
+
+	while (*link && *link != sp)
+		link = &(*link)->hash_next;
+	MMU_WARN_ON(!*link);
+	if (*link)
+		*link = sp->hash_next;
+}
+
+/*
+ * A shadowed guest table may not be written without the MMU knowing:
+ * upper levels are write-tracked for as long as they are shadowed, 4K
+ * tables are write-protected until they go unsync.  No huge SPTE may
+ * map the gfn either.  KVM's account_shadowed().
+ */
+static void account_shadowed(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	mmu->indirect_shadow_pages++;
+	if (sp->role.level > PG_LEVEL_4K)
+		mmu_gfn_write_track_add(mmu, sp->gfn);
+	mmu_gfn_disallow_lpage(mmu, sp->gfn);
+	if (shadow_mmu_write_protect_gfn(mmu, sp->gfn, PG_LEVEL_4K))
+		mmu_flush_tlb(mmu);
+}
+
+static void unaccount_shadowed(struct mmu_context *mmu, struct kvm_mmu_page *sp)
+{
+	MMU_WARN_ON(!mmu->indirect_shadow_pages);
+	mmu->indirect_shadow_pages--;
+	if (sp->role.level > PG_LEVEL_4K)
+		mmu_gfn_write_track_remove(mmu, sp->gfn);
+	mmu_gfn_allow_lpage(mmu, sp->gfn);
+}
+
+static struct kvm_mmu_page *shadow_alloc_page(struct mmu_context *mmu, u64 gfn,
+					      union kvm_mmu_page_role role)
+{
+	struct kvm_mmu_page *sp = mmu_alloc_page(mmu, role, gfn);
+	unsigned int bucket = shadow_page_hash(gfn, role);
+
+	if (!sp)
+		return NULL;
+	if (shadow_sp_has_gptes(sp) &&
+	    shadow_ptr_map_add(&mmu->shadow->gfn_pages, gfn, sp)) {
+		mmu_free_page(mmu, sp);
+		return NULL;
+	}
+	/* Newest first: KVM's active_mmu_pages is a FIFO from the head. */
+	active_list_add(mmu, sp);
+	sp->hash_next = mmu->page_hash[bucket];
+	mmu->page_hash[bucket] = sp;
+	if (shadow_sp_has_gptes(sp))
+		account_shadowed(mmu, sp);
+	return sp;
+}
+
+/*
+ * The valid page for (@gfn, @role), as kvm_mmu_find_shadow_page().  An
+ * unsync 4K page found for an upper-level role is zapped: the guest now
+ * uses the gfn as a directory, which must be write-protected.  An unsync
+ * match is synced but stays unsync (no write protection until the guest
+ * flushes); if the sync fails the page is zapped and a fresh one built.
+ */
+static struct kvm_mmu_page *shadow_find_page(struct mmu_context *mmu, u64 gfn,
+					     union kvm_mmu_page_role role)
+{
+	struct shadow_ptr_list *list = shadow_gfn_pages(mmu, gfn);
+	struct kvm_mmu_page *sp;
+	unsigned int i;
+	int r;
+
+	for (i = 0; role.level > PG_LEVEL_4K && list && i < list->nr; i++) {
+		sp = list->ptrs[i];
+		if (!shadow_sp_is_obsolete(mmu, sp) &&
+		    sp->role.word != role.word && sp->unsync)
+			shadow_mmu_prepare_zap_page(mmu, sp);
+	}
+
+	for (sp = mmu->page_hash[shadow_page_hash(gfn, role)]; sp;
+	     sp = sp->hash_next) {
+		if (shadow_sp_is_obsolete(mmu, sp) || sp->gfn != gfn ||
+		    sp->role.word != role.word)
+			continue;
+		/* Unsync and write flooding apply to indirect pages only. */
+		if (sp->role.direct)
+			return sp;
+		if (sp->unsync) {
+			r = shadow_mmu_sync_page(mmu, sp);
+			if (r < 0)
+				break;
+			if (r > 0)
+				mmu_flush_tlb(mmu);
+		}
+		sp->write_flooding_count = 0;
+		return sp;
+	}
+	mmu->stats.mmu_cache_miss++;
+	return NULL;
+}
+
+struct kvm_mmu_page *shadow_mmu_get_page(struct mmu_context *mmu, u64 gfn,
+					 union kvm_mmu_page_role role)
+{
+	struct kvm_mmu_page *sp = shadow_find_page(mmu, gfn, role);
+
+	return sp ? sp : shadow_alloc_page(mmu, gfn, role);
+}
+
+/* The role of the page that the SPTE at @sptep links: kvm_mmu_child_role(). */
+static union kvm_mmu_page_role shadow_child_role(struct mmu_context *mmu,
+						 u64 *sptep, bool direct,
+						 unsigned int access)
+{
+	struct kvm_mmu_page *parent = sptep_to_sp(mmu, sptep);
+	union kvm_mmu_page_role role = parent->role;
+
+	role.level--;
+	role.access = access;
+	role.direct = direct;
+	role.passthrough = 0;
+	/* 4-byte guest PTEs (2-level guests) are not shadowed here. */
+	MMU_WARN_ON(role.has_4_byte_gpte);
+	return role;
+}
+
+/*
+ * The child page for (@gfn, @direct, @access) under @sptep:
+ * kvm_mmu_get_child_sp().  -EEXIST when @sptep already links exactly that
+ * page; a link to another page is replaced by link_shadow_page().
+ */
+static int shadow_get_child_sp(struct mmu_context *mmu, u64 *sptep, u64 gfn,
+			       bool direct, unsigned int access,
+			       struct kvm_mmu_page **out)
+{
+	union kvm_mmu_page_role role =
+		shadow_child_role(mmu, sptep, direct, access);
+
+	if (is_shadow_present_pte(*sptep) && !is_large_pte(*sptep)) {
+		struct kvm_mmu_page *child = spte_to_child_sp(mmu, *sptep);
+
+		if (child && child->gfn == gfn && child->role.word == role.word)
+			return -EEXIST;
+	}
+	*out = shadow_mmu_get_page(mmu, gfn, role);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int parent_pte_add(struct kvm_mmu_page *sp, u64 *parent_pte)
+{
+	if (sp->nr_parent_ptes == sp->parent_ptes_capacity) {
+		unsigned int capacity = sp->parent_ptes_capacity ?
+						sp->parent_ptes_capacity * 2 :
+						2;
+		u64 **ptes = realloc(sp->parent_ptes, capacity * sizeof(*ptes));
+
+		if (!ptes)
+			return -ENOMEM;
+		sp->parent_ptes = ptes;
+		sp->parent_ptes_capacity = capacity;
+	}
+	sp->parent_ptes[sp->nr_parent_ptes++] = parent_pte;
+	return 0;
+}
+
+static void parent_pte_remove(struct kvm_mmu_page *sp, u64 *parent_pte)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->nr_parent_ptes; i++) {
+		if (sp->parent_ptes[i] == parent_pte) {
+			sp->parent_ptes[i] =
+				sp->parent_ptes[--sp->nr_parent_ptes];
+			return;
+		}
+	}
+	MMU_WARN_ON(1);
+}
+
+/* Unlink @sp from the SPTE @parent_pte: KVM's drop_parent_pte(). */
+static void drop_parent_pte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+			    u64 *parent_pte)
+{
+	parent_pte_remove(sp, parent_pte);
+	mmu_write_spte(mmu, parent_pte, SHADOW_NONPRESENT_VALUE);
+}
+
+/*
+ * Point @sptep at @sp, replacing a huge leaf or a link to another page:
+ * KVM's link_shadow_page().  The unsync state of @sp is made visible from
+ * the new parent, so that a sync from any root finds it.
+ */
+static int link_shadow_page(struct mmu_context *mmu, u64 *sptep,
+			    struct kvm_mmu_page *sp)
+{
+	struct kvm_mmu_page *parent = sptep_to_sp(mmu, sptep);
+	u64 spte = *sptep;
+
+	if (is_shadow_present_pte(spte)) {
+		if (is_last_spte(spte, parent->role.level))
+			shadow_mmu_drop_spte(mmu, sptep);
+		else
+			drop_parent_pte(mmu, spte_to_child_sp(mmu, spte),
+					sptep);
+		mmu_flush_tlb(mmu);
+	}
+	if (parent_pte_add(sp, sptep))
+		return -ENOMEM;
+	spte = make_nonleaf_spte(&mmu->shadow->masks, sp->hpa,
+				 sp->role.ad_disabled);
+	MMU_WARN_ON(is_rsvd_spte(&mmu->fmt, spte, parent->role.level));
+	shadow_spte_set(mmu, sptep, spte);
+	if (sp->unsync_children || sp->unsync)
+		shadow_mmu_mark_unsync(mmu, sptep);
+	return 0;
+}
+
+/*
+ * mmu_page_zap_pte(): a leaf is dropped, a link unlinked.  With
+ * @zap_orphans (a page being zapped, on nested TDP) a child left without
+ * parents is zapped too, as KVM does for L2's pages, which are unlikely
+ * to be used again.  True when something else was zapped.
+ */
+static bool zap_pte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+		    u64 *sptep, bool zap_orphans)
+{
+	const struct spte_masks *m = &mmu->shadow->masks;
+	struct kvm_mmu_page *child;
+	u64 spte = *sptep;
+
+	if (is_shadow_present_pte(spte)) {
+		if (is_last_spte(spte, sp->role.level)) {
+			shadow_mmu_drop_spte(mmu, sptep);
+			return false;
+		}
+		child = spte_to_child_sp(mmu, spte);
+		drop_parent_pte(mmu, child, sptep);
+		if (zap_orphans && mmu->cfg.kind == MMU_TDP &&
+		    child->role.guest_mode && !child->nr_parent_ptes) {
+			shadow_mmu_prepare_zap_page(mmu, child);
+			return true;
+		}
+	} else if (is_mmio_spte(m, spte)) {
+		mmu_write_spte(mmu, sptep, SHADOW_NONPRESENT_VALUE);
+	}
+	return false;
+}
+
+bool shadow_mmu_zap_pte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+			u64 *sptep)
+{
+	bool present = is_shadow_present_pte(*sptep);
+
+	zap_pte(mmu, sp, sptep, false);
+	return present;
+}
+
+bool shadow_mmu_prepare_zap_page(struct mmu_context *mmu,
+				 struct kvm_mmu_page *sp)
+{
+	struct shadow_mmu *s = mmu->shadow;
+	bool list_unstable;
+	unsigned int i;
+
+	list_unstable = shadow_mmu_zap_unsync_children(mmu, sp);
+	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
+		list_unstable |= zap_pte(mmu, sp, &sp->spt[i], true);
+	while (sp->nr_parent_ptes)
+		drop_parent_pte(mmu, sp, sp->parent_ptes[0]);
+
+	if (!sp->role.invalid && shadow_sp_has_gptes(sp))
+		unaccount_shadowed(mmu, sp);
+	if (sp->unsync)
+		sp->unsync = false;
+
+	/*
+	 * A root stays allocated, invalid and on no list, until its last
+	 * root slot lets go of it (shadow_mmu_free_obsolete_roots()).
+	 */
+	if (!sp->role.invalid)
+		active_list_del(mmu, sp);
+	if (!sp->root_count) {
+		sp->active_next = s->invalid_list;
+		s->invalid_list = sp;
+	}
+	sp->role.invalid = 1;
+	return list_unstable;
+}
+
+void shadow_mmu_commit_zap(struct mmu_context *mmu)
+{
+	struct shadow_mmu *s = mmu->shadow;
+	struct kvm_mmu_page *sp;
+
+	if (!s || !s->invalid_list)
+		return;
+	mmu_flush_tlb(mmu);
+	while ((sp = s->invalid_list)) {
+		s->invalid_list = sp->active_next;
+		MMU_WARN_ON(!sp->role.invalid || sp->root_count);
+		hash_del(mmu, sp);
+		if (shadow_sp_has_gptes(sp))
+			shadow_ptr_map_remove(&s->gfn_pages, sp->gfn, sp);
+		mmu_free_page(mmu, sp);
+	}
+}
+
+/* Commit zapped pages, else flush if asked: kvm_mmu_remote_flush_or_zap(). */
+static void shadow_flush_or_zap(struct mmu_context *mmu, bool flush)
+{
+	if (mmu->shadow->invalid_list)
+		shadow_mmu_commit_zap(mmu);
+	else if (flush)
+		mmu_flush_tlb(mmu);
+}
+
+/* Roots. */
+
+static int shadow_mmu_init_state(struct mmu_context *mmu)
+{
+	if (mmu->shadow)
+		return 0;
+	mmu->shadow = calloc(1, sizeof(*mmu->shadow));
+	return mmu->shadow ? 0 : -ENOMEM;
+}
+
+/*
+ * KVM's is_root_usable(): the same page role, and for a shadow of guest
+ * tables the same pgd (CR3, nCR3 or EPTP).
+ */
+static bool is_root_usable(const struct kvm_mmu_root *root, u64 pgd,
+			   union kvm_mmu_page_role role)
+{
+	if (!root->sp)
+		return false;
+	if (!role.direct && pgd != root->pgd)
+		return false;
+	return role.word == root->sp->role.word;
+}
+
+/*
+ * Let go of the root in @root: mmu_free_root_page().  A root that was
+ * zapped while in use is freed with its last slot.
+ */
+static void shadow_put_root(struct mmu_context *mmu, struct kvm_mmu_root *root)
+{
+	struct kvm_mmu_page *sp = root->sp;
+
+	root->sp = NULL;
+	root->pgd = 0;
+	if (!sp)
+		return;
+	MMU_WARN_ON(!sp->root_count);
+	if (!--sp->root_count && sp->role.invalid)
+		shadow_mmu_prepare_zap_page(mmu, sp);
+}
+
+static void swap_roots(struct kvm_mmu_root *a, struct kvm_mmu_root *b)
+{
+	struct kvm_mmu_root t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * KVM's fast_pgd_switch(): keep the current root if it is usable, else
+ * rotate the previous roots through it (most recent first) until one is;
+ * the least recent root falls out.  False when no cached root fits.
+ */
+static bool shadow_fast_pgd_switch(struct mmu_context *mmu, u64 pgd,
+				   union kvm_mmu_page_role role)
+{
+	struct kvm_mmu_root *cur = &mmu->shadow->root;
+	int i;
+
+	if (cur->sp) {
+		if (is_root_usable(cur, pgd, role))
+			return true;
+		for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++) {
+			swap_roots(cur, &mmu->prev_roots[i]);
+			if (is_root_usable(cur, pgd, role))
+				return true;
+		}
+		shadow_put_root(mmu, cur);
+		return false;
+	}
+
+	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
+		if (is_root_usable(&mmu->prev_roots[i], pgd, role))
+			break;
+	if (i == KVM_MMU_NUM_PREV_ROOTS)
+		return false;
+	swap_roots(cur, &mmu->prev_roots[i]);
+	for (; i < KVM_MMU_NUM_PREV_ROOTS - 1; i++)
+		mmu->prev_roots[i] = mmu->prev_roots[i + 1];
+	mmu->prev_roots[i] = (struct kvm_mmu_root){ 0 };
+	return true;
+}
+
+/*
+ * What shadow_mmu can shadow: the tables of a 4- or 5-level guest, of
+ * L1's EPT or of a 4- or 5-level NPT, or nothing for a paging-off guest
+ * (a direct root).  2-level and PAE tables need KVM's PAE root below 4G
+ * and are not modelled; neither is a guest walk with a nested stage
+ * (L2's own tables: KVM shadows L1's TDP instead).
+ */
+static int shadow_mmu_check_walk(const struct mmu_context *mmu)
+{
+	const struct kvm_pagewalk *w = mmu->w;
+	union kvm_mmu_page_role role = mmu->root_role;
+
+	if (!w)
+		return -EINVAL;
+	if (!w->role.ept && (w->role.level == PT32_ROOT_LEVEL ||
+			     w->role.level == PT32E_ROOT_LEVEL))
+		return -EOPNOTSUPP;
+	if (!w->role.tdp && w->nested)
+		return -EOPNOTSUPP;
+	if (role.level < PT64_ROOT_4LEVEL || role.level > PT64_ROOT_5LEVEL)
+		return -EOPNOTSUPP;
+	if (role.direct)
+		return w->role.tdp || w->role.level ? -EINVAL : 0;
+	if (role.level != w->role.level || role.has_4_byte_gpte)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Load a root for mmu->root_role and @pgd, as kvm_mmu_new_pgd() followed
+ * by kvm_mmu_load(): a cached root is reused, else the page for the root
+ * gfn (which may exist already) becomes a root and is synced.
+ * stats.root_switches counts changes of the loaded root,
+ * stats.root_cache_hits those a previous root satisfied.
+ */
+int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd)
+{
+	union kvm_mmu_page_role role = mmu->root_role;
+	struct kvm_mmu_page *loaded = mmu->root.sp;
+	struct kvm_mmu_page *sp;
+	struct shadow_mmu *s;
+	u64 gfn;
+	int r;
+
+	r = shadow_mmu_check_walk(mmu);
+	if (!r)
+		r = shadow_mmu_init_state(mmu);
+	if (r)
+		return r;
+	s = mmu->shadow;
+	s->masks = mmu->masks;
+
+	/* The vCPU lets go of tdp_mmu's root (tdp_mmu_alloc_root()). */
+	if (loaded && loaded->tdp_mmu_page) {
+		MMU_WARN_ON(loaded->root_count < 2);
+		loaded->root_count--;
+		loaded = NULL;
+	}
+	mmu->root = (struct kvm_mmu_root){ 0 };
+
+	if (shadow_fast_pgd_switch(mmu, pgd, role)) {
+		sp = s->root.sp;
+		if (sp != loaded) {
+			mmu->stats.root_switches++;
+			mmu->stats.root_cache_hits++;
+		}
+		if (!role.direct)
+			sp->write_flooding_count = 0;
+		mmu->root = s->root;
+		shadow_mmu_commit_zap(mmu);
+		return 0;
+	}
+
+	gfn = role.direct ? 0 : gpa_to_gfn(pgd & PT_BASE_ADDR_MASK);
+	sp = shadow_mmu_get_page(mmu, gfn, role);
+	if (!sp) {
+		shadow_mmu_commit_zap(mmu);
+		return -ENOMEM;
+	}
+	sp->root_count++;
+	s->root = (struct kvm_mmu_root){ .sp = sp, .pgd = pgd };
+	mmu->root = s->root;
+	mmu->stats.root_switches++;
+	/* kvm_mmu_load() syncs: the page may have been found unsync below. */
+	shadow_mmu_sync_roots(mmu);
+	shadow_mmu_commit_zap(mmu);
+	return 0;
+}
+
+void shadow_mmu_free_obsolete_roots(struct mmu_context *mmu)
+{
+	struct shadow_mmu *s = mmu->shadow;
+	struct kvm_mmu_page *sp;
+	bool loaded;
+	u64 pgd;
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
+		if (mmu->prev_roots[i].sp &&
+		    shadow_sp_is_obsolete(mmu, mmu->prev_roots[i].sp))
+			shadow_put_root(mmu, &mmu->prev_roots[i]);
+
+	if (!s->root.sp || !shadow_sp_is_obsolete(mmu, s->root.sp)) {
+		shadow_mmu_commit_zap(mmu);
+		return;
+	}
+	loaded = mmu->root.sp == s->root.sp;
+	pgd = s->root.pgd;
+	shadow_put_root(mmu, &s->root);
+	shadow_mmu_commit_zap(mmu);
+	if (!loaded)
+		return;
+
+	/* kvm_mmu_reload(): the vCPU needs a root before it runs again. */
+	mmu->root = (struct kvm_mmu_root){ 0 };
+	sp = shadow_mmu_get_page(
+		mmu,
+		mmu->root_role.direct ? 0 : gpa_to_gfn(pgd & PT_BASE_ADDR_MASK),
+		mmu->root_role);
+	if (sp) {
+		sp->root_count++;
+		s->root = (struct kvm_mmu_root){ .sp = sp, .pgd = pgd };
+		mmu->root = s->root;
+		mmu->stats.root_switches++;
+		shadow_mmu_sync_roots(mmu);
+	}
+	shadow_mmu_commit_zap(mmu);
+}
+
+/* Faults. */
+
+static void clear_sp_write_flooding_count(struct kvm_mmu_page *sp)
+{
+	sp->write_flooding_count = 0;
+}
+
+/*
+ * A fault on a present SPTE that wrote to a write-tracked gfn cannot be
+ * fixed by mapping: the write must be emulated.  KVM's
+ * page_fault_handle_page_track().
+ */
+static bool page_fault_handle_page_track(struct mmu_context *mmu,
+					 const struct kvm_page_fault *fault)
+{
+	if (fault->rsvd || !fault->present || !fault->write)
+		return false;
+	return mmu_gfn_is_write_tracked(mmu, fault->gfn);
+}
+
+/*
+ * The guest keeps using the tables on the path to @addr: they are not
+ * being recycled.  KVM's shadow_page_table_clear_flood().
+ */
+static void shadow_page_table_clear_flood(struct mmu_context *mmu, u64 addr)
+{
+	struct shadow_walk_iter it;
+
+	for_each_shadow_entry(mmu, mmu->root.sp, addr, it)
+		clear_sp_write_flooding_count(it.sp);
+}
+
+void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
+			   unsigned int access)
+{
+	u64 spte = make_mmio_spte(&mmu->shadow->masks, gfn, access,
+				  mmu->memslots.generation);
+
+	mmu_write_spte(mmu, sptep, spte);
+}
+
+/*
+ * Map @gfn (frame @pfn) at @sptep with @pte_access: KVM's mmu_set_spte().
+ * @fault is NULL for a prefetch.  A present SPTE of another frame, or a
+ * link to a page table where a huge leaf goes, is dropped first.
+ */
+static int shadow_set_spte(struct mmu_context *mmu, u64 *sptep,
+			   unsigned int pte_access, u64 gfn, u64 pfn,
+			   struct kvm_page_fault *fault)
+{
+	struct kvm_mmu_page *sp = sptep_to_sp(mmu, sptep);
+	bool host_writable = !fault || fault->map_writable;
+	bool prefetch = !fault || fault->prefetch;
+	bool write_fault = fault && fault->write;
+	unsigned int index = shadow_spte_index(sp, sptep);
+	int level = sp->role.level;
+	bool was_rmapped = false;
+	int ret = RET_PF_FIXED;
+	bool flush = false;
+	bool wrprot;
+	u64 spte;
+
+	if (fault && !fault->slot) {
+		shadow_mark_mmio_spte(mmu, sptep, gfn, pte_access);
+		mmu->stats.pf_mmio_spte_created++;
+		return RET_PF_EMULATE;
+	}
+
+	if (is_shadow_present_pte(*sptep)) {
+		if (prefetch && is_last_spte(*sptep, level) &&
+		    pfn == spte_to_pfn(*sptep))
+			return RET_PF_SPURIOUS;
+		if (level > PG_LEVEL_4K && !is_large_pte(*sptep)) {
+			drop_parent_pte(mmu, spte_to_child_sp(mmu, *sptep),
+					sptep);
+			flush = true;
+		} else if (pfn != spte_to_pfn(*sptep)) {
+			shadow_mmu_drop_spte(mmu, sptep);
+			flush = true;
+		} else {
+			was_rmapped = true;
+		}
+	}
+
+	if (!was_rmapped && shadow_rmap_add(mmu, sptep, gfn, level))
+		return -ENOMEM;
+
+	spte = shadow_make_spte(mmu, sp, pte_access, gfn, pfn, *sptep, prefetch,
+				false, host_writable, &wrprot);
+	if (*sptep == spte) {
+		MMU_WARN_ON(!was_rmapped);
+		ret = RET_PF_SPURIOUS;
+	} else {
+		flush |= shadow_mmu_spte_update(mmu, sptep, spte);
+	}
+	if (wrprot && write_fault)
+		ret = RET_PF_WRITE_PROTECTED;
+	if (flush)
+		mmu_flush_tlb(mmu);
+	shadow_sp_set_translation(sp, index, gfn, pte_access);
+	return ret;
+}
+
+/*
+ * Map @nr frames from @gfn at @sptep onwards without a fault:
+ * kvm_mmu_prefetch_sptes().  Only RAM in one writable slot qualifies, and
+ * a dirty-logged slot only for read-only mappings.
+ */
+static bool prefetch_sptes(struct mmu_context *mmu, u64 gfn, u64 *sptep,
+			   unsigned int nr, unsigned int access)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, gfn);
+	unsigned int i;
+
+	if (!slot || (slot->flags & MEMSLOT_READONLY) ||
+	    ((access & ACC_WRITE_MASK) && (slot->flags & MEMSLOT_DIRTY_LOG)) ||
+	    gfn + nr > slot->base_gfn + slot->npages)
+		return false;
+	for (i = 0; i < nr; i++) {
+		u64 hpa =
+			guest_memory_gpa_to_hpa(mmu->mem, gfn_to_gpa(gfn + i));
+
+		if (shadow_set_spte(mmu, sptep + i, access, gfn + i,
+				    hpa >> PAGE_SHIFT, NULL) < 0)
+			return false;
+	}
+	return true;
+}
+
+bool shadow_prefetch_invalid_gpte(struct mmu_context *mmu, u64 *sptep, u64 gpte)
+{
+	const struct kvm_pagewalk *w = mmu->w;
+
+	if (shadow_gpte_is_present(w, gpte) &&
+	    (!shadow_gpte_has_ad(w) || shadow_gpte_is_accessed(w, gpte)) &&
+	    !shadow_gpte_is_rsvd(w, gpte, PG_LEVEL_4K))
+		return false;
+	shadow_mmu_drop_spte(mmu, sptep);
+	return true;
+}
+
+static bool prefetch_gpte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+			  u64 *sptep, u64 gpte)
+{
+	unsigned int access;
+
+	if (shadow_prefetch_invalid_gpte(mmu, sptep, gpte))
+		return false;
+	access = sp->role.access & shadow_gpte_access(mmu->w, gpte);
+	shadow_protect_clean_gpte(mmu->w, &access, gpte);
+	return prefetch_sptes(mmu, shadow_gpte_to_gfn(gpte), sptep, 1, access);
+}
+
+/*
+ * Prefetch the runs of non-present SPTEs in the group of a direct 4K page:
+ * KVM's __direct_pte_prefetch().
+ */
+static void direct_pte_prefetch(struct mmu_context *mmu,
+				struct kvm_mmu_page *sp, u64 *sptep)
+{
+	unsigned int first = shadow_spte_index(sp, sptep) &
+			     ~(PTE_PREFETCH_NUM - 1);
+	u64 *spte = &sp->spt[first];
+	u64 *start = NULL;
+	unsigned int i;
+
+	for (i = 0; i < PTE_PREFETCH_NUM; i++, spte++) {
+		if (is_shadow_present_pte(*spte) || spte == sptep) {
+			if (!start)
+				continue;
+			if (!prefetch_sptes(
+				    mmu,
+				    shadow_sp_get_gfn(
+					    sp, shadow_spte_index(sp, start)),
+				    start, spte - start, sp->role.access))
+				return;
+			start = NULL;
+		} else if (!start) {
+			start = spte;
+		}
+	}
+	if (start)
+		prefetch_sptes(mmu,
+			       shadow_sp_get_gfn(sp,
+						 shadow_spte_index(sp, start)),
+			       start, spte - start, sp->role.access);
+}
+
+/*
+ * FNAME(pte_prefetch): map the guest PTEs of the aligned group of
+ * PTE_PREFETCH_NUM around a 4K fault, stopping at the first one that
+ * cannot be prefetched.  Prefetched SPTEs are access-tracked and never
+ * unsync a page: a write to a shadowed table still faults first.
+ */
+static void shadow_pte_prefetch(struct mmu_context *mmu, u64 *sptep)
+{
+	struct kvm_mmu_page *sp = sptep_to_sp(mmu, sptep);
+	unsigned int first, i;
+
+	if (sp->role.level > PG_LEVEL_4K)
+		return;
+	if (sp->role.direct) {
+		direct_pte_prefetch(mmu, sp, sptep);
+		return;
+	}
+	first = shadow_spte_index(sp, sptep) & ~(PTE_PREFETCH_NUM - 1);
+	for (i = first; i < first + PTE_PREFETCH_NUM; i++) {
+		u64 *spte = &sp->spt[i];
+		u64 gpte;
+
+		if (spte == sptep || is_shadow_present_pte(*spte))
+			continue;
+		if (guest_memory_read(mmu->w->mem,
+				      gfn_to_gpa(sp->gfn) + i * sizeof(u64),
+				      sizeof(u64), &gpte) ||
+		    !prefetch_gpte(mmu, sp, spte, gpte))
+			break;
+	}
+}
+
+/*
+ * A direct page whose rights are not the guest leaf's any more (the leaf
+ * became dirty, so writable) is unlinked for a new one:
+ * validate_direct_spte().
+ */
+static void validate_direct_spte(struct mmu_context *mmu, u64 *sptep,
+				 unsigned int direct_access)
+{
+	struct kvm_mmu_page *child;
+
+	if (!is_shadow_present_pte(*sptep) || is_large_pte(*sptep))
+		return;
+	child = spte_to_child_sp(mmu, *sptep);
+	if (child->role.access == direct_access)
+		return;
+	drop_parent_pte(mmu, child, sptep);
+	mmu_flush_tlb(mmu);
+}
+
+/*
+ * Below the level where the guest's walk ended, build direct pages down to
+ * fault->goal_level and map the frame there: the direct part of
+ * FNAME(fetch), and all of direct_map() for a paging-off guest.
+ */
+static int shadow_fetch_direct(struct mmu_context *mmu,
+			       struct kvm_page_fault *fault,
+			       struct shadow_walk_iter *it,
+			       unsigned int pte_access, bool validate)
+{
+	struct kvm_mmu_page *sp;
+	u64 base_gfn = fault->gfn;
+	int r;
+
+	mmu_hugepage_adjust(mmu, fault);
+	for (; shadow_walk_okay(it); shadow_walk_next(mmu, it)) {
+		base_gfn = fault->gfn & ~(pages_per_hpage(it->level) - 1);
+		if (it->level == fault->goal_level)
+			break;
+		if (validate)
+			validate_direct_spte(mmu, it->sptep, pte_access);
+		r = shadow_get_child_sp(mmu, it->sptep, base_gfn, true,
+					pte_access, &sp);
+		if (r == -EEXIST)
+			continue;
+		if (!r)
+			r = link_shadow_page(mmu, it->sptep, sp);
+		if (r)
+			return r;
+	}
+	MMU_WARN_ON(it->level != fault->goal_level);
+	if (it->level != fault->goal_level)
+		return -EFAULT;
+
+	r = shadow_set_spte(mmu, it->sptep, pte_access, base_gfn, fault->pfn,
+			    fault);
+	if (r == RET_PF_SPURIOUS || r < 0)
+		return r;
+	if (validate || !it->sp->role.ad_disabled)
+		shadow_pte_prefetch(mmu, it->sptep);
+	return r;
+}
+
+/*
+ * FNAME(fetch): mirror each guest table of the walk in @rec with the page
+ * for (table gfn, rights above it), then map the leaf.  The rights of the
+ * page at level L are those ANDed over the guest entries above L; the
+ * leaf's rights are @pte_access (the walk's, adjusted for CR0.WP=0).
+ */
+static int shadow_fetch(struct mmu_context *mmu, struct kvm_page_fault *fault,
+			const struct walk_record *rec, unsigned int pte_access)
+{
+	const struct kvm_pagewalk *w = mmu->w;
+	u64 table_gfn[PT64_ROOT_MAX_LEVEL];
+	unsigned int pt_access[PT64_ROOT_MAX_LEVEL];
+	unsigned int access = ACC_ALL;
+	struct shadow_walk_iter it;
+	struct kvm_mmu_page *sp;
+	int i, r;
+
+	if (rec->guest.nr_entries != w->role.level - rec->leaf_level + 1)
+		return -EINVAL;
+	for (i = 0; i < rec->guest.nr_entries; i++) {
+		const struct walk_entry *e = &rec->guest.entries[i];
+
+		table_gfn[e->level - 1] = gpa_to_gfn(e->pte_gpa);
+		pt_access[e->level - 1] = access;
+		access &= shadow_gpte_access(w, e->after);
+	}
+	/* The root must shadow the table this walk started from. */
+	if (mmu->root.sp->gfn != table_gfn[w->role.level - 1])
+		return -EINVAL;
+
+	for (shadow_walk_init(&it, mmu->root.sp, fault->addr);
+	     shadow_walk_okay(&it); shadow_walk_next(mmu, &it)) {
+		u64 gfn;
+
+		clear_sp_write_flooding_count(it.sp);
+		if (it.level == rec->leaf_level)
+			break;
+
+		gfn = table_gfn[it.level - 2];
+		r = shadow_get_child_sp(mmu, it.sptep, gfn, false,
+					pt_access[it.level - 2], &sp);
+		if (r && r != -EEXIST)
+			return r;
+		if (!r) {
+			/*
+			 * A guest PTE may go from non-present to present
+			 * without a TLB flush: sync the page's unsync
+			 * children before the guest can reach them.
+			 */
+			if (sp->unsync_children)
+				shadow_mmu_sync_children(mmu, sp);
+			r = link_shadow_page(mmu, it.sptep, sp);
+			if (r)
+				return r;
+		}
+		if (fault->write && gfn == fault->gfn)
+			fault->write_fault_to_shadow_pgtable = true;
+	}
+	return shadow_fetch_direct(mmu, fault, &it, pte_access, true);
+}
+
+/*
+ * A fault of a paging-off guest: nonpaging_page_fault() and
+ * direct_page_fault() on the direct root.  No fast path.
+ */
+static int shadow_direct_page_fault(struct mmu_context *mmu,
+				    struct kvm_page_fault *fault)
+{
+	struct shadow_walk_iter it;
+	int r;
+
+	fault->gfn = gpa_to_gfn(fault->addr);
+	/* KVM maps a paging-off guest with PAE tables: 2M pages at most. */
+	if (fault->max_level > PG_LEVEL_2M)
+		fault->max_level = PG_LEVEL_2M;
+	fault->slot = gfn_to_memslot(mmu, fault->gfn);
+	if (page_fault_handle_page_track(mmu, fault))
+		return RET_PF_WRITE_PROTECTED;
+	r = mmu_faultin_pfn(mmu, fault, ACC_ALL);
+	if (r != RET_PF_CONTINUE)
+		return r;
+	shadow_walk_init(&it, mmu->root.sp, fault->addr);
+	return shadow_fetch_direct(mmu, fault, &it, ACC_ALL, false);
+}
+
+static int __shadow_mmu_page_fault(struct mmu_context *mmu,
+				   struct kvm_page_fault *fault)
+{
+	struct kvm_pagewalk *w = mmu->w;
+	struct walk_access access = {
+		/* RSVD came from an MMIO SPTE, never from the guest. */
+		.pfec = fault->error_code &
+			(PFERR_WRITE_MASK | PFERR_USER_MASK | PFERR_FETCH_MASK |
+			 PFERR_IMPLICIT_ACCESS),
+		.rflags_ac = fault->rflags_ac,
+		.pkru = fault->pkru,
+	};
+	unsigned int pte_access;
+	struct walk_record rec;
+	struct walk_fault wf;
+	int r;
+
+	if (mmu->root_role.direct)
+		return shadow_direct_page_fault(mmu, fault);
+
+	if (w->role.tdp)
+		r = ngpa_walk_translate(w, fault->addr, &access, &wf, &rec);
+	else
+		r = gva_walk_translate(w, fault->addr, &access, &wf, &rec);
+	if (r < 0)
+		return r;
+	if (r) {
+		/* The dispatcher injects it (and counts it). */
+		if (!fault->prefetch) {
+			fault->guest_fault = true;
+			fault->injected = wf;
+		}
+		return RET_PF_RETRY;
+	}
+
+	fault->gfn = gpa_to_gfn(rec.gpa);
+	/* The host never maps a page larger than the guest does. */
+	fault->max_level = rec.leaf_level;
+	fault->slot = gfn_to_memslot(mmu, fault->gfn);
+	if (page_fault_handle_page_track(mmu, fault)) {
+		shadow_page_table_clear_flood(mmu, fault->addr);
+		return RET_PF_WRITE_PROTECTED;
+	}
+
+	r = mmu_faultin_pfn(mmu, fault, rec.pte_access);
+	if (r != RET_PF_CONTINUE)
+		return r;
+
+	pte_access = rec.pte_access;
+	/*
+	 * CR0.WP=0: a supervisor write to a read-only page succeeds.  Map it
+	 * writable but supervisor-only (and, with SMEP, not executable, since
+	 * it may have been a user page), so that user accesses still fault.
+	 * An MMIO SPTE keeps the guest's rights.
+	 */
+	if (!w->role.ept && fault->write && !(pte_access & ACC_WRITE_MASK) &&
+	    !w->role.cr0_wp && !fault->user && fault->slot) {
+		pte_access |= ACC_WRITE_MASK;
+		pte_access &= ~ACC_USER_MASK;
+		if (w->role.cr4_smep)
+			pte_access &= ~ACC_EXEC_MASK;
+	}
+	return shadow_fetch(mmu, fault, &rec, pte_access);
+}
+
+/*
+ * FNAME(page_fault): walk the guest's tables (mmu->w) for fault->addr,
+ * setting A/D in guest memory as KVM's walker does; a guest fault is
+ * handed back for injection with RET_PF_RETRY; else map the gfn the walk
+ * produced, never larger than the guest's page.
+ */
+int shadow_mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *fault)
+{
+	int r;
+
+	if (!mmu->shadow || !mmu->w || !mmu->root.sp ||
+	    mmu->root.sp->tdp_mmu_page)
+		return -EINVAL;
+	fault->exec = fault->error_code & PFERR_FETCH_MASK;
+	fault->write = fault->error_code & PFERR_WRITE_MASK;
+	fault->present = fault->error_code & PFERR_PRESENT_MASK;
+	fault->rsvd = fault->error_code & PFERR_RSVD_MASK;
+	fault->user = fault->error_code & PFERR_USER_MASK;
+
+	/* is_page_fault_stale(): a zapped root is replaced first. */
+	if (shadow_sp_is_obsolete(mmu, mmu->root.sp)) {
+		shadow_mmu_free_obsolete_roots(mmu);
+		return mmu->root.sp ? RET_PF_RETRY : -ENOMEM;
+	}
+
+	r = __shadow_mmu_page_fault(mmu, fault);
+	shadow_mmu_commit_zap(mmu);
+	return r;
+}
+
+/*
+ * A write that crosses a PTE or is narrower than 4 bytes, except a
+ * one-byte write at the start of a PTE (a status-bit update).
+ */
+static bool detect_write_misaligned(const struct kvm_mmu_page *sp, u64 gpa,
+				    int bytes)
+{
+	unsigned int offset = gpa & PAGE_OFFSET_MASK;
+	unsigned int pte_size = sp->role.has_4_byte_gpte ? 4 : 8;
+
+	/* Operating systems update status bits with one-byte writes. */
+	if (!(offset & (pte_size - 1)) && bytes == 1)
+		return false;
+	return ((offset ^ (offset + bytes - 1)) & ~(pte_size - 1)) || bytes < 4;
+}
+
+/* 4K pages can go unsync instead: their writes are not counted. */
+static bool detect_write_flooding(struct kvm_mmu_page *sp)
+{
+	if (sp->role.level == PG_LEVEL_4K)
+		return false;
+	return ++sp->write_flooding_count >= WRITE_FLOODING_THRESHOLD;
+}
+
+/*
+ * A write to a shadowed guest table that KVM could not leave to the
+ * guest (the emulator wrote it): kvm_mmu_track_write().  A write that
+ * is not one whole PTE, or the third write to an upper-level table
+ * without a fault through it, zaps the page: the guest is probably not
+ * using it as a page table any more.  Else the SPTE made from the written
+ * PTE is zapped, to be rebuilt on the next fault.
+ */
+void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
+			    int bytes)
+{
+	struct shadow_ptr_list *list;
+	bool flush = false;
+	unsigned int i;
+
+	/* KVM re-reads the PTE only to count PDE zaps, which mmusim does not. */
+	(void)new;
+	if (!mmu->indirect_shadow_pages || !mmu->shadow)
+		return;
+	list = shadow_gfn_pages(mmu, gpa_to_gfn(gpa));
+	for (i = 0; list && i < list->nr; i++) {
+		struct kvm_mmu_page *sp = list->ptrs[i];
+		u64 *sptep;
+
+		if (shadow_sp_is_obsolete(mmu, sp))
+			continue;
+		if (detect_write_misaligned(sp, gpa, bytes) ||
+		    detect_write_flooding(sp)) {
+			shadow_mmu_prepare_zap_page(mmu, sp);
+			mmu->stats.mmu_flooded++;
+			continue;
+		}
+		sptep = &sp->spt[(gpa & PAGE_OFFSET_MASK) / sizeof(u64)];
+		flush |= shadow_mmu_zap_pte(mmu, sp, sptep);
+	}
+	shadow_flush_or_zap(mmu, flush);
+	shadow_mmu_free_obsolete_roots(mmu);
+}
+
+/*
+ * Zap every shadow page (a memslot went away, dirty logging changed):
+ * KVM's kvm_mmu_zap_all().  Roots in use are replaced by fresh ones.
+ */
+void shadow_mmu_zap_all(struct mmu_context *mmu)
+{
+	struct kvm_mmu_page *sp, *next;
+
+	if (!mmu->shadow)
+		return;
+restart:
+	for (sp = mmu->active_head; sp; sp = next) {
+		next = sp->active_next;
+		if (shadow_mmu_prepare_zap_page(mmu, sp))
+			goto restart;
+	}
+	shadow_mmu_commit_zap(mmu);
+	shadow_mmu_free_obsolete_roots(mmu);
+}
+
+void shadow_mmu_destroy(struct mmu_context *mmu)
+{
+	struct shadow_mmu *s = mmu->shadow;
+	struct kvm_mmu_page *sp;
+	int i;
+
+	if (!s)
+		return;
+	if (mmu->root.sp && !mmu->root.sp->tdp_mmu_page)
+		mmu->root = (struct kvm_mmu_root){ 0 };
+	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
+		shadow_put_root(mmu, &mmu->prev_roots[i]);
+	shadow_put_root(mmu, &s->root);
+
+	/* Every page goes: no unlinking, no accounting. */
+	while ((sp = mmu->active_head)) {
+		mmu->active_head = sp->active_next;
+		mmu_free_page(mmu, sp);
+	}
+	while ((sp = s->invalid_list)) {
+		s->invalid_list = sp->active_next;
+		mmu_free_page(mmu, sp);
+	}
+	memset(mmu->page_hash, 0, sizeof(mmu->page_hash));
+	shadow_ptr_map_destroy(&s->rmap);
+	shadow_ptr_map_destroy(&s->gfn_pages);
+	free(s);
+	mmu->shadow = NULL;
+}

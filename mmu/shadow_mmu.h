@@ -1,0 +1,208 @@
+/* shadow_mmu's pieces shared by its files: page lifetime, rmap, sync. */
+#ifndef MMUSIM_SHADOW_MMU_H
+#define MMUSIM_SHADOW_MMU_H
+
+#include "mmu/mmu_internal.h"
+
+/* SPTEs prefetched around a 4K fault: an aligned group of 8. */
+#define PTE_PREFETCH_NUM 8
+#define SHADOW_PTR_MAP_SHIFT 12
+#define SHADOW_PTR_MAP_BUCKETS (1U << SHADOW_PTR_MAP_SHIFT)
+
+/*
+ * Pointers filed under a u64 key, as KVM's rmap heads (struct
+ * kvm_rmap_head and pte_list_desc): one list per key, removal swaps in
+ * the last entry, so that the order of a list is not stable.
+ */
+struct shadow_ptr_list {
+	u64 key;
+	void **ptrs;
+	unsigned int nr;
+	unsigned int capacity;
+	struct shadow_ptr_list *next;
+};
+
+struct shadow_ptr_map {
+	struct shadow_ptr_list *buckets[SHADOW_PTR_MAP_BUCKETS];
+};
+
+/*
+ * shadow_mmu's state beyond struct mmu_context, allocated with the first
+ * shadow root.
+ *
+ * @rmap files every leaf SPTE under the level and first gfn it maps, so
+ * that a gfn that starts holding a shadowed guest page table can be
+ * write-protected wherever it is mapped.  @gfn_pages files every page
+ * with guest PTEs (indirect, not passthrough) under the gfn of the guest
+ * table it shadows: KVM's for_each_gfn_valid_sp_with_gptes(), which KVM
+ * gets from a page hash keyed by gfn alone; mmu_context.page_hash is
+ * keyed by gfn and role.
+ *
+ * @root is the shadow MMU's current root (KVM's root_mmu.root or
+ * guest_mmu.root).  It is also mmu_context.root while shadow_mmu's root
+ * is loaded; tdp_mmu_alloc_root() loads its own root over it when L1
+ * runs again, and the L2's root must still be found when L2 comes back.
+ * mmu_context.prev_roots belong to shadow_mmu alone.
+ *
+ * @masks are the masks of shadow_mmu's SPTEs, saved when a root is
+ * loaded: mmu_context.masks follow the loaded root, and an emulated write
+ * of L1's EPT zaps shadow SPTEs while tdp_mmu's root is loaded.
+ *
+ * @invalid_list holds zapped pages (role.invalid set, unlinked) until
+ * shadow_mmu_commit_zap() frees them, as KVM's invalid_list: a walk in
+ * progress over a page's SPTEs or a gfn's pages never sees freed memory.
+ */
+struct shadow_mmu {
+	struct shadow_ptr_map rmap;
+	struct shadow_ptr_map gfn_pages;
+	struct kvm_mmu_root root;
+	struct spte_masks masks;
+	struct kvm_mmu_page *invalid_list;
+};
+
+/* shadow_rmap.c: the pointer maps, the rmap and write protection. */
+struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,
+					    u64 key);
+int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr);
+void shadow_ptr_map_remove(struct shadow_ptr_map *map, u64 key, void *ptr);
+void shadow_ptr_map_destroy(struct shadow_ptr_map *map);
+
+int shadow_rmap_add(struct mmu_context *mmu, u64 *sptep, u64 gfn, int level);
+void shadow_rmap_remove(struct mmu_context *mmu, u64 *sptep, u64 gfn,
+			int level);
+/*
+ * Clear W and MMU-writable in every leaf SPTE mapping @gfn at @min_level
+ * or above, and in tdp_mmu's: KVM's kvm_mmu_slot_gfn_write_protect().
+ * True when an SPTE changed (the caller flushes).
+ */
+bool shadow_mmu_write_protect_gfn(struct mmu_context *mmu, u64 gfn,
+				  int min_level);
+
+/* The indirect pages shadowing the guest table at @gfn, or NULL. */
+static inline struct shadow_ptr_list *
+shadow_gfn_pages(const struct mmu_context *mmu, u64 gfn)
+{
+	return mmu->shadow ? shadow_ptr_map_find(&mmu->shadow->gfn_pages, gfn) :
+			     NULL;
+}
+
+/* shadow_mmu.c: pages, SPTEs and the guest's entries. */
+
+/* Zapped pages and obsolete roots are skipped by every lookup. */
+static inline bool shadow_sp_is_obsolete(const struct mmu_context *mmu,
+					 const struct kvm_mmu_page *sp)
+{
+	return sp->role.invalid || sp->mmu_valid_gen != mmu->mmu_valid_gen;
+}
+
+/* The page holds SPTEs made from guest PTEs (KVM's sp_has_gptes()). */
+static inline bool shadow_sp_has_gptes(const struct kvm_mmu_page *sp)
+{
+	return !sp->role.direct && !sp->role.passthrough;
+}
+
+static inline unsigned int shadow_spte_index(const struct kvm_mmu_page *sp,
+					     const u64 *sptep)
+{
+	return sptep - sp->spt;
+}
+
+/*
+ * The page for (@gfn, @role), found in the hash or made: KVM's
+ * kvm_mmu_get_shadow_page().  NULL only when memory ran out.
+ */
+struct kvm_mmu_page *shadow_mmu_get_page(struct mmu_context *mmu, u64 gfn,
+					 union kvm_mmu_page_role role);
+/*
+ * Unlink @sp from its parents and children and mark it invalid; a page
+ * that is no root goes to the invalid list.  KVM's
+ * kvm_mmu_prepare_zap_page(); true when other pages were zapped too.
+ */
+bool shadow_mmu_prepare_zap_page(struct mmu_context *mmu,
+				 struct kvm_mmu_page *sp);
+/* Flush and free the invalid list: kvm_mmu_commit_zap_page(). */
+void shadow_mmu_commit_zap(struct mmu_context *mmu);
+/*
+ * Clear the SPTE at @sptep of @sp (a leaf, a link to a child, or MMIO):
+ * mmu_page_zap_pte().  True when it was present.
+ */
+bool shadow_mmu_zap_pte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+			u64 *sptep);
+void shadow_mmu_drop_spte(struct mmu_context *mmu, u64 *sptep);
+/*
+ * Replace a present leaf by another for the same frame, or set a
+ * non-present one: mmu_spte_update().  True when the change needs a TLB
+ * flush (MMU-writable taken away).
+ */
+bool shadow_mmu_spte_update(struct mmu_context *mmu, u64 *sptep, u64 spte);
+
+u64 shadow_sp_get_gfn(const struct kvm_mmu_page *sp, unsigned int index);
+unsigned int shadow_sp_get_access(const struct kvm_mmu_page *sp,
+				  unsigned int index);
+void shadow_sp_set_translation(struct kvm_mmu_page *sp, unsigned int index,
+			       u64 gfn, unsigned int access);
+
+/*
+ * A leaf SPTE for @gfn in @sp: make_spte() plus KVM's unsync decision
+ * (write access is given only if mmu_try_to_unsync_pages() allows it).
+ */
+u64 shadow_make_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+		     unsigned int access, u64 gfn, u64 pfn, u64 old_spte,
+		     bool prefetch, bool synchronizing, bool host_writable,
+		     bool *wrprot);
+
+/* An MMIO SPTE for @gfn of the current memslot generation. */
+void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
+			   unsigned int access);
+
+/*
+ * Guest PTEs of the table format mmu->w reads (x86 or EPT, 8 bytes):
+ * KVM's FNAME(is_present_gpte), FNAME(gpte_access), gpte_to_gfn(),
+ * FNAME(protect_clean_gpte) and FNAME(prefetch_invalid_gpte)'s checks.
+ */
+bool shadow_gpte_is_present(const struct kvm_pagewalk *w, u64 gpte);
+unsigned int shadow_gpte_access(const struct kvm_pagewalk *w, u64 gpte);
+bool shadow_gpte_is_rsvd(const struct kvm_pagewalk *w, u64 gpte, int level);
+bool shadow_gpte_has_ad(const struct kvm_pagewalk *w);
+bool shadow_gpte_is_accessed(const struct kvm_pagewalk *w, u64 gpte);
+void shadow_protect_clean_gpte(const struct kvm_pagewalk *w,
+			       unsigned int *access, u64 gpte);
+
+static inline u64 shadow_gpte_to_gfn(u64 gpte)
+{
+	return (gpte & PT_BASE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+/*
+ * Drop the SPTE of a guest PTE that may not be prefetched or synced: not
+ * present, not accessed (a walk sets A first), or with reserved bits.
+ * KVM's FNAME(prefetch_invalid_gpte); true when dropped.
+ */
+bool shadow_prefetch_invalid_gpte(struct mmu_context *mmu, u64 *sptep,
+				  u64 gpte);
+
+/*
+ * Release the invalid roots among the current and previous roots, and
+ * load a new current root if it was one: KVM's
+ * KVM_REQ_MMU_FREE_OBSOLETE_ROOTS followed by kvm_mmu_reload().
+ */
+void shadow_mmu_free_obsolete_roots(struct mmu_context *mmu);
+
+/* shadow_sync.c: unsync pages and bringing them back in sync. */
+
+/* Sync every unsync page below @parent: mmu_sync_children(). */
+void shadow_mmu_sync_children(struct mmu_context *mmu,
+			      struct kvm_mmu_page *parent);
+/* Zap every unsync page below @parent: mmu_zap_unsync_children(). */
+bool shadow_mmu_zap_unsync_children(struct mmu_context *mmu,
+				    struct kvm_mmu_page *parent);
+/*
+ * Re-read every guest PTE of the unsync page @sp: kvm_sync_page().
+ * Negative when @sp cannot be synced (then it is zapped), else whether a
+ * flush is needed.
+ */
+int shadow_mmu_sync_page(struct mmu_context *mmu, struct kvm_mmu_page *sp);
+/* Mark the SPTE that links an unsync page (or one above it): mark_unsync(). */
+void shadow_mmu_mark_unsync(struct mmu_context *mmu, u64 *sptep);
+
+#endif

@@ -1,0 +1,154 @@
+/* shadow_mmu's rmap: leaf SPTEs by the gfn they map, and write protection. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mmu/shadow_mmu.h"
+
+/* KVM's hash_64(): the golden-ratio multiply, top bits. */
+static unsigned int shadow_ptr_map_bucket(u64 key)
+{
+	return (key * 0x61C8864680B583EBULL) >> (64 - SHADOW_PTR_MAP_SHIFT);
+}
+
+struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,
+					    u64 key)
+{
+	struct shadow_ptr_list *list;
+
+	for (list = map->buckets[shadow_ptr_map_bucket(key)]; list;
+	     list = list->next)
+		if (list->key == key)
+			return list;
+	return NULL;
+}
+
+int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
+{
+	struct shadow_ptr_list *list = shadow_ptr_map_find(map, key);
+
+	if (!list) {
+		unsigned int bucket = shadow_ptr_map_bucket(key);
+
+		list = calloc(1, sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+		list->key = key;
+		list->next = map->buckets[bucket];
+		map->buckets[bucket] = list;
+	}
+	if (list->nr == list->capacity) {
+		unsigned int capacity = list->capacity ? list->capacity * 2 : 4;
+		void **ptrs = realloc(list->ptrs, capacity * sizeof(*ptrs));
+
+		if (!ptrs)
+			return -ENOMEM;
+		list->ptrs = ptrs;
+		list->capacity = capacity;
+	}
+	list->ptrs[list->nr++] = ptr;
+	return 0;
+}
+
+/* Removing a pointer that is not filed under @key is a simulator bug. */
+void shadow_ptr_map_remove(struct shadow_ptr_map *map, u64 key, void *ptr)
+{
+	struct shadow_ptr_list **link =
+		&map->buckets[shadow_ptr_map_bucket(key)];
+	struct shadow_ptr_list *list;
+	unsigned int i;
+
+	while (*link && (*link)->key != key)
+		link = &(*link)->next;
+	list = *link;
+	MMU_WARN_ON(!list);
+	if (!list)
+		return;
+	for (i = 0; i < list->nr; i++)
+		if (list->ptrs[i] == ptr)
+			break;
+	MMU_WARN_ON(i == list->nr);
+	if (i == list->nr)
+		return;
+	list->ptrs[i] = list->ptrs[--list->nr];
+	if (list->nr)
+		return;
+	*link = list->next;
+	free(list->ptrs);
+	free(list);
+}
+
+void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
+{
+	unsigned int i;
+
+	for (i = 0; i < SHADOW_PTR_MAP_BUCKETS; i++) {
+		while (map->buckets[i]) {
+			struct shadow_ptr_list *list = map->buckets[i];
+
+			map->buckets[i] = list->next;
+			free(list->ptrs);
+			free(list);
+		}
+	}
+}
+
+/*
+ * A leaf at @level is filed under the first gfn of the frame it maps, as
+ * KVM's per-level rmap arrays index a slot by gfn_to_index(gfn, level).
+ */
+static u64 shadow_rmap_key(u64 gfn, int level)
+{
+	MMU_WARN_ON(level < PG_LEVEL_4K || level > PG_LEVEL_1G);
+	return ((gfn & ~(pages_per_hpage(level) - 1)) << 2) | level;
+}
+
+int shadow_rmap_add(struct mmu_context *mmu, u64 *sptep, u64 gfn, int level)
+{
+	return shadow_ptr_map_add(&mmu->shadow->rmap,
+				  shadow_rmap_key(gfn, level), sptep);
+}
+
+void shadow_rmap_remove(struct mmu_context *mmu, u64 *sptep, u64 gfn, int level)
+{
+	shadow_ptr_map_remove(&mmu->shadow->rmap, shadow_rmap_key(gfn, level),
+			      sptep);
+}
+
+/*
+ * KVM's spte_write_protect() with pt_protect: a guest page table now lives
+ * in the frame, so MMU-writable goes too and only an unsync may bring W
+ * back.
+ */
+static bool spte_write_protect(struct mmu_context *mmu, u64 *sptep)
+{
+	const struct spte_masks *m = &mmu->shadow->masks;
+	u64 spte = *sptep;
+
+	if (!is_writable_pte(spte) && !is_mmu_writable_spte(m, spte))
+		return false;
+	spte &= ~(PT_WRITABLE_MASK | m->mmu_writable_mask);
+	return shadow_mmu_spte_update(mmu, sptep, spte);
+}
+
+bool shadow_mmu_write_protect_gfn(struct mmu_context *mmu, u64 gfn,
+				  int min_level)
+{
+	bool flush = false;
+	int level;
+
+	if (mmu->shadow) {
+		for (level = min_level; level <= PG_LEVEL_1G; level++) {
+			struct shadow_ptr_list *list = shadow_ptr_map_find(
+				&mmu->shadow->rmap,
+				shadow_rmap_key(gfn, level));
+			unsigned int i;
+
+			for (i = 0; list && i < list->nr; i++)
+				flush |= spte_write_protect(mmu, list->ptrs[i]);
+		}
+	}
+	/* L1's own mappings of the gfn, when L2 runs on a shadow of its TDP. */
+	if (mmu->nr_tdp_roots)
+		flush |= tdp_mmu_write_protect_gfn(mmu, gfn, min_level);
+	return flush;
+}

@@ -1,0 +1,1362 @@
+/*
+ * shadow_mmu as KVM's: the shadow pages a fault builds for the guest's
+ * tables (checked by walking them as the CPU does), guest faults handed
+ * back for injection, write protection and unsync of guest tables, sync
+ * on a CR3 load and INVLPG, emulated writes and write flooding, the root
+ * cache, the (gfn, role) page hash, shadowing L1's EPT, and what is not
+ * supported.  Every test ends by checking every shadow page: SPTEs valid
+ * in the SPTE format, links matching parent_ptes, and no writable SPTE
+ * over a gfn that holds a synced shadowed guest table.
+ *
+ * The tests reach shadow_mmu's internals (mmu/mmu_internal.h) through
+ * mmu/shadow_mmu.h, the header under test, and load the MMU with the
+ * dispatcher's mmu_reset_context().
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "mmu/shadow_mmu.h"
+
+#define TEST_MAXPHYADDR 46
+
+/*
+ * Guest memory: one 16M slot at GPA 0 on 2M host pages.  Guest page
+ * tables come from the pool at TABLE_GPA (a 2M frame of its own, so
+ * that shadowing them forbids huge pages only there); data pages live
+ * at DATA_GPA; HUGE_GPA is a 2M guest page with no table inside.
+ * MMIO_GPA has no memslot.
+ */
+#define RAM_PAGES 0x1000ULL
+#define TABLE_GPA 0x200000ULL
+#define DATA_GPA 0x400000ULL
+#define HUGE_GPA 0x600000ULL
+#define MMIO_GPA 0x10000000ULL
+
+#define P PT_PRESENT_MASK
+#define W PT_WRITABLE_MASK
+#define U PT_USER_MASK
+#define A PT_ACCESSED_MASK
+#define D PT_DIRTY_MASK
+#define NONLEAF (P | W | U | A)
+
+/* GVAs of the tests, each in a PT of its own unless said otherwise. */
+#define GVA_DATA 0x10000000ULL
+#define GVA_HUGE 0x20000000ULL
+#define GVA_UNMAPPED 0x30000000ULL
+
+struct shadow_env {
+	struct host_memory *host;
+	struct guest_memory mem;
+	struct mmu_context *mmu;
+	struct kvm_pagewalk gva_walk;
+	struct kvm_pagewalk ngpa_walk;
+	u64 cr0;
+	u64 cr3;
+	u64 next_table;
+};
+
+static const struct cpu_features test_cpu = {
+	.amd = true,
+	.gbpages = true,
+	.maxphyaddr = TEST_MAXPHYADDR,
+};
+
+static u64 rd64(struct shadow_env *e, u64 gpa)
+{
+	u64 val;
+
+	cr_assert_eq(guest_memory_read(&e->mem, gpa, 8, &val), 0);
+	return val;
+}
+
+static void wr64(struct shadow_env *e, u64 gpa, u64 val)
+{
+	cr_assert_eq(guest_memory_write(&e->mem, gpa, 8, val), 0);
+}
+
+static u64 alloc_table(struct shadow_env *e)
+{
+	u64 gpa = e->next_table;
+
+	e->next_table += PAGE_SIZE;
+	cr_assert_lt(e->next_table, DATA_GPA, "table pool exhausted");
+	return gpa;
+}
+
+static void env_create(struct shadow_env *e, enum mmu_kind kind, bool ept)
+{
+	struct mmu_config cfg = {
+		.kind = kind,
+		.host = {
+			.ept = ept,
+			.maxphyaddr = TEST_MAXPHYADDR,
+			.gbpages = true,
+			.max_huge_page_level = PG_LEVEL_1G,
+		},
+		.ad_enabled = true,
+		.mmio_caching = true,
+		.max_huge_page_level = PG_LEVEL_1G,
+	};
+
+	memset(e, 0, sizeof(*e));
+	e->host = host_memory_create();
+	cr_assert_not_null(e->host);
+	cr_assert_eq(guest_memory_init(&e->mem, e->host), 0);
+	cr_assert_eq(mmu_create(&e->mmu, &cfg, &e->mem, e->host), 0);
+	cr_assert_eq(mmu_add_memslot(e->mmu, 0, RAM_PAGES, 0, PG_LEVEL_2M), 0);
+	e->next_table = TABLE_GPA;
+}
+
+/* Load CR3 (and CR0) as the vCPU does: mmu_reset_context(). */
+static int env_load_cr3(struct shadow_env *e, u64 cr3)
+{
+	bool paging = e->cr0 & X86_CR0_PG;
+	struct cpu_role role;
+	int r;
+
+	cr_assert_eq(cpu_role_from_regs(&role, e->cr0, paging ? X86_CR4_PAE : 0,
+					paging ? EFER_LME | EFER_LMA | EFER_NX :
+						 0,
+					&test_cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&e->gva_walk, &role, cr3, &e->mem, NULL),
+		     0);
+	e->cr3 = cr3;
+	r = mmu_reset_context(e->mmu, &e->gva_walk);
+	if (!r)
+		cr_assert_eq(e->mmu->root.sp->gfn, gpa_to_gfn(cr3));
+	return r;
+}
+
+/* A 4-level guest with CR0.WP and EFER.NX and an empty PML4. */
+static void env_setup(struct shadow_env *e)
+{
+	env_create(e, MMU_SHADOW, false);
+	e->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	cr_assert_eq(env_load_cr3(e, alloc_table(e)), 0);
+}
+
+static void env_destroy(struct shadow_env *e)
+{
+	mmu_destroy(e->mmu);
+	guest_memory_destroy(&e->mem);
+	host_memory_destroy(e->host);
+}
+
+static unsigned int pt_index(u64 addr, int level)
+{
+	return (addr >> (PAGE_SHIFT + (level - 1) * 9)) & 511;
+}
+
+/*
+ * Map @gva to @gpa under the root table @root with a leaf at @level with
+ * @flags (PS added for a huge leaf); upper entries are NONLEAF, tables
+ * from the pool.  Returns the GPA of the leaf entry.
+ */
+static u64 map_in(struct shadow_env *e, u64 root, u64 gva, u64 gpa, int level,
+		  u64 flags)
+{
+	u64 table = root, pte_gpa, pte;
+	int l;
+
+	for (l = PT64_ROOT_4LEVEL; l > level; l--) {
+		pte_gpa = table + pt_index(gva, l) * 8;
+		pte = rd64(e, pte_gpa);
+		if (!(pte & P)) {
+			pte = alloc_table(e) | NONLEAF;
+			wr64(e, pte_gpa, pte);
+		}
+		table = pte & PT_BASE_ADDR_MASK;
+	}
+	pte_gpa = table + pt_index(gva, level) * 8;
+	wr64(e, pte_gpa,
+	     gpa | flags | (level > PG_LEVEL_4K ? PT_PAGE_SIZE_MASK : 0));
+	return pte_gpa;
+}
+
+static u64 map(struct shadow_env *e, u64 gva, u64 gpa, int level, u64 flags)
+{
+	return map_in(e, e->cr3, gva, gpa, level, flags);
+}
+
+/* The GPA of the table at @level on the path to @gva (level 4: CR3). */
+static u64 table_of(struct shadow_env *e, u64 gva, int level)
+{
+	u64 table = e->cr3;
+	int l;
+
+	for (l = PT64_ROOT_4LEVEL; l > level; l--)
+		table = rd64(e, table + pt_index(gva, l) * 8) &
+			PT_BASE_ADDR_MASK;
+	return table;
+}
+
+/*
+ * The CPU's walk of the shadow tables: 4-level paging from the root's
+ * HPA in host memory, WP and NX on, as the dispatcher's hardware walk.
+ */
+static int hw_walk(struct shadow_env *e, u64 gva, u64 pfec,
+		   struct walk_fault *fault, struct walk_record *rec)
+{
+	struct walk_access access = { .pfec = pfec };
+	struct kvm_pagewalk hw;
+	struct cpu_role role;
+
+	cr_assert_eq(
+		cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+				   X86_CR4_PAE, EFER_LME | EFER_LMA | EFER_NX,
+				   &test_cpu),
+		0);
+	cr_assert_eq(kvm_pagewalk_init(&hw, &role, e->mmu->root.sp->hpa,
+				       &e->mmu->hpa_view, NULL),
+		     0);
+	return gva_walk_translate(&hw, gva, &access, fault, rec);
+}
+
+/* One fault, as the dispatcher builds it from the CPU's #PF. */
+static int fault_at(struct shadow_env *e, u64 addr, u64 pfec,
+		    struct kvm_page_fault *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->addr = addr;
+	pf->error_code = pfec;
+	pf->max_level = PG_LEVEL_1G;
+	pf->req_level = PG_LEVEL_4K;
+	pf->goal_level = PG_LEVEL_4K;
+	pf->gfn = gpa_to_gfn(addr);
+	return shadow_mmu_page_fault(e->mmu, pf);
+}
+
+/*
+ * Run an access until the CPU's walk of the shadow tables completes it:
+ * each #PF goes to shadow_mmu_page_fault() with the CPU's error code.
+ * The HPA it lands on, after checking it against the guest's own walk.
+ */
+static u64 access_ok(struct shadow_env *e, u64 gva, u64 pfec)
+{
+	struct walk_access access = { .pfec = pfec };
+	struct walk_record rec, guest_rec;
+	struct kvm_page_fault pf;
+	struct walk_fault fault;
+	int pass, r;
+
+	for (pass = 0; pass < 4; pass++) {
+		r = hw_walk(e, gva, pfec, &fault, &rec);
+		cr_assert_geq(r, 0);
+		if (!r)
+			break;
+		cr_assert_eq(fault.kind, WALK_FAULT_PF);
+		r = fault_at(e, gva, fault.error_code, &pf);
+		cr_assert(r == RET_PF_FIXED || r == RET_PF_SPURIOUS,
+			  "gva %#" PRIx64 " pfec %#" PRIx64 ": %s", gva,
+			  fault.error_code, ret_pf_name(r));
+		cr_assert(!pf.guest_fault);
+	}
+	cr_assert_eq(r, 0, "gva %#" PRIx64 " still faults", gva);
+	cr_assert_eq(gva_walk_translate(&e->gva_walk, gva, &access, &fault,
+					&guest_rec),
+		     0);
+	cr_assert_eq(rec.hpa, guest_rec.hpa,
+		     "gva %#" PRIx64 ": shadow %#" PRIx64 ", guest %#" PRIx64,
+		     gva, rec.hpa, guest_rec.hpa);
+	return rec.hpa;
+}
+
+/* The SPTE at @level for @addr under the current root, or nonpresent. */
+static u64 *sptep_at(struct shadow_env *e, u64 addr, int level)
+{
+	struct kvm_mmu_page *sp = e->mmu->root.sp;
+	int l;
+
+	for (l = sp->role.level; l > level; l--) {
+		u64 spte = sp->spt[pt_index(addr, l)];
+
+		if (!is_shadow_present_pte(spte) || is_last_spte(spte, l))
+			return NULL;
+		sp = spte_to_child_sp(e->mmu, spte);
+		cr_assert_not_null(sp);
+	}
+	return &sp->spt[pt_index(addr, level)];
+}
+
+static struct kvm_mmu_page *sp_at(struct shadow_env *e, u64 addr, int level)
+{
+	u64 *sptep = sptep_at(e, addr, level);
+
+	return sptep ? sptep_to_sp(e->mmu, sptep) : NULL;
+}
+
+static u64 leaf_spte(struct shadow_env *e, u64 addr, int level)
+{
+	u64 *sptep = sptep_at(e, addr, level);
+
+	cr_assert_not_null(sptep, "no SPTE at level %d for %#" PRIx64, level,
+			   addr);
+	return *sptep;
+}
+
+/* The valid indirect pages shadowing @gfn. */
+static unsigned int nr_pages_of_gfn(struct shadow_env *e, u64 gfn)
+{
+	struct shadow_ptr_list *list = shadow_gfn_pages(e->mmu, gfn);
+	unsigned int i, nr = 0;
+
+	for (i = 0; list && i < list->nr; i++)
+		nr += !shadow_sp_is_obsolete(e->mmu, list->ptrs[i]);
+	return nr;
+}
+
+static bool gfn_holds_synced_table(struct shadow_env *e, u64 gfn)
+{
+	struct shadow_ptr_list *list = shadow_gfn_pages(e->mmu, gfn);
+	unsigned int i;
+
+	if (mmu_gfn_is_write_tracked(e->mmu, gfn))
+		return true;
+	for (i = 0; list && i < list->nr; i++) {
+		struct kvm_mmu_page *sp = list->ptrs[i];
+
+		if (!shadow_sp_is_obsolete(e->mmu, sp) && !sp->unsync)
+			return true;
+	}
+	return false;
+}
+
+static bool has_parent_pte(const struct kvm_mmu_page *sp, u64 *sptep)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->nr_parent_ptes; i++)
+		if (sp->parent_ptes[i] == sptep)
+			return true;
+	return false;
+}
+
+/*
+ * Every shadow page: valid, SPTEs valid in the SPTE format, links that
+ * their child knows as a parent, and no writable leaf over a gfn that
+ * holds a synced shadowed guest table or is write-tracked.
+ */
+static void check_shadow_pages(struct shadow_env *e)
+{
+	struct mmu_context *mmu = e->mmu;
+	struct kvm_mmu_page *sp;
+	unsigned int i;
+	u64 g;
+
+	for (sp = mmu->active_head; sp; sp = sp->active_next) {
+		int level = sp->role.level;
+
+		cr_assert(!sp->role.invalid);
+		for (i = 0; i < SPTE_ENT_PER_PAGE; i++) {
+			u64 spte = sp->spt[i], gfn;
+
+			if (!is_shadow_present_pte(spte))
+				continue;
+			cr_assert(!is_rsvd_spte(&mmu->fmt, spte, level),
+				  "SPTE %#" PRIx64
+				  " at level %d has reserved bits",
+				  spte, level);
+			if (!is_last_spte(spte, level)) {
+				struct kvm_mmu_page *child =
+					spte_to_child_sp(mmu, spte);
+
+				cr_assert_not_null(child);
+				cr_assert(!child->role.invalid);
+				cr_assert(has_parent_pte(child, &sp->spt[i]));
+				continue;
+			}
+			cr_assert(spte_writable_invariants_hold(&mmu->masks,
+								spte));
+			if (!is_writable_pte(spte))
+				continue;
+			gfn = shadow_sp_get_gfn(sp, i);
+			for (g = gfn; g < gfn + pages_per_hpage(level); g++)
+				cr_assert(!gfn_holds_synced_table(e, g),
+					  "writable SPTE %#" PRIx64
+					  " maps gfn %#" PRIx64
+					  ", a shadowed guest table",
+					  spte, g);
+		}
+	}
+}
+
+TestSuite(shadow_mmu, .timeout = 60);
+
+Test(shadow_mmu, fault_builds_one_shadow_page_per_guest_table)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *sp;
+	u64 hpa, spte;
+	int level;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U);
+	cr_assert_eq(e.mmu->stats.sp_created, 1);
+
+	hpa = access_ok(&e, GVA_DATA + 0x123, PFERR_USER_MASK);
+	cr_assert_eq(hpa, guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 0x123));
+
+	/* Root plus one page per guest table below it, each for its gfn. */
+	cr_assert_eq(e.mmu->stats.sp_created, 4);
+	for (level = PT64_ROOT_4LEVEL; level >= PG_LEVEL_4K; level--) {
+		sp = sp_at(&e, GVA_DATA, level);
+		cr_assert_not_null(sp);
+		cr_assert_eq(sp->gfn,
+			     gpa_to_gfn(table_of(&e, GVA_DATA, level)));
+		cr_assert_eq(sp->role.level, level);
+		cr_assert(!sp->role.direct);
+		cr_assert_eq(sp->role.access, ACC_ALL);
+		cr_assert_eq(nr_pages_of_gfn(&e, sp->gfn), 1);
+	}
+	/* Upper tables are write-tracked, the 4K table only write-protected. */
+	cr_assert(mmu_gfn_is_write_tracked(
+		e.mmu, gpa_to_gfn(table_of(&e, GVA_DATA, PG_LEVEL_2M))));
+	cr_assert(!mmu_gfn_is_write_tracked(
+		e.mmu, gpa_to_gfn(table_of(&e, GVA_DATA, PG_LEVEL_4K))));
+	cr_assert_eq(e.mmu->indirect_shadow_pages, 4);
+
+	/* A read of a clean page maps it read-only, so that D gets set. */
+	spte = leaf_spte(&e, GVA_DATA, PG_LEVEL_4K);
+	cr_assert(!is_writable_pte(spte));
+	cr_assert(spte & PT_USER_MASK);
+	hpa = access_ok(&e, GVA_DATA, PFERR_WRITE_MASK | PFERR_USER_MASK);
+	spte = leaf_spte(&e, GVA_DATA, PG_LEVEL_4K);
+	cr_assert(is_writable_pte(spte));
+	cr_assert(rd64(&e,
+		       table_of(&e, GVA_DATA, 1) + pt_index(GVA_DATA, 1) * 8) &
+		  D);
+	/* A second access faults no more. */
+	cr_assert_eq(e.mmu->stats.sp_created, 4);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, child_role_carries_rights_of_upper_guest_entries)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *sp;
+	u64 pdpte_gpa, spte;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	/* The PDPTE is read-only and supervisor: so is all below it. */
+	pdpte_gpa = table_of(&e, GVA_DATA, 3) + pt_index(GVA_DATA, 3) * 8;
+	wr64(&e, pdpte_gpa, rd64(&e, pdpte_gpa) & ~(W | U));
+	access_ok(&e, GVA_DATA, 0);
+
+	sp = sp_at(&e, GVA_DATA, PG_LEVEL_2M);
+	cr_assert_eq(sp->role.access, ACC_READ_MASK | ACC_EXEC_MASK);
+	sp = sp_at(&e, GVA_DATA, PG_LEVEL_1G);
+	cr_assert_eq(sp->role.access, ACC_ALL);
+	spte = leaf_spte(&e, GVA_DATA, PG_LEVEL_4K);
+	cr_assert(!is_writable_pte(spte));
+	cr_assert(!(spte & PT_USER_MASK));
+	cr_assert(!(spte & PT64_NX_MASK));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, guest_fault_is_handed_back_not_fixed)
+{
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	u64 created;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | U);
+	created = e.mmu->stats.sp_created;
+
+	/* Nothing mapped in the guest: #PF, not present. */
+	cr_assert_eq(fault_at(&e, GVA_UNMAPPED, PFERR_WRITE_MASK, &pf),
+		     RET_PF_RETRY);
+	cr_assert(pf.guest_fault);
+	cr_assert_eq(pf.injected.kind, WALK_FAULT_PF);
+	cr_assert_eq(pf.injected.vector, PF_VECTOR);
+	cr_assert_eq(pf.injected.address, GVA_UNMAPPED);
+	cr_assert_eq(pf.injected.error_code, PFERR_WRITE_MASK);
+	cr_assert_eq(e.mmu->stats.sp_created, created);
+
+	/* A write to a read-only page: P|W|U. */
+	cr_assert_eq(fault_at(&e, GVA_DATA, PFERR_WRITE_MASK | PFERR_USER_MASK,
+			      &pf),
+		     RET_PF_RETRY);
+	cr_assert(pf.guest_fault);
+	cr_assert_eq(pf.injected.error_code,
+		     PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK);
+	/* The walk faulted, so it set no A bit and built nothing. */
+	cr_assert_eq(e.mmu->stats.sp_created, created);
+	cr_assert_null(sptep_at(&e, GVA_DATA, PG_LEVEL_4K));
+
+	/* A read is fine and maps it. */
+	cr_assert_eq(fault_at(&e, GVA_DATA, PFERR_USER_MASK, &pf),
+		     RET_PF_FIXED);
+	cr_assert(!pf.guest_fault);
+	/* The guest's write now faults on the present read-only SPTE. */
+	cr_assert_eq(fault_at(&e, GVA_DATA,
+			      PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+				      PFERR_USER_MASK,
+			      &pf),
+		     RET_PF_RETRY);
+	cr_assert(pf.guest_fault);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, guest_huge_page_maps_huge_unless_a_table_is_inside)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *sp;
+	u64 spte, gva;
+
+	env_setup(&e);
+	map(&e, GVA_HUGE, HUGE_GPA, PG_LEVEL_2M, P | W | U);
+	access_ok(&e, GVA_HUGE + 0x5000, PFERR_USER_MASK);
+	spte = leaf_spte(&e, GVA_HUGE, PG_LEVEL_2M);
+	cr_assert(is_large_pte(spte));
+	cr_assert_eq(spte_to_pfn(spte),
+		     guest_memory_gpa_to_hpa(&e.mem, HUGE_GPA) >> PAGE_SHIFT);
+
+	/*
+	 * A 2M guest page over the table pool: the frame holds shadowed 4K
+	 * tables, so the host maps 4K pages in a direct page.
+	 */
+	gva = GVA_HUGE + 0x200000;
+	map(&e, gva, TABLE_GPA, PG_LEVEL_2M, P | W | U);
+	access_ok(&e, gva + 0x3000, PFERR_USER_MASK);
+	sp = sp_at(&e, gva, PG_LEVEL_4K);
+	cr_assert_not_null(sp);
+	cr_assert(sp->role.direct);
+	cr_assert_eq(sp->gfn, gpa_to_gfn(TABLE_GPA));
+	cr_assert(!is_large_pte(*sptep_at(&e, gva, PG_LEVEL_4K)));
+
+	/* Writing the guest's PML4 through it: write-tracked, emulated. */
+	{
+		struct kvm_page_fault pf;
+		u64 pml4_off = e.cr3 - TABLE_GPA;
+		int r;
+
+		r = fault_at(&e, gva + pml4_off,
+			     PFERR_WRITE_MASK | PFERR_USER_MASK, &pf);
+		cr_assert_eq(r, RET_PF_WRITE_PROTECTED, "%s", ret_pf_name(r));
+		cr_assert(!is_writable_pte(
+			*sptep_at(&e, gva + pml4_off, PG_LEVEL_4K)));
+	}
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, write_to_upper_guest_table_is_write_protected)
+{
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	u64 pd_gpa, gva_pd = 0x40000000ULL;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	pd_gpa = table_of(&e, GVA_DATA, PG_LEVEL_2M);
+	map(&e, gva_pd, pd_gpa, PG_LEVEL_4K, P | W | U | A | D);
+
+	/* Not present yet: mapped read-only, the write still emulated. */
+	cr_assert_eq(fault_at(&e, gva_pd, PFERR_WRITE_MASK, &pf),
+		     RET_PF_WRITE_PROTECTED);
+	cr_assert(!is_writable_pte(leaf_spte(&e, gva_pd, PG_LEVEL_4K)));
+	/* Present: the page-track check answers before any mapping. */
+	cr_assert_eq(fault_at(&e, gva_pd, PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+			      &pf),
+		     RET_PF_WRITE_PROTECTED);
+	cr_assert_eq(e.mmu->stats.mmu_unsync, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, write_to_leaf_guest_table_unsyncs_it)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pt_sp, *pd_sp;
+	struct kvm_page_fault pf;
+	u64 pt_gpa, gva_pt = 0x40000000ULL;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	pt_gpa = table_of(&e, GVA_DATA, PG_LEVEL_4K);
+	pt_sp = sp_at(&e, GVA_DATA, PG_LEVEL_4K);
+	cr_assert(!pt_sp->unsync);
+
+	/*
+	 * A read through a clean mapping of the PT maps it read-only (a read
+	 * through a dirty writable one would unsync the PT at once).
+	 */
+	map(&e, gva_pt, pt_gpa, PG_LEVEL_4K, P | W | U | A);
+	cr_assert_eq(fault_at(&e, gva_pt, 0, &pf), RET_PF_FIXED);
+	cr_assert(!is_writable_pte(leaf_spte(&e, gva_pt, PG_LEVEL_4K)));
+	check_shadow_pages(&e);
+
+	/* A write unsyncs the PT instead of emulating. */
+	cr_assert_eq(fault_at(&e, gva_pt, PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+			      &pf),
+		     RET_PF_FIXED);
+	cr_assert(is_writable_pte(leaf_spte(&e, gva_pt, PG_LEVEL_4K)));
+	cr_assert(pt_sp->unsync);
+	cr_assert_eq(e.mmu->stats.mmu_unsync, 1);
+	pd_sp = sp_at(&e, GVA_DATA, PG_LEVEL_2M);
+	cr_assert_eq(pd_sp->unsync_children, 1);
+	cr_assert(pd_sp->unsync_child_bitmap[pt_index(GVA_DATA, 2) / 64] &
+		  BIT_ULL(pt_index(GVA_DATA, 2) % 64));
+	cr_assert_gt(e.mmu->root.sp->unsync_children, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+/* A guest whose PT of GVA_DATA is unsync, written through gva_pt. */
+static u64 setup_unsync_pt(struct shadow_env *e, u64 gva_pt)
+{
+	struct kvm_page_fault pf;
+	u64 pt_gpa;
+
+	map(e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	map(e, GVA_DATA + PAGE_SIZE * 64, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+	    P | W | U | A | D);
+	access_ok(e, GVA_DATA, PFERR_WRITE_MASK);
+	access_ok(e, GVA_DATA + PAGE_SIZE * 64, PFERR_WRITE_MASK);
+	pt_gpa = table_of(e, GVA_DATA, PG_LEVEL_4K);
+	map(e, gva_pt, pt_gpa, PG_LEVEL_4K, P | W | U | A | D);
+	cr_assert_eq(fault_at(e, gva_pt, PFERR_WRITE_MASK, &pf), RET_PF_FIXED);
+	cr_assert(sp_at(e, GVA_DATA, PG_LEVEL_4K)->unsync);
+	return pt_gpa;
+}
+
+Test(shadow_mmu, unsync_table_is_synced_on_cr3_load)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pt_sp;
+	u64 pt_gpa, gva_pt = 0x40000000ULL, pte_gpa, pte2_gpa;
+
+	env_setup(&e);
+	pt_gpa = setup_unsync_pt(&e, gva_pt);
+	pt_sp = sp_at(&e, GVA_DATA, PG_LEVEL_4K);
+
+	/*
+	 * The guest rewrites its PT without trapping: GVA_DATA now maps
+	 * another page, the second entry loses W.  The shadow is stale until
+	 * the guest flushes.
+	 */
+	pte_gpa = pt_gpa + pt_index(GVA_DATA, 1) * 8;
+	pte2_gpa = pt_gpa + pt_index(GVA_DATA + PAGE_SIZE * 64, 1) * 8;
+	wr64(&e, pte_gpa, (DATA_GPA + 2 * PAGE_SIZE) | P | W | U | A | D);
+	wr64(&e, pte2_gpa, rd64(&e, pte2_gpa) & ~W);
+	cr_assert_eq(spte_to_pfn(leaf_spte(&e, GVA_DATA, 1)),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA) >> PAGE_SHIFT);
+
+	shadow_mmu_sync_roots(e.mmu);
+	cr_assert(!pt_sp->unsync);
+	cr_assert_eq(e.mmu->stats.mmu_synced, 1);
+	cr_assert_eq(e.mmu->root.sp->unsync_children, 0);
+	/* The changed gfn is dropped, the changed rights applied. */
+	cr_assert(!is_shadow_present_pte(leaf_spte(&e, GVA_DATA, 1)));
+	cr_assert(is_shadow_present_pte(
+		leaf_spte(&e, GVA_DATA + PAGE_SIZE * 64, 1)));
+	cr_assert(
+		!is_writable_pte(leaf_spte(&e, GVA_DATA + PAGE_SIZE * 64, 1)));
+	/* The PT is write-protected again. */
+	cr_assert(!is_writable_pte(leaf_spte(&e, gva_pt, 1)));
+	check_shadow_pages(&e);
+
+	/* The next access maps the new page. */
+	cr_assert_eq(access_ok(&e, GVA_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 2 * PAGE_SIZE));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, invlpg_syncs_only_the_address)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pt_sp;
+	u64 pt_gpa, gva_pt = 0x40000000ULL, gva2 = GVA_DATA + PAGE_SIZE * 64;
+
+	env_setup(&e);
+	pt_gpa = setup_unsync_pt(&e, gva_pt);
+	pt_sp = sp_at(&e, GVA_DATA, PG_LEVEL_4K);
+
+	/* Both entries lose W; only GVA_DATA is invalidated. */
+	wr64(&e, pt_gpa + pt_index(GVA_DATA, 1) * 8, DATA_GPA | P | U | A | D);
+	wr64(&e, pt_gpa + pt_index(gva2, 1) * 8,
+	     (DATA_GPA + PAGE_SIZE) | P | U | A | D);
+	shadow_mmu_invalidate_addr(e.mmu, GVA_DATA);
+	cr_assert(!is_writable_pte(leaf_spte(&e, GVA_DATA, 1)));
+	cr_assert(is_writable_pte(leaf_spte(&e, gva2, 1)));
+	/* INVLPG syncs one entry and leaves the page unsync. */
+	cr_assert(pt_sp->unsync);
+	cr_assert_eq(e.mmu->stats.mmu_synced, 0);
+
+	/* A non-present guest PTE drops its SPTE. */
+	wr64(&e, pt_gpa + pt_index(gva2, 1) * 8, 0);
+	shadow_mmu_invalidate_addr(e.mmu, gva2);
+	cr_assert(!is_shadow_present_pte(leaf_spte(&e, gva2, 1)));
+	/* Non-canonical: nothing to do. */
+	shadow_mmu_invalidate_addr(e.mmu, 0x0000800000000000ULL);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, upper_table_reuse_zaps_unsync_page_of_the_gfn)
+{
+	struct shadow_env e;
+	u64 pt_gpa, gva_pt = 0x40000000ULL, gva_new = 0x80a00000ULL;
+	u64 pdpte_gpa;
+
+	env_setup(&e);
+	pt_gpa = setup_unsync_pt(&e, gva_pt);
+	map(&e, gva_new, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+
+	/*
+	 * The guest uses the unsync PT's page as a page directory elsewhere:
+	 * the unsync page must go, the gfn becomes write-tracked.
+	 */
+	pdpte_gpa = table_of(&e, gva_new, 3) + pt_index(gva_new, 3) * 8;
+	wr64(&e, pdpte_gpa, pt_gpa | NONLEAF);
+	/* Written through the guest's writable mapping of the unsync PT. */
+	wr64(&e, pt_gpa + pt_index(gva_new, 2) * 8,
+	     HUGE_GPA | P | W | U | A | D | PT_PAGE_SIZE_MASK);
+	access_ok(&e, gva_new, 0);
+	/* The unsync page is gone (it was linked for GVA_DATA). */
+	cr_assert_null(sptep_at(&e, GVA_DATA, PG_LEVEL_4K));
+	cr_assert_eq(nr_pages_of_gfn(&e, gpa_to_gfn(pt_gpa)), 1);
+	cr_assert_eq(sp_at(&e, gva_new, PG_LEVEL_2M)->gfn, gpa_to_gfn(pt_gpa));
+	cr_assert(mmu_gfn_is_write_tracked(e.mmu, gpa_to_gfn(pt_gpa)));
+	/* The alias of the table is write-protected again. */
+	cr_assert(!is_writable_pte(leaf_spte(&e, gva_pt, 1)));
+	/* Used as both: two pages, and the PT may not go unsync now. */
+	access_ok(&e, GVA_DATA, 0);
+	cr_assert_eq(nr_pages_of_gfn(&e, gpa_to_gfn(pt_gpa)), 2);
+	cr_assert(!sp_at(&e, GVA_DATA, PG_LEVEL_4K)->unsync);
+	cr_assert_eq(mmu_try_to_unsync_pages(e.mmu, gpa_to_gfn(pt_gpa), false,
+					     false),
+		     -EPERM);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+/* An emulated guest write: memory first, then the MMU is told. */
+static void emulated_write(struct shadow_env *e, u64 gpa, u64 val)
+{
+	cr_assert_eq(mmu_guest_write(e->mmu, gpa, val, 8), 0);
+	cr_assert_eq(rd64(e, gpa), val);
+}
+
+Test(shadow_mmu, emulated_write_zaps_the_stale_spte)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pd_sp;
+	u64 pde_gpa, pd_gpa;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	pd_gpa = table_of(&e, GVA_DATA, PG_LEVEL_2M);
+	pd_sp = sp_at(&e, GVA_DATA, PG_LEVEL_2M);
+	pde_gpa = pd_gpa + pt_index(GVA_DATA, 2) * 8;
+
+	/* The PDE now maps a 2M page: the old link goes, the PD stays. */
+	emulated_write(&e, pde_gpa,
+		       HUGE_GPA | P | W | U | A | D | PT_PAGE_SIZE_MASK);
+	cr_assert(!is_shadow_present_pte(
+		pd_sp->spt[pt_index(GVA_DATA, PG_LEVEL_2M)]));
+	cr_assert(!pd_sp->role.invalid);
+	cr_assert_eq(pd_sp->write_flooding_count, 1);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 0);
+
+	cr_assert_eq(access_ok(&e, GVA_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem,
+					     HUGE_GPA + (GVA_DATA & 0x1fffff)));
+	/* The fault through the PD cleared its flooding count. */
+	cr_assert_eq(pd_sp->write_flooding_count, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, third_write_without_a_fault_zaps_the_page)
+{
+	struct shadow_env e;
+	u64 pd_gpa, pd_gfn, gva2 = GVA_DATA + 0x200000;
+	u64 gva3 = GVA_DATA + 0x400000;
+	u64 zapped;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	map(&e, gva2, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K, P | W | U | A | D);
+	map(&e, gva3, DATA_GPA + 2 * PAGE_SIZE, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	pd_gpa = table_of(&e, GVA_DATA, PG_LEVEL_2M);
+	pd_gfn = gpa_to_gfn(pd_gpa);
+
+	/* Two writes, a fault through the PD, two writes: no flooding. */
+	emulated_write(&e, pd_gpa + 8 * 100, 0);
+	emulated_write(&e, pd_gpa + 8 * 101, 0);
+	access_ok(&e, gva2, 0);
+	emulated_write(&e, pd_gpa + 8 * 100, 0);
+	emulated_write(&e, pd_gpa + 8 * 101, 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 0);
+	cr_assert_eq(nr_pages_of_gfn(&e, pd_gfn), 1);
+
+	/* The third write in a row zaps the PD's page (and its PT's). */
+	zapped = e.mmu->stats.sp_zapped;
+	emulated_write(&e, pd_gpa + 8 * 102, 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 1);
+	cr_assert_eq(nr_pages_of_gfn(&e, pd_gfn), 0);
+	cr_assert_eq(e.mmu->stats.sp_zapped, zapped + 1);
+	cr_assert(!mmu_gfn_is_write_tracked(e.mmu, pd_gfn));
+	cr_assert_null(sptep_at(&e, GVA_DATA, PG_LEVEL_2M));
+
+	/* The guest goes on: the page is rebuilt. */
+	access_ok(&e, gva3, 0);
+	access_ok(&e, GVA_DATA, 0);
+	cr_assert_eq(nr_pages_of_gfn(&e, pd_gfn), 1);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, misaligned_write_zaps_the_page)
+{
+	struct shadow_env e;
+	u64 pt_gpa, pt_gfn;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	pt_gpa = table_of(&e, GVA_DATA, PG_LEVEL_4K);
+	pt_gfn = gpa_to_gfn(pt_gpa);
+
+	/* One byte at a PTE (a status update) and 4 bytes inside one: fine. */
+	shadow_mmu_track_write(e.mmu, pt_gpa + 8, 0, 1);
+	shadow_mmu_track_write(e.mmu, pt_gpa + 12, 0, 4);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 1);
+	/* 4K pages never count as flooded. */
+	shadow_mmu_track_write(e.mmu, pt_gpa + 16, 0, 8);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 1);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 0);
+
+	/* Two bytes, or across two PTEs: zapped. */
+	shadow_mmu_track_write(e.mmu, pt_gpa + 24, 0, 2);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 1);
+	access_ok(&e, GVA_DATA, 0);
+	shadow_mmu_track_write(e.mmu, pt_gpa + 4, 0, 8);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 2);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, flooded_root_is_replaced)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *old_root;
+	int i;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	old_root = e.mmu->root.sp;
+	for (i = 0; i < WRITE_FLOODING_THRESHOLD; i++)
+		emulated_write(&e, e.cr3 + 8 * (300 + i), 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 1);
+	cr_assert_not_null(e.mmu->root.sp);
+	cr_assert_neq(e.mmu->root.sp, old_root);
+	cr_assert(!e.mmu->root.sp->role.invalid);
+	cr_assert_eq(e.mmu->root.sp->gfn, gpa_to_gfn(e.cr3));
+	cr_assert_eq(e.mmu->root.sp->root_count, 1);
+	access_ok(&e, GVA_DATA, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, cr3_switch_back_hits_the_root_cache)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *root_a, *root_b;
+	u64 cr3_a, cr3_b, cr3s[5];
+	int i;
+
+	env_setup(&e);
+	cr3_a = e.cr3;
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, 0);
+	root_a = e.mmu->root.sp;
+	cr_assert_eq(e.mmu->stats.root_switches, 1);
+
+	/* A second address space sharing the PDPT of GVA_DATA. */
+	cr3_b = alloc_table(&e);
+	wr64(&e, cr3_b + pt_index(GVA_DATA, 4) * 8,
+	     rd64(&e, cr3_a + pt_index(GVA_DATA, 4) * 8));
+	cr_assert_eq(env_load_cr3(&e, cr3_b), 0);
+	root_b = e.mmu->root.sp;
+	cr_assert_neq(root_a, root_b);
+	cr_assert_eq(e.mmu->stats.root_switches, 2);
+	cr_assert_eq(e.mmu->stats.root_cache_hits, 0);
+	cr_assert_eq(e.mmu->prev_roots[0].sp, root_a);
+	/* The PDPT's shadow is shared by both roots. */
+	access_ok(&e, GVA_DATA, 0);
+	cr_assert_eq(sp_at(&e, GVA_DATA, 3)->nr_parent_ptes, 2);
+
+	cr_assert_eq(env_load_cr3(&e, cr3_a), 0);
+	cr_assert_eq(e.mmu->root.sp, root_a);
+	cr_assert_eq(e.mmu->stats.root_cache_hits, 1);
+	cr_assert_eq(e.mmu->prev_roots[0].sp, root_b);
+	/* No fault: the cached root still maps GVA_DATA. */
+	{
+		struct walk_fault f;
+		struct walk_record rec;
+
+		cr_assert_eq(hw_walk(&e, GVA_DATA, 0, &f, &rec), 0);
+	}
+
+	/*
+	 * Four more address spaces: A, then B, fall out of the three
+	 * previous roots.  Their pages stay; reloading A finds its page in
+	 * the hash.
+	 */
+	for (i = 0; i < 4; i++) {
+		cr3s[i] = alloc_table(&e);
+		cr_assert_eq(env_load_cr3(&e, cr3s[i]), 0);
+	}
+	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
+		cr_assert(e.mmu->prev_roots[i].sp != root_a &&
+			  e.mmu->prev_roots[i].sp != root_b);
+	cr_assert_eq(root_a->root_count, 0);
+	cr_assert_eq(env_load_cr3(&e, cr3_a), 0);
+	cr_assert_eq(e.mmu->root.sp, root_a);
+	cr_assert_eq(e.mmu->stats.root_cache_hits, 1);
+	cr_assert_eq(root_a->root_count, 1);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, pages_are_keyed_by_gfn_and_role)
+{
+	struct shadow_env e;
+	union kvm_mmu_page_role role = { 0 }, other;
+	struct kvm_mmu_page *a, *b, *c;
+	u64 misses, gfn;
+
+	env_setup(&e);
+	gfn = gpa_to_gfn(alloc_table(&e));
+	role = e.mmu->root_role;
+	role.level = PG_LEVEL_2M;
+	other = role;
+	other.access = ACC_READ_MASK;
+
+	misses = e.mmu->stats.mmu_cache_miss;
+	a = shadow_mmu_get_page(e.mmu, gfn, role);
+	cr_assert_not_null(a);
+	cr_assert_eq(e.mmu->stats.mmu_cache_miss, misses + 1);
+	cr_assert_eq(shadow_mmu_get_page(e.mmu, gfn, role), a);
+	cr_assert_eq(e.mmu->stats.mmu_cache_miss, misses + 1);
+
+	b = shadow_mmu_get_page(e.mmu, gfn, other);
+	cr_assert_not_null(b);
+	cr_assert_neq(a, b);
+	cr_assert_eq(b->gfn, gfn);
+	cr_assert_eq(nr_pages_of_gfn(&e, gfn), 2);
+	cr_assert_eq(e.mmu->stats.mmu_cache_miss, misses + 2);
+
+	/* A direct page of the same gfn is yet another page. */
+	other = role;
+	other.direct = 1;
+	c = shadow_mmu_get_page(e.mmu, gfn, other);
+	cr_assert(c != a && c != b);
+	cr_assert_eq(nr_pages_of_gfn(&e, gfn), 2);
+
+	/* Two shadowed upper tables: tracked twice, one lpage reason each. */
+	shadow_mmu_prepare_zap_page(e.mmu, a);
+	shadow_mmu_commit_zap(e.mmu);
+	cr_assert(mmu_gfn_is_write_tracked(e.mmu, gfn));
+	cr_assert_eq(shadow_mmu_get_page(e.mmu, gfn, other), c);
+	shadow_mmu_prepare_zap_page(e.mmu, b);
+	shadow_mmu_commit_zap(e.mmu);
+	cr_assert(!mmu_gfn_is_write_tracked(e.mmu, gfn));
+	cr_assert_eq(nr_pages_of_gfn(&e, gfn), 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, gfn_without_memslot_gets_an_mmio_spte)
+{
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	struct walk_record rec;
+	struct walk_fault f;
+	u64 spte;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, MMIO_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	cr_assert_eq(fault_at(&e, GVA_DATA, PFERR_WRITE_MASK, &pf),
+		     RET_PF_EMULATE);
+	cr_assert_eq(e.mmu->stats.pf_mmio_spte_created, 1);
+	spte = leaf_spte(&e, GVA_DATA, PG_LEVEL_4K);
+	cr_assert(is_mmio_spte(&e.mmu->masks, spte));
+	cr_assert_eq(get_mmio_spte_gfn(&e.mmu->masks, spte),
+		     gpa_to_gfn(MMIO_GPA));
+	/* The CPU takes a reserved-bit fault on it: the MMIO fast path. */
+	cr_assert_eq(hw_walk(&e, GVA_DATA, PFERR_WRITE_MASK, &f, &rec), 1);
+	cr_assert(f.error_code & PFERR_RSVD_MASK);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, prefetch_maps_accessed_neighbours_access_tracked)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pt_sp;
+	int i;
+
+	env_setup(&e);
+	/* Entries 0..7 of one PT; 1..3 accessed, 4 not, 5 accessed. */
+	for (i = 0; i < 8; i++)
+		map(&e, GVA_DATA + i * PAGE_SIZE, DATA_GPA + i * PAGE_SIZE,
+		    PG_LEVEL_4K, P | W | U | (i != 4 && i != 0 ? A | D : 0));
+	access_ok(&e, GVA_DATA, 0);
+	pt_sp = sp_at(&e, GVA_DATA, PG_LEVEL_4K);
+	for (i = 1; i < 4; i++) {
+		u64 spte = pt_sp->spt[pt_index(GVA_DATA, 1) + i];
+
+		cr_assert(is_shadow_present_pte(spte), "entry %d", i);
+		cr_assert(!(spte & PT_ACCESSED_MASK), "entry %d", i);
+		cr_assert_eq(spte_to_pfn(spte),
+			     guest_memory_gpa_to_hpa(
+				     &e.mem, DATA_GPA + i * PAGE_SIZE) >>
+				     PAGE_SHIFT);
+	}
+	/* Prefetch stops at the first entry it may not prefetch. */
+	cr_assert(
+		!is_shadow_present_pte(pt_sp->spt[pt_index(GVA_DATA, 1) + 4]));
+	cr_assert(
+		!is_shadow_present_pte(pt_sp->spt[pt_index(GVA_DATA, 1) + 5]));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, prefetch_never_unsyncs_a_table)
+{
+	struct shadow_env e;
+	u64 pt_gpa;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	pt_gpa = table_of(&e, GVA_DATA, PG_LEVEL_4K);
+	/* The next entry maps the PT itself, writable and dirty. */
+	map(&e, GVA_DATA + PAGE_SIZE, pt_gpa, PG_LEVEL_4K, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, PFERR_WRITE_MASK);
+	cr_assert(!is_writable_pte(leaf_spte(&e, GVA_DATA + PAGE_SIZE, 1)));
+	cr_assert_eq(e.mmu->stats.mmu_unsync, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, cr0_wp_off_supervisor_write_maps_supervisor_writable)
+{
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	u64 spte;
+
+	env_create(&e, MMU_SHADOW, false);
+	e.cr0 = X86_CR0_PE | X86_CR0_PG;
+	cr_assert_eq(env_load_cr3(&e, alloc_table(&e)), 0);
+	cr_assert_eq(e.mmu->root_role.cr0_wp, 0);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | U | A | D);
+
+	cr_assert_eq(fault_at(&e, GVA_DATA, PFERR_WRITE_MASK, &pf),
+		     RET_PF_FIXED);
+	spte = leaf_spte(&e, GVA_DATA, PG_LEVEL_4K);
+	cr_assert(is_writable_pte(spte));
+	cr_assert(!(spte & PT_USER_MASK));
+	/* A user write still faults in the guest. */
+	cr_assert_eq(fault_at(&e, GVA_DATA,
+			      PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+				      PFERR_USER_MASK,
+			      &pf),
+		     RET_PF_RETRY);
+	cr_assert(pf.guest_fault);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, paging_off_guest_gets_a_direct_root)
+{
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	u64 spte;
+
+	env_create(&e, MMU_SHADOW, false);
+	e.cr0 = X86_CR0_PE;
+	cr_assert_eq(env_load_cr3(&e, 0), 0);
+	cr_assert(e.mmu->root.sp->role.direct);
+	cr_assert_eq(e.mmu->indirect_shadow_pages, 0);
+
+	/* GVA = GPA, at most 2M as KVM's PAE tables for paging off. */
+	cr_assert_eq(fault_at(&e, HUGE_GPA + 0x1000, PFERR_WRITE_MASK, &pf),
+		     RET_PF_FIXED);
+	spte = leaf_spte(&e, HUGE_GPA, PG_LEVEL_2M);
+	cr_assert(is_large_pte(spte));
+	cr_assert(is_writable_pte(spte));
+	cr_assert_eq(spte_to_pfn(spte),
+		     guest_memory_gpa_to_hpa(&e.mem, HUGE_GPA) >> PAGE_SHIFT);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, zap_all_replaces_every_page)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *old_root;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	map(&e, GVA_HUGE, HUGE_GPA, PG_LEVEL_2M, P | W | U | A | D);
+	access_ok(&e, GVA_DATA, PFERR_WRITE_MASK);
+	access_ok(&e, GVA_HUGE, PFERR_WRITE_MASK);
+	old_root = e.mmu->root.sp;
+
+	shadow_mmu_zap_all(e.mmu);
+	cr_assert_neq(e.mmu->root.sp, old_root);
+	cr_assert_eq(e.mmu->active_head, e.mmu->root.sp);
+	cr_assert_null(e.mmu->root.sp->active_next);
+	cr_assert_eq(e.mmu->indirect_shadow_pages, 1);
+	cr_assert_eq(e.mmu->stats.sp_created - e.mmu->stats.sp_zapped, 1);
+	access_ok(&e, GVA_DATA, 0);
+	access_ok(&e, GVA_HUGE, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, dispatcher_resolves_accesses_through_shadow_mmu)
+{
+	struct walk_access access = { .pfec = PFERR_WRITE_MASK };
+	struct shadow_env e;
+	struct walk_record rec;
+	struct walk_fault f;
+	const struct mmu_stats *st;
+
+	env_setup(&e);
+	st = mmu_get_stats(e.mmu);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U);
+	cr_assert_eq(mmu_guest_access(e.mmu, GVA_DATA, &access, &f, &rec), 0);
+	cr_assert_eq(rec.hpa, guest_memory_gpa_to_hpa(&e.mem, DATA_GPA));
+	cr_assert_eq(st->ret_pf[RET_PF_FIXED], 1);
+
+	/* A guest fault comes back as the guest's #PF. */
+	cr_assert_eq(mmu_guest_access(e.mmu, GVA_UNMAPPED, &access, &f, &rec),
+		     1);
+	cr_assert_eq(f.kind, WALK_FAULT_PF);
+	cr_assert_eq(f.address, GVA_UNMAPPED);
+	cr_assert_eq(st->guest_faults_injected, 1);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, two_level_and_pae_guests_are_not_supported)
+{
+	struct shadow_env e;
+	struct kvm_pagewalk w;
+	struct cpu_role role;
+
+	env_setup(&e);
+	/* PAE: mmu_reset_context() refuses, and so does the root. */
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
+					X86_CR4_PAE, 0, &test_cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
+	cr_assert_eq(mmu_reset_context(e.mmu, &w), -EOPNOTSUPP);
+
+	e.mmu->w = &w;
+	e.mmu->root_role.level = PT32E_ROOT_LEVEL;
+	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
+
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG, 0, 0,
+					&test_cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
+	e.mmu->root_role.level = PT64_ROOT_4LEVEL;
+	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
+	e.mmu->w = NULL;
+	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EINVAL);
+	env_destroy(&e);
+}
+
+/*
+ * An L2 on nested EPT: L1's EPT at EPT_ROOT_GPA maps nGPAs; shadow_mmu
+ * shadows it (nGPA -> HPA) in EPT format.
+ */
+#define EPT_R EPT_READABLE_MASK
+#define EPT_W EPT_WRITABLE_MASK
+#define EPT_X EPT_EXECUTABLE_MASK
+#define EPT_WB (6ULL << EPT_MT_SHIFT)
+#define EPT_NONLEAF (EPT_R | EPT_W | EPT_X)
+#define NGPA_DATA 0x80000000ULL
+
+static u64 ept_map(struct shadow_env *e, u64 root, u64 ngpa, u64 gpa, int level,
+		   u64 flags)
+{
+	u64 table = root, pte_gpa, pte;
+	int l;
+
+	for (l = PT64_ROOT_4LEVEL; l > level; l--) {
+		pte_gpa = table + pt_index(ngpa, l) * 8;
+		pte = rd64(e, pte_gpa);
+		if (!(pte & EPT_RWX_MASK)) {
+			pte = alloc_table(e) | EPT_NONLEAF;
+			wr64(e, pte_gpa, pte);
+		}
+		table = pte & PT_BASE_ADDR_MASK;
+	}
+	pte_gpa = table + pt_index(ngpa, level) * 8;
+	wr64(e, pte_gpa,
+	     gpa | flags | EPT_WB | (level > 1 ? PT_PAGE_SIZE_MASK : 0));
+	return pte_gpa;
+}
+
+static u64 env_setup_nested_ept(struct shadow_env *e)
+{
+	struct cpu_role role;
+	u64 eptp;
+
+	env_create(e, MMU_TDP, true);
+	eptp = alloc_table(e) | (3ULL << EPTP_PWL_SHIFT) | EPTP_AD_ENABLE_MASK |
+	       6;
+	cr_assert_eq(cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
+				      TEST_MAXPHYADDR),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&e->ngpa_walk, &role, eptp, &e->mem,
+				       NULL),
+		     0);
+	/* L2 with paging off: its addresses are nGPAs. */
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE, 0, 0, &test_cpu), 0);
+	cr_assert_eq(kvm_pagewalk_init(&e->gva_walk, &role, 0, &e->mem,
+				       &e->ngpa_walk),
+		     0);
+	cr_assert_eq(mmu_reset_context(e->mmu, &e->gva_walk), 0);
+	cr_assert_eq(e->mmu->w, &e->ngpa_walk);
+	return eptp;
+}
+
+/* The CPU's walk of the shadow EPT for @ngpa. */
+static int hw_ept_walk(struct shadow_env *e, u64 ngpa, u64 pfec,
+		       struct walk_fault *fault, struct walk_record *rec)
+{
+	struct walk_access access = { .pfec = pfec };
+	u64 eptp = e->mmu->root.sp->hpa | (3ULL << EPTP_PWL_SHIFT) |
+		   EPTP_AD_ENABLE_MASK | 6;
+	struct kvm_pagewalk hw;
+	struct cpu_role role;
+
+	cr_assert_eq(cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
+				      TEST_MAXPHYADDR),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&hw, &role, eptp, &e->mmu->hpa_view,
+				       NULL),
+		     0);
+	return ngpa_walk_translate(&hw, ngpa, &access, fault, rec);
+}
+
+Test(shadow_mmu, shadow_of_l1_ept_maps_ngpa_to_hpa)
+{
+	struct walk_access read = { .pfec = PFERR_USER_MASK };
+	struct walk_record rec, l1_rec;
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	struct kvm_mmu_page *sp;
+	struct walk_fault f;
+	u64 eptp, ept_root, spte;
+	int level;
+
+	eptp = env_setup_nested_ept(&e);
+	ept_root = eptp & PT_BASE_ADDR_MASK;
+	cr_assert(e.mmu->masks.ept);
+	cr_assert(e.mmu->root.sp->role.guest_mode);
+	cr_assert_eq(e.mmu->root.sp->gfn, gpa_to_gfn(ept_root));
+
+	ept_map(&e, ept_root, NGPA_DATA, DATA_GPA, PG_LEVEL_4K, EPT_R | EPT_X);
+	ept_map(&e, ept_root, NGPA_DATA + 0x200000, HUGE_GPA, PG_LEVEL_2M,
+		EPT_R | EPT_W);
+
+	/* EPT violation for a read: the dispatcher's PFEC has U for reads. */
+	cr_assert_eq(hw_ept_walk(&e, NGPA_DATA, PFERR_USER_MASK, &f, &rec), 1);
+	cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
+	cr_assert_eq(fault_at(&e, NGPA_DATA, PFERR_USER_MASK, &pf),
+		     RET_PF_FIXED);
+	cr_assert_eq(hw_ept_walk(&e, NGPA_DATA, PFERR_USER_MASK, &f, &rec), 0);
+	cr_assert_eq(ngpa_walk_translate(&e.ngpa_walk, NGPA_DATA, &read, &f,
+					 &l1_rec),
+		     0);
+	cr_assert_eq(rec.hpa, l1_rec.hpa);
+	cr_assert_eq(rec.hpa, guest_memory_gpa_to_hpa(&e.mem, DATA_GPA));
+	for (level = PT64_ROOT_4LEVEL; level > PG_LEVEL_4K; level--) {
+		sp = sp_at(&e, NGPA_DATA, level);
+		cr_assert(sp->role.guest_mode && !sp->role.direct);
+		cr_assert(mmu_gfn_is_write_tracked(e.mmu, sp->gfn));
+	}
+	/* Rights as L1's EPT gives them: R and X, not W. */
+	spte = leaf_spte(&e, NGPA_DATA, PG_LEVEL_4K);
+	cr_assert(spte & EPT_READABLE_MASK);
+	cr_assert(spte & EPT_EXECUTABLE_MASK);
+	cr_assert(!(spte & EPT_WRITABLE_MASK));
+
+	/* A write is an EPT violation for L1, handed back. */
+	cr_assert_eq(fault_at(&e, NGPA_DATA,
+			      PFERR_WRITE_MASK | PFERR_PRESENT_MASK, &pf),
+		     RET_PF_RETRY);
+	cr_assert(pf.guest_fault);
+	cr_assert_eq(pf.injected.kind, WALK_FAULT_EPT_VIOLATION);
+	cr_assert_eq(pf.injected.address, NGPA_DATA);
+
+	/* L1's 2M page is mapped 2M. */
+	cr_assert_eq(fault_at(&e, NGPA_DATA + 0x201000, PFERR_WRITE_MASK, &pf),
+		     RET_PF_FIXED);
+	spte = leaf_spte(&e, NGPA_DATA + 0x200000, PG_LEVEL_2M);
+	cr_assert(is_large_pte(spte));
+	cr_assert(spte & EPT_WRITABLE_MASK);
+	cr_assert_eq(hw_ept_walk(&e, NGPA_DATA + 0x201000, PFERR_WRITE_MASK, &f,
+				 &rec),
+		     0);
+	cr_assert_eq(rec.hpa,
+		     guest_memory_gpa_to_hpa(&e.mem, HUGE_GPA + 0x1000));
+
+	/* The dispatcher gets there too, for L2's access. */
+	cr_assert_eq(mmu_guest_access(e.mmu, NGPA_DATA + 0x10, &read, &f, &rec),
+		     0);
+	cr_assert_eq(rec.hpa, guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 0x10));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, l1_writing_its_ept_zaps_the_shadow)
+{
+	struct shadow_env e;
+	struct kvm_page_fault pf;
+	u64 eptp, ept_root, pte_gpa;
+
+	eptp = env_setup_nested_ept(&e);
+	ept_root = eptp & PT_BASE_ADDR_MASK;
+	pte_gpa = ept_map(&e, ept_root, NGPA_DATA, DATA_GPA, PG_LEVEL_4K,
+			  EPT_R | EPT_W | EPT_X);
+	cr_assert_eq(fault_at(&e, NGPA_DATA, PFERR_WRITE_MASK, &pf),
+		     RET_PF_FIXED);
+	cr_assert(is_writable_pte(leaf_spte(&e, NGPA_DATA, PG_LEVEL_4K)));
+
+	/* L1 remaps the nGPA: the emulated write zaps the SPTE. */
+	emulated_write(&e, pte_gpa,
+		       (DATA_GPA + PAGE_SIZE) | EPT_R | EPT_W | EPT_X | EPT_WB);
+	cr_assert(!is_shadow_present_pte(leaf_spte(&e, NGPA_DATA, 1)));
+	cr_assert_eq(fault_at(&e, NGPA_DATA, PFERR_USER_MASK, &pf),
+		     RET_PF_FIXED);
+	cr_assert_eq(spte_to_pfn(leaf_spte(&e, NGPA_DATA, 1)),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + PAGE_SIZE) >>
+			     PAGE_SHIFT);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
