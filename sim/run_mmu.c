@@ -3,15 +3,15 @@
 #include <string.h>
 
 #include "sim/run_mmu.h"
+#include "sim/run_mmu_ops.h"
 
 static const struct run_mmu_ops none_mmu = {
 	.name = "none",
 };
 
 /*
- * Every MMU name the option takes.  An entry without ops is an MMU that
- * is planned but not built yet: tdp_mmu and shadow_mmu plug in here by
- * pointing @ops at their struct run_mmu_ops.
+ * Every MMU name the option takes.  An entry without ops would be an MMU
+ * that is planned but not built yet.
  */
 static const struct {
 	const char *name;
@@ -19,8 +19,8 @@ static const struct {
 	const char *what;
 } mmus[] = {
 	{ "none", &none_mmu, "no MMU" },
-	{ "tdp", NULL, "tdp_mmu" },
-	{ "shadow", NULL, "shadow_mmu" },
+	{ "tdp", &tdp_mmu_run_ops, "tdp_mmu" },
+	{ "shadow", &shadow_mmu_run_ops, "shadow_mmu" },
 };
 
 const struct run_mmu_ops *run_mmu_find(const char *name, char *why, size_t len)

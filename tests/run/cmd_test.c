@@ -369,8 +369,6 @@ static void assert_usage_error(const char *const *args, const char *input,
 
 Test(run_command, bad_usage)
 {
-	static const char *const tdp[] = { "--mmu=tdp", NULL };
-	static const char *const shadow[] = { "--mmu=shadow", NULL };
 	static const char *const mmu[] = { "--mmu=magic", NULL };
 	static const char *const tlb[] = { "--tlb=3", NULL };
 	static const char *const format[] = { "--format=lackey", NULL };
@@ -380,12 +378,6 @@ Test(run_command, bad_usage)
 					   NULL };
 	static const char *const walks[] = { "--walks", NULL };
 
-	assert_usage_error(
-		tdp, NULL,
-		"mmusim run: --mmu=tdp: tdp_mmu is not available yet (only --mmu=none is)\n");
-	assert_usage_error(
-		shadow, NULL,
-		"mmusim run: --mmu=shadow: shadow_mmu is not available yet (only --mmu=none is)\n");
 	assert_usage_error(
 		mmu, NULL,
 		"mmusim run: --mmu=magic: unknown MMU (none, tdp or shadow)\n");
@@ -628,5 +620,44 @@ Test(run_command, help)
 	cr_assert_eq(r.status, 0);
 	cr_assert(!strncmp(r.out, "usage: mmusim run [options] [TRACE...|-]\n",
 			   41));
+	result_free(&r);
+}
+
+/*
+ * With an MMU, every TLB miss is also an access through the MMU's own
+ * tables, checked against the guest's walk: the run stops on the first
+ * disagreement, so finishing is the check.
+ */
+Test(run_command, tdp_and_shadow_mmus_resolve_the_builtin_workload)
+{
+	static const char *const tdp[] = { "--mmu=tdp", "--accesses=20000",
+					   NULL };
+	static const char *const tdp_ept[] = { "--mmu=tdp", "--nested=ept",
+					       "--accesses=20000", NULL };
+	static const char *const shadow[] = { "--mmu=shadow",
+					      "--accesses=20000", NULL };
+	const char *const *args[] = { tdp, tdp_ept, shadow };
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(args); i++) {
+		run_input(args[i], NULL, &r);
+		cr_assert_eq(r.status, 0, "%s: status %d: %s", args[i][0],
+			     r.status, r.err);
+		cr_assert(strstr(r.out, "ret_pf_fixed"), "%s", r.out);
+		cr_assert(strstr(r.out, "sptes_written"), "%s", r.out);
+		result_free(&r);
+	}
+}
+
+Test(run_command, shadow_mmu_refuses_a_pae_guest)
+{
+	static const char *const args[] = { "--mmu=shadow", "--mode=pae",
+					    "--accesses=100", NULL };
+	struct result r;
+
+	run_input(args, NULL, &r);
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "this MMU cannot map this guest"), "%s", r.err);
 	result_free(&r);
 }
