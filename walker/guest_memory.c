@@ -7,16 +7,10 @@
 
 #define GPA_BITS_MAX 52
 #define GFN_SLOTS_MIN 1024
-#define GFN_CACHE_SIZE 256
 
 struct gfn_slot {
 	u64 gfn;
 	u64 hpa;
-};
-
-struct gfn_cache_entry {
-	u64 gfn;
-	void *page;
 };
 
 static inline u64 gfn_hash(u64 gfn, u64 nr_slots)
@@ -38,9 +32,9 @@ static void clear_cache(struct gfn_cache_entry *cache)
 {
 	int i;
 
-	/* A page pointer of NULL marks an empty entry. */
+	/* No gfn is GFN_CACHE_EMPTY: an empty entry never hits. */
 	for (i = 0; i < GFN_CACHE_SIZE; i++) {
-		cache[i].gfn = 0;
+		cache[i].gfn = GFN_CACHE_EMPTY;
 		cache[i].page = NULL;
 	}
 }

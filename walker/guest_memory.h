@@ -44,6 +44,19 @@ void *host_memory_page(struct host_memory *host, u64 hpa);
 u64 host_memory_nr_pages(const struct host_memory *host);
 
 /*
+ * One entry of guest_memory's direct-mapped cache of host pages, indexed by
+ * gfn % GFN_CACHE_SIZE.  An empty entry has gfn GFN_CACHE_EMPTY, which no
+ * GPA has, and page NULL.
+ */
+#define GFN_CACHE_SIZE 256
+#define GFN_CACHE_EMPTY (~0ULL)
+
+struct gfn_cache_entry {
+	u64 gfn;
+	void *page;
+};
+
+/*
  * Guest physical memory (in a nested setup, L1's memory; L2's nGPAs reach
  * it only through ngpa_walk).  Each backed GFN maps to one host page.
  * An unbacked GFN reads as "no memory": a paging-structure access there
@@ -109,6 +122,42 @@ u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa);
 int guest_memory_read(const struct guest_memory *mem, u64 gpa, int size,
 		      u64 *val);
 int guest_memory_write(struct guest_memory *mem, u64 gpa, int size, u64 val);
+
+/*
+ * Read the @size (4 or 8) bytes at the naturally aligned @gpa into *@val
+ * when its page is in the cache of @mem: true on a hit, false on a miss
+ * (the page may still be backed: ask guest_memory_read()).  Inline, for
+ * the walker's entry reads.
+ */
+static inline bool guest_memory_cache_read(const struct guest_memory *mem,
+					   u64 gpa, int size, u64 *val)
+{
+	u64 gfn = gpa_to_gfn(gpa);
+	const struct gfn_cache_entry *c = &mem->cache[gfn % GFN_CACHE_SIZE];
+	const u8 *p;
+
+	MMU_WARN_ON((size != 4 && size != 8) || (gpa & (size - 1)));
+	if (unlikely(c->gfn != gfn))
+		return false;
+	p = (const u8 *)c->page + (gpa & PAGE_OFFSET_MASK);
+	*val = size == 8 ? *(const u64 *)p : *(const u32 *)p;
+	return true;
+}
+
+/*
+ * guest_memory_read() for callers that guarantee a @size of 4 or 8 and a
+ * naturally aligned @gpa, as the walker's entry addresses are: a hit in the
+ * page cache is read inline, anything else goes through
+ * guest_memory_read().  Same results.
+ */
+static inline int guest_memory_read_aligned(const struct guest_memory *mem,
+					    u64 gpa, int size, u64 *val)
+{
+	if (likely(guest_memory_cache_read(mem, gpa, size, val)))
+		return 0;
+	return guest_memory_read(mem, gpa, size, val);
+}
+
 /*
  * Store @new if the value is still @old: 0 when stored, 1 when the value
  * changed (and *@old is updated to it), -EFAULT/-EINVAL as above.

@@ -277,4 +277,30 @@ u16 permission_fault(const struct kvm_page_format *fmt, unsigned int pte_access,
 		     unsigned int pte_pkey, u64 access, bool rflags_ac,
 		     u32 pkru);
 
+/*
+ * permission_fault() with its common case inline: without protection keys
+ * (pkru_mask 0) the check is one lookup in permissions[].  Same result.
+ */
+static inline u16 permission_fault_inline(const struct kvm_page_format *fmt,
+					  unsigned int pte_access,
+					  unsigned int pte_pkey, u64 access,
+					  bool rflags_ac, u32 pkru)
+{
+	u32 pfec = (u32)access;
+	bool smap_overridden = rflags_ac && !(access & PFERR_IMPLICIT_ACCESS);
+	unsigned int index;
+
+	if (unlikely(fmt->pkru_mask))
+		return permission_fault(fmt, pte_access, pte_pkey, access,
+					rflags_ac, pkru);
+	MMU_WARN_ON(pfec & (PFERR_PK_MASK | PFERR_RSVD_MASK));
+	MMU_WARN_ON(pte_access > ACC_ALL);
+	index = ((pfec | (smap_overridden ? PFERR_RSVD_MASK : 0)) >>
+		 PFERR_PERM_INDEX_SHIFT) &
+		(PERM_INDEX_COUNT - 1);
+	return ((fmt->permissions[index] >> pte_access) & 1) ?
+		       PFERR_PRESENT_MASK :
+		       0;
+}
+
 #endif

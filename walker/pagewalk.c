@@ -6,16 +6,17 @@
 
 /*
  * State of one pass of a one-dimensional walk, as KVM's struct
- * guest_walker: the entries read, where they live in GPA space, and the
- * rights accumulated above each level.
+ * guest_walker.  The entries read, their addresses in the walk's input
+ * space and in GPA space, are those the pass recorded in its walk_path:
+ * the entry of level L is path->entries[first + max_level - L].
  */
 struct stage_walk {
 	int level;
 	int max_level;
-	u64 ptes[WALK_MAX_LEVELS];
-	u64 pte_gpa[WALK_MAX_LEVELS];
-	u64 pte_ngpa[WALK_MAX_LEVELS];
+	unsigned int first;
 	unsigned int pte_access;
+	/* The stage's output address (before any nested stage), its GFN. */
+	u64 ngpa;
 	u64 gfn;
 };
 
@@ -73,15 +74,22 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	w->root = root;
 	w->mem = mem;
 	w->nested = nested;
+
+	w->pte_present_mask = walk_present_mask(w);
+	w->pte_large_mask = walk_large_mask(w);
+	w->has_ad = walk_has_ad(w);
+	w->pte_accessed_mask = BIT_ULL(walk_accessed_shift(w));
+	w->pte_dirty_mask = BIT_ULL(walk_dirty_shift(w));
+	w->pte_size = walk_has_4_byte_gpte(w) ? 4 : 8;
 	return 0;
 }
 
 /* ACC_* rights of an entry (or of the AND of entries), as gpte_access(). */
-static unsigned int gpte_access(const struct kvm_pagewalk *w, u64 gpte)
+static inline unsigned int gpte_access(bool ept, u64 gpte)
 {
 	unsigned int access;
 
-	if (w->role.ept) {
+	if (ept) {
 		access = (gpte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
 		access |= (gpte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
 		access |= (gpte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
@@ -94,16 +102,6 @@ static unsigned int gpte_access(const struct kvm_pagewalk *w, u64 gpte)
 	if (!(gpte & PT64_NX_MASK))
 		access |= ACC_EXEC_MASK;
 	return access;
-}
-
-static bool is_last_gpte(const struct kvm_pagewalk *w, int level, u64 gpte)
-{
-	if (level == PG_LEVEL_4K)
-		return true;
-	/* 32-bit paging: PS means a 4M page only in a PDE with CR4.PSE. */
-	if (walk_has_4_byte_gpte(w) && !w->role.cr4_pse)
-		return false;
-	return gpte & PT_PAGE_SIZE_MASK;
 }
 
 static bool has_pferr_fetch(const struct kvm_pagewalk *w)
@@ -125,6 +123,38 @@ static void record_entry(struct walk_path *path, int level, u64 pte_addr,
 	e->after = pte;
 }
 
+/* An entry read: the value, and guest_memory_read()'s return. */
+struct entry_read {
+	u64 val;
+	int r;
+};
+
+/*
+ * A read that missed guest_memory's page cache, returned in registers so
+ * that the walk's entry value never has its address taken.
+ */
+static __attribute__((noinline)) struct entry_read
+read_entry_slow(const struct guest_memory *mem, u64 gpa, int size)
+{
+	struct entry_read er = { 0 };
+
+	er.r = guest_memory_read(mem, gpa, size, &er.val);
+	return er;
+}
+
+/*
+ * The entries of a stage's loop end before path->entries[@end], @read of
+ * them read from memory: bring the path's length and the reference
+ * counts up to date.
+ */
+static inline void end_entries(struct walk_path *path, unsigned int *refs,
+			       unsigned int end, unsigned int read)
+{
+	path->nr_entries = end;
+	path->refs += read;
+	*refs += read;
+}
+
 static void record_ad_update(struct walk_path *path, u64 pte_gpa, u64 pte)
 {
 	int i;
@@ -143,9 +173,10 @@ static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
  * the nested stage's @access: kvm_translate_gpa().  Without a nested stage
  * the nGPA is the GPA.
  */
-static int translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
-			  struct walk_fault *fault, struct walk_path *path,
-			  unsigned int *refs, unsigned int *restarts, u64 *gpa)
+static __attribute__((noinline)) int
+translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
+	       struct walk_fault *fault, struct walk_path *path,
+	       unsigned int *refs, unsigned int *restarts, u64 *gpa)
 {
 	struct stage_record nested_rec = {
 		.path = path,
@@ -287,27 +318,32 @@ static int update_accessed_dirty_bits(struct kvm_pagewalk *w,
 				      u64 gva, struct walk_fault *fault,
 				      struct walk_path *path)
 {
-	u64 a_mask = BIT_ULL(walk_accessed_shift(w));
-	u64 d_mask = BIT_ULL(walk_dirty_shift(w));
-	int size = walk_has_4_byte_gpte(w) ? 4 : 8;
+	/* The entry of sw->max_level; lower levels follow it. */
+	struct walk_entry *top = &path->entries[sw->first];
+	u64 a_mask = w->pte_accessed_mask;
+	u64 d_mask = w->pte_dirty_mask;
+	int size = w->pte_size;
 	int level;
 
 	/* Refuse before writing anything, so a faulting walk sets nothing. */
 	for (level = sw->max_level;
 	     ad_needs_nested_write(w) && level >= sw->level; level--) {
-		u64 pte = sw->ptes[level - 1];
+		const struct walk_entry *e = &top[sw->max_level - level];
+		u64 pte = e->before;
 		bool dirty = level == sw->level && write_fault;
 		int r;
 
 		if ((pte & a_mask) && (!dirty || (pte & d_mask)))
 			continue;
-		r = check_nested_write(w, sw->pte_ngpa[level - 1], gva, fault);
+		r = check_nested_write(w, e->pte_addr, gva, fault);
 		if (r)
 			return r;
 	}
 
 	for (level = sw->max_level; level >= sw->level; level--) {
-		u64 orig = sw->ptes[level - 1];
+		const struct walk_entry *e = &top[sw->max_level - level];
+		u64 pte_gpa = e->pte_gpa;
+		u64 orig = e->before;
 		u64 pte = orig | a_mask;
 		int r;
 
@@ -315,53 +351,97 @@ static int update_accessed_dirty_bits(struct kvm_pagewalk *w,
 			pte |= d_mask;
 		if (pte == orig)
 			continue;
-		r = guest_memory_cmpxchg(w->mem, sw->pte_gpa[level - 1], size,
-					 &orig, pte);
+		r = guest_memory_cmpxchg(w->mem, pte_gpa, size, &orig, pte);
 		if (r)
 			return r < 0 ? -EFAULT : 1;
-		sw->ptes[level - 1] = pte;
-		record_ad_update(path, sw->pte_gpa[level - 1], pte);
+		record_ad_update(path, pte_gpa, pte);
 	}
 	return 0;
 }
+
+/*
+ * The entry formats a stage reads, for which __stage_walk() is compiled
+ * separately so that their constants are constants: 8-byte x86 entries
+ * (PAE, 4- and 5-level paging, NPT), EPT entries, and 32-bit paging's
+ * 4-byte entries.
+ */
+enum walk_format {
+	WALK_FORMAT_X86_64,
+	WALK_FORMAT_EPT,
+	WALK_FORMAT_X86_32,
+};
 
 /*
  * One stage, as KVM's walk_addr_generic(): present, then reserved bits at
  * every level top-down; the permission check once, on the rights ANDed
  * over all levels; the final address through the nested stage; A/D last.
  * Returns 0 on success (sw->gfn set), 1 with *@fault filled.
+ *
+ * @f is a constant in every caller; the constants of the walk are locals:
+ * the records are stored through pointers the compiler cannot tell from
+ * @w.
  */
-static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
-		      const struct walk_access *acc, struct walk_fault *fault,
-		      struct stage_record *rec, struct stage_walk *sw)
+static __attribute__((always_inline)) inline int
+__stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+	     const struct walk_access *acc, struct walk_fault *fault,
+	     struct stage_record *rec, struct stage_walk *sw,
+	     const enum walk_format f, const bool nest)
 {
 	static const struct walk_access nested_stage_access = { 0 };
+	const bool ept = f == WALK_FORMAT_EPT;
+	const unsigned int level_bits =
+		f == WALK_FORMAT_X86_32 ? PT32_LEVEL_BITS : PT64_LEVEL_BITS;
+	const unsigned int index_mask = (1U << level_bits) - 1;
+	const unsigned int size_shift = f == WALK_FORMAT_X86_32 ? 2 : 3;
+	const int size = 1 << size_shift;
+	const u64 base_mask = f == WALK_FORMAT_X86_32 ? PT32_BASE_ADDR_MASK :
+							PT_BASE_ADDR_MASK;
+	const u64 nx_mask = f == WALK_FORMAT_X86_64 ? PT64_NX_MASK : 0;
+	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
+	const u64 large_mask = f == WALK_FORMAT_X86_32 ? w->pte_large_mask :
+							 PT_PAGE_SIZE_MASK;
+	const u64 a_mask = ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK;
+	const u64 d_mask = ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
+	const bool has_ad = ept ? w->has_ad : true;
+	const struct guest_memory *mem = w->mem;
+	struct walk_path *path = rec->path;
+	unsigned int *refs = rec->refs;
 	bool write_fault = access & PFERR_WRITE_MASK;
-	u64 nx_mask =
-		(!w->role.ept && !walk_has_4_byte_gpte(w)) ? PT64_NX_MASK : 0;
-	int size = walk_has_4_byte_gpte(w) ? 4 : 8;
-	u64 a_mask = BIT_ULL(walk_accessed_shift(w));
-	u64 base_mask = walk_base_addr_mask(w);
-	unsigned int path_start = rec->path->nr_entries;
-	unsigned int refs_start = *rec->refs;
-	unsigned int path_refs_start = rec->path->refs;
-	u64 pte, pte_access, accessed_dirty;
+	/* Only gva_walk with a nested stage translates its table addresses. */
+	bool nested_tables = nest && rec->table_walks;
+	bool nested_final = nest && rec->final_walk;
+	unsigned int path_start = path->nr_entries;
+	unsigned int refs_start = *refs;
+	unsigned int path_refs_start = path->refs;
+	u64 table_access = 0;
+	u64 pte, pte_access, accessed_dirty, ngpa, gpa;
+	unsigned int start, nr, shift;
 	u16 errcode;
 	int level, r;
 
+	MMU_WARN_ON(w->role.ept != ept ||
+		    walk_has_4_byte_gpte(w) != (f == WALK_FORMAT_X86_32));
+	MMU_WARN_ON(nest !=
+		    (w->nested && (rec->table_walks || rec->final_walk)));
+	MMU_WARN_ON(w->pte_size != size || walk_level_bits(w) != level_bits ||
+		    walk_base_addr_mask(w) != base_mask ||
+		    w->pte_present_mask != present_mask ||
+		    w->pte_large_mask != large_mask ||
+		    w->pte_accessed_mask != a_mask ||
+		    w->pte_dirty_mask != d_mask || w->has_ad != has_ad);
+
 	if (!acc)
 		acc = &nested_stage_access;
+	if (nested_tables)
+		table_access = nested_access(w->nested, access, true, 0);
 
 retry_walk:
-	rec->path->nr_entries = path_start;
-	rec->path->refs = path_refs_start;
-	*rec->refs = refs_start;
 	errcode = 0;
 	level = w->role.level;
 	pte = w->root;
 	pte_access = ~0ULL;
 
-	if (level == PT32E_ROOT_LEVEL && !w->role.ept) {
+	if (!ept && level == PT32E_ROOT_LEVEL) {
 		u64 index = (addr >> PAE_PDPTE_INDEX_SHIFT) &
 			    PAE_PDPTE_INDEX_MASK;
 
@@ -372,21 +452,24 @@ retry_walk:
 			 */
 			u64 pdpte_gpa =
 				(w->root & NPT_PAE_NCR3_PDPT_MASK) + index * 8;
+			struct entry_read er =
+				read_entry_slow(mem, pdpte_gpa, 8);
 
-			if (guest_memory_read(w->mem, pdpte_gpa, 8, &pte)) {
-				record_entry(rec->path, PT32E_ROOT_LEVEL,
-					     pdpte_gpa, pdpte_gpa, 0);
+			if (er.r) {
+				record_entry(path, PT32E_ROOT_LEVEL, pdpte_gpa,
+					     pdpte_gpa, 0);
 				level = PT32E_ROOT_LEVEL;
 				goto error;
 			}
-			(*rec->refs)++;
-			rec->path->refs++;
-			record_entry(rec->path, PT32E_ROOT_LEVEL, pdpte_gpa,
+			pte = er.val;
+			(*refs)++;
+			path->refs++;
+			record_entry(path, PT32E_ROOT_LEVEL, pdpte_gpa,
 				     pdpte_gpa, pte);
 		} else {
 			MMU_WARN_ON(!w->pdptrs_valid);
 			pte = w->pdptrs[index];
-			record_entry(rec->path, PT32E_ROOT_LEVEL,
+			record_entry(path, PT32E_ROOT_LEVEL,
 				     (w->root & PAE_CR3_PDPT_MASK) + index * 8,
 				     INVALID_GPA, pte);
 		}
@@ -397,117 +480,143 @@ retry_walk:
 		level--;
 	}
 	sw->max_level = level;
+	start = path->nr_entries;
+	sw->first = start;
+	nr = start;
 
-	level++;
-	do {
-		unsigned int index_bits = walk_level_bits(w);
-		u64 table_ngpa, pte_ngpa, table_gpa;
-		u64 pt_access = pte_access;
+	/*
+	 * Entries are recorded at nr; path->nr_entries and the reference
+	 * counts are brought up to date where the loop ends (end_entries()).
+	 */
+	for (;;) {
+		struct walk_entry *e;
+		u64 pte_ngpa, table_gpa;
 		unsigned int index;
 
-		level--;
-		index = (addr >> walk_level_shift(w, level)) &
-			((1U << index_bits) - 1);
-		table_ngpa = pte & base_mask;
-		pte_ngpa = table_ngpa + index * size;
+		index = (addr >> (PAGE_SHIFT + (level - 1) * level_bits)) &
+			index_mask;
+		pte_ngpa = (pte & base_mask) + ((u64)index << size_shift);
 
-		if (rec->table_walks) {
-			struct walk_path *tw =
-				&rec->table_walks[rec->path->nr_entries];
+		if (nested_tables) {
+			struct walk_path *tw = &rec->table_walks[nr];
+			u64 tw_gpa;
 
 			tw->nr_entries = 0;
 			tw->refs = 0;
-			r = translate_ngpa(w, pte_ngpa,
-					   w->nested ? nested_access(w->nested,
-								     access,
-								     true, 0) :
-						       0,
-					   addr, fault, tw, rec->refs,
-					   rec->restarts, &table_gpa);
-			if (r)
+			r = translate_ngpa(w, pte_ngpa, table_access, addr,
+					   fault, tw, refs, rec->restarts,
+					   &tw_gpa);
+			if (r) {
+				end_entries(path, refs, nr, nr - start);
 				return r;
+			}
+			table_gpa = tw_gpa;
 		} else {
 			table_gpa = pte_ngpa;
 		}
 
-		if (guest_memory_read(w->mem, table_gpa, size, &pte)) {
-			record_entry(rec->path, level, pte_ngpa, table_gpa, 0);
+		MMU_WARN_ON(nr >= WALK_MAX_LEVELS);
+		e = &path->entries[nr];
+		e->level = level;
+		e->pte_addr = pte_ngpa;
+		e->pte_gpa = table_gpa;
+		/* Entry addresses are aligned: their tables are pages. */
+		MMU_WARN_ON(table_gpa & (size - 1));
+		if (unlikely(!guest_memory_cache_read(mem, table_gpa, size,
+						      &pte))) {
+			struct entry_read er =
+				read_entry_slow(mem, table_gpa, size);
+
+			if (er.r) {
+				e->before = 0;
+				e->after = 0;
+				/* Recorded, not read. */
+				end_entries(path, refs, nr + 1, nr - start);
+				goto error;
+			}
+			pte = er.val;
+		}
+		e->before = pte;
+		e->after = pte;
+		nr++;
+
+		pte_access &= pte ^ nx_mask;
+		if (unlikely(!(pte & present_mask))) {
+			end_entries(path, refs, nr, nr - start);
 			goto error;
 		}
-		(*rec->refs)++;
-		rec->path->refs++;
-		record_entry(rec->path, level, pte_ngpa, table_gpa, pte);
-		sw->pte_gpa[level - 1] = table_gpa;
-		sw->pte_ngpa[level - 1] = pte_ngpa;
-
-		pte_access = pt_access & (pte ^ nx_mask);
-		if (!walk_is_present(w, pte))
-			goto error;
-		if (__is_rsvd_bits_set(&w->fmt, pte, level) ||
-		    (w->role.ept && __is_bad_mt_xwr(&w->fmt, pte))) {
+		if (unlikely(__is_rsvd_bits_set(&w->fmt, pte, level) ||
+			     (ept && __is_bad_mt_xwr(&w->fmt, pte)))) {
+			end_entries(path, refs, nr, nr - start);
 			errcode = PFERR_RSVD_MASK | PFERR_PRESENT_MASK;
 			goto error;
 		}
-		sw->ptes[level - 1] = pte;
-	} while (!is_last_gpte(w, level, pte));
+		if (level == PG_LEVEL_4K || (pte & large_mask))
+			break;
+		level--;
+	}
+	end_entries(path, refs, nr, nr - start);
 
 	sw->level = level;
-	accessed_dirty = walk_has_ad(w) ? (pte_access & a_mask) : 0;
-	sw->pte_access = gpte_access(w, pte_access ^ nx_mask);
+	accessed_dirty = has_ad ? (pte_access & a_mask) : 0;
+	sw->pte_access = gpte_access(ept, pte_access ^ nx_mask);
 
-	errcode = permission_fault(
+	errcode = permission_fault_inline(
 		&w->fmt, sw->pte_access,
 		nx_mask ? (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT : 0,
 		access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
 			  PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
 		acc->rflags_ac, acc->pkru);
-	if (errcode)
+	if (unlikely(errcode))
 		goto error;
 
-	{
-		u64 shift = walk_level_shift(w, level);
-		u64 ngpa = (pte & base_mask & ~(BIT_ULL(shift) - 1)) |
-			   (addr & (BIT_ULL(shift) - 1));
-		u64 gpa;
+	shift = PAGE_SHIFT + (level - 1) * level_bits;
+	ngpa = (pte & base_mask & ~(BIT_ULL(shift) - 1)) |
+	       (addr & (BIT_ULL(shift) - 1));
+	if (f == WALK_FORMAT_X86_32 && level > PG_LEVEL_4K)
+		ngpa |= (pte & PT32_DIR_PSE36_MASK)
+			<< (32 - PT32_DIR_PSE36_SHIFT);
+	sw->ngpa = ngpa;
+	/* Without a nested stage, final_walk stays as init_record() left it. */
+	if (nested_final) {
+		u64 final_gpa;
 
-		if (walk_has_4_byte_gpte(w) && level > PG_LEVEL_4K)
-			ngpa |= (pte & PT32_DIR_PSE36_MASK)
-				<< (32 - PT32_DIR_PSE36_SHIFT);
-		if (rec->final_walk) {
-			rec->final_walk->nr_entries = 0;
-			rec->final_walk->refs = 0;
-			r = translate_ngpa(
-				w, ngpa,
-				w->nested ?
-					nested_access(w->nested, access, false,
-						      sw->pte_access) :
-					0,
-				addr, fault, rec->final_walk, rec->refs,
-				rec->restarts, &gpa);
-			if (r)
-				return r;
-		} else {
-			gpa = ngpa;
-		}
-		sw->gfn = gpa_to_gfn(gpa);
+		rec->final_walk->nr_entries = 0;
+		rec->final_walk->refs = 0;
+		r = translate_ngpa(w, ngpa,
+				   nested_access(w->nested, access, false,
+						 sw->pte_access),
+				   addr, fault, rec->final_walk, refs,
+				   rec->restarts, &final_gpa);
+		if (r)
+			return r;
+		gpa = final_gpa;
+	} else {
+		gpa = ngpa;
 	}
+	sw->gfn = gpa_to_gfn(gpa);
 
 	if (!write_fault) {
 		/* protect_clean_gpte(): a clean leaf is not writable yet. */
-		if (walk_has_ad(w) && !(pte & BIT_ULL(walk_dirty_shift(w))))
+		if (has_ad && !(pte & d_mask))
 			sw->pte_access &= ~ACC_WRITE_MASK;
 	} else {
-		accessed_dirty &=
-			pte >> (walk_dirty_shift(w) - walk_accessed_shift(w));
+		accessed_dirty &= pte >>
+				  (ept ? EPT_DIRTY_SHIFT - EPT_ACCESSED_SHIFT :
+					 PT_DIRTY_SHIFT - PT_ACCESSED_SHIFT);
 	}
 
-	if (!accessed_dirty && walk_has_ad(w)) {
+	if (unlikely(!accessed_dirty && has_ad)) {
 		r = update_accessed_dirty_bits(w, sw, write_fault, addr, fault,
-					       rec->path);
+					       path);
 		if (r == 2)
 			return 1;
 		if (r > 0) {
 			(*rec->restarts)++;
+			/* Forget the pass that lost an A/D race. */
+			path->nr_entries = path_start;
+			path->refs = path_refs_start;
+			*refs = refs_start;
 			goto retry_walk;
 		}
 		if (r < 0)
@@ -518,6 +627,27 @@ retry_walk:
 error:
 	fill_stage_fault(w, addr, access, errcode, pte_access, level, fault);
 	return 1;
+}
+
+static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+		      const struct walk_access *acc, struct walk_fault *fault,
+		      struct stage_record *rec, struct stage_walk *sw)
+{
+	/*
+	 * Table and final addresses go through the nested stage only for
+	 * gva_walk with one; the stage_record of a nested walk has neither.
+	 */
+	bool nest = w->nested && (rec->table_walks || rec->final_walk);
+
+#define STAGE_WALK(f)                                                         \
+	(nest ? __stage_walk(w, addr, access, acc, fault, rec, sw, f, true) : \
+		__stage_walk(w, addr, access, acc, fault, rec, sw, f, false))
+	if (w->role.ept)
+		return STAGE_WALK(WALK_FORMAT_EPT);
+	if (unlikely(walk_has_4_byte_gpte(w)))
+		return STAGE_WALK(WALK_FORMAT_X86_32);
+	return STAGE_WALK(WALK_FORMAT_X86_64);
+#undef STAGE_WALK
 }
 
 int kvm_pagewalk_load_pdptrs(struct kvm_pagewalk *w, struct walk_fault *fault)
@@ -660,18 +790,11 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 	rec->pte_access = sw.pte_access;
 	rec->leaf_level = sw.level;
 	rec->gpa = gfn_to_gpa(sw.gfn) | (addr & PAGE_OFFSET_MASK);
-	{
-		unsigned int shift = walk_level_shift(w, sw.level);
-		const struct walk_entry *leaf =
-			&rec->guest.entries[rec->guest.nr_entries - 1];
-		u64 leaf_mask = walk_base_addr_mask(w) & ~(BIT_ULL(shift) - 1);
-
-		rec->ngpa = (leaf->after & leaf_mask) |
-			    (addr & (BIT_ULL(shift) - 1));
-		if (walk_has_4_byte_gpte(w) && sw.level > PG_LEVEL_4K)
-			rec->ngpa |= (leaf->after & PT32_DIR_PSE36_MASK)
-				     << (32 - PT32_DIR_PSE36_SHIFT);
-	}
+	/*
+	 * The leaf as read and as recorded after A/D differ only in A/D
+	 * bits, which are not address bits.
+	 */
+	rec->ngpa = sw.ngpa;
 out:
 	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
 	return 0;

@@ -44,6 +44,17 @@ struct kvm_pagewalk {
 	struct guest_memory *mem;
 	/* gva_walk only: the nested stage, or NULL. */
 	struct kvm_pagewalk *nested;
+	/*
+	 * Constants of @role that a walk uses, derived once by
+	 * kvm_pagewalk_init() (from the helpers of walker_internal.h).
+	 */
+	u64 pte_present_mask;
+	/* The PS bit where it can end a walk above 4K, else 0. */
+	u64 pte_large_mask;
+	u64 pte_accessed_mask;
+	u64 pte_dirty_mask;
+	u8 pte_size;
+	bool has_ad;
 };
 
 /*

@@ -54,13 +54,25 @@ static inline unsigned int walk_dirty_shift(const struct kvm_pagewalk *w)
 	return w->role.ept ? EPT_DIRTY_SHIFT : PT_DIRTY_SHIFT;
 }
 
-static inline bool walk_is_present(const struct kvm_pagewalk *w, u64 pte)
+/* The bits of which an entry needs one to be present. */
+static inline u64 walk_present_mask(const struct kvm_pagewalk *w)
 {
 	if (w->role.ept)
-		return pte &
-		       (EPT_RWX_MASK |
-			(w->role.cr4_smep ? EPT_USER_EXECUTABLE_MASK : 0));
-	return pte & PT_PRESENT_MASK;
+		return EPT_RWX_MASK |
+		       (w->role.cr4_smep ? EPT_USER_EXECUTABLE_MASK : 0);
+	return PT_PRESENT_MASK;
+}
+
+static inline bool walk_is_present(const struct kvm_pagewalk *w, u64 pte)
+{
+	return pte & walk_present_mask(w);
+}
+
+/* PS ends a walk above 4K, except in 32-bit paging without CR4.PSE. */
+static inline u64 walk_large_mask(const struct kvm_pagewalk *w)
+{
+	return walk_has_4_byte_gpte(w) && !w->role.cr4_pse ? 0 :
+							     PT_PAGE_SIZE_MASK;
 }
 
 /* Long-mode linear addresses: 48 or 57 bits, sign-extended. */
