@@ -89,6 +89,14 @@ void mmu_destroy(struct mmu_context *mmu)
 	free(mmu);
 }
 
+void mmu_zap_all(struct mmu_context *mmu)
+{
+	if (mmu->cfg.kind == MMU_TDP)
+		tdp_mmu_zap_all(mmu);
+	shadow_mmu_zap_all(mmu);
+	mmu_flush_tlb(mmu);
+}
+
 const struct mmu_stats *mmu_get_stats(const struct mmu_context *mmu)
 {
 	return &mmu->stats;

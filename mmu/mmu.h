@@ -29,6 +29,12 @@ enum ret_pf {
 
 const char *ret_pf_name(enum ret_pf r);
 
+/*
+ * shadow_mmu maps the aligned group of this many guest PTEs around a 4K
+ * fault (KVM's pte_prefetch), so one fault may map up to 8 pages.
+ */
+#define PTE_PREFETCH_NUM 8
+
 enum mmu_kind {
 	MMU_TDP,
 	MMU_SHADOW,
@@ -127,6 +133,12 @@ int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
 int mmu_guest_write(struct mmu_context *mmu, u64 gpa, u64 val, int bytes);
 /* INVLPG @gva; a CR3 load is mmu_reset_context(). */
 void mmu_invlpg(struct mmu_context *mmu, u64 gva);
+
+/*
+ * Drop every mapping the MMU built, as KVM's kvm_mmu_zap_all(): the next
+ * access of each page faults again.
+ */
+void mmu_zap_all(struct mmu_context *mmu);
 
 const struct mmu_stats *mmu_get_stats(const struct mmu_context *mmu);
 const struct kvm_page_format *mmu_spte_format(const struct mmu_context *mmu);

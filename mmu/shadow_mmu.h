@@ -4,8 +4,6 @@
 
 #include "mmu/mmu_internal.h"
 
-/* SPTEs prefetched around a 4K fault: an aligned group of 8. */
-#define PTE_PREFETCH_NUM 8
 #define SHADOW_PTR_MAP_SHIFT 12
 #define SHADOW_PTR_MAP_BUCKETS (1U << SHADOW_PTR_MAP_SHIFT)
 
