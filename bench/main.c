@@ -7,10 +7,12 @@
 
 #define BENCH_EXIT_USAGE 2
 
+/* The suites that harness.h does not declare. */
+extern const struct bench_suite fault_suite;
+extern const struct bench_suite replay_suite;
+
 static const struct bench_suite *const suites[] = {
-	&perm_suite,
-	&spte_suite,
-	&walk_suite,
+	&perm_suite, &spte_suite, &walk_suite, &fault_suite, &replay_suite,
 };
 
 static void usage(FILE *f)
@@ -181,7 +183,8 @@ int main(int argc, char **argv)
 			if (!s)
 				return bad_option(
 					arg,
-					"unknown benchmark (perm, spte, walk, all)");
+					"unknown benchmark (perm, spte, walk, fault, "
+					"replay, all)");
 			for (i = 0; i < ARRAY_SIZE(suites); i++)
 				if (suites[i] == s)
 					selected[i] = true;
@@ -190,7 +193,7 @@ int main(int argc, char **argv)
 	}
 	if (!any) {
 		fprintf(stderr, "mmusim-bench: no BENCH given (perm, spte, "
-				"walk, all; see --help)\n");
+				"walk, fault, replay, all; see --help)\n");
 		return BENCH_EXIT_USAGE;
 	}
 	if (iterations_arg && !p.fixed)

@@ -1,0 +1,714 @@
+/*
+ * replay: how fast does `mmusim run` replay a long valgrind lackey trace,
+ * and in how much memory, against reading and parsing the same file with
+ * a minimal line loop (the I/O and parsing floor)?
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/harness.h"
+
+/* Lines of the generated trace. */
+#ifndef BENCH_REPLAY_LINES
+#define BENCH_REPLAY_LINES 10000000
+#endif
+
+#define REPLAY_SEED 0x6c61636b6579ULL
+#define REPLAY_BUF_SIZE (1 << 20)
+#define REPLAY_LINE_MAX 64
+#define REPLAY_JSON_MAX (64 << 10)
+/*
+ * Replays per run() call: one replay lasts long enough for any batch the
+ * harness calibrates; only --fixed asks for more (its default, a million,
+ * would take days).
+ */
+#define REPLAY_MAX_BATCH 16
+
+/*
+ * The process the trace comes from: a 4-level user address space.  Text
+ * is run in loops of REPLAY_LOOP bytes; data is the heap read and written
+ * in sequence, an array walked with a stride of a page and a cache line,
+ * the stack, and random accesses in an mmap region.
+ */
+#define REPLAY_TEXT 0x400000ULL
+#define REPLAY_TEXT_SIZE (256ULL << 10)
+#define REPLAY_LOOP 256
+#define REPLAY_HEAP 0x100000000ULL
+#define REPLAY_HEAP_SIZE (32ULL << 20)
+#define REPLAY_ARRAY 0x200000000ULL
+#define REPLAY_ARRAY_SIZE (2ULL << 20)
+#define REPLAY_STRIDE (4096 + 64)
+#define REPLAY_MMAP 0x7f0000000000ULL
+#define REPLAY_MMAP_SIZE (8ULL << 20)
+#define REPLAY_STACK_TOP 0x7ffffffff000ULL
+#define REPLAY_STACK_SIZE (64ULL << 10)
+
+static_assert(BENCH_REPLAY_LINES > 0, "BENCH_REPLAY_LINES must be positive");
+
+/* The candidates: the floor in this process, mmusim run per MMU. */
+enum replay_kind {
+	REPLAY_FLOOR,
+	REPLAY_RUN,
+	REPLAY_RUN_TDP,
+	REPLAY_RUN_SHADOW,
+	REPLAY_NR_KINDS,
+};
+
+static const char *const replay_mmu_option[REPLAY_NR_KINDS] = {
+	[REPLAY_RUN] = NULL,
+	[REPLAY_RUN_TDP] = "--mmu=tdp",
+	[REPLAY_RUN_SHADOW] = "--mmu=shadow",
+};
+
+static const char *const replay_kind_name[REPLAY_NR_KINDS] = {
+	[REPLAY_FLOOR] = "read-floor",
+	[REPLAY_RUN] = "run",
+	[REPLAY_RUN_TDP] = "run-tdp",
+	[REPLAY_RUN_SHADOW] = "run-shadow",
+};
+
+struct replay_state {
+	char dir[PATH_MAX];
+	char trace[PATH_MAX + 16];
+	char json[PATH_MAX + 16];
+	char mmusim[PATH_MAX];
+	u64 lines;
+	u64 bytes;
+	/* From mmusim's own report of the trace (--mmu=none). */
+	u64 accesses;
+	u64 translations;
+	u64 tlb_hits;
+	u64 walks;
+	/*
+	 * Per candidate: the fastest replay after the first run() call (the
+	 * harness's warm-up, which its figures leave out too), the largest
+	 * peak RSS of all.
+	 */
+	double best_s[REPLAY_NR_KINDS];
+	long maxrss_kib[REPLAY_NR_KINDS];
+	u64 calls[REPLAY_NR_KINDS];
+	u64 timed[REPLAY_NR_KINDS];
+	u64 replays[REPLAY_NR_KINDS];
+	/* Our anonymous RSS: a forked child's ru_maxrss starts there. */
+	long self_rss_kib;
+};
+
+static double replay_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The generator: deterministic from REPLAY_SEED. */
+struct replay_gen {
+	u64 rng;
+	u64 func;
+	u64 ip;
+	u64 heap;
+	u64 array;
+	u64 sp;
+};
+
+/* "%08llx": lackey prints at least 8 hex digits. */
+static char *put_hex(char *p, u64 v)
+{
+	char digits[16];
+	int n = 0;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n < 8)
+		digits[n++] = '0';
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+/* One lackey record in @p: "I  ADDR,SIZE" or " L ADDR,SIZE". */
+static size_t replay_line(struct replay_gen *g, char *p)
+{
+	char *start = p;
+	u64 r = bench_rand64(&g->rng);
+	unsigned int size = 8;
+	u64 addr;
+
+	if (r % 100 < 60) {
+		/* An instruction: loops, now and then another function. */
+		size = 1 + (r >> 8) % 7;
+		addr = g->ip;
+		g->ip += size;
+		if (g->ip >= g->func + REPLAY_LOOP) {
+			if (!((r >> 16) & 15))
+				g->func = REPLAY_TEXT +
+					  ((r >> 20) %
+					   (REPLAY_TEXT_SIZE / REPLAY_LOOP)) *
+						  REPLAY_LOOP;
+			g->ip = g->func;
+		}
+		*p++ = 'I';
+		*p++ = ' ';
+		*p++ = ' ';
+	} else {
+		unsigned int where = (r >> 8) % 100, op = (r >> 16) % 10;
+
+		if (where < 45) {
+			addr = REPLAY_HEAP + g->heap;
+			g->heap = (g->heap + 8) % REPLAY_HEAP_SIZE;
+		} else if (where < 60) {
+			addr = REPLAY_ARRAY + g->array;
+			g->array =
+				(g->array + REPLAY_STRIDE) % REPLAY_ARRAY_SIZE;
+			g->array &= ~7ULL;
+		} else if (where < 85) {
+			/* Calls and returns move the stack pointer. */
+			if (!((r >> 24) & 63))
+				g->sp = REPLAY_STACK_TOP -
+					((r >> 32) % REPLAY_STACK_SIZE);
+			addr = (g->sp + ((r >> 40) & 0xff)) & ~7ULL;
+		} else {
+			addr = REPLAY_MMAP +
+			       ((r >> 24) % REPLAY_MMAP_SIZE & ~7ULL);
+		}
+		if ((r >> 48) % 8 == 0)
+			size = 4;
+		*p++ = ' ';
+		*p++ = op < 6 ? 'L' : op < 9 ? 'S' : 'M';
+		*p++ = ' ';
+	}
+	p = put_hex(p, addr);
+	*p++ = ',';
+	*p++ = '0' + size;
+	*p++ = '\n';
+	return p - start;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int replay_generate(struct replay_state *s)
+{
+	struct replay_gen g = {
+		.rng = REPLAY_SEED,
+		.func = REPLAY_TEXT,
+		.ip = REPLAY_TEXT,
+		.sp = REPLAY_STACK_TOP - 512,
+	};
+	char *buf = malloc(REPLAY_BUF_SIZE);
+	size_t used = 0;
+	int fd, r = 0;
+	u64 i;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(s->trace, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (i = 0; i < BENCH_REPLAY_LINES && !r; i++) {
+		used += replay_line(&g, buf + used);
+		if (used > REPLAY_BUF_SIZE - REPLAY_LINE_MAX) {
+			r = write_all(fd, buf, used);
+			s->bytes += used;
+			used = 0;
+		}
+	}
+	if (!r)
+		r = write_all(fd, buf, used);
+	s->bytes += used;
+	if (close(fd) && !r)
+		r = -EIO;
+	free(buf);
+	s->lines = BENCH_REPLAY_LINES;
+	return r;
+}
+
+static const signed char replay_hex[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * The floor: fgets() every line through a 1 MiB stdio buffer, parse the
+ * letter, the hexadecimal address and the decimal size, and fold them
+ * into a sum.  Returns the number of lines that did not parse, or -errno.
+ */
+static long floor_read(const char *path, u64 *lines, u64 *sum)
+{
+	FILE *f = fopen(path, "r");
+	char line[REPLAY_LINE_MAX * 4];
+	long bad = 0;
+
+	*lines = 0;
+	*sum = 0;
+	if (!f)
+		return -errno;
+	setvbuf(f, NULL, _IOFBF, REPLAY_BUF_SIZE);
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+		u64 addr = 0, size = 0;
+		int digit;
+		char op;
+
+		while (*p == ' ')
+			p++;
+		op = *p++;
+		while (*p == ' ')
+			p++;
+		while ((digit = replay_hex[(unsigned char)*p])) {
+			addr = (addr << 4) | (digit - 1);
+			p++;
+		}
+		if (*p++ != ',' ||
+		    (op != 'I' && op != 'L' && op != 'S' && op != 'M'))
+			bad++;
+		while (*p >= '0' && *p <= '9')
+			size = size * 10 + (*p++ - '0');
+		(*lines)++;
+		*sum += addr + size + op;
+	}
+	if (ferror(f))
+		bad = -EIO;
+	fclose(f);
+	return bad;
+}
+
+/* RssAnon of /proc/self/status, in KiB, or -1. */
+static long self_anon_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* In the child: @path on @fd, or /dev/null. */
+static bool redirect(int fd, const char *path)
+{
+	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	return f >= 0 && dup2(f, fd) >= 0 && (f == fd || !close(f));
+}
+
+/*
+ * Run `mmusim run --no-timing [--mmu=M] [--json] TRACE` with standard
+ * output to @out (or /dev/null) and standard error to /dev/null (when
+ * @quiet) or ours: the exit status, or -errno; its time and peak RSS.
+ *
+ * fork() and not posix_spawn(): a child's ru_maxrss starts from the RSS
+ * of the memory it executed from.  posix_spawn() executes from ours, and
+ * the peak of that (the fault benchmark's hundreds of MiB, if it ran
+ * first) is what the child would report; a forked child starts from its
+ * own copy, which counts only our anonymous pages still in use.
+ */
+static int replay_spawn(struct replay_state *s, enum replay_kind kind,
+			bool json, const char *out, bool quiet, double *seconds,
+			long *maxrss_kib)
+{
+	char *argv[8];
+	struct rusage ru;
+	int argc = 0, status;
+	double t0;
+	pid_t pid;
+
+	argv[argc++] = s->mmusim;
+	argv[argc++] = "run";
+	argv[argc++] = "--no-timing";
+	if (replay_mmu_option[kind])
+		argv[argc++] = (char *)replay_mmu_option[kind];
+	if (json)
+		argv[argc++] = "--json";
+	argv[argc++] = s->trace;
+	argv[argc] = NULL;
+
+	t0 = replay_now();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if (redirect(STDOUT_FILENO, out ? out : "/dev/null") &&
+		    (!quiet || redirect(STDERR_FILENO, "/dev/null")))
+			execv(s->mmusim, argv);
+		_exit(127);
+	}
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*seconds = replay_now() - t0;
+	*maxrss_kib = ru.ru_maxrss;
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
+}
+
+/* The number after "@key": " in the object after "@object": {. */
+static bool json_u64(const char *json, const char *object, const char *key,
+		     u64 *v)
+{
+	char pattern[64];
+	const char *p;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\": {", object);
+	p = strstr(json, pattern);
+	if (!p)
+		return false;
+	snprintf(pattern, sizeof(pattern), "\"%s\": ", key);
+	p = strstr(p, pattern);
+	if (!p)
+		return false;
+	*v = strtoull(p + strlen(pattern), NULL, 10);
+	return true;
+}
+
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, REPLAY_JSON_MAX + 1);
+
+	if (f && buf)
+		fread(buf, 1, REPLAY_JSON_MAX, f);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * Each mode replays the whole trace once with --json, before anything is
+ * timed: every line must be read and none bad.  The run without an MMU
+ * gives the trace's accesses and TLB hit rate.
+ */
+static int replay_check(struct replay_state *s)
+{
+	enum replay_kind kind;
+
+	for (kind = REPLAY_RUN; kind < REPLAY_NR_KINDS; kind++) {
+		u64 lines = 0, bad = 1;
+		double t;
+		long rss;
+		char *json;
+		int r;
+
+		r = replay_spawn(s, kind, true, s->json, false, &t, &rss);
+		if (r) {
+			fprintf(stderr, "replay: %s %s: exit status %d\n",
+				s->mmusim, replay_kind_name[kind], r);
+			return -EINVAL;
+		}
+		json = read_small_file(s->json);
+		if (!json)
+			return -ENOMEM;
+		json_u64(json, "input", "lines", &lines);
+		json_u64(json, "input", "bad_lines", &bad);
+		if (kind == REPLAY_RUN) {
+			json_u64(json, "accesses", "total", &s->accesses);
+			json_u64(json, "accesses", "translations",
+				 &s->translations);
+			json_u64(json, "tlb", "hits", &s->tlb_hits);
+			json_u64(json, "walks", "total", &s->walks);
+		}
+		free(json);
+		unlink(s->json);
+		if (lines != s->lines || bad) {
+			fprintf(stderr,
+				"replay: %s: mmusim read %llu lines (%llu "
+				"bad), want %llu\n",
+				replay_kind_name[kind],
+				(unsigned long long)lines,
+				(unsigned long long)bad,
+				(unsigned long long)s->lines);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* mmusim is built next to mmusim-bench, in the build directory. */
+static int find_mmusim(struct replay_state *s)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	if (snprintf(s->mmusim, sizeof(s->mmusim), "%s/mmusim", self) >=
+	    (int)sizeof(s->mmusim))
+		return -ENAMETOOLONG;
+	return access(s->mmusim, X_OK) ? -errno : 0;
+}
+
+static void replay_teardown(void *state)
+{
+	struct replay_state *s = state;
+	enum replay_kind kind;
+
+	if (s->trace[0])
+		unlink(s->trace);
+	if (s->json[0])
+		unlink(s->json);
+	if (s->dir[0])
+		rmdir(s->dir);
+	/* The table cannot show memory: one line per candidate here. */
+	for (kind = REPLAY_RUN; kind < REPLAY_NR_KINDS; kind++)
+		if (s->replays[kind])
+			fprintf(stderr,
+				"mmusim-bench: replay %s: peak RSS %.1f MiB "
+				"(largest of %llu runs; at least %.1f MiB, "
+				"mmusim-bench's anonymous RSS)\n",
+				replay_kind_name[kind],
+				s->maxrss_kib[kind] / 1024.0,
+				(unsigned long long)s->replays[kind],
+				s->self_rss_kib / 1024.0);
+	free(s);
+}
+
+static void *replay_setup(const void *arg)
+{
+	struct replay_state *s = calloc(1, sizeof(*s));
+	const char *tmp = getenv("TMPDIR");
+	u64 lines, sum;
+	double t0;
+	int r;
+
+	(void)arg;
+	if (!s)
+		return NULL;
+	/* Give back what earlier benchmarks freed. */
+	malloc_trim(0);
+	r = find_mmusim(s);
+	if (r) {
+		fprintf(stderr, "replay: %s: %s\n",
+			s->mmusim[0] ? s->mmusim : "mmusim", strerror(-r));
+		goto fail;
+	}
+	snprintf(s->dir, sizeof(s->dir), "%s/mmusim-bench-replay-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s->dir)) {
+		fprintf(stderr, "replay: mkdtemp %s: %s\n", s->dir,
+			strerror(errno));
+		s->dir[0] = '\0';
+		goto fail;
+	}
+	snprintf(s->trace, sizeof(s->trace), "%s/trace.lackey", s->dir);
+	snprintf(s->json, sizeof(s->json), "%s/report.json", s->dir);
+
+	t0 = replay_now();
+	r = replay_generate(s);
+	if (r) {
+		fprintf(stderr, "replay: writing %s: %s\n", s->trace,
+			strerror(-r));
+		goto fail;
+	}
+	if (floor_read(s->trace, &lines, &sum) || lines != s->lines) {
+		fprintf(stderr, "replay: the floor read %llu lines of %s\n",
+			(unsigned long long)lines, s->trace);
+		goto fail;
+	}
+	if (replay_check(s))
+		goto fail;
+	s->self_rss_kib = self_anon_rss_kib();
+	fprintf(stderr,
+		"mmusim-bench: replay: %s: %llu lines, %.1f MB, %llu "
+		"accesses, TLB hits %.2f%%, %llu walks (setup %.1f s)\n",
+		s->trace, (unsigned long long)s->lines, s->bytes / 1e6,
+		(unsigned long long)s->accesses,
+		s->translations ? 100.0 * s->tlb_hits / s->translations : 0,
+		(unsigned long long)s->walks, replay_now() - t0);
+	return s;
+fail:
+	replay_teardown(s);
+	return NULL;
+}
+
+/* How many replays this run() call makes; counts the call. */
+static u64 replay_batch(struct replay_state *s, enum replay_kind kind, u64 n)
+{
+	s->calls[kind]++;
+	if (n <= REPLAY_MAX_BATCH)
+		return n;
+	fprintf(stderr,
+		"mmusim-bench: replay %s: %llu replays asked, running %d "
+		"(use --iterations=1 with --fixed)\n",
+		replay_kind_name[kind], (unsigned long long)n,
+		REPLAY_MAX_BATCH);
+	return REPLAY_MAX_BATCH;
+}
+
+static void replay_record(struct replay_state *s, enum replay_kind kind,
+			  double t, long rss)
+{
+	s->replays[kind]++;
+	if (rss > s->maxrss_kib[kind])
+		s->maxrss_kib[kind] = rss;
+	if (s->calls[kind] == 1)
+		return;
+	if (!s->timed[kind]++ || t < s->best_s[kind])
+		s->best_s[kind] = t;
+}
+
+static u64 run_floor(void *state, u64 n)
+{
+	struct replay_state *s = state;
+	u64 i, sum = 0;
+
+	n = replay_batch(s, REPLAY_FLOOR, n);
+	for (i = 0; i < n; i++) {
+		double t0 = replay_now();
+		u64 lines, v;
+		long bad = floor_read(s->trace, &lines, &v);
+
+		replay_record(s, REPLAY_FLOOR, replay_now() - t0, 0);
+		if (bad || lines != s->lines)
+			fprintf(stderr, "replay: the floor read %llu lines\n",
+				(unsigned long long)lines);
+		sum += v;
+	}
+	return sum;
+}
+
+static u64 run_mmusim(struct replay_state *s, enum replay_kind kind, u64 n)
+{
+	u64 i, sum = 0;
+
+	n = replay_batch(s, kind, n);
+	for (i = 0; i < n; i++) {
+		double t;
+		long rss;
+		int r = replay_spawn(s, kind, false, NULL, true, &t, &rss);
+
+		if (r)
+			fprintf(stderr, "replay: %s: exit status %d\n",
+				replay_kind_name[kind], r);
+		replay_record(s, kind, t, rss);
+		sum += r;
+	}
+	return sum;
+}
+
+static u64 run_run(void *state, u64 n)
+{
+	return run_mmusim(state, REPLAY_RUN, n);
+}
+
+static u64 run_run_tdp(void *state, u64 n)
+{
+	return run_mmusim(state, REPLAY_RUN_TDP, n);
+}
+
+static u64 run_run_shadow(void *state, u64 n)
+{
+	return run_mmusim(state, REPLAY_RUN_SHADOW, n);
+}
+
+/* Lackey records (trace lines) a second in the fastest replay. */
+static double lines_per_s(const struct replay_state *s, enum replay_kind kind)
+{
+	return s->best_s[kind] > 0 ? s->lines / s->best_s[kind] / 1e6 : 0;
+}
+
+static double floor_rate(const void *state)
+{
+	return lines_per_s(state, REPLAY_FLOOR);
+}
+
+static double run_rate(const void *state)
+{
+	return lines_per_s(state, REPLAY_RUN);
+}
+
+static double run_tdp_rate(const void *state)
+{
+	return lines_per_s(state, REPLAY_RUN_TDP);
+}
+
+static double run_shadow_rate(const void *state)
+{
+	return lines_per_s(state, REPLAY_RUN_SHADOW);
+}
+
+/*
+ * One operation is one replay of the whole trace; the extra column gives
+ * the fastest replay's rate in millions of lackey records a second.
+ */
+static const struct bench_candidate replay_candidates[] = {
+	{
+		.name = "read-floor",
+		.unit = "replay",
+		.setup = replay_setup,
+		.run = run_floor,
+		.extra = floor_rate,
+		.teardown = replay_teardown,
+	},
+	{
+		.name = "run",
+		.unit = "replay",
+		.reference = "read-floor",
+		.setup = replay_setup,
+		.run = run_run,
+		.extra = run_rate,
+		.teardown = replay_teardown,
+	},
+	{
+		.name = "run-tdp",
+		.unit = "replay",
+		.reference = "read-floor",
+		.setup = replay_setup,
+		.run = run_run_tdp,
+		.extra = run_tdp_rate,
+		.teardown = replay_teardown,
+	},
+	{
+		.name = "run-shadow",
+		.unit = "replay",
+		.reference = "read-floor",
+		.setup = replay_setup,
+		.run = run_run_shadow,
+		.extra = run_shadow_rate,
+		.teardown = replay_teardown,
+	},
+};
+
+const struct bench_suite replay_suite = {
+	.name = "replay",
+	.question = "mmusim run --no-timing on a generated lackey trace "
+		    "(one op: the whole trace) vs reading and parsing it",
+	.extra_name = "Mlines/s",
+	.candidates = replay_candidates,
+	.nr_candidates = ARRAY_SIZE(replay_candidates),
+};
