@@ -1193,9 +1193,13 @@ static int __shadow_mmu_page_fault(struct mmu_context *mmu,
 	struct kvm_pagewalk *w = mmu->w;
 	struct walk_access access = {
 		/* RSVD came from an MMIO SPTE, never from the guest. */
+		/*
+		 * GUEST_PAGE: the CPU faulted on one of L2's tables, which
+		 * ngpa_walk must check as a paging-structure access.
+		 */
 		.pfec = fault->error_code &
 			(PFERR_WRITE_MASK | PFERR_USER_MASK | PFERR_FETCH_MASK |
-			 PFERR_IMPLICIT_ACCESS),
+			 PFERR_IMPLICIT_ACCESS | PFERR_GUEST_PAGE_MASK),
 		.rflags_ac = fault->rflags_ac,
 		.pkru = fault->pkru,
 	};

@@ -277,7 +277,18 @@ static u64 build_nested_tables(struct scenario *s, bool ept, int levels)
 			for (i = 0; i < 512; i++) {
 				u64 prot = rwx;
 
-				/* The guest's own tables stay reachable. */
+				/*
+				 * Now and then one of L2's own tables is
+				 * unmapped: its walks then fault on a
+				 * paging-structure access (NPF bit 33, EPT
+				 * qualification without bit 8).  Regression:
+				 * fuzz_mmu found such faults reported as
+				 * final translations.
+				 */
+				if (gpa + i * PAGE_SIZE >= GUEST_TABLES_GPA &&
+				    gpa + i * PAGE_SIZE < GUEST_TABLES_END &&
+				    chance(&s->rng, 3))
+					prot = 0;
 				if (gpa + i * PAGE_SIZE >= DATA_GPA &&
 				    chance(&s->rng, 10))
 					prot &= ept ? ~EPT_WRITABLE_MASK :
