@@ -942,6 +942,12 @@ static bool prefetch_sptes(struct mmu_context *mmu, u64 gfn, u64 *sptep,
 		u64 hpa =
 			guest_memory_gpa_to_hpa(mmu->mem, gfn_to_gpa(gfn + i));
 
+		/*
+		 * A prefetch maps only what the host has already: a frame of
+		 * a 4K-host-page slot is faulted in by a real fault.
+		 */
+		if (hpa == INVALID_HPA)
+			return false;
 		if (shadow_set_spte(mmu, sptep + i, access, gfn + i,
 				    hpa >> PAGE_SHIFT, NULL) < 0)
 			return false;
