@@ -72,6 +72,12 @@ enum spte_fuzz_kind {
 	SPTE_KIND_SHADOW_MMU,
 	/* Every struct cpu_role field straight from the bytes. */
 	SPTE_KIND_RAW,
+	/*
+	 * make_spte() and the other SPTE constructors of mmu/spte.c, in the
+	 * formats of tdp_mmu and shadow_mmu (SMF_* flags); each entry is a
+	 * struct spte_request (spte_fuzz_entry, read as SMB_* bias bits).
+	 */
+	SPTE_KIND_MAKE_SPTE,
 	SPTE_KIND_COUNT,
 };
 
@@ -99,6 +105,37 @@ enum spte_fuzz_kind {
 #define SF_HOST_GBPAGES BIT(5)
 #define SF_SHADOW_SMEP BIT(6)
 #define SF_SHADOW_NPT BIT(7)
+
+/*
+ * SPTE_KIND_MAKE_SPTE: flags bits 2:0 (% 5) pick the MMU's SPTE format,
+ * as mmu/fault.c sets it up; levels bits 2:0 pick a 4- or 5-level root
+ * (bit 0), bits 7:4 (% 3 + 1) the host's (or L1's) largest page.
+ */
+enum spte_make_format {
+	SMF_TDP_EPT,
+	SMF_TDP_NPT,
+	SMF_SHADOW,
+	SMF_SHADOW_L1_EPT,
+	SMF_SHADOW_L1_NPT,
+	SMF_COUNT,
+};
+#define SMF_FORMAT_MASK 7
+#define SMF_AD_ENABLED BIT(3) /* flags: hardware A/D (EPT) */
+#define SMF_GBPAGES BIT(4) /* host 1G pages (x86 formats) */
+#define SMF_EXECONLY BIT(5) /* L1's EPT allows execute-only */
+#define SMF_SMEP BIT(6) /* shadow SMEP, L1's MBEC or GMET */
+#define SMF_L1_AD_DISABLED BIT(7) /* L1's EPTP has no A/D */
+/*
+ * A request in struct spte_fuzz_entry: value is the pfn (masked to the
+ * host's MAXPHYADDR and aligned to the level) and, for the MMIO SPTE, the
+ * gfn (bits) and generation (bits 63:46); level % 3 + 1 is the level
+ * (capped by the format); bias holds the ACC_* bits (3:0) and the flags.
+ */
+#define SMB_ACCESS_MASK 0xf
+#define SMB_HOST_WRITABLE BIT(4)
+#define SMB_ALLOW_WRITABLE BIT(5)
+#define SMB_PREFETCH BIT(6)
+#define SMB_AD_DISABLED BIT(7)
 
 struct spte_fuzz_header {
 	u8 kind;
@@ -263,5 +300,58 @@ struct walk_fuzz_mutation {
 };
 
 #define WALK_FUZZ_MAX_MUTATIONS 16
+
+/* ---- fuzz_mmu ---- */
+
+/*
+ * fuzz_mmu reads its input as a stream of decisions, one or two bytes
+ * each, in the order the target makes them; past the end of the input
+ * they come from a generator seeded with a hash of it.  Only the first
+ * bytes have a fixed meaning: this header, then two bytes whose value
+ * % 5 picks the guest's paging mode (4-level, 5-level, PAE, 2-level, off).
+ */
+enum mmu_fuzz_mode {
+	MF_TDP_EPT,
+	MF_TDP_NPT,
+	MF_SHADOW,
+	MF_NESTED_EPT,
+	MF_NESTED_NPT,
+	MF_MODES,
+};
+
+/* mode: % MF_MODES, plus */
+#define MF_SHADOW_ON_EPT BIT(7) /* shadow paging on an Intel host */
+/* host: bits 2:0 MAXPHYADDR (36 39 40 43 46 48 51 52), plus */
+#define MF_HOST_GBPAGES BIT(3)
+#define MF_HOST_HUGE_SHIFT 4 /* bits 5:4: largest page - 1, % 3 */
+#define MF_HOST_RAM_2M BIT(6) /* RAM on 2M host pages */
+/* mmu: bits 1:0 the MMU's largest page, that many levels below the host's */
+#define MF_MMU_NO_AD BIT(2)
+#define MF_MMU_NO_MMIO_CACHING BIT(3)
+#define MF_MMU_ROM_2M BIT(4) /* ROM on 2M host pages */
+#define MF_MMU_RAM_DIRTY_LOG BIT(5)
+#define MF_MMU_ROM_WRITABLE BIT(6)
+/* guest: */
+#define MF_GUEST_GBPAGES BIT(0)
+#define MF_GUEST_MAXPHY_SHIFT \
+	1 /* bits 2:1: MAXPHYADDR 4 * n below the host's */
+
+enum mmu_fuzz_guest_mode {
+	MF_GUEST_4LEVEL,
+	MF_GUEST_5LEVEL,
+	MF_GUEST_PAE,
+	MF_GUEST_2LEVEL,
+	MF_GUEST_OFF,
+	MF_GUEST_MODES,
+};
+
+struct mmu_fuzz_header {
+	u8 mode;
+	u8 host;
+	u8 mmu;
+	u8 guest;
+	/* Little-endian, % MF_GUEST_MODES. */
+	u8 guest_mode[2];
+};
 
 #endif

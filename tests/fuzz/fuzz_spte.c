@@ -17,6 +17,7 @@
 
 #include "arch_rules.h"
 #include "fuzz_layout.h"
+#include "mmu/spte.h"
 #include "mmu/spte_format.h"
 #include "walker/cpu_role.h"
 
@@ -464,6 +465,405 @@ static void check_entry(const struct spte_case *c,
 			   (unsigned long long)pte, level, got, !got);
 }
 
+/* ---- SPTE_KIND_MAKE_SPTE: what mmu/spte.c builds ---- */
+
+struct make_case {
+	struct spte_case c;
+	const char *format;
+	struct spte_masks m;
+	struct kvm_page_format fmt;
+	/* Largest leaf the format maps. */
+	int max_level;
+	bool l1_npt;
+};
+
+/*
+ * The SPTE format of each MMU configuration, as mmu/fault.c's
+ * reset_tdp(), reset_shadow() and reset_shadow_nested() set it up: the
+ * masks, and the role whose kvm_page_format make_spte() checks against.
+ */
+static int make_format(struct make_case *mc, const struct spte_fuzz_header *h)
+{
+	u8 flags = h->flags;
+	bool ad = flags & SMF_AD_ENABLED;
+	struct spte_host host = {
+		.maxphyaddr = 32 + h->maxphyaddr % 21,
+		.gbpages = flags & SMF_GBPAGES,
+		.max_huge_page_level = (h->levels >> 4) % 3 + 1,
+	};
+	u8 root = (h->levels & 1) ? PT64_ROOT_5LEVEL : PT64_ROOT_4LEVEL;
+	bool smep = flags & SMF_SMEP;
+	struct cpu_role *role = &mc->c.role;
+	int r;
+
+	switch ((flags & SMF_FORMAT_MASK) % SMF_COUNT) {
+	case SMF_TDP_EPT:
+		mc->format = "tdp_mmu on EPT";
+		host.ept = true;
+		spte_masks_init(&mc->m, true, ad, host.maxphyaddr);
+		r = tdp_mmu_spte_role(role, &host, root);
+		mc->max_level = host.max_huge_page_level;
+		break;
+	case SMF_TDP_NPT:
+		mc->format = "tdp_mmu on NPT";
+		spte_masks_init(&mc->m, false, ad, host.maxphyaddr);
+		r = tdp_mmu_spte_role(role, &host, root);
+		mc->max_level = host.gbpages ? PG_LEVEL_1G : PG_LEVEL_2M;
+		break;
+	case SMF_SHADOW:
+		mc->format = "shadow_mmu";
+		spte_masks_init(&mc->m, false, true, host.maxphyaddr);
+		r = shadow_mmu_spte_role(role, &host, root, smep, false);
+		mc->max_level = host.gbpages ? PG_LEVEL_1G : PG_LEVEL_2M;
+		break;
+	case SMF_SHADOW_L1_EPT:
+		mc->format = "shadow_mmu of L1's EPT";
+		spte_masks_init(&mc->m, true,
+				ad && !(flags & SMF_L1_AD_DISABLED),
+				host.maxphyaddr);
+		*role = (struct cpu_role){
+			.level = root,
+			.maxphyaddr = host.maxphyaddr,
+			.ept = true,
+			.tdp = true,
+			.cr4_smep = smep,
+			.ept_execonly = flags & SMF_EXECONLY,
+			.ept_huge_page_level = host.max_huge_page_level,
+		};
+		r = 0;
+		mc->max_level = host.max_huge_page_level;
+		break;
+	default:
+		mc->format = "shadow_mmu of L1's NPT";
+		mc->l1_npt = true;
+		spte_masks_init(&mc->m, false, true, host.maxphyaddr);
+		r = shadow_mmu_spte_role(role, &host, root, smep, true);
+		mc->max_level = host.gbpages ? PG_LEVEL_1G : PG_LEVEL_2M;
+		break;
+	}
+	mc->c.origin = mc->format;
+	mc->c.expect_valid = true;
+	if (r)
+		return r;
+	return kvm_page_format_init(&mc->fmt, role);
+}
+
+static void __attribute__((noreturn, format(printf, 3, 4)))
+make_fail(const struct make_case *mc, const struct spte_request *req,
+	  const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fuzz_spte: %s: ", mc->format);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (req)
+		fprintf(stderr,
+			"\n  request: pfn 0x%llx level %d access 0x%x%s%s%s%s",
+			(unsigned long long)req->pfn, req->level, req->access,
+			req->host_writable ? " host_writable" : "",
+			req->allow_writable ? " allow_writable" : "",
+			req->prefetch ? " prefetch" : "",
+			req->ad_disabled ? " ad_disabled" : "");
+	fprintf(stderr, "\n  masks: %s, A/D %s; role ",
+		mc->m.ept ? "EPT" : "x86", mc->m.ad_enabled ? "on" : "off");
+	arch_print_role(stderr, &mc->c.role);
+	fprintf(stderr, "\n");
+	__builtin_trap();
+}
+
+#define MAKE_CHECK(mc, req, cond, ...)                   \
+	do {                                             \
+		if (!(cond))                             \
+			make_fail(mc, req, __VA_ARGS__); \
+	} while (0)
+
+/* Every bit make_spte() may set in a leaf of @m for @pfn. */
+static u64 make_spte_bits(const struct spte_masks *m, u64 pfn)
+{
+	u64 bits = SPTE_MMU_PRESENT_MASK | SPTE_TDP_AD_MASK | m->present_mask |
+		   m->user_mask | m->accessed_mask | m->dirty_mask |
+		   m->nx_mask | m->xs_mask | m->xu_mask |
+		   m->host_writable_mask | m->mmu_writable_mask |
+		   m->memtype_mask | PT_PRESENT_MASK | PT_WRITABLE_MASK |
+		   PT_PAGE_SIZE_MASK | (pfn << PAGE_SHIFT);
+
+	if (m->ept)
+		bits |= EPT_SPTE_SAVED_R | EPT_SPTE_SAVED_X | EPT_SPTE_SAVED_XU;
+	return bits;
+}
+
+static void check_one_spte(const struct make_case *mc,
+			   const struct spte_fuzz_entry *e)
+{
+	const struct spte_masks *m = &mc->m;
+	u8 b = e->bias;
+	u64 value = fuzz_le64(e->value);
+	int level = e->level % 3 + 1;
+	struct spte_request req = {
+		.access = b & SMB_ACCESS_MASK,
+		.host_writable = b & SMB_HOST_WRITABLE,
+		.allow_writable = b & SMB_ALLOW_WRITABLE,
+		.prefetch = b & SMB_PREFETCH,
+	};
+	bool wrprot, want_wrprot, tracked;
+	unsigned int want, got;
+	u64 spte, restored, marked, want_back, pfn_mask;
+	int l;
+
+	if (level > mc->max_level)
+		level = mc->max_level;
+	req.level = level;
+	/*
+	 * A/D-disabled SPTEs: every SPTE of an EPT format without A/D (the
+	 * MMU's root role says so exactly when its masks have no A/D); and
+	 * shadow_mmu of L1's NPT when the MMU is configured without A/D.
+	 */
+	if (m->ept)
+		req.ad_disabled = !m->ad_enabled;
+	else
+		req.ad_disabled = mc->l1_npt && (b & SMB_AD_DISABLED);
+	pfn_mask = GENMASK_ULL(mc->c.role.maxphyaddr - PAGE_SHIFT - 1, 0) &
+		   ~(pages_per_hpage(level) - 1);
+	req.pfn = value & pfn_mask;
+	/*
+	 * A request comes from a guest (or L1) entry the walker accepted: an
+	 * EPT leaf with write or execute but no read is one only exec-only
+	 * allows, and W without R none does.
+	 */
+	if (m->ept) {
+		u64 xwr =
+			(req.access & ACC_READ_MASK ? EPT_READABLE_MASK : 0) |
+			(req.access & ACC_WRITE_MASK ? EPT_WRITABLE_MASK : 0) |
+			(req.access & ACC_EXEC_MASK ? EPT_EXECUTABLE_MASK : 0) |
+			(req.access & ACC_USER_EXEC_MASK ?
+				 EPT_USER_EXECUTABLE_MASK :
+				 0);
+
+		if (!(xwr & (EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK)) ||
+		    arch_ept_bad_mt_xwr(&mc->c.role,
+					xwr | (6ULL << EPT_MT_SHIFT)))
+			req.access |= ACC_READ_MASK;
+	}
+
+	spte = make_spte(m, &mc->fmt, &req, &wrprot);
+
+	want_wrprot = (req.access & ACC_WRITE_MASK) && req.host_writable &&
+		      !req.allow_writable;
+	MAKE_CHECK(mc, &req, wrprot == want_wrprot,
+		   "make_spte() = 0x%016llx: wrprot %d, expected %d",
+		   (unsigned long long)spte, wrprot, want_wrprot);
+	MAKE_CHECK(mc, &req, !is_rsvd_spte(&mc->fmt, spte, level),
+		   "make_spte() = 0x%016llx has reserved bits at level %d",
+		   (unsigned long long)spte, level);
+	MAKE_CHECK(mc, &req, spte_writable_invariants_hold(m, spte),
+		   "make_spte() = 0x%016llx breaks the writable invariants",
+		   (unsigned long long)spte);
+	MAKE_CHECK(mc, &req,
+		   is_shadow_present_pte(spte) && is_last_spte(spte, level) &&
+			   is_large_pte(spte) == (level > PG_LEVEL_4K) &&
+			   spte_to_pfn(spte) == req.pfn &&
+			   !is_mmio_spte(m, spte) && !is_frozen_spte(spte),
+		   "make_spte() = 0x%016llx: not a present leaf of pfn "
+		   "0x%llx, or MMIO",
+		   (unsigned long long)spte, (unsigned long long)req.pfn);
+	MAKE_CHECK(mc, &req, !(spte & ~make_spte_bits(m, req.pfn)),
+		   "make_spte() = 0x%016llx sets bits 0x%llx no SPTE of this "
+		   "format has",
+		   (unsigned long long)spte,
+		   (unsigned long long)(spte & ~make_spte_bits(m, req.pfn)));
+	MAKE_CHECK(mc, &req,
+		   (spte & SPTE_TDP_AD_MASK) ==
+			   (req.ad_disabled ? SPTE_TDP_AD_DISABLED : 0),
+		   "make_spte() = 0x%016llx: A/D type",
+		   (unsigned long long)spte);
+	MAKE_CHECK(mc, &req, (spte & m->memtype_mask) == m->memtype_mask,
+		   "make_spte() = 0x%016llx: no memory type",
+		   (unsigned long long)spte);
+
+	/*
+	 * Access tracking: a prefetched SPTE of an A/D-disabled EPT leaf.
+	 * x86 formats have no tracking bits: an A/D-disabled x86 SPTE
+	 * always counts as tracked, and marking it changes nothing.
+	 */
+	tracked = req.prefetch && req.ad_disabled && m->ept;
+	MAKE_CHECK(mc, &req,
+		   is_access_track_spte(m, spte) ==
+			   (tracked || (req.ad_disabled && !m->ept)),
+		   "make_spte() = 0x%016llx: access-tracked %d, expected %d",
+		   (unsigned long long)spte, is_access_track_spte(m, spte),
+		   tracked);
+	if (m->accessed_mask)
+		MAKE_CHECK(mc, &req,
+			   !!(spte & m->accessed_mask) == !req.prefetch,
+			   "make_spte() = 0x%016llx: A is %d for a%s fault",
+			   (unsigned long long)spte,
+			   !!(spte & m->accessed_mask),
+			   req.prefetch ? " prefetch" : "n access");
+
+	/*
+	 * The rights: the request's, without W for a host read-only page
+	 * or a write-protected gfn, nor (it is not saved) in an
+	 * access-tracked SPTE; x86 SPTEs are always readable (P).
+	 */
+	want = req.access;
+	if (!req.host_writable || want_wrprot || tracked)
+		want &= ~ACC_WRITE_MASK;
+	if (!m->ept)
+		want |= ACC_READ_MASK;
+	restored = restore_acc_track_spte(m, spte);
+	got = spte_access(m, restored);
+	MAKE_CHECK(mc, &req, got == want,
+		   "spte_access(0x%016llx restored as 0x%016llx) = 0x%x, the "
+		   "request gives 0x%x",
+		   (unsigned long long)spte, (unsigned long long)restored, got,
+		   want);
+	MAKE_CHECK(mc, &req,
+		   !is_rsvd_spte(&mc->fmt, restored, level) &&
+			   spte_writable_invariants_hold(m, restored),
+		   "restore_acc_track_spte(0x%016llx) = 0x%016llx is not a "
+		   "legal SPTE",
+		   (unsigned long long)spte, (unsigned long long)restored);
+	MAKE_CHECK(mc, &req, is_writable_pte(spte) == !!(want & ACC_WRITE_MASK),
+		   "make_spte() = 0x%016llx: W is %d, expected %d",
+		   (unsigned long long)spte, is_writable_pte(spte),
+		   !!(want & ACC_WRITE_MASK));
+	if (m->dirty_mask)
+		MAKE_CHECK(
+			mc, &req,
+			!!(spte & m->dirty_mask) == is_writable_pte(spte),
+			"make_spte() = 0x%016llx: D without W or W without D",
+			(unsigned long long)spte);
+
+	/*
+	 * Aging it and bringing it back loses A (with A/D) or W (access
+	 * tracking) only.
+	 */
+	marked = mark_spte_for_access_track(m, restored);
+	if (!req.ad_disabled)
+		want_back = restored & ~m->accessed_mask;
+	else if (m->ept)
+		want_back = restored & ~m->accessed_mask & ~PT_WRITABLE_MASK;
+	else
+		want_back = restored;
+	MAKE_CHECK(mc, &req,
+		   !is_rsvd_spte(&mc->fmt, marked, level) &&
+			   spte_writable_invariants_hold(m, marked) &&
+			   (!(marked & m->accessed_mask) ||
+			    (req.ad_disabled && !m->ept)),
+		   "mark_spte_for_access_track(0x%016llx) = 0x%016llx",
+		   (unsigned long long)restored, (unsigned long long)marked);
+	MAKE_CHECK(mc, &req, restore_acc_track_spte(m, marked) == want_back,
+		   "restore(mark(0x%016llx)) = 0x%016llx, expected 0x%016llx",
+		   (unsigned long long)restored,
+		   (unsigned long long)restore_acc_track_spte(m, marked),
+		   (unsigned long long)want_back);
+
+	/* Splitting a huge SPTE and collapsing its first piece. */
+	if (level > PG_LEVEL_4K) {
+		unsigned int index = (value >> 52) & 511;
+		u64 small = make_small_spte(spte, level, index);
+		u64 step = pages_per_hpage(level - 1);
+
+		MAKE_CHECK(
+			mc, &req,
+			!is_rsvd_spte(&mc->fmt, small, level - 1) &&
+				spte_to_pfn(small) == req.pfn + index * step &&
+				is_large_pte(small) == (level - 1 > 1) &&
+				spte_access(m, small) == spte_access(m, spte),
+			"make_small_spte(0x%016llx, %d, %u) = 0x%016llx",
+			(unsigned long long)spte, level, index,
+			(unsigned long long)small);
+		MAKE_CHECK(mc, &req,
+			   make_huge_spte(make_small_spte(spte, level, 0),
+					  level) == spte,
+			   "make_huge_spte(make_small_spte(0x%016llx, %d, 0)) "
+			   "= 0x%016llx",
+			   (unsigned long long)spte, level,
+			   (unsigned long long)make_huge_spte(
+				   make_small_spte(spte, level, 0), level));
+	}
+
+	/* A table SPTE for a child at this pfn, at every non-leaf level. */
+	for (l = PG_LEVEL_2M; l <= mc->c.role.level; l++) {
+		u64 nonleaf = make_nonleaf_spte(m, req.pfn << PAGE_SHIFT,
+						req.ad_disabled);
+
+		MAKE_CHECK(mc, &req,
+			   !is_rsvd_spte(&mc->fmt, nonleaf, l) &&
+				   is_shadow_present_pte(nonleaf) &&
+				   !is_large_pte(nonleaf) &&
+				   spte_to_pfn(nonleaf) == req.pfn &&
+				   (spte_access(m, nonleaf) | ACC_USER_MASK) ==
+					   ACC_ALL,
+			   "make_nonleaf_spte(0x%llx) = 0x%016llx at level %d",
+			   (unsigned long long)(req.pfn << PAGE_SHIFT),
+			   (unsigned long long)nonleaf, l);
+	}
+}
+
+/*
+ * MMIO SPTEs: the gfn (below the host's MAXPHYADDR, which leaves x86's
+ * marker bit 51 clear), the access bits the format keeps and the 18-bit
+ * generation come back; the SPTE is not present to the MMU, and the CPU
+ * faults on it at every level (RSVD, or an EPT misconfiguration).
+ */
+static void check_mmio_spte(const struct make_case *mc,
+			    const struct spte_fuzz_entry *e)
+{
+	const struct spte_masks *m = &mc->m;
+	u64 value = fuzz_le64(e->value);
+	u64 gfn = value &
+		  GENMASK_ULL(mc->c.role.maxphyaddr - PAGE_SHIFT - 1, 0);
+	u64 gen = (value >> 46) ^ ((u64)e->level << 10);
+	unsigned int access = e->bias & SMB_ACCESS_MASK;
+	u64 spte;
+	int l;
+
+	if (!m->mmio_value)
+		return;
+	spte = make_mmio_spte(m, gfn, access, gen);
+	MAKE_CHECK(mc, NULL,
+		   is_mmio_spte(m, spte) && !is_shadow_present_pte(spte) &&
+			   get_mmio_spte_gfn(m, spte) == gfn &&
+			   get_mmio_spte_access(m, spte) ==
+				   (access & m->mmio_access_mask) &&
+			   get_mmio_spte_generation(spte) ==
+				   (gen & MMIO_SPTE_GEN_MASK),
+		   "make_mmio_spte(gfn 0x%llx, access 0x%x, generation 0x%llx) "
+		   "= 0x%016llx gives back gfn 0x%llx, access 0x%x, "
+		   "generation 0x%llx",
+		   (unsigned long long)gfn, access, (unsigned long long)gen,
+		   (unsigned long long)spte,
+		   (unsigned long long)get_mmio_spte_gfn(m, spte),
+		   get_mmio_spte_access(m, spte),
+		   (unsigned long long)get_mmio_spte_generation(spte));
+	for (l = PG_LEVEL_4K; l <= mc->c.role.level; l++)
+		MAKE_CHECK(mc, NULL, is_rsvd_spte(&mc->fmt, spte, l),
+			   "MMIO SPTE 0x%016llx is a legal entry at level %d: "
+			   "the CPU would not fault on it",
+			   (unsigned long long)spte, l);
+}
+
+static void check_make_spte(const struct spte_fuzz_header *h, const u8 *data,
+			    size_t size, size_t pos)
+{
+	struct make_case mc;
+	int r, i;
+
+	memset(&mc, 0, sizeof(mc));
+	r = make_format(&mc, h);
+	MAKE_CHECK(&mc, NULL, !r, "the MMU's SPTE format: %d", r);
+	for (i = 0; i < SPTE_FUZZ_MAX_ENTRIES && pos < size; i++) {
+		struct spte_fuzz_entry e;
+
+		fuzz_take(&e, sizeof(e), data, size, &pos);
+		check_one_spte(&mc, &e);
+		check_mmio_spte(&mc, &e);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -475,6 +875,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	int r, i;
 
 	fuzz_take(&h, sizeof(h), data, size, &pos);
+	if (h.kind % SPTE_KIND_COUNT == SPTE_KIND_MAKE_SPTE) {
+		check_make_spte(&h, data, size, pos);
+		return 0;
+	}
 	memset(&c, 0, sizeof(c));
 	r = build_role(&c, &h);
 	SPTE_CHECK(&c, (r == 0) == c.expect_valid,

@@ -1,6 +1,8 @@
 /*
  * Write the seed corpora of the fuzz targets:
- *   gen_corpus DIR   ->   DIR/fuzz_spte/<seed>, DIR/fuzz_walk/<seed>
+ *   gen_corpus DIR   ->   DIR/fuzz_spte/<seed>, DIR/fuzz_walk/<seed>,
+ *                         DIR/fuzz_mmu/<seed>
+ * (fuzz_readers' seeds are text files, made as docs/fuzzing.md says.)
  * Each seed is a hand-made input in the layouts of fuzz_layout.h: one
  * setup per paging mode, nested stage and SPTE role, plus the boundary
  * cases (reserved bits, MAXPHYADDR, PS at every level, EPT
@@ -214,6 +216,55 @@ static int spte_seeds(void)
 	s.h.levels = (3 << 4) | 4;
 	spte_entry(&s, 1, SPTE_BIAS_FLIP_BIT, 0x1007);
 	r |= spte_write("raw-role", &s);
+
+	/*
+	 * make_spte() in each MMU's SPTE format: requests at every level,
+	 * writable or not, prefetched, with every access combination.
+	 */
+	memset(&s, 0, sizeof(s));
+	s.h.kind = SPTE_KIND_MAKE_SPTE;
+	s.h.flags = SMF_TDP_EPT | SMF_AD_ENABLED;
+	s.h.maxphyaddr = maxphy(46);
+	s.h.levels = 2 << 4;
+	spte_entry(&s, 0, 0xf | SMB_HOST_WRITABLE | SMB_ALLOW_WRITABLE,
+		   0x123456);
+	spte_entry(&s, 1, 0xf | SMB_HOST_WRITABLE | SMB_PREFETCH,
+		   0x3ff000400ULL | (5ULL << 52));
+	spte_entry(&s, 2, 0x3 | SMB_HOST_WRITABLE,
+		   0x40000 | (0x3ffffULL << 46));
+	spte_entry(&s, 0, 0x9, 0x777);
+	r |= spte_write("make-spte-tdp-ept", &s);
+
+	s.h.flags = SMF_TDP_EPT;
+	s.h.levels = (1 << 4) | 1;
+	s.h.maxphyaddr = maxphy(52);
+	r |= spte_write("make-spte-tdp-ept-no-ad", &s);
+
+	s.h.flags = SMF_TDP_NPT | SMF_GBPAGES;
+	s.h.maxphyaddr = maxphy(48);
+	r |= spte_write("make-spte-tdp-npt", &s);
+
+	s.h.flags = SMF_SHADOW | SMF_SMEP;
+	s.h.maxphyaddr = maxphy(39);
+	spte_entry(&s, 1,
+		   0x6 | SMB_HOST_WRITABLE | SMB_ALLOW_WRITABLE | SMB_PREFETCH,
+		   0xabcdef000ULL);
+	r |= spte_write("make-spte-shadow", &s);
+
+	s.h.flags = SMF_SHADOW_L1_EPT | SMF_EXECONLY | SMF_SMEP |
+		    SMF_AD_ENABLED;
+	s.h.maxphyaddr = maxphy(46);
+	s.h.levels = (2 << 4) | 1;
+	spte_entry(&s, 0, 0x8, 0x1000);
+	spte_entry(&s, 0, 0x4, 0x2000);
+	r |= spte_write("make-spte-shadow-l1-ept", &s);
+
+	s.h.flags = SMF_SHADOW_L1_NPT | SMF_GBPAGES;
+	spte_entry(&s, 2,
+		   0xf | SMB_HOST_WRITABLE | SMB_ALLOW_WRITABLE |
+			   SMB_AD_DISABLED,
+		   0x80000);
+	r |= spte_write("make-spte-shadow-l1-npt", &s);
 	return r;
 }
 
@@ -408,6 +459,88 @@ static int walk_seeds(void)
 	return r;
 }
 
+/* ---- fuzz_mmu ---- */
+
+/* The header and the guest's mode; every later decision is generated. */
+static int mmu_seed(const char *name, u8 mode, u8 host, u8 mmu, u8 guest,
+		    u8 guest_mode)
+{
+	struct mmu_fuzz_header h = {
+		.mode = mode,
+		.host = host,
+		.mmu = mmu,
+		.guest = guest,
+		.guest_mode = { guest_mode, 0 },
+	};
+
+	return write_seed("fuzz_mmu", name, &h, sizeof(h));
+}
+
+/* MAXPHYADDR selectors of struct mmu_fuzz_header.host. */
+enum {
+	MF_MAXPHY_36,
+	MF_MAXPHY_39,
+	MF_MAXPHY_40,
+	MF_MAXPHY_43,
+	MF_MAXPHY_46,
+	MF_MAXPHY_48,
+	MF_MAXPHY_51,
+	MF_MAXPHY_52
+};
+
+static u8 mf_huge(int level)
+{
+	return (u8)((level - 1) << MF_HOST_HUGE_SHIFT);
+}
+
+static int mmu_seeds(void)
+{
+	int r = 0;
+
+	/* tdp_mmu on EPT: 1G pages, RAM on 2M host pages. */
+	r |= mmu_seed("tdp-ept-4level", MF_TDP_EPT,
+		      MF_MAXPHY_46 | MF_HOST_GBPAGES | mf_huge(3) |
+			      MF_HOST_RAM_2M,
+		      0, MF_GUEST_GBPAGES, MF_GUEST_4LEVEL);
+	/* Without EPT A/D (access tracking), dirty logging from the start. */
+	r |= mmu_seed("tdp-ept-no-ad-dirty-log-5level", MF_TDP_EPT,
+		      MF_MAXPHY_52 | mf_huge(2),
+		      MF_MMU_NO_AD | MF_MMU_RAM_DIRTY_LOG, 0, MF_GUEST_5LEVEL);
+	r |= mmu_seed("tdp-ept-paging-off", MF_TDP_EPT,
+		      MF_MAXPHY_39 | mf_huge(1), MF_MMU_ROM_WRITABLE, 0,
+		      MF_GUEST_OFF);
+	/* tdp_mmu on NPT under 32-bit guests, MMIO not cached. */
+	r |= mmu_seed("tdp-npt-pae", MF_TDP_NPT,
+		      MF_MAXPHY_48 | MF_HOST_GBPAGES | mf_huge(3) |
+			      MF_HOST_RAM_2M,
+		      MF_MMU_ROM_2M, 0, MF_GUEST_PAE);
+	r |= mmu_seed("tdp-npt-2level", MF_TDP_NPT, MF_MAXPHY_43 | mf_huge(2),
+		      MF_MMU_NO_MMIO_CACHING, 0, MF_GUEST_2LEVEL);
+	/* Shadow paging on AMD and Intel hosts, and with paging off. */
+	r |= mmu_seed("shadow-4level", MF_SHADOW,
+		      MF_MAXPHY_46 | MF_HOST_GBPAGES | mf_huge(3) |
+			      MF_HOST_RAM_2M,
+		      MF_MMU_RAM_DIRTY_LOG, MF_GUEST_GBPAGES, MF_GUEST_4LEVEL);
+	r |= mmu_seed("shadow-5level-intel", MF_SHADOW | MF_SHADOW_ON_EPT,
+		      MF_MAXPHY_51 | mf_huge(2), MF_MMU_ROM_WRITABLE,
+		      1 << MF_GUEST_MAXPHY_SHIFT, MF_GUEST_5LEVEL);
+	r |= mmu_seed("shadow-paging-off", MF_SHADOW, MF_MAXPHY_40 | mf_huge(2),
+		      MF_MMU_ROM_2M, 0, MF_GUEST_OFF);
+	/* L2 on L1's EPT or NPT, shadowed. */
+	r |= mmu_seed("nested-ept-4level", MF_NESTED_EPT,
+		      MF_MAXPHY_46 | mf_huge(3) | MF_HOST_RAM_2M, 0, 0,
+		      MF_GUEST_4LEVEL);
+	r |= mmu_seed("nested-ept-pae-no-ad", MF_NESTED_EPT,
+		      MF_MAXPHY_39 | mf_huge(2), MF_MMU_NO_AD, 0, MF_GUEST_PAE);
+	r |= mmu_seed("nested-npt-4level", MF_NESTED_NPT,
+		      MF_MAXPHY_48 | MF_HOST_GBPAGES | mf_huge(3), 0,
+		      MF_GUEST_GBPAGES, MF_GUEST_4LEVEL);
+	r |= mmu_seed("nested-npt-2level", MF_NESTED_NPT,
+		      MF_MAXPHY_46 | mf_huge(2), MF_MMU_RAM_DIRTY_LOG, 0,
+		      MF_GUEST_2LEVEL);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -419,7 +552,7 @@ int main(int argc, char **argv)
 		perror(out_dir);
 		return 1;
 	}
-	if (spte_seeds() | walk_seeds())
+	if (spte_seeds() | walk_seeds() | mmu_seeds())
 		return 1;
 	printf("gen_corpus: %d seeds in %s\n", nr_written, out_dir);
 	return 0;
