@@ -434,6 +434,18 @@ static int reclaim(struct run_sim *s)
 {
 	int r;
 
+	/*
+	 * A reclaim frees the guest's memory; an MMU's tables would still
+	 * map it.  Refuse rather than pull memory from under the MMU.
+	 */
+	if (s->cfg.mmu && s->cfg.mmu->create) {
+		snprintf(
+			s->error, sizeof(s->error),
+			"demand paging: --max-table-pages=%" PRIu64
+			" ran out with --mmu=%s, and a reclaim would free memory the MMU maps: raise --max-table-pages",
+			s->cfg.max_table_pages, s->cfg.mmu->name);
+		return -ENOSPC;
+	}
 	s->st.reclaims++;
 	r = sim_vcpu_reset(&s->vcpu);
 	if (r)

@@ -661,3 +661,19 @@ Test(run_command, shadow_mmu_refuses_a_pae_guest)
 	cr_assert(strstr(r.err, "this MMU cannot map this guest"), "%s", r.err);
 	result_free(&r);
 }
+
+/*
+ * Regression: with an MMU, demand paging's reclaim freed guest memory the
+ * MMU's tables still mapped (fuzz_readers, reclaim-frees-mmu-tables).
+ */
+Test(run_command, reclaim_under_an_mmu_is_refused_with_a_message)
+{
+	static const char *const args[] = { "--mmu=tdp", "--max-table-pages=20",
+					    "--accesses=10000", NULL };
+	struct result r;
+
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 2, "status %d: %s", r.status, r.err);
+	cr_assert(strstr(r.err, "raise --max-table-pages"), "%s", r.err);
+	result_free(&r);
+}
