@@ -5,6 +5,7 @@
  * guest rewrites its page tables and flushes with INVLPG or a CR3 load.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,11 +119,15 @@ static u64 alloc_table(struct scenario *s, u64 *next, u64 end)
 	return gpa;
 }
 
+/* RAM not faulted in yet (4K host pages) reads as the zeros it starts as. */
 static u64 read64(struct scenario *s, u64 gpa)
 {
 	u64 val;
+	int r = guest_memory_read(&s->mem, gpa, 8, &val);
 
-	cr_assert_eq(guest_memory_read(&s->mem, gpa, 8, &val), 0);
+	if (r == -EFAULT)
+		return 0;
+	cr_assert_eq(r, 0);
 	return val;
 }
 
@@ -346,8 +351,14 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 	cr_assert_not_null(s->host);
 	cr_assert_eq(guest_memory_init(&s->mem, s->host), 0);
 	cr_assert_eq(mmu_create(&s->mmu, &cfg, &s->mem, s->host), 0);
+	/*
+	 * RAM on 2M host pages is backed up front; on 4K host pages it is
+	 * faulted in page by page.  Regression: shadow_mmu's prefetch mapped
+	 * frames not faulted in yet (fuzz_readers,
+	 * shadow-prefetch-maps-unfaulted-page).
+	 */
 	cr_assert_eq(mmu_add_memslot(s->mmu, SLOT_RAM_GFN, SLOT_RAM_PAGES, 0,
-				     PG_LEVEL_2M),
+				     (seed & 1) ? PG_LEVEL_4K : PG_LEVEL_2M),
 		     0);
 	cr_assert_eq(mmu_add_memslot(s->mmu, SLOT_ROM_GFN, SLOT_ROM_PAGES,
 				     MEMSLOT_READONLY, PG_LEVEL_2M),
