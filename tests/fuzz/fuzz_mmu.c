@@ -17,7 +17,7 @@
  * logging, and a memslot removed and added back.  With dirty logging on,
  * every page written since the last look must be in the dirty log.
  *
- * Every decision takes one byte of the input; past its end, bytes come
+ * Every decision takes a byte or two of the input; past its end, bytes come
  * from a xorshift seeded with a hash of the input, so that a short input
  * still runs a full scenario and a mutation changes the decision it hits.
  *
@@ -41,14 +41,7 @@
 /*
  * Known bugs the target steers around until they are fixed
  * (tests/fuzz/crashes/README.md, "Open"); set to 0 to find them again.
- *
- * shadow_mmu's prefetch_sptes() maps frames of 4K-host-page memslots that
- * were never faulted in: under shadow_mmu, memslots with 4K host pages
- * are backed before they are added.
  */
-#ifndef KNOWN_BUG_SHADOW_PREFETCH
-#define KNOWN_BUG_SHADOW_PREFETCH 0
-#endif
 
 /*
  * An EPT violation's exit qualification does not say whether a fetch was a
@@ -60,16 +53,16 @@
  * CPU would not have.  Tolerated: a fetch from a user page under L1's EPT
  * with MBEC that loops or faults ends the input.
  */
-#ifndef KNOWN_BUG_MBEC_USER_FETCH_LOOP
-#define KNOWN_BUG_MBEC_USER_FETCH_LOOP 1
+#ifndef KNOWN_BUG_MBEC_USER_FETCH
+#define KNOWN_BUG_MBEC_USER_FETCH 1
 #endif
 
 /*
  * mmu_set_dirty_logging() and mmu_get_dirty_log() write-protect only
  * tdp_mmu's SPTEs when the MMU is MMU_TDP, but with L2 on nested TDP the
- * SPTEs are shadow_mmu's: a writable shadow SPTE made before the log was
- * collected lets later writes go unlogged.  Tolerated: no dirty-log check
- * under shadow_mmu of L1's EPT/NPT.
+ * SPTEs are shadow_mmu's: a shadow SPTE made writable before logging was
+ * turned on (or the log collected) lets later writes go unlogged.
+ * Tolerated: no dirty-log check under shadow_mmu of L1's EPT/NPT.
  */
 #ifndef KNOWN_BUG_NESTED_DIRTY_LOG
 #define KNOWN_BUG_NESTED_DIRTY_LOG 1
@@ -382,17 +375,17 @@ static int setup_nested(struct vm *vm)
 	vm->nested_ept = vm->mode == MF_NESTED_EPT;
 	vm->nested_levels = (sel & 1) ? PT64_ROOT_5LEVEL : PT64_ROOT_4LEVEL;
 	if (vm->nested_ept) {
+		/*
+		 * KVM offers L1 EPT A/D only when the host has it (mmusim
+		 * takes such an EPTP anyway, and walks the shadow EPT without
+		 * L1's A/D writes).
+		 */
+		bool ad = (sel & 2) && vm->cfg.ad_enabled;
+
 		vm->nested_root =
 			root_gpa |
-			((u64)(vm->nested_levels - 1) << EPTP_PWL_SHIFT) | 6 |
-			/*
-				   * KVM offers L1 EPT A/D only when the host
-				   * has it (mmusim takes the EPTP anyway and
-				   * walks the shadow EPT without L1's A/D
-				   * writes).
-				   */
-			((sel & 2) && vm->cfg.ad_enabled ? EPTP_AD_ENABLE_MASK :
-							   0);
+			((u64)(vm->nested_levels - 1) << EPTP_PWL_SHIFT) |
+			6 /* WB */ | (ad ? EPTP_AD_ENABLE_MASK : 0);
 		r = cpu_role_for_ept(&role, vm->nested_root, sel & 4, sel & 8,
 				     (sel >> 4) % 3 + 1,
 				     vm->cfg.host.maxphyaddr);
@@ -719,7 +712,7 @@ static bool compare(struct vm *vm, u64 gva, const struct walk_access *a)
 	     access_name(a), gva, a->pfec, a->rflags_ac, a->pkru);
 	mr = mmu_guest_access(vm->mmu, gva, a, &mf, &mrec);
 	rr = gva_walk_translate(&vm->gva_walk, gva, a, &rf, &rrec);
-	if (KNOWN_BUG_MBEC_USER_FETCH_LOOP && vm->mode == MF_NESTED_EPT &&
+	if (KNOWN_BUG_MBEC_USER_FETCH && vm->mode == MF_NESTED_EPT &&
 	    vm->ngpa_walk.role.cr4_smep && (a->pfec & PFERR_FETCH_MASK) &&
 	    (mr == -E2BIG ||
 	     (mr == 1 && mf.kind == WALK_FAULT_EPT_VIOLATION &&
@@ -1015,10 +1008,6 @@ static const u8 host_maxphyaddrs[8] = { 36, 39, 40, 43, 46, 48, 51, 52 };
 
 static int add_slot(struct vm *vm, u64 gpa, u64 pages, u32 flags, int level)
 {
-	if (KNOWN_BUG_SHADOW_PREFETCH && level == PG_LEVEL_4K &&
-	    vm->mode != MF_TDP_EPT && vm->mode != MF_TDP_NPT &&
-	    guest_memory_back(&vm->mem, gpa, pages << PAGE_SHIFT))
-		return -ENOMEM;
 	return mmu_add_memslot(vm->mmu, gpa >> PAGE_SHIFT, pages, flags, level);
 }
 

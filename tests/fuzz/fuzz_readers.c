@@ -17,7 +17,8 @@
  *      of the input it must decide on the whole;
  *   4  a whole "mmusim run" of the input (run_native, run_lackey,
  *      run_kvmmmu) with options from 4 more bytes, with no MMU, tdp_mmu or
- *      shadow_mmu behind the vCPU.
+ *      shadow_mmu behind the vCPU;
+ *   5, 6, 7  as 0, 1, 2.
  *
  * For every reader: any bytes give statements or a clean error, in
  * bounded time and memory; an error is "NAME:LINE: message" with the line
@@ -47,27 +48,13 @@
  * Known bugs the target steers around until they are fixed
  * (tests/fuzz/crashes/README.md, "Open"); set to 0 to find them again.
  *
- * shadow_mmu's prefetch_sptes() maps frames of 4K-host-page memslots that
- * were never faulted in (INVALID_HPA >> 12 as the pfn): MMU_WARN_ON in
- * make_spte().  Runs with an MMU keep guest and L1 pages at 4K, and
- * scenario files (which may map anything) run without an MMU.
+ * A "scenario" statement resets the vCPU (run_native.c), which frees the
+ * host pages an MMU's tables live in, and the MMU uses them next:
+ * heap-use-after-free.  Scenario files with more than one "scenario" run
+ * without an MMU.
  */
-/*
- * The prefetch bug is fixed; the switch now also steers native scenarios
- * away from shadow_mmu, where a guest write after a zap reads a freed
- * shadow page in shadow_mmu_track_write() (crashes/README.md, "Open").
- */
-#ifndef KNOWN_BUG_SHADOW_PREFETCH
-#define KNOWN_BUG_SHADOW_PREFETCH 1
-#endif
-/*
- * Demand paging's reclaim (out of --max-table-pages) resets the vCPU,
- * which frees the host pages the MMU's tables live in, and the MMU walks
- * them next: heap-use-after-free.  Runs with an MMU keep the default
- * --max-table-pages, which an input of a few KB never fills.
- */
-#ifndef KNOWN_BUG_RECLAIM_UNDER_MMU
-#define KNOWN_BUG_RECLAIM_UNDER_MMU 1
+#ifndef KNOWN_BUG_SCENARIO_RESET_UNDER_MMU
+#define KNOWN_BUG_SCENARIO_RESET_UNDER_MMU 1
 #endif
 
 enum reader_mode {
@@ -79,7 +66,13 @@ enum reader_mode {
 	RM_COUNT,
 };
 
-/* Bits 7:3 of byte 0. */
+/*
+ * Bits 7:3 of byte 0: go on after a bad line (scenario reader, mmusim
+ * run); take "invlpg" and "invept" (scenario reader), and refuse "invept"
+ * from the callback; bits 7:6 are the mode's own (lackey: the largest
+ * size; kvmmmu: flag names and trace-cmd lines printed back; detection:
+ * where the prefixes end).
+ */
 #define RF_KEEP_GOING BIT(3)
 #define RF_RUN_STMT BIT(4)
 #define RF_REFUSE_INVEPT BIT(5)
@@ -934,11 +927,13 @@ static void fuzz_detect(const u8 *data, size_t size, u8 sel)
 
 /*
  * Scenario input backs memory with "mem" and "write": run it only when it
- * asks for little, so that one input stays small.
+ * asks for little, so that one input stays small.  *@scenarios counts its
+ * "scenario" statements.
  */
 #define RUN_NATIVE_MAX_MEM (1ULL << 20)
 
-static bool native_is_small(const u8 *data, size_t size)
+static bool native_is_small(const u8 *data, size_t size,
+			    unsigned int *scenarios)
 {
 	struct scenario_reader r;
 	struct scenario_stmt st;
@@ -946,6 +941,7 @@ static bool native_is_small(const u8 *data, size_t size)
 	FILE *f;
 	int ret;
 
+	*scenarios = 0;
 	if (!size)
 		return true;
 	f = fmemopen((void *)data, size, "r");
@@ -957,6 +953,8 @@ static bool native_is_small(const u8 *data, size_t size)
 			total += st.mem.size > RUN_NATIVE_MAX_MEM ?
 					 RUN_NATIVE_MAX_MEM + 1 :
 					 st.mem.size;
+		if (ret > 0 && st.kind == SCENARIO_STMT_BEGIN)
+			(*scenarios)++;
 		if (total > RUN_NATIVE_MAX_MEM)
 			break;
 	}
@@ -966,7 +964,7 @@ static bool native_is_small(const u8 *data, size_t size)
 
 /* What the run's options may be for @format (sim/run_cmd.c's rules). */
 static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
-			const u8 *opt)
+			const u8 *opt, bool mmu_ok)
 {
 	/*
 	 * An MMU costs about 13 ms a run under ASan (two memslots of 2^28
@@ -989,8 +987,7 @@ static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
 	cfg->tlb_entries = opt[0] & 1 ? 0 : opt[0] & 2 ? 64 : 16;
 	cfg->psc_entries = opt[0] & 4 ? 0 : 4;
 	cfg->ntlb_entries = opt[0] & 8 ? 0 : 8;
-	if (format != RUN_FORMAT_KVMMMU &&
-	    !(KNOWN_BUG_SHADOW_PREFETCH && format == RUN_FORMAT_NATIVE)) {
+	if (format != RUN_FORMAT_KVMMMU && mmu_ok) {
 		cfg->mmu = run_mmu_find(mmus[opt[0] >> 4], why, sizeof(why));
 		READERS_CHECK(cfg->mmu, "run_mmu_find: %s", why);
 	} else {
@@ -1007,21 +1004,7 @@ static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
 		    cfg->page_size == RUN_PAGE_1G)
 			cfg->page_size = RUN_PAGE_2M;
 		cfg->seed = opt[3];
-		/*
-		 * shadow_mmu maps a guest's (or L1's) huge page with 4K SPTEs
-		 * and prefetches the neighbours of the faulting one.
-		 */
-		if (KNOWN_BUG_SHADOW_PREFETCH &&
-		    !strcmp(cfg->mmu->name, "shadow"))
-			cfg->page_size = RUN_PAGE_4K;
-		if (KNOWN_BUG_SHADOW_PREFETCH &&
-		    strcmp(cfg->mmu->name, "none") &&
-		    cfg->nested != SIM_NESTED_NONE)
-			cfg->nested_page_size = RUN_PAGE_4K;
 		cfg->max_table_pages = 16 << (opt[2] >> 4 & 7);
-		if (KNOWN_BUG_RECLAIM_UNDER_MMU &&
-		    strcmp(cfg->mmu->name, "none"))
-			cfg->max_table_pages = RUN_DEFAULT_MAX_TABLE_PAGES;
 	} else if (format == RUN_FORMAT_KVMMMU) {
 		cfg->mode_level = levels[opt[1] >> 2 & 3];
 		if (!cfg->mode_level && (opt[1] & 0x40))
@@ -1084,6 +1067,7 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	struct run_sim *s;
 	u8 opt[4] = { 0 };
 	size_t n = size < 4 ? size : 4;
+	unsigned int scenarios = 0;
 	const char *err;
 	int ret;
 
@@ -1095,10 +1079,12 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	format = trace_detect((const char *)data, size, true, &line);
 	if (format == RUN_FORMAT_AUTO)
 		return;
-	if (format == RUN_FORMAT_NATIVE && !native_is_small(data, size))
+	if (format == RUN_FORMAT_NATIVE &&
+	    !native_is_small(data, size, &scenarios))
 		return;
 
-	run_options(&cfg, format, sel, opt);
+	run_options(&cfg, format, sel, opt,
+		    !(KNOWN_BUG_SCENARIO_RESET_UNDER_MMU && scenarios > 1));
 	s = malloc(sizeof(*s));
 	READERS_CHECK(s, "out of memory");
 	READERS_CHECK(!run_sim_init(s, &cfg), "run_sim_init failed");
@@ -1125,10 +1111,11 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	if (ret && !known_simulator_bug(s)) {
 		/*
 		 * A bad line names its line; what fails the run as a whole
-		 * (an MMU's hook, or demand paging that cannot start) need
-		 * not.
+		 * need not: an MMU's hook, or demand paging out of table
+		 * pages (with an MMU it may not reclaim them).
 		 */
 		bool whole = !strncmp(err, "mmu ", 4) ||
+			     !strncmp(err, "demand paging:", 14) ||
 			     (!s->st.lines && !r.status);
 
 		if (!whole)

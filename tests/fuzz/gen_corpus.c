@@ -461,10 +461,19 @@ static int walk_seeds(void)
 
 /* ---- fuzz_mmu ---- */
 
-/* The header and the guest's mode; every later decision is generated. */
+/*
+ * The header and the guest's mode, then MMU_SEED_DECISIONS bytes of
+ * decisions from a fixed generator: the target reads them as it goes
+ * (past them it generates its own), so that libFuzzer's mutations reach
+ * the setup and the first operations from the first run.
+ */
+#define MMU_SEED_DECISIONS 250
+
 static int mmu_seed(const char *name, u8 mode, u8 host, u8 mmu, u8 guest,
 		    u8 guest_mode)
 {
+	static u64 state = 0x9e3779b97f4a7c15ULL;
+	u8 buf[sizeof(struct mmu_fuzz_header) + MMU_SEED_DECISIONS];
 	struct mmu_fuzz_header h = {
 		.mode = mode,
 		.host = host,
@@ -472,8 +481,16 @@ static int mmu_seed(const char *name, u8 mode, u8 host, u8 mmu, u8 guest,
 		.guest = guest,
 		.guest_mode = { guest_mode, 0 },
 	};
+	size_t i;
 
-	return write_seed("fuzz_mmu", name, &h, sizeof(h));
+	memcpy(buf, &h, sizeof(h));
+	for (i = sizeof(h); i < sizeof(buf); i++) {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		buf[i] = (u8)(state >> 32);
+	}
+	return write_seed("fuzz_mmu", name, buf, sizeof(buf));
 }
 
 /* MAXPHYADDR selectors of struct mmu_fuzz_header.host. */
