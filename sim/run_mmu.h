@@ -59,7 +59,7 @@ struct run_mmu_ops {
 /*
  * The MMU called @name: "none" (no MMU: the run measures the guest's
  * walks and caches only), "tdp" or "shadow".  NULL with a message in @why
- * for an unknown name or an MMU this build does not have yet.
+ * for an unknown name.
  */
 const struct run_mmu_ops *run_mmu_find(const char *name, char *why, size_t len);
 
