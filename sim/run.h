@@ -323,6 +323,11 @@ int run_invlpg(struct run_sim *s, u64 gva);
 /* A write of the guest to its memory (page tables included). */
 int run_guest_write(struct run_sim *s, u64 gpa, int bytes, u64 val);
 void run_invept(struct run_sim *s);
+/*
+ * A fresh vCPU (sim_vcpu_reset()): its memory is freed, so the MMU drops
+ * its tables first, and every TLB is flushed.  0 or -ENOMEM.
+ */
+int run_vcpu_reset(struct run_sim *s);
 
 /* Demand paging (run_demand.c). */
 int run_demand_init(struct run_sim *s, unsigned int nr_spaces, bool kernel,

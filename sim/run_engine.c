@@ -156,6 +156,21 @@ int run_guest_write(struct run_sim *s, u64 gpa, int bytes, u64 val)
 	return r ? mmu_error(s, "on_write", r) : 0;
 }
 
+int run_vcpu_reset(struct run_sim *s)
+{
+	const struct run_mmu_ops *ops = s->cfg.mmu;
+	int r;
+
+	if (ops && ops->on_vcpu_reset)
+		ops->on_vcpu_reset(s->mmu);
+	r = sim_vcpu_reset(&s->vcpu);
+	if (r)
+		return r;
+	tlb_flush(&s->ntlb, true);
+	run_flush_all(s);
+	return 0;
+}
+
 void run_invept(struct run_sim *s)
 {
 	s->st.invept++;

@@ -37,6 +37,10 @@ struct run_mmu_walk {
  *  - on_write: @bytes at GPA @gpa of L1's memory were written by the
  *    guest (a scenario's write32/write64, or demand paging building
  *    tables), after the write: shadow_mmu syncs or zaps what shadows it.
+ *  - on_vcpu_reset: the vCPU is about to be reset (a scenario file's
+ *    next `scenario`, a reclaim of demand paging), which frees its host
+ *    memory, the MMU's tables included.  The MMU lets go of everything
+ *    it built and starts afresh at the next walk; its counters go on.
  *  - counters: the current value of each of @counter_names, in order,
  *    for the report.
  */
@@ -49,6 +53,7 @@ struct run_mmu_ops {
 	int (*on_cr3)(void *mmu, u64 cr3);
 	int (*on_invlpg)(void *mmu, u64 gva);
 	int (*on_write)(void *mmu, u64 gpa, u64 val, int bytes);
+	void (*on_vcpu_reset)(void *mmu);
 	unsigned int nr_counters;
 	const char *const *counter_names;
 	void (*counters)(void *mmu, u64 *values);

@@ -28,6 +28,8 @@ struct run_mmu {
 	enum mmu_kind kind;
 	struct sim_vcpu *vcpu;
 	bool needs_reset;
+	/* The counters of the MMUs dropped at a vCPU reset, summed. */
+	u64 dropped_counters[RUN_MMU_MAX_COUNTERS];
 	char error[200];
 };
 
@@ -250,6 +252,7 @@ static void counters(void *opaque, u64 *values)
 	const struct run_mmu *m = opaque;
 	static const struct mmu_stats none;
 	const struct mmu_stats *st = m->mmu ? mmu_get_stats(m->mmu) : &none;
+	unsigned int i;
 	const u64 v[] = {
 		st->pf_taken,
 		st->ret_pf[RET_PF_FIXED],
@@ -271,7 +274,22 @@ static void counters(void *opaque, u64 *values)
 
 	static_assert(ARRAY_SIZE(v) == ARRAY_SIZE(counter_names),
 		      "a value for every counter name");
-	memcpy(values, v, sizeof(v));
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		values[i] = m->dropped_counters[i] + v[i];
+}
+
+/*
+ * The vCPU's memory, which holds the MMU's tables, is about to be freed:
+ * drop the MMU now; sync_context() makes a new one at the next walk.
+ */
+static void on_vcpu_reset(void *opaque)
+{
+	struct run_mmu *m = opaque;
+
+	counters(m, m->dropped_counters);
+	mmu_destroy(m->mmu);
+	m->mmu = NULL;
+	m->needs_reset = true;
 }
 
 static const char *last_error(void *opaque)
@@ -288,6 +306,7 @@ const struct run_mmu_ops tdp_mmu_run_ops = {
 	.on_cr3 = on_cr3,
 	.on_invlpg = on_invlpg,
 	.on_write = on_write,
+	.on_vcpu_reset = on_vcpu_reset,
 	.nr_counters = ARRAY_SIZE(counter_names),
 	.counter_names = counter_names,
 	.counters = counters,
@@ -303,6 +322,7 @@ const struct run_mmu_ops shadow_mmu_run_ops = {
 	.on_cr3 = on_cr3,
 	.on_invlpg = on_invlpg,
 	.on_write = on_write,
+	.on_vcpu_reset = on_vcpu_reset,
 	.nr_counters = ARRAY_SIZE(counter_names),
 	.counter_names = counter_names,
 	.counters = counters,

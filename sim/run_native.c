@@ -120,11 +120,9 @@ static int do_statement(struct native_state *ns, struct scenario_reader *r,
 
 	switch (stmt->kind) {
 	case SCENARIO_STMT_BEGIN:
-		if (sim_vcpu_reset(&s->vcpu))
+		if (run_vcpu_reset(s))
 			return scenario_error(r, stmt->line, "out of memory");
 		memset(ns->reg_line, 0, sizeof(ns->reg_line));
-		tlb_flush(&s->ntlb, true);
-		run_flush_all(s);
 		return 0;
 	case SCENARIO_STMT_SET:
 		return do_set(ns, r, stmt);
