@@ -44,19 +44,6 @@
 
 #define NAME "fuzz.in"
 
-/*
- * Known bugs the target steers around until they are fixed
- * (tests/fuzz/crashes/README.md, "Open"); set to 0 to find them again.
- *
- * A "scenario" statement resets the vCPU (run_native.c), which frees the
- * host pages an MMU's tables live in, and the MMU uses them next:
- * heap-use-after-free.  Scenario files with more than one "scenario" run
- * without an MMU.
- */
-#ifndef KNOWN_BUG_SCENARIO_RESET_UNDER_MMU
-#define KNOWN_BUG_SCENARIO_RESET_UNDER_MMU 1
-#endif
-
 enum reader_mode {
 	RM_SCENARIO,
 	RM_LACKEY,
@@ -927,13 +914,11 @@ static void fuzz_detect(const u8 *data, size_t size, u8 sel)
 
 /*
  * Scenario input backs memory with "mem" and "write": run it only when it
- * asks for little, so that one input stays small.  *@scenarios counts its
- * "scenario" statements.
+ * asks for little, so that one input stays small.
  */
 #define RUN_NATIVE_MAX_MEM (1ULL << 20)
 
-static bool native_is_small(const u8 *data, size_t size,
-			    unsigned int *scenarios)
+static bool native_is_small(const u8 *data, size_t size)
 {
 	struct scenario_reader r;
 	struct scenario_stmt st;
@@ -941,7 +926,6 @@ static bool native_is_small(const u8 *data, size_t size,
 	FILE *f;
 	int ret;
 
-	*scenarios = 0;
 	if (!size)
 		return true;
 	f = fmemopen((void *)data, size, "r");
@@ -953,8 +937,6 @@ static bool native_is_small(const u8 *data, size_t size,
 			total += st.mem.size > RUN_NATIVE_MAX_MEM ?
 					 RUN_NATIVE_MAX_MEM + 1 :
 					 st.mem.size;
-		if (ret > 0 && st.kind == SCENARIO_STMT_BEGIN)
-			(*scenarios)++;
 		if (total > RUN_NATIVE_MAX_MEM)
 			break;
 	}
@@ -964,7 +946,7 @@ static bool native_is_small(const u8 *data, size_t size,
 
 /* What the run's options may be for @format (sim/run_cmd.c's rules). */
 static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
-			const u8 *opt, bool mmu_ok)
+			const u8 *opt)
 {
 	/*
 	 * An MMU costs about 13 ms a run under ASan (two memslots of 2^28
@@ -987,7 +969,7 @@ static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
 	cfg->tlb_entries = opt[0] & 1 ? 0 : opt[0] & 2 ? 64 : 16;
 	cfg->psc_entries = opt[0] & 4 ? 0 : 4;
 	cfg->ntlb_entries = opt[0] & 8 ? 0 : 8;
-	if (format != RUN_FORMAT_KVMMMU && mmu_ok) {
+	if (format != RUN_FORMAT_KVMMMU) {
 		cfg->mmu = run_mmu_find(mmus[opt[0] >> 4], why, sizeof(why));
 		READERS_CHECK(cfg->mmu, "run_mmu_find: %s", why);
 	} else {
@@ -1067,7 +1049,6 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	struct run_sim *s;
 	u8 opt[4] = { 0 };
 	size_t n = size < 4 ? size : 4;
-	unsigned int scenarios = 0;
 	const char *err;
 	int ret;
 
@@ -1079,12 +1060,10 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	format = trace_detect((const char *)data, size, true, &line);
 	if (format == RUN_FORMAT_AUTO)
 		return;
-	if (format == RUN_FORMAT_NATIVE &&
-	    !native_is_small(data, size, &scenarios))
+	if (format == RUN_FORMAT_NATIVE && !native_is_small(data, size))
 		return;
 
-	run_options(&cfg, format, sel, opt,
-		    !(KNOWN_BUG_SCENARIO_RESET_UNDER_MMU && scenarios > 1));
+	run_options(&cfg, format, sel, opt);
 	s = malloc(sizeof(*s));
 	READERS_CHECK(s, "out of memory");
 	READERS_CHECK(!run_sim_init(s, &cfg), "run_sim_init failed");
