@@ -434,20 +434,8 @@ static int reclaim(struct run_sim *s)
 {
 	int r;
 
-	/*
-	 * A reclaim frees the guest's memory; an MMU's tables would still
-	 * map it.  Refuse rather than pull memory from under the MMU.
-	 */
-	if (s->cfg.mmu && s->cfg.mmu->create) {
-		snprintf(
-			s->error, sizeof(s->error),
-			"demand paging: --max-table-pages=%" PRIu64
-			" ran out with --mmu=%s, and a reclaim would free memory the MMU maps: raise --max-table-pages",
-			s->cfg.max_table_pages, s->cfg.mmu->name);
-		return -ENOSPC;
-	}
 	s->st.reclaims++;
-	r = sim_vcpu_reset(&s->vcpu);
+	r = run_vcpu_reset(s);
 	if (r)
 		return r;
 	r = build(s);
@@ -460,8 +448,6 @@ static int reclaim(struct run_sim *s)
 	}
 	if (r)
 		return r;
-	tlb_flush(&s->ntlb, true);
-	run_flush_all(s);
 	return run_cr3_written(s);
 }
 

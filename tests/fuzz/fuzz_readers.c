@@ -1090,8 +1090,8 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	if (ret && !known_simulator_bug(s)) {
 		/*
 		 * A bad line names its line; what fails the run as a whole
-		 * need not: an MMU's hook, or demand paging out of table
-		 * pages (with an MMU it may not reclaim them).
+		 * need not: an MMU's hook, or demand paging with too few
+		 * table pages for one access.
 		 */
 		bool whole = !strncmp(err, "mmu ", 4) ||
 			     !strncmp(err, "demand paging:", 14) ||
