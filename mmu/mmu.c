@@ -431,6 +431,22 @@ int mmu_delete_memslot(struct mmu_context *mmu, u64 base_gfn)
 	return 0;
 }
 
+/*
+ * Make the next write to each page of @slot fault, so that it is logged.
+ * tdp_mmu's SPTEs are write-protected in place.  shadow_mmu's, which
+ * exist under MMU_TDP too while an L2 runs on a shadow of L1's EPT/NPT,
+ * are zapped instead: they fault back in through the dispatcher, which
+ * maps a read without W and logs a write.
+ */
+static void dirty_log_write_protect(struct mmu_context *mmu,
+				    const struct kvm_memory_slot *slot)
+{
+	if (mmu->cfg.kind == MMU_TDP &&
+	    tdp_mmu_wrprot_slot(mmu, slot, PG_LEVEL_4K))
+		mmu_flush_tlb(mmu);
+	shadow_mmu_zap_all(mmu);
+}
+
 int mmu_set_dirty_logging(struct mmu_context *mmu, u64 base_gfn, bool on)
 {
 	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, base_gfn);
@@ -442,15 +458,11 @@ int mmu_set_dirty_logging(struct mmu_context *mmu, u64 base_gfn, bool on)
 	if (on) {
 		slot->flags |= MEMSLOT_DIRTY_LOG;
 		/* Every write must fault once to be logged, at 4K. */
-		if (mmu->cfg.kind == MMU_TDP) {
+		if (mmu->cfg.kind == MMU_TDP)
 			tdp_mmu_split_huge_pages(mmu, slot->base_gfn,
 						 slot->base_gfn + slot->npages,
 						 PG_LEVEL_4K);
-			if (tdp_mmu_wrprot_slot(mmu, slot, PG_LEVEL_4K))
-				mmu_flush_tlb(mmu);
-		} else {
-			shadow_mmu_zap_all(mmu);
-		}
+		dirty_log_write_protect(mmu, slot);
 	} else {
 		slot->flags &= ~MEMSLOT_DIRTY_LOG;
 	}
@@ -474,12 +486,7 @@ int mmu_get_dirty_log(struct mmu_context *mmu, u64 base_gfn, u64 *bitmap,
 	memcpy(bitmap, slot->dirty_bitmap, words * sizeof(u64));
 	memset(slot->dirty_bitmap, 0, words * sizeof(u64));
 	/* Write-protect again, so the next write of each page is logged. */
-	if (mmu->cfg.kind == MMU_TDP) {
-		if (tdp_mmu_wrprot_slot(mmu, slot, PG_LEVEL_4K))
-			mmu_flush_tlb(mmu);
-	} else {
-		shadow_mmu_zap_all(mmu);
-	}
+	dirty_log_write_protect(mmu, slot);
 	return 0;
 }
 

@@ -1360,3 +1360,81 @@ Test(shadow_mmu, l1_writing_its_ept_zaps_the_shadow)
 	check_shadow_pages(&e);
 	env_destroy(&e);
 }
+
+/* The dirty log of the memslot at GFN 0, collected and cleared. */
+static bool collect_dirty_gfn(struct shadow_env *e, u64 gfn)
+{
+	u64 bitmap[RAM_PAGES / 64];
+
+	cr_assert_eq(mmu_get_dirty_log(e->mmu, 0, bitmap, ARRAY_SIZE(bitmap)),
+		     0);
+	return bitmap[gfn / 64] & BIT_ULL(gfn % 64);
+}
+
+/*
+ * Regression (fuzz_mmu, nested-dirty-log-misses-shadow-writes): the MMU
+ * is tdp_mmu, but L2 runs on shadow_mmu's shadow of L1's EPT, whose
+ * writable SPTEs dirty logging must take away as well.
+ */
+Test(mmu_dirty_log, nested_tdp_writes_after_logging_starts_are_logged)
+{
+	struct walk_access write = { .pfec = PFERR_WRITE_MASK |
+					     PFERR_USER_MASK };
+	u64 gfn = gpa_to_gfn(DATA_GPA);
+	struct shadow_env e;
+	struct walk_record rec;
+	struct walk_fault f;
+	u64 eptp;
+	int round;
+
+	eptp = env_setup_nested_ept(&e);
+	ept_map(&e, eptp & PT_BASE_ADDR_MASK, NGPA_DATA, DATA_GPA, PG_LEVEL_4K,
+		EPT_R | EPT_W | EPT_X);
+	/* L2 writes before logging starts: the shadow SPTE is writable. */
+	cr_assert_eq(mmu_guest_access(e.mmu, NGPA_DATA, &write, &f, &rec), 0);
+	cr_assert(is_writable_pte(leaf_spte(&e, NGPA_DATA, PG_LEVEL_4K)));
+
+	cr_assert_eq(mmu_set_dirty_logging(e.mmu, 0, true), 0);
+	cr_assert_not(collect_dirty_gfn(&e, gfn));
+	for (round = 0; round < 3; round++) {
+		cr_assert_eq(mmu_guest_access(e.mmu, NGPA_DATA, &write, &f,
+					      &rec),
+			     0);
+		cr_assert_eq(rec.hpa,
+			     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA));
+		cr_assert(collect_dirty_gfn(&e, gfn), "round %d", round);
+		/* Collecting write-protects again: no write, no log. */
+		cr_assert_not(collect_dirty_gfn(&e, gfn), "round %d", round);
+	}
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(mmu_dirty_log, shadow_paging_writes_after_logging_starts_are_logged)
+{
+	struct walk_access write = { .pfec = PFERR_WRITE_MASK |
+					     PFERR_USER_MASK };
+	u64 gfn = gpa_to_gfn(DATA_GPA);
+	struct shadow_env e;
+	struct walk_record rec;
+	struct walk_fault f;
+	int round;
+
+	env_setup(&e);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U);
+	cr_assert_eq(mmu_guest_access(e.mmu, GVA_DATA, &write, &f, &rec), 0);
+	cr_assert(is_writable_pte(leaf_spte(&e, GVA_DATA, PG_LEVEL_4K)));
+
+	cr_assert_eq(mmu_set_dirty_logging(e.mmu, 0, true), 0);
+	cr_assert_not(collect_dirty_gfn(&e, gfn));
+	for (round = 0; round < 3; round++) {
+		cr_assert_eq(
+			mmu_guest_access(e.mmu, GVA_DATA, &write, &f, &rec), 0);
+		cr_assert_eq(rec.hpa,
+			     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA));
+		cr_assert(collect_dirty_gfn(&e, gfn), "round %d", round);
+		cr_assert_not(collect_dirty_gfn(&e, gfn), "round %d", round);
+	}
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
