@@ -57,17 +57,6 @@
 #define KNOWN_BUG_MBEC_USER_FETCH 1
 #endif
 
-/*
- * mmu_set_dirty_logging() and mmu_get_dirty_log() write-protect only
- * tdp_mmu's SPTEs when the MMU is MMU_TDP, but with L2 on nested TDP the
- * SPTEs are shadow_mmu's: a shadow SPTE made writable before logging was
- * turned on (or the log collected) lets later writes go unlogged.
- * Tolerated: no dirty-log check under shadow_mmu of L1's EPT/NPT.
- */
-#ifndef KNOWN_BUG_NESTED_DIRTY_LOG
-#define KNOWN_BUG_NESTED_DIRTY_LOG 1
-#endif
-
 static const char *const mf_mode_names[MF_MODES] = {
 	[MF_TDP_EPT] = "tdp_mmu/EPT",
 	[MF_TDP_NPT] = "tdp_mmu/NPT",
@@ -967,9 +956,7 @@ static void op_dirty_log(struct vm *vm)
 	r = mmu_get_dirty_log(vm->mmu, RAM_GPA >> PAGE_SHIFT, bitmap,
 			      RAM_WORDS);
 	FM_CHECK(vm, !r, "mmu_get_dirty_log: %d", r);
-	for (i = 0; i < RAM_WORDS &&
-		    !(KNOWN_BUG_NESTED_DIRTY_LOG && mode_is_nested(vm->mode));
-	     i++)
+	for (i = 0; i < RAM_WORDS; i++)
 		FM_CHECK(vm, !(vm->written[i] & ~bitmap[i]),
 			 "dirty log: gfn %#" PRIx64
 			 " was written but is not in the log",
