@@ -661,7 +661,7 @@ static void handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 {
 	struct kvmmmu_event ev;
-	char why[TRACE_ERROR_MAX / 2];
+	char why[TRACE_ERROR_MAX];
 	const char *line;
 	size_t len;
 	int ret;

@@ -65,7 +65,7 @@ static int record_accesses(struct run_sim *s, const struct lackey_record *rec)
 int run_lackey(struct run_sim *s, struct trace_reader *r)
 {
 	struct lackey_record rec;
-	char why[TRACE_ERROR_MAX / 2];
+	char why[TRACE_ERROR_MAX];
 	const char *line;
 	size_t len;
 	int ret;

@@ -825,7 +825,7 @@ static void kvmmmu_line(struct trace_reader *r, const char *line, size_t len,
 			u8 sel, unsigned long max_line)
 {
 	struct kvmmmu_event ev;
-	char why[TRACE_ERROR_MAX / 2];
+	char why[TRACE_ERROR_MAX];
 	bool trace_line = kvmmmu_is_trace_line(line, len);
 	int got;
 
@@ -834,11 +834,9 @@ static void kvmmmu_line(struct trace_reader *r, const char *line, size_t len,
 	memset(&ev, 0xa5, sizeof(ev));
 	got = kvmmmu_parse_line(line, len, &ev, why, sizeof(why));
 	if (got) {
-		/*
-		 * The flags message can outgrow @why (a quote of 40 bytes
-		 * escaped as \xNN is 160): it is then cut, which is allowed.
-		 */
-		READERS_CHECK(got == -EINVAL && why[0] && printable(why),
+		/* In run_kvmmmu()'s buffer, every message is whole. */
+		READERS_CHECK(got == -EINVAL && why[0] && printable(why) &&
+				      strlen(why) < sizeof(why) - 1,
 			      "kvmmmu_parse_line(\"%.*s\") = %d, message '%s'",
 			      (int)len, line, got, why);
 		/* A line detection takes for kvmmmu has the event prefix. */

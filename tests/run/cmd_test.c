@@ -451,6 +451,32 @@ Test(run_command, a_bad_line_stops_the_run_per_format)
 			   "<stdin>:2: invlpg: unexpected 'global'\n");
 }
 
+/*
+ * The longest kvmmmu message, flags that match neither spelling, quoted
+ * byte by byte: it was cut at 255 bytes (tests/fuzz/crashes/README.md).
+ */
+Test(run_command, long_kvmmmu_flags_message_is_not_cut)
+{
+	static const char *const args[] = { "--format=kvmmmu", "-", NULL };
+	char input[256], message[512];
+	int n, i;
+
+	n = snprintf(
+		input, sizeof(input),
+		"cpus=1\nq-1 [000] 1.5: kvm_mmu_walker_error: pferr 29 P|P");
+	for (i = 0; i < 40; i++)
+		input[n++] = '\xff';
+	snprintf(input + n, sizeof(input) - n, "K|RSVD\n");
+	n = snprintf(message, sizeof(message),
+		     "<stdin>:2: kvm_mmu_walker_error: pferr 29: flags 'P|P");
+	for (i = 0; i < 37; i++)
+		n += snprintf(message + n, sizeof(message) - n, "\\xff");
+	snprintf(
+		message + n, sizeof(message) - n,
+		"...' do not match the value (expected 'P|RSVD|0x20' or 'P|PK|RSVD')\n");
+	assert_usage_error(args, input, message);
+}
+
 Test(run_command, keep_going_counts_the_bad_lines)
 {
 	static const char *const args[] = { "--keep-going", "-", NULL };
