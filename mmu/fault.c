@@ -184,6 +184,14 @@ static int reset_shadow_nested(struct mmu_context *mmu)
 	/* KVM shadows L1's TDP only with TDP on, and EPT only on EPT. */
 	if (mmu->cfg.kind != MMU_TDP || w->role.ept != mmu->cfg.host.ept)
 		return -EOPNOTSUPP;
+	/*
+	 * KVM offers L1 EPT A/D only when its own EPT has them, and a VM
+	 * entry with an EPTP that enables them anyway fails
+	 * (nested_vmx_check_eptp()): without A/D in the shadow EPT, the
+	 * CPU's walk would not see L1's A/D writes as writes.
+	 */
+	if (w->role.ept && !ad_disabled && !mmu->cfg.ad_enabled)
+		return -EINVAL;
 
 	spte_masks_init(&mmu->masks, w->role.ept,
 			mmu->cfg.ad_enabled && !ad_disabled,

@@ -105,7 +105,9 @@ int mmu_get_dirty_log(struct mmu_context *mmu, u64 base_gfn, u64 *bitmap,
  * @gva_walk's CR3 tables (GVA -> HPA), or with @gva_walk->nested set, the
  * nested stage (nGPA -> HPA) for an L2 on nested TDP.  Call it again after
  * any change of the guest's paging registers or root (the root cache
- * makes a CR3 switch back cheap).
+ * makes a CR3 switch back cheap).  -EOPNOTSUPP for a guest the MMU does
+ * not model; -EINVAL for misuse, or an L1 EPTP with A/D the MMU cannot
+ * offer (no cfg.ad_enabled).
  */
 int mmu_reset_context(struct mmu_context *mmu, struct kvm_pagewalk *gva_walk);
 

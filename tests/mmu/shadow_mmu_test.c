@@ -1263,6 +1263,55 @@ static int hw_ept_walk(struct shadow_env *e, u64 ngpa, u64 pfec,
 	return ngpa_walk_translate(&hw, ngpa, &access, fault, rec);
 }
 
+/*
+ * KVM offers L1 EPT A/D only when its own EPT has them; an EPTP that
+ * enables them anyway fails VM entry (nested_vmx_check_eptp()).
+ */
+Test(shadow_mmu, l1_eptp_with_ad_on_a_host_without_ept_ad_is_refused)
+{
+	struct mmu_config cfg = {
+		.kind = MMU_TDP,
+		.host = {
+			.ept = true,
+			.maxphyaddr = TEST_MAXPHYADDR,
+			.max_huge_page_level = PG_LEVEL_1G,
+		},
+		.ad_enabled = false,
+		.max_huge_page_level = PG_LEVEL_1G,
+	};
+	u64 eptp = TABLE_GPA | (3ULL << EPTP_PWL_SHIFT) | 6;
+	struct shadow_env e;
+	struct cpu_role role;
+	int ad;
+
+	memset(&e, 0, sizeof(e));
+	e.host = host_memory_create();
+	cr_assert_not_null(e.host);
+	cr_assert_eq(guest_memory_init(&e.mem, e.host), 0);
+	cr_assert_eq(mmu_create(&e.mmu, &cfg, &e.mem, e.host), 0);
+	cr_assert_eq(mmu_add_memslot(e.mmu, 0, RAM_PAGES, 0, PG_LEVEL_2M), 0);
+	for (ad = 0; ad <= 1; ad++) {
+		u64 root = eptp | (ad ? EPTP_AD_ENABLE_MASK : 0);
+
+		cr_assert_eq(cpu_role_for_ept(&role, root, false, false,
+					      PG_LEVEL_1G, TEST_MAXPHYADDR),
+			     0);
+		cr_assert_eq(kvm_pagewalk_init(&e.ngpa_walk, &role, root,
+					       &e.mem, NULL),
+			     0);
+		cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE, 0, 0,
+						&test_cpu),
+			     0);
+		cr_assert_eq(kvm_pagewalk_init(&e.gva_walk, &role, 0, &e.mem,
+					       &e.ngpa_walk),
+			     0);
+		cr_assert_eq(mmu_reset_context(e.mmu, &e.gva_walk),
+			     ad ? -EINVAL : 0, "EPTP %#llx",
+			     (unsigned long long)root);
+	}
+	env_destroy(&e);
+}
+
 Test(shadow_mmu, shadow_of_l1_ept_maps_ngpa_to_hpa)
 {
 	struct walk_access read = { .pfec = PFERR_USER_MASK };
