@@ -22,10 +22,11 @@
 #define TEST_MAXPHYADDR 46
 
 /*
- * Guest memory: one 16M slot at GPA 0 on 2M host pages.  Guest page
- * tables come from the pool at TABLE_GPA (a 2M frame of its own, so
- * that shadowing them forbids huge pages only there); data pages live
- * at DATA_GPA; HUGE_GPA is a 2M guest page with no table inside.
+ * Guest memory: one 16M slot at GPA 0 on 2M host pages (4K where a test
+ * says so).  Guest page tables come from the pool at TABLE_GPA (a 2M
+ * frame of its own, so that shadowing them forbids huge pages only
+ * there); data pages live at DATA_GPA; HUGE_GPA is a 2M guest page with
+ * no table inside.
  * MMIO_GPA has no memslot.
  */
 #define RAM_PAGES 0x1000ULL
@@ -85,7 +86,13 @@ static u64 alloc_table(struct shadow_env *e)
 	return gpa;
 }
 
-static void env_create(struct shadow_env *e, enum mmu_kind kind, bool ept)
+/*
+ * The MMU and its RAM slot, on host pages of up to @host_level: 2M host
+ * pages are backed when the slot is added, 4K ones by the first fault on
+ * each (mmu_faultin_pfn()).
+ */
+static void env_create_on(struct shadow_env *e, enum mmu_kind kind, bool ept,
+			  int host_level)
 {
 	struct mmu_config cfg = {
 		.kind = kind,
@@ -105,8 +112,13 @@ static void env_create(struct shadow_env *e, enum mmu_kind kind, bool ept)
 	cr_assert_not_null(e->host);
 	cr_assert_eq(guest_memory_init(&e->mem, e->host), 0);
 	cr_assert_eq(mmu_create(&e->mmu, &cfg, &e->mem, e->host), 0);
-	cr_assert_eq(mmu_add_memslot(e->mmu, 0, RAM_PAGES, 0, PG_LEVEL_2M), 0);
+	cr_assert_eq(mmu_add_memslot(e->mmu, 0, RAM_PAGES, 0, host_level), 0);
 	e->next_table = TABLE_GPA;
+}
+
+static void env_create(struct shadow_env *e, enum mmu_kind kind, bool ept)
+{
+	env_create_on(e, kind, ept, PG_LEVEL_2M);
 }
 
 /* Load CR3 (and CR0) as the vCPU does: mmu_reset_context(). */
@@ -1037,6 +1049,68 @@ Test(shadow_mmu, prefetch_maps_accessed_neighbours_access_tracked)
 		!is_shadow_present_pte(pt_sp->spt[pt_index(GVA_DATA, 1) + 4]));
 	cr_assert(
 		!is_shadow_present_pte(pt_sp->spt[pt_index(GVA_DATA, 1) + 5]));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+/*
+ * Regression: the prefetch around a fault in a direct page mapped
+ * neighbours that had no host page yet, with an SPTE of frame
+ * INVALID_HPA >> PAGE_SHIFT (fuzz_readers and fuzz_mmu,
+ * shadow-prefetch-maps-unfaulted-page).
+ */
+Test(shadow_mmu, direct_prefetch_stops_at_a_frame_without_host_page)
+{
+	static const bool backed[PTE_PREFETCH_NUM] = { true,  true,  false,
+						       false, false, true,
+						       false, false };
+	const int faulted = 3;
+	struct kvm_mmu_page *sp;
+	struct shadow_env e;
+	u64 hpa, spte;
+	int i;
+
+	/*
+	 * RAM on 4K host pages: a 2M guest page is mapped with a direct page
+	 * of 4K SPTEs.  The tables have host pages, and so have frames 0, 1
+	 * and 5 of the guest page, as earlier faults would have left them;
+	 * the guest touches frame 3.
+	 */
+	env_create_on(&e, MMU_SHADOW, false, PG_LEVEL_4K);
+	cr_assert_eq(guest_memory_back(&e.mem, TABLE_GPA, DATA_GPA - TABLE_GPA),
+		     0);
+	for (i = 0; i < PTE_PREFETCH_NUM; i++)
+		if (backed[i])
+			cr_assert_eq(guest_memory_back(&e.mem,
+						       HUGE_GPA + i * PAGE_SIZE,
+						       PAGE_SIZE),
+				     0);
+	e.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	cr_assert_eq(env_load_cr3(&e, alloc_table(&e)), 0);
+	map(&e, GVA_HUGE, HUGE_GPA, PG_LEVEL_2M, P | W | U | A | D);
+	access_ok(&e, GVA_HUGE + faulted * PAGE_SIZE, PFERR_USER_MASK);
+
+	sp = sp_at(&e, GVA_HUGE, PG_LEVEL_4K);
+	cr_assert_not_null(sp);
+	cr_assert(sp->role.direct);
+	for (i = 0; i < PTE_PREFETCH_NUM; i++) {
+		hpa = guest_memory_gpa_to_hpa(&e.mem, HUGE_GPA + i * PAGE_SIZE);
+		spte = sp->spt[i];
+		/* The prefetch faults no page in. */
+		cr_assert_eq(hpa == INVALID_HPA, !backed[i] && i != faulted,
+			     "frame %d: HPA %#" PRIx64, i, hpa);
+		if (!is_shadow_present_pte(spte))
+			continue;
+		cr_assert_neq(hpa, INVALID_HPA,
+			      "frame %d has no host page, SPTE %#" PRIx64, i,
+			      spte);
+		cr_assert_eq(spte_to_pfn(spte), hpa >> PAGE_SHIFT,
+			     "frame %d: SPTE %#" PRIx64, i, spte);
+	}
+	/* The run before the first frame without a host page is prefetched. */
+	cr_assert(is_shadow_present_pte(sp->spt[0]));
+	cr_assert(is_shadow_present_pte(sp->spt[1]));
+	cr_assert(is_shadow_present_pte(sp->spt[faulted]));
 	check_shadow_pages(&e);
 	env_destroy(&e);
 }
