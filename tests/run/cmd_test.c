@@ -776,3 +776,30 @@ Test(run_command, second_scenario_under_an_mmu_starts_a_fresh_mmu)
 				     pf_taken_of_run(mmus[i], b),
 			     "%s", mmus[i]);
 }
+
+/*
+ * Regression: shadow_mmu maps a 2M guest page, or a 2M page of L1's EPT,
+ * with a direct page of 4K SPTEs, and its prefetch mapped neighbours that
+ * had no host page yet, with a frame built from INVALID_HPA
+ * (fuzz_readers and fuzz_mmu, shadow-prefetch-maps-unfaulted-page).  The
+ * run's RAM is on 4K host pages, faulted in on first use.
+ */
+Test(run_command, shadow_mmu_on_2m_guest_pages_of_4k_host_pages_runs)
+{
+	static const char path[] = MMUSIM_TEST_DATA "/lackey-true.txt";
+	static const char *const shadow[] = { "--mmu=shadow", "--page-size=2m",
+					      path, NULL };
+	static const char *const nested[] = { "--mmu=tdp", "--nested=ept",
+					      "--nested-page-size=2m", path,
+					      NULL };
+	const char *const *args[] = { shadow, nested };
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(args); i++) {
+		run_input(args[i], NULL, &r);
+		cr_assert_eq(r.status, 0, "%s %s: status %d: %s", args[i][0],
+			     args[i][1], r.status, r.err);
+		result_free(&r);
+	}
+}
