@@ -86,15 +86,10 @@ static u64 alloc_table(struct shadow_env *e)
 	return gpa;
 }
 
-/*
- * The MMU and its RAM slot, on host pages of up to @host_level: 2M host
- * pages are backed when the slot is added, 4K ones by the first fault on
- * each (mmu_faultin_pfn()).
- */
-static void env_create_on(struct shadow_env *e, enum mmu_kind kind, bool ept,
-			  int host_level)
+/* The MMU of most tests: A/D, MMIO caching, huge pages up to 1G. */
+static struct mmu_config env_config(enum mmu_kind kind, bool ept)
 {
-	struct mmu_config cfg = {
+	return (struct mmu_config){
 		.kind = kind,
 		.host = {
 			.ept = ept,
@@ -106,14 +101,31 @@ static void env_create_on(struct shadow_env *e, enum mmu_kind kind, bool ept,
 		.mmio_caching = true,
 		.max_huge_page_level = PG_LEVEL_1G,
 	};
+}
 
+/*
+ * The MMU of @cfg and its RAM slot, on host pages of up to @host_level:
+ * 2M host pages are backed when the slot is added, 4K ones by the first
+ * fault on each (mmu_faultin_pfn()).
+ */
+static void env_create_with(struct shadow_env *e, const struct mmu_config *cfg,
+			    int host_level)
+{
 	memset(e, 0, sizeof(*e));
 	e->host = host_memory_create();
 	cr_assert_not_null(e->host);
 	cr_assert_eq(guest_memory_init(&e->mem, e->host), 0);
-	cr_assert_eq(mmu_create(&e->mmu, &cfg, &e->mem, e->host), 0);
+	cr_assert_eq(mmu_create(&e->mmu, cfg, &e->mem, e->host), 0);
 	cr_assert_eq(mmu_add_memslot(e->mmu, 0, RAM_PAGES, 0, host_level), 0);
 	e->next_table = TABLE_GPA;
+}
+
+static void env_create_on(struct shadow_env *e, enum mmu_kind kind, bool ept,
+			  int host_level)
+{
+	struct mmu_config cfg = env_config(kind, ept);
+
+	env_create_with(e, &cfg, host_level);
 }
 
 static void env_create(struct shadow_env *e, enum mmu_kind kind, bool ept)
@@ -1343,27 +1355,14 @@ static int hw_ept_walk(struct shadow_env *e, u64 ngpa, u64 pfec,
  */
 Test(shadow_mmu, l1_eptp_with_ad_on_a_host_without_ept_ad_is_refused)
 {
-	struct mmu_config cfg = {
-		.kind = MMU_TDP,
-		.host = {
-			.ept = true,
-			.maxphyaddr = TEST_MAXPHYADDR,
-			.max_huge_page_level = PG_LEVEL_1G,
-		},
-		.ad_enabled = false,
-		.max_huge_page_level = PG_LEVEL_1G,
-	};
+	struct mmu_config cfg = env_config(MMU_TDP, true);
 	u64 eptp = TABLE_GPA | (3ULL << EPTP_PWL_SHIFT) | 6;
 	struct shadow_env e;
 	struct cpu_role role;
 	int ad;
 
-	memset(&e, 0, sizeof(e));
-	e.host = host_memory_create();
-	cr_assert_not_null(e.host);
-	cr_assert_eq(guest_memory_init(&e.mem, e.host), 0);
-	cr_assert_eq(mmu_create(&e.mmu, &cfg, &e.mem, e.host), 0);
-	cr_assert_eq(mmu_add_memslot(e.mmu, 0, RAM_PAGES, 0, PG_LEVEL_2M), 0);
+	cfg.ad_enabled = false;
+	env_create_with(&e, &cfg, PG_LEVEL_2M);
 	for (ad = 0; ad <= 1; ad++) {
 		u64 root = eptp | (ad ? EPTP_AD_ENABLE_MASK : 0);
 
