@@ -637,6 +637,23 @@ int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
 	return RET_PF_CONTINUE;
 }
 
+int mmu_max_mapping_level(struct mmu_context *mmu, struct kvm_memory_slot *slot,
+			  u64 gfn, int max_level)
+{
+	int level = max_level;
+
+	MMU_WARN_ON(gfn < slot->base_gfn ||
+		    gfn - slot->base_gfn >= slot->npages);
+	if (level > mmu->cfg.max_huge_page_level)
+		level = mmu->cfg.max_huge_page_level;
+	if (level > slot->host_level)
+		level = slot->host_level;
+	for (; level > PG_LEVEL_4K; level--)
+		if (!*lpage_counter(slot, gfn, level))
+			break;
+	return level;
+}
+
 void mmu_hugepage_adjust(struct mmu_context *mmu, struct kvm_page_fault *fault)
 {
 	struct kvm_memory_slot *slot = fault->slot;
@@ -648,14 +665,7 @@ void mmu_hugepage_adjust(struct mmu_context *mmu, struct kvm_page_fault *fault)
 	    (slot->flags & MEMSLOT_DIRTY_LOG))
 		return;
 
-	level = fault->max_level;
-	if (level > mmu->cfg.max_huge_page_level)
-		level = mmu->cfg.max_huge_page_level;
-	if (level > slot->host_level)
-		level = slot->host_level;
-	for (; level > PG_LEVEL_4K; level--)
-		if (!*lpage_counter(slot, fault->gfn, level))
-			break;
+	level = mmu_max_mapping_level(mmu, slot, fault->gfn, fault->max_level);
 	fault->req_level = level;
 	fault->goal_level = level;
 	fault->pfn &= ~(pages_per_hpage(level) - 1);

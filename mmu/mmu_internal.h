@@ -229,6 +229,13 @@ struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
 int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
 		    unsigned int access);
 /* kvm_mmu_hugepage_adjust(): goal_level and pfn for the largest page allowed. */
+/*
+ * The largest level, at most @max_level, at which @gfn of @slot may be
+ * mapped: the MMU's and the host mapping's limits, and no gfn in the
+ * frame write-tracked (KVM's kvm_mmu_max_mapping_level()).
+ */
+int mmu_max_mapping_level(struct mmu_context *mmu, struct kvm_memory_slot *slot,
+			  u64 gfn, int max_level);
 void mmu_hugepage_adjust(struct mmu_context *mmu, struct kvm_page_fault *fault);
 void mark_page_dirty(struct mmu_context *mmu, u64 gfn);
 /* Shadowed guest tables forbid huge pages over them and writes to them. */
