@@ -447,6 +447,18 @@ static void dirty_log_write_protect(struct mmu_context *mmu,
 	shadow_mmu_zap_all(mmu);
 }
 
+/*
+ * Dirty logging is off again: map @slot with huge pages where they are
+ * allowed, as KVM's kvm_mmu_slot_apply_flags() does.  tdp_mmu replaces
+ * its tables with huge leaves in place.
+ */
+static void recover_huge_pages(struct mmu_context *mmu,
+			       struct kvm_memory_slot *slot)
+{
+	if (mmu->cfg.kind == MMU_TDP && tdp_mmu_recover_huge_pages(mmu, slot))
+		mmu_flush_tlb(mmu);
+}
+
 int mmu_set_dirty_logging(struct mmu_context *mmu, u64 base_gfn, bool on)
 {
 	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, base_gfn);
@@ -465,6 +477,7 @@ int mmu_set_dirty_logging(struct mmu_context *mmu, u64 base_gfn, bool on)
 		dirty_log_write_protect(mmu, slot);
 	} else {
 		slot->flags &= ~MEMSLOT_DIRTY_LOG;
+		recover_huge_pages(mmu, slot);
 	}
 	mmu->memslots.generation++;
 	return 0;

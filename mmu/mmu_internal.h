@@ -255,6 +255,9 @@ bool tdp_mmu_wrprot_slot(struct mmu_context *mmu,
 			 const struct kvm_memory_slot *slot, int min_level);
 bool tdp_mmu_clear_dirty_slot(struct mmu_context *mmu,
 			      const struct kvm_memory_slot *slot);
+/* Replace tables of @slot by huge leaves; true when the caller flushes. */
+bool tdp_mmu_recover_huge_pages(struct mmu_context *mmu,
+				struct kvm_memory_slot *slot);
 int tdp_mmu_split_huge_pages(struct mmu_context *mmu, u64 start, u64 end,
 			     int target_level);
 bool tdp_mmu_write_protect_gfn(struct mmu_context *mmu, u64 gfn, int min_level);

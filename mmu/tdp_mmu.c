@@ -19,8 +19,7 @@
  *    huge pages nor a recovery worker.  Executable huge pages are mapped
  *    as on a host without the erratum.
  *  - Mirror roots (TDX), gfn_bits, address spaces (SMM), page-level
- *    statistics, aging, huge page recovery (collapsing split pages back)
- *    and clear_dirty_pt_masked().
+ *    statistics, aging and clear_dirty_pt_masked().
  *
  * tdp_mmu's masks and SPTE format are mmu->tdp_masks and mmu->tdp_fmt:
  * equal to mmu->masks and mmu->fmt while a tdp_mmu root is loaded, and
@@ -765,6 +764,76 @@ int tdp_mmu_split_huge_pages(struct mmu_context *mmu, u64 start, u64 end,
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * The huge SPTE for what the table under @parent maps, made from the
+ * first leaf below it (KVM's tdp_mmu_make_huge_spte()); -ENOENT when the
+ * table maps nothing.  mmu_max_mapping_level() allowed the huge page, so
+ * the frames are contiguous and every leaf has the same rights but for
+ * dirty-logging write protection, which the huge SPTE may keep.
+ */
+static int tdp_mmu_make_huge_spte(struct mmu_context *mmu,
+				  const struct tdp_iter *parent, u64 *huge_spte)
+{
+	struct kvm_mmu_page *child = spte_to_child_sp(mmu, parent->old_spte);
+	u64 start = parent->gfn;
+	u64 end = start + pages_per_hpage(parent->level);
+	struct tdp_iter iter;
+
+	for_each_tdp_pte(iter, mmu, child, start, end) {
+		if (!is_shadow_present_pte(iter.old_spte) ||
+		    !is_last_spte(iter.old_spte, iter.level))
+			continue;
+		*huge_spte = make_huge_spte(iter.old_spte, parent->level);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static bool recover_huge_pages_root(struct mmu_context *mmu,
+				    struct kvm_mmu_page *root,
+				    struct kvm_memory_slot *slot)
+{
+	u64 start = slot->base_gfn, end = start + slot->npages, huge_spte;
+	struct tdp_iter iter;
+	bool flush = false;
+
+	for_each_tdp_pte_min_level(iter, mmu, root, PG_LEVEL_2M, start, end) {
+		if (iter.level > PG_LEVEL_1G ||
+		    !is_shadow_present_pte(iter.old_spte) ||
+		    is_last_spte(iter.old_spte, iter.level))
+			continue;
+		/* A frame that sticks out of the slot cannot be huge. */
+		if (iter.gfn < start ||
+		    iter.gfn + pages_per_hpage(iter.level) > end)
+			continue;
+		if (mmu_max_mapping_level(mmu, slot, iter.gfn, iter.level) <
+		    iter.level)
+			continue;
+		if (tdp_mmu_make_huge_spte(mmu, &iter, &huge_spte))
+			continue;
+		tdp_mmu_iter_set_spte(mmu, &iter, huge_spte);
+		flush = true;
+	}
+	return flush;
+}
+
+/*
+ * Dirty logging is off: map @slot with huge leaves again where allowed,
+ * in place (KVM's kvm_tdp_mmu_recover_huge_pages()).  Pre-order: a 1G
+ * frame is recovered before its 2M tables are visited.
+ */
+bool tdp_mmu_recover_huge_pages(struct mmu_context *mmu,
+				struct kvm_memory_slot *slot)
+{
+	bool flush = false;
+	int i;
+
+	MMU_WARN_ON(slot->flags & MEMSLOT_DIRTY_LOG);
+	for (i = 0; i < mmu->nr_tdp_roots; i++)
+		flush |= recover_huge_pages_root(mmu, mmu->tdp_roots[i], slot);
+	return flush;
 }
 
 /*

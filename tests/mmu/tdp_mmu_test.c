@@ -1190,13 +1190,46 @@ Test(tdp_mmu, dirty_logging_splits_write_protects_and_logs_writes)
 		assert_dirty(&e, RAM_GFN, 3);
 
 		/*
-		 * Off: a new fault maps 2M again, replacing the 4K table of
-		 * its frame (and freeing it).
+		 * Off: the 4K tables are replaced by 2M leaves at once (and
+		 * freed), on the same frames; a fault there is spurious.
 		 */
 		cr_assert_eq(mmu_set_dirty_logging(e.mmu, RAM_GFN, false), 0);
-		assert_fault(&e, gfn_to_gpa(RAM_GFN + 0x2a0), PF_READ,
-			     RET_PF_FIXED);
+		check_invariants(&e);
+		assert_mapped(&e, gpa, PG_LEVEL_2M);
 		assert_mapped(&e, gfn_to_gpa(RAM_GFN + 0x205), PG_LEVEL_2M);
+		assert_fault(&e, gfn_to_gpa(RAM_GFN + 0x2a0), PF_READ,
+			     RET_PF_SPURIOUS);
+		env_teardown(&e);
+	}
+}
+
+/*
+ * Turning dirty logging off maps huge only where a huge page is allowed:
+ * a frame with a gfn that may not be mapped huge (one shadow_mmu shadows
+ * as a guest table, account_shadowed()) stays 4K.
+ */
+Test(tdp_mmu, dirty_logging_off_keeps_4k_where_huge_pages_are_disallowed)
+{
+	const struct env_opts *o;
+
+	for (o = all_hosts; o < ALL_HOSTS_END; o++) {
+		u64 tracked = gfn_to_gpa(RAM_GFN + 0x3);
+		u64 other = gfn_to_gpa(RAM_GFN + 0x203);
+		struct tdp_env e;
+
+		env_setup(&e, o);
+		env_add_small_slots(&e);
+		cr_assert_eq(mmu_set_dirty_logging(e.mmu, RAM_GFN, true), 0);
+		assert_fault(&e, tracked, PF_READ, RET_PF_FIXED);
+		assert_fault(&e, other, PF_READ, RET_PF_FIXED);
+		mmu_gfn_disallow_lpage(e.mmu, RAM_GFN + 0x5);
+
+		cr_assert_eq(mmu_set_dirty_logging(e.mmu, RAM_GFN, false), 0);
+		check_invariants(&e);
+		assert_mapped(&e, tracked, PG_LEVEL_4K);
+		assert_mapped(&e, other, PG_LEVEL_2M);
+
+		mmu_gfn_allow_lpage(e.mmu, RAM_GFN + 0x5);
 		env_teardown(&e);
 	}
 }
