@@ -450,12 +450,18 @@ static void dirty_log_write_protect(struct mmu_context *mmu,
 /*
  * Dirty logging is off again: map @slot with huge pages where they are
  * allowed, as KVM's kvm_mmu_slot_apply_flags() does.  tdp_mmu replaces
- * its tables with huge leaves in place.
+ * its tables with huge leaves in place; shadow_mmu zaps the direct pages
+ * that a huge SPTE could replace, and maps huge at the next fault.
  */
 static void recover_huge_pages(struct mmu_context *mmu,
 			       struct kvm_memory_slot *slot)
 {
-	if (mmu->cfg.kind == MMU_TDP && tdp_mmu_recover_huge_pages(mmu, slot))
+	bool flush = false;
+
+	if (mmu->cfg.kind == MMU_TDP)
+		flush = tdp_mmu_recover_huge_pages(mmu, slot);
+	shadow_mmu_zap_collapsible_sptes(mmu, slot);
+	if (flush)
 		mmu_flush_tlb(mmu);
 }
 

@@ -282,6 +282,9 @@ void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
 void shadow_mmu_invalidate_addr(struct mmu_context *mmu, u64 addr);
 void shadow_mmu_sync_roots(struct mmu_context *mmu);
 void shadow_mmu_zap_all(struct mmu_context *mmu);
+/* Zap the direct pages of @slot that a huge SPTE could now replace. */
+void shadow_mmu_zap_collapsible_sptes(struct mmu_context *mmu,
+				      struct kvm_memory_slot *slot);
 void shadow_mmu_destroy(struct mmu_context *mmu);
 
 #endif

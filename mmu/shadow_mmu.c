@@ -1375,6 +1375,38 @@ restart:
 	shadow_mmu_free_obsolete_roots(mmu);
 }
 
+/*
+ * KVM's kvm_rmap_zap_collapsible_sptes() zaps the 4K SPTEs of direct
+ * pages whose frame may now be mapped huge, and the next fault replaces
+ * the page's parent SPTE with a huge one.  Zapping the direct page itself
+ * unlinks it from that parent at once; the next fault maps huge the same
+ * way.
+ */
+void shadow_mmu_zap_collapsible_sptes(struct mmu_context *mmu,
+				      struct kvm_memory_slot *slot)
+{
+	struct kvm_mmu_page *sp, *next;
+	int level;
+
+	if (!mmu->shadow)
+		return;
+restart:
+	for (sp = mmu->active_head; sp; sp = next) {
+		next = sp->active_next;
+		level = sp->role.level;
+		if (!sp->role.direct || level >= PG_LEVEL_1G ||
+		    sp->gfn < slot->base_gfn ||
+		    sp->gfn - slot->base_gfn >= slot->npages)
+			continue;
+		if (mmu_max_mapping_level(mmu, slot, sp->gfn, level + 1) <=
+		    level)
+			continue;
+		if (shadow_mmu_prepare_zap_page(mmu, sp))
+			goto restart;
+	}
+	shadow_mmu_commit_zap(mmu);
+}
+
 void shadow_mmu_destroy(struct mmu_context *mmu)
 {
 	struct shadow_mmu *s = mmu->shadow;

@@ -572,6 +572,44 @@ Test(shadow_mmu, guest_huge_page_maps_huge_unless_a_table_is_inside)
 	env_destroy(&e);
 }
 
+/*
+ * Dirty logging maps a guest's 2M page with a direct page of 4K SPTEs;
+ * when it stops, the direct page goes and the next fault maps 2M.  A
+ * frame that holds shadowed guest tables keeps its direct page.
+ */
+Test(shadow_mmu, dirty_logging_off_zaps_collapsible_direct_pages)
+{
+	u64 gva_tables = GVA_HUGE + 0x200000;
+	struct shadow_env e;
+	struct kvm_mmu_page *sp;
+	u64 spte;
+
+	env_setup(&e);
+	map(&e, GVA_HUGE, HUGE_GPA, PG_LEVEL_2M, P | W | U);
+	map(&e, gva_tables, TABLE_GPA, PG_LEVEL_2M, P | W | U);
+	cr_assert_eq(mmu_set_dirty_logging(e.mmu, 0, true), 0);
+	access_ok(&e, GVA_HUGE + 0x3000, PFERR_WRITE_MASK | PFERR_USER_MASK);
+	access_ok(&e, gva_tables + 0x3000, PFERR_USER_MASK);
+	sp = sp_at(&e, GVA_HUGE, PG_LEVEL_4K);
+	cr_assert(sp && sp->role.direct);
+	cr_assert(sp_at(&e, gva_tables, PG_LEVEL_4K)->role.direct);
+
+	cr_assert_eq(mmu_set_dirty_logging(e.mmu, 0, false), 0);
+	check_shadow_pages(&e);
+	cr_assert_null(sp_at(&e, GVA_HUGE, PG_LEVEL_4K));
+	sp = sp_at(&e, gva_tables, PG_LEVEL_4K);
+	cr_assert(sp && sp->role.direct);
+	cr_assert_eq(sp->gfn, gpa_to_gfn(TABLE_GPA));
+
+	access_ok(&e, GVA_HUGE + 0x5000, PFERR_USER_MASK);
+	spte = leaf_spte(&e, GVA_HUGE, PG_LEVEL_2M);
+	cr_assert(is_large_pte(spte));
+	cr_assert_eq(spte_to_pfn(spte),
+		     guest_memory_gpa_to_hpa(&e.mem, HUGE_GPA) >> PAGE_SHIFT);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
 Test(shadow_mmu, write_to_upper_guest_table_is_write_protected)
 {
 	struct shadow_env e;
