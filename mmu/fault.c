@@ -73,8 +73,16 @@ static int init_hw_stage(struct mmu_context *mmu, int level, bool ept,
 	}
 	if (r)
 		return r;
-	return kvm_pagewalk_init(&mmu->hw_stage, &role, root, &mmu->hpa_view,
-				 NULL);
+	r = kvm_pagewalk_init(&mmu->hw_stage, &role, root, &mmu->hpa_view,
+			      NULL);
+	if (r)
+		return r;
+	/*
+	 * The host reports advanced VM-exit information for EPT violations,
+	 * which KVM requires before it offers L1 nested MBEC.
+	 */
+	mmu->hw_stage.ept_advanced_exit_info = ept;
+	return 0;
 }
 
 /* The CPU's walk of the guest's own tables, over the nested hardware stage. */
@@ -318,24 +326,28 @@ static int handle_mmio_page_fault(struct mmu_context *mmu, u64 addr)
 
 /*
  * The PFEC KVM derives from an EPT violation's exit qualification, as
- * __vmx_handle_ept_violation(): a read reports PFERR_USER_MASK.
+ * __vmx_handle_ept_violation() with MBEC.  PFERR_USER_MASK says the linear
+ * address of a final translation was a user-mode address (bit 9): the
+ * permission check of a fetch under MBEC needs it (XU or X), and no other
+ * EPT check looks at it since reads have ACC_READ_MASK of their own.
  */
 static u64 ept_violation_to_pfec(u64 qual)
 {
 	u64 pfec = 0;
 
-	if (qual & EPT_VIOLATION_ACC_READ)
-		pfec |= PFERR_USER_MASK;
 	if (qual & EPT_VIOLATION_ACC_WRITE)
 		pfec |= PFERR_WRITE_MASK;
 	if (qual & EPT_VIOLATION_ACC_INSTR)
 		pfec |= PFERR_FETCH_MASK;
 	if (qual & (EPT_VIOLATION_PROT_MASK | EPT_VIOLATION_PROT_USER_EXEC))
 		pfec |= PFERR_PRESENT_MASK;
-	if (qual & EPT_VIOLATION_GVA_IS_VALID)
-		pfec |= (qual & EPT_VIOLATION_GVA_TRANSLATED) ?
-				PFERR_GUEST_FINAL_MASK :
-				PFERR_GUEST_PAGE_MASK;
+	if (!(qual & EPT_VIOLATION_GVA_IS_VALID))
+		return pfec;
+	if (!(qual & EPT_VIOLATION_GVA_TRANSLATED))
+		return pfec | PFERR_GUEST_PAGE_MASK;
+	pfec |= PFERR_GUEST_FINAL_MASK;
+	if (qual & EPT_VIOLATION_GVA_USER)
+		pfec |= PFERR_USER_MASK;
 	return pfec;
 }
 

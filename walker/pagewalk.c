@@ -279,6 +279,14 @@ static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
 				     << EPT_VIOLATION_RWX_SHIFT;
 	if (w->role.cr4_smep && (raw_access & EPT_USER_EXECUTABLE_MASK))
 		fault->exit_qualification |= EPT_VIOLATION_PROT_USER_EXEC;
+	/*
+	 * For a final translation, nested_access() put the linear address's
+	 * user-mode bit (the guest's U/S ANDed over the levels) in
+	 * PFERR_USER_MASK; the SDM leaves bit 9 undefined otherwise.
+	 */
+	if (w->ept_advanced_exit_info && !(access & PFERR_GUEST_PAGE_MASK) &&
+	    (access & PFERR_USER_MASK))
+		fault->exit_qualification |= EPT_VIOLATION_GVA_USER;
 }
 
 /*

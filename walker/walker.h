@@ -19,6 +19,11 @@
 #define EPT_VIOLATION_PROT_USER_EXEC BIT_ULL(6)
 #define EPT_VIOLATION_GVA_IS_VALID BIT_ULL(7)
 #define EPT_VIOLATION_GVA_TRANSLATED BIT_ULL(8)
+/*
+ * With bits 7 and 8 set, on a CPU with advanced VM-exit information for
+ * EPT violations: the linear address was a user-mode address.
+ */
+#define EPT_VIOLATION_GVA_USER BIT_ULL(9)
 #define EPT_VIOLATION_RWX_SHIFT 3
 
 /*
@@ -55,6 +60,15 @@ struct kvm_pagewalk {
 	u64 pte_dirty_mask;
 	u8 pte_size;
 	bool has_ad;
+	/*
+	 * EPT: EPT violations report the user-mode linear address bit
+	 * (EPT_VIOLATION_GVA_USER), as a CPU with advanced VM-exit
+	 * information for EPT violations does.  The MMU sets it for the
+	 * CPU's walk of its own tables; L1's EPT, which KVM walks and
+	 * reports to L1 without it, leaves it clear.  Not part of @role:
+	 * it changes what a fault reports, not how entries are read.
+	 */
+	bool ept_advanced_exit_info;
 };
 
 /*

@@ -1444,7 +1444,7 @@ Test(shadow_mmu, shadow_of_l1_ept_maps_ngpa_to_hpa)
 	ept_map(&e, ept_root, NGPA_DATA + 0x200000, HUGE_GPA, PG_LEVEL_2M,
 		EPT_R | EPT_W);
 
-	/* EPT violation for a read: the dispatcher's PFEC has U for reads. */
+	/* EPT violation for a read of a user-mode linear address. */
 	cr_assert_eq(hw_ept_walk(&e, NGPA_DATA, PFERR_USER_MASK, &f, &rec), 1);
 	cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
 	cr_assert_eq(fault_at(&e, NGPA_DATA, PFERR_USER_MASK, &pf),
