@@ -38,25 +38,6 @@
 #include "mmu/mmu.h"
 #include "walker/types.h"
 
-/*
- * Known bugs the target steers around until they are fixed
- * (tests/fuzz/crashes/README.md, "Open"); set to 0 to find them again.
- */
-
-/*
- * An EPT violation's exit qualification does not say whether a fetch was a
- * user fetch (MBEC's XU check: the guest's U/S bits, docs/walker.md), and
- * ept_violation_to_pfec() gives no PFERR_USER_MASK for it: shadow_mmu
- * walks L1's EPT for a supervisor fetch.  Where L1 allows X but not XU,
- * it maps what is mapped already and the vCPU faults again forever
- * (-E2BIG); where L1 allows XU but not X, it injects an EPT violation the
- * CPU would not have.  Tolerated: a fetch from a user page under L1's EPT
- * with MBEC that loops or faults ends the input.
- */
-#ifndef KNOWN_BUG_MBEC_USER_FETCH
-#define KNOWN_BUG_MBEC_USER_FETCH 1
-#endif
-
 static const char *const mf_mode_names[MF_MODES] = {
 	[MF_TDP_EPT] = "tdp_mmu/EPT",
 	[MF_TDP_NPT] = "tdp_mmu/NPT",
@@ -687,8 +668,7 @@ static void dump_walks(const struct walk_record *mrec, int mr,
 	}
 }
 
-/* False when the input can go no further (a known bug hit). */
-static bool compare(struct vm *vm, u64 gva, const struct walk_access *a)
+static void compare(struct vm *vm, u64 gva, const struct walk_access *a)
 {
 	struct walk_fault mf, rf;
 	struct walk_record mrec, rrec;
@@ -701,15 +681,6 @@ static bool compare(struct vm *vm, u64 gva, const struct walk_access *a)
 	     access_name(a), gva, a->pfec, a->rflags_ac, a->pkru);
 	mr = mmu_guest_access(vm->mmu, gva, a, &mf, &mrec);
 	rr = gva_walk_translate(&vm->gva_walk, gva, a, &rf, &rrec);
-	if (KNOWN_BUG_MBEC_USER_FETCH && vm->mode == MF_NESTED_EPT &&
-	    vm->ngpa_walk.role.cr4_smep && (a->pfec & PFERR_FETCH_MASK) &&
-	    (mr == -E2BIG ||
-	     (mr == 1 && mf.kind == WALK_FAULT_EPT_VIOLATION &&
-	      (rr == 0 || mf.address != rf.address ||
-	       mf.exit_qualification != rf.exit_qualification)))) {
-		note(vm, "known bug: MBEC fetch from a user page");
-		return false;
-	}
 	FM_CHECK(vm, rr >= 0, "%s %#" PRIx64 ": gva_walk_translate() = %d",
 		 access_name(a), gva, rr);
 	if (mr < 0) {
@@ -756,7 +727,7 @@ static bool compare(struct vm *vm, u64 gva, const struct walk_access *a)
 
 			vm->written[gfn / 64] |= BIT_ULL(gfn % 64);
 		}
-		return true;
+		return;
 	}
 	FM_CHECK(vm, mf.kind == rf.kind && mf.address == rf.address,
 		 "%s %#" PRIx64 ": the MMU gives %s at %#" PRIx64
@@ -777,7 +748,6 @@ static bool compare(struct vm *vm, u64 gva, const struct walk_access *a)
 			 "MMU %#" PRIx64 ", the guest's walk %#" PRIx64,
 			 access_name(a), gva, mf.exit_qualification,
 			 rf.exit_qualification);
-	return true;
 }
 
 /* ---- operations ---- */
@@ -814,7 +784,8 @@ static bool op_access(struct vm *vm)
 	if (pkeys_on(vm))
 		a.pkru = (u32)src_u64(s) &
 			 (src_chance(s, 50) ? 0x55555555 : 0xffffffff);
-	return compare(vm, gva, &a);
+	compare(vm, gva, &a);
+	return true;
 }
 
 /* A CR3 load (same value) or INVLPG after a change of the tables. */
