@@ -61,12 +61,20 @@ int mmu_create(struct mmu_context **out, const struct mmu_config *cfg,
 	return 0;
 }
 
+static u64 lpage_chunks(const struct kvm_memory_slot *slot, int level);
+
 static void free_memslot(struct kvm_memory_slot *slot)
 {
-	int i;
+	int level;
+	u64 i;
 
-	for (i = 0; i < PG_LEVEL_1G - 1; i++)
-		free(slot->disallow_lpage[i]);
+	for (level = PG_LEVEL_2M; level <= PG_LEVEL_1G; level++) {
+		u32 **chunks = slot->disallow_lpage[level - 2];
+
+		for (i = 0; chunks && i < lpage_chunks(slot, level); i++)
+			free(chunks[i]);
+		free(chunks);
+	}
 	free(slot->dirty_bitmap);
 	memset(slot, 0, sizeof(*slot));
 }
@@ -329,12 +337,97 @@ static u64 hpage_frames(const struct kvm_memory_slot *slot, int level)
 	       (slot->base_gfn >> shift) + 1;
 }
 
-static u32 *lpage_counter(struct kvm_memory_slot *slot, u64 gfn, int level)
+static u64 dirty_bitmap_words(const struct kvm_memory_slot *slot)
+{
+	return (slot->npages + 63) / 64;
+}
+
+/* disallow_lpage counters come in chunks of a page. */
+#define LPAGE_CHUNK (PAGE_SIZE / sizeof(u32))
+
+static u64 lpage_chunks(const struct kvm_memory_slot *slot, int level)
+{
+	return (hpage_frames(slot, level) + LPAGE_CHUNK - 1) / LPAGE_CHUNK;
+}
+
+static u64 lpage_index(const struct kvm_memory_slot *slot, u64 gfn, int level)
 {
 	unsigned int shift = (level - 1) * 9;
 
-	return &slot->disallow_lpage[level - 2][(gfn >> shift) -
-						(slot->base_gfn >> shift)];
+	return (gfn >> shift) - (slot->base_gfn >> shift);
+}
+
+/* The reasons a @level page may not map @gfn; 0 in a chunk never raised. */
+static u32 lpage_count(const struct kvm_memory_slot *slot, u64 gfn, int level)
+{
+	u64 i = lpage_index(slot, gfn, level);
+	const u32 *chunk = slot->disallow_lpage[level - 2][i / LPAGE_CHUNK];
+
+	return chunk ? chunk[i % LPAGE_CHUNK] : 0;
+}
+
+/* The counter of @gfn at @level, its chunk allocated if needed. */
+static u32 *lpage_counter(struct kvm_memory_slot *slot, u64 gfn, int level)
+{
+	u64 i = lpage_index(slot, gfn, level);
+	u32 **chunk = &slot->disallow_lpage[level - 2][i / LPAGE_CHUNK];
+
+	if (!*chunk)
+		*chunk = calloc(LPAGE_CHUNK, sizeof(u32));
+	return *chunk ? &(*chunk)[i % LPAGE_CHUNK] : NULL;
+}
+
+static int disallow_lpage_edge(struct kvm_memory_slot *slot, u64 gfn, int level)
+{
+	u32 *count = lpage_counter(slot, gfn, level);
+
+	if (!count)
+		return -ENOMEM;
+	(*count)++;
+	return 0;
+}
+
+/*
+ * disallow_lpage of a slot, as KVM's lpage_info but sparse: a slot of
+ * mmusim run spans 2^28 pages, of which a run touches a few.  Only the
+ * chunks that hold a slot edge are allocated here; shadowing a guest table
+ * allocates the others on demand.
+ */
+static int alloc_lpage_info(struct kvm_memory_slot *slot)
+{
+	u64 last = slot->base_gfn + slot->npages - 1;
+	int level;
+
+	for (level = PG_LEVEL_2M; level <= PG_LEVEL_1G; level++) {
+		u64 mask = pages_per_hpage(level) - 1;
+
+		slot->disallow_lpage[level - 2] =
+			calloc(lpage_chunks(slot, level), sizeof(u32 *));
+		if (!slot->disallow_lpage[level - 2])
+			return -ENOMEM;
+		/* A huge page may not reach past either edge of the slot. */
+		if ((slot->base_gfn & mask) &&
+		    disallow_lpage_edge(slot, slot->base_gfn, level))
+			return -ENOMEM;
+		if (((last + 1) & mask) &&
+		    disallow_lpage_edge(slot, last, level))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * As KVM (kvm_alloc_dirty_bitmap()), give a slot its dirty bitmap only
+ * once dirty logging is on: a slot of mmusim run spans 2^28 pages.  The
+ * bitmap stays until the slot goes, so that bits not collected before
+ * logging was turned off are still there if it is turned on again.
+ */
+static int alloc_dirty_bitmap(struct kvm_memory_slot *slot)
+{
+	if (!slot->dirty_bitmap)
+		slot->dirty_bitmap =
+			calloc(dirty_bitmap_words(slot), sizeof(u64));
+	return slot->dirty_bitmap ? 0 : -ENOMEM;
 }
 
 int mmu_add_memslot(struct mmu_context *mmu, u64 base_gfn, u64 npages,
@@ -342,7 +435,7 @@ int mmu_add_memslot(struct mmu_context *mmu, u64 base_gfn, u64 npages,
 {
 	struct kvm_memory_slot *slot;
 	u64 align_pages;
-	int i, level, r;
+	int i, r;
 
 	if (!npages || flags & ~(MEMSLOT_READONLY | MEMSLOT_DIRTY_LOG) ||
 	    host_level < PG_LEVEL_4K || host_level > PG_LEVEL_1G)
@@ -373,21 +466,9 @@ int mmu_add_memslot(struct mmu_context *mmu, u64 base_gfn, u64 npages,
 	slot->npages = npages;
 	slot->flags = flags;
 	slot->host_level = host_level;
-	for (level = PG_LEVEL_2M; level <= PG_LEVEL_1G; level++) {
-		u64 frames = hpage_frames(slot, level);
-		u64 mask = pages_per_hpage(level) - 1;
-
-		slot->disallow_lpage[level - 2] = calloc(frames, sizeof(u32));
-		if (!slot->disallow_lpage[level - 2])
-			goto out_free_slot;
-		/* A huge page may not reach past either edge of the slot. */
-		if (base_gfn & mask)
-			slot->disallow_lpage[level - 2][0]++;
-		if ((base_gfn + npages) & mask)
-			slot->disallow_lpage[level - 2][frames - 1]++;
-	}
-	slot->dirty_bitmap = calloc((npages + 63) / 64, sizeof(u64));
-	if (!slot->dirty_bitmap)
+	if (alloc_lpage_info(slot))
+		goto out_free_slot;
+	if ((flags & MEMSLOT_DIRTY_LOG) && alloc_dirty_bitmap(slot))
 		goto out_free_slot;
 
 	/* 4K host pages are faulted in on first use (mmu_faultin_pfn()). */
@@ -474,6 +555,8 @@ int mmu_set_dirty_logging(struct mmu_context *mmu, u64 base_gfn, bool on)
 	if (on == !!(slot->flags & MEMSLOT_DIRTY_LOG))
 		return 0;
 	if (on) {
+		if (alloc_dirty_bitmap(slot))
+			return -ENOMEM;
 		slot->flags |= MEMSLOT_DIRTY_LOG;
 		/* Every write must fault once to be logged, at 4K. */
 		if (mmu->cfg.kind == MMU_TDP)
@@ -499,7 +582,7 @@ int mmu_get_dirty_log(struct mmu_context *mmu, u64 base_gfn, u64 *bitmap,
 		return -ENOENT;
 	if (!(slot->flags & MEMSLOT_DIRTY_LOG))
 		return -EINVAL;
-	words = (slot->npages + 63) / 64;
+	words = dirty_bitmap_words(slot);
 	if (nr_words < words)
 		return -ENOSPC;
 	memcpy(bitmap, slot->dirty_bitmap, words * sizeof(u64));
@@ -514,7 +597,8 @@ void mark_page_dirty(struct mmu_context *mmu, u64 gfn)
 	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, gfn);
 	u64 i;
 
-	if (!slot || !(slot->flags & MEMSLOT_DIRTY_LOG))
+	/* As mark_page_dirty_in_slot(): no bitmap, nothing to log. */
+	if (!slot || !(slot->flags & MEMSLOT_DIRTY_LOG) || !slot->dirty_bitmap)
 		return;
 	i = gfn - slot->base_gfn;
 	slot->dirty_bitmap[i / 64] |= BIT_ULL(i % 64);
@@ -530,8 +614,10 @@ static void update_lpage(struct mmu_context *mmu, u64 gfn, int delta)
 	for (level = PG_LEVEL_2M; level <= PG_LEVEL_1G; level++) {
 		u32 *count = lpage_counter(slot, gfn, level);
 
-		MMU_WARN_ON(delta < 0 && !*count);
-		*count += delta;
+		/* Out of memory: huge pages stay allowed, as if not shadowed. */
+		MMU_WARN_ON(!count || (delta < 0 && !*count));
+		if (count)
+			*count += delta;
 	}
 }
 
@@ -668,7 +754,7 @@ int mmu_max_mapping_level(struct mmu_context *mmu, struct kvm_memory_slot *slot,
 	if (level > slot->host_level)
 		level = slot->host_level;
 	for (; level > PG_LEVEL_4K; level--)
-		if (!*lpage_counter(slot, gfn, level))
+		if (!lpage_count(slot, gfn, level))
 			break;
 	return level;
 }

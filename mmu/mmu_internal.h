@@ -81,7 +81,9 @@ struct kvm_mmu_page {
  * A memslot: GFNs [base_gfn, base_gfn + npages) are RAM backed by host
  * memory mapped with pages of up to host_level.  disallow_lpage counts,
  * per 2M and 1G frame, the reasons a huge SPTE may not map it (a shadowed
- * guest page table inside, a slot edge).  RAM of a slot whose host maps
+ * guest page table inside, a slot edge); its counters come in chunks of a
+ * page, each allocated when a count in it is first raised.  dirty_bitmap
+ * exists once dirty logging has been on.  RAM of a slot whose host maps
  * it with 4K pages is backed on first fault, as a host faults memory in;
  * a slot on huge host pages is backed at creation, HPAs congruent with
  * its GPAs.
@@ -91,7 +93,7 @@ struct kvm_memory_slot {
 	u64 npages;
 	u32 flags;
 	int host_level;
-	u32 *disallow_lpage[PG_LEVEL_1G - 1];
+	u32 **disallow_lpage[PG_LEVEL_1G - 1];
 	u64 *dirty_bitmap;
 };
 

@@ -646,6 +646,49 @@ Test(tdp_mmu, fault_maps_4k_where_max_huge_page_level_is_4k)
 	env_teardown(&e);
 }
 
+/* The page size mmu_hugepage_adjust() picks for a fault on @gfn. */
+static int hugepage_level(struct tdp_env *e, u64 gfn)
+{
+	struct kvm_page_fault fault = {
+		.gfn = gfn,
+		.max_level = PG_LEVEL_1G,
+		.slot = gfn_to_memslot(e->mmu, gfn),
+	};
+
+	mmu_hugepage_adjust(e->mmu, &fault);
+	return fault.goal_level;
+}
+
+/*
+ * A slot as large as those of mmusim run (2^28 pages): a reason that
+ * forbids huge pages stays on its own 2M and 1G frames, however far into
+ * the slot, and the frames cut by either edge take no huge page.
+ */
+Test(tdp_mmu, lpage_reasons_of_a_large_slot_stay_on_their_frames)
+{
+	const u64 base = 1, npages = 1ULL << 28, far = (3ULL << 26) + 0x12345;
+	struct tdp_env e;
+
+	env_setup(&e, &(struct env_opts){ .ept = true });
+	env_add_slot(&e, base, npages, 0, PG_LEVEL_4K);
+	/* Huge host pages by hand: backing 1T of them would take too long. */
+	gfn_to_memslot(e.mmu, base)->host_level = PG_LEVEL_1G;
+
+	cr_assert_eq(hugepage_level(&e, far), PG_LEVEL_1G);
+	mmu_gfn_disallow_lpage(e.mmu, far);
+	cr_assert_eq(hugepage_level(&e, far), PG_LEVEL_4K);
+	cr_assert_eq(hugepage_level(&e, far + 512), PG_LEVEL_2M);
+	cr_assert_eq(hugepage_level(&e, far + (1ULL << 18)), PG_LEVEL_1G);
+	mmu_gfn_allow_lpage(e.mmu, far);
+	cr_assert_eq(hugepage_level(&e, far), PG_LEVEL_1G);
+
+	cr_assert_eq(hugepage_level(&e, base), PG_LEVEL_4K);
+	cr_assert_eq(hugepage_level(&e, 512), PG_LEVEL_2M);
+	cr_assert_eq(hugepage_level(&e, base + npages - 2), PG_LEVEL_1G);
+	cr_assert_eq(hugepage_level(&e, base + npages - 1), PG_LEVEL_4K);
+	env_teardown(&e);
+}
+
 /*
  * A 1G slot on 1G host pages: 1G leaves, unless the MMU's largest page is
  * 2M; eager splitting keeps every translation.
