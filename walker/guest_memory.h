@@ -22,10 +22,19 @@ static inline u64 gfn_to_gpa(u64 gfn)
 
 /*
  * Host memory hands out 4K pages with host physical addresses, in
- * allocation order from HOST_MEMORY_FIRST_PFN; the page contents live in
- * the simulator's own heap.
+ * allocation order from HOST_MEMORY_FIRST_PFN (4G); the page contents live
+ * in the simulator's own heap.  The few pages that must have a 32-bit HPA
+ * (KVM's GFP_DMA32 allocations, such as the PAE root that a 32-bit CR3
+ * points at) come, also in order, from HOST_MEMORY_LOW_FIRST_PFN (2G) up
+ * to 4G.  No page has HPA 0.
  */
 #define HOST_MEMORY_FIRST_PFN 0x100000ULL
+#define HOST_MEMORY_LOW_FIRST_PFN 0x80000ULL
+static_assert(HOST_MEMORY_LOW_FIRST_PFN > 0, "no host page has HPA 0");
+static_assert(HOST_MEMORY_LOW_FIRST_PFN < HOST_MEMORY_FIRST_PFN,
+	      "the low frames lie below the first frame above 4G");
+static_assert(HOST_MEMORY_FIRST_PFN << PAGE_SHIFT == 1ULL << 32,
+	      "the frames below 4G end where the others start");
 
 struct host_memory;
 
@@ -39,8 +48,14 @@ u64 host_memory_alloc_page(struct host_memory *host);
  * Host frames skipped for the alignment stay unallocated.
  */
 u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align);
+/*
+ * A zeroed page with an HPA below 4G, as a GFP_DMA32 allocation: its HPA,
+ * or INVALID_HPA when the 2G of frames below 4G are used up.
+ */
+u64 host_memory_alloc_page_below_4g(struct host_memory *host);
 /* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
 void *host_memory_page(struct host_memory *host, u64 hpa);
+/* Pages allocated, below and above 4G. */
 u64 host_memory_nr_pages(const struct host_memory *host);
 
 /*

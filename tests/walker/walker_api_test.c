@@ -703,6 +703,35 @@ Test(host_memory, aligned_allocation_is_contiguous_and_skips_frames)
 	host_memory_destroy(host);
 }
 
+Test(host_memory, page_below_4g_has_a_32_bit_hpa_and_a_host_view)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory view;
+	u64 low, next, high, val;
+
+	cr_assert_not_null(host);
+	cr_assert_eq(guest_memory_init_host_view(&view, host), 0);
+	low = host_memory_alloc_page_below_4g(host);
+	cr_assert_eq(low, HOST_MEMORY_LOW_FIRST_PFN << PAGE_SHIFT);
+	cr_assert_lt(low, 1ULL << 32);
+	next = host_memory_alloc_page_below_4g(host);
+	cr_assert_eq(next, low + PAGE_SIZE);
+	/* The frames above 4G are numbered as if the low ones did not exist. */
+	high = host_memory_alloc_page(host);
+	cr_assert_eq(high, HOST_MEMORY_FIRST_PFN << PAGE_SHIFT);
+	cr_assert_eq(host_memory_nr_pages(host), 3);
+	cr_assert_null(host_memory_page(host, next + PAGE_SIZE));
+	cr_assert_null(host_memory_page(host, 0));
+
+	/* The CPU reads it at its HPA like any host page. */
+	*(u64 *)host_memory_page(host, next) = 0x1234;
+	cr_assert_eq(guest_memory_read(&view, next, 8, &val), 0);
+	cr_assert_eq(val, 0x1234);
+	cr_assert_eq(guest_memory_gpa_to_hpa(&view, next + 8), next + 8);
+	guest_memory_destroy(&view);
+	host_memory_destroy(host);
+}
+
 Test(guest_memory, contiguous_backing_keeps_gpa_and_hpa_congruent)
 {
 	struct host_memory *host = host_memory_create();
