@@ -46,6 +46,8 @@ static u64 host_long_mode_cr4(int level)
 }
 
 #define HOST_EFER (EFER_LME | EFER_LMA | EFER_NX)
+/* CR3 in PAE mode: the 32-byte aligned PDPT below 4G. */
+#define PAE_CR3_MASK GENMASK_ULL(31, 5)
 
 /*
  * The role of the CPU's walk over an EPT or NPT table the MMU built at
@@ -127,22 +129,60 @@ static int reset_tdp(struct mmu_context *mmu)
 		r = tdp_mmu_alloc_root(mmu);
 	if (!r)
 		r = init_hw_stage(mmu, level, mmu->cfg.host.ept, false, false,
-				  !mmu->cfg.ad_enabled, mmu->root.sp->hpa);
+				  !mmu->cfg.ad_enabled, mmu->root.hpa);
 	if (!r)
 		r = init_hw_gva_over_stage(mmu);
 	return r;
 }
 
-static int reset_shadow(struct mmu_context *mmu)
+/*
+ * The CPU's walk of shadow_mmu's tables from a root of @level: the
+ * guest's SMEP and SMAP, but CR0.WP and EFER.NX forced on (KVM emulates
+ * WP=0 and uses NX itself), in long mode, or in PAE mode under a PAE root:
+ * without TDP, KVM keeps CR4.PAE set in hardware for every guest.
+ */
+static int init_hw_gva_shadow(struct mmu_context *mmu, int level)
 {
 	const struct cpu_role *guest = &mmu->gva_walk->role;
 	struct cpu_features host = host_features(mmu);
+	bool pae = level == PT32E_ROOT_LEVEL;
 	struct cpu_role hw_role;
+	u64 cr4;
+	int r;
+
+	cr4 = (pae ? X86_CR4_PAE : host_long_mode_cr4(level)) |
+	      (guest->cr4_smep ? X86_CR4_SMEP : 0) |
+	      (guest->cr4_smap ? X86_CR4_SMAP : 0);
+	r = cpu_role_from_regs(&hw_role, X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+			       cr4, pae ? EFER_NX : HOST_EFER, &host);
+	if (r)
+		return r;
+	return kvm_pagewalk_init(&mmu->hw_gva, &hw_role, mmu->root.hpa,
+				 &mmu->hpa_view, NULL);
+}
+
+/*
+ * The root role of a shadow of the guest's CR3 tables, as
+ * kvm_init_shadow_mmu(): the guest's levels, at least PAE's 3 (KVM shadows
+ * a guest without 64-bit paging with PAE tables under a PAE root), and
+ * direct for a paging-off guest (mmusim: 4 levels).  The pgd is CR3's
+ * table address; a PAE CR3 keeps bits 11:5, which locate the PDPT.
+ */
+static int reset_shadow(struct mmu_context *mmu)
+{
+	const struct cpu_role *guest = &mmu->gva_walk->role;
+	bool pae_root = guest->level == PT32_ROOT_LEVEL ||
+			guest->level == PT32E_ROOT_LEVEL;
+	u64 pgd = mmu->gva_walk->root & PT_BASE_ADDR_MASK;
 	int level, r;
 
-	if (guest->level == PT32_ROOT_LEVEL || guest->level == PT32E_ROOT_LEVEL)
+	if (guest->level == PT32_ROOT_LEVEL)
 		return -EOPNOTSUPP;
-	level = guest->level ? guest->level : PT64_ROOT_4LEVEL;
+	level = pae_root     ? PT32E_ROOT_LEVEL :
+		guest->level ? guest->level :
+			       PT64_ROOT_4LEVEL;
+	if (guest->level == PT32E_ROOT_LEVEL)
+		pgd = mmu->gva_walk->root & PAE_CR3_MASK;
 
 	spte_masks_init(&mmu->masks, false, true, mmu->cfg.host.maxphyaddr);
 	mmu->w = mmu->gva_walk;
@@ -155,32 +195,19 @@ static int reset_shadow(struct mmu_context *mmu)
 		.cr4_smep = guest->cr4_smep,
 		.smap_andnot_wp = guest->cr4_smap && !guest->cr0_wp,
 	};
-	r = shadow_mmu_spte_role(&mmu->spte_role, &mmu->cfg.host, level,
-				 guest->cr4_smep, false);
+	if (pae_root)
+		r = shadow_mmu_pae_spte_role(&mmu->spte_role, &mmu->cfg.host,
+					     guest->cr4_smep);
+	else
+		r = shadow_mmu_spte_role(&mmu->spte_role, &mmu->cfg.host, level,
+					 guest->cr4_smep, false);
 	if (!r)
 		r = kvm_page_format_init(&mmu->fmt, &mmu->spte_role);
 	if (!r)
-		r = shadow_mmu_alloc_root(
-			mmu, guest->level ?
-				     mmu->gva_walk->root & PT_BASE_ADDR_MASK :
-				     0);
-	if (r)
-		return r;
-
-	/*
-	 * The CPU walks the shadow tables with the guest's SMEP and SMAP,
-	 * but CR0.WP and EFER.NX forced on: KVM emulates WP=0 and uses NX
-	 * itself.
-	 */
-	r = cpu_role_from_regs(&hw_role, X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
-			       host_long_mode_cr4(level) |
-				       (guest->cr4_smep ? X86_CR4_SMEP : 0) |
-				       (guest->cr4_smap ? X86_CR4_SMAP : 0),
-			       HOST_EFER, &host);
-	if (r)
-		return r;
-	return kvm_pagewalk_init(&mmu->hw_gva, &hw_role, mmu->root.sp->hpa,
-				 &mmu->hpa_view, NULL);
+		r = shadow_mmu_alloc_root(mmu, guest->level ? pgd : 0);
+	if (!r)
+		r = init_hw_gva_shadow(mmu, level);
+	return r;
 }
 
 static int reset_shadow_nested(struct mmu_context *mmu)
@@ -236,8 +263,7 @@ static int reset_shadow_nested(struct mmu_context *mmu)
 	if (!r)
 		r = init_hw_stage(mmu, w->role.level, w->role.ept,
 				  w->role.ept_execonly, w->role.cr4_smep,
-				  mmu->root_role.ad_disabled,
-				  mmu->root.sp->hpa);
+				  mmu->root_role.ad_disabled, mmu->root.hpa);
 	if (!r)
 		r = init_hw_gva_over_stage(mmu);
 	return r;
@@ -261,18 +287,42 @@ int mmu_reset_context(struct mmu_context *mmu, struct kvm_pagewalk *gva_walk)
 	return -EINVAL;
 }
 
+/*
+ * VM entry in PAE mode loads the four PDPTEs from CR3, the PAE root, and
+ * fails if a present one has reserved bits: a simulator bug.
+ */
+static int load_hw_pdptrs(struct mmu_context *mmu)
+{
+	struct walk_fault fault;
+	int r = kvm_pagewalk_load_pdptrs(&mmu->hw_gva, &fault);
+
+	MMU_WARN_ON(r);
+	return r ? -EIO : 0;
+}
+
 int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
 		      const struct walk_access *access,
 		      struct walk_fault *fault, struct walk_record *rec)
 {
-	if (!mmu->root.sp)
+	int r;
+
+	if (!mmu->root.hpa)
 		return -EINVAL;
-	/* A zap may have replaced the root since the context was set up. */
-	if (mmu_mode(mmu) == MODE_SHADOW)
-		mmu->hw_gva.root = mmu->root.sp->hpa;
-	else
+	/*
+	 * A zap may have replaced the root since the context was set up, or
+	 * the PDPTEs of a PAE root: the CPU loads them at every VM entry.
+	 */
+	if (mmu_mode(mmu) == MODE_SHADOW) {
+		mmu->hw_gva.root = mmu->root.hpa;
+		if (mmu->hw_gva.role.level == PT32E_ROOT_LEVEL) {
+			r = load_hw_pdptrs(mmu);
+			if (r)
+				return r;
+		}
+	} else {
 		mmu->hw_stage.root = (mmu->hw_stage.root & ~PT_BASE_ADDR_MASK) |
-				     mmu->root.sp->hpa;
+				     mmu->root.hpa;
+	}
 	return gva_walk_translate(&mmu->hw_gva, gva, access, fault, rec);
 }
 
@@ -286,7 +336,9 @@ static u64 *get_last_sptep(struct mmu_context *mmu, u64 addr, int *level)
 	u64 *sptep = NULL;
 	int l;
 
-	for (l = sp->role.level; l >= PG_LEVEL_4K; l--) {
+	if (!sp)
+		sp = shadow_root_page(mmu, &mmu->root, addr);
+	for (l = sp ? sp->role.level : 0; l >= PG_LEVEL_4K; l--) {
 		unsigned int index = (addr >> (PAGE_SHIFT + (l - 1) * 9)) &
 				     SPTE_INDEX_MASK;
 

@@ -140,10 +140,16 @@ struct kvm_page_fault {
 	struct walk_fault injected;
 };
 
+/*
+ * A root as KVM's struct kvm_mmu_root_info.  @hpa is the table the CPU
+ * walks from: @sp's, or shadow_mmu's PAE root, which is no kvm_mmu_page
+ * (@sp NULL).  A root with @hpa 0 is no root: no host page has HPA 0.
+ */
 struct kvm_mmu_root {
 	struct kvm_mmu_page *sp;
 	/* CR3/nCR3/EPTP the root shadows (shadow_mmu), 0 for tdp_mmu. */
 	u64 pgd;
+	u64 hpa;
 };
 
 struct mmu_context {
@@ -270,6 +276,14 @@ void tdp_mmu_destroy(struct mmu_context *mmu);
 
 /* shadow_mmu.c */
 int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd);
+/*
+ * The shadow page a walk of @root for @addr starts in: the root's page, or
+ * under a PAE root the level-2 page of PDPTE (@addr >> 30) & 3, NULL when
+ * that PDPTE is not present.
+ */
+struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,
+				      const struct kvm_mmu_root *root,
+				      u64 addr);
 int shadow_mmu_page_fault(struct mmu_context *mmu,
 			  struct kvm_page_fault *fault);
 /*

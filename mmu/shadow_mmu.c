@@ -25,11 +25,16 @@
  * write-flooding detection, zapping with a deferred free, and the root
  * cache (fast_pgd_switch() over KVM_MMU_NUM_PREV_ROOTS).
  *
+ * A PAE guest is shadowed as KVM does on a 64-bit host without TDP: under
+ * a PAE root (mmu_alloc_shadow_roots()), a page below 4G whose four PDPTEs
+ * point at level-2 root pages for the guest's PDPTRs, which the CPU walks
+ * in PAE mode; the root is rebuilt when a CR3 load changes CR3 or the
+ * PDPTRs, and is never cached.
+ *
  * Not modelled, and why:
- *  - 2-level and PAE guests (and a PAE NPT): KVM shadows them under a
- *    4-entry PAE root that the CPU loads from CR3, which needs an HPA
- *    below 4G; shadow_mmu_alloc_root() returns -EOPNOTSUPP.  A paging-off
- *    guest gets a 4-level direct root instead of KVM's PAE one.
+ *  - 2-level guests and a PAE NPT: shadow_mmu_alloc_root() returns
+ *    -EOPNOTSUPP.  A paging-off guest gets a 4-level direct root instead
+ *    of KVM's PAE one.
  *  - Concurrency: one vCPU, no mmu_lock, so FNAME(gpte_changed) cannot
  *    see a guest PTE change between the walk and the fetch, and
  *    mmu_sync_children() never yields.
@@ -53,12 +58,38 @@ struct shadow_walk_iter {
 	int level;
 };
 
-static void shadow_walk_init(struct shadow_walk_iter *it,
-			     struct kvm_mmu_page *root, u64 addr)
+struct kvm_mmu_page *shadow_pae_root_page(struct mmu_context *mmu,
+					  unsigned int i)
+{
+	u64 pdpte = mmu->shadow->pae_root[i];
+
+	if (!(pdpte & PT_PRESENT_MASK))
+		return NULL;
+	return spte_to_child_sp(mmu, pdpte);
+}
+
+struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,
+				      const struct kvm_mmu_root *root, u64 addr)
+{
+	if (root->sp || !root->hpa)
+		return root->sp;
+	MMU_WARN_ON(!mmu->shadow || root->hpa != mmu->shadow->pae_root_hpa);
+	return shadow_pae_root_page(mmu, (addr >> PAE_ROOT_INDEX_SHIFT) &
+						 PAE_ROOT_INDEX_MASK);
+}
+
+/*
+ * Start at the page of @root that covers @addr, as KVM's
+ * shadow_walk_init_using_root(): under a PAE root, the page its PDPTE for
+ * @addr points at (no walk when that is not present).
+ */
+static void shadow_walk_init(struct mmu_context *mmu,
+			     struct shadow_walk_iter *it,
+			     const struct kvm_mmu_root *root, u64 addr)
 {
 	it->addr = addr;
-	it->sp = root;
-	it->level = root ? root->role.level : 0;
+	it->sp = shadow_root_page(mmu, root, addr);
+	it->level = it->sp ? it->sp->role.level : 0;
 }
 
 static bool shadow_walk_okay(struct shadow_walk_iter *it)
@@ -84,11 +115,17 @@ static void shadow_walk_next(struct mmu_context *mmu,
 	it->level--;
 }
 
-#define for_each_shadow_entry(mmu, root, _addr, it)                         \
-	for (shadow_walk_init(&(it), root, _addr); shadow_walk_okay(&(it)); \
-	     shadow_walk_next(mmu, &(it)))
+#define for_each_shadow_entry(mmu, root, _addr, it)     \
+	for (shadow_walk_init(mmu, &(it), root, _addr); \
+	     shadow_walk_okay(&(it)); shadow_walk_next(mmu, &(it)))
 
 /* Guest PTEs. */
+
+bool shadow_gpte_is_pdptr(const struct kvm_pagewalk *w, int level)
+{
+	return !w->role.tdp && w->role.level == PT32E_ROOT_LEVEL &&
+	       level == PT32E_ROOT_LEVEL;
+}
 
 bool shadow_gpte_is_present(const struct kvm_pagewalk *w, u64 gpte)
 {
@@ -615,9 +652,34 @@ static int shadow_mmu_init_state(struct mmu_context *mmu)
 	return mmu->shadow ? 0 : -ENOMEM;
 }
 
+static bool is_pae_root(const struct kvm_mmu_root *root)
+{
+	return !root->sp && root->hpa;
+}
+
+/*
+ * A zapped root page makes its root obsolete; a PAE root is obsolete when
+ * one of the pages its PDPTEs point at is.
+ */
+static bool shadow_root_is_obsolete(struct mmu_context *mmu,
+				    const struct kvm_mmu_root *root)
+{
+	struct kvm_mmu_page *sp;
+	unsigned int i;
+
+	if (root->sp)
+		return shadow_sp_is_obsolete(mmu, root->sp);
+	for (i = 0; is_pae_root(root) && i < PAE_ROOT_NR_ENTRIES; i++) {
+		sp = shadow_pae_root_page(mmu, i);
+		if (sp && shadow_sp_is_obsolete(mmu, sp))
+			return true;
+	}
+	return false;
+}
+
 /*
  * KVM's is_root_usable(): the same page role, and for a shadow of guest
- * tables the same pgd (CR3, nCR3 or EPTP).
+ * tables the same pgd (CR3, nCR3 or EPTP).  A PAE root is never cached.
  */
 static bool is_root_usable(const struct kvm_mmu_root *root, u64 pgd,
 			   union kvm_mmu_page_role role)
@@ -629,21 +691,38 @@ static bool is_root_usable(const struct kvm_mmu_root *root, u64 pgd,
 	return role.word == root->sp->role.word;
 }
 
-/*
- * Let go of the root in @root: mmu_free_root_page().  A root that was
- * zapped while in use is freed with its last slot.
- */
-static void shadow_put_root(struct mmu_context *mmu, struct kvm_mmu_root *root)
+/* A root page loses a user; a zapped one goes with its last. */
+static void shadow_put_root_page(struct mmu_context *mmu,
+				 struct kvm_mmu_page *sp)
 {
-	struct kvm_mmu_page *sp = root->sp;
-
-	root->sp = NULL;
-	root->pgd = 0;
-	if (!sp)
-		return;
 	MMU_WARN_ON(!sp->root_count);
 	if (!--sp->root_count && sp->role.invalid)
 		shadow_mmu_prepare_zap_page(mmu, sp);
+}
+
+/*
+ * Let go of the root in @root: mmu_free_root_page(), for each page a PAE
+ * root points at.  A root that was zapped while in use is freed with its
+ * last slot.
+ */
+static void shadow_put_root(struct mmu_context *mmu, struct kvm_mmu_root *root)
+{
+	struct kvm_mmu_root old = *root;
+	struct shadow_mmu *s = mmu->shadow;
+	struct kvm_mmu_page *sp;
+	unsigned int i;
+
+	*root = (struct kvm_mmu_root){ 0 };
+	if (old.sp) {
+		shadow_put_root_page(mmu, old.sp);
+		return;
+	}
+	for (i = 0; is_pae_root(&old) && i < PAE_ROOT_NR_ENTRIES; i++) {
+		sp = shadow_pae_root_page(mmu, i);
+		s->pae_root[i] = 0;
+		if (sp)
+			shadow_put_root_page(mmu, sp);
+	}
 }
 
 static void swap_roots(struct kvm_mmu_root *a, struct kvm_mmu_root *b)
@@ -657,7 +736,8 @@ static void swap_roots(struct kvm_mmu_root *a, struct kvm_mmu_root *b)
 /*
  * KVM's fast_pgd_switch(): keep the current root if it is usable, else
  * rotate the previous roots through it (most recent first) until one is;
- * the least recent root falls out.  False when no cached root fits.
+ * the least recent root falls out.  False when no cached root fits.  A
+ * PAE root has no page to cache and is let go of first.
  */
 static bool shadow_fast_pgd_switch(struct mmu_context *mmu, u64 pgd,
 				   union kvm_mmu_page_role role)
@@ -665,6 +745,8 @@ static bool shadow_fast_pgd_switch(struct mmu_context *mmu, u64 pgd,
 	struct kvm_mmu_root *cur = &mmu->shadow->root;
 	int i;
 
+	if (is_pae_root(cur))
+		shadow_put_root(mmu, cur);
 	if (cur->sp) {
 		if (is_root_usable(cur, pgd, role))
 			return true;
@@ -689,12 +771,22 @@ static bool shadow_fast_pgd_switch(struct mmu_context *mmu, u64 pgd,
 	return true;
 }
 
+/* A PAE root shadows the CR3 tables of a PAE guest, with 8-byte PTEs. */
+static int shadow_check_pae_root(const struct kvm_pagewalk *w,
+				 union kvm_mmu_page_role role)
+{
+	if (w->role.tdp || w->role.level != PT32E_ROOT_LEVEL)
+		return -EINVAL;
+	return role.has_4_byte_gpte ? -EINVAL : 0;
+}
+
 /*
- * What shadow_mmu can shadow: the tables of a 4- or 5-level guest, of
- * L1's EPT or of a 4- or 5-level NPT, or nothing for a paging-off guest
- * (a direct root).  2-level and PAE tables need KVM's PAE root below 4G
- * and are not modelled; neither is a guest walk with a nested stage
- * (L2's own tables: KVM shadows L1's TDP instead).
+ * What shadow_mmu can shadow: the tables of a 4- or 5-level guest (under
+ * a root page of their level), of a PAE guest (under a PAE root), of L1's
+ * EPT or of a 4- or 5-level NPT, or nothing for a paging-off guest (a
+ * direct root).  2-level tables and a PAE NPT are not modelled; neither is
+ * a guest walk with a nested stage (L2's own tables: KVM shadows L1's TDP
+ * instead).
  */
 static int shadow_mmu_check_walk(const struct mmu_context *mmu)
 {
@@ -703,11 +795,14 @@ static int shadow_mmu_check_walk(const struct mmu_context *mmu)
 
 	if (!w)
 		return -EINVAL;
-	if (!w->role.ept && (w->role.level == PT32_ROOT_LEVEL ||
-			     w->role.level == PT32E_ROOT_LEVEL))
+	if (!w->role.ept && w->role.level == PT32_ROOT_LEVEL)
+		return -EOPNOTSUPP;
+	if (w->role.tdp && !w->role.ept && w->role.level == PT32E_ROOT_LEVEL)
 		return -EOPNOTSUPP;
 	if (!w->role.tdp && w->nested)
 		return -EOPNOTSUPP;
+	if (role.level == PT32E_ROOT_LEVEL && !role.direct)
+		return shadow_check_pae_root(w, role);
 	if (role.level < PT64_ROOT_4LEVEL || role.level > PT64_ROOT_5LEVEL)
 		return -EOPNOTSUPP;
 	if (role.direct)
@@ -717,10 +812,143 @@ static int shadow_mmu_check_walk(const struct mmu_context *mmu)
 	return 0;
 }
 
+/* The PAE root's page, below 4G: KVM's mmu_alloc_special_roots(). */
+static int shadow_alloc_pae_root_page(struct mmu_context *mmu)
+{
+	struct shadow_mmu *s = mmu->shadow;
+	u64 hpa;
+
+	if (s->pae_root)
+		return 0;
+	hpa = host_memory_alloc_page_below_4g(mmu->host);
+	if (hpa == INVALID_HPA)
+		return -ENOMEM;
+	/* CR3 holds 32 bits in PAE mode. */
+	MMU_WARN_ON(hpa >> 32);
+	s->pae_root = host_memory_page(mmu->host, hpa);
+	s->pae_root_hpa = hpa;
+	return 0;
+}
+
+/*
+ * PDPTE @i of the PAE root: the level-2 root page for the guest table at
+ * @gfn with @quadrant, as KVM's mmu_alloc_root().
+ */
+static int shadow_set_pae_root_entry(struct mmu_context *mmu, unsigned int i,
+				     u64 gfn, unsigned int quadrant)
+{
+	union kvm_mmu_page_role role = mmu->root_role;
+	struct kvm_mmu_page *sp;
+
+	role.level = PT32_ROOT_LEVEL;
+	role.quadrant = quadrant;
+	MMU_WARN_ON(quadrant && !role.has_4_byte_gpte);
+	MMU_WARN_ON(mmu->shadow->pae_root[i]);
+	sp = shadow_mmu_get_page(mmu, gfn, role);
+	if (!sp)
+		return -ENOMEM;
+	sp->root_count++;
+	mmu->shadow->pae_root[i] = sp->hpa | PAE_ROOT_PDPTE_FLAGS;
+	return 0;
+}
+
+/*
+ * Build the PAE root for @pgd into shadow->root: the PAE part of KVM's
+ * mmu_alloc_shadow_roots().  PDPTE i shadows the guest PD that the
+ * guest's PDPTR i maps, and is not present when that is not present or
+ * is outside every memslot.
+ */
+static int shadow_build_pae_root(struct mmu_context *mmu, u64 pgd)
+{
+	const struct kvm_pagewalk *w = mmu->w;
+	struct shadow_mmu *s = mmu->shadow;
+	unsigned int i;
+	int r;
+
+	if (!w->pdptrs_valid)
+		return -EINVAL;
+	r = shadow_alloc_pae_root_page(mmu);
+	if (r)
+		return r;
+	s->root = (struct kvm_mmu_root){ .pgd = pgd, .hpa = s->pae_root_hpa };
+	s->pae_role = mmu->root_role;
+	for (i = 0; i < PAE_ROOT_NR_ENTRIES; i++) {
+		u64 gfn = gpa_to_gfn(w->pdptrs[i] & PT_BASE_ADDR_MASK);
+
+		s->pae_pdptrs[i] = w->pdptrs[i];
+		if (!(w->pdptrs[i] & PT_PRESENT_MASK) ||
+		    !gfn_to_memslot(mmu, gfn))
+			continue;
+		r = shadow_set_pae_root_entry(mmu, i, gfn, 0);
+		if (r) {
+			shadow_put_root(mmu, &s->root);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Make a new current root for mmu->root_role and @pgd and load it, as
+ * KVM's kvm_mmu_load(): the page for the root gfn (which may exist
+ * already) becomes a root, or a PAE root is built; then the roots are
+ * synced, since pages may have been found unsync.
+ */
+static int shadow_load_root(struct mmu_context *mmu, u64 pgd)
+{
+	union kvm_mmu_page_role role = mmu->root_role;
+	struct shadow_mmu *s = mmu->shadow;
+	struct kvm_mmu_page *sp;
+	int r = 0;
+
+	if (role.level == PT32E_ROOT_LEVEL && !role.direct) {
+		r = shadow_build_pae_root(mmu, pgd);
+	} else {
+		sp = shadow_mmu_get_page(
+			mmu,
+			role.direct ? 0 : gpa_to_gfn(pgd & PT_BASE_ADDR_MASK),
+			role);
+		if (sp) {
+			sp->root_count++;
+			s->root = (struct kvm_mmu_root){ .sp = sp,
+							 .pgd = pgd,
+							 .hpa = sp->hpa };
+		} else {
+			r = -ENOMEM;
+		}
+	}
+	if (!r) {
+		mmu->root = s->root;
+		mmu->stats.root_switches++;
+		shadow_mmu_sync_roots(mmu);
+	}
+	shadow_mmu_commit_zap(mmu);
+	return r;
+}
+
+/*
+ * A CR3 load that keeps CR3 and the PDPTRs keeps the PAE root: KVM's
+ * kvm_set_cr3() then calls no kvm_mmu_new_pgd(), and load_pdptrs() frees
+ * the root only when the PDPTRs changed.  No previous root survives a PAE
+ * root: only a change of paging mode leads to one from a root page, and
+ * kvm_mmu_reset_context() unloads every root then.
+ */
+static bool shadow_keep_pae_root(struct mmu_context *mmu, u64 pgd)
+{
+	struct shadow_mmu *s = mmu->shadow;
+	int i;
+
+	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
+		shadow_put_root(mmu, &mmu->prev_roots[i]);
+	return is_pae_root(&s->root) && s->root.pgd == pgd &&
+	       s->pae_role.word == mmu->root_role.word &&
+	       mmu->w->pdptrs_valid &&
+	       !memcmp(s->pae_pdptrs, mmu->w->pdptrs, sizeof(s->pae_pdptrs));
+}
+
 /*
  * Load a root for mmu->root_role and @pgd, as kvm_mmu_new_pgd() followed
- * by kvm_mmu_load(): a cached root is reused, else the page for the root
- * gfn (which may exist already) becomes a root and is synced.
+ * by kvm_mmu_load(): a cached root is reused, else a new one is made.
  * stats.root_switches counts changes of the loaded root,
  * stats.root_cache_hits those a previous root satisfied.
  */
@@ -728,9 +956,7 @@ int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd)
 {
 	union kvm_mmu_page_role role = mmu->root_role;
 	struct kvm_mmu_page *loaded = mmu->root.sp;
-	struct kvm_mmu_page *sp;
 	struct shadow_mmu *s;
-	u64 gfn;
 	int r;
 
 	r = shadow_mmu_check_walk(mmu);
@@ -749,39 +975,29 @@ int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd)
 	}
 	mmu->root = (struct kvm_mmu_root){ 0 };
 
-	if (shadow_fast_pgd_switch(mmu, pgd, role)) {
-		sp = s->root.sp;
-		if (sp != loaded) {
-			mmu->stats.root_switches++;
-			mmu->stats.root_cache_hits++;
-		}
-		if (!role.direct)
-			sp->write_flooding_count = 0;
+	if (role.level == PT32E_ROOT_LEVEL && !role.direct &&
+	    shadow_keep_pae_root(mmu, pgd)) {
 		mmu->root = s->root;
 		shadow_mmu_commit_zap(mmu);
 		return 0;
 	}
-
-	gfn = role.direct ? 0 : gpa_to_gfn(pgd & PT_BASE_ADDR_MASK);
-	sp = shadow_mmu_get_page(mmu, gfn, role);
-	if (!sp) {
+	if (shadow_fast_pgd_switch(mmu, pgd, role)) {
+		if (s->root.sp != loaded) {
+			mmu->stats.root_switches++;
+			mmu->stats.root_cache_hits++;
+		}
+		if (!role.direct)
+			s->root.sp->write_flooding_count = 0;
+		mmu->root = s->root;
 		shadow_mmu_commit_zap(mmu);
-		return -ENOMEM;
+		return 0;
 	}
-	sp->root_count++;
-	s->root = (struct kvm_mmu_root){ .sp = sp, .pgd = pgd };
-	mmu->root = s->root;
-	mmu->stats.root_switches++;
-	/* kvm_mmu_load() syncs: the page may have been found unsync below. */
-	shadow_mmu_sync_roots(mmu);
-	shadow_mmu_commit_zap(mmu);
-	return 0;
+	return shadow_load_root(mmu, pgd);
 }
 
 void shadow_mmu_free_obsolete_roots(struct mmu_context *mmu)
 {
 	struct shadow_mmu *s = mmu->shadow;
-	struct kvm_mmu_page *sp;
 	bool loaded;
 	u64 pgd;
 	int i;
@@ -793,11 +1009,11 @@ void shadow_mmu_free_obsolete_roots(struct mmu_context *mmu)
 		    shadow_sp_is_obsolete(mmu, mmu->prev_roots[i].sp))
 			shadow_put_root(mmu, &mmu->prev_roots[i]);
 
-	if (!s->root.sp || !shadow_sp_is_obsolete(mmu, s->root.sp)) {
+	if (!s->root.hpa || !shadow_root_is_obsolete(mmu, &s->root)) {
 		shadow_mmu_commit_zap(mmu);
 		return;
 	}
-	loaded = mmu->root.sp == s->root.sp;
+	loaded = mmu->root.hpa == s->root.hpa;
 	pgd = s->root.pgd;
 	shadow_put_root(mmu, &s->root);
 	shadow_mmu_commit_zap(mmu);
@@ -806,18 +1022,7 @@ void shadow_mmu_free_obsolete_roots(struct mmu_context *mmu)
 
 	/* kvm_mmu_reload(): the vCPU needs a root before it runs again. */
 	mmu->root = (struct kvm_mmu_root){ 0 };
-	sp = shadow_mmu_get_page(
-		mmu,
-		mmu->root_role.direct ? 0 : gpa_to_gfn(pgd & PT_BASE_ADDR_MASK),
-		mmu->root_role);
-	if (sp) {
-		sp->root_count++;
-		s->root = (struct kvm_mmu_root){ .sp = sp, .pgd = pgd };
-		mmu->root = s->root;
-		mmu->stats.root_switches++;
-		shadow_mmu_sync_roots(mmu);
-	}
-	shadow_mmu_commit_zap(mmu);
+	shadow_load_root(mmu, pgd);
 }
 
 /* Faults. */
@@ -848,7 +1053,7 @@ static void shadow_page_table_clear_flood(struct mmu_context *mmu, u64 addr)
 {
 	struct shadow_walk_iter it;
 
-	for_each_shadow_entry(mmu, mmu->root.sp, addr, it)
+	for_each_shadow_entry(mmu, &mmu->root, addr, it)
 		clear_sp_write_flooding_count(it.sp);
 }
 
@@ -1130,16 +1335,22 @@ static int shadow_fetch(struct mmu_context *mmu, struct kvm_page_fault *fault,
 	for (i = 0; i < rec->guest.nr_entries; i++) {
 		const struct walk_entry *e = &rec->guest.entries[i];
 
+		/*
+		 * A PAE PDPTR is a register, not a table entry: the PAE root
+		 * shadows it, and it has no rights to pass down.
+		 */
+		if (shadow_gpte_is_pdptr(w, e->level))
+			continue;
 		table_gfn[e->level - 1] = gpa_to_gfn(e->pte_gpa);
 		pt_access[e->level - 1] = access;
 		access &= shadow_gpte_access(w, e->after);
 	}
-	/* The root must shadow the table this walk started from. */
-	if (mmu->root.sp->gfn != table_gfn[w->role.level - 1])
-		return -EINVAL;
 
-	for (shadow_walk_init(&it, mmu->root.sp, fault->addr);
-	     shadow_walk_okay(&it); shadow_walk_next(mmu, &it)) {
+	shadow_walk_init(mmu, &it, &mmu->root, fault->addr);
+	/* The root must shadow the table this walk started from. */
+	if (!it.sp || it.sp->gfn != table_gfn[it.level - 1])
+		return -EINVAL;
+	for (; shadow_walk_okay(&it); shadow_walk_next(mmu, &it)) {
 		u64 gfn;
 
 		clear_sp_write_flooding_count(it.sp);
@@ -1189,7 +1400,7 @@ static int shadow_direct_page_fault(struct mmu_context *mmu,
 	r = mmu_faultin_pfn(mmu, fault, ACC_ALL);
 	if (r != RET_PF_CONTINUE)
 		return r;
-	shadow_walk_init(&it, mmu->root.sp, fault->addr);
+	shadow_walk_init(mmu, &it, &mmu->root, fault->addr);
 	return shadow_fetch_direct(mmu, fault, &it, ACC_ALL, false);
 }
 
@@ -1272,8 +1483,8 @@ int shadow_mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *fault)
 {
 	int r;
 
-	if (!mmu->shadow || !mmu->w || !mmu->root.sp ||
-	    mmu->root.sp->tdp_mmu_page)
+	if (!mmu->shadow || !mmu->w || !mmu->root.hpa ||
+	    (mmu->root.sp && mmu->root.sp->tdp_mmu_page))
 		return -EINVAL;
 	fault->exec = fault->error_code & PFERR_FETCH_MASK;
 	fault->write = fault->error_code & PFERR_WRITE_MASK;
@@ -1282,9 +1493,9 @@ int shadow_mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *fault)
 	fault->user = fault->error_code & PFERR_USER_MASK;
 
 	/* is_page_fault_stale(): a zapped root is replaced first. */
-	if (shadow_sp_is_obsolete(mmu, mmu->root.sp)) {
+	if (shadow_root_is_obsolete(mmu, &mmu->root)) {
 		shadow_mmu_free_obsolete_roots(mmu);
-		return mmu->root.sp ? RET_PF_RETRY : -ENOMEM;
+		return mmu->root.hpa ? RET_PF_RETRY : -ENOMEM;
 	}
 
 	r = __shadow_mmu_page_fault(mmu, fault);
@@ -1335,6 +1546,15 @@ void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
 	(void)new;
 	if (!mmu->indirect_shadow_pages || !mmu->shadow)
 		return;
+	/*
+	 * With CR4.PAE, a 4-byte write is taken as half of an 8-byte guest
+	 * PTE: mmu_pte_write_fetch_gpte() widens it.
+	 */
+	if (bytes == 4 && mmu->gva_walk &&
+	    mmu->gva_walk->role.level >= PT32E_ROOT_LEVEL) {
+		gpa &= ~7ULL;
+		bytes = 8;
+	}
 	list = shadow_gfn_pages(mmu, gpa_to_gfn(gpa));
 	for (i = 0; list && i < list->nr; i++) {
 		struct kvm_mmu_page *sp = list->ptrs[i];
@@ -1415,7 +1635,7 @@ void shadow_mmu_destroy(struct mmu_context *mmu)
 
 	if (!s)
 		return;
-	if (mmu->root.sp && !mmu->root.sp->tdp_mmu_page)
+	if (mmu->root.hpa && !(mmu->root.sp && mmu->root.sp->tdp_mmu_page))
 		mmu->root = (struct kvm_mmu_root){ 0 };
 	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
 		shadow_put_root(mmu, &mmu->prev_roots[i]);

@@ -4,6 +4,20 @@
 
 #include "mmu/mmu_internal.h"
 
+/*
+ * The PAE root: four PDPTEs, selected by bits 31:30 of the GVA, each
+ * present with no other bit (the rest of a PDPTE's low bits are reserved)
+ * or zero.
+ */
+#define PAE_ROOT_NR_ENTRIES 4
+#define PAE_ROOT_INDEX_SHIFT 30
+#define PAE_ROOT_INDEX_MASK GENMASK_ULL(1, 0)
+#define PAE_ROOT_PDPTE_FLAGS PT_PRESENT_MASK
+static_assert(PAE_ROOT_INDEX_MASK + 1 == PAE_ROOT_NR_ENTRIES,
+	      "two GVA bits pick one of four PDPTEs");
+static_assert(PAE_ROOT_INDEX_SHIFT + 2 == 32,
+	      "the PDPTE index is the top of a 32-bit GVA");
+
 #define SHADOW_PTR_MAP_SHIFT 12
 #define SHADOW_PTR_MAP_BUCKETS (1U << SHADOW_PTR_MAP_SHIFT)
 
@@ -49,6 +63,14 @@ struct shadow_ptr_map {
  * @invalid_list holds zapped pages (role.invalid set, unlinked) until
  * shadow_mmu_commit_zap() frees them, as KVM's invalid_list: a walk in
  * progress over a page's SPTEs or a gfn's pages never sees freed memory.
+ *
+ * @pae_root is KVM's pae_root: the table of PAE_ROOT_NR_ENTRIES PDPTEs
+ * that CR3 points at while a guest without 64-bit paging runs, in a host
+ * page below 4G (@pae_root_hpa) allocated with the first PAE root and
+ * kept.  Each present PDPTE points at a level-2 shadow page that is a
+ * root of its own (root_count), not a child: the PAE root is no
+ * kvm_mmu_page, and @root.sp is NULL while it is the root.  @pae_role and
+ * @pae_pdptrs are the root role and guest PDPTRs it was built for.
  */
 struct shadow_mmu {
 	struct shadow_ptr_map rmap;
@@ -56,6 +78,10 @@ struct shadow_mmu {
 	struct kvm_mmu_root root;
 	struct spte_masks masks;
 	struct kvm_mmu_page *invalid_list;
+	u64 *pae_root;
+	u64 pae_root_hpa;
+	union kvm_mmu_page_role pae_role;
+	u64 pae_pdptrs[PAE_ROOT_NR_ENTRIES];
 };
 
 /* shadow_rmap.c: the pointer maps, the rmap and write protection. */
@@ -85,6 +111,10 @@ shadow_gfn_pages(const struct mmu_context *mmu, u64 gfn)
 }
 
 /* shadow_mmu.c: pages, SPTEs and the guest's entries. */
+
+/* The level-2 root page that PDPTE @i of the PAE root points at, or NULL. */
+struct kvm_mmu_page *shadow_pae_root_page(struct mmu_context *mmu,
+					  unsigned int i);
 
 /* Zapped pages and obsolete roots are skipped by every lookup. */
 static inline bool shadow_sp_is_obsolete(const struct mmu_context *mmu,
@@ -159,6 +189,8 @@ void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
  * FNAME(protect_clean_gpte) and FNAME(prefetch_invalid_gpte)'s checks.
  */
 bool shadow_gpte_is_present(const struct kvm_pagewalk *w, u64 gpte);
+/* The entry of @level is a PAE PDPTR (of a PAE guest's CR3 tables). */
+bool shadow_gpte_is_pdptr(const struct kvm_pagewalk *w, int level);
 unsigned int shadow_gpte_access(const struct kvm_pagewalk *w, u64 gpte);
 bool shadow_gpte_is_rsvd(const struct kvm_pagewalk *w, u64 gpte, int level);
 bool shadow_gpte_has_ad(const struct kvm_pagewalk *w);

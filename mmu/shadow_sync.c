@@ -317,14 +317,26 @@ out_zap:
 	return -1;
 }
 
-/* CR3 load: kvm_mmu_sync_roots() for a 4- or 5-level root. */
+/*
+ * CR3 load: kvm_mmu_sync_roots(), for a root page or for each page a PAE
+ * root points at.
+ */
 void shadow_mmu_sync_roots(struct mmu_context *mmu)
 {
 	struct kvm_mmu_page *root = mmu->root.sp;
+	unsigned int i;
 
-	if (!mmu->shadow || !root || root->tdp_mmu_page ||
-	    mmu->root_role.direct)
+	if (!mmu->shadow || !mmu->root.hpa || mmu->root_role.direct ||
+	    (root && root->tdp_mmu_page))
 		return;
+	if (!root) {
+		for (i = 0; i < PAE_ROOT_NR_ENTRIES; i++) {
+			root = shadow_pae_root_page(mmu, i);
+			if (root)
+				shadow_mmu_sync_children(mmu, root);
+		}
+		return;
+	}
 	if (!root->unsync && !root->unsync_children)
 		return;
 	shadow_mmu_sync_children(mmu, root);
@@ -336,12 +348,13 @@ void shadow_mmu_sync_roots(struct mmu_context *mmu)
  * stop where nothing unsync lies below.
  */
 static void invalidate_addr_root(struct mmu_context *mmu,
-				 struct kvm_mmu_page *root, u64 addr)
+				 const struct kvm_mmu_root *root, u64 addr)
 {
-	struct kvm_mmu_page *sp = root;
+	struct kvm_mmu_page *sp = shadow_root_page(mmu, root, addr);
 	int level;
 
-	for (level = root->role.level; sp && level >= PG_LEVEL_4K; level--) {
+	for (level = sp ? sp->role.level : 0; sp && level >= PG_LEVEL_4K;
+	     level--) {
 		unsigned int index = (addr >> (PAGE_SHIFT + (level - 1) * 9)) &
 				     SPTE_INDEX_MASK;
 		u64 *sptep = &sp->spt[index];
@@ -363,9 +376,18 @@ static void invalidate_addr_root(struct mmu_context *mmu,
 	}
 }
 
+/* A linear address the guest's mode has: 32 bits, or canonical. */
+static bool is_guest_linear_address(const struct kvm_pagewalk *w, u64 addr)
+{
+	if (w->role.level < PT64_ROOT_4LEVEL)
+		return !(addr >> 32);
+	return is_canonical_address(addr, w->role.level);
+}
+
 /*
  * INVLPG: kvm_mmu_invalidate_addr() over the current and the previous
- * roots.  A non-canonical address invalidates nothing.
+ * roots.  An address outside the guest's linear address space (not
+ * canonical, or above 4G without 64-bit paging) invalidates nothing.
  */
 void shadow_mmu_invalidate_addr(struct mmu_context *mmu, u64 addr)
 {
@@ -374,12 +396,12 @@ void shadow_mmu_invalidate_addr(struct mmu_context *mmu, u64 addr)
 
 	if (!mmu->shadow || !w || mmu->root_role.direct)
 		return;
-	if (!w->role.tdp && !is_canonical_address(addr, w->role.level))
+	if (!w->role.tdp && !is_guest_linear_address(w, addr))
 		return;
-	if (mmu->root.sp && !mmu->root.sp->tdp_mmu_page)
-		invalidate_addr_root(mmu, mmu->root.sp, addr);
+	if (mmu->root.hpa && !(mmu->root.sp && mmu->root.sp->tdp_mmu_page))
+		invalidate_addr_root(mmu, &mmu->root, addr);
 	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
 		if (mmu->prev_roots[i].sp)
-			invalidate_addr_root(mmu, mmu->prev_roots[i].sp, addr);
+			invalidate_addr_root(mmu, &mmu->prev_roots[i], addr);
 	shadow_mmu_commit_zap(mmu);
 }

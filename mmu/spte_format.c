@@ -41,3 +41,17 @@ int shadow_mmu_spte_role(struct cpu_role *role, const struct spte_host *host,
 	role->cr4_smep = cr4_smep;
 	return cpu_role_validate(role);
 }
+
+int shadow_mmu_pae_spte_role(struct cpu_role *role,
+			     const struct spte_host *host, bool cr4_smep)
+{
+	int r = shadow_mmu_spte_role(role, host, PT64_ROOT_4LEVEL, cr4_smep,
+				     false);
+
+	if (r)
+		return r;
+	role->level = PT32E_ROOT_LEVEL;
+	/* PAE paging has no 1G pages. */
+	role->gbpages = false;
+	return cpu_role_validate(role);
+}

@@ -27,10 +27,20 @@ int tdp_mmu_spte_role(struct cpu_role *role, const struct spte_host *host,
  * L1's NPT): x86 format in the host's MAXPHYADDR, NX always usable (KVM
  * uses NX for its own purposes), WP on, SMAP off, as KVM's
  * reset_shadow_zero_bits_mask().  @shadows_npt selects the GMET meaning of
- * @cr4_smep.  A shadow root is never shallower than 4 levels on a 64-bit
- * host.
+ * @cr4_smep.  A @root_level below 4 is raised to 4 (the direct root of a
+ * paging-off guest); a PAE root has shadow_mmu_pae_spte_role().
  */
 int shadow_mmu_spte_role(struct cpu_role *role, const struct spte_host *host,
 			 u8 root_level, bool cr4_smep, bool shadows_npt);
+
+/*
+ * The role of shadow_mmu's SPTEs under a PAE root (a 2-level or PAE guest,
+ * which KVM shadows with PAE tables on a 64-bit host without TDP): the
+ * format of shadow_mmu_spte_role() as the CPU reads it in PAE mode, where
+ * bits 62:MAXPHYADDR are reserved and a PDPTE has its own reserved bits;
+ * KVM's reset_shadow_zero_bits_mask() with root_role.level 3.
+ */
+int shadow_mmu_pae_spte_role(struct cpu_role *role,
+			     const struct spte_host *host, bool cr4_smep);
 
 #endif

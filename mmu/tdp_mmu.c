@@ -978,8 +978,7 @@ int tdp_mmu_alloc_root(struct mmu_context *mmu)
 		MMU_WARN_ON(old->root_count < 2);
 		old->root_count--;
 	}
-	mmu->root.sp = root;
-	mmu->root.pgd = 0;
+	mmu->root = (struct kvm_mmu_root){ .sp = root, .hpa = root->hpa };
 	return 0;
 }
 
@@ -989,7 +988,7 @@ void tdp_mmu_destroy(struct mmu_context *mmu)
 
 	for (i = 0; i < mmu->nr_tdp_roots; i++) {
 		if (mmu->root.sp == mmu->tdp_roots[i])
-			mmu->root.sp = NULL;
+			mmu->root = (struct kvm_mmu_root){ 0 };
 		tdp_mmu_free_tree(mmu, mmu->tdp_roots[i]);
 		mmu->tdp_roots[i] = NULL;
 	}

@@ -118,7 +118,7 @@ static int sync_context(struct run_mmu *m)
 	if (r == -EOPNOTSUPP) {
 		snprintf(
 			m->error, sizeof(m->error),
-			"this MMU cannot map this guest (shadow paging of 32-bit and PAE guests, shadow paging under a nested stage, and EPT on AMD or NPT on Intel are not modelled)");
+			"this MMU cannot map this guest (shadow paging of 2-level guests, shadow paging under a nested stage, and EPT on AMD or NPT on Intel are not modelled)");
 		return r;
 	}
 	if (r) {

@@ -1283,29 +1283,314 @@ Test(shadow_mmu, dispatcher_resolves_accesses_through_shadow_mmu)
 	env_destroy(&e);
 }
 
-Test(shadow_mmu, two_level_and_pae_guests_are_not_supported)
+/*
+ * Guests without 64-bit paging: KVM shadows them with PAE tables under a
+ * PAE root.  PDPT_GPA holds a PAE guest's four PDPTEs (in the page
+ * before the table pool, 32-byte aligned at offset 0x20).
+ */
+#define PDPT_PAGE (TABLE_GPA - PAGE_SIZE)
+#define PDPT_GPA (PDPT_PAGE + 0x20)
+#define GVA32_DATA 0x00401000ULL
+#define GVA32_HIGH 0xc0000000ULL
+
+/* Load a PAE CR3: the PDPTRs are read as MOV to CR3 does, then the MMU. */
+static int env_load_pae_cr3(struct shadow_env *e, u64 cr3, u64 cr4, u64 efer)
+{
+	struct walk_fault fault;
+	struct cpu_role role;
+
+	cr_assert_eq(cpu_role_from_regs(&role, e->cr0, X86_CR4_PAE | cr4, efer,
+					&test_cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&e->gva_walk, &role, cr3, &e->mem, NULL),
+		     0);
+	cr_assert_eq(kvm_pagewalk_load_pdptrs(&e->gva_walk, &fault), 0);
+	e->cr3 = cr3;
+	return mmu_reset_context(e->mmu, &e->gva_walk);
+}
+
+/* A PAE guest with WP and NX: PDPTEs 0 and 3 present, 1 and 2 not. */
+static void env_setup_pae(struct shadow_env *e)
+{
+	env_create(e, MMU_SHADOW, false);
+	e->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	wr64(e, PDPT_GPA, alloc_table(e) | P);
+	wr64(e, PDPT_GPA + 3 * 8, alloc_table(e) | P);
+	cr_assert_eq(env_load_pae_cr3(e, PDPT_GPA, 0, EFER_NX), 0);
+}
+
+/* Map @gva in a PAE guest, as map(): PD and PT below the PDPTE. */
+static u64 pae_map(struct shadow_env *e, u64 gva, u64 gpa, int level, u64 flags)
+{
+	u64 pdpte = rd64(e, (e->cr3 & ~0x1fULL) + (gva >> 30) * 8);
+	u64 table = pdpte & PT_BASE_ADDR_MASK, pte_gpa, pte;
+
+	cr_assert(pdpte & P);
+	if (level == PG_LEVEL_4K) {
+		pte_gpa = table + pt_index(gva, 2) * 8;
+		pte = rd64(e, pte_gpa);
+		if (!(pte & P)) {
+			pte = alloc_table(e) | NONLEAF;
+			wr64(e, pte_gpa, pte);
+		}
+		table = pte & PT_BASE_ADDR_MASK;
+	}
+	pte_gpa = table + pt_index(gva, level) * 8;
+	wr64(e, pte_gpa,
+	     gpa | flags | (level > PG_LEVEL_4K ? PT_PAGE_SIZE_MASK : 0));
+	return pte_gpa;
+}
+
+/*
+ * An access through the dispatcher (hardware walk of the shadow tables,
+ * faults resolved) that must complete where the guest's walk lands.
+ */
+static u64 mmu_access_ok(struct shadow_env *e, u64 gva, u64 pfec)
+{
+	struct walk_access access = { .pfec = pfec };
+	struct walk_record rec, guest_rec;
+	struct walk_fault fault;
+
+	cr_assert_eq(mmu_guest_access(e->mmu, gva, &access, &fault, &rec), 0,
+		     "gva %#" PRIx64 " faults", gva);
+	cr_assert_eq(gva_walk_translate(&e->gva_walk, gva, &access, &fault,
+					&guest_rec),
+		     0);
+	cr_assert_eq(rec.hpa, guest_rec.hpa,
+		     "gva %#" PRIx64 ": shadow %#" PRIx64 ", guest %#" PRIx64,
+		     gva, rec.hpa, guest_rec.hpa);
+	return rec.hpa;
+}
+
+/* The level-2 root page that PDPTE @i of the PAE root points at. */
+static struct kvm_mmu_page *pae_root_sp(struct shadow_env *e, unsigned int i)
+{
+	return shadow_pae_root_page(e->mmu, i);
+}
+
+Test(shadow_mmu, pae_root_is_below_4g)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *sp;
+	unsigned int i;
+
+	env_setup_pae(&e);
+	cr_assert_null(e.mmu->root.sp);
+	cr_assert_eq(e.mmu->root.hpa, e.mmu->shadow->pae_root_hpa);
+	cr_assert_lt(e.mmu->root.hpa, 1ULL << 32);
+	cr_assert_eq(e.mmu->root.hpa & PAGE_OFFSET_MASK, 0);
+	cr_assert_eq(e.mmu->root_role.level, PT32E_ROOT_LEVEL);
+	cr_assert_eq(e.mmu->hw_gva.role.level, PT32E_ROOT_LEVEL);
+	cr_assert_eq(e.mmu->root.pgd, PDPT_GPA);
+
+	/* Present guest PDPTEs get a level-2 root page, the others nothing. */
+	for (i = 0; i < PAE_ROOT_NR_ENTRIES; i++) {
+		u64 pdpte = rd64(&e, PDPT_GPA + i * 8);
+		u64 entry = e.mmu->shadow->pae_root[i];
+
+		sp = pae_root_sp(&e, i);
+		if (!(pdpte & P)) {
+			cr_assert_eq(entry, 0);
+			continue;
+		}
+		cr_assert_not_null(sp);
+		/* Present and the address: a PDPTE has reserved bits. */
+		cr_assert_eq(entry, sp->hpa | P);
+		cr_assert_eq(sp->gfn, gpa_to_gfn(pdpte & PT_BASE_ADDR_MASK));
+		cr_assert_eq(sp->role.level, PT32_ROOT_LEVEL);
+		cr_assert_eq(sp->role.quadrant, 0);
+		cr_assert(!sp->role.has_4_byte_gpte);
+		cr_assert_eq(sp->root_count, 1);
+		cr_assert_eq(sp->nr_parent_ptes, 0);
+		cr_assert(mmu_gfn_is_write_tracked(e.mmu, sp->gfn));
+	}
+
+	/* The CPU takes its PDPTEs from the PAE root. */
+	pae_map(&e, GVA32_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	pae_map(&e, GVA32_HIGH, HUGE_GPA, PG_LEVEL_2M, P | W | A | D);
+	mmu_access_ok(&e, GVA32_DATA, PFERR_WRITE_MASK | PFERR_USER_MASK);
+	mmu_access_ok(&e, GVA32_HIGH, PFERR_FETCH_MASK);
+	cr_assert_eq(e.mmu->hw_gva.pdptrs[0], e.mmu->shadow->pae_root[0]);
+	cr_assert(
+		is_large_pte(pae_root_sp(&e, 3)->spt[pt_index(GVA32_HIGH, 2)]));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, pae_guest_pdpte_change_takes_effect_at_cr3_load)
+{
+	struct shadow_env e;
+	struct walk_access access = { 0 };
+	struct walk_record rec;
+	struct walk_fault fault;
+	u64 pd_b, switches;
+
+	env_setup_pae(&e);
+	pae_map(&e, GVA32_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA));
+
+	/* A CR3 load with the same CR3 and PDPTRs keeps the root. */
+	switches = e.mmu->stats.root_switches;
+	cr_assert_eq(env_load_pae_cr3(&e, PDPT_GPA, 0, EFER_NX), 0);
+	cr_assert_eq(e.mmu->stats.root_switches, switches);
+	cr_assert_eq(
+		mmu_hardware_walk(e.mmu, GVA32_DATA, &access, &fault, &rec), 0);
+
+	/*
+	 * The guest points PDPTE 0 at another PD, mapping GVA32_DATA
+	 * elsewhere.  The PDPT is no page table KVM tracks: until CR3 is
+	 * loaded, the CPU and the MMU keep the PDPTRs they have.
+	 */
+	pd_b = alloc_table(&e);
+	wr64(&e, PDPT_GPA, pd_b | P);
+	pae_map(&e, GVA32_DATA, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+		P | W | U | A | D);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA));
+
+	/* At the CR3 load the root is built anew from the new PDPTRs. */
+	cr_assert_eq(env_load_pae_cr3(&e, PDPT_GPA, 0, EFER_NX), 0);
+	cr_assert_eq(e.mmu->stats.root_switches, switches + 1);
+	cr_assert_eq(pae_root_sp(&e, 0)->gfn, gpa_to_gfn(pd_b));
+	cr_assert_eq(mmu_access_ok(&e, GVA32_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + PAGE_SIZE));
+
+	/* A PDPTE the guest clears leaves its entry of the PAE root empty. */
+	wr64(&e, PDPT_GPA, 0);
+	cr_assert_eq(env_load_pae_cr3(&e, PDPT_GPA, 0, EFER_NX), 0);
+	cr_assert_eq(e.mmu->shadow->pae_root[0], 0);
+	cr_assert_eq(mmu_guest_access(e.mmu, GVA32_DATA, &access, &fault, &rec),
+		     1);
+	cr_assert_eq(fault.kind, WALK_FAULT_PF);
+	cr_assert_eq(fault.error_code, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, pae_root_is_not_cached_across_cr3_switches)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pd_sp;
+	u64 pdpt_b = PDPT_PAGE + 0x40;
+	int i;
+
+	env_setup_pae(&e);
+	pae_map(&e, GVA32_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	mmu_access_ok(&e, GVA32_DATA, 0);
+	pd_sp = pae_root_sp(&e, 0);
+
+	/* A second PDPT sharing PDPTE 0. */
+	for (i = 0; i < 4; i++)
+		wr64(&e, pdpt_b + i * 8, i ? 0 : rd64(&e, PDPT_GPA));
+	cr_assert_eq(env_load_pae_cr3(&e, pdpt_b, 0, EFER_NX), 0);
+	cr_assert_eq(e.mmu->root.pgd, pdpt_b);
+	/* The same PD is shadowed by the same page, found in the hash. */
+	cr_assert_eq(pae_root_sp(&e, 0), pd_sp);
+	cr_assert_eq(pd_sp->root_count, 1);
+	cr_assert_null(pae_root_sp(&e, 3));
+	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
+		cr_assert_null(e.mmu->prev_roots[i].sp);
+	cr_assert_eq(e.mmu->stats.root_cache_hits, 0);
+	mmu_access_ok(&e, GVA32_DATA, 0);
+
+	/* Back to a 4-level guest: a root page again, none cached. */
+	cr_assert_eq(env_load_cr3(&e, alloc_table(&e)), 0);
+	cr_assert_not_null(e.mmu->root.sp);
+	cr_assert_eq(e.mmu->shadow->pae_root[0], 0);
+	cr_assert_eq(pd_sp->root_count, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, pae_root_syncs_and_invalidates_through_its_pdptes)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *pt_sp;
+	u64 pt_gpa, pte_gpa, gva_pt = GVA32_HIGH + PAGE_SIZE;
+
+	env_setup_pae(&e);
+	pae_map(&e, GVA32_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	mmu_access_ok(&e, GVA32_DATA, PFERR_WRITE_MASK);
+	pt_gpa = rd64(&e, (rd64(&e, PDPT_GPA) & PT_BASE_ADDR_MASK) +
+				  pt_index(GVA32_DATA, 2) * 8) &
+		 PT_BASE_ADDR_MASK;
+	pte_gpa = pt_gpa + pt_index(GVA32_DATA, 1) * 8;
+	/* The guest maps its PT under PDPTE 3 and writes it: unsync. */
+	pae_map(&e, gva_pt, pt_gpa, PG_LEVEL_4K, P | W | A | D);
+	mmu_access_ok(&e, gva_pt, PFERR_WRITE_MASK);
+	pt_sp = spte_to_child_sp(
+		e.mmu, pae_root_sp(&e, 0)->spt[pt_index(GVA32_DATA, 2)]);
+	cr_assert(pt_sp->unsync);
+	cr_assert_gt(pae_root_sp(&e, 0)->unsync_children, 0);
+
+	/* INVLPG syncs the entry through PDPTE 0's page. */
+	wr64(&e, pte_gpa, (DATA_GPA + PAGE_SIZE) | P | U | A | D);
+	mmu_invlpg(e.mmu, GVA32_DATA);
+	cr_assert(pt_sp->unsync);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + PAGE_SIZE));
+	/* An address above 4G is none of the guest's: nothing happens. */
+	mmu_invlpg(e.mmu, GVA32_DATA | (1ULL << 32));
+
+	/* A CR3 load syncs every page below the PAE root. */
+	wr64(&e, pte_gpa, (DATA_GPA + 2 * PAGE_SIZE) | P | U | A | D);
+	shadow_mmu_sync_roots(e.mmu);
+	cr_assert(!pt_sp->unsync);
+	cr_assert_eq(pae_root_sp(&e, 0)->unsync_children, 0);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_DATA, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 2 * PAGE_SIZE));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, flooded_pae_root_page_rebuilds_the_pae_root)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *old;
+	u64 pd_gpa;
+	int i;
+
+	env_setup_pae(&e);
+	pae_map(&e, GVA32_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	mmu_access_ok(&e, GVA32_DATA, 0);
+	old = pae_root_sp(&e, 0);
+	pd_gpa = rd64(&e, PDPT_GPA) & PT_BASE_ADDR_MASK;
+	for (i = 0; i < WRITE_FLOODING_THRESHOLD; i++)
+		emulated_write(&e, pd_gpa + 8 * (300 + i), 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 1);
+	/* The PAE root is rebuilt in place with a fresh page for the PD. */
+	cr_assert_eq(e.mmu->root.hpa, e.mmu->shadow->pae_root_hpa);
+	cr_assert_neq(pae_root_sp(&e, 0), old);
+	cr_assert(!pae_root_sp(&e, 0)->role.invalid);
+	cr_assert_eq(pae_root_sp(&e, 0)->root_count, 1);
+	cr_assert_eq(pae_root_sp(&e, 3)->root_count, 1);
+	mmu_access_ok(&e, GVA32_DATA, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, two_level_guests_and_pae_npt_are_not_supported)
 {
 	struct shadow_env e;
 	struct kvm_pagewalk w;
 	struct cpu_role role;
 
 	env_setup(&e);
-	/* PAE: mmu_reset_context() refuses, and so does the root. */
-	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG,
-					X86_CR4_PAE, 0, &test_cpu),
-		     0);
-	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
-	cr_assert_eq(mmu_reset_context(e.mmu, &w), -EOPNOTSUPP);
-
-	e.mmu->w = &w;
-	e.mmu->root_role.level = PT32E_ROOT_LEVEL;
-	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
-
 	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG, 0, 0,
 					&test_cpu),
 		     0);
 	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
-	e.mmu->root_role.level = PT64_ROOT_4LEVEL;
+	cr_assert_eq(mmu_reset_context(e.mmu, &w), -EOPNOTSUPP);
+	e.mmu->w = &w;
+	e.mmu->root_role.level = PT32E_ROOT_LEVEL;
+	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
+
+	/* An L1 NPT in PAE mode. */
+	cr_assert_eq(cpu_role_for_npt(&role, X86_CR4_PAE, EFER_NX, false,
+				      &test_cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
 	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
 	e.mmu->w = NULL;
 	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EINVAL);

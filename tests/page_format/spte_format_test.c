@@ -175,6 +175,34 @@ Test(spte_format, shadow_root_is_at_least_4_levels)
 	cr_assert_eq(role.level, PT64_ROOT_5LEVEL);
 }
 
+/*
+ * Under a PAE root the CPU reads shadow SPTEs in PAE mode: the format of
+ * a PAE guest with WP and NX, whose bits 62:52 are reserved.
+ */
+Test(spte_format, shadow_under_a_pae_root_is_pae_format_with_nx)
+{
+	const struct cpu_features amd_cpu = {
+		.amd = true,
+		.gbpages = true,
+		.maxphyaddr = GOLDEN_MAXPHYADDR,
+	};
+	struct kvm_page_format fmt, guest;
+	struct cpu_role role, gva;
+
+	cr_assert_eq(shadow_mmu_pae_spte_role(&role, &amd_host, false), 0);
+	cr_assert_eq(role.level, PT32E_ROOT_LEVEL);
+	cr_assert_eq(kvm_page_format_init(&fmt, &role), 0);
+	cr_assert_eq(cpu_role_from_regs(&gva,
+					X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+					X86_CR4_PAE, EFER_NX, &amd_cpu),
+		     0);
+	cr_assert_eq(kvm_page_format_init(&guest, &gva), 0);
+	cr_assert_arr_eq(&fmt, &guest, sizeof(fmt),
+			 "shadow PAE format differs from a PAE guest's");
+	cr_assert(fmt.rsvd_bits_mask[0][0] & BIT_ULL(52));
+	cr_assert_eq(fmt.rsvd_bits_mask[0][0] & PT64_NX_MASK, 0);
+}
+
 /* With SMEP the shadow table is the guest's WP=1 NX=1 SMEP=1 SMAP=0 one. */
 Test(spte_format, shadow_with_smep_matches_guest_smep_table)
 {
