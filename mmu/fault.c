@@ -165,8 +165,9 @@ static int init_hw_gva_shadow(struct mmu_context *mmu, int level)
  * The root role of a shadow of the guest's CR3 tables, as
  * kvm_init_shadow_mmu(): the guest's levels, at least PAE's 3 (KVM shadows
  * a guest without 64-bit paging with PAE tables under a PAE root), and
- * direct for a paging-off guest (mmusim: 4 levels).  The pgd is CR3's
- * table address; a PAE CR3 keeps bits 11:5, which locate the PDPT.
+ * direct for a paging-off guest (mmusim: 4 levels); 4-byte guest PTEs for
+ * a 2-level guest.  The pgd is CR3's table address; a PAE CR3 keeps bits
+ * 11:5, which locate the PDPT.
  */
 static int reset_shadow(struct mmu_context *mmu)
 {
@@ -176,8 +177,6 @@ static int reset_shadow(struct mmu_context *mmu)
 	u64 pgd = mmu->gva_walk->root & PT_BASE_ADDR_MASK;
 	int level, r;
 
-	if (guest->level == PT32_ROOT_LEVEL)
-		return -EOPNOTSUPP;
 	level = pae_root     ? PT32E_ROOT_LEVEL :
 		guest->level ? guest->level :
 			       PT64_ROOT_4LEVEL;
@@ -188,6 +187,7 @@ static int reset_shadow(struct mmu_context *mmu)
 	mmu->w = mmu->gva_walk;
 	mmu->root_role = (union kvm_mmu_page_role){
 		.level = level,
+		.has_4_byte_gpte = guest->level == PT32_ROOT_LEVEL,
 		.direct = !guest->level,
 		.access = ACC_ALL,
 		.cr0_wp = guest->cr0_wp,
@@ -458,21 +458,24 @@ static int mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *pf,
  * Complete an access the MMU could not map (MMIO, read-only memory, a
  * write-protected guest page table) as KVM's emulator does: translate it
  * with the guest's walkers; a write to a write-tracked gfn goes through
- * mmu_guest_write().
+ * mmu_guest_write(), as a store of one guest PTE (4 bytes for a 2-level
+ * guest, else 8).
  */
 static int emulate_access(struct mmu_context *mmu, u64 gva,
 			  const struct walk_access *access,
 			  struct walk_fault *fault, struct walk_record *rec)
 {
 	int r = gva_walk_translate(mmu->gva_walk, gva, access, fault, rec);
+	int size = mmu->gva_walk->role.level == PT32_ROOT_LEVEL ? 4 : 8;
+	u64 gpa = rec->gpa & ~(u64)(size - 1);
 	u64 val;
 
 	if (r)
 		return r;
 	if ((access->pfec & PFERR_WRITE_MASK) && rec->hpa != INVALID_HPA &&
-	    mmu_gfn_is_write_tracked(mmu, gpa_to_gfn(rec->gpa)) &&
-	    !guest_memory_read(mmu->mem, rec->gpa & ~7ULL, 8, &val))
-		mmu_guest_write(mmu, rec->gpa & ~7ULL, val, 8);
+	    mmu_gfn_is_write_tracked(mmu, gpa_to_gfn(gpa)) &&
+	    !guest_memory_read(mmu->mem, gpa, size, &val))
+		mmu_guest_write(mmu, gpa, val, size);
 	return 0;
 }
 

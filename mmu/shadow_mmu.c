@@ -25,16 +25,23 @@
  * write-flooding detection, zapping with a deferred free, and the root
  * cache (fast_pgd_switch() over KVM_MMU_NUM_PREV_ROOTS).
  *
- * A PAE guest is shadowed as KVM does on a 64-bit host without TDP: under
- * a PAE root (mmu_alloc_shadow_roots()), a page below 4G whose four PDPTEs
- * point at level-2 root pages for the guest's PDPTRs, which the CPU walks
- * in PAE mode; the root is rebuilt when a CR3 load changes CR3 or the
- * PDPTRs, and is never cached.
+ * Guests without 64-bit paging are shadowed as KVM does on a 64-bit host
+ * without TDP: with PAE tables under a PAE root (mmu_alloc_shadow_roots()),
+ * a page below 4G whose four PDPTEs point at level-2 root pages, which
+ * the CPU walks in PAE mode.  For a PAE guest they shadow the PDs of its
+ * PDPTRs; for a 2-level guest the four quarters of its PD (role.quadrant
+ * 0-3), and each of its PTs is shadowed by two 4K pages, one per 2M half
+ * (quadrant 0-1), with the quadrant arithmetic of get_written_sptes() and
+ * FNAME(get_level1_sp_gpa) for emulated writes, prefetch and sync; 4M
+ * pages (and PSE-36) map with direct pages of 2M or 4K.  The PAE root is
+ * rebuilt when a CR3 load changes CR3 or a PAE guest's PDPTRs, and is
+ * never cached.
  *
  * Not modelled, and why:
- *  - 2-level guests and a PAE NPT: shadow_mmu_alloc_root() returns
- *    -EOPNOTSUPP.  A paging-off guest gets a 4-level direct root instead
- *    of KVM's PAE one.
+ *  - A 2-level or PAE L1 NPT, which KVM shadows under a 4- or 5-level
+ *    root above the PAE root (pml4_root): shadow_mmu_alloc_root()
+ *    returns -EOPNOTSUPP.  A paging-off guest gets a 4-level direct root
+ *    instead of KVM's PAE one.
  *  - Concurrency: one vCPU, no mmu_lock, so FNAME(gpte_changed) cannot
  *    see a guest PTE change between the walk and the fetch, and
  *    mmu_sync_children() never yields.
@@ -447,8 +454,16 @@ static union kvm_mmu_page_role shadow_child_role(struct mmu_context *mmu,
 	role.access = access;
 	role.direct = direct;
 	role.passthrough = 0;
-	/* 4-byte guest PTEs (2-level guests) are not shadowed here. */
-	MMU_WARN_ON(role.has_4_byte_gpte);
+	/*
+	 * A 2-level guest's PT holds 1024 4-byte PTEs (4M); the 2M SPTE that
+	 * links it covers one half, shadowed by a page of its own: the
+	 * quadrant is bit 21 of the address, the low bit of the SPTE's index.
+	 * (Its PD's quarters are the PAE root's quadrants.)
+	 */
+	if (role.has_4_byte_gpte) {
+		MMU_WARN_ON(role.level != PG_LEVEL_4K);
+		role.quadrant = shadow_spte_index(parent, sptep) & 1;
+	}
 	return role;
 }
 
@@ -771,22 +786,28 @@ static bool shadow_fast_pgd_switch(struct mmu_context *mmu, u64 pgd,
 	return true;
 }
 
-/* A PAE root shadows the CR3 tables of a PAE guest, with 8-byte PTEs. */
+/*
+ * A PAE root shadows the CR3 tables of a PAE guest (8-byte PTEs) or of a
+ * 2-level guest (4-byte PTEs).
+ */
 static int shadow_check_pae_root(const struct kvm_pagewalk *w,
 				 union kvm_mmu_page_role role)
 {
-	if (w->role.tdp || w->role.level != PT32E_ROOT_LEVEL)
+	if (w->role.tdp || (w->role.level != PT32_ROOT_LEVEL &&
+			    w->role.level != PT32E_ROOT_LEVEL))
 		return -EINVAL;
-	return role.has_4_byte_gpte ? -EINVAL : 0;
+	return role.has_4_byte_gpte != (w->role.level == PT32_ROOT_LEVEL) ?
+		       -EINVAL :
+		       0;
 }
 
 /*
  * What shadow_mmu can shadow: the tables of a 4- or 5-level guest (under
- * a root page of their level), of a PAE guest (under a PAE root), of L1's
- * EPT or of a 4- or 5-level NPT, or nothing for a paging-off guest (a
- * direct root).  2-level tables and a PAE NPT are not modelled; neither is
- * a guest walk with a nested stage (L2's own tables: KVM shadows L1's TDP
- * instead).
+ * a root page of their level), of a PAE or 2-level guest (under a PAE
+ * root), of L1's EPT or of a 4- or 5-level NPT, or nothing for a
+ * paging-off guest (a direct root).  A 2-level or PAE NPT is not
+ * modelled; neither is a guest walk with a nested stage (L2's own tables:
+ * KVM shadows L1's TDP instead).
  */
 static int shadow_mmu_check_walk(const struct mmu_context *mmu)
 {
@@ -795,7 +816,7 @@ static int shadow_mmu_check_walk(const struct mmu_context *mmu)
 
 	if (!w)
 		return -EINVAL;
-	if (!w->role.ept && w->role.level == PT32_ROOT_LEVEL)
+	if (w->role.tdp && !w->role.ept && w->role.level == PT32_ROOT_LEVEL)
 		return -EOPNOTSUPP;
 	if (w->role.tdp && !w->role.ept && w->role.level == PT32E_ROOT_LEVEL)
 		return -EOPNOTSUPP;
@@ -854,18 +875,21 @@ static int shadow_set_pae_root_entry(struct mmu_context *mmu, unsigned int i,
 
 /*
  * Build the PAE root for @pgd into shadow->root: the PAE part of KVM's
- * mmu_alloc_shadow_roots().  PDPTE i shadows the guest PD that the
- * guest's PDPTR i maps, and is not present when that is not present or
- * is outside every memslot.
+ * mmu_alloc_shadow_roots().  For a PAE guest, PDPTE i shadows the guest
+ * PD that the guest's PDPTR i maps, and is not present when that is not
+ * present or is outside every memslot.  For a 2-level guest, PDPTE i
+ * shadows quarter i of the guest's PD at CR3 (quadrant i): 256 4-byte
+ * PDEs, 1G, as one page of 512 8-byte SPTEs of 2M each.
  */
 static int shadow_build_pae_root(struct mmu_context *mmu, u64 pgd)
 {
 	const struct kvm_pagewalk *w = mmu->w;
 	struct shadow_mmu *s = mmu->shadow;
+	bool two_level = mmu->root_role.has_4_byte_gpte;
 	unsigned int i;
 	int r;
 
-	if (!w->pdptrs_valid)
+	if (!two_level && !w->pdptrs_valid)
 		return -EINVAL;
 	r = shadow_alloc_pae_root_page(mmu);
 	if (r)
@@ -873,13 +897,15 @@ static int shadow_build_pae_root(struct mmu_context *mmu, u64 pgd)
 	s->root = (struct kvm_mmu_root){ .pgd = pgd, .hpa = s->pae_root_hpa };
 	s->pae_role = mmu->root_role;
 	for (i = 0; i < PAE_ROOT_NR_ENTRIES; i++) {
-		u64 gfn = gpa_to_gfn(w->pdptrs[i] & PT_BASE_ADDR_MASK);
+		u64 pdpte = two_level ? 0 : w->pdptrs[i];
+		u64 gfn = gpa_to_gfn((two_level ? pgd : pdpte) &
+				     PT_BASE_ADDR_MASK);
 
-		s->pae_pdptrs[i] = w->pdptrs[i];
-		if (!(w->pdptrs[i] & PT_PRESENT_MASK) ||
-		    !gfn_to_memslot(mmu, gfn))
+		s->pae_pdptrs[i] = pdpte;
+		if (!two_level &&
+		    (!(pdpte & PT_PRESENT_MASK) || !gfn_to_memslot(mmu, gfn)))
 			continue;
-		r = shadow_set_pae_root_entry(mmu, i, gfn, 0);
+		r = shadow_set_pae_root_entry(mmu, i, gfn, two_level ? i : 0);
 		if (r) {
 			shadow_put_root(mmu, &s->root);
 			return r;
@@ -927,11 +953,11 @@ static int shadow_load_root(struct mmu_context *mmu, u64 pgd)
 }
 
 /*
- * A CR3 load that keeps CR3 and the PDPTRs keeps the PAE root: KVM's
- * kvm_set_cr3() then calls no kvm_mmu_new_pgd(), and load_pdptrs() frees
- * the root only when the PDPTRs changed.  No previous root survives a PAE
- * root: only a change of paging mode leads to one from a root page, and
- * kvm_mmu_reset_context() unloads every root then.
+ * A CR3 load that keeps CR3 (and a PAE guest's PDPTRs) keeps the PAE
+ * root: KVM's kvm_set_cr3() then calls no kvm_mmu_new_pgd(), and
+ * load_pdptrs() frees the root only when the PDPTRs changed.  No previous
+ * root survives a PAE root: only a change of paging mode leads to one
+ * from a root page, and kvm_mmu_reset_context() unloads every root then.
  */
 static bool shadow_keep_pae_root(struct mmu_context *mmu, u64 pgd)
 {
@@ -940,10 +966,12 @@ static bool shadow_keep_pae_root(struct mmu_context *mmu, u64 pgd)
 
 	for (i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++)
 		shadow_put_root(mmu, &mmu->prev_roots[i]);
-	return is_pae_root(&s->root) && s->root.pgd == pgd &&
-	       s->pae_role.word == mmu->root_role.word &&
-	       mmu->w->pdptrs_valid &&
-	       !memcmp(s->pae_pdptrs, mmu->w->pdptrs, sizeof(s->pae_pdptrs));
+	if (!is_pae_root(&s->root) || s->root.pgd != pgd ||
+	    s->pae_role.word != mmu->root_role.word)
+		return false;
+	return mmu->root_role.has_4_byte_gpte ||
+	       (mmu->w->pdptrs_valid &&
+		!memcmp(s->pae_pdptrs, mmu->w->pdptrs, sizeof(s->pae_pdptrs)));
 }
 
 /*
@@ -1243,9 +1271,8 @@ static void shadow_pte_prefetch(struct mmu_context *mmu, u64 *sptep)
 
 		if (spte == sptep || is_shadow_present_pte(*spte))
 			continue;
-		if (guest_memory_read(mmu->w->mem,
-				      gfn_to_gpa(sp->gfn) + i * sizeof(u64),
-				      sizeof(u64), &gpte) ||
+		if (guest_memory_read(mmu->w->mem, shadow_gpte_gpa(sp, i),
+				      shadow_gpte_size(sp), &gpte) ||
 		    !prefetch_gpte(mmu, sp, spte, gpte))
 			break;
 	}
@@ -1519,6 +1546,31 @@ static bool detect_write_misaligned(const struct kvm_mmu_page *sp, u64 gpa,
 	return ((offset ^ (offset + bytes - 1)) & ~(pte_size - 1)) || bytes < 4;
 }
 
+/*
+ * The SPTEs of @sp made from the guest PTE written at @gpa, as KVM's
+ * get_written_sptes(): one, or none when @sp shadows another part of a
+ * 2-level guest's table.  A 4-byte PTE is at half the offset of its SPTE;
+ * a 4-byte PDE maps 4M, two 2M SPTEs; the quadrant is the page of 512
+ * SPTEs the offset falls in.
+ */
+static u64 *get_written_sptes(struct kvm_mmu_page *sp, u64 gpa, int *nr)
+{
+	unsigned int offset = gpa & PAGE_OFFSET_MASK;
+
+	*nr = 1;
+	if (sp->role.has_4_byte_gpte) {
+		offset <<= 1;
+		if (sp->role.level == PT32_ROOT_LEVEL) {
+			offset = (offset & ~7U) << 1;
+			*nr = 2;
+		}
+		if (offset >> PAGE_SHIFT != sp->role.quadrant)
+			return NULL;
+		offset &= PAGE_OFFSET_MASK;
+	}
+	return &sp->spt[offset / sizeof(u64)];
+}
+
 /* 4K pages can go unsync instead: their writes are not counted. */
 static bool detect_write_flooding(struct kvm_mmu_page *sp)
 {
@@ -1559,6 +1611,7 @@ void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
 	for (i = 0; list && i < list->nr; i++) {
 		struct kvm_mmu_page *sp = list->ptrs[i];
 		u64 *sptep;
+		int nr;
 
 		if (shadow_sp_is_obsolete(mmu, sp))
 			continue;
@@ -1568,8 +1621,9 @@ void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
 			mmu->stats.mmu_flooded++;
 			continue;
 		}
-		sptep = &sp->spt[(gpa & PAGE_OFFSET_MASK) / sizeof(u64)];
-		flush |= shadow_mmu_zap_pte(mmu, sp, sptep);
+		sptep = get_written_sptes(sp, gpa, &nr);
+		while (sptep && nr--)
+			flush |= shadow_mmu_zap_pte(mmu, sp, sptep++);
 	}
 	shadow_flush_or_zap(mmu, flush);
 	shadow_mmu_free_obsolete_roots(mmu);

@@ -203,6 +203,28 @@ static inline u64 shadow_gpte_to_gfn(u64 gpte)
 	return (gpte & PT_BASE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
+static inline int shadow_gpte_size(const struct kvm_mmu_page *sp)
+{
+	return sp->role.has_4_byte_gpte ? 4 : 8;
+}
+
+/*
+ * The GPA of the guest PTE that SPTE @index of the 4K page @sp shadows.
+ * A 2-level guest's PT of 1024 4-byte PTEs has two pages: quadrant 0
+ * shadows PTEs 0-511, quadrant 1 PTEs 512-1023.  KVM's
+ * FNAME(get_level1_sp_gpa).
+ */
+static inline u64 shadow_gpte_gpa(const struct kvm_mmu_page *sp,
+				  unsigned int index)
+{
+	unsigned int first = sp->role.quadrant * SPTE_ENT_PER_PAGE;
+
+	MMU_WARN_ON(sp->role.level != PG_LEVEL_4K);
+	MMU_WARN_ON(sp->role.quadrant && !sp->role.has_4_byte_gpte);
+	return gfn_to_gpa(sp->gfn) +
+	       (u64)(first + index) * shadow_gpte_size(sp);
+}
+
 /*
  * Drop the SPTE of a guest PTE that may not be prefetched or synced: not
  * present, not accessed (a walk sets A first), or with reserved bits.

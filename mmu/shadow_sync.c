@@ -236,8 +236,8 @@ static int sync_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 	MMU_WARN_ON(!sp->shadowed_translation);
 	if (!sp->shadowed_translation)
 		return 0;
-	if (guest_memory_read(w->mem, gfn_to_gpa(sp->gfn) + i * sizeof(u64),
-			      sizeof(u64), &gpte))
+	if (guest_memory_read(w->mem, shadow_gpte_gpa(sp, i),
+			      shadow_gpte_size(sp), &gpte))
 		return -EFAULT;
 	if (shadow_prefetch_invalid_gpte(mmu, sptep, gpte))
 		return 1;

@@ -118,7 +118,7 @@ static int sync_context(struct run_mmu *m)
 	if (r == -EOPNOTSUPP) {
 		snprintf(
 			m->error, sizeof(m->error),
-			"this MMU cannot map this guest (shadow paging of 2-level guests, shadow paging under a nested stage, and EPT on AMD or NPT on Intel are not modelled)");
+			"this MMU cannot map this guest (shadow paging under a nested stage, shadowing a 2-level or PAE L1 NPT, and EPT on AMD or NPT on Intel are not modelled)");
 		return r;
 	}
 	if (r) {

@@ -1570,26 +1570,349 @@ Test(shadow_mmu, flooded_pae_root_page_rebuilds_the_pae_root)
 	env_destroy(&e);
 }
 
-Test(shadow_mmu, two_level_guests_and_pae_npt_are_not_supported)
+/*
+ * A 2-level guest: 4-byte PTEs, a PD of 1024 PDEs at CR3 (4M each), PTs
+ * of 1024 PTEs.  GVA32_PT_LOW and GVA32_PT_HIGH share one PDE, hence one
+ * guest PT, in its low and high 2M halves.
+ */
+#define GVA32_PT_LOW 0x00401000ULL
+#define GVA32_PT_HIGH 0x00602000ULL
+#define GVA32_4M 0x00800000ULL
+#define GVA32_PSE36 0xc0400000ULL
+#define GPA_4M 0x800000ULL
+
+static u64 rd32(struct shadow_env *e, u64 gpa)
+{
+	u64 val;
+
+	cr_assert_eq(guest_memory_read(&e->mem, gpa, 4, &val), 0);
+	return val;
+}
+
+static void wr32(struct shadow_env *e, u64 gpa, u64 val)
+{
+	cr_assert_eq(guest_memory_write(&e->mem, gpa, 4, val), 0);
+}
+
+/* A 2-level guest with CR0.WP, CR4.PSE as asked, and an empty PD. */
+static void env_setup_2level(struct shadow_env *e, bool pse)
+{
+	struct cpu_role role;
+
+	env_create(e, MMU_SHADOW, false);
+	e->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	e->cr3 = alloc_table(e);
+	cr_assert_eq(cpu_role_from_regs(&role, e->cr0, pse ? X86_CR4_PSE : 0, 0,
+					&test_cpu),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&e->gva_walk, &role, e->cr3, &e->mem,
+				       NULL),
+		     0);
+	cr_assert_eq(mmu_reset_context(e->mmu, &e->gva_walk), 0);
+}
+
+static u64 pde32_gpa(struct shadow_env *e, u64 gva)
+{
+	return e->cr3 + (gva >> 22) * 4;
+}
+
+/*
+ * Map @gva in a 2-level guest with a 4K PTE, or a 4M PDE (@level 2, with
+ * @gpa's bits 35:32 as PSE-36 bits 16:13).  The GPA of the leaf entry.
+ */
+static u64 map32(struct shadow_env *e, u64 gva, u64 gpa, int level, u64 flags)
+{
+	u64 pde_gpa = pde32_gpa(e, gva), pde = rd32(e, pde_gpa), pte_gpa;
+
+	if (level == PG_LEVEL_2M) {
+		wr32(e, pde_gpa,
+		     (gpa & GENMASK_ULL(31, 22)) | ((gpa >> 32) << 13) | flags |
+			     PT_PAGE_SIZE_MASK);
+		return pde_gpa;
+	}
+	if (!(pde & P)) {
+		pde = alloc_table(e) | NONLEAF;
+		wr32(e, pde_gpa, pde);
+	}
+	pte_gpa = (pde & PT_BASE_ADDR_MASK) + ((gva >> 12) & 1023) * 4;
+	wr32(e, pte_gpa, gpa | flags);
+	return pte_gpa;
+}
+
+/* The 2M SPTE for @gva in the page of PDPTE (@gva >> 30) of the PAE root. */
+static u64 *spte32_2m(struct shadow_env *e, u64 gva)
+{
+	struct kvm_mmu_page *sp = pae_root_sp(e, gva >> 30);
+
+	cr_assert_not_null(sp);
+	return &sp->spt[pt_index(gva, 2)];
+}
+
+static struct kvm_mmu_page *pt32_sp(struct shadow_env *e, u64 gva)
+{
+	u64 spte = *spte32_2m(e, gva);
+
+	cr_assert(is_shadow_present_pte(spte) && !is_large_pte(spte));
+	return spte_to_child_sp(e->mmu, spte);
+}
+
+Test(shadow_mmu, two_level_guest_pd_quadrant_per_pae_root_entry)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *sp;
+	unsigned int i;
+
+	env_setup_2level(&e, true);
+	cr_assert_null(e.mmu->root.sp);
+	cr_assert_lt(e.mmu->root.hpa, 1ULL << 32);
+	cr_assert_eq(e.mmu->root_role.level, PT32E_ROOT_LEVEL);
+	cr_assert(e.mmu->root_role.has_4_byte_gpte);
+	/* Each PDPTE shadows one quarter of the one guest PD: 1G each. */
+	for (i = 0; i < PAE_ROOT_NR_ENTRIES; i++) {
+		sp = pae_root_sp(&e, i);
+		cr_assert_not_null(sp);
+		cr_assert_eq(e.mmu->shadow->pae_root[i], sp->hpa | P);
+		cr_assert_eq(sp->gfn, gpa_to_gfn(e.cr3));
+		cr_assert_eq(sp->role.level, PT32_ROOT_LEVEL);
+		cr_assert(sp->role.has_4_byte_gpte);
+		cr_assert_eq(sp->role.quadrant, i);
+		cr_assert_eq(sp->root_count, 1);
+	}
+	cr_assert_eq(nr_pages_of_gfn(&e, gpa_to_gfn(e.cr3)), 4);
+	cr_assert(mmu_gfn_is_write_tracked(e.mmu, gpa_to_gfn(e.cr3)));
+
+	/* GVAs in quarters 0 and 3 go through PDPTEs 0 and 3. */
+	map32(&e, GVA32_PT_LOW, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	map32(&e, GVA32_HIGH, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K, P | W | A | D);
+	mmu_access_ok(&e, GVA32_PT_LOW, PFERR_WRITE_MASK | PFERR_USER_MASK);
+	mmu_access_ok(&e, GVA32_HIGH, 0);
+	cr_assert(is_shadow_present_pte(*spte32_2m(&e, GVA32_PT_LOW)));
+	cr_assert(is_shadow_present_pte(*spte32_2m(&e, GVA32_HIGH)));
+	for (i = 1; i < 3; i++)
+		for (sp = pae_root_sp(&e, i); sp; sp = NULL)
+			cr_assert_eq(sp->spt[0], SHADOW_NONPRESENT_VALUE);
+
+	/* Reloading CR3 keeps the root; another CR3 rebuilds it. */
+	cr_assert_eq(mmu_reset_context(e.mmu, &e.gva_walk), 0);
+	cr_assert_eq(pae_root_sp(&e, 3)->root_count, 1);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, two_level_guest_pt_is_shadowed_by_two_quadrant_pages)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *low, *high;
+	struct walk_access access = { 0 };
+	struct walk_record rec;
+	struct walk_fault fault;
+	u64 pt_gpa;
+
+	env_setup_2level(&e, false);
+	map32(&e, GVA32_PT_LOW, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	map32(&e, GVA32_PT_HIGH, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+	      P | W | U | A | D);
+	/* Accessed neighbours at the start of the group of 8: prefetched. */
+	map32(&e, GVA32_PT_HIGH - 2 * PAGE_SIZE, DATA_GPA + 3 * PAGE_SIZE,
+	      PG_LEVEL_4K, P | U | A);
+	map32(&e, GVA32_PT_HIGH - PAGE_SIZE, DATA_GPA + 2 * PAGE_SIZE,
+	      PG_LEVEL_4K, P | U | A);
+	pt_gpa = rd32(&e, pde32_gpa(&e, GVA32_PT_LOW)) & PT_BASE_ADDR_MASK;
+	mmu_access_ok(&e, GVA32_PT_LOW, 0);
+	mmu_access_ok(&e, GVA32_PT_HIGH, PFERR_WRITE_MASK);
+
+	/* The guest PDE covers 4M: two 2M SPTEs, two 4K shadow pages. */
+	low = pt32_sp(&e, GVA32_PT_LOW);
+	high = pt32_sp(&e, GVA32_PT_HIGH);
+	cr_assert_neq(low, high);
+	cr_assert_eq(low->gfn, gpa_to_gfn(pt_gpa));
+	cr_assert_eq(high->gfn, gpa_to_gfn(pt_gpa));
+	cr_assert_eq(low->role.quadrant, 0);
+	cr_assert_eq(high->role.quadrant, 1);
+	cr_assert(low->role.has_4_byte_gpte && high->role.has_4_byte_gpte);
+	cr_assert_eq(nr_pages_of_gfn(&e, gpa_to_gfn(pt_gpa)), 2);
+	/* Guest PTE 0x202 is SPTE 2 of the high half. */
+	cr_assert(is_shadow_present_pte(high->spt[pt_index(GVA32_PT_HIGH, 1)]));
+	cr_assert_eq(spte_to_pfn(high->spt[pt_index(GVA32_PT_HIGH, 1)]),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + PAGE_SIZE) >>
+			     PAGE_SHIFT);
+	cr_assert_eq(shadow_gpte_gpa(high, pt_index(GVA32_PT_HIGH, 1)),
+		     pt_gpa + ((GVA32_PT_HIGH >> 12) & 1023) * 4);
+	/* The neighbours were prefetched from the high half's PTEs. */
+	cr_assert_eq(mmu_hardware_walk(e.mmu, GVA32_PT_HIGH - PAGE_SIZE,
+				       &access, &fault, &rec),
+		     0);
+	cr_assert_eq(rec.hpa,
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 2 * PAGE_SIZE));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, two_level_guest_4m_page_maps_2m_halves_and_pse36)
+{
+	struct shadow_env e;
+	struct walk_access access = { 0 };
+	struct walk_record rec;
+	struct walk_fault fault;
+
+	env_setup_2level(&e, true);
+	map32(&e, GVA32_4M, GPA_4M, PG_LEVEL_2M, P | W | U | A | D);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_4M + 0x200123, 0) & ~0xfffULL,
+		     guest_memory_gpa_to_hpa(&e.mem, GPA_4M + 0x200000));
+	/* Each 2M half of the guest's 4M page gets its own 2M SPTE. */
+	cr_assert(is_large_pte(*spte32_2m(&e, GVA32_4M + 0x200000)));
+	cr_assert(!is_shadow_present_pte(*spte32_2m(&e, GVA32_4M)));
+	mmu_access_ok(&e, GVA32_4M, PFERR_WRITE_MASK);
+	cr_assert(is_large_pte(*spte32_2m(&e, GVA32_4M)));
+
+	/* PSE-36: the 4M page at 4G has no memslot, hence MMIO. */
+	map32(&e, GVA32_PSE36, BIT_ULL(32) | 0x400000, PG_LEVEL_2M,
+	      P | W | A | D);
+	cr_assert_eq(mmu_guest_access(e.mmu, GVA32_PSE36 + 8, &access, &fault,
+				      &rec),
+		     0);
+	cr_assert_eq(rec.gpa, BIT_ULL(32) | 0x400008);
+	cr_assert_eq(rec.hpa, INVALID_HPA);
+	cr_assert_eq(e.mmu->stats.pf_mmio_spte_created, 1);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, emulated_4_byte_gpte_write_updates_the_right_quadrant)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *low, *high, *q0;
+	u64 pte_gpa, pde_gpa;
+
+	env_setup_2level(&e, true);
+	map32(&e, GVA32_PT_LOW, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	pte_gpa = map32(&e, GVA32_PT_HIGH, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+			P | W | U | A | D);
+	pde_gpa = map32(&e, GVA32_4M, GPA_4M, PG_LEVEL_2M, P | W | U | A | D);
+	mmu_access_ok(&e, GVA32_PT_LOW, 0);
+	mmu_access_ok(&e, GVA32_PT_HIGH, 0);
+	mmu_access_ok(&e, GVA32_4M, 0);
+	mmu_access_ok(&e, GVA32_4M + 0x200000, 0);
+	low = pt32_sp(&e, GVA32_PT_LOW);
+	high = pt32_sp(&e, GVA32_PT_HIGH);
+	q0 = pae_root_sp(&e, 0);
+
+	/* A 4-byte PTE write zaps the SPTE in the high half's page only. */
+	cr_assert_eq(mmu_guest_write(e.mmu, pte_gpa,
+				     (DATA_GPA + 3 * PAGE_SIZE) | P | U | A, 4),
+		     0);
+	cr_assert(
+		!is_shadow_present_pte(high->spt[pt_index(GVA32_PT_HIGH, 1)]));
+	cr_assert(is_shadow_present_pte(low->spt[pt_index(GVA32_PT_LOW, 1)]));
+	cr_assert_eq(nr_pages_of_gfn(&e, low->gfn), 2);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_PT_HIGH, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 3 * PAGE_SIZE));
+
+	/* A 4-byte PDE of a 4M page: both of its 2M SPTEs, in quadrant 0. */
+	cr_assert_eq(mmu_guest_write(e.mmu, pde_gpa, rd32(&e, pde_gpa) & ~W, 4),
+		     0);
+	cr_assert(!is_shadow_present_pte(*spte32_2m(&e, GVA32_4M)));
+	cr_assert(!is_shadow_present_pte(*spte32_2m(&e, GVA32_4M + 0x200000)));
+	cr_assert(is_shadow_present_pte(*spte32_2m(&e, GVA32_PT_LOW)));
+	cr_assert_eq(pae_root_sp(&e, 0), q0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 0);
+	mmu_access_ok(&e, GVA32_4M, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, misaligned_write_to_4_byte_gpte_table_zaps)
+{
+	struct shadow_env e;
+	u64 pt_gpa, pt_gfn;
+
+	env_setup_2level(&e, false);
+	map32(&e, GVA32_PT_LOW, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	map32(&e, GVA32_PT_HIGH, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+	      P | W | U | A | D);
+	mmu_access_ok(&e, GVA32_PT_LOW, 0);
+	mmu_access_ok(&e, GVA32_PT_HIGH, 0);
+	pt_gpa = rd32(&e, pde32_gpa(&e, GVA32_PT_LOW)) & PT_BASE_ADDR_MASK;
+	pt_gfn = gpa_to_gfn(pt_gpa);
+
+	/* One byte at a PTE, or one whole 4-byte PTE: no zap. */
+	shadow_mmu_track_write(e.mmu, pt_gpa + 8, 0, 1);
+	shadow_mmu_track_write(e.mmu, pt_gpa + 12, 0, 4);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 2);
+	/*
+	 * 8 bytes span two 4-byte PTEs: both halves' pages go (an 8-byte
+	 * gPTE table would take the write as one PTE).
+	 */
+	shadow_mmu_track_write(e.mmu, pt_gpa + 16, 0, 8);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 0);
+	cr_assert_eq(e.mmu->stats.mmu_flooded, 2);
+	mmu_access_ok(&e, GVA32_PT_HIGH, 0);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 1);
+
+	/* Two bytes inside a PTE: zapped too. */
+	shadow_mmu_track_write(e.mmu, pt_gpa + 0x802, 0, 2);
+	cr_assert_eq(nr_pages_of_gfn(&e, pt_gfn), 0);
+	mmu_access_ok(&e, GVA32_PT_LOW, 0);
+	mmu_access_ok(&e, GVA32_PT_HIGH, 0);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, two_level_unsync_pt_syncs_its_half_of_the_guest_pt)
+{
+	struct shadow_env e;
+	struct kvm_mmu_page *high;
+	u64 pt_gpa, pte_gpa, gva_pt = GVA32_HIGH;
+
+	env_setup_2level(&e, false);
+	map32(&e, GVA32_PT_LOW, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
+	pte_gpa = map32(&e, GVA32_PT_HIGH, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+			P | W | U | A | D);
+	mmu_access_ok(&e, GVA32_PT_LOW, 0);
+	mmu_access_ok(&e, GVA32_PT_HIGH, PFERR_WRITE_MASK);
+	pt_gpa = rd32(&e, pde32_gpa(&e, GVA32_PT_LOW)) & PT_BASE_ADDR_MASK;
+	high = pt32_sp(&e, GVA32_PT_HIGH);
+
+	/* A write through the guest's own mapping of its PT unsyncs both. */
+	map32(&e, gva_pt, pt_gpa, PG_LEVEL_4K, P | W | A | D);
+	mmu_access_ok(&e, gva_pt, PFERR_WRITE_MASK);
+	cr_assert(high->unsync);
+	cr_assert(pt32_sp(&e, GVA32_PT_LOW)->unsync);
+	cr_assert_eq(e.mmu->stats.mmu_unsync, 2);
+
+	/* INVLPG re-reads the 4-byte PTE 0x202 for SPTE 2 of the half. */
+	wr32(&e, pte_gpa, (DATA_GPA + 2 * PAGE_SIZE) | P | U | A | D);
+	mmu_invlpg(e.mmu, GVA32_PT_HIGH);
+	cr_assert(high->unsync);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_PT_HIGH, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 2 * PAGE_SIZE));
+
+	/* A sync of the roots re-reads every PTE of both halves. */
+	wr32(&e, pte_gpa, (DATA_GPA + 3 * PAGE_SIZE) | P | U | A | D);
+	shadow_mmu_sync_roots(e.mmu);
+	cr_assert(!high->unsync);
+	cr_assert_eq(e.mmu->stats.mmu_synced, 2);
+	cr_assert_eq(mmu_access_ok(&e, GVA32_PT_HIGH, 0),
+		     guest_memory_gpa_to_hpa(&e.mem, DATA_GPA + 3 * PAGE_SIZE));
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+Test(shadow_mmu, two_level_and_pae_npts_are_not_supported)
 {
 	struct shadow_env e;
 	struct kvm_pagewalk w;
 	struct cpu_role role;
 
 	env_setup(&e);
-	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE | X86_CR0_PG, 0, 0,
-					&test_cpu),
-		     0);
-	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
-	cr_assert_eq(mmu_reset_context(e.mmu, &w), -EOPNOTSUPP);
 	e.mmu->w = &w;
 	e.mmu->root_role.level = PT32E_ROOT_LEVEL;
-	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
-
-	/* An L1 NPT in PAE mode. */
 	cr_assert_eq(cpu_role_for_npt(&role, X86_CR4_PAE, EFER_NX, false,
 				      &test_cpu),
 		     0);
+	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
+	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
+	cr_assert_eq(cpu_role_for_npt(&role, 0, 0, false, &test_cpu), 0);
 	cr_assert_eq(kvm_pagewalk_init(&w, &role, TABLE_GPA, &e.mem, NULL), 0);
 	cr_assert_eq(shadow_mmu_alloc_root(e.mmu, TABLE_GPA), -EOPNOTSUPP);
 	e.mmu->w = NULL;
