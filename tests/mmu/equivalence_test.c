@@ -3,6 +3,8 @@
  * the CPU's walk of the MMU's tables gives the translation and the fault
  * of the guest's own 2D walk, under tdp_mmu and shadow_mmu, also after the
  * guest rewrites its page tables and flushes with INVLPG or a CR3 load.
+ * shadow_mmu is checked with 4- and 5-level guests, PAE guests and 2-level
+ * guests (these two under KVM's PAE root).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -19,6 +21,8 @@ enum eq_mode {
 	EQ_SHADOW,
 	EQ_NESTED_EPT,
 	EQ_NESTED_NPT,
+	EQ_SHADOW_PAE,
+	EQ_SHADOW_2LEVEL,
 };
 
 static const char *eq_mode_name(enum eq_mode mode)
@@ -29,6 +33,8 @@ static const char *eq_mode_name(enum eq_mode mode)
 		[EQ_SHADOW] = "shadow_mmu",
 		[EQ_NESTED_EPT] = "shadow_mmu/L1 EPT",
 		[EQ_NESTED_NPT] = "shadow_mmu/L1 NPT",
+		[EQ_SHADOW_PAE] = "shadow_mmu/PAE guest",
+		[EQ_SHADOW_2LEVEL] = "shadow_mmu/2-level guest",
 	};
 
 	return names[mode];
@@ -41,7 +47,8 @@ static bool eq_mode_is_nested(enum eq_mode mode)
 
 static bool eq_mode_is_shadow(enum eq_mode mode)
 {
-	return mode == EQ_SHADOW;
+	return mode == EQ_SHADOW || mode == EQ_SHADOW_PAE ||
+	       mode == EQ_SHADOW_2LEVEL;
 }
 
 static bool eq_mode_is_ept(enum eq_mode mode)
@@ -79,6 +86,7 @@ static bool chance(u64 *rng, unsigned int percent)
 #define GUEST_TABLES_END 0x200000ULL
 #define DATA_GPA 0x200000ULL
 #define DATA_END 0x700000ULL
+#define DATA_4M_GPA 0x400000ULL /* 4M-aligned RAM above the guest tables */
 #define NESTED_TABLES_GPA 0x700000ULL
 #define NESTED_TABLES_END 0x800000ULL
 #define NR_MAPPINGS 48
@@ -104,6 +112,9 @@ struct scenario {
 	u64 cr0, cr4, efer;
 	u64 next_table, next_nested_table;
 	int guest_levels;
+	/* Guest PTEs: 8 bytes and 9 index bits, or 4 and 10 (2-level). */
+	int pte_size;
+	unsigned int level_bits;
 	struct mapping maps[NR_MAPPINGS];
 	int nr_maps;
 	unsigned int compared, faults, flushes;
@@ -119,11 +130,14 @@ static u64 alloc_table(struct scenario *s, u64 *next, u64 end)
 	return gpa;
 }
 
-/* RAM not faulted in yet (4K host pages) reads as the zeros it starts as. */
-static u64 read64(struct scenario *s, u64 gpa)
+/*
+ * A guest PTE; RAM not faulted in yet (4K host pages) reads as the zeros
+ * it starts as.
+ */
+static u64 read_pte(struct scenario *s, u64 gpa)
 {
 	u64 val;
-	int r = guest_memory_read(&s->mem, gpa, 8, &val);
+	int r = guest_memory_read(&s->mem, gpa, s->pte_size, &val);
 
 	if (r == -EFAULT)
 		return 0;
@@ -131,13 +145,64 @@ static u64 read64(struct scenario *s, u64 gpa)
 	return val;
 }
 
+static u64 leaf_size(const struct scenario *s, int level)
+{
+	return PAGE_SIZE << ((level - 1) * s->level_bits);
+}
+
+static u64 pte_index(const struct scenario *s, u64 gva, int level)
+{
+	return (gva >> (PAGE_SHIFT + (level - 1) * s->level_bits)) &
+	       GENMASK_ULL(s->level_bits - 1, 0);
+}
+
+/*
+ * The address bits of a 2-level guest's 4M leaf for @gpa: bits 31:22 in
+ * place, and with PSE-36 bits 35:32 in PDE bits 16:13.
+ */
+static u64 pse36_pde_address(u64 gpa)
+{
+	return (gpa & GENMASK_ULL(31, 22)) |
+	       (((gpa >> 32) & GENMASK_ULL(3, 0)) << 13);
+}
+
+/*
+ * A 2-level guest's 4M leaf: the RAM above the guest tables, the ROM slot
+ * and the hole after it, the MMIO hole, or (PSE-36) MMIO above 4G.
+ */
+static u64 pick_4m_target(struct scenario *s)
+{
+	unsigned int kind = next_random(&s->rng) % 100;
+
+	if (kind < 8)
+		return gfn_to_gpa(SLOT_ROM_GFN);
+	if (kind < 12)
+		return MMIO_GPA;
+	if (kind < 15)
+		return pse36_pde_address(BIT_ULL(32) |
+					 (next_random(&s->rng) % 4) << 22);
+	return DATA_4M_GPA;
+}
+
 /* A target GPA for a leaf of @level: RAM mostly, sometimes ROM or MMIO. */
 static u64 pick_target(struct scenario *s, int level)
 {
-	u64 size = PAGE_SIZE << ((level - 1) * 9);
+	u64 size = leaf_size(s, level);
 	unsigned int kind = next_random(&s->rng) % 100;
 	u64 base, span;
 
+	if (s->pte_size == 4 && level == PG_LEVEL_2M)
+		return pick_4m_target(s);
+	/*
+	 * A guest without 64-bit paging maps one of its own tables now and
+	 * then: a write through it unsyncs the table's shadow pages.
+	 */
+	if (s->guest_levels < PT64_ROOT_4LEVEL && level == PG_LEVEL_4K &&
+	    kind < 4)
+		return GUEST_TABLES_GPA +
+		       (next_random(&s->rng) %
+			gpa_to_gfn(s->next_table - GUEST_TABLES_GPA)) *
+			       PAGE_SIZE;
 	/* A 1G leaf maps all of RAM, ROM and the start of the MMIO hole. */
 	if (level == PG_LEVEL_1G)
 		return 0;
@@ -165,7 +230,7 @@ static u64 random_leaf_flags(struct scenario *s, int level)
 		pte |= PT_WRITABLE_MASK;
 	if (chance(&s->rng, 50))
 		pte |= PT_USER_MASK;
-	if ((s->efer & EFER_NX) && chance(&s->rng, 30))
+	if (s->pte_size == 8 && (s->efer & EFER_NX) && chance(&s->rng, 30))
 		pte |= PT64_NX_MASK;
 	if (chance(&s->rng, 50))
 		pte |= PT_ACCESSED_MASK;
@@ -176,6 +241,23 @@ static u64 random_leaf_flags(struct scenario *s, int level)
 	return pte;
 }
 
+/* The rights of a new upper-level entry: all, restricted now and then. */
+static u64 random_table_flags(struct scenario *s, int level)
+{
+	u64 flags = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK;
+
+	/* A PAE PDPTE has no rights bits: they are reserved. */
+	if (s->guest_levels == PT32E_ROOT_LEVEL && level == PT32E_ROOT_LEVEL)
+		return PT_PRESENT_MASK;
+	if (chance(&s->rng, 8))
+		flags &= ~PT_WRITABLE_MASK;
+	if (chance(&s->rng, 6))
+		flags &= ~PT_USER_MASK;
+	if (s->pte_size == 8 && (s->efer & EFER_NX) && chance(&s->rng, 6))
+		flags |= PT64_NX_MASK;
+	return flags;
+}
+
 /* Map @gva with a leaf at @level; false when the tree has no room for it. */
 static bool map_gva(struct scenario *s, u64 gva, int level)
 {
@@ -183,23 +265,14 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 	int l;
 
 	for (l = s->guest_levels; l > level; l--) {
-		u64 pte_gpa = table + ((gva >> (12 + (l - 1) * 9)) & 511) * 8;
-		u64 pte = read64(s, pte_gpa);
+		u64 pte_gpa = table + pte_index(s, gva, l) * s->pte_size;
+		u64 pte = read_pte(s, pte_gpa);
 
 		if (!(pte & PT_PRESENT_MASK)) {
-			u64 flags = PT_PRESENT_MASK | PT_WRITABLE_MASK |
-				    PT_USER_MASK;
-
-			/* Upper levels restrict now and then. */
-			if (chance(&s->rng, 8))
-				flags &= ~PT_WRITABLE_MASK;
-			if (chance(&s->rng, 6))
-				flags &= ~PT_USER_MASK;
-			if ((s->efer & EFER_NX) && chance(&s->rng, 6))
-				flags |= PT64_NX_MASK;
 			pte = alloc_table(s, &s->next_table, GUEST_TABLES_END) |
-			      flags;
-			cr_assert_eq(mmu_guest_write(s->mmu, pte_gpa, pte, 8),
+			      random_table_flags(s, l);
+			cr_assert_eq(mmu_guest_write(s->mmu, pte_gpa, pte,
+						     s->pte_size),
 				     0);
 		} else if (pte & PT_PAGE_SIZE_MASK) {
 			return false;
@@ -207,16 +280,15 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 		table = pte & PT_BASE_ADDR_MASK;
 	}
 	{
-		u64 pte_gpa =
-			table + ((gva >> (12 + (level - 1) * 9)) & 511) * 8;
+		u64 pte_gpa = table + pte_index(s, gva, level) * s->pte_size;
 
-		if (read64(s, pte_gpa))
+		if (read_pte(s, pte_gpa))
 			return false;
 		cr_assert_eq(
 			mmu_guest_write(s->mmu, pte_gpa,
 					pick_target(s, level) |
 						random_leaf_flags(s, level),
-					8),
+					s->pte_size),
 			0);
 		s->maps[s->nr_maps++] = (struct mapping){
 			.gva = gva,
@@ -230,7 +302,12 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 static u64 random_gva(struct scenario *s)
 {
 	unsigned int bits = s->guest_levels == PT64_ROOT_5LEVEL ? 57 : 48;
-	u64 gva = next_random(&s->rng) & GENMASK_ULL(bits - 2, PAGE_SHIFT);
+	u64 gva;
+
+	/* Without 64-bit paging, linear addresses have 32 bits. */
+	if (s->guest_levels < PT64_ROOT_4LEVEL)
+		return next_random(&s->rng) & GENMASK_ULL(31, PAGE_SHIFT);
+	gva = next_random(&s->rng) & GENMASK_ULL(bits - 2, PAGE_SHIFT);
 
 	/* Half in the upper, kernel half of the address space. */
 	if (chance(&s->rng, 50))
@@ -312,8 +389,10 @@ static u64 build_nested_tables(struct scenario *s, bool ept, int levels)
 	return root;
 }
 
+/* A CR3 load: the walker for the registers, PAE's PDPTRs, the MMU. */
 static void load_guest(struct scenario *s)
 {
+	struct walk_fault fault;
 	struct cpu_role role;
 
 	cr_assert_eq(
@@ -322,6 +401,9 @@ static void load_guest(struct scenario *s)
 			     &s->gva_walk, &role, s->gva_walk.root, &s->mem,
 			     eq_mode_is_nested(s->mode) ? &s->ngpa_walk : NULL),
 		     0);
+	if (role.level == PT32E_ROOT_LEVEL)
+		cr_assert_eq(kvm_pagewalk_load_pdptrs(&s->gva_walk, &fault), 0,
+			     "seed %#" PRIx64 ": PDPTRs", s->seed);
 	cr_assert_eq(mmu_reset_context(s->mmu, &s->gva_walk), 0,
 		     "seed %#" PRIx64 ": mmu_reset_context", s->seed);
 }
@@ -371,6 +453,12 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 	};
 	s->guest_levels = chance(&s->rng, 25) ? PT64_ROOT_5LEVEL :
 						PT64_ROOT_4LEVEL;
+	if (mode == EQ_SHADOW_PAE)
+		s->guest_levels = PT32E_ROOT_LEVEL;
+	else if (mode == EQ_SHADOW_2LEVEL)
+		s->guest_levels = PT32_ROOT_LEVEL;
+	s->pte_size = s->guest_levels == PT32_ROOT_LEVEL ? 4 : 8;
+	s->level_bits = s->guest_levels == PT32_ROOT_LEVEL ? 10 : 9;
 	s->cr0 = X86_CR0_PE | X86_CR0_PG |
 		 (chance(&s->rng, 70) ? X86_CR0_WP : 0);
 	s->cr4 = X86_CR4_PAE |
@@ -378,6 +466,15 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 		 (chance(&s->rng, 50) ? X86_CR4_SMEP : 0) |
 		 (chance(&s->rng, 50) ? X86_CR4_SMAP : 0);
 	s->efer = EFER_LME | EFER_LMA | (chance(&s->rng, 80) ? EFER_NX : 0);
+	if (s->guest_levels == PT32E_ROOT_LEVEL) {
+		s->efer &= ~(EFER_LME | EFER_LMA);
+	} else if (s->guest_levels == PT32_ROOT_LEVEL) {
+		/* 2-level paging has no NX; PSE allows 4M pages. */
+		s->efer = 0;
+		s->cr4 &= ~X86_CR4_PAE;
+		if (chance(&s->rng, 75))
+			s->cr4 |= X86_CR4_PSE;
+	}
 	/*
 	 * KVM's shadow paging emulates CR0.WP=0 by making a user page that
 	 * the kernel writes supervisor-only; SMAP then no longer catches the
@@ -418,6 +515,10 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 
 	root = alloc_table(s, &s->next_table, GUEST_TABLES_END);
 	s->gva_walk.root = root;
+	/* The guest clears its PDPT: a CR3 load reads it. */
+	for (i = 0; s->guest_levels == PT32E_ROOT_LEVEL && i < 4; i++)
+		cr_assert_eq(guest_memory_write(&s->mem, root + i * 8, 8, 0),
+			     0);
 	load_guest(s);
 
 	for (i = 0; s->nr_maps < NR_MAPPINGS && i < 4 * NR_MAPPINGS; i++) {
@@ -427,8 +528,14 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 					PG_LEVEL_1G;
 
 		if (level == PG_LEVEL_1G &&
-		    (eq_mode_is_nested(mode) || chance(&s->rng, 50)))
+		    (eq_mode_is_nested(mode) || chance(&s->rng, 50) ||
+		     s->guest_levels < PT64_ROOT_4LEVEL))
 			level = PG_LEVEL_2M;
+		/* 2-level paging maps 4M pages only with CR4.PSE. */
+		if (level == PG_LEVEL_2M &&
+		    s->guest_levels == PT32_ROOT_LEVEL &&
+		    !(s->cr4 & X86_CR4_PSE))
+			level = PG_LEVEL_4K;
 		map_gva(s, random_gva(s), level);
 	}
 	/* Tables written: a CR3 load makes them architecturally visible. */
@@ -510,11 +617,13 @@ static void random_access(struct scenario *s, u64 *gva, struct walk_access *a)
 	const struct mapping *m = &s->maps[next_random(&s->rng) % s->nr_maps];
 	unsigned int kind = next_random(&s->rng) % 3;
 
-	*gva = chance(&s->rng, 90) ?
-		       m->gva + ((next_random(&s->rng) %
-				  (PAGE_SIZE << ((m->level - 1) * 9))) &
-				 ~7ULL) :
-		       random_gva(s);
+	*gva = chance(&s->rng, 90) ? m->gva + ((next_random(&s->rng) %
+						leaf_size(s, m->level)) &
+					       ~7ULL) :
+				     random_gva(s);
+	/* Past the end of a leaf near 4G, a 32-bit address wraps. */
+	if (s->guest_levels < PT64_ROOT_4LEVEL)
+		*gva &= GENMASK_ULL(31, 0);
 	a->pfec = kind == 0 ? 0 :
 		  kind == 1 ? PFERR_WRITE_MASK :
 			      PFERR_FETCH_MASK;
@@ -526,11 +635,33 @@ static void random_access(struct scenario *s, u64 *gva, struct walk_access *a)
 	a->pkru = 0;
 }
 
+/*
+ * A write of a 2-level guest's PTE: usually the 4 bytes, now and then 8
+ * bytes that take its neighbour along, which KVM sees as a misaligned
+ * write and answers by zapping the shadow pages of the table.
+ */
+static void write_pte(struct scenario *s, u64 pte_gpa, u64 pte)
+{
+	u64 pair_gpa = pte_gpa & ~7ULL, pair;
+
+	if (s->pte_size == 8 || !chance(&s->rng, 15)) {
+		cr_assert_eq(mmu_guest_write(s->mmu, pte_gpa, pte, s->pte_size),
+			     0);
+		return;
+	}
+	cr_assert_eq(guest_memory_read(&s->mem, pair_gpa, 8, &pair), 0);
+	if (pte_gpa == pair_gpa)
+		pair = (pair & GENMASK_ULL(63, 32)) | pte;
+	else
+		pair = (pair & GENMASK_ULL(31, 0)) | (pte << 32);
+	cr_assert_eq(mmu_guest_write(s->mmu, pair_gpa, pair, 8), 0);
+}
+
 /* The guest rewrites a leaf (or a table's rights) and flushes. */
 static void mutate(struct scenario *s)
 {
 	struct mapping *m = &s->maps[next_random(&s->rng) % s->nr_maps];
-	u64 pte = read64(s, m->pte_gpa);
+	u64 pte = read_pte(s, m->pte_gpa);
 
 	if (chance(&s->rng, 50))
 		pte = (pte & ~GENMASK_ULL(8, 0) & ~PT64_NX_MASK) |
@@ -538,7 +669,7 @@ static void mutate(struct scenario *s)
 	else
 		pte = pick_target(s, m->level) |
 		      (pte & ~(PT_BASE_ADDR_MASK & ~PT64_NX_MASK));
-	cr_assert_eq(mmu_guest_write(s->mmu, m->pte_gpa, pte, 8), 0);
+	write_pte(s, m->pte_gpa, pte);
 	s->flushes++;
 	if (chance(&s->rng, 70)) {
 		mmu_invlpg(s->mmu, m->gva);
@@ -566,13 +697,20 @@ static void run_scenario(enum eq_mode mode, u64 seed)
 }
 
 #define SEEDS_PER_MODE 400
+/* Guests without 64-bit paging: smaller trees, fewer seeds each. */
+#define SEEDS_PER_32BIT_MODE 200
 
-static void run_mode(enum eq_mode mode)
+static void run_seeds(enum eq_mode mode, u64 nr_seeds)
 {
 	u64 seed;
 
-	for (seed = 1; seed <= SEEDS_PER_MODE; seed++)
+	for (seed = 1; seed <= nr_seeds; seed++)
 		run_scenario(mode, seed);
+}
+
+static void run_mode(enum eq_mode mode)
+{
+	run_seeds(mode, SEEDS_PER_MODE);
 }
 
 Test(mmu_equivalence, tdp_mmu_on_ept_matches_guest_walk)
@@ -598,4 +736,14 @@ Test(mmu_equivalence, shadow_of_l1_ept_matches_2d_walk)
 Test(mmu_equivalence, shadow_of_l1_npt_matches_2d_walk)
 {
 	run_mode(EQ_NESTED_NPT);
+}
+
+Test(mmu_equivalence, shadow_mmu_of_a_pae_guest_matches_guest_walk)
+{
+	run_seeds(EQ_SHADOW_PAE, SEEDS_PER_32BIT_MODE);
+}
+
+Test(mmu_equivalence, shadow_mmu_of_a_2level_guest_matches_guest_walk)
+{
+	run_seeds(EQ_SHADOW_2LEVEL, SEEDS_PER_32BIT_MODE);
 }
