@@ -543,6 +543,12 @@ int mmu_guest_write(struct mmu_context *mmu, u64 gpa, u64 val, int bytes)
 	return 0;
 }
 
+bool mmu_gfn_is_write_protected(struct mmu_context *mmu, u64 gfn)
+{
+	return mmu_gfn_is_write_tracked(mmu, gfn) ||
+	       shadow_mmu_gfn_has_sync_table(mmu, gfn);
+}
+
 void mmu_invlpg(struct mmu_context *mmu, u64 gva)
 {
 	mmu_flush_tlb(mmu);

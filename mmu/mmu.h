@@ -133,6 +133,14 @@ int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
 
 /* The guest wrote @bytes at @gpa (emulated or trapped write). */
 int mmu_guest_write(struct mmu_context *mmu, u64 gpa, u64 val, int bytes);
+/*
+ * Whether a guest write to @gfn faults in the MMU's tables: the gfn is
+ * write-tracked, or holds a shadowed guest table that is not unsync.  Such
+ * a write is emulated and reaches mmu_guest_write(); any other lands in
+ * memory unseen (an unsync table's, say), and the MMU catches up at the
+ * next INVLPG or CR3 load.
+ */
+bool mmu_gfn_is_write_protected(struct mmu_context *mmu, u64 gfn);
 /* INVLPG @gva; a CR3 load is mmu_reset_context(). */
 void mmu_invlpg(struct mmu_context *mmu, u64 gva);
 

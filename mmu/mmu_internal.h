@@ -291,6 +291,8 @@ int shadow_mmu_page_fault(struct mmu_context *mmu,
  * the 4K tables there could be unsynced), nonzero to build it
  * write-protected: KVM's mmu_try_to_unsync_pages().
  */
+/* A valid shadow page of @gfn's guest table is sync (write-protected). */
+bool shadow_mmu_gfn_has_sync_table(struct mmu_context *mmu, u64 gfn);
 int mmu_try_to_unsync_pages(struct mmu_context *mmu, u64 gfn,
 			    bool synchronizing, bool prefetch);
 void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,

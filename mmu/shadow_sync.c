@@ -52,6 +52,20 @@ static void kvm_unsync_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 	mark_parents_unsync(mmu, sp);
 }
 
+bool shadow_mmu_gfn_has_sync_table(struct mmu_context *mmu, u64 gfn)
+{
+	struct shadow_ptr_list *list = shadow_gfn_pages(mmu, gfn);
+	unsigned int i;
+
+	for (i = 0; list && i < list->nr; i++) {
+		struct kvm_mmu_page *sp = list->ptrs[i];
+
+		if (!shadow_sp_is_obsolete(mmu, sp) && !sp->unsync)
+			return true;
+	}
+	return false;
+}
+
 int mmu_try_to_unsync_pages(struct mmu_context *mmu, u64 gfn,
 			    bool synchronizing, bool prefetch)
 {
