@@ -1003,9 +1003,16 @@ int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd)
 	}
 	mmu->root = (struct kvm_mmu_root){ 0 };
 
+	/*
+	 * A root kept or taken from the cache is synced, as a new one is:
+	 * a CR3 load invalidates the current PCID, and KVM's
+	 * kvm_invalidate_pcid() asks for KVM_REQ_MMU_SYNC.  The guest may
+	 * have rewritten its unsync tables since, without a trap.
+	 */
 	if (role.level == PT32E_ROOT_LEVEL && !role.direct &&
 	    shadow_keep_pae_root(mmu, pgd)) {
 		mmu->root = s->root;
+		shadow_mmu_sync_roots(mmu);
 		shadow_mmu_commit_zap(mmu);
 		return 0;
 	}
@@ -1017,6 +1024,7 @@ int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd)
 		if (!role.direct)
 			s->root.sp->write_flooding_count = 0;
 		mmu->root = s->root;
+		shadow_mmu_sync_roots(mmu);
 		shadow_mmu_commit_zap(mmu);
 		return 0;
 	}

@@ -735,6 +735,49 @@ Test(shadow_mmu, unsync_table_is_synced_on_cr3_load)
 	env_destroy(&e);
 }
 
+/*
+ * A CR3 load that keeps the root (the same CR3, or a root from the cache)
+ * still syncs it: KVM's kvm_set_cr3() invalidates the current PCID, which
+ * requests KVM_REQ_MMU_SYNC.  The guest's store to its unsync PT did not
+ * trap, so only that sync can drop the stale SPTE.
+ */
+Test(shadow_mmu, cr3_load_that_keeps_the_root_syncs_unsync_tables)
+{
+	u64 gva_pt = 0x40000000ULL, pte_gpa, other_root;
+	struct kvm_mmu_page *root, *pt_sp;
+	struct shadow_env e;
+	int pass;
+
+	env_setup(&e);
+	root = e.mmu->root.sp;
+	other_root = alloc_table(&e);
+	for (pass = 0; pass < 2; pass++) {
+		u64 target = DATA_GPA + (pass + 2) * PAGE_SIZE;
+
+		if (pass == 0)
+			pte_gpa = setup_unsync_pt(&e, gva_pt) +
+				  pt_index(GVA_DATA, 1) * 8;
+		else
+			access_ok(&e, gva_pt, PFERR_WRITE_MASK);
+		pt_sp = sp_at(&e, GVA_DATA, PG_LEVEL_4K);
+		cr_assert(pt_sp->unsync);
+		cr_assert(!mmu_gfn_is_write_protected(e.mmu, pt_sp->gfn));
+		/* Pass 1 comes back from another CR3: the root cache's root. */
+		if (pass == 1)
+			cr_assert_eq(env_load_cr3(&e, other_root), 0);
+		/* A store the MMU does not see. */
+		wr64(&e, pte_gpa, target | P | W | U | A | D);
+		cr_assert_eq(env_load_cr3(&e, root->gfn << PAGE_SHIFT), 0);
+		cr_assert_eq(e.mmu->root.sp, root);
+		cr_assert(!pt_sp->unsync, "pass %d", pass);
+		cr_assert(mmu_gfn_is_write_protected(e.mmu, pt_sp->gfn));
+		cr_assert_eq(access_ok(&e, GVA_DATA, 0),
+			     guest_memory_gpa_to_hpa(&e.mem, target));
+		check_shadow_pages(&e);
+	}
+	env_destroy(&e);
+}
+
 Test(shadow_mmu, invlpg_syncs_only_the_address)
 {
 	struct shadow_env e;
