@@ -118,6 +118,8 @@ struct scenario {
 	struct mapping maps[NR_MAPPINGS];
 	int nr_maps;
 	unsigned int compared, faults, flushes;
+	/* Guest stores the MMU saw (emulated) and did not see (unsync). */
+	unsigned int trapped_writes, unseen_writes;
 };
 
 static u64 alloc_table(struct scenario *s, u64 *next, u64 end)
@@ -258,6 +260,23 @@ static u64 random_table_flags(struct scenario *s, int level)
 	return flags;
 }
 
+/*
+ * A store of the guest to its page tables.  Where the MMU's tables
+ * write-protect the gfn, the CPU faults and KVM emulates the store, which
+ * the MMU sees (mmu_guest_write()); elsewhere, in an unsync table say,
+ * the store lands unseen and only INVLPG or a CR3 load tells the MMU.
+ */
+static void guest_write(struct scenario *s, u64 gpa, u64 val, int bytes)
+{
+	if (mmu_gfn_is_write_protected(s->mmu, gpa_to_gfn(gpa))) {
+		s->trapped_writes++;
+		cr_assert_eq(mmu_guest_write(s->mmu, gpa, val, bytes), 0);
+	} else {
+		s->unseen_writes++;
+		cr_assert_eq(guest_memory_write(&s->mem, gpa, bytes, val), 0);
+	}
+}
+
 /* Map @gva with a leaf at @level; false when the tree has no room for it. */
 static bool map_gva(struct scenario *s, u64 gva, int level)
 {
@@ -271,9 +290,7 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 		if (!(pte & PT_PRESENT_MASK)) {
 			pte = alloc_table(s, &s->next_table, GUEST_TABLES_END) |
 			      random_table_flags(s, l);
-			cr_assert_eq(mmu_guest_write(s->mmu, pte_gpa, pte,
-						     s->pte_size),
-				     0);
+			guest_write(s, pte_gpa, pte, s->pte_size);
 		} else if (pte & PT_PAGE_SIZE_MASK) {
 			return false;
 		}
@@ -284,12 +301,9 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 
 		if (read_pte(s, pte_gpa))
 			return false;
-		cr_assert_eq(
-			mmu_guest_write(s->mmu, pte_gpa,
-					pick_target(s, level) |
-						random_leaf_flags(s, level),
-					s->pte_size),
-			0);
+		guest_write(s, pte_gpa,
+			    pick_target(s, level) | random_leaf_flags(s, level),
+			    s->pte_size);
 		s->maps[s->nr_maps++] = (struct mapping){
 			.gva = gva,
 			.level = level,
@@ -645,8 +659,7 @@ static void write_pte(struct scenario *s, u64 pte_gpa, u64 pte)
 	u64 pair_gpa = pte_gpa & ~7ULL, pair;
 
 	if (s->pte_size == 8 || !chance(&s->rng, 15)) {
-		cr_assert_eq(mmu_guest_write(s->mmu, pte_gpa, pte, s->pte_size),
-			     0);
+		guest_write(s, pte_gpa, pte, s->pte_size);
 		return;
 	}
 	cr_assert_eq(guest_memory_read(&s->mem, pair_gpa, 8, &pair), 0);
@@ -654,7 +667,7 @@ static void write_pte(struct scenario *s, u64 pte_gpa, u64 pte)
 		pair = (pair & GENMASK_ULL(63, 32)) | pte;
 	else
 		pair = (pair & GENMASK_ULL(31, 0)) | (pte << 32);
-	cr_assert_eq(mmu_guest_write(s->mmu, pair_gpa, pair, 8), 0);
+	guest_write(s, pair_gpa, pair, 8);
 }
 
 /* The guest rewrites a leaf (or a table's rights) and flushes. */
@@ -678,8 +691,11 @@ static void mutate(struct scenario *s)
 	}
 }
 
-static void run_scenario(enum eq_mode mode, u64 seed)
+/* Returns the guest stores the MMU did not see. */
+static unsigned int run_scenario(enum eq_mode mode, u64 seed,
+				 unsigned int *trapped_writes)
 {
+	unsigned int unseen_writes;
 	struct scenario s;
 	int i;
 
@@ -693,7 +709,10 @@ static void run_scenario(enum eq_mode mode, u64 seed)
 		if (chance(&s.rng, 8))
 			mutate(&s);
 	}
+	*trapped_writes += s.trapped_writes;
+	unseen_writes = s.unseen_writes;
 	teardown(&s);
+	return unseen_writes;
 }
 
 #define SEEDS_PER_MODE 400
@@ -702,10 +721,18 @@ static void run_scenario(enum eq_mode mode, u64 seed)
 
 static void run_seeds(enum eq_mode mode, u64 nr_seeds)
 {
+	unsigned int trapped = 0, unseen = 0;
 	u64 seed;
 
 	for (seed = 1; seed <= nr_seeds; seed++)
-		run_scenario(mode, seed);
+		unseen += run_scenario(mode, seed, &trapped);
+	/*
+	 * Under shadow paging, stores to shadowed tables were emulated and
+	 * stores to unsync ones (and to tables never shadowed) were not.
+	 */
+	cr_assert_gt(unseen, 0, "%s", eq_mode_name(mode));
+	if (eq_mode_is_shadow(mode))
+		cr_assert_gt(trapped, 0, "%s", eq_mode_name(mode));
 }
 
 static void run_mode(enum eq_mode mode)
