@@ -258,7 +258,16 @@ static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
 		return;
 	}
 	if (errcode & PFERR_RSVD_MASK) {
+		/*
+		 * The exit reports no access; @error_code keeps the stage's
+		 * (RSVD, W, U, F, final or paging-structure) for the MMU,
+		 * which knows what the CPU was doing when the SPTE it made
+		 * turns out to be an MMIO SPTE of an old generation.
+		 */
 		fault->kind = WALK_FAULT_EPT_MISCONFIG;
+		fault->error_code |=
+			access & (PFERR_FETCH_MASK | PFERR_GUEST_FINAL_MASK |
+				  PFERR_GUEST_PAGE_MASK);
 		return;
 	}
 

@@ -878,10 +878,27 @@ static void check_error_code(struct walk_fuzz *f, const struct walk_fault *ft)
 	case WALK_FAULT_EPT_MISCONFIG:
 		WF_CHECK(f, ft->nested && f->has_nested && f->nested_role.ept,
 			 "EPT exit without an EPT nested stage");
-		WF_CHECK(f,
-			 !(ec & ~(PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
-				  PFERR_USER_MASK | PFERR_RSVD_MASK)),
-			 "EPT exit error code 0x%llx", (unsigned long long)ec);
+		/*
+		 * A misconfiguration keeps the stage's access, fetch and
+		 * bit 32 or 33 included (it has no qualification).
+		 */
+		if (ft->kind == WALK_FAULT_EPT_MISCONFIG)
+			WF_CHECK(f,
+				 !(ec & ~(pf_bits | npf_bits)) &&
+					 !(ec & PFERR_PK_MASK) &&
+					 ((ec & npf_bits) ==
+						  PFERR_GUEST_FINAL_MASK ||
+					  (ec & npf_bits) ==
+						  PFERR_GUEST_PAGE_MASK),
+				 "EPT misconfiguration error code 0x%llx",
+				 (unsigned long long)ec);
+		else
+			WF_CHECK(f,
+				 !(ec &
+				   ~(PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+				     PFERR_USER_MASK | PFERR_RSVD_MASK)),
+				 "EPT exit error code 0x%llx",
+				 (unsigned long long)ec);
 		WF_CHECK(f,
 			 !!(ec & PFERR_RSVD_MASK) ==
 				 (ft->kind == WALK_FAULT_EPT_MISCONFIG),

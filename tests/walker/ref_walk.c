@@ -376,7 +376,14 @@ static void stage_fault(const struct rstage *s, u64 addr, const struct rreq *r,
 		f->nested = true;
 		f->error_code = err;
 		if (err & PFERR_RSVD_MASK) {
+			/* No exit information: the walker keeps the access. */
 			f->kind = WALK_FAULT_EPT_MISCONFIG;
+			if (r->fetch)
+				f->error_code |= PFERR_FETCH_MASK;
+			if (r->table)
+				f->error_code |= PFERR_GUEST_PAGE_MASK;
+			else if (r->final)
+				f->error_code |= PFERR_GUEST_FINAL_MASK;
 			return;
 		}
 		f->kind = WALK_FAULT_EPT_VIOLATION;
