@@ -506,7 +506,15 @@ int mmu_guest_access(struct mmu_context *mmu, u64 gva,
 						fault->exit_qualification),
 					mode == MODE_TDP);
 		} else if (fault->kind == WALK_FAULT_EPT_MISCONFIG) {
-			init_page_fault(&pf, fault->address, PFERR_RSVD_MASK,
+			/*
+			 * KVM's handle_ept_misconfig() has only PFERR_RSVD_MASK:
+			 * the exit reports no access.  After an MMIO SPTE of an
+			 * old generation it re-walks L1's EPT as a read, and can
+			 * exit to L1 for a read where the CPU wrote, or where
+			 * L1 allows the access but not reads (exec-only).  The
+			 * simulator knows the access and passes it on.
+			 */
+			init_page_fault(&pf, fault->address, fault->error_code,
 					mode == MODE_TDP);
 		} else {
 			init_page_fault(&pf, fault->address, fault->error_code,

@@ -130,7 +130,8 @@ static u64 alloc_l2_table(struct nested_env *e)
  * allow) over L1's 4-level EPT with A/D and @mbec, or NPT.  Map with
  * l1_map() and l2_map(), then env_load().
  */
-static void env_create(struct nested_env *e, bool ept, bool mbec)
+static void env_create_with(struct nested_env *e, bool ept, bool mbec,
+			    bool execonly)
 {
 	struct mmu_config cfg = {
 		.kind = MMU_TDP,
@@ -168,7 +169,7 @@ static void env_create(struct nested_env *e, bool ept, bool mbec)
 		u64 eptp = l1_root | (3ULL << EPTP_PWL_SHIFT) |
 			   EPTP_AD_ENABLE_MASK | MTRR_TYPE_WRBACK;
 
-		cr_assert_eq(cpu_role_for_ept(&role, eptp, false, mbec,
+		cr_assert_eq(cpu_role_for_ept(&role, eptp, execonly, mbec,
 					      PG_LEVEL_1G, TEST_MAXPHYADDR),
 			     0);
 		cr_assert_eq(kvm_pagewalk_init(&e->ngpa_walk, &role, eptp,
@@ -184,6 +185,11 @@ static void env_create(struct nested_env *e, bool ept, bool mbec)
 			     0);
 	}
 	e->l2_root = alloc_l2_table(e);
+}
+
+static void env_create(struct nested_env *e, bool ept, bool mbec)
+{
+	env_create_with(e, ept, mbec, false);
 }
 
 /* L2 loads CR3: the tables written so far are the ones it runs on. */
@@ -509,4 +515,58 @@ Test(mmu_nested, ept_violation_on_l2_table_access_reports_a_table_access)
 			     EPT_VIOLATION_PROT_READ | EPT_VIOLATION_PROT_EXEC |
 			     EPT_VIOLATION_GVA_IS_VALID,
 		     "qualification %#" PRIx64, f.exit_qualification);
+}
+
+/*
+ * L1 maps L2's page, exec-only, to a GPA without a memslot: the MMU
+ * caches an MMIO SPTE there.  A new memslot makes its generation old, and
+ * the CPU's next access through it is an EPT misconfiguration, which
+ * reports no access.  KVM re-walks L1's EPT as a read then (the exit's
+ * PFERR_RSVD_MASK alone), and L1, which does not allow reads, would get
+ * an EPT violation for a read: for a write the CPU reports as a write,
+ * and for a fetch L1 allows.  mmusim passes the access on; L1 sees what
+ * the CPU gives (docs/mmu.md).  Found by fuzz_mmu.
+ */
+#define MMIO_GPA 0x10000000ULL
+
+static int access_after_stale_mmio_spte(u64 pfec, struct walk_fault *fault)
+{
+	struct walk_fault f;
+	struct nested_env e;
+	int r;
+
+	env_create_with(&e, true, false, true);
+	l1_map(&e, NGPA_DATA, MMIO_GPA, EPT_X);
+	l2_map(&e, GVA, NGPA_DATA,
+	       PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_ACCESSED_MASK |
+		       PT_DIRTY_MASK);
+	env_load(&e);
+	cr_assert_eq(access_both(&e, GVA, PFERR_FETCH_MASK, &f), 0);
+	cr_assert_eq(mmu_get_stats(e.mmu)->pf_mmio_spte_created, 1);
+	cr_assert_eq(mmu_add_memslot(e.mmu, gpa_to_gfn(MMIO_GPA) + 0x1000, 1, 0,
+				     PG_LEVEL_4K),
+		     0);
+	r = access_both(&e, GVA, pfec, fault);
+	env_destroy(&e);
+	return r;
+}
+
+Test(mmu_nested, write_through_a_stale_mmio_spte_exits_to_l1_as_a_write)
+{
+	struct walk_fault f;
+
+	cr_assert_eq(access_after_stale_mmio_spte(PFERR_WRITE_MASK, &f), 1);
+	cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
+	cr_assert_eq(f.exit_qualification &
+			     (EPT_VIOLATION_ACC_READ | EPT_VIOLATION_ACC_WRITE |
+			      EPT_VIOLATION_ACC_INSTR),
+		     EPT_VIOLATION_ACC_WRITE, "qualification %#" PRIx64,
+		     f.exit_qualification);
+}
+
+Test(mmu_nested, fetch_through_a_stale_mmio_spte_of_an_exec_only_page_runs)
+{
+	struct walk_fault f;
+
+	cr_assert_eq(access_after_stale_mmio_spte(PFERR_FETCH_MASK, &f), 0);
 }
