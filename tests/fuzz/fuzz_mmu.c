@@ -236,11 +236,22 @@ static u64 read_entry(struct vm *vm, u64 gpa, int size)
 	return v;
 }
 
+/*
+ * A store of the guest to its tables: emulated, and seen by the MMU,
+ * where the MMU's tables write-protect the gfn; elsewhere (an unsync
+ * table) it lands unseen, as a CPU's store would.
+ */
 static void guest_write(struct vm *vm, u64 gpa, u64 val, int size)
 {
-	int r = mmu_guest_write(vm->mmu, gpa, val, size);
+	int r;
 
-	FM_CHECK(vm, !r, "mmu_guest_write(%#" PRIx64 "): %d", gpa, r);
+	if (mmu_gfn_is_write_protected(vm->mmu, gpa_to_gfn(gpa))) {
+		r = mmu_guest_write(vm->mmu, gpa, val, size);
+		FM_CHECK(vm, !r, "mmu_guest_write(%#" PRIx64 "): %d", gpa, r);
+		return;
+	}
+	r = guest_memory_write(&vm->mem, gpa, size, val);
+	FM_CHECK(vm, !r, "guest_memory_write(%#" PRIx64 "): %d", gpa, r);
 }
 
 /* A zeroed table page (backed now, as memory of a 4K-host-page slot). */
