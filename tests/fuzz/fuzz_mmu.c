@@ -1026,9 +1026,6 @@ static bool setup(struct vm *vm)
 		[MF_GUEST_2LEVEL] = PT32_ROOT_LEVEL,
 		[MF_GUEST_OFF] = 0,
 	}[src_below(s, MF_GUEST_MODES)];
-	if (vm->mode == MF_SHADOW && vm->levels &&
-	    vm->levels < PT64_ROOT_4LEVEL)
-		vm->levels = PT64_ROOT_4LEVEL;
 	vm->esize = vm->levels == PT32_ROOT_LEVEL ? 4 : 8;
 	vm->bits = vm->levels == PT32_ROOT_LEVEL ? 10 : 9;
 	vm->cr0 = X86_CR0_PE | (vm->levels ? X86_CR0_PG : 0) |
