@@ -81,6 +81,7 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	w->pte_accessed_mask = BIT_ULL(walk_accessed_shift(w));
 	w->pte_dirty_mask = BIT_ULL(walk_dirty_shift(w));
 	w->pte_size = walk_has_4_byte_gpte(w) ? 4 : 8;
+	w->fast_walk = w->role.level >= PT64_ROOT_4LEVEL;
 	return 0;
 }
 
@@ -155,6 +156,147 @@ static inline void end_entries(struct walk_path *path, unsigned int *refs,
 	*refs += read;
 }
 
+/*
+ * The fast path of a walk: the common case, in which every entry is in
+ * memory, present and without reserved bits, the access is allowed and no
+ * A/D flag needs setting.  Such a walk only reads memory and records what
+ * it read, so when anything else happens the fast path gives up (returns
+ * 0 or false) and the walk starts again in __stage_walk(), which records
+ * over what the fast path recorded.  It handles 8-byte x86 and EPT
+ * entries read from the root (fast_walk), with @ept a constant in every
+ * caller.
+ */
+
+/* The address of the entry for @addr in the table that @pte points to. */
+static inline u64 fast_entry_addr(u64 pte, u64 addr, unsigned int shift)
+{
+	return (pte & PT_BASE_ADDR_MASK) |
+	       (((addr >> shift) & ((1U << PT64_LEVEL_BITS) - 1)) << 3);
+}
+
+/*
+ * Read the entry of @level at @pte_gpa (@pte_addr in the walk's input
+ * space) into *@ptep, record it at @e and check it: false when the fast
+ * path must give up.  A hit in guest_memory's page cache is read inline.
+ */
+static __attribute__((always_inline)) inline bool
+fast_read_entry(const struct kvm_pagewalk *w, u64 pte_addr, u64 pte_gpa,
+		int level, struct walk_entry *e, u64 *ptep, const bool ept)
+{
+	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
+	/* get_rsvd_bits(): the rows of the table are PS clear and set. */
+	const u64 *rsvd = &w->fmt.rsvd_bits_mask[0][level - 1];
+	u64 pte;
+
+	if (unlikely(!guest_memory_cache_read(w->mem, pte_gpa, 8, &pte))) {
+		struct entry_read er = read_entry_slow(w->mem, pte_gpa, 8);
+
+		if (er.r)
+			return false;
+		pte = er.val;
+	}
+	e->level = level;
+	e->pte_addr = pte_addr;
+	e->pte_gpa = pte_gpa;
+	e->before = pte;
+	e->after = pte;
+	*ptep = pte;
+	MMU_WARN_ON(level < 1 || level > PT64_ROOT_MAX_LEVEL);
+	return likely(pte & present_mask) &&
+	       likely(!(pte & rsvd[((pte >> PT_PAGE_SIZE_SHIFT) & 1) *
+				   PT64_ROOT_MAX_LEVEL])) &&
+	       likely(!(ept && __is_bad_mt_xwr(&w->fmt, pte)));
+}
+
+/*
+ * The ACC_* rights of a walk whose entries ANDed (NX inverted) give
+ * @pte_access and whose leaf is @pte, after protect_clean_gpte(): -1 when
+ * the access faults or an A/D flag must be set.
+ */
+static __attribute__((always_inline)) inline int
+fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
+		 u64 access, const struct walk_access *acc, const bool ept)
+{
+	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
+	const u64 a_mask = ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK;
+	const u64 d_mask = ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
+	const bool has_ad = ept ? w->has_ad : true;
+	unsigned int rights = gpte_access(ept, pte_access ^ nx_mask);
+	u64 accessed_dirty;
+
+	MMU_WARN_ON(w->pte_accessed_mask != a_mask ||
+		    w->pte_dirty_mask != d_mask || w->has_ad != has_ad);
+	if (unlikely(permission_fault_inline(
+		    &w->fmt, rights,
+		    ept ? 0 : (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT,
+		    access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
+			      PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
+		    acc ? acc->rflags_ac : false, acc ? acc->pkru : 0)))
+		return -1;
+	if (!has_ad)
+		return rights;
+
+	/* A on every level, and D on the leaf of a write. */
+	accessed_dirty = pte_access & a_mask;
+	if (!(access & PFERR_WRITE_MASK)) {
+		/* protect_clean_gpte(): a clean leaf is not writable yet. */
+		if (!(pte & d_mask))
+			rights &= ~ACC_WRITE_MASK;
+	} else {
+		accessed_dirty &= pte >>
+				  (ept ? EPT_DIRTY_SHIFT - EPT_ACCESSED_SHIFT :
+					 PT_DIRTY_SHIFT - PT_ACCESSED_SHIFT);
+	}
+	return likely(accessed_dirty) ? (int)rights : -1;
+}
+
+/*
+ * The fast path of one stage without a nested stage (a 1D walk, or a
+ * nested stage): the number of entries read, recorded from @entries on,
+ * with sw->level, ->pte_access, ->ngpa and ->gfn as __stage_walk() sets
+ * them; the caller counts the entries and references.  0 to give up.
+ * @acc is NULL for a nested stage.
+ */
+static __attribute__((always_inline)) inline unsigned int
+stage_walk_fast(const struct kvm_pagewalk *w, u64 addr, u64 access,
+		const struct walk_access *acc, struct walk_entry *entries,
+		struct stage_walk *sw, const bool ept)
+{
+	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
+	struct walk_entry *e = entries;
+	int level = w->role.level;
+	unsigned int shift = PAGE_SHIFT + (level - 1) * PT64_LEVEL_BITS;
+	u64 pte = w->root, pte_access = ~0ULL, mask;
+	int rights;
+
+	MMU_WARN_ON(!w->fast_walk || w->role.ept != ept || w->pte_size != 8 ||
+		    w->pte_large_mask != PT_PAGE_SIZE_MASK);
+
+	for (;;) {
+		u64 pte_gpa = fast_entry_addr(pte, addr, shift);
+
+		if (!fast_read_entry(w, pte_gpa, pte_gpa, level, e++, &pte,
+				     ept))
+			return 0;
+		pte_access &= pte ^ nx_mask;
+		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
+			break;
+		level--;
+		shift -= PT64_LEVEL_BITS;
+	}
+
+	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
+	if (rights < 0)
+		return 0;
+	mask = BIT_ULL(shift) - 1;
+	sw->level = level;
+	sw->pte_access = rights;
+	sw->ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
+	sw->gfn = gpa_to_gfn(sw->ngpa);
+	/* One entry a level, from the root down to the leaf. */
+	return w->role.level - level + 1;
+}
+
 static void record_ad_update(struct walk_path *path, u64 pte_gpa, u64 pte)
 {
 	int i;
@@ -189,6 +331,23 @@ translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 	if (!w->nested) {
 		*gpa = ngpa;
 		return 0;
+	}
+	if (likely(w->nested->fast_walk)) {
+		struct kvm_pagewalk *nested = w->nested;
+		struct walk_entry *entries = &path->entries[path->nr_entries];
+		unsigned int n;
+
+		if (nested->role.ept)
+			n = stage_walk_fast(nested, ngpa, access, NULL, entries,
+					    &sw, true);
+		else
+			n = stage_walk_fast(nested, ngpa, access, NULL, entries,
+					    &sw, false);
+		if (likely(n)) {
+			end_entries(path, refs, path->nr_entries + n, n);
+			*gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+			return 0;
+		}
 	}
 	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
 	if (r) {
@@ -755,6 +914,119 @@ static int check_linear_address(const struct kvm_pagewalk *w, u64 addr,
 	return 1;
 }
 
+/*
+ * The fast path of gva_walk @w (a 4- or 5-level guest), one-dimensional
+ * or, with @nested_ept telling the nested stage's format, through its
+ * nested stage: true with all of *@rec but rec->hpa as
+ * gva_walk_translate() leaves it, false to give up with *@rec undefined.
+ */
+static __attribute__((always_inline)) inline bool
+gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
+	      struct walk_record *rec, const bool nest, const bool nested_ept)
+{
+	const struct kvm_pagewalk *nested = w->nested;
+	u64 access = acc->pfec;
+	u64 table_access = nest ? nested_access(nested, access, true, 0) : 0;
+	struct walk_entry *e = rec->guest.entries;
+	struct walk_path *tw = rec->table_walks;
+	int level = w->role.level;
+	unsigned int shift = PAGE_SHIFT + (level - 1) * PT64_LEVEL_BITS;
+	u64 pte = w->root, pte_access = ~0ULL, mask, ngpa;
+	unsigned int refs = 0, n;
+	struct stage_walk sw;
+	int rights;
+
+	MMU_WARN_ON(!w->fast_walk || w->role.ept || w->pte_size != 8 ||
+		    w->pte_large_mask != PT_PAGE_SIZE_MASK);
+	MMU_WARN_ON(nest != !!nested);
+
+	for (;;) {
+		u64 pte_ngpa = fast_entry_addr(pte, addr, shift);
+		u64 pte_gpa = pte_ngpa;
+
+		if (nest) {
+			n = stage_walk_fast(nested, pte_ngpa, table_access,
+					    NULL, tw->entries, &sw, nested_ept);
+			if (!n)
+				return false;
+			tw->nr_entries = n;
+			tw->refs = n;
+			refs += n;
+			tw++;
+			pte_gpa = gfn_to_gpa(sw.gfn) |
+				  (pte_ngpa & PAGE_OFFSET_MASK);
+		}
+		if (!fast_read_entry(w, pte_ngpa, pte_gpa, level, e++, &pte,
+				     false))
+			return false;
+		pte_access &= pte ^ PT64_NX_MASK;
+		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
+			break;
+		level--;
+		shift -= PT64_LEVEL_BITS;
+	}
+
+	rights = fast_leaf_rights(w, pte_access, pte, access, acc, false);
+	if (rights < 0)
+		return false;
+	mask = BIT_ULL(shift) - 1;
+	ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
+	rec->gpa = ngpa;
+	rec->final_walk.nr_entries = 0;
+	rec->final_walk.refs = 0;
+	if (nest) {
+		/*
+		 * protect_clean_gpte() may have taken W from @rights;
+		 * nested_access() reads only U.
+		 */
+		n = stage_walk_fast(
+			nested, ngpa,
+			nested_access(nested, access, false, rights), NULL,
+			rec->final_walk.entries, &sw, nested_ept);
+		if (!n)
+			return false;
+		rec->final_walk.nr_entries = n;
+		rec->final_walk.refs = n;
+		refs += n;
+		rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	}
+	/* The table walks the guest's levels did not need. */
+	for (; tw < &rec->table_walks[WALK_MAX_LEVELS]; tw++) {
+		tw->nr_entries = 0;
+		tw->refs = 0;
+	}
+	n = w->role.level - level + 1;
+	rec->guest.nr_entries = n;
+	rec->guest.refs = n;
+	rec->refs = refs + n;
+	rec->restarts = 0;
+	rec->two_dimensional = nest;
+	rec->ngpa = ngpa;
+	rec->pte_access = rights;
+	rec->leaf_level = level;
+	return true;
+}
+
+/*
+ * gva_walk_fast() for @w, when it can take it: the variant for its nested
+ * stage.
+ */
+static bool gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
+			      const struct walk_access *acc,
+			      struct walk_record *rec)
+{
+	if (!w->fast_walk || w->role.tdp ||
+	    !is_canonical_address(addr, w->role.level))
+		return false;
+	if (!w->nested)
+		return gva_walk_fast(w, addr, acc, rec, false, false);
+	if (!w->nested->fast_walk)
+		return false;
+	if (w->nested->role.ept)
+		return gva_walk_fast(w, addr, acc, rec, true, true);
+	return gva_walk_fast(w, addr, acc, rec, true, false);
+}
+
 int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 		       const struct walk_access *access,
 		       struct walk_fault *fault, struct walk_record *rec)
@@ -766,8 +1038,11 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 
 	if (!rec)
 		rec = &scratch;
-	init_record(rec);
 	memset(fault, 0, sizeof(*fault));
+	if (likely(gva_walk_try_fast(w, addr, access, rec)))
+		goto out;
+
+	init_record(rec);
 	if (w->role.tdp)
 		return -EINVAL;
 	if (w->role.level == PT32E_ROOT_LEVEL && !w->pdptrs_valid)
@@ -825,6 +1100,7 @@ int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 	u64 stage_access;
 	struct stage_record srec;
 	struct stage_walk sw;
+	unsigned int n;
 	int r;
 
 	if (!rec)
@@ -846,9 +1122,20 @@ int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 		stage_access |= PFERR_GUEST_PAGE_MASK;
 	else
 		stage_access |= PFERR_GUEST_FINAL_MASK;
-	r = stage_walk(w, ngpa, stage_access, NULL, fault, &srec, &sw);
-	if (r)
-		return r;
+	n = 0;
+	if (likely(w->fast_walk))
+		n = w->role.ept ?
+			    stage_walk_fast(w, ngpa, stage_access, NULL,
+					    rec->guest.entries, &sw, true) :
+			    stage_walk_fast(w, ngpa, stage_access, NULL,
+					    rec->guest.entries, &sw, false);
+	if (likely(n)) {
+		end_entries(&rec->guest, &rec->refs, n, n);
+	} else {
+		r = stage_walk(w, ngpa, stage_access, NULL, fault, &srec, &sw);
+		if (r)
+			return r;
+	}
 	rec->ngpa = ngpa;
 	rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
 	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);

@@ -61,6 +61,11 @@ struct kvm_pagewalk {
 	u8 pte_size;
 	bool has_ad;
 	/*
+	 * The stage can take the walk's fast path: 8-byte x86 or EPT
+	 * entries read from the root, not from PAE PDPTEs.
+	 */
+	bool fast_walk;
+	/*
 	 * EPT: EPT violations report the user-mode linear address bit
 	 * (EPT_VIOLATION_GVA_USER), as a CPU with advanced VM-exit
 	 * information for EPT violations does.  The MMU sets it for the
