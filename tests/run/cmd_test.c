@@ -14,84 +14,24 @@
 
 #include <criterion/criterion.h>
 
+#include "mmusim_cmd.h"
 #include "walker/types.h"
 
 #ifndef MMUSIM_BIN
 #error "MMUSIM_BIN must name the mmusim binary"
 #endif
 
-#define MAX_ARGS 24
-
-struct result {
-	int status;
-	char *out;
-	char *err;
-};
-
-static char *slurp(FILE *f)
-{
-	long size;
-	char *buf;
-
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	rewind(f);
-	buf = malloc(size + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, size, f), (size_t)size);
-	buf[size] = '\0';
-	return buf;
-}
-
-/* "mmusim run ARGS..." with @input on standard input. */
+/* "mmusim run ARGS..." with @input (@len bytes) on standard input. */
 static void run(const char *const *args, const char *input, size_t len,
-		struct result *r)
+		struct mmusim_cmd_result *r)
 {
-	FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
-	char *argv[MAX_ARGS] = { "mmusim", "run" };
-	int i, wstatus;
-	pid_t pid;
-
-	cr_assert(in && out && err);
-	for (i = 0; args && args[i]; i++) {
-		cr_assert_lt(i + 3, MAX_ARGS);
-		argv[i + 2] = (char *)args[i];
-	}
-	if (len)
-		cr_assert_eq(fwrite(input, 1, len, in), len);
-	fflush(in);
-	rewind(in);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (!pid) {
-		dup2(fileno(in), STDIN_FILENO);
-		dup2(fileno(out), STDOUT_FILENO);
-		dup2(fileno(err), STDERR_FILENO);
-		execv(MMUSIM_BIN, argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-					 128 + WTERMSIG(wstatus);
-	r->out = slurp(out);
-	r->err = slurp(err);
-	fclose(in);
-	fclose(out);
-	fclose(err);
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, input, len, r);
 }
 
 static void run_input(const char *const *args, const char *input,
-		      struct result *r)
+		      struct mmusim_cmd_result *r)
 {
 	run(args, input, input ? strlen(input) : 0, r);
-}
-
-static void result_free(struct result *r)
-{
-	free(r->out);
-	free(r->err);
 }
 
 /* A small JSON checker: 0 when @p .. is one valid JSON value. */
@@ -294,7 +234,7 @@ static void assert_json_keys(const char *text)
 Test(run_command, the_builtin_workload_is_the_default)
 {
 	static const char *const args[] = { "--accesses=20000", NULL };
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(args, NULL, &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -310,7 +250,7 @@ Test(run_command, the_builtin_workload_is_the_default)
 	cr_assert_not_null(strstr(r.out, "\n  demand paging   fixed "));
 	cr_assert_not_null(
 		strstr(r.out, "\n  mmu             none (no counters)\n"));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_command, json_is_valid_and_has_every_documented_key)
@@ -318,14 +258,14 @@ Test(run_command, json_is_valid_and_has_every_documented_key)
 	static const char *const builtin[] = { "--json", "--accesses=5000",
 					       "--nested=ept", NULL };
 	static const char *const lackey[] = { "--json", "-", NULL };
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(builtin, NULL, &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	assert_json(r.out);
 	assert_json_keys(r.out);
 	cr_assert_not_null(strstr(r.out, "\"format\": \"builtin\""));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 
 	run_input(lackey, "I  0400000,4\n L 7ff000,8\n", &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -336,14 +276,14 @@ Test(run_command, json_is_valid_and_has_every_documented_key)
 		strstr(r.out, "\"accesses\": {\"total\": 2, \"reads\": 1, "
 			      "\"writes\": 0, \"fetches\": 1, "
 			      "\"page_crossings\": 0, \"translations\": 2}"));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_command, no_timing_makes_reports_compare_equal)
 {
 	static const char *const args[] = { "--no-timing", "--accesses=3000",
 					    NULL };
-	struct result a, b;
+	struct mmusim_cmd_result a, b;
 
 	run_input(args, NULL, &a);
 	run_input(args, NULL, &b);
@@ -351,20 +291,20 @@ Test(run_command, no_timing_makes_reports_compare_equal)
 	cr_assert_str_eq(a.out, b.out);
 	cr_assert_not_null(strstr(
 		a.out, "\n  time            0.000 s, 0.00 M accesses/s\n"));
-	result_free(&a);
-	result_free(&b);
+	mmusim_cmd_result_free(&a);
+	mmusim_cmd_result_free(&b);
 }
 
 static void assert_usage_error(const char *const *args, const char *input,
 			       const char *message)
 {
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(args, input, &r);
 	cr_assert_eq(r.status, 2, "status %d: %s", r.status, r.err);
 	cr_assert_str_eq(r.err, message);
 	cr_assert_str_eq(r.out, "");
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_command, bad_usage)
@@ -480,7 +420,7 @@ Test(run_command, long_kvmmmu_flags_message_is_not_cut)
 Test(run_command, keep_going_counts_the_bad_lines)
 {
 	static const char *const args[] = { "--keep-going", "-", NULL };
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(args, " L 1000,4\n L 10x0,4\n\x01\x02\n S 1000,4\n", &r);
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -493,7 +433,7 @@ Test(run_command, keep_going_counts_the_bad_lines)
 		"%s", r.out);
 	cr_assert_not_null(strstr(
 		r.out, "\n  accesses        2: reads 1, writes 1, fetches 0"));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_command, kvmmmu_disagreements_are_listed_with_their_lines)
@@ -513,7 +453,7 @@ Test(run_command, kvmmmu_disagreements_are_listed_with_their_lines)
 		"q-1 [000] 1.000009: kvm_mmu_paging_element: pte 4027 level 2\n"
 		"q-1 [000] 1.000010: kvm_mmu_paging_element: pte 5025 level 1\n"
 		"q-1 [000] 1.000011: kvm_mmu_walker_error: pferr 2 W\n";
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(args, trace, &r);
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -526,7 +466,7 @@ Test(run_command, kvmmmu_disagreements_are_listed_with_their_lines)
 	cr_assert_not_null(strstr(
 		r.out,
 		"\n  walks           2: agree 1, disagree 1, incomplete 0, skipped (2D) 0; restarts 0\n"));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 
 	run_input(walks, trace, &r);
 	cr_assert(
@@ -535,7 +475,7 @@ Test(run_command, kvmmmu_disagreements_are_listed_with_their_lines)
 			"<stdin>:2: walk 0x1000 pferr 0x0: agree: 4 entries, ok gpa=0x5000\n",
 			66),
 		"%s", r.out);
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_command, the_real_kvmmmu_fixture_agrees_fully)
@@ -547,7 +487,7 @@ Test(run_command, the_real_kvmmmu_fixture_agrees_fully)
 					    "--json",
 					    path,
 					    NULL };
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	if (access(path, R_OK))
 		cr_skip_test("%s is not there", path);
@@ -556,7 +496,7 @@ Test(run_command, the_real_kvmmmu_fixture_agrees_fully)
 	assert_json(r.out);
 	cr_assert_not_null(strstr(r.out, "\"disagree\": 0, "));
 	cr_assert_not_null(strstr(r.out, "\"format\": \"kvmmmu\""));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_command, sigint_prints_the_summary_so_far)
@@ -618,7 +558,7 @@ Test(run_command, any_bytes_end_in_a_report_or_a_message)
 	static char input[20000];
 	const char *args[4] = { NULL, "--keep-going", "-", NULL };
 	u64 x = 42;
-	struct result r;
+	struct mmusim_cmd_result r;
 	size_t f, i;
 
 	for (f = 0; f < ARRAY_SIZE(formats); f++) {
@@ -633,20 +573,20 @@ Test(run_command, any_bytes_end_in_a_report_or_a_message)
 			  "%s: status %d", formats[f], r.status);
 		cr_assert(r.status == 2 || strstr(r.out, "mmusim run: -"), "%s",
 			  r.out);
-		result_free(&r);
+		mmusim_cmd_result_free(&r);
 	}
 }
 
 Test(run_command, help)
 {
 	static const char *const args[] = { "--help", NULL };
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(args, NULL, &r);
 	cr_assert_eq(r.status, 0);
 	cr_assert(!strncmp(r.out, "usage: mmusim run [options] [TRACE...|-]\n",
 			   41));
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 /*
@@ -663,7 +603,7 @@ Test(run_command, tdp_and_shadow_mmus_resolve_the_builtin_workload)
 	static const char *const shadow[] = { "--mmu=shadow",
 					      "--accesses=20000", NULL };
 	const char *const *args[] = { tdp, tdp_ept, shadow };
-	struct result r;
+	struct mmusim_cmd_result r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(args); i++) {
@@ -672,7 +612,7 @@ Test(run_command, tdp_and_shadow_mmus_resolve_the_builtin_workload)
 			     r.status, r.err);
 		cr_assert(strstr(r.out, "ret_pf_fixed"), "%s", r.out);
 		cr_assert(strstr(r.out, "sptes_written"), "%s", r.out);
-		result_free(&r);
+		mmusim_cmd_result_free(&r);
 	}
 }
 
@@ -694,7 +634,7 @@ static long long report_counter(const char *out, const char *name)
 Test(run_command, shadow_mmu_runs_pae_and_2level_guests)
 {
 	static const char *const modes[] = { "--mode=pae", "--mode=2level" };
-	struct result r;
+	struct mmusim_cmd_result r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
@@ -706,7 +646,7 @@ Test(run_command, shadow_mmu_runs_pae_and_2level_guests)
 			     r.status, r.err);
 		cr_assert_gt(report_counter(r.out, "ret_pf_fixed"), 0, "%s",
 			     r.out);
-		result_free(&r);
+		mmusim_cmd_result_free(&r);
 	}
 }
 
@@ -725,7 +665,7 @@ Test(run_command, reclaim_under_an_mmu_starts_a_fresh_mmu)
 		{ "--mmu=tdp", "--nested=ept", "--max-table-pages=40",
 		  "--accesses=10000", "--json" },
 	};
-	struct result r;
+	struct mmusim_cmd_result r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(args); i++) {
@@ -736,7 +676,7 @@ Test(run_command, reclaim_under_an_mmu_starts_a_fresh_mmu)
 		cr_assert_eq(r.status, 0, "%s: status %d: %s", args[i][0],
 			     r.status, r.err);
 		cr_assert_not(strstr(r.out, "\"reclaims\": 0,"), "%s", r.out);
-		result_free(&r);
+		mmusim_cmd_result_free(&r);
 	}
 }
 
@@ -754,12 +694,12 @@ static unsigned long pf_taken_of_run(const char *mmu, const char *input)
 {
 	const char *args[] = { mmu, "--format=native", "-", NULL };
 	unsigned long pf_taken;
-	struct result r;
+	struct mmusim_cmd_result r;
 
 	run_input(args, input, &r);
 	cr_assert_eq(r.status, 0, "%s: status %d: %s", mmu, r.status, r.err);
 	pf_taken = mmu_counter(r.out, "pf_taken");
-	result_free(&r);
+	mmusim_cmd_result_free(&r);
 	return pf_taken;
 }
 
@@ -815,13 +755,13 @@ Test(run_command, shadow_mmu_on_2m_guest_pages_of_4k_host_pages_runs)
 					      "--nested-page-size=2m", path,
 					      NULL };
 	const char *const *args[] = { shadow, nested };
-	struct result r;
+	struct mmusim_cmd_result r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(args); i++) {
 		run_input(args[i], NULL, &r);
 		cr_assert_eq(r.status, 0, "%s %s: status %d: %s", args[i][0],
 			     args[i][1], r.status, r.err);
-		result_free(&r);
+		mmusim_cmd_result_free(&r);
 	}
 }

@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "mmusim_cmd.h"
 #include "sim/commands.h"
 #include "walker/types.h"
 
@@ -23,95 +23,25 @@
 #error "MMUSIM_TEST_DATA must name tests/sim/data"
 #endif
 
-#define MAX_ARGS 16
-
-struct run {
-	/* Exit status, or 128 + the signal that killed mmusim. */
-	int status;
-	char *out;
-	size_t out_len;
-	char *err;
-};
-
-static char *read_stream(FILE *f, size_t *len)
-{
-	long size;
-	char *buf;
-
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	cr_assert_geq(size, 0);
-	rewind(f);
-	buf = malloc(size + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, size, f), (size_t)size);
-	buf[size] = '\0';
-	if (len)
-		*len = size;
-	return buf;
-}
-
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
 
 	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	buf = read_stream(f, NULL);
+	buf = mmusim_cmd_read_stream(f, NULL);
 	fclose(f);
 	return buf;
 }
 
-/*
- * Run "mmusim walk ARGS..." with @input (@len bytes) on standard input,
- * collecting standard output and standard error.
- */
+/* Run "mmusim walk ARGS..." with @input (@len bytes) on standard input. */
 static void run_walk(const char *const *args, const char *input, size_t len,
-		     struct run *r)
+		     struct mmusim_cmd_result *r)
 {
-	FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
-	char *argv[MAX_ARGS] = { "mmusim", "walk" };
-	int i, wstatus;
-	pid_t pid;
-
-	cr_assert(in && out && err);
-	for (i = 0; args && args[i]; i++) {
-		cr_assert_lt(i + 3, MAX_ARGS);
-		argv[i + 2] = (char *)args[i];
-	}
-	if (len)
-		cr_assert_eq(fwrite(input, 1, len, in), len);
-	fflush(in);
-	rewind(in);
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (!pid) {
-		dup2(fileno(in), STDIN_FILENO);
-		dup2(fileno(out), STDOUT_FILENO);
-		dup2(fileno(err), STDERR_FILENO);
-		execv(MMUSIM_BIN, argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-					 128 + WTERMSIG(wstatus);
-	r->out = read_stream(out, &r->out_len);
-	r->err = read_stream(err, NULL);
-	fclose(in);
-	fclose(out);
-	fclose(err);
+	mmusim_cmd_run(MMUSIM_BIN, "walk", args, input, len, r);
 }
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void run_text(const char *text, struct run *r)
+static void run_text(const char *text, struct mmusim_cmd_result *r)
 {
 	run_walk(NULL, text, strlen(text), r);
 }
@@ -123,7 +53,7 @@ static void assert_matches_expected(const char *name, const char *option,
 	char scn[512], expected_path[512];
 	const char *args[3] = { NULL };
 	char *expected;
-	struct run r;
+	struct mmusim_cmd_result r;
 	int n = 0;
 
 	snprintf(scn, sizeof(scn), "%s/%s.scn", MMUSIM_TEST_DATA, name);
@@ -141,7 +71,7 @@ static void assert_matches_expected(const char *name, const char *option,
 	cr_assert_str_eq(r.out, expected, "mmusim walk %s %s:\n%s",
 			 option ? option : "", args[n], r.out);
 	free(expected);
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(walk_command, four_level_with_ad_updates_pf_and_gp)
@@ -222,12 +152,12 @@ Test(walk_command, every_line_matches_the_grammar)
 		MMUSIM_TEST_DATA "/ept.scn",	    MMUSIM_TEST_DATA "/npt.scn",
 		MMUSIM_TEST_DATA "/more.scn",	    NULL,
 	};
-	struct run r;
+	struct mmusim_cmd_result r;
 
 	run_walk(args, NULL, 0, &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	assert_lines_match_grammar(r.out);
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(walk_command, more_outcomes_match_expected)
@@ -240,7 +170,7 @@ Test(walk_command, files_and_stdin_in_order)
 	static const char *const args[] = { "-", MMUSIM_TEST_DATA "/pae.scn",
 					    NULL };
 	static const char input[] = "scenario from-stdin\nread 0x1234";
-	struct run r;
+	struct mmusim_cmd_result r;
 
 	run_walk(args, input, strlen(input), &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -250,7 +180,7 @@ Test(walk_command, files_and_stdin_in_order)
 			 "pae:17 read 0x200abc",
 			 80),
 		"%s", r.out);
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 
 	/* No file at all reads standard input too. */
 	run_walk(NULL, input, strlen(input), &r);
@@ -258,13 +188,13 @@ Test(walk_command, files_and_stdin_in_order)
 	cr_assert_str_eq(
 		r.out,
 		"from-stdin:2 read 0x1234 cpl0 -> ok gpa=0x1234 hpa=none refs=0\n");
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 /* @text on standard input stops at "<stdin>:@message", exit status 2. */
 static void assert_walk_error(const char *text, const char *message)
 {
-	struct run r;
+	struct mmusim_cmd_result r;
 	char expected[512];
 
 	run_text(text, &r);
@@ -272,7 +202,7 @@ static void assert_walk_error(const char *text, const char *message)
 	cr_assert_eq(r.status, EXIT_USAGE, "status %d for:\n%s", r.status,
 		     text);
 	cr_assert_str_eq(r.err, expected, "for:\n%s", text);
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(walk_command, errors_found_when_registers_apply)
@@ -314,7 +244,7 @@ Test(walk_command, errors_found_when_registers_apply)
 
 Test(walk_command, output_stops_at_the_first_error)
 {
-	struct run r;
+	struct mmusim_cmd_result r;
 
 	run_text("scenario a\nread 1\nread 2\nbogus\nread 3\n", &r);
 	cr_assert_eq(r.status, EXIT_USAGE);
@@ -322,7 +252,7 @@ Test(walk_command, output_stops_at_the_first_error)
 			 "a:2 read 0x1 cpl0 -> ok gpa=0x1 hpa=none refs=0\n"
 			 "a:3 read 0x2 cpl0 -> ok gpa=0x2 hpa=none refs=0\n");
 	cr_assert_str_eq(r.err, "<stdin>:4: unknown statement 'bogus'\n");
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 Test(walk_command, usage_and_missing_files)
@@ -330,25 +260,25 @@ Test(walk_command, usage_and_missing_files)
 	static const char *const help[] = { "--help", NULL };
 	static const char *const bad_option[] = { "--frob", NULL };
 	static const char *const missing[] = { "/nonexistent.scn", NULL };
-	struct run r;
+	struct mmusim_cmd_result r;
 
 	run_walk(help, NULL, 0, &r);
 	cr_assert_eq(r.status, 0);
 	cr_assert(!strncmp(r.out, "usage: mmusim walk", 18));
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 
 	run_walk(bad_option, NULL, 0, &r);
 	cr_assert_eq(r.status, EXIT_USAGE);
 	cr_assert_str_eq(r.err,
 			 "mmusim walk: unknown option '--frob' (see --help)\n");
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 
 	run_walk(missing, NULL, 0, &r);
 	cr_assert_eq(r.status, EXIT_USAGE);
 	cr_assert_str_eq(
 		r.err,
 		"mmusim walk: /nonexistent.scn: No such file or directory\n");
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
 
 /*
@@ -403,7 +333,7 @@ Test(walk_command, random_input_never_crashes, .timeout = 120)
 
 	for (iter = 0; iter < 200; iter++) {
 		size_t len = 0;
-		struct run r;
+		struct mmusim_cmd_result r;
 
 		if (iter % 4 == 0) {
 			size_t target = rand_r(&seed) % 4096;
@@ -430,7 +360,7 @@ Test(walk_command, random_input_never_crashes, .timeout = 120)
 		} else {
 			cr_assert_str_eq(r.err, "");
 		}
-		run_free(&r);
+		mmusim_cmd_result_free(&r);
 	}
 }
 
@@ -449,7 +379,7 @@ Test(walk_command, many_scenarios, .timeout = 60)
 				       "write 0x%x\n";
 	size_t cap = 20000 * 256, len = 0, lines = 0, i;
 	char *text = malloc(cap);
-	struct run r;
+	struct mmusim_cmd_result r;
 
 	cr_assert_not_null(text);
 	for (i = 0; i < 20000; i++)
@@ -463,5 +393,5 @@ Test(walk_command, many_scenarios, .timeout = 60)
 	cr_assert(strstr(r.out,
 			 "s19999:200000 write 0xf8 cpl0 -> ok gpa=0x50f8"));
 	free(text);
-	run_free(&r);
+	mmusim_cmd_result_free(&r);
 }
