@@ -183,6 +183,18 @@ static int reset_shadow(struct mmu_context *mmu)
 	if (guest->level == PT32E_ROOT_LEVEL)
 		pgd = mmu->gva_walk->root & PAE_CR3_MASK;
 
+	/*
+	 * With CR4.PSE toggled, a 2-level guest's PDE with PS set maps a 4M
+	 * page where it pointed to a table, or the other way round.  KVM's
+	 * page roles do not record CR4.PSE, so KVM reuses the pages built
+	 * for the other reading, even past a CR3 load; mmusim zaps them, so
+	 * that the next walk of its tables is the guest's (docs/mmu.md).
+	 */
+	if (guest->level == PT32_ROOT_LEVEL) {
+		if (guest->cr4_pse != mmu->shadowed_cr4_pse)
+			shadow_mmu_zap_all(mmu);
+		mmu->shadowed_cr4_pse = guest->cr4_pse;
+	}
 	spte_masks_init(&mmu->masks, false, true, mmu->cfg.host.maxphyaddr);
 	mmu->w = mmu->gva_walk;
 	mmu->root_role = (union kvm_mmu_page_role){

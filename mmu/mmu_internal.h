@@ -177,6 +177,11 @@ struct mmu_context {
 	/* The vCPU's walkers; w is the one shadow_mmu shadows. */
 	struct kvm_pagewalk *gva_walk;
 	struct kvm_pagewalk *w;
+	/*
+	 * CR4.PSE of the last 2-level guest shadowed: no page role records
+	 * it, so the pages of a 2-level guest are zapped when it changes.
+	 */
+	bool shadowed_cr4_pse;
 	/* SPTE role and format of the current root. */
 	union kvm_mmu_page_role root_role;
 	struct cpu_role spte_role;

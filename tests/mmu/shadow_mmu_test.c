@@ -1821,6 +1821,41 @@ Test(shadow_mmu, two_level_guest_4m_page_maps_2m_halves_and_pse36)
 	env_destroy(&e);
 }
 
+/*
+ * A 2-level guest turns CR4.PSE off: its PDE with PS set now points to a
+ * PT (at the 4M page's base, GPA_4M), whose PTE for the address is not
+ * present.  KVM's page roles do not record CR4.PSE, so KVM would go on
+ * translating through the 2M SPTEs of the 4M page; mmusim zaps the
+ * guest's pages, and the access faults as the guest's walk does.
+ */
+Test(shadow_mmu, two_level_guest_cr4_pse_change_zaps_its_pages)
+{
+	struct walk_access access = { 0 };
+	u64 gva = GVA32_4M + 0x5000;
+	struct shadow_env e;
+	struct walk_record rec;
+	struct walk_fault fault;
+	struct cpu_role role;
+
+	env_setup_2level(&e, true);
+	map32(&e, GVA32_4M, GPA_4M, PG_LEVEL_2M, P | W | U | A | D);
+	wr32(&e, GPA_4M + ((gva >> 12) & 1023) * 4, 0);
+	mmu_access_ok(&e, gva, 0);
+	cr_assert(is_large_pte(*spte32_2m(&e, gva)));
+
+	cr_assert_eq(cpu_role_from_regs(&role, e.cr0, 0, 0, &test_cpu), 0);
+	cr_assert_eq(kvm_pagewalk_init(&e.gva_walk, &role, e.cr3, &e.mem, NULL),
+		     0);
+	cr_assert_eq(mmu_reset_context(e.mmu, &e.gva_walk), 0);
+	cr_assert(!is_shadow_present_pte(*spte32_2m(&e, gva)));
+	cr_assert_eq(mmu_guest_access(e.mmu, gva, &access, &fault, &rec), 1);
+	cr_assert_eq(fault.kind, WALK_FAULT_PF);
+	cr_assert_eq(
+		gva_walk_translate(&e.gva_walk, gva, &access, &fault, &rec), 1);
+	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
 Test(shadow_mmu, emulated_4_byte_gpte_write_updates_the_right_quadrant)
 {
 	struct shadow_env e;
