@@ -27,7 +27,11 @@ struct run_mmu {
 	struct mmu_context *mmu;
 	enum mmu_kind kind;
 	struct sim_vcpu *vcpu;
+	/* A CR3 write since the last mmu_reset_context(). */
 	bool needs_reset;
+	/* The vCPU's paging state at the last mmu_reset_context(). */
+	struct cpu_role role, nested_role;
+	u64 root, nested_root;
 	/* The counters of the MMUs dropped at a vCPU reset, summed. */
 	u64 dropped_counters[RUN_MMU_MAX_COUNTERS];
 	char error[200];
@@ -102,12 +106,48 @@ static void run_mmu_destroy(void *opaque)
 	free(m);
 }
 
-/* The vCPU's walkers are rebuilt lazily; point the MMU at them first. */
+/*
+ * Whether the vCPU's walkers changed since the MMU last saw them: a write
+ * of CR0, CR4 or EFER, or a new nested stage, that changed the role or
+ * root, for which KVM calls kvm_mmu_reset_context().
+ */
+static bool paging_changed(const struct run_mmu *m)
+{
+	const struct kvm_pagewalk *w = &m->vcpu->gva_walk;
+	const struct kvm_pagewalk *nw = w->nested;
+
+	if (memcmp(&w->role, &m->role, sizeof(m->role)) || w->root != m->root)
+		return true;
+	if (!nw)
+		return m->nested_root != INVALID_GPA;
+	return memcmp(&nw->role, &m->nested_role, sizeof(m->nested_role)) ||
+	       nw->root != m->nested_root;
+}
+
+static void remember_paging(struct run_mmu *m)
+{
+	const struct kvm_pagewalk *w = &m->vcpu->gva_walk;
+
+	m->role = w->role;
+	m->root = w->root;
+	if (w->nested) {
+		m->nested_role = w->nested->role;
+		m->nested_root = w->nested->root;
+	} else {
+		memset(&m->nested_role, 0, sizeof(m->nested_role));
+		m->nested_root = INVALID_GPA;
+	}
+}
+
+/*
+ * The vCPU's walkers are rebuilt lazily, when an access follows a change
+ * of its registers: point the MMU at them first.
+ */
 static int sync_context(struct run_mmu *m)
 {
 	int r;
 
-	if (!m->needs_reset)
+	if (!m->needs_reset && !paging_changed(m))
 		return 0;
 	if (!m->mmu) {
 		r = create_mmu(m);
@@ -128,6 +168,7 @@ static int sync_context(struct run_mmu *m)
 		return r;
 	}
 	m->needs_reset = false;
+	remember_paging(m);
 	return 0;
 }
 

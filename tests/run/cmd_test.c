@@ -765,3 +765,39 @@ Test(run_command, shadow_mmu_on_2m_guest_pages_of_4k_host_pages_runs)
 		mmusim_cmd_result_free(&r);
 	}
 }
+
+/*
+ * Regression (fuzz_readers, cr4-write-leaves-the-mmu-context-stale): a
+ * write of CR4 (here PSE off, so the PDE's PS bit is ignored and the
+ * walk faults in the PT it now points to) changes the guest's role; the
+ * MMU kept walking with the old one and mapped the address.  KVM resets
+ * the MMU context at such writes.
+ */
+Test(run_command, paging_register_write_resets_the_mmu_context)
+{
+	static const char input[] = "scenario t\n"
+				    "cr0 0x80000001\n"
+				    "cr4 0x10\n"
+				    "cr3 0x1000\n"
+				    "write32 0x1004 0x483\n"
+				    "read 0x410045\n"
+				    "cr4 0\n"
+				    "read 0x410045\n";
+	static const char *const mmus[] = { "--mmu=tdp", "--mmu=shadow" };
+	struct mmusim_cmd_result r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mmus); i++) {
+		const char *args[] = { mmus[i], "--format=native", "--json",
+				       "-", NULL };
+
+		run_input(args, input, &r);
+		cr_assert_eq(r.status, 0, "%s: status %d: %s", mmus[i],
+			     r.status, r.err);
+		/* The first read translates (4M page), the second faults. */
+		cr_assert(strstr(r.out,
+				 "\"faults\": {\"total\": 1, \"pf\": 1,"),
+			  "%s: %s", mmus[i], r.out);
+		mmusim_cmd_result_free(&r);
+	}
+}
