@@ -10,8 +10,8 @@
 
 #include "sim/commands.h"
 #include "sim/run.h"
-#include "sim/trace_detect.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_detect.h"
+#include "sim/input/trace_reader.h"
 
 /* Exit statuses besides 0 and EXIT_USAGE. */
 #define EXIT_FINDINGS 1

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "sim/run.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_reader.h"
 
 /* CR4.PGE: global pages survive CR3 writes. */
 #define X86_CR4_PGE BIT_ULL(7)

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "sim/run.h"
-#include "sim/trace_kvmmmu.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_kvmmmu.h"
+#include "sim/input/trace_reader.h"
 
 /* Tasks with a walk open at once; one more closes the oldest. */
 #define KVMMMU_MAX_TASKS 64

@@ -5,7 +5,7 @@
 
 #include "sim/run.h"
 #include "sim/scenario.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_reader.h"
 
 struct native_state {
 	struct run_sim *s;

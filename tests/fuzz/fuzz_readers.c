@@ -36,10 +36,10 @@
 
 #include "sim/run.h"
 #include "sim/scenario.h"
-#include "sim/trace_detect.h"
-#include "sim/trace_kvmmmu.h"
-#include "sim/trace_lackey.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_detect.h"
+#include "sim/input/trace_kvmmmu.h"
+#include "sim/input/trace_lackey.h"
+#include "sim/input/trace_reader.h"
 #include "walker/types.h"
 
 #define NAME "fuzz.in"

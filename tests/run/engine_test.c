@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "sim/run.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_reader.h"
 
 static struct run_sim sim;
 

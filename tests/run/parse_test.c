@@ -7,10 +7,10 @@
 
 #include <criterion/criterion.h>
 
-#include "sim/trace_detect.h"
-#include "sim/trace_kvmmmu.h"
-#include "sim/trace_lackey.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_detect.h"
+#include "sim/input/trace_kvmmmu.h"
+#include "sim/input/trace_lackey.h"
+#include "sim/input/trace_reader.h"
 
 static int lackey(const char *line, struct lackey_record *rec, char *why)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "sim/run.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_reader.h"
 
 static void reader_init(struct trace_reader *r, const char *name)
 {

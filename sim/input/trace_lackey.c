@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/trace_lackey.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_lackey.h"
+#include "sim/input/trace_reader.h"
 
 static const signed char hex_value[256] = {
 	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,

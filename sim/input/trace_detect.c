@@ -1,9 +1,9 @@
 /* Format detection for mmusim run. */
 #include <string.h>
 
-#include "sim/trace_detect.h"
-#include "sim/trace_kvmmmu.h"
-#include "sim/trace_lackey.h"
+#include "sim/input/trace_detect.h"
+#include "sim/input/trace_kvmmmu.h"
+#include "sim/input/trace_lackey.h"
 
 /* First words of the statements of a scenario file. */
 static const char *const native_words[] = {

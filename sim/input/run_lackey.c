@@ -2,8 +2,8 @@
 #include <errno.h>
 
 #include "sim/run.h"
-#include "sim/trace_lackey.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_lackey.h"
+#include "sim/input/trace_reader.h"
 
 /* A user process: every page it touches is user, writable, executable. */
 static bool lackey_protection(const struct run_demand *d, u64 gva, u64 *flags)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/trace_kvmmmu.h"
-#include "sim/trace_reader.h"
+#include "sim/input/trace_kvmmmu.h"
+#include "sim/input/trace_reader.h"
 
 struct pferr_flag {
 	u32 mask;
