@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mmu/spte_format.h"
+#include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "walker/cpu_role.h"
 
@@ -110,6 +111,7 @@ enum {
 	OPT_KVM_ALGORITHM,
 	OPT_LEGACY,
 	OPT_HELP,
+	OPT_END,
 };
 
 static const struct option format_longopts[] = {
@@ -135,6 +137,7 @@ static const struct option format_longopts[] = {
 
 static int parse_format_options(int argc, char **argv, struct format_options *o)
 {
+	const char *seen[OPT_END] = { 0 };
 	unsigned int v;
 	size_t i;
 	int c;
@@ -146,8 +149,12 @@ static int parse_format_options(int argc, char **argv, struct format_options *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", format_longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, CMD_OPTSTRING, format_longopts,
+				NULL)) != -1) {
+		if (c >= OPT_MODE && c < OPT_END &&
+		    !cmd_option_once("mmusim format", format_longopts, seen, c,
+				     optarg))
+			return -EINVAL;
 		switch (c) {
 		case OPT_MODE:
 			for (i = 0; i < ARRAY_SIZE(format_modes); i++)
@@ -227,9 +234,8 @@ static int parse_format_options(int argc, char **argv, struct format_options *o)
 			format_usage(stdout);
 			exit(0);
 		default:
-			fprintf(stderr,
-				"mmusim format: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+			cmd_option_error("mmusim format", argc, argv,
+					 format_longopts, c);
 			return -EINVAL;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "sim/run.h"
 #include "sim/input/trace_detect.h"
@@ -212,6 +213,8 @@ static int parse_mode(const char *s, struct run_config *cfg)
 struct run_args {
 	struct run_config cfg;
 	bool given[OPT_END];
+	/* The value of each option given, for conflicting duplicates. */
+	const char *values[OPT_END];
 	bool no_timing;
 	bool nested_page_size_given;
 };
@@ -528,14 +531,19 @@ int run_command(int argc, char **argv)
 	a.cfg.mmu = run_mmu_find("none", why, sizeof(why));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CMD_OPTSTRING, longopts, NULL)) !=
+	       -1) {
 		if (c == 'h' || c == OPT_HELP) {
 			run_usage(stdout);
 			return 0;
 		}
-		if (c == '?' || c == ':' || c < OPT_FORMAT || c >= OPT_END)
-			return usage_error("unknown option '%s' (see --help)",
-					   argv[optind - 1]);
+		if (c < OPT_FORMAT || c >= OPT_END) {
+			cmd_option_error("mmusim run", argc, argv, longopts, c);
+			return EXIT_USAGE;
+		}
+		if (!cmd_option_once("mmusim run", longopts, a.values, c,
+				     optarg))
+			return EXIT_USAGE;
 		a.given[c] = true;
 		if (parse_option(&a, c, optarg))
 			return EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "sim/scenario.h"
 #include "sim/walk_output.h"
@@ -164,7 +165,8 @@ int walk_command(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CMD_OPTSTRING, longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'e':
 			st.explain = true;
@@ -173,9 +175,8 @@ int walk_command(int argc, char **argv)
 			walk_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr,
-				"mmusim walk: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+			cmd_option_error("mmusim walk", argc, argv, longopts,
+					 c);
 			return EXIT_USAGE;
 		}
 	}

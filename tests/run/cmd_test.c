@@ -357,6 +357,102 @@ Test(run_command, options_that_do_not_apply_to_the_input)
 		"mmusim run: --mode=ept applies to kvmmmu input only (use --nested=ept)\n");
 }
 
+Test(run_command, a_missing_value_is_named)
+{
+	static const char *const mode[] = { "--mode", NULL };
+	static const char *const tlb[] = { "--accesses=10", "--tlb", NULL };
+	static const char *const json[] = { "--json=yes", NULL };
+
+	assert_usage_error(mode, NULL,
+			   "mmusim run: --mode needs a value (--mode=VALUE)\n");
+	assert_usage_error(tlb, NULL,
+			   "mmusim run: --tlb needs a value (--tlb=VALUE)\n");
+	assert_usage_error(json, NULL, "mmusim run: --json takes no value\n");
+}
+
+Test(run_command, conflicting_duplicates_are_refused)
+{
+	static const char *const tlb[] = { "--tlb=4", "--accesses=10",
+					   "--tlb=8", NULL };
+	static const char *const mmu[] = { "--mmu=tdp", "--mmu=shadow", "-",
+					   NULL };
+	static const char *const same[] = { "--tlb=4",	     "--tlb=4",
+					    "--json",	     "--json",
+					    "--accesses=10", NULL };
+	struct mmusim_cmd_result r;
+
+	assert_usage_error(
+		tlb, NULL,
+		"mmusim run: --tlb given twice (--tlb=4, then --tlb=8)\n");
+	assert_usage_error(
+		mmu, " L 1000,4\n",
+		"mmusim run: --mmu given twice (--mmu=tdp, then --mmu=shadow)\n");
+	run_input(same, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"tlb_entries\": 4,"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+}
+
+Test(run_command, options_after_a_file_are_honoured)
+{
+	static const char *const late[] = { "-", "--tlb=0", "--no-timing",
+					    NULL };
+	static const char *const bad[] = { "-", "--tlb=3", NULL };
+	static const char *const dashes[] = { "--", "--tlb=0", NULL };
+	struct mmusim_cmd_result r;
+
+	run_input(late, " L 1000,4\n L 1000,4\n", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\n  TLB             0 entries: 2 "
+					 "lookups, hits 0"),
+			   "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\n  time            0.000 s"));
+	mmusim_cmd_result_free(&r);
+	/* A bad option after a file stops the run before any output. */
+	assert_usage_error(bad, " L 1000,4\n",
+			   "mmusim run: --tlb=3: not 0 or a power of two\n");
+	/* After "--", it is a file. */
+	assert_usage_error(dashes, NULL,
+			   "mmusim run: --tlb=0: No such file or directory\n");
+}
+
+static void assert_command_error(const char *command, const char *const *args,
+				 const char *message)
+{
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, command, args, NULL, 0, &r);
+	cr_assert_eq(r.status, 2, "status %d: %s", r.status, r.err);
+	cr_assert_str_eq(r.err, message);
+	cr_assert_str_eq(r.out, "");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(run_command, walk_and_format_read_options_alike)
+{
+	static const char *const format_mode[] = { "--mode", NULL };
+	static const char *const format_twice[] = { "--mode=pae",
+						    "--mode=4level", NULL };
+	static const char *const format_wp[] = { "--wp=1", NULL };
+	static const char *const walk_explain[] = { "--explain=yes", NULL };
+	static const char *const walk_late[] = { "/nonexistent/scenario",
+						 "--frobnicate", NULL };
+
+	assert_command_error(
+		"format", format_mode,
+		"mmusim format: --mode needs a value (--mode=VALUE)\n");
+	assert_command_error(
+		"format", format_twice,
+		"mmusim format: --mode given twice (--mode=pae, then --mode=4level)\n");
+	assert_command_error("format", format_wp,
+			     "mmusim format: --wp takes no value\n");
+	assert_command_error("walk", walk_explain,
+			     "mmusim walk: --explain takes no value\n");
+	assert_command_error(
+		"walk", walk_late,
+		"mmusim walk: unknown option '--frobnicate' (see --help)\n");
+}
+
 Test(run_command, input_of_no_known_format)
 {
 	static const char *const args[] = { "-", NULL };
