@@ -419,6 +419,26 @@ static int check_options(const struct run_args *a, enum run_format format)
 	return 0;
 }
 
+/*
+ * Configurations no MMU can run, whatever the input: refused before any
+ * input is read, in the terms of the options.
+ */
+static int check_config(const struct run_config *cfg)
+{
+	static const char *const nested_names[] = {
+		[SIM_NESTED_NONE] = "none",
+		[SIM_NESTED_EPT] = "ept",
+		[SIM_NESTED_NPT] = "npt",
+	};
+
+	if (cfg->mmu->nested_unsupported && cfg->nested != SIM_NESTED_NONE)
+		return usage_error(
+			"--mmu=%s does not go with --nested=%s: %s (use --mmu=tdp)",
+			cfg->mmu->name, nested_names[cfg->nested],
+			cfg->mmu->nested_unsupported);
+	return 0;
+}
+
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -548,6 +568,8 @@ int run_command(int argc, char **argv)
 		if (parse_option(&a, c, optarg))
 			return EXIT_USAGE;
 	}
+	if (check_config(&a.cfg))
+		return EXIT_USAGE;
 	if (!a.nested_page_size_given)
 		a.cfg.nested_page_size = a.cfg.page_size;
 	files = (const char *const *)argv + optind;

@@ -59,6 +59,11 @@ struct run_mmu_ops {
 	void (*counters)(void *mmu, u64 *values);
 	/* Why the last hook failed, for the message that stops the run. */
 	const char *(*last_error)(void *mmu);
+	/*
+	 * Why this MMU cannot run a guest under a nested stage (--nested),
+	 * in the user's terms; NULL when it can.
+	 */
+	const char *nested_unsupported;
 };
 
 /*

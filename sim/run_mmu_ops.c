@@ -356,6 +356,7 @@ const struct run_mmu_ops tdp_mmu_run_ops = {
 
 const struct run_mmu_ops shadow_mmu_run_ops = {
 	.name = "shadow",
+	.nested_unsupported = "shadow paging of a nested guest is not modelled",
 	.create = create_shadow,
 	.destroy = run_mmu_destroy,
 	.on_walk_success = on_walk_success,

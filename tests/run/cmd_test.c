@@ -416,6 +416,22 @@ Test(run_command, options_after_a_file_are_honoured)
 			   "mmusim run: --tlb=0: No such file or directory\n");
 }
 
+Test(run_command, impossible_configurations_are_refused_up_front)
+{
+	static const char *const shadow_ept[] = { "--mmu=shadow",
+						  "--nested=ept", NULL };
+	static const char *const shadow_npt[] = { "--nested=npt", "-",
+						  "--mmu=shadow", NULL };
+
+	assert_usage_error(
+		shadow_ept, NULL,
+		"mmusim run: --mmu=shadow does not go with --nested=ept: shadow paging of a nested guest is not modelled (use --mmu=tdp)\n");
+	/* Refused before the input is read: it is not even lackey. */
+	assert_usage_error(
+		shadow_npt, "not a trace\n",
+		"mmusim run: --mmu=shadow does not go with --nested=npt: shadow paging of a nested guest is not modelled (use --mmu=tdp)\n");
+}
+
 static void assert_command_error(const char *command, const char *const *args,
 				 const char *message)
 {
