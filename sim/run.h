@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "sim/run_mmu.h"
-#include "sim/tlb.h"
+#include "sim/caches.h"
 #include "sim/vcpu.h"
 
 struct kvmmmu_state;
@@ -216,10 +216,7 @@ struct run_sim {
 	struct run_stats st;
 	struct sim_vcpu vcpu;
 	struct sim_result res;
-	struct tlb tlb;
-	/* One PSC per level 2..5, keyed by the address bits above it. */
-	struct tlb psc[PT64_ROOT_MAX_LEVEL + 1];
-	struct tlb ntlb;
+	struct translation_caches caches;
 	struct run_demand demand;
 	void *mmu;
 	u64 start_ns;
@@ -305,7 +302,7 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
 	struct tlb_entry *e;
 
 	if (likely(!s->vcpu.pending)) {
-		e = tlb_lookup(&s->tlb, a->addr);
+		e = translation_caches_lookup(&s->caches, a->addr);
 		if (likely(e &&
 			   (e->allowed & BIT(run_access_class(&s->vcpu, a))))) {
 			s->st.translations++;

@@ -8,9 +8,6 @@
 #include "sim/run.h"
 #include "sim/input/trace_reader.h"
 
-/* CR4.PGE: global pages survive CR3 writes. */
-#define X86_CR4_PGE BIT_ULL(7)
-
 /* Demand paging gives up on an access after this many fixes. */
 #define MAX_FIXES 8
 
@@ -22,17 +19,6 @@ u64 run_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static unsigned int table_bits(const struct cpu_role *role)
-{
-	return !role->ept && role->level == PT32_ROOT_LEVEL ? 10 : 9;
-}
-
-/* Page shift of a leaf at @level of a walk with @role. */
-static unsigned int level_shift(const struct cpu_role *role, int level)
-{
-	return PAGE_SHIFT + (level - 1) * table_bits(role);
 }
 
 void run_config_init(struct run_config *cfg)
@@ -49,7 +35,7 @@ void run_config_init(struct run_config *cfg)
 
 int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 {
-	int level, r;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
@@ -57,11 +43,8 @@ int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 	r = sim_vcpu_init(&s->vcpu);
 	if (r)
 		return r;
-	r = tlb_init(&s->tlb, cfg->tlb_entries, TLB_MAX_WAYS);
-	for (level = 2; !r && level <= PT64_ROOT_MAX_LEVEL; level++)
-		r = tlb_init(&s->psc[level], cfg->psc_entries, TLB_MAX_WAYS);
-	if (!r)
-		r = tlb_init(&s->ntlb, cfg->ntlb_entries, TLB_MAX_WAYS);
+	r = translation_caches_init(&s->caches, cfg->tlb_entries,
+				    cfg->psc_entries, cfg->ntlb_entries);
 	if (!r && cfg->mmu && cfg->mmu->create)
 		r = cfg->mmu->create(&s->mmu, &s->vcpu);
 	if (r) {
@@ -73,26 +56,13 @@ int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 
 void run_sim_destroy(struct run_sim *s)
 {
-	int level;
-
 	if (s->mmu && s->cfg.mmu && s->cfg.mmu->destroy)
 		s->cfg.mmu->destroy(s->mmu);
 	s->mmu = NULL;
-	tlb_destroy(&s->tlb);
-	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
-		tlb_destroy(&s->psc[level]);
-	tlb_destroy(&s->ntlb);
+	translation_caches_destroy(&s->caches);
 	sim_vcpu_destroy(&s->vcpu);
 	free(s->kvmmmu);
 	s->kvmmmu = NULL;
-}
-
-static void psc_flush(struct run_sim *s)
-{
-	int level;
-
-	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
-		tlb_flush(&s->psc[level], true);
 }
 
 static int mmu_error(struct run_sim *s, const char *hook, int r)
@@ -111,8 +81,7 @@ int run_cr3_written(struct run_sim *s)
 
 	s->st.cr3_writes++;
 	s->st.tlb_flushes++;
-	tlb_flush(&s->tlb, false);
-	psc_flush(s);
+	translation_caches_flush(&s->caches, false);
 	if (ops && ops->on_cr3) {
 		r = ops->on_cr3(s->mmu, s->vcpu.cr3);
 		if (r)
@@ -124,8 +93,7 @@ int run_cr3_written(struct run_sim *s)
 void run_flush_all(struct run_sim *s)
 {
 	s->st.tlb_global_flushes++;
-	tlb_flush(&s->tlb, true);
-	psc_flush(s);
+	translation_caches_flush(&s->caches, true);
 }
 
 int run_invlpg(struct run_sim *s, u64 gva)
@@ -134,9 +102,7 @@ int run_invlpg(struct run_sim *s, u64 gva)
 	int r;
 
 	s->st.invlpg++;
-	tlb_flush_addr(&s->tlb, gva);
-	/* INVLPG drops every paging-structure-cache entry of the PCID. */
-	psc_flush(s);
+	translation_caches_invlpg(&s->caches, gva);
 	if (ops && ops->on_invlpg) {
 		r = ops->on_invlpg(s->mmu, gva);
 		if (r)
@@ -166,7 +132,7 @@ int run_vcpu_reset(struct run_sim *s)
 	r = sim_vcpu_reset(&s->vcpu);
 	if (r)
 		return r;
-	tlb_flush(&s->ntlb, true);
+	translation_caches_flush_nested(&s->caches);
 	run_flush_all(s);
 	return 0;
 }
@@ -174,7 +140,7 @@ int run_vcpu_reset(struct run_sim *s)
 void run_invept(struct run_sim *s)
 {
 	s->st.invept++;
-	tlb_flush(&s->ntlb, true);
+	translation_caches_flush_nested(&s->caches);
 	run_flush_all(s);
 }
 
@@ -234,141 +200,6 @@ static bool class_allowed(const struct run_sim *s, const struct tlb_entry *e,
 	return true;
 }
 
-/* The ACC_* rights of entries of @w's format, ANDed, NX ORed. */
-static unsigned int path_access(const struct kvm_pagewalk *w,
-				const struct walk_path *path)
-{
-	bool ept = w->role.ept;
-	bool nx = !ept && w->role.level != PT32_ROOT_LEVEL;
-	unsigned int access = ACC_ALL;
-	int i;
-
-	for (i = 0; i < path->nr_entries; i++) {
-		u64 pte = path->entries[i].after;
-		unsigned int a = 0;
-
-		if (ept) {
-			a |= (pte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
-			a |= (pte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
-			a |= (pte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
-			a |= (pte & EPT_USER_EXECUTABLE_MASK) ?
-				     ACC_USER_EXEC_MASK :
-				     0;
-		} else {
-			a = pte &
-			    (PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK);
-			if (!nx || !(pte & PT64_NX_MASK))
-				a |= ACC_EXEC_MASK;
-		}
-		access &= a;
-	}
-	return access;
-}
-
-/* The nested rights of the final translation, a clean leaf not writable. */
-static unsigned int nested_final_access(const struct kvm_pagewalk *nested,
-					const struct walk_path *final)
-{
-	unsigned int access = path_access(nested, final);
-	bool has_ad = !(nested->role.ept && nested->role.ept_ad_disabled);
-	u64 dirty = nested->role.ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
-
-	if (final->nr_entries && has_ad &&
-	    !(final->entries[final->nr_entries - 1].after & dirty))
-		access &= ~ACC_WRITE_MASK;
-	return access;
-}
-
-/* The TLB size of a page of 2^@shift bytes: the largest that fits in it. */
-static int tlb_level_for_shift(const struct tlb *t, unsigned int shift)
-{
-	int level;
-
-	for (level = TLB_MAX_LEVEL; level > 1; level--)
-		if (t->shift[level] <= shift)
-			return level;
-	return 1;
-}
-
-/* Keep the caches' page shifts in step with the paging modes. */
-static void update_shifts(struct run_sim *s)
-{
-	const struct kvm_pagewalk *w = &s->vcpu.gva_walk;
-	bool pt32 = w->role.level == PT32_ROOT_LEVEL;
-	int level;
-
-	if (s->tlb.shift[2] != (pt32 ? 22 : 21))
-		tlb_set_shifts(&s->tlb, pt32);
-	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
-		s->psc[level].shift[1] = level_shift(&w->role, level);
-	if (w->nested)
-		tlb_set_shifts(&s->ntlb,
-			       !w->nested->role.ept && w->nested->role.level ==
-							       PT32_ROOT_LEVEL);
-}
-
-/*
- * The lowest level whose PSC holds @addr's entry, 0 for none, -1 when
- * there is no PSC to look in.
- */
-static int psc_lookup(struct run_sim *s, u64 addr)
-{
-	const struct cpu_role *role = &s->vcpu.gva_walk.role;
-	int level;
-
-	if (role->level < PT32_ROOT_LEVEL || !s->psc[2].nr_sets)
-		return -1;
-	for (level = 2; level <= role->level; level++) {
-		if (level == PT32E_ROOT_LEVEL &&
-		    role->level == PT32E_ROOT_LEVEL)
-			break;
-		if (tlb_probe(&s->psc[level], addr, 1))
-			return level;
-	}
-	return 0;
-}
-
-static bool is_pdptr_entry(const struct cpu_role *role,
-			   const struct walk_entry *e)
-{
-	return role->level == PT32E_ROOT_LEVEL && e->level == PT32E_ROOT_LEVEL;
-}
-
-static int path_leaf_level(const struct walk_path *path)
-{
-	return path->nr_entries ? path->entries[path->nr_entries - 1].level :
-				  PG_LEVEL_4K;
-}
-
-/*
- * A nested translation of the walk: a nested-TLB hit saves its refs, a
- * miss fills the nested TLB when the translation succeeded.  Returns the
- * refs saved.
- */
-static unsigned int ntlb_translation(struct run_sim *s, u64 ngpa, u64 gpa,
-				     const struct walk_path *nwalk, bool ok)
-{
-	struct tlb_entry *e;
-	int level;
-
-	if (!s->ntlb.nr_sets)
-		return 0;
-	s->st.ntlb_lookups++;
-	if (tlb_lookup(&s->ntlb, ngpa)) {
-		s->st.ntlb_hits++;
-		return nwalk->refs;
-	}
-	if (!ok)
-		return 0;
-	level = path_leaf_level(nwalk);
-	if (level > TLB_MAX_LEVEL)
-		level = TLB_MAX_LEVEL;
-	e = tlb_fill(&s->ntlb, ngpa, level, false);
-	e->gpa = gpa & ~((1ULL << s->ntlb.shift[level]) - 1);
-	e->hpa = INVALID_HPA;
-	return 0;
-}
-
 /*
  * Count one walk: what the walker read, and what would have been read
  * with the PSC hit at @psc_level and the nested TLB.
@@ -376,10 +207,8 @@ static unsigned int ntlb_translation(struct run_sim *s, u64 ngpa, u64 gpa,
 static void account_walk(struct run_sim *s, int psc_level, bool ok)
 {
 	const struct walk_record *rec = &s->res.rec;
-	const struct kvm_pagewalk *w = &s->vcpu.gva_walk;
-	unsigned int skipped_guest = 0, skipped_nested = 0;
+	struct translation_caches_walk_cost cost;
 	unsigned int refs, guest, nested, bucket;
-	int i;
 
 	s->st.walks++;
 	s->st.walk_restarts += rec->restarts;
@@ -389,33 +218,16 @@ static void account_walk(struct run_sim *s, int psc_level, bool ok)
 		s->st.psc_hits[psc_level]++;
 	}
 
-	for (i = 0; i < rec->guest.nr_entries; i++) {
-		const struct walk_entry *e = &rec->guest.entries[i];
-		bool read = i < rec->guest.nr_entries - 1 || ok ||
-			    guest_memory_is_backed(&s->vcpu.mem, e->pte_gpa);
-
-		if (is_pdptr_entry(&w->role, e))
-			continue;
-		if (psc_level > 0 && e->level >= psc_level) {
-			skipped_guest += read;
-			if (rec->two_dimensional)
-				skipped_nested += rec->table_walks[i].refs;
-			continue;
-		}
-		if (rec->two_dimensional)
-			skipped_nested +=
-				ntlb_translation(s, e->pte_addr, e->pte_gpa,
-						 &rec->table_walks[i], read);
-	}
-	if (rec->two_dimensional && (ok || rec->final_walk.nr_entries))
-		skipped_nested += ntlb_translation(s, rec->ngpa, rec->gpa,
-						   &rec->final_walk, ok);
-
-	if (skipped_guest > rec->guest.refs)
-		skipped_guest = rec->guest.refs;
-	guest = rec->guest.refs - skipped_guest;
+	translation_caches_walk(&s->caches, &s->vcpu, rec, psc_level, ok,
+				&cost);
+	s->st.ntlb_lookups += cost.ntlb_lookups;
+	s->st.ntlb_hits += cost.ntlb_hits;
+	if (cost.skipped_guest > rec->guest.refs)
+		cost.skipped_guest = rec->guest.refs;
+	guest = rec->guest.refs - cost.skipped_guest;
 	nested = rec->refs - rec->guest.refs;
-	nested = skipped_nested > nested ? 0 : nested - skipped_nested;
+	nested = cost.skipped_nested > nested ? 0 :
+						nested - cost.skipped_nested;
 	refs = guest + nested;
 	s->st.guest_refs += guest;
 	s->st.nested_refs += nested;
@@ -456,61 +268,6 @@ static void account_fault(struct run_sim *s, const struct walk_fault *f)
 	}
 }
 
-/* Cache the successful walk of s->res in the PSC and the TLB. */
-static void fill_caches(struct run_sim *s, u64 addr, u32 cls)
-{
-	const struct walk_record *rec = &s->res.rec;
-	const struct sim_vcpu *v = &s->vcpu;
-	const struct kvm_pagewalk *w = &v->gva_walk;
-	unsigned int shift = 64, nshift;
-	const struct walk_entry *leaf = NULL;
-	struct tlb_entry *e;
-	bool global = false;
-	int i, level;
-
-	for (i = 0; i < rec->guest.nr_entries; i++) {
-		const struct walk_entry *g = &rec->guest.entries[i];
-
-		if (i == rec->guest.nr_entries - 1) {
-			leaf = g;
-			break;
-		}
-		if (g->level >= 2 && !is_pdptr_entry(&w->role, g))
-			tlb_fill(&s->psc[g->level], addr, 1, false);
-	}
-
-	if (w->role.level && rec->leaf_level)
-		shift = level_shift(&w->role, rec->leaf_level);
-	if (w->nested) {
-		nshift = level_shift(&w->nested->role,
-				     path_leaf_level(&rec->final_walk));
-		if (nshift < shift)
-			shift = nshift;
-	}
-	if (shift > 30)
-		shift = 30;
-	level = tlb_level_for_shift(&s->tlb, shift);
-	if (leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE))
-		global = leaf->after & PT_GLOBAL_MASK;
-
-	e = tlb_fill(&s->tlb, addr, level, global);
-	if (!e)
-		return;
-	e->gpa = rec->gpa & ~((1ULL << s->tlb.shift[level]) - 1);
-	e->hpa = level == 1 && rec->hpa != INVALID_HPA ?
-			 rec->hpa & ~PAGE_OFFSET_MASK :
-			 INVALID_HPA;
-	e->pte_access = w->role.level ? rec->pte_access : ACC_ALL;
-	if (leaf && w->role.level >= PT32E_ROOT_LEVEL)
-		e->pkey = (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
-	e->nested_access =
-		w->nested ? nested_final_access(w->nested, &rec->final_walk) :
-			    ACC_ALL;
-	/* PKRU may change under a TLB entry: no class is cached with PKE. */
-	if (!w->role.cr4_pke)
-		e->allowed = BIT(cls);
-}
-
 static void mmu_walk(struct run_sim *s, const struct sim_access *a,
 		     struct run_mmu_walk *mw, bool fault)
 {
@@ -535,13 +292,14 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 	int tries, psc_level, r;
 
 	for (tries = 0;; tries++) {
-		update_shifts(s);
-		psc_level = psc_lookup(s, a->addr);
+		translation_caches_update_shifts(&s->caches, &s->vcpu);
+		psc_level = translation_caches_psc_lookup(&s->caches, &s->vcpu,
+							  a->addr);
 		r = sim_vcpu_access(&s->vcpu, a, res);
 		if (r < 0)
 			return vcpu_error(s, r);
 		/* The access may have loaded new roles (after a reclaim). */
-		update_shifts(s);
+		translation_caches_update_shifts(&s->caches, &s->vcpu);
 		if (res->outcome == SIM_CR3_LOAD_GP ||
 		    res->outcome == SIM_CR3_LOAD_FAULT) {
 			s->st.cr3_load_faults++;
@@ -554,7 +312,8 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 		}
 		if (res->outcome == SIM_OK) {
 			account_walk(s, psc_level, true);
-			fill_caches(s, a->addr, cls);
+			translation_caches_fill(&s->caches, &s->vcpu,
+						&s->res.rec, a->addr, cls);
 			if (ops && ops->on_walk_success) {
 				mmu_walk(s, a, &mw, false);
 				r = ops->on_walk_success(s->mmu, &mw);
@@ -569,7 +328,7 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 			account_walk(s, psc_level, false);
 		account_fault(s, &res->fault);
 		/* A fault drops the TLB entries of its linear address. */
-		tlb_flush_addr(&s->tlb, a->addr);
+		translation_caches_flush_addr(&s->caches, a->addr);
 		if (ops && ops->on_fault) {
 			mmu_walk(s, a, &mw, true);
 			r = ops->on_fault(s->mmu, &mw);
@@ -601,11 +360,11 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 		r = sim_vcpu_load(v, &s->res);
 		if (r < 0)
 			return vcpu_error(s, r);
-		update_shifts(s);
+		translation_caches_update_shifts(&s->caches, &s->vcpu);
 		/* A failed PDPTR load: access_miss() tries it again. */
 	}
 	cls = run_access_class(v, a);
-	e = tlb_lookup(&s->tlb, a->addr);
+	e = translation_caches_lookup(&s->caches, a->addr);
 	if (likely(e)) {
 		if (likely(e->allowed & BIT(cls))) {
 			s->st.tlb_hits++;

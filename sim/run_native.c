@@ -131,7 +131,7 @@ static int do_statement(struct native_state *ns, struct scenario_reader *r,
 			return scenario_error(r, stmt->line, "%s",
 					      s->vcpu.error);
 		ns->reg_line[SIM_REG_NESTED] = stmt->line;
-		tlb_flush(&s->ntlb, true);
+		translation_caches_flush_nested(&s->caches);
 		run_flush_all(s);
 		return 0;
 	case SCENARIO_STMT_MEM:
