@@ -5,14 +5,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mmusim/version.h>
+
 #include "bench/harness.h"
 
 #ifdef MMUSIM_HAVE_PROFILER
 #include <gperftools/profiler.h>
-#endif
-
-#ifndef MMUSIM_GIT_COMMIT
-#define MMUSIM_GIT_COMMIT "unknown"
 #endif
 
 #ifdef NDEBUG
@@ -149,7 +147,7 @@ void bench_print_machine(const struct bench_params *p)
 	}
 	printf("machine: %s, %ld cores, load average %.2f\n", cpu, nr_cores(),
 	       load_average());
-	printf("commit %s, gcc %s, %s, malloc %s\n", MMUSIM_GIT_COMMIT,
+	printf("commit %s, gcc %s, %s, malloc %s\n", mmusim_commit(),
 	       __VERSION__, BENCH_BUILD, BENCH_MALLOC);
 	if (p->fixed)
 		printf("fixed mode: %llu operations per candidate, untimed\n",
@@ -318,7 +316,7 @@ static void print_csv_row(const struct bench_suite *s,
 	if (c->extra)
 		printf("%.2f", r.extra);
 	printf(",\"%s\",%ld,%.2f,%s,%s,%s\n", cpu, nr_cores(), load_average(),
-	       MMUSIM_GIT_COMMIT, BENCH_BUILD, BENCH_MALLOC);
+	       mmusim_commit(), BENCH_BUILD, BENCH_MALLOC);
 }
 
 static void print_table(const struct bench_suite *s,

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mmusim/version.h>
+
 #include "bench/harness.h"
 
 #define BENCH_EXIT_USAGE 2
@@ -40,6 +42,7 @@ static void usage(FILE *f)
 		"setup only (default: %llu)\n"
 		"  --profile=FILE      gperftools CPU profile of the timed "
 		"runs (%s in this build)\n"
+		"  --version           print the version and commit, and exit\n"
 		"  --help              this text\n"
 		"\nCompile-time defaults (-D...): BENCH_MIN_TIME_MS=%d "
 		"BENCH_RUNS=%d\n"
@@ -138,6 +141,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(arg, "--version")) {
+			printf("mmusim-bench %s (commit %s)\n",
+			       mmusim_version(), mmusim_commit());
 			return 0;
 		} else if (!strcmp(arg, "--csv")) {
 			p.csv = true;
