@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <mmusim/version.h>
+
 #include "sim/commands.h"
 #include "walker/types.h"
 
@@ -28,7 +30,8 @@ static void usage(FILE *out)
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name,
 			commands[i].summary);
-	fprintf(out, "\n'mmusim COMMAND --help' describes each command.\n");
+	fprintf(out, "\n'mmusim COMMAND --help' describes each command;\n"
+		     "'mmusim --version' prints the version and commit.\n");
 }
 
 int main(int argc, char **argv)
@@ -41,6 +44,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("mmusim %s (commit %s)\n", mmusim_version(),
+		       mmusim_commit());
 		return 0;
 	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++)

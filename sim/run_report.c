@@ -2,6 +2,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <mmusim/version.h>
+
 #include "sim/run.h"
 
 static double percent(u64 part, u64 whole)
@@ -368,7 +370,11 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	int f;
 
 	fprintf(out,
-		"{\n  \"schema\": \"mmusim-run/1\",\n  \"input\": {\"files\": [");
+		"{\n  \"schema\": \"mmusim-run/1\",\n  \"mmusim\": {\"version\": ");
+	json_string(out, mmusim_version());
+	fprintf(out, ", \"commit\": ");
+	json_string(out, mmusim_commit());
+	fprintf(out, "},\n  \"input\": {\"files\": [");
 	for (f = 0; f < nr_files; f++) {
 		if (f)
 			fprintf(out, ", ");

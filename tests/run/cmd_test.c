@@ -136,6 +136,9 @@ static void assert_json(const char *text)
 /* The keys docs/mmusim-run.md promises, each once as "key": ... */
 static const char *const json_keys[] = {
 	"schema",
+	"mmusim",
+	"version",
+	"commit",
 	"input",
 	"files",
 	"format",
