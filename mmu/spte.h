@@ -149,12 +149,6 @@ static inline u64 spte_to_pfn(u64 spte)
 	return (spte & SPTE_BASE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
-/* Pages (and so 4K frames) mapped by one entry at @level. */
-static inline u64 pages_per_hpage(int level)
-{
-	return 1ULL << ((level - 1) * 9);
-}
-
 /*
  * Writable states (host-writable, MMU-writable, W): (1,1,1) writable;
  * (1,1,0) write-protected for dirty logging or access tracking, fixable by

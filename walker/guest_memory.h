@@ -2,10 +2,8 @@
 #ifndef MMUSIM_GUEST_MEMORY_H
 #define MMUSIM_GUEST_MEMORY_H
 
-#include "walker/types.h"
+#include "walker/paging.h"
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ULL << PAGE_SHIFT)
 #define PAGE_OFFSET_MASK (PAGE_SIZE - 1)
 #define INVALID_GPA (~0ULL)
 #define INVALID_HPA (~0ULL)

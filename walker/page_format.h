@@ -2,7 +2,7 @@
 #ifndef MMUSIM_PAGE_FORMAT_H
 #define MMUSIM_PAGE_FORMAT_H
 
-#include "walker/types.h"
+#include "walker/paging.h"
 
 /*
  * Page-fault error code bits (PFEC).  Bits 32 and 33 are the NPF
@@ -124,16 +124,6 @@ static_assert(ACC_USER_MASK == PT_USER_MASK, "ACC_USER is the U/S bit");
 static_assert(EPT_MT_XWR_MASK == (EPT_MT_MASK | EPT_RWX_MASK),
 	      "bad_mt_xwr index covers memory type and XWR");
 static_assert(PT_PAGE_SIZE_MASK == BIT_ULL(7), "PS is bit 7 in both formats");
-
-/* Paging levels: 1 is the 4K PTE, 5 the PML5E. */
-#define PG_LEVEL_4K 1
-#define PG_LEVEL_2M 2
-#define PG_LEVEL_1G 3
-#define PT32_ROOT_LEVEL 2
-#define PT32E_ROOT_LEVEL 3
-#define PT64_ROOT_4LEVEL 4
-#define PT64_ROOT_5LEVEL 5
-#define PT64_ROOT_MAX_LEVEL 5
 
 #define PHYS_ADDR_BITS_MIN 32
 #define PHYS_ADDR_BITS_MAX 52

@@ -565,8 +565,7 @@ __stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 {
 	static const struct walk_access nested_stage_access = { 0 };
 	const bool ept = f == WALK_FORMAT_EPT;
-	const unsigned int level_bits =
-		f == WALK_FORMAT_X86_32 ? PT32_LEVEL_BITS : PT64_LEVEL_BITS;
+	const unsigned int level_bits = pt_level_bits(f == WALK_FORMAT_X86_32);
 	const unsigned int index_mask = (1U << level_bits) - 1;
 	const unsigned int size_shift = f == WALK_FORMAT_X86_32 ? 2 : 3;
 	const int size = 1 << size_shift;
@@ -618,8 +617,7 @@ retry_walk:
 	pte_access = ~0ULL;
 
 	if (!ept && level == PT32E_ROOT_LEVEL) {
-		u64 index = (addr >> PAE_PDPTE_INDEX_SHIFT) &
-			    PAE_PDPTE_INDEX_MASK;
+		u64 index = pae_pdpte_index(addr);
 
 		if (w->role.tdp) {
 			/*

@@ -4,33 +4,28 @@
 
 #include "walker/walker.h"
 
-#define PT64_LEVEL_BITS 9
-#define PT32_LEVEL_BITS 10
 #define PT32_BASE_ADDR_MASK GENMASK_ULL(31, 12)
-#define PAE_PDPTE_INDEX_SHIFT 30
-#define PAE_PDPTE_INDEX_MASK GENMASK_ULL(1, 0)
 /* PAE CR3 points at a 32-byte aligned PDPT below 4G. */
 #define PAE_CR3_PDPT_MASK GENMASK_ULL(31, 5)
-#define PAE_NR_PDPTES 4
 /* A PAE NPT stage reads its PDPTEs at nCR3[51:5] on every walk. */
 #define NPT_PAE_NCR3_PDPT_MASK GENMASK_ULL(51, 5)
 
 /* 32-bit paging: 4-byte entries, 10 index bits a level. */
 static inline bool walk_has_4_byte_gpte(const struct kvm_pagewalk *w)
 {
-	return !w->role.ept && w->role.level == PT32_ROOT_LEVEL;
+	return pt_has_4_byte_entries(w->role.ept, w->role.level);
 }
 
 static inline unsigned int walk_level_bits(const struct kvm_pagewalk *w)
 {
-	return walk_has_4_byte_gpte(w) ? PT32_LEVEL_BITS : PT64_LEVEL_BITS;
+	return pt_level_bits(walk_has_4_byte_gpte(w));
 }
 
 /* Bits of the address below the page that an entry at @level maps. */
 static inline unsigned int walk_level_shift(const struct kvm_pagewalk *w,
 					    int level)
 {
-	return PAGE_SHIFT + (level - 1) * walk_level_bits(w);
+	return __pt_level_shift(level, walk_level_bits(w));
 }
 
 static inline u64 walk_base_addr_mask(const struct kvm_pagewalk *w)

@@ -31,7 +31,6 @@
 #define NGPA_DATA 0x80000000ULL
 #define GVA 0x40201000ULL
 
-#define MTRR_TYPE_WRBACK 6ULL
 #define EPT_MT_WB (MTRR_TYPE_WRBACK << EPT_MT_SHIFT)
 #define EPT_R EPT_READABLE_MASK
 #define EPT_W EPT_WRITABLE_MASK
@@ -76,11 +75,6 @@ static u64 alloc_table(u64 *next, u64 end)
 	cr_assert_lt(gpa, end, "table pool exhausted");
 	*next += PAGE_SIZE;
 	return gpa;
-}
-
-static unsigned int pt_index(u64 addr, int level)
-{
-	return (addr >> (PAGE_SHIFT + (level - 1) * 9)) & 511;
 }
 
 /* Every right, for L1's upper entries and for L2's tables. */

@@ -169,11 +169,6 @@ static void env_destroy(struct shadow_env *e)
 	host_memory_destroy(e->host);
 }
 
-static unsigned int pt_index(u64 addr, int level)
-{
-	return (addr >> (PAGE_SHIFT + (level - 1) * 9)) & 511;
-}
-
 /*
  * Map @gva to @gpa under the root table @root with a leaf at @level with
  * @flags (PS added for a huge leaf); upper entries are NONLEAF, tables
