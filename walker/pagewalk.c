@@ -85,26 +85,6 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	return 0;
 }
 
-/* ACC_* rights of an entry (or of the AND of entries), as gpte_access(). */
-static inline unsigned int gpte_access(bool ept, u64 gpte)
-{
-	unsigned int access;
-
-	if (ept) {
-		access = (gpte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
-		access |= (gpte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
-		access |= (gpte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
-		access |= (gpte & EPT_USER_EXECUTABLE_MASK) ?
-				  ACC_USER_EXEC_MASK :
-				  0;
-		return access;
-	}
-	access = gpte & (PT_WRITABLE_MASK | PT_USER_MASK | PT_PRESENT_MASK);
-	if (!(gpte & PT64_NX_MASK))
-		access |= ACC_EXEC_MASK;
-	return access;
-}
-
 static bool has_pferr_fetch(const struct kvm_pagewalk *w)
 {
 	return !w->role.ept && (w->role.efer_nx || w->role.cr4_smep);
