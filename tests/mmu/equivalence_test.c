@@ -78,7 +78,7 @@ static bool chance(u64 *rng, unsigned int percent)
 
 /* Guest physical layout of every scenario. */
 #define SLOT_RAM_GFN 0x0ULL
-#define SLOT_RAM_PAGES 0x800ULL /* 8M of RAM, 2M host pages */
+#define SLOT_RAM_PAGES 0x800ULL /* 8M of RAM: 2M host pages, 4K for odd seeds */
 #define SLOT_ROM_GFN 0x1000ULL /* 2M of read-only memory at 16M */
 #define SLOT_ROM_PAGES 0x200ULL
 #define MMIO_GPA 0x2000000ULL /* no memslot from 32M */
