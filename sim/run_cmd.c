@@ -11,6 +11,7 @@
 #include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "sim/run.h"
+#include "sim/run_profile.h"
 #include "sim/input/trace_detect.h"
 #include "sim/input/trace_reader.h"
 
@@ -44,6 +45,7 @@ enum run_option {
 	OPT_VENDOR,
 	OPT_GBPAGES,
 	OPT_NO_TIMING,
+	OPT_PROFILE,
 	OPT_HELP,
 	OPT_END,
 };
@@ -72,6 +74,7 @@ static const struct option longopts[] = {
 	{ "vendor", required_argument, NULL, OPT_VENDOR },
 	{ "gbpages", required_argument, NULL, OPT_GBPAGES },
 	{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -115,6 +118,7 @@ static void run_usage(FILE *out)
 		"output:\n"
 		"  --json                the summary as JSON (keys in docs/mmusim-run.md)\n"
 		"  --no-timing           report 0 seconds, for output that compares equal\n"
+		"  --profile=FILE        gperftools CPU profile of the run (google-pprof)\n"
 		"\n"
 		"Exit status: 0; 1 when walks disagreed or lines were skipped; 2 for bad\n"
 		"usage or input (FILE:LINE: message); 130 when interrupted (the summary\n"
@@ -216,6 +220,8 @@ struct run_args {
 	/* The value of each option given, for conflicting duplicates. */
 	const char *values[OPT_END];
 	bool no_timing;
+	/* --profile=FILE: where the CPU profile goes. */
+	const char *profile;
 	bool nested_page_size_given;
 };
 
@@ -339,6 +345,15 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 		return 0;
 	case OPT_NO_TIMING:
 		a->no_timing = true;
+		return 0;
+	case OPT_PROFILE:
+		if (!*arg)
+			return usage_error("--profile: want a file name");
+		if (!run_profiler_available())
+			return usage_error(
+				"--profile=%s: this build has no gperftools libprofiler",
+				arg);
+		a->profile = arg;
 		return 0;
 	}
 	return usage_error("unknown option");
@@ -598,6 +613,11 @@ int run_command(int argc, char **argv)
 			"cannot set up the simulation: out of memory");
 	}
 	s->progress = isatty(STDERR_FILENO);
+	if (a.profile && run_profile_start(a.profile, why, sizeof(why))) {
+		run_sim_destroy(s);
+		free(s);
+		return usage_error("%s", why);
+	}
 
 	if (!nr_files) {
 		ret = run_builtin(s);
@@ -609,6 +629,8 @@ int run_command(int argc, char **argv)
 	}
 	for (i = 0; i < nr_files && !ret; i++)
 		ret = run_file(s, &a, files[i], &first);
+	if (a.profile)
+		run_profile_stop();
 
 	run_progress_done(s);
 	if (ret == -EINTR || run_stop) {
