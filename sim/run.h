@@ -181,10 +181,45 @@ struct run_stats {
 	bool interrupted;
 };
 
-#define RUN_MAX_SPACES 16
+/*
+ * The counters reported per process as well as in total:
+ * each is a field of struct run_stats.  They are split by snapshot at
+ * every switch (run_account_switch()), so the access path pays nothing.
+ */
+#define RUN_SPLIT_COUNTERS(X) \
+	X(accesses);          \
+	X(translations);      \
+	X(tlb_hits);          \
+	X(tlb_misses);        \
+	X(tlb_rights_misses); \
+	X(walks);             \
+	X(guest_refs);        \
+	X(nested_refs);       \
+	X(faults);            \
+	X(fixed);             \
+	X(unresolved);        \
+	X(cr3_writes)
+
+struct run_counts {
+#define RUN_COUNTS_FIELD(f) u64 f
+	RUN_SPLIT_COUNTERS(RUN_COUNTS_FIELD);
+#undef RUN_COUNTS_FIELD
+};
+
+#define RUN_PROCESS_NAME_MAX 64
 
 /*
- * Demand paging: the address spaces (CR3 roots) of the guest, and the
+ * A process of the guest: an address space with its own CR3 root and
+ * tables, built by demand paging.  Switching processes is a MOV to CR3.
+ */
+struct run_process {
+	u64 root;
+	char name[RUN_PROCESS_NAME_MAX];
+	struct run_counts counts;
+};
+
+/*
+ * Demand paging: the processes (address spaces) of the guest, and the
  * allocators that hand out its table and data pages (nGPAs with a nested
  * stage) and L1's pages for the nested tables.  With a nested stage, nGPA
  * X lives at GPA X + @ngpa_offset.
@@ -198,8 +233,9 @@ struct run_demand {
 	u64 next_table, table_limit;
 	u64 next_data, data_limit;
 	u64 next_l1, l1_limit;
-	u64 roots[RUN_MAX_SPACES];
-	unsigned int nr_spaces;
+	struct run_process *procs;
+	unsigned int nr_procs, procs_cap;
+	/* The running process. */
 	unsigned int cur;
 	/* The built-in workload's kernel half, shared by every space. */
 	bool kernel;
@@ -218,6 +254,8 @@ struct run_sim {
 	struct sim_result res;
 	struct translation_caches caches;
 	struct run_demand demand;
+	/* The counters at the last switch of process or vCPU. */
+	struct run_counts split_snap;
 	void *mmu;
 	u64 start_ns;
 	/* Where messages name the input. */
@@ -327,13 +365,17 @@ void run_invept(struct run_sim *s);
 int run_vcpu_reset(struct run_sim *s);
 
 /* Demand paging (run_demand.c). */
-int run_demand_init(struct run_sim *s, unsigned int nr_spaces, bool kernel,
+int run_demand_init(struct run_sim *s, unsigned int nr_procs, bool kernel,
 		    bool (*protection)(const struct run_demand *d, u64 gva,
 				       u64 *flags));
 /* The built-in workload's kernel: 2M at this address, supervisor, global. */
 u64 run_demand_kernel_base(const struct run_demand *d);
 #define RUN_KERNEL_SIZE 0x200000ULL
-int run_demand_switch(struct run_sim *s, unsigned int space);
+void run_demand_destroy(struct run_demand *d);
+/* A new process with empty tables: its index in *@proc.  -ENOSPC, -ENOMEM. */
+int run_demand_add_process(struct run_sim *s, unsigned int *proc);
+/* Run process @proc: a CR3 write (counted, flushing), as a task switch. */
+int run_demand_switch(struct run_sim *s, unsigned int proc);
 /* 1 when the fault of s->res was fixed, 0 when it stays, < 0. */
 int run_demand_fix(struct run_sim *s);
 /* Unmap the leaf translating @gva in the current space (no INVLPG). */
@@ -344,6 +386,16 @@ int run_native(struct run_sim *s, struct trace_reader *r);
 int run_lackey(struct run_sim *s, struct trace_reader *r);
 int run_kvmmmu(struct run_sim *s, struct trace_reader *r);
 int run_builtin(struct run_sim *s);
+
+/* Per-process and per-vCPU counters (run_split.c). */
+/* Close the current period: add what was counted since to the process. */
+void run_account_switch(struct run_sim *s);
+/* Process @p's counters, the running period included. */
+void run_process_counts(const struct run_sim *s, unsigned int p,
+			struct run_counts *out);
+void run_report_split_text(FILE *out, const struct run_sim *s);
+/* The "processes" key, with its trailing comma. */
+void run_report_split_json(FILE *out, const struct run_sim *s);
 
 /* The report (run_report.c). */
 void run_report_text(FILE *out, const struct run_sim *s,

@@ -1,6 +1,8 @@
 /* mmusim run: demand paging, building guest and nested tables on faults. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/run.h"
@@ -380,24 +382,59 @@ static int build(struct run_sim *s)
 		if (r < 0)
 			return r;
 	}
-	for (i = 0; i < d->nr_spaces; i++) {
-		r = create_space(s, &d->roots[i]);
+	for (i = 0; i < d->nr_procs; i++) {
+		r = create_space(s, &d->procs[i].root);
 		if (r)
 			return r;
 	}
-	return sim_vcpu_set(&s->vcpu, SIM_REG_CR3, d->roots[d->cur]);
+	return sim_vcpu_set(&s->vcpu, SIM_REG_CR3, d->procs[d->cur].root);
 }
 
-int run_demand_init(struct run_sim *s, unsigned int nr_spaces, bool kernel,
+/* Room for one more process, named "process N" until its input names it. */
+static int grow_procs(struct run_demand *d)
+{
+	struct run_process *p;
+	unsigned int cap;
+
+	if (d->nr_procs == d->procs_cap) {
+		cap = d->procs_cap ? d->procs_cap * 2 : 4;
+		p = realloc(d->procs, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		d->procs = p;
+		d->procs_cap = cap;
+	}
+	p = &d->procs[d->nr_procs];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "process %u", d->nr_procs + 1);
+	d->nr_procs++;
+	return 0;
+}
+
+void run_demand_destroy(struct run_demand *d)
+{
+	free(d->procs);
+	d->procs = NULL;
+	d->nr_procs = d->procs_cap = 0;
+}
+
+int run_demand_init(struct run_sim *s, unsigned int nr_procs, bool kernel,
 		    bool (*protection)(const struct run_demand *d, u64 gva,
 				       u64 *flags))
 {
 	struct run_demand *d = &s->demand;
+	unsigned int i;
 	int r;
 
-	if (!nr_spaces || nr_spaces > RUN_MAX_SPACES)
+	if (!nr_procs)
 		return -EINVAL;
+	run_demand_destroy(d);
 	memset(d, 0, sizeof(*d));
+	for (i = 0; i < nr_procs; i++) {
+		r = grow_procs(d);
+		if (r)
+			return r;
+	}
 	d->enabled = true;
 	d->level = s->cfg.mode_level ?: PT64_ROOT_4LEVEL;
 	d->nested_level = s->cfg.nested != SIM_NESTED_NONE ?
@@ -412,7 +449,6 @@ int run_demand_init(struct run_sim *s, unsigned int nr_spaces, bool kernel,
 		d->data_limit = SMALL_DATA_LIMIT;
 	}
 	d->l1_limit = L1_LIMIT;
-	d->nr_spaces = nr_spaces;
 	d->kernel = kernel;
 	d->protection = protection;
 	r = build(s);
@@ -451,15 +487,33 @@ static int reclaim(struct run_sim *s)
 	return run_cr3_written(s);
 }
 
-int run_demand_switch(struct run_sim *s, unsigned int space)
+int run_demand_add_process(struct run_sim *s, unsigned int *proc)
 {
 	struct run_demand *d = &s->demand;
 	int r;
 
-	if (space >= d->nr_spaces)
+	r = grow_procs(d);
+	if (r)
+		return r;
+	*proc = d->nr_procs - 1;
+	r = create_space(s, &d->procs[*proc].root);
+	if (r != -ENOSPC)
+		return r;
+	/* The tables are full: start over, this process included. */
+	r = reclaim(s);
+	return r;
+}
+
+int run_demand_switch(struct run_sim *s, unsigned int proc)
+{
+	struct run_demand *d = &s->demand;
+	int r;
+
+	if (proc >= d->nr_procs)
 		return -EINVAL;
-	d->cur = space;
-	r = sim_vcpu_set(&s->vcpu, SIM_REG_CR3, d->roots[space]);
+	run_account_switch(s);
+	d->cur = proc;
+	r = sim_vcpu_set(&s->vcpu, SIM_REG_CR3, d->procs[proc].root);
 	return r ?: run_cr3_written(s);
 }
 
@@ -478,7 +532,8 @@ static int fix_once(struct run_sim *s)
 			return 0;
 		if (pt32(d))
 			flags &= ~PT64_NX_MASK;
-		return ensure_guest(s, d->roots[d->cur], f->address, flags);
+		return ensure_guest(s, d->procs[d->cur].root, f->address,
+				    flags);
 	case WALK_FAULT_EPT_VIOLATION:
 		if (f->exit_qualification &
 		    (EPT_VIOLATION_PROT_READ | EPT_VIOLATION_PROT_WRITE |
@@ -508,7 +563,7 @@ int run_demand_unmap(struct run_sim *s, u64 gva)
 {
 	struct run_demand *d = &s->demand;
 	u64 addr_mask = pt32(d) ? GENMASK_ULL(31, 12) : PT_BASE_ADDR_MASK;
-	u64 table = d->roots[d->cur], e;
+	u64 table = d->procs[d->cur].root, e;
 	int level = d->level, r;
 
 	for (;; level--) {

@@ -61,6 +61,7 @@ void run_sim_destroy(struct run_sim *s)
 	s->mmu = NULL;
 	translation_caches_destroy(&s->caches);
 	sim_vcpu_destroy(&s->vcpu);
+	run_demand_destroy(&s->demand);
 	free(s->kvmmmu);
 	s->kvmmmu = NULL;
 }

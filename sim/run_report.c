@@ -256,6 +256,7 @@ void run_report_text(FILE *out, const struct run_sim *s,
 			st->reclaims);
 	else
 		fprintf(out, "  faults left     %" PRIu64 "\n", st->unresolved);
+	run_report_split_text(out, s);
 	n = mmu_counters(s, values);
 	fprintf(out, "  mmu             %s%s\n",
 		cfg->mmu ? cfg->mmu->name : "none", n ? "" : " (no counters)");
@@ -486,6 +487,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "nested_pages", st->nested_pages, false);
 	json_u64(out, "reclaims", st->reclaims, true);
 	fprintf(out, "},\n");
+	run_report_split_json(out, s);
 
 	json_kvmmmu(out, st);
 

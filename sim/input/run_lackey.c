@@ -1,5 +1,6 @@
 /* mmusim run over valgrind lackey traces: user accesses, demand paging. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "sim/run.h"
 #include "sim/input/trace_lackey.h"
@@ -66,15 +67,22 @@ int run_lackey(struct run_sim *s, struct trace_reader *r)
 {
 	struct lackey_record rec;
 	char why[TRACE_ERROR_MAX];
+	unsigned int proc = 0;
 	const char *line;
 	size_t len;
 	int ret;
 
+	/* Each file is a process of its own: own CR3, own tables. */
 	if (!s->demand.enabled) {
 		ret = run_demand_init(s, 1, false, lackey_protection);
-		if (ret)
-			return ret;
+	} else {
+		ret = run_demand_add_process(s, &proc);
+		ret = ret ?: run_demand_switch(s, proc);
 	}
+	if (ret)
+		return ret;
+	snprintf(s->demand.procs[proc].name, sizeof(s->demand.procs[proc].name),
+		 "%s", r->name);
 	for (;;) {
 		ret = trace_read_line(r, &line, &len);
 		if (ret == 0)

@@ -139,6 +139,7 @@ static const char *const json_keys[] = {
 	"mmusim",
 	"version",
 	"commit",
+	"processes",
 	"input",
 	"files",
 	"format",
@@ -915,4 +916,42 @@ Test(run_command, paging_register_write_resets_the_mmu_context)
 			  "%s: %s", mmus[i], r.out);
 		mmusim_cmd_result_free(&r);
 	}
+}
+
+Test(run_command, each_lackey_file_is_a_process_reported_on_its_own)
+{
+	static const char *const json[] = { "--json",
+					    MMUSIM_TEST_DATA "/lackey-true.txt",
+					    MMUSIM_TEST_DATA "/lackey-true.txt",
+					    NULL };
+	static const char *const text[] = { "--no-timing",
+					    MMUSIM_TEST_DATA "/lackey-true.txt",
+					    MMUSIM_TEST_DATA "/lackey-true.txt",
+					    NULL };
+	/* tests/run/engine_test.c checks these counts of bin/true. */
+	static const char process[] =
+		"/lackey-true.txt\", \"cr3\": \"0x%s\", \"accesses\": 3014, "
+		"\"translations\": 3014, \"tlb_hits\": 3000, "
+		"\"tlb_misses\": 12, \"tlb_rights_misses\": 2, "
+		"\"walks\": 26, \"guest_refs\": 31, \"nested_refs\": 0, "
+		"\"faults\": 12, \"fixed\": 12, \"unresolved\": 0, "
+		"\"cr3_writes\": %d}";
+	struct mmusim_cmd_result r;
+	char want[512];
+
+	run_input(json, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_json(r.out);
+	snprintf(want, sizeof(want), process, "100000", 0);
+	cr_assert_not_null(strstr(r.out, want), "%s", r.out);
+	snprintf(want, sizeof(want), process, "106000", 1);
+	cr_assert_not_null(strstr(r.out, want), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"walks\": {\"total\": 52, "));
+	mmusim_cmd_result_free(&r);
+
+	run_input(text, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\n  processes       2\n    "), "%s",
+			   r.out);
+	mmusim_cmd_result_free(&r);
 }

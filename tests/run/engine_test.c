@@ -695,3 +695,93 @@ Test(run_builtin, is_deterministic_and_has_every_kind_of_fault)
 	cr_assert_gt(a.writes, 0);
 	cr_assert_gt(a.fetches, 0);
 }
+
+/* Run each of @texts as a lackey file of one run. */
+static void run_lackey_files(const struct run_config *cfg,
+			     const char *const *texts, int n)
+{
+	struct trace_reader r;
+	int i;
+
+	cr_assert_eq(run_sim_init(&sim, cfg), 0);
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(trace_reader_open_mem(&r, texts[i],
+						   strlen(texts[i]), "t"),
+			     0);
+		cr_assert_eq(run_lackey(&sim, &r), 0, "%s", sim.error);
+		trace_reader_close(&r);
+	}
+}
+
+Test(run_process, the_same_trace_given_twice_walks_twice_as_often)
+{
+	static struct run_stats once;
+	const char *text[2];
+	struct run_config cfg;
+	struct run_counts c;
+	char *trace;
+	int i;
+
+	trace = malloc(64 * 32 + 1);
+	cr_assert_not_null(trace);
+	trace[0] = '\0';
+	for (i = 0; i < 64; i++)
+		sprintf(trace + strlen(trace), " L %x,8\n",
+			0x10000 + i * 0x1000);
+	text[0] = text[1] = trace;
+	config(&cfg, RUN_FORMAT_LACKEY);
+	run_lackey_files(&cfg, text, 1);
+	once = sim.st;
+	cr_assert_eq(once.walks, 2 * 64);
+	done();
+
+	run_lackey_files(&cfg, text, 2);
+	cr_assert_eq(sim.demand.nr_procs, 2);
+	cr_assert_neq(sim.demand.procs[0].root, sim.demand.procs[1].root);
+	cr_assert_eq(sim.st.walks, 2 * once.walks);
+	cr_assert_eq(sim.st.tlb_misses, 2 * once.tlb_misses);
+	cr_assert_eq(sim.st.faults, 2 * once.faults);
+	cr_assert_eq(sim.st.guest_pages, 2 * once.guest_pages);
+	/* Switching to the second process is one CR3 write. */
+	cr_assert_eq(sim.st.cr3_writes, 1);
+	for (i = 0; i < 2; i++) {
+		run_process_counts(&sim, i, &c);
+		cr_assert_eq(c.accesses, once.accesses);
+		cr_assert_eq(c.walks, once.walks);
+		cr_assert_eq(c.tlb_misses, once.tlb_misses);
+		cr_assert_eq(c.guest_refs, once.guest_refs);
+		cr_assert_eq(c.faults, once.faults);
+		cr_assert_eq(c.cr3_writes, i);
+	}
+	free(trace);
+	done();
+}
+
+Test(run_process, the_builtin_processes_add_up_to_the_totals)
+{
+	struct run_config cfg;
+	struct run_counts c, sum = { 0 };
+	unsigned int i;
+
+	config(&cfg, RUN_FORMAT_BUILTIN);
+	cfg.builtin_accesses = 110000;
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(run_builtin(&sim), 0, "%s", sim.error);
+	cr_assert_eq(sim.demand.nr_procs, 4);
+	for (i = 0; i < sim.demand.nr_procs; i++) {
+		run_process_counts(&sim, i, &c);
+		/* Each process ran for 25,000 accesses at least once. */
+		cr_assert_geq(c.accesses, 25000);
+		sum.accesses += c.accesses;
+		sum.walks += c.walks;
+		sum.tlb_hits += c.tlb_hits;
+		sum.faults += c.faults;
+		sum.guest_refs += c.guest_refs;
+	}
+	cr_assert_eq(sum.accesses, sim.st.accesses);
+	cr_assert_eq(sum.walks, sim.st.walks);
+	cr_assert_eq(sum.tlb_hits, sim.st.tlb_hits);
+	cr_assert_eq(sum.faults, sim.st.faults);
+	cr_assert_eq(sum.guest_refs, sim.st.guest_refs);
+	done();
+}

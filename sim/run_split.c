@@ -1,0 +1,106 @@
+/*
+ * mmusim run: the counters of each process, split off the totals at every
+ * switch (docs/mmusim-run.md, "Processes").
+ */
+#include <inttypes.h>
+
+#include "sim/run.h"
+
+void run_account_switch(struct run_sim *s)
+{
+	struct run_demand *d = &s->demand;
+	struct run_counts *snap = &s->split_snap;
+	struct run_counts *p = d->cur < d->nr_procs ? &d->procs[d->cur].counts :
+						      NULL;
+
+#define ACCOUNT(f)                                 \
+	do {                                       \
+		if (p)                             \
+			p->f += s->st.f - snap->f; \
+		snap->f = s->st.f;                 \
+	} while (0)
+	RUN_SPLIT_COUNTERS(ACCOUNT);
+#undef ACCOUNT
+}
+
+void run_process_counts(const struct run_sim *s, unsigned int proc,
+			struct run_counts *out)
+{
+	const struct run_demand *d = &s->demand;
+	bool running = proc == d->cur;
+
+#define COUNT(f)                           \
+	out->f = d->procs[proc].counts.f + \
+		 (running ? s->st.f - s->split_snap.f : 0)
+	RUN_SPLIT_COUNTERS(COUNT);
+#undef COUNT
+}
+
+static double percent(u64 part, u64 whole)
+{
+	return whole ? 100.0 * part / whole : 0.0;
+}
+
+void run_report_split_text(FILE *out, const struct run_sim *s)
+{
+	const struct run_demand *d = &s->demand;
+	struct run_counts c;
+	unsigned int i;
+
+	if (!d->nr_procs)
+		return;
+	fprintf(out, "  processes       %u\n", d->nr_procs);
+	for (i = 0; i < d->nr_procs; i++) {
+		run_process_counts(s, i, &c);
+		fprintf(out,
+			"    %-22s cr3 0x%" PRIx64 ": accesses %" PRIu64
+			", TLB hits %" PRIu64 " (%.2f%%), misses %" PRIu64
+			", walks %" PRIu64 ", refs %" PRIu64 ", faults %" PRIu64
+			"\n",
+			d->procs[i].name, d->procs[i].root, c.accesses,
+			c.tlb_hits, percent(c.tlb_hits, c.translations),
+			c.tlb_misses, c.walks, c.guest_refs + c.nested_refs,
+			c.faults);
+	}
+}
+
+static void json_name(FILE *out, const char *name)
+{
+	fputc('"', out);
+	for (; *name; name++) {
+		unsigned char c = *name;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_counts(FILE *out, const struct run_counts *c)
+{
+#define JSON_COUNT(f) fprintf(out, ", \"" #f "\": %" PRIu64, c->f)
+	RUN_SPLIT_COUNTERS(JSON_COUNT);
+#undef JSON_COUNT
+}
+
+void run_report_split_json(FILE *out, const struct run_sim *s)
+{
+	const struct run_demand *d = &s->demand;
+	struct run_counts c;
+	unsigned int i;
+
+	fprintf(out, "  \"processes\": [");
+	for (i = 0; i < d->nr_procs; i++) {
+		run_process_counts(s, i, &c);
+		fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
+		json_name(out, d->procs[i].name);
+		fprintf(out, ", \"cr3\": \"0x%" PRIx64 "\"", d->procs[i].root);
+		json_counts(out, &c);
+		fprintf(out, "}");
+	}
+	fprintf(out, "%s],\n", d->nr_procs ? "\n  " : "");
+}
