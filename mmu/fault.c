@@ -351,10 +351,7 @@ static u64 *get_last_sptep(struct mmu_context *mmu, u64 addr, int *level)
 	if (!sp)
 		sp = shadow_root_page(mmu, &mmu->root, addr);
 	for (l = sp ? sp->role.level : 0; l >= PG_LEVEL_4K; l--) {
-		unsigned int index = (addr >> (PAGE_SHIFT + (l - 1) * 9)) &
-				     SPTE_INDEX_MASK;
-
-		sptep = &sp->spt[index];
+		sptep = &sp->spt[pt_index(addr, l)];
 		*level = l;
 		if (!is_shadow_present_pte(*sptep) || is_last_spte(*sptep, l))
 			break;

@@ -331,7 +331,7 @@ struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn)
 
 static u64 hpage_frames(const struct kvm_memory_slot *slot, int level)
 {
-	unsigned int shift = (level - 1) * 9;
+	unsigned int shift = hpage_gfn_shift(level);
 
 	return ((slot->base_gfn + slot->npages - 1) >> shift) -
 	       (slot->base_gfn >> shift) + 1;
@@ -352,7 +352,7 @@ static u64 lpage_chunks(const struct kvm_memory_slot *slot, int level)
 
 static u64 lpage_index(const struct kvm_memory_slot *slot, u64 gfn, int level)
 {
-	unsigned int shift = (level - 1) * 9;
+	unsigned int shift = hpage_gfn_shift(level);
 
 	return (gfn >> shift) - (slot->base_gfn >> shift);
 }

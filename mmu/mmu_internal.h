@@ -5,8 +5,7 @@
 #include "mmu/mmu.h"
 #include "mmu/spte.h"
 
-#define SPTE_ENT_PER_PAGE 512
-#define SPTE_INDEX_MASK GENMASK_ULL(8, 0)
+#define SPTE_ENT_PER_PAGE PT64_ENT_PER_PAGE
 #define KVM_MMU_HASH_SHIFT 12
 #define KVM_NUM_MMU_PAGES (1U << KVM_MMU_HASH_SHIFT)
 #define KVM_MMU_NUM_PREV_ROOTS 3
@@ -283,7 +282,7 @@ void tdp_mmu_destroy(struct mmu_context *mmu);
 int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd);
 /*
  * The shadow page a walk of @root for @addr starts in: the root's page, or
- * under a PAE root the level-2 page of PDPTE (@addr >> 30) & 3, NULL when
+ * under a PAE root the level-2 page of PDPTE pae_pdpte_index(@addr), NULL when
  * that PDPTE is not present.
  */
 struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,

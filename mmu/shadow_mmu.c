@@ -81,8 +81,7 @@ struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,
 	if (root->sp || !root->hpa)
 		return root->sp;
 	MMU_WARN_ON(!mmu->shadow || root->hpa != mmu->shadow->pae_root_hpa);
-	return shadow_pae_root_page(mmu, (addr >> PAE_ROOT_INDEX_SHIFT) &
-						 PAE_ROOT_INDEX_MASK);
+	return shadow_pae_root_page(mmu, pae_pdpte_index(addr));
 }
 
 /*
@@ -103,8 +102,7 @@ static bool shadow_walk_okay(struct shadow_walk_iter *it)
 {
 	if (it->level < PG_LEVEL_4K || !it->sp)
 		return false;
-	it->index = (it->addr >> (PAGE_SHIFT + (it->level - 1) * 9)) &
-		    SPTE_INDEX_MASK;
+	it->index = pt_index(it->addr, it->level);
 	it->sptep = &it->sp->spt[it->index];
 	return true;
 }
@@ -219,7 +217,7 @@ u64 shadow_sp_get_gfn(const struct kvm_mmu_page *sp, unsigned int index)
 		return sp->gfn;
 	if (!sp->role.direct)
 		return sp->shadowed_translation[index] >> PAGE_SHIFT;
-	return sp->gfn + ((u64)index << ((sp->role.level - 1) * 9));
+	return sp->gfn + ((u64)index << hpage_gfn_shift(sp->role.level));
 }
 
 unsigned int shadow_sp_get_access(const struct kvm_mmu_page *sp,

@@ -9,14 +9,8 @@
  * present with no other bit (the rest of a PDPTE's low bits are reserved)
  * or zero.
  */
-#define PAE_ROOT_NR_ENTRIES 4
-#define PAE_ROOT_INDEX_SHIFT 30
-#define PAE_ROOT_INDEX_MASK GENMASK_ULL(1, 0)
+#define PAE_ROOT_NR_ENTRIES PAE_NR_PDPTES
 #define PAE_ROOT_PDPTE_FLAGS PT_PRESENT_MASK
-static_assert(PAE_ROOT_INDEX_MASK + 1 == PAE_ROOT_NR_ENTRIES,
-	      "two GVA bits pick one of four PDPTEs");
-static_assert(PAE_ROOT_INDEX_SHIFT + 2 == 32,
-	      "the PDPTE index is the top of a 32-bit GVA");
 
 #define SHADOW_PTR_MAP_SHIFT 12
 #define SHADOW_PTR_MAP_BUCKETS (1U << SHADOW_PTR_MAP_SHIFT)

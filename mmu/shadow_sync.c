@@ -369,8 +369,7 @@ static void invalidate_addr_root(struct mmu_context *mmu,
 
 	for (level = sp ? sp->role.level : 0; sp && level >= PG_LEVEL_4K;
 	     level--) {
-		unsigned int index = (addr >> (PAGE_SHIFT + (level - 1) * 9)) &
-				     SPTE_INDEX_MASK;
+		unsigned int index = pt_index(addr, level);
 		u64 *sptep = &sp->spt[index];
 
 		if (sp->unsync) {

@@ -1,8 +1,6 @@
 /* SPTE masks and constructors, as KVM's spte.c. */
 #include "mmu/spte.h"
 
-/* EPT leaves map RAM write-back, ignoring the guest PAT. */
-#define EPT_MEMTYPE_WB 6ULL
 #define EPT_XWR_WX (EPT_WRITABLE_MASK | EPT_EXECUTABLE_MASK)
 
 void spte_masks_init(struct spte_masks *m, bool ept, bool ad_enabled,
@@ -19,7 +17,8 @@ void spte_masks_init(struct spte_masks *m, bool ept, bool ad_enabled,
 		m->host_writable_mask = EPT_SPTE_HOST_WRITABLE;
 		m->mmu_writable_mask = EPT_SPTE_MMU_WRITABLE;
 		m->acc_track_mask = EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK;
-		m->memtype_mask = (EPT_MEMTYPE_WB << EPT_MT_SHIFT) |
+		/* EPT leaves map RAM write-back, ignoring the guest PAT. */
+		m->memtype_mask = (MTRR_TYPE_WRBACK << EPT_MT_SHIFT) |
 				  EPT_IPAT_MASK;
 		/* W+X without R: an EPT misconfiguration on every access. */
 		m->mmio_value = EPT_XWR_WX;

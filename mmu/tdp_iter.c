@@ -17,7 +17,7 @@ u64 *tdp_iter_child_pt(struct mmu_context *mmu, u64 spte, int level)
 static void tdp_iter_refresh_sptep(struct tdp_iter *iter)
 {
 	iter->sptep = iter->pt_path[iter->level - 1] +
-		      tdp_spte_index(iter->gfn, iter->level);
+		      gfn_pt_index(iter->gfn, iter->level);
 	iter->old_spte = *iter->sptep;
 }
 
@@ -93,7 +93,7 @@ static bool try_step_down(struct tdp_iter *iter)
  */
 static bool try_step_side(struct tdp_iter *iter)
 {
-	if (tdp_spte_index(iter->gfn, iter->level) == SPTE_ENT_PER_PAGE - 1)
+	if (gfn_pt_index(iter->gfn, iter->level) == SPTE_ENT_PER_PAGE - 1)
 		return false;
 
 	iter->gfn += pages_per_hpage(iter->level);

@@ -55,12 +55,6 @@ static inline u64 gfn_round_for_level(u64 gfn, int level)
 	return gfn & ~(pages_per_hpage(level) - 1);
 }
 
-/* The index of the SPTE that maps @gfn in a table at @level. */
-static inline unsigned int tdp_spte_index(u64 gfn, int level)
-{
-	return (gfn >> ((level - 1) * 9)) & SPTE_INDEX_MASK;
-}
-
 /*
  * The child table a non-leaf SPTE at @level points to, or NULL for a leaf
  * or a non-present SPTE.

@@ -25,10 +25,10 @@
 
 /* 8-byte entries (long mode, PAE, EPT, NPT, SPTEs): 9 index bits a level. */
 #define PT64_LEVEL_BITS 9
-#define PT64_ENT_PER_PAGE BIT(PT64_LEVEL_BITS)
+#define PT64_ENT_PER_PAGE (1 << PT64_LEVEL_BITS)
 /* 32-bit paging: 4-byte entries, 10 index bits a level. */
 #define PT32_LEVEL_BITS 10
-#define PT32_ENT_PER_PAGE BIT(PT32_LEVEL_BITS)
+#define PT32_ENT_PER_PAGE (1 << PT32_LEVEL_BITS)
 static_assert(PT64_ENT_PER_PAGE * sizeof(u64) == PAGE_SIZE,
 	      "a table of 8-byte entries fills a page");
 static_assert(PT32_ENT_PER_PAGE * sizeof(u32) == PAGE_SIZE,

@@ -301,8 +301,7 @@ static int lookup(struct tdp_env *e, u64 gpa, u64 *spte, u64 *hpa)
 	int level;
 
 	for (level = mmu->root.sp->role.level; level >= PG_LEVEL_4K; level--) {
-		u64 index = (gpa >> (PAGE_SHIFT + (level - 1) * 9)) &
-			    SPTE_INDEX_MASK;
+		u64 index = pt_index(gpa, level);
 		u64 size = pages_per_hpage(level) << PAGE_SHIFT;
 
 		cr_assert_eq(guest_memory_read(&mmu->hpa_view,
@@ -929,7 +928,7 @@ Test(tdp_mmu, frozen_spte_on_the_path_retries)
 		env_setup(&e, o);
 		env_add_small_slots(&e);
 		root = e.mmu->root.sp;
-		index = tdp_spte_index(SMALL_GFN, root->role.level);
+		index = gfn_pt_index(SMALL_GFN, root->role.level);
 		/* Another vCPU would be replacing the root entry. */
 		root->spt[index] = FROZEN_SPTE;
 		cr_assert_eq(fault_raw(&e, gfn_to_gpa(SMALL_GFN), PF_READ,

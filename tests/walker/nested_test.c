@@ -95,7 +95,6 @@ static const char *const nf_npt_names[NR_NF_FLAGS] = {
 	 NF(PARENT_A) | NF(PARENT_RSVD))
 
 #define MAX_PAGES 8
-#define EPT_MEMTYPE_WB 6ULL
 #define NESTED_TREE_ID 1
 
 struct nest_case {
@@ -530,7 +529,7 @@ static void nest_build(struct walk_env *e, struct nest_case *c,
 		struct ref_ept *ept = &cfg->nested.ept;
 
 		ept->eptp = root | ((u64)(c->nlevels - 1) << EPTP_PWL_SHIFT) |
-			    EPT_MEMTYPE_WB;
+			    MTRR_TYPE_WRBACK;
 		if (c->nflags & NF(CFG_AD))
 			ept->eptp |= EPTP_AD_ENABLE_MASK;
 		ept->execonly = c->nflags & NF(CFG_EXECONLY);
@@ -812,7 +811,7 @@ static void nest_fixed(struct nest_case *c, enum ref_nested_kind kind,
 	c->nleaf = 1;
 	c->nmaxphyaddr = 46;
 	c->ngbpages = true;
-	c->memtype = EPT_MEMTYPE_WB;
+	c->memtype = MTRR_TYPE_WRBACK;
 	c->bad_memtype = 7;
 	c->nflags = NF(LEAF_R) | NF(LEAF_W) | NF(LEAF_X) | NF(LEAF_XU) |
 		    NF(PARENT_R) | NF(PARENT_W) | NF(PARENT_X) | NF(PARENT_XU);
