@@ -6,13 +6,13 @@
 
 static unsigned int table_bits(const struct cpu_role *role)
 {
-	return !role->ept && role->level == PT32_ROOT_LEVEL ? 10 : 9;
+	return pt_level_bits(pt_has_4_byte_entries(role->ept, role->level));
 }
 
 /* Page shift of a leaf at @level of a walk with @role. */
 static unsigned int level_shift(const struct cpu_role *role, int level)
 {
-	return PAGE_SHIFT + (level - 1) * table_bits(role);
+	return __pt_level_shift(level, table_bits(role));
 }
 
 int translation_caches_init(struct translation_caches *c, u32 tlb_entries,

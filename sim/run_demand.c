@@ -15,7 +15,7 @@
 #define LARGE_TABLE_LIMIT 0x100000000ULL
 #define LARGE_DATA_LIMIT (1ULL << 40)
 #define L1_LIMIT (1ULL << 40)
-#define EPT_LEAF_MT (6ULL << EPT_MT_SHIFT)
+#define EPT_LEAF_MT (MTRR_TYPE_WRBACK << EPT_MT_SHIFT)
 #define EPT_RWX (EPT_READABLE_MASK | EPT_WRITABLE_MASK | EPT_EXECUTABLE_MASK)
 #define X86_NONLEAF (PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK)
 
@@ -31,19 +31,19 @@ static bool pt32(const struct run_demand *d)
 
 static unsigned int guest_shift(const struct run_demand *d, int level)
 {
-	return PAGE_SHIFT + (level - 1) * (pt32(d) ? 10 : 9);
+	return __pt_level_shift(level, pt_level_bits(pt32(d)));
 }
 
 static unsigned int guest_index(const struct run_demand *d, u64 gva, int level)
 {
 	if (level == PT32E_ROOT_LEVEL && d->level == PT32E_ROOT_LEVEL)
-		return (gva >> 30) & 3;
-	return (gva >> guest_shift(d, level)) & (pt32(d) ? 1023 : 511);
+		return pae_pdpte_index(gva);
+	return __pt_index(gva, level, pt_level_bits(pt32(d)));
 }
 
 static unsigned int nested_shift(int level)
 {
-	return PAGE_SHIFT + (level - 1) * 9;
+	return pt_level_shift(level);
 }
 
 /* A deterministic hash of a region for the "mixed" page-size policy. */
@@ -132,7 +132,7 @@ static int ensure_nested(struct run_sim *s, u64 ngpa)
 	leaf = policy_level(s->cfg.nested_page_size, s->cfg.seed ^ 0x5a5a, ngpa,
 			    21, true);
 	for (;; level--) {
-		u64 ent = table + ((ngpa >> nested_shift(level)) & 511) * 8;
+		u64 ent = table + pt_index(ngpa, level) * 8;
 		u64 e, base;
 
 		r = guest_memory_read(&s->vcpu.mem, ent, 8, &e);

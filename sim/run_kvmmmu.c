@@ -74,7 +74,7 @@ disagree(struct replay *rp, const char *fmt, ...)
 
 static unsigned int table_bits(bool ept, int root_level)
 {
-	return !ept && root_level == PT32_ROOT_LEVEL ? 10 : 9;
+	return pt_level_bits(pt_has_4_byte_entries(ept, root_level));
 }
 
 static unsigned int entry_index(bool ept, int root_level, u64 addr, int level)
@@ -82,8 +82,8 @@ static unsigned int entry_index(bool ept, int root_level, u64 addr, int level)
 	unsigned int bits = table_bits(ept, root_level);
 
 	if (!ept && root_level == PT32E_ROOT_LEVEL && level == PT32E_ROOT_LEVEL)
-		return (addr >> 30) & 3;
-	return (addr >> (PAGE_SHIFT + bits * (level - 1))) & ((1U << bits) - 1);
+		return pae_pdpte_index(addr);
+	return __pt_index(addr, level, bits);
 }
 
 static bool is_leaf(const struct recorded_walk *w, int i, bool ept,

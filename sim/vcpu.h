@@ -10,8 +10,8 @@
 #define X86_CR3_PAE_ADDR_MASK GENMASK_ULL(31, 5)
 /* EPTP: bits 11:7 (bit 7 is supervisor shadow stacks, not modelled). */
 #define EPTP_RSVD_LOW_MASK GENMASK_ULL(11, 7)
-#define EPTP_MT_UC 0
-#define EPTP_MT_WB 6
+#define EPTP_MT_UC MTRR_TYPE_UNCACHABLE
+#define EPTP_MT_WB MTRR_TYPE_WRBACK
 
 #define SIM_DEFAULT_MAXPHYADDR 46
 
