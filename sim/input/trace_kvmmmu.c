@@ -7,6 +7,11 @@
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
 
+/* Timestamps' seconds saturate here: larger ones compare equal. */
+#define TS_SEC_MAX 1000000000000ULL
+/* A task name as tracefs and trace-cmd print it: TASK_COMM_LEN - 1. */
+#define TASK_COMM_MAX 15
+
 struct pferr_flag {
 	u32 mask;
 	const char *name;
@@ -76,36 +81,32 @@ static bool starts_with(const char *s, const char *end, const char *word)
 	return (size_t)(end - s) >= n && !memcmp(s, word, n);
 }
 
-/*
- * The header of an event line: "COMM-PID [CPU] FLAGS TIMESTAMP: " in
- * tracefs, the same without FLAGS from trace-cmd, "(TGID)" after the PID
- * with record-tgid.  COMM may hold blanks, dashes and brackets ("CPU 0/KVM"),
- * so the parse anchors on the timestamp: the first ": " after a
- * "SECONDS.FRACTION" word.  On success *@body is the event name.
- */
-static bool parse_prefix(const char *s, const char *end, long *pid,
-			 const char **body)
+static const char *skip_blanks(const char *p, const char *end)
 {
-	const char *p, *ts = s, *q, *br;
-	long v, mul;
+	while (p < end && is_blank(*p))
+		p++;
+	return p;
+}
 
-	for (p = s; p + 1 < end; p++) {
-		if (p[0] != ':' || p[1] != ' ')
-			continue;
-		/* The word before the colon: SECONDS.FRACTION? */
-		ts = p;
-		while (ts > s && (is_digit(ts[-1]) || ts[-1] == '.'))
-			ts--;
-		if (ts == p || (ts > s && !is_blank(ts[-1])) || !is_digit(*ts))
-			continue;
-		q = memchr(ts, '.', p - ts);
-		if (!q || q == p - 1 || memchr(q + 1, '.', p - q - 1))
-			continue;
-		break;
-	}
-	if (p + 1 >= end)
-		return false;
+/* The header before the timestamp @ts whose colon is @p, within [@s, @p). */
+static bool parse_prefix_at(const char *s, const char *ts, const char *p,
+			    struct kvmmmu_event *ev, const char **body)
+{
+	const char *q, *br, *frac;
+	long v, mul;
+	u32 scale;
+
 	*body = p + 2;
+	/* Seconds saturate; the fraction counts to nanoseconds. */
+	ev->ts_sec = 0;
+	for (q = ts; *q != '.'; q++)
+		ev->ts_sec = ev->ts_sec < TS_SEC_MAX ?
+				     ev->ts_sec * 10 + (*q - '0') :
+				     TS_SEC_MAX;
+	ev->ts_nsec = 0;
+	scale = 100000000;
+	for (frac = q + 1; frac < p && scale; frac++, scale /= 10)
+		ev->ts_nsec += (*frac - '0') * scale;
 
 	/* "[CPU]": the last bracketed number before the timestamp. */
 	for (br = ts; br > s; br--)
@@ -140,15 +141,51 @@ static bool parse_prefix(const char *s, const char *end, long *pid,
 	}
 	if (mul == 1 || q == s || q[-1] != '-')
 		return false;
-	*pid = v;
+	ev->pid = v;
+	/* COMM: from the first non-blank to the dash before the PID. */
+	ev->comm = skip_blanks(s, q - 1);
+	ev->comm_len = q - 1 - ev->comm;
 	return true;
 }
 
-static const char *skip_blanks(const char *p, const char *end)
+/* The colon of the first "SECONDS.FRACTION: " at or after @s, or NULL. */
+static const char *find_timestamp(const char *s, const char *end,
+				  const char **ts)
 {
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
+	const char *p, *q;
+
+	for (p = s; p + 1 < end; p++) {
+		if (p[0] != ':' || p[1] != ' ')
+			continue;
+		/* The word before the colon: SECONDS.FRACTION? */
+		*ts = p;
+		while (*ts > s && (is_digit((*ts)[-1]) || (*ts)[-1] == '.'))
+			(*ts)--;
+		if (*ts == p || (*ts > s && !is_blank((*ts)[-1])) ||
+		    !is_digit(**ts))
+			continue;
+		q = memchr(*ts, '.', p - *ts);
+		if (!q || q == p - 1 || memchr(q + 1, '.', p - q - 1))
+			continue;
+		return p;
+	}
+	return NULL;
+}
+
+/*
+ * The header of an event line: "COMM-PID [CPU] FLAGS TIMESTAMP: " in
+ * tracefs, the same without FLAGS from trace-cmd, "(TGID)" after the PID
+ * with record-tgid.  COMM may hold blanks, dashes and brackets ("CPU 0/KVM"),
+ * so the parse anchors on the timestamp: the first ": " after a
+ * "SECONDS.FRACTION" word.  On success *@body is the event name.
+ */
+static bool parse_prefix(const char *s, const char *end,
+			 struct kvmmmu_event *ev, const char **body)
+{
+	const char *p, *ts;
+
+	p = find_timestamp(s, end, &ts);
+	return p && parse_prefix_at(s, ts, p, ev, body);
 }
 
 /* "WORD " then a hexadecimal number (an optional 0x) of at most 64 bits. */
@@ -345,12 +382,51 @@ static bool is_header(const char *s, const char *end)
 	return p > s + 4 && starts_with(p, end, " is empty");
 }
 
+/*
+ * A torn record, a line cut short with the next one glued on, shows as a
+ * task name no task has (the cut line's header before the glued one's)
+ * or as a second event header after the event's name.
+ */
+static int check_one_event(const char *s, const char *end,
+			   const struct kvmmmu_event *ev, char *why,
+			   size_t why_len)
+{
+	const char *lo = ev->name + ev->name_len, *ts, *p, *body, *q;
+	char quoted[4 * TRACE_QUOTE_MAX + 8];
+	struct kvmmmu_event next;
+
+	if (ev->comm_len > TASK_COMM_MAX || memchr(ev->comm, '[', ev->comm_len))
+		return fail(
+			why, why_len,
+			"'%s' is no task name (at most %d characters, no '['): a torn line?",
+			trace_quote(quoted, sizeof(quoted), ev->comm,
+				    ev->comm_len),
+			TASK_COMM_MAX);
+	/* Each header lies after the previous timestamp: linear time. */
+	for (p = find_timestamp(lo, end, &ts); p;
+	     lo = p + 2, p = find_timestamp(lo, end, &ts)) {
+		if (!parse_prefix_at(lo, ts, p, &next, &body))
+			continue;
+		for (q = body; q < end && is_ident(*q); q++)
+			;
+		if (q > body && q < end && *q == ':')
+			return fail(
+				why, why_len,
+				"two events on one line (a torn line?): a second one, '%s', at column %zu",
+				trace_quote(quoted, sizeof(quoted), body,
+					    q - body),
+				(size_t)(body - s) + 1);
+	}
+	return 0;
+}
+
 int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 		      char *why, size_t why_len)
 {
 	const char *end = s + len, *p, *body, *nul;
 	char q[4 * TRACE_QUOTE_MAX + 8];
 	size_t i;
+	int r;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->pid = -1;
@@ -365,7 +441,7 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 		ev->kind = KVMMMU_EV_LOST;
 		return 0;
 	}
-	if (!parse_prefix(s, end, &ev->pid, &body))
+	if (!parse_prefix(s, end, ev, &body))
 		return fail(
 			why, why_len,
 			"'%s' is not a trace line (COMM-PID [CPU] FLAGS TIMESTAMP: EVENT: ...)",
@@ -379,6 +455,9 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 	ev->name = body;
 	ev->name_len = p - body;
 	ev->kind = KVMMMU_EV_OTHER;
+	r = check_one_event(s, end, ev, why, why_len);
+	if (r)
+		return r;
 	for (i = 0; i < ARRAY_SIZE(walk_events); i++) {
 		if (strlen(walk_events[i].name) != ev->name_len ||
 		    memcmp(walk_events[i].name, body, ev->name_len))
@@ -392,12 +471,12 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 bool kvmmmu_is_trace_line(const char *s, size_t len)
 {
 	const char *end = s + len, *body;
-	long pid;
+	struct kvmmmu_event ev;
 
 	if (starts_with(s, end, "# tracer:") || starts_with(s, end, "cpus=") ||
 	    starts_with(s, end, "version = "))
 		return true;
-	if (memchr(s, '\0', len) || !parse_prefix(s, end, &pid, &body))
+	if (memchr(s, '\0', len) || !parse_prefix(s, end, &ev, &body))
 		return false;
 	while (body < end && is_ident(*body))
 		body++;

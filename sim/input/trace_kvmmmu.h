@@ -21,13 +21,18 @@ enum kvmmmu_event_kind {
 };
 
 /*
- * One line.  @pid is the task's (-1 when the line names none); @name
- * points into the line.  WALK: @addr, @pferr; ELEMENT: @pte, @level;
+ * One line.  @pid is the task's (-1 when the line names none); @comm
+ * and @name point into the line.  WALK: @addr, @pferr; ELEMENT: @pte, @level;
  * ERROR: @pferr; ACCESSED, DIRTY: @gpa; LOST: @lost.
  */
 struct kvmmmu_event {
 	enum kvmmmu_event_kind kind;
 	long pid;
+	/* The task name, and the timestamp (seconds saturate at 10^12). */
+	const char *comm;
+	size_t comm_len;
+	u64 ts_sec;
+	u32 ts_nsec;
 	const char *name;
 	size_t name_len;
 	u64 addr;

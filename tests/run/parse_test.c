@@ -259,6 +259,35 @@ Test(kvmmmu_parse, bad_lines_have_exact_messages)
 	assert_kvm_error("a-1 [0] 1.0: !!", "'!!' does not name an event");
 }
 
+Test(kvmmmu_parse, timestamps_count_to_nanoseconds)
+{
+	struct kvmmmu_event ev;
+	char why[256];
+
+	cr_assert_eq(kvm("a-1 [0] 159269.806546: kvm_exit: x", &ev, why), 0,
+		     "%s", why);
+	cr_assert_eq(ev.ts_sec, 159269);
+	cr_assert_eq(ev.ts_nsec, 806546000);
+	cr_assert_eq(kvm("a-1 [0] 2.1234567891: kvm_exit: x", &ev, why), 0,
+		     "%s", why);
+	cr_assert_eq(ev.ts_sec, 2);
+	cr_assert_eq(ev.ts_nsec, 123456789);
+}
+
+Test(kvmmmu_parse, torn_lines_are_bad_lines)
+{
+	/* Cut in the header, in an ignored payload, in a parsed one. */
+	assert_kvm_error(
+		"  qemu-system-x86-8397    [002] .....  1404.3 qemu-system-x86-8397    [002] .....  1404.389661: kvm_mmu_paging_element: pte 2929067 level 4",
+		"'qemu-system-x86-8397    [002] .....  140...' is no task name (at most 15 characters, no '['): a torn line?");
+	assert_kvm_error(
+		"a-1 [0] 1.0: kvm_exit: reason E a-1 [0] 1.1: kvm_mmu_walker_error: pferr 9 P|RSVD",
+		"two events on one line (a torn line?): a second one, 'kvm_mmu_walker_error', at column 46");
+	assert_kvm_error(
+		"a-1 [0] 1.0: kvm_mmu_paging_element: pte 20 a-1 [0] 1.1: kvm_mmu_walker_error: pferr 9 P|RSVD",
+		"two events on one line (a torn line?): a second one, 'kvm_mmu_walker_error', at column 58");
+}
+
 Test(kvmmmu_parse, headers_and_lost_events)
 {
 	struct kvmmmu_event ev;
