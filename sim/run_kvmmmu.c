@@ -12,18 +12,23 @@
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
 
-/* Tasks with a walk open at once; one more closes the oldest. */
-#define KVMMMU_MAX_TASKS 64
+/*
+ * Walks open at once, and tasks seen in one file: past either the line
+ * is an input error (docs/trace-formats.md), never a walk cut to make
+ * room.
+ */
+#define KVMMMU_MAX_OPEN_WALKS 65536
+#define KVMMMU_MAX_TASKS (1U << 20)
 #define KVMMMU_MAX_ENTRIES 5
 #define WHY_MAX 200
 
 /* A walk as the trace recorded it, open until its task moves on. */
 struct recorded_walk {
-	bool open;
+	/* The open walks in the order they opened (finish_all's order). */
+	struct recorded_walk *prev, *next;
 	/* The walk started before a nested walk: a 2D walk, not replayed. */
 	bool interleaved;
 	long pid;
-	u64 seq;
 	unsigned long line;
 	u64 addr;
 	u32 pferr;
@@ -35,12 +40,27 @@ struct recorded_walk {
 	int nr_a, nr_d;
 	u64 a_gpa[KVMMMU_MAX_ENTRIES];
 	u64 d_gpa[KVMMMU_MAX_ENTRIES];
-	char malformed[WHY_MAX / 2];
 };
 
+/* A task (PID) of the trace: its last timestamp and its open walk. */
+struct kvmmmu_task {
+	long pid;
+	u64 ts_sec;
+	u32 ts_nsec;
+	unsigned long ts_line;
+	struct recorded_walk *walk;
+};
+
+/*
+ * The replay's state for one file: @tasks is a hash table by PID (open
+ * addressing, @tasks_cap a power of two, a free slot has pid -1), @open
+ * the list head of the open walks.
+ */
 struct kvmmmu_state {
-	struct recorded_walk walks[KVMMMU_MAX_TASKS];
-	u64 seq;
+	struct kvmmmu_task *tasks;
+	size_t nr_tasks, tasks_cap;
+	struct recorded_walk open;
+	size_t nr_open;
 	const char *file;
 };
 
@@ -376,8 +396,6 @@ static int judge(struct run_sim *s, const struct recorded_walk *w,
 
 	memset(rp, 0, sizeof(*rp));
 	rp->ept = cfg->mode_ept;
-	if (w->malformed[0])
-		return disagree(rp, "%s", w->malformed);
 	if (rp->ept) {
 		rp->root_level = top ? top : PT64_ROOT_4LEVEL;
 		if (rp->root_level < PT64_ROOT_4LEVEL)
@@ -400,6 +418,13 @@ static int judge(struct run_sim *s, const struct recorded_walk *w,
 				rp,
 				"a walk starts at level 2 or more, this one at %d",
 				top);
+	}
+	/* A walk ends at its leaf or its error; without either it was cut. */
+	if (!w->error &&
+	    (!w->nr || !is_leaf(w, w->nr - 1, rp->ept, rp->root_level))) {
+		snprintf(rp->why, sizeof(rp->why),
+			 "it ends with neither a leaf nor a walker_error");
+		return VERDICT_INCOMPLETE;
 	}
 	v = replay_walk(s, w, rp);
 	if (v != VERDICT_AGREE)
@@ -439,7 +464,9 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 	char result[80];
 	int v;
 
-	w->open = false;
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	s->kvmmmu->nr_open--;
 	k->walks++;
 	if (w->interleaved) {
 		k->skipped++;
@@ -450,8 +477,10 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 		return;
 	}
 	v = judge(s, w, rp);
-	if (cut && v == VERDICT_DISAGREE)
+	if (cut && v == VERDICT_DISAGREE) {
 		v = VERDICT_INCOMPLETE;
+		snprintf(rp->why, sizeof(rp->why), "the trace stops in it");
+	}
 	switch (v) {
 	case VERDICT_AGREE:
 		k->agree++;
@@ -466,8 +495,8 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 		k->incomplete++;
 		if (s->cfg.list_walks)
 			printf("%s:%lu: walk 0x%" PRIx64
-			       " pferr 0x%x: incomplete: the trace stops in it\n",
-			       file, w->line, w->addr, w->pferr);
+			       " pferr 0x%x: incomplete: %s\n",
+			       file, w->line, w->addr, w->pferr, rp->why);
 		break;
 	default:
 		k->disagree++;
@@ -480,64 +509,130 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 	}
 }
 
-static void finish_all(struct run_sim *s, bool cut)
+static size_t task_slot(const struct kvmmmu_state *st, long pid)
 {
-	int i;
+	size_t mask = st->tasks_cap - 1;
+	size_t i = (size_t)(((u64)pid * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
 
-	for (i = 0; i < KVMMMU_MAX_TASKS; i++)
-		if (s->kvmmmu->walks[i].open)
-			finish(s, &s->kvmmmu->walks[i], cut);
+	while (st->tasks[i].pid != -1 && st->tasks[i].pid != pid)
+		i = (i + 1) & mask;
+	return i;
 }
 
-static struct recorded_walk *find_walk(struct run_sim *s, long pid)
+static int grow_tasks(struct kvmmmu_state *st)
 {
-	int i;
+	struct kvmmmu_task *old = st->tasks;
+	size_t old_cap = st->tasks_cap, i;
 
-	for (i = 0; i < KVMMMU_MAX_TASKS; i++)
-		if (s->kvmmmu->walks[i].open && s->kvmmmu->walks[i].pid == pid)
-			return &s->kvmmmu->walks[i];
-	return NULL;
-}
-
-static struct recorded_walk *new_walk(struct run_sim *s, long pid)
-{
-	struct recorded_walk *w, *oldest = NULL;
-	int i;
-
-	for (i = 0; i < KVMMMU_MAX_TASKS; i++) {
-		w = &s->kvmmmu->walks[i];
-		if (!w->open)
-			break;
-		if (!oldest || w->seq < oldest->seq)
-			oldest = w;
+	st->tasks_cap = old_cap ? old_cap * 2 : 64;
+	st->tasks = malloc(st->tasks_cap * sizeof(*st->tasks));
+	if (!st->tasks) {
+		st->tasks = old;
+		st->tasks_cap = old_cap;
+		return -ENOMEM;
 	}
-	if (i == KVMMMU_MAX_TASKS) {
-		finish(s, oldest, true);
-		w = oldest;
-	}
-	memset(w, 0, sizeof(*w));
-	w->open = true;
-	w->pid = pid;
-	w->seq = ++s->kvmmmu->seq;
-	return w;
+	for (i = 0; i < st->tasks_cap; i++)
+		st->tasks[i].pid = -1;
+	for (i = 0; i < old_cap; i++)
+		if (old[i].pid != -1)
+			st->tasks[task_slot(st, old[i].pid)] = old[i];
+	free(old);
+	return 0;
 }
 
-static void malformed(struct recorded_walk *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* @pid's task, added when new: -EINVAL (with @why) past the limit. */
+static int get_task(struct kvmmmu_state *st, long pid,
+		    struct kvmmmu_task **task, char *why, size_t why_len)
+{
+	size_t i;
+	int r;
 
-static void malformed(struct recorded_walk *w, const char *fmt, ...)
+	if (st->tasks_cap) {
+		i = task_slot(st, pid);
+		if (st->tasks[i].pid == pid) {
+			*task = &st->tasks[i];
+			return 0;
+		}
+	}
+	if (st->nr_tasks == KVMMMU_MAX_TASKS) {
+		snprintf(why, why_len,
+			 "task %ld: more than %u tasks in one trace", pid,
+			 KVMMMU_MAX_TASKS);
+		return -EINVAL;
+	}
+	if ((st->nr_tasks + 1) * 2 > st->tasks_cap) {
+		r = grow_tasks(st);
+		if (r)
+			return r;
+	}
+	i = task_slot(st, pid);
+	memset(&st->tasks[i], 0, sizeof(st->tasks[i]));
+	st->tasks[i].pid = pid;
+	st->nr_tasks++;
+	*task = &st->tasks[i];
+	return 0;
+}
+
+/* Judge @task's open walk, if any, and forget it. */
+static void close_walk(struct run_sim *s, struct kvmmmu_task *task, bool cut)
+{
+	struct recorded_walk *w = task->walk;
+
+	if (!w)
+		return;
+	task->walk = NULL;
+	finish(s, w, cut);
+	free(w);
+}
+
+/* Judge every open walk, in the order they opened. */
+static void finish_all_tasks(struct run_sim *s, bool cut)
+{
+	struct kvmmmu_state *st = s->kvmmmu;
+
+	while (st->open.next != &st->open)
+		close_walk(s, &st->tasks[task_slot(st, st->open.next->pid)],
+			   cut);
+}
+
+static int open_walk(struct run_sim *s, struct kvmmmu_task *task, char *why,
+		     size_t why_len)
+{
+	struct kvmmmu_state *st = s->kvmmmu;
+	struct recorded_walk *w;
+
+	if (st->nr_open == KVMMMU_MAX_OPEN_WALKS) {
+		snprintf(why, why_len,
+			 "task %ld: more than %d tasks with a walk open",
+			 task->pid, KVMMMU_MAX_OPEN_WALKS);
+		return -EINVAL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->pid = task->pid;
+	w->prev = st->open.prev;
+	w->next = &st->open;
+	st->open.prev->next = w;
+	st->open.prev = w;
+	st->nr_open++;
+	task->walk = w;
+	return 0;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+input_error(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w->malformed[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(w->malformed, sizeof(w->malformed), fmt, ap);
+	vsnprintf(why, why_len, fmt, ap);
 	va_end(ap);
+	return -EINVAL;
 }
 
-static void add_element(struct run_sim *s, struct recorded_walk *w,
-			const struct kvmmmu_event *ev)
+static int add_element(struct run_sim *s, struct recorded_walk *w,
+		       const struct kvmmmu_event *ev, char *why, size_t why_len)
 {
 	if (w->nr && ev->level >= w->level[w->nr - 1]) {
 		/* A failed A/D cmpxchg: the walk starts over from the root. */
@@ -547,29 +642,37 @@ static void add_element(struct run_sim *s, struct recorded_walk *w,
 		w->nr_d = 0;
 	}
 	if (w->nr_a || w->nr_d)
-		malformed(w, "a paging element after the A/D updates");
+		return input_error(
+			why, why_len,
+			"kvm_mmu_paging_element after the A/D updates of the walk of line %lu",
+			w->line);
 	if (w->nr && ev->level != w->level[w->nr - 1] - 1)
-		malformed(w, "level %d after level %d", ev->level,
-			  w->level[w->nr - 1]);
-	if (w->nr == KVMMMU_MAX_ENTRIES) {
-		malformed(w, "more than %d paging elements",
-			  KVMMMU_MAX_ENTRIES);
-		return;
-	}
+		return input_error(
+			why, why_len,
+			"kvm_mmu_paging_element: level %d after level %d in the walk of line %lu",
+			ev->level, w->level[w->nr - 1], w->line);
+	/* Levels only go down, from 5 at most: never more entries. */
+	MMU_WARN_ON(w->nr >= KVMMMU_MAX_ENTRIES);
 	w->level[w->nr] = ev->level;
 	w->pte[w->nr++] = ev->pte;
+	return 0;
 }
 
-static void add_ad(struct recorded_walk *w, bool dirty, u64 gpa)
+static int add_ad(struct recorded_walk *w, bool dirty, u64 gpa, char *why,
+		  size_t why_len)
 {
 	int *nr = dirty ? &w->nr_d : &w->nr_a;
 
-	if (*nr == KVMMMU_MAX_ENTRIES) {
-		malformed(w, "more than %d %s-bit updates", KVMMMU_MAX_ENTRIES,
-			  dirty ? "dirty" : "accessed");
-		return;
-	}
+	if (*nr == KVMMMU_MAX_ENTRIES)
+		return input_error(
+			why, why_len,
+			"more than %d %s updates in the walk of line %lu",
+			KVMMMU_MAX_ENTRIES,
+			dirty ? "kvm_mmu_set_dirty_bit" :
+				"kvm_mmu_set_accessed_bit",
+			w->line);
 	(dirty ? w->d_gpa : w->a_gpa)[(*nr)++] = gpa;
+	return 0;
 }
 
 static void count_other(struct run_kvmmmu_stats *k,
@@ -598,45 +701,80 @@ static void count_other(struct run_kvmmmu_stats *k,
 	k->nr_event_names++;
 }
 
-static void handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
-			 unsigned long line)
+/* A task's events come in time order; a step back is a damaged trace. */
+static int check_time(struct kvmmmu_task *task, const struct kvmmmu_event *ev,
+		      unsigned long line, char *why, size_t why_len)
+{
+	if (task->ts_line &&
+	    (ev->ts_sec < task->ts_sec ||
+	     (ev->ts_sec == task->ts_sec && ev->ts_nsec < task->ts_nsec)))
+		return input_error(why, why_len,
+				   "task %ld: timestamp %" PRIu64
+				   ".%09u is before %" PRIu64
+				   ".%09u of line %lu",
+				   task->pid, ev->ts_sec, ev->ts_nsec,
+				   task->ts_sec, task->ts_nsec, task->ts_line);
+	task->ts_sec = ev->ts_sec;
+	task->ts_nsec = ev->ts_nsec;
+	task->ts_line = line;
+	return 0;
+}
+
+/* 0, or -EINVAL with @why for a line the trace cannot hold. */
+static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
+			unsigned long line, char *why, size_t why_len)
 {
 	struct run_kvmmmu_stats *k = &s->st.kvmmmu;
+	struct kvmmmu_task *task = NULL;
 	struct recorded_walk *w = NULL;
+	int r = 0;
 
-	if (ev->kind >= KVMMMU_EV_WALK)
-		w = find_walk(s, ev->pid);
 	switch (ev->kind) {
 	case KVMMMU_EV_NONE:
 		k->header_lines++;
-		return;
+		return 0;
 	case KVMMMU_EV_LOST:
 		k->lost_events += ev->lost;
-		finish_all(s, true);
-		return;
+		finish_all_tasks(s, true);
+		return 0;
+	default:
+		break;
+	}
+	r = get_task(s->kvmmmu, ev->pid, &task, why, why_len);
+	if (r)
+		return r;
+	r = check_time(task, ev, line, why, why_len);
+	if (r) {
+		close_walk(s, task, true);
+		return r;
+	}
+	w = task->walk;
+	switch (ev->kind) {
 	case KVMMMU_EV_WALK:
 		k->walk_events++;
 		if (w && !w->nr && !w->error)
 			w->interleaved = true;
-		if (w)
-			finish(s, w, false);
-		w = new_walk(s, ev->pid);
+		close_walk(s, task, false);
+		r = open_walk(s, task, why, why_len);
+		if (r)
+			return r;
+		w = task->walk;
 		w->line = line;
 		w->addr = ev->addr;
 		w->pferr = ev->pferr;
-		return;
+		return 0;
 	case KVMMMU_EV_ELEMENT:
 		k->element_events++;
 		if (w)
-			add_element(s, w, ev);
+			r = add_element(s, w, ev, why, why_len);
 		break;
 	case KVMMMU_EV_ERROR:
 		k->error_events++;
 		if (w) {
 			w->error = true;
 			w->error_pferr = ev->pferr;
-			finish(s, w, false);
-			return;
+			close_walk(s, task, false);
+			return 0;
 		}
 		break;
 	case KVMMMU_EV_ACCESSED:
@@ -646,19 +784,31 @@ static void handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 		else
 			k->dirty_events++;
 		if (w)
-			add_ad(w, ev->kind == KVMMMU_EV_DIRTY, ev->gpa);
+			r = add_ad(w, ev->kind == KVMMMU_EV_DIRTY, ev->gpa, why,
+				   why_len);
 		break;
-	case KVMMMU_EV_OTHER:
+	default:
 		count_other(k, ev);
-		if (w)
-			finish(s, w, false);
-		return;
+		close_walk(s, task, false);
+		return 0;
 	}
+	if (r)
+		close_walk(s, task, true);
 	if (!w)
 		k->orphan_events++;
+	return r;
 }
 
-int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
+/* Forget the file's tasks: timestamps of two captures do not compare. */
+static void reset_tasks(struct kvmmmu_state *st)
+{
+	free(st->tasks);
+	st->tasks = NULL;
+	st->tasks_cap = 0;
+	st->nr_tasks = 0;
+}
+
+static int read_events(struct run_sim *s, struct trace_reader *r)
 {
 	struct kvmmmu_event ev;
 	char why[TRACE_ERROR_MAX];
@@ -666,20 +816,16 @@ int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 	size_t len;
 	int ret;
 
-	if (!s->kvmmmu) {
-		s->kvmmmu = calloc(1, sizeof(*s->kvmmmu));
-		if (!s->kvmmmu)
-			return -ENOMEM;
-	}
-	s->kvmmmu->file = r->name;
 	for (;;) {
 		ret = trace_read_line(r, &line, &len);
 		if (ret == 0)
-			break;
+			return 0;
 		s->st.lines++;
 		if (run_stop)
 			return -EINTR;
 		if (ret < 0) {
+			/* The line's task is unknown: every walk is cut. */
+			finish_all_tasks(s, true);
 			ret = run_bad_line(s, r, ret);
 			if (ret)
 				return ret;
@@ -687,15 +833,37 @@ int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 		}
 		if (!(s->st.lines % RUN_PROGRESS_LINES))
 			run_progress(s, r->name);
-		if (kvmmmu_parse_line(line, len, &ev, why, sizeof(why))) {
+		ret = kvmmmu_parse_line(line, len, &ev, why, sizeof(why));
+		if (ret)
+			finish_all_tasks(s, true);
+		else
+			ret = handle_event(s, &ev, r->line, why, sizeof(why));
+		if (ret == -EINVAL) {
 			trace_reader_error(r, r->line, "%s", why);
 			ret = run_bad_line(s, r, -EINVAL);
-			if (ret)
-				return ret;
-			continue;
 		}
-		handle_event(s, &ev, r->line);
+		if (ret)
+			return ret;
 	}
-	finish_all(s, true);
-	return 0;
+}
+
+int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
+{
+	struct kvmmmu_state *st;
+	int ret;
+
+	if (!s->kvmmmu) {
+		s->kvmmmu = calloc(1, sizeof(*s->kvmmmu));
+		if (!s->kvmmmu)
+			return -ENOMEM;
+	}
+	st = s->kvmmmu;
+	st->file = r->name;
+	st->open.prev = &st->open;
+	st->open.next = &st->open;
+	ret = read_events(s, r);
+	/* Judged even when the file stops at an error: a summary of it. */
+	finish_all_tasks(s, true);
+	reset_tasks(st);
+	return ret;
 }
