@@ -163,7 +163,7 @@ static u64 spt_key(const void *spt)
 
 static u64 spt_hash(u64 key, u64 nr)
 {
-	return (key * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(nr));
+	return hash_64(key, __builtin_ctzll(nr));
 }
 
 /* Open addressing with deletion by backward shift; at most half full. */
@@ -633,7 +633,7 @@ void mmu_gfn_allow_lpage(struct mmu_context *mmu, u64 gfn)
 
 static u64 gfn_count_hash(u64 gfn, u64 size)
 {
-	return (gfn * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(size));
+	return hash_64(gfn, __builtin_ctzll(size));
 }
 
 static struct gfn_count *find_write_track(struct mmu_context *mmu, u64 gfn)

@@ -4,10 +4,9 @@
 
 #include "mmu/shadow_mmu.h"
 
-/* KVM's hash_64(): the golden-ratio multiply, top bits. */
 static unsigned int shadow_ptr_map_bucket(u64 key)
 {
-	return (key * 0x61C8864680B583EBULL) >> (64 - SHADOW_PTR_MAP_SHIFT);
+	return hash_64(key, SHADOW_PTR_MAP_SHIFT);
 }
 
 struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,

@@ -15,9 +15,8 @@ struct gfn_slot {
 
 static inline u64 gfn_hash(u64 gfn, u64 nr_slots)
 {
-	/* Fibonacci hashing; nr_slots is a power of two. */
-	return (gfn * 0x9e3779b97f4a7c15ULL) >>
-	       (64 - __builtin_ctzll(nr_slots));
+	/* nr_slots is a power of two. */
+	return hash_64(gfn, __builtin_ctzll(nr_slots));
 }
 
 static void clear_slots(struct gfn_slot *slots, u64 nr)

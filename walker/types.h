@@ -25,6 +25,16 @@ typedef int64_t s64;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * KVM's hash_64(): the top @bits bits of @val times 2^64 / phi, for
+ * tables of 2^@bits buckets.  1 <= @bits <= 64.
+ */
+#define GOLDEN_RATIO_64 0x61C8864680B583EBULL
+static inline u64 hash_64(u64 val, unsigned int bits)
+{
+	return (val * GOLDEN_RATIO_64) >> (64 - bits);
+}
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
