@@ -5,21 +5,13 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "sim/input/input.h"
 #include "sim/run_mmu.h"
 #include "sim/caches.h"
 #include "sim/vcpu.h"
 
 struct kvmmmu_state;
 struct trace_reader;
-
-enum run_format {
-	RUN_FORMAT_AUTO,
-	RUN_FORMAT_NATIVE,
-	RUN_FORMAT_LACKEY,
-	RUN_FORMAT_KVMMMU,
-	/* No trace: the built-in workload. */
-	RUN_FORMAT_BUILTIN,
-};
 
 /* Leaf sizes of the tables demand paging builds. */
 enum run_page_size {
@@ -47,7 +39,8 @@ enum run_page_size {
 #define RUN_ERROR_MAX 512
 
 struct run_config {
-	enum run_format format;
+	/* The format of the input; NULL: told from each file (auto). */
+	const struct run_input_ops *input;
 	/*
 	 * Guest paging mode as a root level: 2 (32-bit), 3 (PAE), 4, 5; 0 is
 	 * the default (4-level for lackey and the built-in workload, inferred
@@ -403,7 +396,6 @@ void run_report_text(FILE *out, const struct run_sim *s,
 void run_report_json(FILE *out, const struct run_sim *s,
 		     const char *const *files, int nr_files);
 
-const char *run_format_name(enum run_format f);
 const char *run_page_size_name(enum run_page_size p);
 const char *run_mode_name(u8 level);
 

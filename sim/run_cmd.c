@@ -12,7 +12,6 @@
 #include "sim/commands.h"
 #include "sim/run.h"
 #include "sim/run_profile.h"
-#include "sim/input/trace_detect.h"
 #include "sim/input/trace_reader.h"
 
 /* Exit statuses besides 0 and EXIT_USAGE. */
@@ -81,15 +80,19 @@ static const struct option longopts[] = {
 
 static void run_usage(FILE *out)
 {
+	unsigned int i;
+
 	fprintf(out,
 		"usage: mmusim run [options] [TRACE...|-]\n"
 		"Replay traces through a vCPU with a TLB, a paging-structure cache and a\n"
 		"nested TLB, and print a summary.  Without TRACE, run the built-in workload.\n"
 		"\n"
 		"input:\n"
-		"  --format=F            auto (default), native (scenario files), lackey\n"
-		"                        (valgrind --tool=lackey --trace-mem=yes) or kvmmmu\n"
-		"                        (tracefs or trace-cmd report text)\n"
+		"  --format=F            auto (default: told from the first lines) or\n");
+	for (i = 0; i < run_nr_inputs; i++)
+		fprintf(out, "    %-8s            %s\n", run_inputs[i]->name,
+			run_inputs[i]->description);
+	fprintf(out,
 		"  --keep-going          skip bad lines, count them (exit status 1)\n"
 		"guest (lackey, built-in workload; --mode also for kvmmmu):\n"
 		"  --mode=M              2level, pae, 4level (default), 5level; kvmmmu:\n"
@@ -233,18 +236,11 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 
 	switch (c) {
 	case OPT_FORMAT:
-		if (!strcmp(arg, "auto"))
-			cfg->format = RUN_FORMAT_AUTO;
-		else if (!strcmp(arg, "native"))
-			cfg->format = RUN_FORMAT_NATIVE;
-		else if (!strcmp(arg, "lackey"))
-			cfg->format = RUN_FORMAT_LACKEY;
-		else if (!strcmp(arg, "kvmmmu"))
-			cfg->format = RUN_FORMAT_KVMMMU;
-		else
-			return usage_error(
-				"--format=%s: not auto, native, lackey or kvmmmu",
-				arg);
+		cfg->input = strcmp(arg, "auto") ? run_input_find(arg) : NULL;
+		if (!cfg->input && strcmp(arg, "auto"))
+			return usage_error("--format=%s: not auto, %s", arg,
+					   run_input_names(why, sizeof(why),
+							   ", ", " or "));
 		return 0;
 	case OPT_MODE:
 		return parse_mode(arg, cfg);
@@ -359,72 +355,53 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 	return usage_error("unknown option");
 }
 
-/* Options that mean nothing for @format: a usage error names the first. */
-static int check_options(const struct run_args *a, enum run_format format)
+/* Options that mean nothing for @input: a usage error names the first. */
+static int check_options(const struct run_args *a,
+			 const struct run_input_ops *input)
 {
 	static const struct {
 		int opt;
 		const char *name;
-		unsigned int formats;
+		/* RUN_INPUT_OPT_*: the inputs that take the option. */
+		unsigned int groups;
 	} applies[] = {
 		{ OPT_MODE, "--mode",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
-			  BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_NESTED, "--nested",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
-		{ OPT_NESTED_LEVELS, "--nested-levels",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
-		{ OPT_PAGE_SIZE, "--page-size",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		  RUN_INPUT_OPT_GUEST | RUN_INPUT_OPT_REPLAY },
+		{ OPT_NESTED, "--nested", RUN_INPUT_OPT_GUEST },
+		{ OPT_NESTED_LEVELS, "--nested-levels", RUN_INPUT_OPT_GUEST },
+		{ OPT_PAGE_SIZE, "--page-size", RUN_INPUT_OPT_GUEST },
 		{ OPT_NESTED_PAGE_SIZE, "--nested-page-size",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
+		  RUN_INPUT_OPT_GUEST },
 		{ OPT_MAX_TABLE_PAGES, "--max-table-pages",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
-		{ OPT_ACCESSES, "--accesses", BIT(RUN_FORMAT_BUILTIN) },
-		{ OPT_SEED, "--seed",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) },
-		{ OPT_TLB, "--tlb",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
-			  BIT(RUN_FORMAT_NATIVE) },
-		{ OPT_PSC, "--psc",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
-			  BIT(RUN_FORMAT_NATIVE) },
-		{ OPT_NTLB, "--ntlb",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
-			  BIT(RUN_FORMAT_NATIVE) },
-		{ OPT_MMU, "--mmu",
-		  BIT(RUN_FORMAT_LACKEY) | BIT(RUN_FORMAT_BUILTIN) |
-			  BIT(RUN_FORMAT_NATIVE) },
-		{ OPT_WALKS, "--walks", BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_CR0, "--cr0", BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_CR4, "--cr4", BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_EFER, "--efer", BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_MAXPHYADDR, "--maxphyaddr", BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_VENDOR, "--vendor", BIT(RUN_FORMAT_KVMMMU) },
-		{ OPT_GBPAGES, "--gbpages", BIT(RUN_FORMAT_KVMMMU) },
+		  RUN_INPUT_OPT_GUEST },
+		{ OPT_ACCESSES, "--accesses", RUN_INPUT_OPT_BUILTIN },
+		{ OPT_SEED, "--seed", RUN_INPUT_OPT_GUEST },
+		{ OPT_TLB, "--tlb", RUN_INPUT_OPT_CACHES },
+		{ OPT_PSC, "--psc", RUN_INPUT_OPT_CACHES },
+		{ OPT_NTLB, "--ntlb", RUN_INPUT_OPT_CACHES },
+		{ OPT_MMU, "--mmu", RUN_INPUT_OPT_CACHES },
+		{ OPT_WALKS, "--walks", RUN_INPUT_OPT_REPLAY },
+		{ OPT_CR0, "--cr0", RUN_INPUT_OPT_REPLAY },
+		{ OPT_CR4, "--cr4", RUN_INPUT_OPT_REPLAY },
+		{ OPT_EFER, "--efer", RUN_INPUT_OPT_REPLAY },
+		{ OPT_MAXPHYADDR, "--maxphyaddr", RUN_INPUT_OPT_REPLAY },
+		{ OPT_VENDOR, "--vendor", RUN_INPUT_OPT_REPLAY },
+		{ OPT_GBPAGES, "--gbpages", RUN_INPUT_OPT_REPLAY },
 	};
 	const struct run_config *cfg = &a->cfg;
-	const char *what = format == RUN_FORMAT_BUILTIN ?
-				   "the built-in workload" :
-				   run_format_name(format);
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(applies); i++)
 		if (a->given[applies[i].opt] &&
-		    !(applies[i].formats & BIT(format)))
-			return usage_error(
-				"%s does not apply to %s%s", applies[i].name,
-				what,
-				format == RUN_FORMAT_BUILTIN ||
-						format == RUN_FORMAT_KVMMMU ?
-					"" :
-					" input");
-	if (cfg->mode_ept && format != RUN_FORMAT_KVMMMU)
+		    !(applies[i].groups & input->options))
+			return usage_error("%s does not apply to %s",
+					   applies[i].name, input->noun);
+	if (cfg->mode_ept && !(input->options & RUN_INPUT_OPT_REPLAY))
 		return usage_error(
 			"--mode=ept applies to kvmmmu input only (use --nested=ept)");
 	if (cfg->list_walks && cfg->json)
 		return usage_error("--walks does not go with --json");
-	if (format == RUN_FORMAT_LACKEY || format == RUN_FORMAT_BUILTIN) {
+	if (input->options & RUN_INPUT_OPT_GUEST) {
 		u8 level = cfg->mode_level ?: PT64_ROOT_4LEVEL;
 
 		if (level < PT64_ROOT_4LEVEL && (cfg->page_size == RUN_PAGE_1G))
@@ -474,10 +451,11 @@ static void catch_sigint(void)
 static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		    bool *first)
 {
+	const struct run_input_ops *input = a->cfg.input;
 	struct trace_reader r;
-	enum run_format format = a->cfg.format;
 	unsigned long line;
 	const char *data;
+	char names[80];
 	size_t len;
 	int ret;
 
@@ -487,7 +465,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		return -ENOENT;
 	}
 	/* Read only as much as it takes to decide: input may come slowly. */
-	while (format == RUN_FORMAT_AUTO) {
+	while (!input) {
 		ret = trace_reader_peek(&r, true, &data, &len);
 		if (ret) {
 			if (ret != -EINTR)
@@ -495,51 +473,40 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 			trace_reader_close(&r);
 			return ret;
 		}
-		format = trace_detect(data, len, r.eof, &line);
-		if (format == RUN_FORMAT_AUTO && !line && !r.eof &&
-		    len < TRACE_BUF_SIZE)
+		input = run_input_detect(data, len, r.eof, &line);
+		if (!input && !line && !r.eof && len < TRACE_BUF_SIZE)
 			continue;
-		if (format == RUN_FORMAT_AUTO) {
+		if (!input) {
+			run_input_names(names, sizeof(names), "|", "|");
 			if (line)
 				fprintf(stderr,
-					"%s:%lu: cannot tell the format from this line; use --format=native|lackey|kvmmmu\n",
-					r.name, line);
+					"%s:%lu: cannot tell the format from this line; use --format=%s\n",
+					r.name, line, names);
 			else
 				fprintf(stderr,
-					"%s: cannot tell the format; use --format=native|lackey|kvmmmu\n",
-					r.name);
+					"%s: cannot tell the format; use --format=%s\n",
+					r.name, names);
 			trace_reader_close(&r);
 			return -EINVAL;
 		}
 	}
 	if (*first) {
 		*first = false;
-		s->cfg.format = format;
-		if (check_options(a, format)) {
+		s->cfg.input = input;
+		if (check_options(a, input)) {
 			trace_reader_close(&r);
 			return -EINVAL;
 		}
-	} else if (format != s->cfg.format) {
+	} else if (input != s->cfg.input) {
 		fprintf(stderr,
 			"mmusim run: %s: %s input after %s input; run them separately\n",
-			r.name, run_format_name(format),
-			run_format_name(s->cfg.format));
+			r.name, input->name, s->cfg.input->name);
 		trace_reader_close(&r);
 		return -EINVAL;
 	}
 
 	s->file = r.name;
-	switch (format) {
-	case RUN_FORMAT_NATIVE:
-		ret = run_native(s, &r);
-		break;
-	case RUN_FORMAT_LACKEY:
-		ret = run_lackey(s, &r);
-		break;
-	default:
-		ret = run_kvmmmu(s, &r);
-		break;
-	}
+	ret = input->run(s, &r);
 	if (ret && ret != -EINTR) {
 		run_progress_done(s);
 		if (r.error[0] && r.status)
@@ -595,14 +562,14 @@ int run_command(int argc, char **argv)
 		return usage_error("out of memory");
 	catch_sigint();
 	if (!nr_files) {
-		if (a.cfg.format != RUN_FORMAT_AUTO) {
+		if (a.cfg.input) {
 			free(s);
 			return usage_error(
 				"--format=%s needs a TRACE (without one, the built-in workload runs)",
-				run_format_name(a.cfg.format));
+				a.cfg.input->name);
 		}
-		a.cfg.format = RUN_FORMAT_BUILTIN;
-		if (check_options(&a, RUN_FORMAT_BUILTIN)) {
+		a.cfg.input = &run_builtin_input;
+		if (check_options(&a, &run_builtin_input)) {
 			free(s);
 			return EXIT_USAGE;
 		}

@@ -386,23 +386,6 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 	return access_miss(s, a, cls);
 }
 
-const char *run_format_name(enum run_format f)
-{
-	switch (f) {
-	case RUN_FORMAT_AUTO:
-		return "auto";
-	case RUN_FORMAT_NATIVE:
-		return "native";
-	case RUN_FORMAT_LACKEY:
-		return "lackey";
-	case RUN_FORMAT_KVMMMU:
-		return "kvmmmu";
-	case RUN_FORMAT_BUILTIN:
-		return "builtin";
-	}
-	return "?";
-}
-
 const char *run_page_size_name(enum run_page_size p)
 {
 	switch (p) {
@@ -448,9 +431,9 @@ void run_progress(struct run_sim *s, const char *name)
 	}
 	s->progress_ns = now;
 	fprintf(stderr, "\rmmusim run: %s: ", name);
-	if (s->cfg.format != RUN_FORMAT_BUILTIN)
+	if (s->cfg.input != &run_builtin_input)
 		fprintf(stderr, "%" PRIu64 " lines, ", s->st.lines);
-	if (s->cfg.format == RUN_FORMAT_KVMMMU)
+	if (s->cfg.input->model == RUN_INPUT_WALKS)
 		fprintf(stderr, "%" PRIu64 " walks replayed",
 			s->st.kvmmmu.walks);
 	else

@@ -31,24 +31,23 @@ static const char *nested_name(enum sim_nested_kind k)
 
 static const char *mode_desc(const struct run_config *cfg)
 {
-	if (cfg->format == RUN_FORMAT_KVMMMU && cfg->mode_ept)
+	if (cfg->input->model == RUN_INPUT_WALKS && cfg->mode_ept)
 		return "ept";
 	if (!cfg->mode_level)
-		return cfg->format == RUN_FORMAT_KVMMMU ? "auto" : "4level";
+		return cfg->input->model == RUN_INPUT_WALKS ? "auto" : "4level";
 	return run_mode_name(cfg->mode_level);
 }
 
 static bool uses_demand(const struct run_config *cfg)
 {
-	return cfg->format == RUN_FORMAT_LACKEY ||
-	       cfg->format == RUN_FORMAT_BUILTIN;
+	return cfg->input->model == RUN_INPUT_ACCESSES;
 }
 
 /* Throughput: accesses, or walks for a kvmmmu replay. */
 static u64 work_items(const struct run_sim *s)
 {
-	return s->cfg.format == RUN_FORMAT_KVMMMU ? s->st.kvmmmu.walks :
-						    s->st.accesses;
+	return s->cfg.input->model == RUN_INPUT_WALKS ? s->st.kvmmmu.walks :
+							s->st.accesses;
 }
 
 static unsigned int mmu_counters(const struct run_sim *s, u64 *values)
@@ -171,13 +170,13 @@ void run_report_text(FILE *out, const struct run_sim *s,
 			cfg->builtin_accesses);
 	for (f = 0; f < nr_files; f++)
 		fprintf(out, "%s%s", f ? ", " : "", files[f]);
-	fprintf(out, " (%s)%s\n", run_format_name(cfg->format),
+	fprintf(out, " (%s)%s\n", cfg->input->name,
 		st->interrupted ? ", interrupted" : "");
-	if (cfg->format == RUN_FORMAT_NATIVE)
+	if (cfg->input->model == RUN_INPUT_SCENARIO)
 		fprintf(out,
 			"  guest           as the scenarios set it; mmu %s\n",
 			cfg->mmu ? cfg->mmu->name : "none");
-	else if (cfg->format == RUN_FORMAT_KVMMMU)
+	else if (cfg->input->model == RUN_INPUT_WALKS)
 		text_replay_guest(out, cfg);
 	else
 		fprintf(out,
@@ -196,7 +195,7 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		fprintf(out, "\n");
 	}
 
-	if (cfg->format == RUN_FORMAT_KVMMMU) {
+	if (cfg->input->model == RUN_INPUT_WALKS) {
 		text_kvmmmu(out, st);
 		goto time;
 	}
@@ -266,7 +265,7 @@ void run_report_text(FILE *out, const struct run_sim *s,
 time:
 	fprintf(out, "  time            %.3f s, %.2f M %s/s\n", st->seconds,
 		st->seconds > 0 ? work_items(s) / st->seconds / 1e6 : 0.0,
-		cfg->format == RUN_FORMAT_KVMMMU ? "walks" : "accesses");
+		cfg->input->model == RUN_INPUT_WALKS ? "walks" : "accesses");
 }
 
 static void json_string(FILE *out, const char *s)
@@ -381,14 +380,16 @@ void run_report_json(FILE *out, const struct run_sim *s,
 			fprintf(out, ", ");
 		json_string(out, files[f]);
 	}
-	fprintf(out, "], \"format\": \"%s\", ", run_format_name(cfg->format));
+	fprintf(out, "], \"format\": \"%s\", ", cfg->input->name);
 	json_u64(out, "lines", st->lines, false);
 	json_u64(out, "bad_lines", st->bad_lines, true);
 	fprintf(out,
 		"},\n  \"config\": {\"mode\": \"%s\", \"nested\": \"%s\", ",
-		cfg->format == RUN_FORMAT_NATIVE ? "scenario" : mode_desc(cfg),
-		cfg->format == RUN_FORMAT_NATIVE ? "scenario" :
-						   nested_name(cfg->nested));
+		cfg->input->model == RUN_INPUT_SCENARIO ? "scenario" :
+							  mode_desc(cfg),
+		cfg->input->model == RUN_INPUT_SCENARIO ?
+			"scenario" :
+			nested_name(cfg->nested));
 	json_u64(out, "nested_levels",
 		 cfg->nested ? (cfg->nested_level ?: 4) : 0, false);
 	fprintf(out,
@@ -401,7 +402,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "ntlb_entries", cfg->ntlb_entries, false);
 	json_u64(out, "seed", cfg->seed, false);
 	json_u64(out, "builtin_accesses",
-		 cfg->format == RUN_FORMAT_BUILTIN ? cfg->builtin_accesses : 0,
+		 cfg->input == &run_builtin_input ? cfg->builtin_accesses : 0,
 		 false);
 	json_u64(out, "max_table_pages", cfg->max_table_pages, true);
 

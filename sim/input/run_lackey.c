@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "sim/input/input.h"
 #include "sim/run.h"
 #include "sim/input/trace_lackey.h"
 #include "sim/input/trace_reader.h"
@@ -118,3 +119,18 @@ int run_lackey(struct run_sim *s, struct trace_reader *r)
 		}
 	}
 }
+
+static bool lackey_detect_line(const char *s, size_t len)
+{
+	return lackey_is_record(s, len) || lackey_is_valgrind_line(s, len);
+}
+
+const struct run_input_ops run_lackey_input = {
+	.name = "lackey",
+	.description = "valgrind --tool=lackey --trace-mem=yes",
+	.noun = "lackey input",
+	.model = RUN_INPUT_ACCESSES,
+	.options = RUN_INPUT_OPT_GUEST | RUN_INPUT_OPT_CACHES,
+	.detect_line = lackey_detect_line,
+	.run = run_lackey,
+};

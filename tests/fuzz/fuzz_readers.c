@@ -7,17 +7,17 @@
  *      trace reader's stdio view, which must give the same statements and
  *      errors; every statement, printed back in canonical form and read
  *      again, must give itself;
- *   1  valgrind lackey lines (sim/trace_lackey.c) through the trace reader
- *      (sim/trace_reader.c), against a reference parser written from
- *      docs/trace-formats.md;
- *   2  kvmmmu lines (sim/trace_kvmmmu.c) through the trace reader: every
- *      walk event printed back as the kernel prints it must parse to the
- *      same values;
- *   3  format detection (sim/trace_detect.c): what it decides on a prefix
- *      of the input it must decide on the whole;
- *   4  a whole "mmusim run" of the input (run_native, run_lackey,
- *      run_kvmmmu) with options from 4 more bytes, with no MMU, tdp_mmu or
- *      shadow_mmu behind the vCPU;
+ *   1  valgrind lackey lines (sim/input/trace_lackey.c) through the trace
+ *      reader (sim/input/trace_reader.c), against a reference parser
+ *      written from docs/trace-formats.md;
+ *   2  kvmmmu lines (sim/input/trace_kvmmmu.c) through the trace reader:
+ *      every walk event printed back as the kernel prints it must parse
+ *      to the same values;
+ *   3  format detection (sim/input/registry.c): what it decides on a
+ *      prefix of the input it must decide on the whole;
+ *   4  a whole "mmusim run" of the input by any row of the input table
+ *      (sim/input/input.h), detected or picked, with options from 4 more
+ *      bytes, with no MMU, tdp_mmu or shadow_mmu behind the vCPU;
  *   5, 6, 7  as 0, 1, 2.
  *
  * For every reader: any bytes give statements or a clean error, in
@@ -36,7 +36,7 @@
 
 #include "sim/run.h"
 #include "sim/scenario.h"
-#include "sim/input/trace_detect.h"
+#include "sim/input/input.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_lackey.h"
 #include "sim/input/trace_reader.h"
@@ -880,31 +880,31 @@ static void kvmmmu_line(struct trace_reader *r, const char *line, size_t len,
 static void fuzz_detect(const u8 *data, size_t size, u8 sel)
 {
 	unsigned long max_line = count_lines(data, size), line, pline;
-	enum run_format full, part;
+	const struct run_input_ops *full, *part;
 	size_t cut;
 	int i;
 
-	full = trace_detect((const char *)data, size, true, &line);
-	READERS_CHECK(full == RUN_FORMAT_NATIVE || full == RUN_FORMAT_LACKEY ||
-			      full == RUN_FORMAT_KVMMMU ||
-			      full == RUN_FORMAT_AUTO,
-		      "trace_detect() = %d", full);
-	/* With all the input there, only a line no format has is AUTO. */
-	READERS_CHECK((full == RUN_FORMAT_AUTO) == (line != 0) &&
-			      line <= max_line,
-		      "trace_detect(eof) = %d with line %lu of %lu", full, line,
-		      max_line);
+	full = run_input_detect((const char *)data, size, true, &line);
+	READERS_CHECK(!full || run_input_find(full->name) == full,
+		      "run_input_detect() = %p, not a row of the table",
+		      (const void *)full);
+	/* With all the input there, only a line no format has is undecided. */
+	READERS_CHECK(!full == (line != 0) && line <= max_line,
+		      "run_input_detect(eof) = %s with line %lu of %lu",
+		      full ? full->name : "none", line, max_line);
 
 	/* Any prefix decides as the whole, or waits for more. */
 	for (i = 0; i < 4; i++) {
 		cut = i == 3 ? size : (size * (i + 1 + (sel >> 6))) / 7;
-		part = trace_detect((const char *)data, cut, false, &pline);
-		if (part == RUN_FORMAT_AUTO && !pline)
+		part = run_input_detect((const char *)data, cut, false, &pline);
+		if (!part && !pline)
 			continue;
-		READERS_CHECK(part == full && pline == line,
-			      "trace_detect(%zu of %zu bytes) = %d line %lu, "
-			      "the whole input %d line %lu",
-			      cut, size, part, pline, full, line);
+		READERS_CHECK(
+			part == full && pline == line,
+			"run_input_detect(%zu of %zu bytes) = %s line %lu, "
+			"the whole input %s line %lu",
+			cut, size, part ? part->name : "none", pline,
+			full ? full->name : "none", line);
 	}
 }
 
@@ -943,7 +943,8 @@ static bool native_is_small(const u8 *data, size_t size)
 }
 
 /* What the run's options may be for @format (sim/run_cmd.c's rules). */
-static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
+static void run_options(struct run_config *cfg,
+			const struct run_input_ops *input, u8 sel,
 			const u8 *opt)
 {
 	/*
@@ -960,20 +961,20 @@ static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
 	char why[160];
 
 	run_config_init(cfg);
-	cfg->format = format;
+	cfg->input = input;
 	cfg->json = true;
 	cfg->keep_going = sel & RF_KEEP_GOING;
 	/* Small caches: they fill and evict even on short inputs. */
 	cfg->tlb_entries = opt[0] & 1 ? 0 : opt[0] & 2 ? 64 : 16;
 	cfg->psc_entries = opt[0] & 4 ? 0 : 4;
 	cfg->ntlb_entries = opt[0] & 8 ? 0 : 8;
-	if (format != RUN_FORMAT_KVMMMU) {
+	if (input->options & RUN_INPUT_OPT_CACHES) {
 		cfg->mmu = run_mmu_find(mmus[opt[0] >> 4], why, sizeof(why));
 		READERS_CHECK(cfg->mmu, "run_mmu_find: %s", why);
 	} else {
 		cfg->mmu = run_mmu_find("none", why, sizeof(why));
 	}
-	if (format == RUN_FORMAT_LACKEY) {
+	if (input->options & RUN_INPUT_OPT_GUEST) {
 		cfg->mode_level = levels[opt[1] >> 3 & 3];
 		cfg->nested = (opt[1] >> 5 & 3) % 3;
 		cfg->nested_level = opt[1] & 0x80 ? PT64_ROOT_5LEVEL :
@@ -985,7 +986,7 @@ static void run_options(struct run_config *cfg, enum run_format format, u8 sel,
 			cfg->page_size = RUN_PAGE_2M;
 		cfg->seed = opt[3];
 		cfg->max_table_pages = 16 << (opt[2] >> 4 & 7);
-	} else if (format == RUN_FORMAT_KVMMMU) {
+	} else if (input->options & RUN_INPUT_OPT_REPLAY) {
 		cfg->mode_level = levels[opt[1] >> 2 & 3];
 		if (!cfg->mode_level && (opt[1] & 0x40))
 			cfg->mode_level = PT64_ROOT_4LEVEL;
@@ -1038,16 +1039,31 @@ static bool known_simulator_bug(const struct run_sim *s)
 		     s->cfg.mmu ? s->cfg.mmu->name : "?", err);
 }
 
+/*
+ * The input: detected from the bytes, as --format=auto; or, when bits
+ * 1:0 of option byte 1 are both set, the row of the table that option
+ * byte 3 picks, as --format=NAME.
+ */
+static const struct run_input_ops *run_input(const u8 *data, size_t size,
+					     const u8 *opt)
+{
+	unsigned long line;
+
+	if ((opt[1] & 3) == 3)
+		return run_inputs[opt[3] % run_nr_inputs];
+	return run_input_detect((const char *)data, size, true, &line);
+}
+
 static void fuzz_run(const u8 *data, size_t size, u8 sel)
 {
-	unsigned long max_line, line;
+	const struct run_input_ops *input;
+	unsigned long max_line;
 	struct trace_reader r;
-	enum run_format format;
 	struct run_config cfg;
 	struct run_sim *s;
 	u8 opt[4] = { 0 };
 	size_t n = size < 4 ? size : 4;
-	const char *err;
+	const char *err, *name;
 	int ret;
 
 	memcpy(opt, data, n);
@@ -1055,13 +1071,14 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	size -= n;
 	max_line = count_lines(data, size);
 
-	format = trace_detect((const char *)data, size, true, &line);
-	if (format == RUN_FORMAT_AUTO)
+	input = run_input(data, size, opt);
+	if (!input)
 		return;
-	if (format == RUN_FORMAT_NATIVE && !native_is_small(data, size))
+	if (input->model == RUN_INPUT_SCENARIO && !native_is_small(data, size))
 		return;
+	name = input->name;
 
-	run_options(&cfg, format, sel, opt);
+	run_options(&cfg, input, sel, opt);
 	s = malloc(sizeof(*s));
 	READERS_CHECK(s, "out of memory");
 	READERS_CHECK(!run_sim_init(s, &cfg), "run_sim_init failed");
@@ -1071,18 +1088,8 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 					     NAME),
 		      "trace_reader_open_mem failed");
 	s->file = r.name;
-	switch (format) {
-	case RUN_FORMAT_NATIVE:
-		ret = run_native(s, &r);
-		break;
-	case RUN_FORMAT_LACKEY:
-		ret = run_lackey(s, &r);
-		break;
-	default:
-		ret = run_kvmmmu(s, &r);
-		break;
-	}
-	READERS_CHECK(ret <= 0, "run_%s() = %d", run_format_name(format), ret);
+	ret = input->run(s, &r);
+	READERS_CHECK(ret <= 0, "run %s = %d", name, ret);
 	/* What mmusim run prints (run_cmd.c's run_file()). */
 	err = r.error[0] && r.status ? r.error : s->error;
 	if (ret && !known_simulator_bug(s)) {
@@ -1096,14 +1103,14 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 			     (!s->st.lines && !r.status);
 
 		if (!whole)
-			check_error(run_format_name(format), err, 0, max_line);
+			check_error(name, err, 0, max_line);
 		READERS_CHECK(!cfg.keep_going || whole,
-			      "run_%s() stopped with --keep-going: %s",
-			      run_format_name(format), err);
+			      "run %s stopped with --keep-going: %s", name,
+			      err);
 	}
 	READERS_CHECK(s->st.lines <= max_line,
-		      "run_%s(): %" PRIu64 " lines of %lu",
-		      run_format_name(format), s->st.lines, max_line);
+		      "run %s: %" PRIu64 " lines of %lu", name, s->st.lines,
+		      max_line);
 	trace_reader_close(&r);
 	run_sim_destroy(s);
 	free(s);

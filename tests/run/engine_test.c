@@ -16,10 +16,10 @@
 
 static struct run_sim sim;
 
-static void config(struct run_config *cfg, enum run_format format)
+static void config(struct run_config *cfg, const struct run_input_ops *input)
 {
 	run_config_init(cfg);
-	cfg->format = format;
+	cfg->input = input;
 }
 
 /* Run @text as @cfg's format; the return of the input's function. */
@@ -31,17 +31,7 @@ static int run_text(const struct run_config *cfg, const char *text, char *error,
 
 	cr_assert_eq(run_sim_init(&sim, cfg), 0);
 	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
-	switch (cfg->format) {
-	case RUN_FORMAT_NATIVE:
-		ret = run_native(&sim, &r);
-		break;
-	case RUN_FORMAT_LACKEY:
-		ret = run_lackey(&sim, &r);
-		break;
-	default:
-		ret = run_kvmmmu(&sim, &r);
-		break;
-	}
+	ret = cfg->input->run(&sim, &r);
 	if (error)
 		snprintf(error, len, "%s", r.error[0] ? r.error : sim.error);
 	trace_reader_close(&r);
@@ -73,7 +63,7 @@ Test(run_lackey, accesses_to_one_page_walk_once_then_hit_the_tlb)
 	char *text = repeat(" L 1008,8\n", 100);
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
 	cr_assert_eq(st->lines, 100);
 	cr_assert_eq(st->accesses, 100);
@@ -104,7 +94,7 @@ Test(run_lackey, a_psc_hit_at_the_pde_leaves_one_reference)
 	struct run_config cfg;
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_text(&cfg, " L 1000,8\n L 2000,8\n", NULL, 0), 0);
 	cr_assert_eq(st->walks, 4);
 	cr_assert_eq(st->psc_lookups, 4);
@@ -120,7 +110,7 @@ Test(run_lackey, psc_levels_with_no_psc_every_walk_reads_four)
 	struct run_config cfg;
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cfg.psc_entries = 0;
 	cr_assert_eq(run_text(&cfg, " L 1000,8\n L 2000,8\n", NULL, 0), 0);
 	cr_assert_eq(st->psc_lookups, 0);
@@ -133,7 +123,7 @@ Test(run_lackey, a_write_after_a_read_walks_again_to_set_dirty)
 	struct run_config cfg;
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_text(&cfg,
 			      " L 1000,8\n S 1000,8\n S 1008,8\n L 1010,8\n",
 			      NULL, 0),
@@ -152,7 +142,7 @@ Test(run_lackey, modify_is_a_load_and_a_store_and_crossings_count)
 	struct run_config cfg;
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_text(&cfg,
 			      "==7== Lackey\n M 1000,4\nI  1ffe,4\n==7== end\n",
 			      NULL, 0),
@@ -172,7 +162,7 @@ Test(run_lackey, a_wide_address_in_a_32_bit_mode_stops_the_run)
 	struct run_config cfg;
 	char error[512];
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cfg.mode_level = PT32_ROOT_LEVEL;
 	cr_assert_eq(run_text(&cfg, " L 1000,4\n L 100000000,4\n", error,
 			      sizeof(error)),
@@ -189,7 +179,7 @@ Test(run_lackey, bad_lines_stop_the_run_or_are_counted)
 	struct run_config cfg;
 	char error[512];
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_text(&cfg, text, error, sizeof(error)), -EINVAL);
 	cr_assert_str_eq(
 		error,
@@ -212,7 +202,7 @@ Test(run_lackey, a_real_trace_of_bin_true)
 	struct run_config cfg;
 	struct trace_reader r;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
 	cr_assert_eq(trace_reader_open(&r, path), 0);
 	cr_assert_eq(run_lackey(&sim, &r), 0, "%s", r.error);
@@ -236,7 +226,7 @@ static void assert_2d_walk(u8 level, u8 nested_level, unsigned int refs)
 	struct run_config cfg;
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cfg.mode_level = level;
 	cfg.nested = SIM_NESTED_EPT;
 	cfg.nested_level = nested_level;
@@ -269,7 +259,7 @@ Test(run_lackey, the_nested_tlb_leaves_the_guest_references)
 	struct run_config cfg;
 	const struct run_stats *st = &sim.st;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cfg.nested = SIM_NESTED_NPT;
 	cfg.tlb_entries = 0;
 	cfg.psc_entries = 0;
@@ -290,7 +280,7 @@ Test(run_lackey, demand_paging_starts_over_when_tables_run_out)
 	char text[4096];
 	int i, n = 0;
 
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	cfg.max_table_pages = 16;
 	/* Each access in its own 1G region: three tables each. */
 	for (i = 0; i < 20; i++)
@@ -332,7 +322,7 @@ Test(run_native, the_tlb_is_not_coherent_until_invlpg)
 		 "read 0x2000\n"
 		 "cr3 0x1000\n"
 		 "read 0x1000\n");
-	config(&cfg, RUN_FORMAT_NATIVE);
+	config(&cfg, &run_native_input);
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0, "%s", sim.error);
 	cr_assert_eq(st->translations, 7);
 	cr_assert_eq(st->tlb_hits, 2);
@@ -367,7 +357,7 @@ Test(run_native, global_pages_survive_cr3_writes_not_cr4_writes)
 		 "read 0x10\n"
 		 "cr4 0x20\n"
 		 "read 0x10\n");
-	config(&cfg, RUN_FORMAT_NATIVE);
+	config(&cfg, &run_native_input);
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0, "%s", sim.error);
 	cr_assert_eq(st->tlb_hits, 1);
 	cr_assert_eq(st->tlb_misses, 2);
@@ -381,7 +371,7 @@ Test(run_native, errors_name_the_line_and_the_setting)
 	struct run_config cfg;
 	char error[512];
 
-	config(&cfg, RUN_FORMAT_NATIVE);
+	config(&cfg, &run_native_input);
 	cr_assert_eq(
 		run_text(
 			&cfg,
@@ -490,7 +480,7 @@ Test(run_mmu, the_hooks_see_walks_faults_cr3_invlpg_and_writes)
 		 "read 0x2000\n"
 		 "invlpg 0x10\n"
 		 "read 0x10\n");
-	config(&cfg, RUN_FORMAT_NATIVE);
+	config(&cfg, &run_native_input);
 	cfg.mmu = &counting_ops;
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0, "%s", sim.error);
 	out = open_memstream(&json, &len);
@@ -526,7 +516,7 @@ Test(run_kvmmmu, a_recorded_walk_agrees_with_its_replay)
 	snprintf(
 		text, sizeof(text), "%s%s", kvm_walk,
 		" vcpu-10 [001] ..... 1.000008: kvm_mmu_set_dirty_bit: gpa 4008\n");
-	config(&cfg, RUN_FORMAT_KVMMMU);
+	config(&cfg, &run_kvmmmu_input);
 	cfg.json = true;
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
 	cr_assert_eq(k->walks, 1);
@@ -547,7 +537,7 @@ Test(run_kvmmmu, a_missing_dirty_update_is_a_disagreement_at_its_line)
 	snprintf(
 		text, sizeof(text), "%s%s", kvm_walk,
 		" vcpu-10 [001] ..... 1.000009: kvm_mmu_pagetable_walk: addr 1000 pferr 0\n");
-	config(&cfg, RUN_FORMAT_KVMMMU);
+	config(&cfg, &run_kvmmmu_input);
 	cfg.json = true;
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
 	cr_assert_eq(st->kvmmmu.disagree, 1);
@@ -590,7 +580,7 @@ Test(run_kvmmmu, faults_restarts_and_trace_cmd_lines)
 	struct run_config cfg;
 	const struct run_kvmmmu_stats *k = &sim.st.kvmmmu;
 
-	config(&cfg, RUN_FORMAT_KVMMMU);
+	config(&cfg, &run_kvmmmu_input);
 	cfg.json = true;
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
 	cr_assert_eq(k->walks, 3);
@@ -615,7 +605,7 @@ Test(run_kvmmmu, cut_walks_orphans_and_nested_walks_are_not_judged)
 	struct run_config cfg;
 	const struct run_kvmmmu_stats *k = &sim.st.kvmmmu;
 
-	config(&cfg, RUN_FORMAT_KVMMMU);
+	config(&cfg, &run_kvmmmu_input);
 	cfg.json = true;
 	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
 	cr_assert_eq(k->orphan_events, 1);
@@ -636,7 +626,7 @@ Test(run_kvmmmu, the_real_fixture_agrees_fully)
 
 	if (access(path, R_OK))
 		cr_skip_test("%s is not there", path);
-	config(&cfg, RUN_FORMAT_KVMMMU);
+	config(&cfg, &run_kvmmmu_input);
 	cfg.json = true;
 	/* The guest of data/README: AMD, MAXPHYADDR 48, no 1G pages. */
 	cfg.amd = true;
@@ -660,7 +650,7 @@ static void builtin(u64 accesses, struct run_stats *out)
 {
 	struct run_config cfg;
 
-	config(&cfg, RUN_FORMAT_BUILTIN);
+	config(&cfg, &run_builtin_input);
 	cfg.builtin_accesses = accesses;
 	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
 	cr_assert_eq(run_builtin(&sim), 0, "%s", sim.error);
@@ -729,7 +719,7 @@ Test(run_process, the_same_trace_given_twice_walks_twice_as_often)
 		sprintf(trace + strlen(trace), " L %x,8\n",
 			0x10000 + i * 0x1000);
 	text[0] = text[1] = trace;
-	config(&cfg, RUN_FORMAT_LACKEY);
+	config(&cfg, &run_lackey_input);
 	run_lackey_files(&cfg, text, 1);
 	once = sim.st;
 	cr_assert_eq(once.walks, 2 * 64);
@@ -763,7 +753,7 @@ Test(run_process, the_builtin_processes_add_up_to_the_totals)
 	struct run_counts c, sum = { 0 };
 	unsigned int i;
 
-	config(&cfg, RUN_FORMAT_BUILTIN);
+	config(&cfg, &run_builtin_input);
 	cfg.builtin_accesses = 110000;
 	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
 	cr_assert_eq(run_builtin(&sim), 0, "%s", sim.error);

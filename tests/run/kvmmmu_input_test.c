@@ -24,7 +24,7 @@ static int replay(const char *text, bool keep_going)
 	int ret;
 
 	run_config_init(&cfg);
-	cfg.format = RUN_FORMAT_KVMMMU;
+	cfg.input = &run_kvmmmu_input;
 	cfg.json = true;
 	cfg.keep_going = keep_going;
 	cr_assert_eq(run_sim_init(&sim, &cfg), 0);

@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "sim/input/trace_detect.h"
+#include "sim/input/input.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_lackey.h"
 #include "sim/input/trace_reader.h"
@@ -307,38 +307,37 @@ Test(kvmmmu_parse, headers_and_lost_events)
 	cr_assert_eq(ev.lost, 12);
 }
 
-static enum run_format detect(const char *text, unsigned long *line)
+static const struct run_input_ops *detect(const char *text, unsigned long *line)
 {
-	return trace_detect(text, strlen(text), true, line);
+	return run_input_detect(text, strlen(text), true, line);
 }
 
-Test(trace_detect, each_format_by_its_first_deciding_line)
+Test(run_input_detect, each_format_by_its_first_deciding_line)
 {
 	unsigned long line;
 
 	cr_assert_eq(detect("==1== Lackey\nI  0400,4\n", &line),
-		     RUN_FORMAT_LACKEY);
-	cr_assert_eq(detect("\n L 1000,8\n", &line), RUN_FORMAT_LACKEY);
-	cr_assert_eq(detect("# tracer: nop\n#\n", &line), RUN_FORMAT_KVMMMU);
-	cr_assert_eq(detect("cpus=4\n", &line), RUN_FORMAT_KVMMMU);
+		     &run_lackey_input);
+	cr_assert_eq(detect("\n L 1000,8\n", &line), &run_lackey_input);
+	cr_assert_eq(detect("# tracer: nop\n#\n", &line), &run_kvmmmu_input);
+	cr_assert_eq(detect("cpus=4\n", &line), &run_kvmmmu_input);
 	cr_assert_eq(detect("x-1 [000] 1.5: kvm_exit: reason 1\n", &line),
-		     RUN_FORMAT_KVMMMU);
+		     &run_kvmmmu_input);
 	cr_assert_eq(detect("# a comment\nscenario a\n", &line),
-		     RUN_FORMAT_NATIVE);
-	cr_assert_eq(detect("  read 0x1000\n", &line), RUN_FORMAT_NATIVE);
-	cr_assert_eq(detect("", &line), RUN_FORMAT_NATIVE);
-	cr_assert_eq(detect("# only comments\n\n", &line), RUN_FORMAT_NATIVE);
+		     &run_native_input);
+	cr_assert_eq(detect("  read 0x1000\n", &line), &run_native_input);
+	cr_assert_eq(detect("", &line), &run_native_input);
+	cr_assert_eq(detect("# only comments\n\n", &line), &run_native_input);
 }
 
-Test(trace_detect, a_line_of_no_format_is_named)
+Test(run_input_detect, a_line_of_no_format_is_named)
 {
 	unsigned long line;
 
-	cr_assert_eq(detect("# c\n\nhello\n", &line), RUN_FORMAT_AUTO);
+	cr_assert_null(detect("# c\n\nhello\n", &line));
 	cr_assert_eq(line, 3);
 	/* Not all of the input, no deciding line yet: undecided. */
-	cr_assert_eq(trace_detect("# c\n# d", 7, false, &line),
-		     RUN_FORMAT_AUTO);
+	cr_assert_null(run_input_detect("# c\n# d", 7, false, &line));
 	cr_assert_eq(line, 0);
 }
 
@@ -412,6 +411,6 @@ Test(parsers, never_crash_on_random_bytes)
 		}
 		lackey_parse_line(buf, n, 4096, &rec, why, sizeof(why));
 		kvmmmu_parse_line(buf, n, &ev, why, sizeof(why));
-		trace_detect(buf, n, i & 1, &line);
+		run_input_detect(buf, n, i & 1, &line);
 	}
 }

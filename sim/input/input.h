@@ -1,0 +1,94 @@
+/*
+ * The inputs of mmusim run: one struct run_input_ops per format, and the
+ * table of them (sim/input/registry.c), as sim/run_mmu.c has for MMUs.
+ *
+ * To add a format: write sim/input/FORMAT.c with its parser and a
+ * `const struct run_input_ops run_FORMAT_input` (name, model, options,
+ * detection, driver), declare it below, add one row to the table in
+ * registry.c (the row's place is its rank in detection), add the file
+ * to sim/CMakeLists.txt, and describe the format in
+ * docs/trace-formats.md.  The fuzzer (tests/fuzz/fuzz_readers.c) runs
+ * every row of the table; give it corpus files.
+ */
+#ifndef MMUSIM_SIM_INPUT_INPUT_H
+#define MMUSIM_SIM_INPUT_INPUT_H
+
+#include <stddef.h>
+
+#include "walker/types.h"
+
+struct run_sim;
+struct trace_reader;
+
+/* What an input drives, which decides the report it gets. */
+enum run_input_model {
+	/* Guest accesses on the tables demand paging builds (--mode, --nested). */
+	RUN_INPUT_ACCESSES,
+	/* The input sets up the guest, its memory and tables itself. */
+	RUN_INPUT_SCENARIO,
+	/* Walks KVM recorded, each replayed on its own and judged. */
+	RUN_INPUT_WALKS,
+};
+
+/* Groups of mmusim run options (docs/mmusim-run.md) an input takes. */
+/* --mode, --nested, --nested-levels, --page-size, --nested-page-size,
+ * --max-table-pages, --seed: the guest demand paging builds. */
+#define RUN_INPUT_OPT_GUEST BIT(0)
+/* --tlb, --psc, --ntlb, --mmu */
+#define RUN_INPUT_OPT_CACHES BIT(1)
+/* --mode, --walks, --cr0, --cr4, --efer, --maxphyaddr, --vendor, --gbpages */
+#define RUN_INPUT_OPT_REPLAY BIT(2)
+/* --accesses */
+#define RUN_INPUT_OPT_BUILTIN BIT(3)
+
+/*
+ * One input format.  @detect_line: is @line (without its newline) one
+ * that only this format has?  NULL: the format is never detected.  @run
+ * reads the whole of @r into @s: 0, or < 0 with the reader's error
+ * (r->error when r->status) or s->error set.
+ */
+struct run_input_ops {
+	/* --format=NAME, and input.format in the report. */
+	const char *name;
+	/* What it is, for --help. */
+	const char *description;
+	/* How a message names this input: "lackey input". */
+	const char *noun;
+	enum run_input_model model;
+	/* RUN_INPUT_OPT_*: the options that mean something for it. */
+	unsigned int options;
+	bool (*detect_line)(const char *line, size_t len);
+	int (*run)(struct run_sim *s, struct trace_reader *r);
+};
+
+extern const struct run_input_ops run_native_input;
+extern const struct run_input_ops run_lackey_input;
+extern const struct run_input_ops run_kvmmmu_input;
+/* No trace: the built-in workload (run_builtin()), not in the table. */
+extern const struct run_input_ops run_builtin_input;
+
+/* The formats a trace may have, in the order detection asks them. */
+extern const struct run_input_ops *const run_inputs[];
+extern const unsigned int run_nr_inputs;
+
+/* The format called @name, or NULL. */
+const struct run_input_ops *run_input_find(const char *name);
+
+/*
+ * The names of the formats in @buf, separated by @sep, the last two by
+ * @last ("a|b|c", or "a, b or c").  Returns @buf.
+ */
+char *run_input_names(char *buf, size_t size, const char *sep,
+		      const char *last);
+
+/*
+ * The format of the input that starts with @data (@len bytes; @eof when
+ * that is all of it): the first line that only one format has decides.
+ * NULL when no line decides, with *@line the first line that fits no
+ * format (0 when only blank and comment lines were seen before the end
+ * of @data).  Input with only blank and comment lines is native.
+ */
+const struct run_input_ops *run_input_detect(const char *data, size_t len,
+					     bool eof, unsigned long *line);
+
+#endif
