@@ -485,3 +485,18 @@ void bench_profile_stop(void)
 {
 }
 #endif
+
+/* RssAnon of /proc/self/status, in KiB, or -1. */
+long bench_anon_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}

@@ -155,6 +155,8 @@ bool bench_filter_match(const char *filter, const char *name);
 
 /* The machine and build, printed once before the first suite. */
 void bench_print_machine(const struct bench_params *p);
+/* RssAnon of /proc/self/status, in KiB, or -1. */
+long bench_anon_rss_kib(void);
 
 /*
  * gperftools CPU profile of the timed (or fixed) runs only: setup and

@@ -298,21 +298,6 @@ static long floor_read(const char *path, u64 *lines, u64 *sum)
 	return bad;
 }
 
-/* RssAnon of /proc/self/status, in KiB, or -1. */
-static long self_anon_rss_kib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kib = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
-
 /* In the child: @path on @fd, or /dev/null. */
 static bool redirect(int fd, const char *path)
 {
@@ -542,7 +527,7 @@ static void *replay_setup(const void *arg)
 	}
 	if (replay_check(s))
 		goto fail;
-	s->self_rss_kib = self_anon_rss_kib();
+	s->self_rss_kib = bench_anon_rss_kib();
 	fprintf(stderr,
 		"mmusim-bench: replay: %s: %llu lines, %.1f MB, %llu "
 		"accesses, TLB hits %.2f%%, %llu walks (setup %.1f s)\n",

@@ -4,6 +4,7 @@
  * spread over a large guest, against a minimal straight-line walk?
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "bench/harness.h"
@@ -459,14 +460,43 @@ static int walk_build(struct walk_state *s)
 	return 0;
 }
 
+/*
+ * Host memory for the tables, every page of which setup wrote: the growth
+ * of our RSS since @before_kib over the host pages, on standard error (a
+ * state is built once per configuration).
+ */
+static void report_rss(const struct walk_state *s, long before_kib)
+{
+	const struct walk_config *cfg = &s->cfg;
+	u64 pages = host_memory_nr_pages(s->host);
+	long after_kib = bench_anon_rss_kib();
+	char name[32];
+
+	if (before_kib < 0 || after_kib < 0 || !pages)
+		return;
+	if (cfg->two_dimensional)
+		snprintf(name, sizeof(name), "2d-%dx%d", cfg->levels,
+			 cfg->levels);
+	else
+		snprintf(name, sizeof(name), "1d-%dlevel", cfg->levels);
+	fprintf(stderr,
+		"walk %s-%s: %" PRIu64
+		" host pages, RSS +%ld KiB, %.2f KiB a page\n",
+		name, cfg->spread ? "spread" : "hot", pages,
+		after_kib - before_kib,
+		(double)(after_kib - before_kib) / pages);
+}
+
 static void *walk_setup(const void *arg)
 {
 	struct walk_state *s = calloc(1, sizeof(*s));
+	long rss_kib;
 
 	if (!s)
 		return NULL;
 	s->cfg = *(const struct walk_config *)arg;
 	s->rng = WALK_SEED;
+	rss_kib = bench_anon_rss_kib();
 	s->host = host_memory_create();
 	if (!s->host || guest_memory_init(&s->mem, s->host)) {
 		host_memory_destroy(s->host);
@@ -477,6 +507,7 @@ static void *walk_setup(const void *arg)
 		walk_teardown(s);
 		return NULL;
 	}
+	report_rss(s, rss_kib);
 	return s;
 }
 
