@@ -125,12 +125,13 @@ static int insert_gfn(struct guest_memory *mem, u64 gfn, u64 hpa)
 static int back_gfn(struct guest_memory *mem, u64 gfn)
 {
 	u64 hpa;
+	int r;
 
 	if (find_slot(mem, gfn)->hpa != INVALID_HPA)
 		return 0;
-	hpa = host_memory_alloc_page(mem->host);
-	if (hpa == INVALID_HPA)
-		return -ENOMEM;
+	r = host_memory_alloc(mem->host, 1, 1, &hpa);
+	if (r)
+		return r;
 	return insert_gfn(mem, gfn, hpa);
 }
 
@@ -159,9 +160,9 @@ int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
 	for (i = 0; i < nr; i++)
 		if (guest_memory_is_backed(mem, gpa + (i << PAGE_SHIFT)))
 			return -EEXIST;
-	hpa = host_memory_alloc_pages(mem->host, nr, align >> PAGE_SHIFT);
-	if (hpa == INVALID_HPA)
-		return -ENOMEM;
+	r = host_memory_alloc(mem->host, nr, align >> PAGE_SHIFT, &hpa);
+	if (r)
+		return r;
 	for (i = 0; i < nr; i++) {
 		r = insert_gfn(mem, gpa_to_gfn(gpa) + i,
 			       hpa + (i << PAGE_SHIFT));

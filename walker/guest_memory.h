@@ -36,8 +36,19 @@ static_assert(HOST_MEMORY_FIRST_PFN << PAGE_SHIFT == 1ULL << 32,
 
 struct host_memory;
 
+/*
+ * Frames come from 2 MiB anonymous mappings that the host kernel backs on
+ * first touch, so a frame handed out costs its 4 KiB of RSS only once it
+ * is written.
+ */
 struct host_memory *host_memory_create(void);
 void host_memory_destroy(struct host_memory *host);
+/*
+ * @nr zeroed pages with contiguous HPAs, the first aligned to @align pages
+ * (a power of two), the first HPA in *@hpa: 0, -ENOMEM when the host or
+ * the HPA space is exhausted, -EINVAL.
+ */
+int host_memory_alloc(struct host_memory *host, u64 nr, u64 align, u64 *hpa);
 /* A zeroed page: its HPA, or INVALID_HPA when memory is exhausted. */
 u64 host_memory_alloc_page(struct host_memory *host);
 /*
@@ -53,7 +64,7 @@ u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align);
 u64 host_memory_alloc_page_below_4g(struct host_memory *host);
 /* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
 void *host_memory_page(struct host_memory *host, u64 hpa);
-/* Pages allocated, below and above 4G. */
+/* Pages allocated, below and above 4G (not the frames skipped). */
 u64 host_memory_nr_pages(const struct host_memory *host);
 
 /*

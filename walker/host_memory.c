@@ -1,7 +1,11 @@
-/* Host memory: 4K pages with host physical addresses, allocated in order. */
+/*
+ * Host memory: 4K pages with host physical addresses, allocated in order
+ * from arenas of HOST_ARENA_PAGES frames.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "walker/guest_memory.h"
 
@@ -11,13 +15,35 @@
 #define HOST_MEMORY_MAX_LOW_PAGES \
 	(HOST_MEMORY_FIRST_PFN - HOST_MEMORY_LOW_FIRST_PFN)
 
-/* One run of host frames, allocated in order from @first_pfn. */
+/*
+ * An arena is one anonymous mapping of 2 MiB: the kernel backs each of its
+ * pages on first touch, with a zeroed page, so a frame costs no RSS until
+ * it is written (a read of an untouched one maps the shared zero page) and
+ * then 4 KiB.  Transparent huge pages are refused, or one touched frame
+ * would cost 2 MiB.
+ */
+#define HOST_ARENA_SHIFT 9
+#define HOST_ARENA_PAGES (1ULL << HOST_ARENA_SHIFT)
+#define HOST_ARENA_BYTES (HOST_ARENA_PAGES << PAGE_SHIFT)
+#define BITS_PER_U64 64
+static_assert(HOST_ARENA_BYTES == 2ULL << 20, "an arena is 2 MiB");
+
+/*
+ * One run of host frames, allocated in order from @first_pfn.  Frame i
+ * (pfn @first_pfn + i) lives in arenas[i / HOST_ARENA_PAGES]; bit i of
+ * @allocated says it was handed out (frames skipped for an alignment
+ * were not, and their arena may not exist).
+ */
 struct host_frames {
-	void **pages;
+	u8 **arenas;
+	u64 *allocated;
 	u64 first_pfn;
 	u64 max_pages;
+	/* Frames handed out or skipped: the next frame is first_pfn + nr_pages. */
 	u64 nr_pages;
-	u64 capacity;
+	/* Frames handed out. */
+	u64 nr_allocated;
+	u64 nr_arenas;
 };
 
 /* @high: frames from 4G up; @low: the frames below 4G (GFP_DMA32). */
@@ -43,9 +69,11 @@ static void free_frames(struct host_frames *frames)
 {
 	u64 i;
 
-	for (i = 0; i < frames->nr_pages; i++)
-		free(frames->pages[i]);
-	free(frames->pages);
+	for (i = 0; i < frames->nr_arenas; i++)
+		if (frames->arenas[i])
+			munmap(frames->arenas[i], HOST_ARENA_BYTES);
+	free(frames->arenas);
+	free(frames->allocated);
 }
 
 void host_memory_destroy(struct host_memory *host)
@@ -57,77 +85,117 @@ void host_memory_destroy(struct host_memory *host)
 	free(host);
 }
 
-static int reserve_frames(struct host_frames *frames, u64 nr)
+/* Grow @arenas and @allocated to cover @nr_pages frames. */
+static int reserve_frames(struct host_frames *frames, u64 nr_pages)
 {
-	u64 capacity = frames->capacity ? frames->capacity : 64;
-	void **pages;
+	u64 nr_arenas = (nr_pages + HOST_ARENA_PAGES - 1) >> HOST_ARENA_SHIFT;
+	u64 capacity = frames->nr_arenas ? frames->nr_arenas : 1;
+	u64 words, old_words;
+	u8 **arenas;
+	u64 *allocated;
 
-	if (nr > frames->max_pages - frames->nr_pages)
-		return -ENOMEM;
-	while (capacity < frames->nr_pages + nr)
-		capacity *= 2;
-	if (capacity == frames->capacity)
+	if (nr_arenas <= frames->nr_arenas)
 		return 0;
-	pages = realloc(frames->pages, capacity * sizeof(*pages));
-	if (!pages)
+	while (capacity < nr_arenas)
+		capacity *= 2;
+	arenas = realloc(frames->arenas, capacity * sizeof(*arenas));
+	if (!arenas)
 		return -ENOMEM;
-	memset(pages + frames->capacity, 0,
-	       (capacity - frames->capacity) * sizeof(*pages));
-	frames->pages = pages;
-	frames->capacity = capacity;
+	frames->arenas = arenas;
+	words = capacity * HOST_ARENA_PAGES / BITS_PER_U64;
+	old_words = frames->nr_arenas * HOST_ARENA_PAGES / BITS_PER_U64;
+	allocated = realloc(frames->allocated, words * sizeof(*allocated));
+	if (!allocated)
+		return -ENOMEM;
+	frames->allocated = allocated;
+	memset(arenas + frames->nr_arenas, 0,
+	       (capacity - frames->nr_arenas) * sizeof(*arenas));
+	memset(allocated + old_words, 0,
+	       (words - old_words) * sizeof(*allocated));
+	frames->nr_arenas = capacity;
 	return 0;
 }
 
-static u64 alloc_frames(struct host_frames *frames, u64 nr, u64 align)
+static int map_arena(struct host_frames *frames, u64 arena)
+{
+	void *p;
+
+	if (frames->arenas[arena])
+		return 0;
+	p = mmap(NULL, HOST_ARENA_BYTES, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	madvise(p, HOST_ARENA_BYTES, MADV_NOHUGEPAGE);
+	frames->arenas[arena] = p;
+	return 0;
+}
+
+static int alloc_frames(struct host_frames *frames, u64 nr, u64 align, u64 *hpa)
 {
 	u64 first_pfn, skip, i;
+	int r;
 
 	if (!nr || !align || (align & (align - 1)))
-		return INVALID_HPA;
+		return -EINVAL;
 	first_pfn = frames->first_pfn + frames->nr_pages;
 	skip = (align - (first_pfn & (align - 1))) & (align - 1);
-	if (reserve_frames(frames, skip + nr))
-		return INVALID_HPA;
-
-	for (i = 0; i < nr; i++) {
-		void *page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-
-		if (!page) {
-			while (i--) {
-				free(frames->pages[frames->nr_pages + skip + i]);
-				frames->pages[frames->nr_pages + skip + i] =
-					NULL;
-			}
-			return INVALID_HPA;
-		}
-		memset(page, 0, PAGE_SIZE);
-		frames->pages[frames->nr_pages + skip + i] = page;
+	if (nr > frames->max_pages - frames->nr_pages ||
+	    skip > frames->max_pages - frames->nr_pages - nr)
+		return -ENOMEM;
+	r = reserve_frames(frames, frames->nr_pages + skip + nr);
+	if (r)
+		return r;
+	for (i = (frames->nr_pages + skip) >> HOST_ARENA_SHIFT;
+	     i << HOST_ARENA_SHIFT < frames->nr_pages + skip + nr; i++) {
+		r = map_arena(frames, i);
+		if (r)
+			return r;
 	}
+	for (i = frames->nr_pages + skip; i < frames->nr_pages + skip + nr; i++)
+		frames->allocated[i / BITS_PER_U64] |=
+			BIT_ULL(i % BITS_PER_U64);
 	frames->nr_pages += skip + nr;
-	return (first_pfn + skip) << PAGE_SHIFT;
+	frames->nr_allocated += nr;
+	*hpa = (first_pfn + skip) << PAGE_SHIFT;
+	return 0;
+}
+
+int host_memory_alloc(struct host_memory *host, u64 nr, u64 align, u64 *hpa)
+{
+	return alloc_frames(&host->high, nr, align, hpa);
 }
 
 u64 host_memory_alloc_page(struct host_memory *host)
 {
-	return alloc_frames(&host->high, 1, 1);
+	u64 hpa;
+
+	return alloc_frames(&host->high, 1, 1, &hpa) ? INVALID_HPA : hpa;
 }
 
 u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align)
 {
-	return alloc_frames(&host->high, nr, align);
+	u64 hpa;
+
+	return alloc_frames(&host->high, nr, align, &hpa) ? INVALID_HPA : hpa;
 }
 
 u64 host_memory_alloc_page_below_4g(struct host_memory *host)
 {
-	return alloc_frames(&host->low, 1, 1);
+	u64 hpa;
+
+	return alloc_frames(&host->low, 1, 1, &hpa) ? INVALID_HPA : hpa;
 }
 
 static void *frames_page(const struct host_frames *frames, u64 pfn)
 {
-	if (pfn < frames->first_pfn ||
-	    pfn - frames->first_pfn >= frames->nr_pages)
+	u64 i = pfn - frames->first_pfn;
+
+	if (pfn < frames->first_pfn || i >= frames->nr_pages ||
+	    !(frames->allocated[i / BITS_PER_U64] & BIT_ULL(i % BITS_PER_U64)))
 		return NULL;
-	return frames->pages[pfn - frames->first_pfn];
+	return frames->arenas[i >> HOST_ARENA_SHIFT] +
+	       ((i & (HOST_ARENA_PAGES - 1)) << PAGE_SHIFT);
 }
 
 void *host_memory_page(struct host_memory *host, u64 hpa)
@@ -141,5 +209,5 @@ void *host_memory_page(struct host_memory *host, u64 hpa)
 
 u64 host_memory_nr_pages(const struct host_memory *host)
 {
-	return host->high.nr_pages + host->low.nr_pages;
+	return host->high.nr_allocated + host->low.nr_allocated;
 }

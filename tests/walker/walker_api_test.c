@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "access_flags.h"
 
@@ -700,6 +701,46 @@ Test(host_memory, aligned_allocation_is_contiguous_and_skips_frames)
 			host_memory_page(host, huge + i * PAGE_SIZE));
 	cr_assert_eq(host_memory_alloc_pages(host, 0, 1), INVALID_HPA);
 	cr_assert_eq(host_memory_alloc_pages(host, 1, 3), INVALID_HPA);
+	host_memory_destroy(host);
+}
+
+/* Peak RSS of this process, in KiB. */
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	cr_assert_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/*
+ * 1 GiB of host pages costs no RSS until written, each written page 4 KiB
+ * and a few bytes, and every page reads as zero, across the boundaries of
+ * the arenas the pages come from.
+ */
+Test(host_memory, pages_cost_rss_only_once_written)
+{
+	const u64 nr = 1ULL << (30 - PAGE_SHIFT), written = 4096;
+	struct host_memory *host = host_memory_create();
+	long before = peak_rss_kib();
+	u64 first, i;
+
+	cr_assert_not_null(host);
+	first = host_memory_alloc_pages(host, nr, 1);
+	cr_assert_neq(first, INVALID_HPA);
+	for (i = 0; i < nr; i += nr / written) {
+		u64 *page = host_memory_page(host, first + i * PAGE_SIZE);
+
+		cr_assert_not_null(page);
+		cr_assert_eq(page[i % (PAGE_SIZE / sizeof(u64))], 0);
+		page[0] = i;
+	}
+	for (i = 0; i < nr; i += nr / written)
+		cr_assert_eq(*(u64 *)host_memory_page(host,
+						      first + i * PAGE_SIZE),
+			     i);
+	/* 16 MiB written; allow as much again for the bookkeeping. */
+	cr_assert_lt(peak_rss_kib() - before, 2 * written * (PAGE_SIZE / 1024));
 	host_memory_destroy(host);
 }
 
