@@ -174,7 +174,7 @@ int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
 
 int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
 {
-	u64 first, last, gfn;
+	u64 first, last, gfn, left;
 	int r;
 
 	if (!size)
@@ -185,6 +185,20 @@ int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
 		return -ERANGE;
 	first = gpa_to_gfn(gpa);
 	last = gpa_to_gfn(gpa + size - 1);
+	/*
+	 * Fail before backing any page when the range's unbacked pages do
+	 * not fit under the host's limit.  At most nr_backed of them are
+	 * backed already, so a range past that fails at once, and the loops
+	 * below run at most limit + nr_backed times.
+	 */
+	left = host_memory_pages_left(mem->host);
+	if (last - first + 1 > left + mem->nr_backed)
+		return -EDQUOT;
+	if (last - first + 1 > left) {
+		for (gfn = first; gfn <= last; gfn++)
+			if (find_slot(mem, gfn)->hpa == INVALID_HPA && !left--)
+				return -EDQUOT;
+	}
 	for (gfn = first; gfn <= last; gfn++) {
 		r = back_gfn(mem, gfn);
 		if (r)

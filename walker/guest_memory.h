@@ -39,14 +39,20 @@ struct host_memory;
 /*
  * Frames come from 2 MiB anonymous mappings that the host kernel backs on
  * first touch, so a frame handed out costs its 4 KiB of RSS only once it
- * is written.
+ * is written.  A limit bounds the frames handed out (none by default): an
+ * allocation that would pass it fails with -EDQUOT and allocates nothing.
  */
 struct host_memory *host_memory_create(void);
 void host_memory_destroy(struct host_memory *host);
+/* The most pages @host hands out from now on, those already out included. */
+void host_memory_set_limit(struct host_memory *host, u64 max_pages);
+u64 host_memory_limit(const struct host_memory *host);
+/* How many more pages @host may hand out under its limit. */
+u64 host_memory_pages_left(const struct host_memory *host);
 /*
  * @nr zeroed pages with contiguous HPAs, the first aligned to @align pages
- * (a power of two), the first HPA in *@hpa: 0, -ENOMEM when the host or
- * the HPA space is exhausted, -EINVAL.
+ * (a power of two), the first HPA in *@hpa: 0, -EDQUOT past the limit,
+ * -ENOMEM when the host or the HPA space is exhausted, -EINVAL.
  */
 int host_memory_alloc(struct host_memory *host, u64 nr, u64 align, u64 *hpa);
 /* A zeroed page: its HPA, or INVALID_HPA when memory is exhausted. */
@@ -117,7 +123,9 @@ void guest_memory_destroy(struct guest_memory *mem);
 
 /*
  * Back [gpa, gpa + size) with host pages (rounded out to pages); pages
- * already backed keep their contents.  -ENOMEM, or -ERANGE past 2^52.
+ * already backed keep their contents.  -ENOMEM, -EDQUOT past the host
+ * memory's limit (before backing any page when the range cannot fit), or
+ * -ERANGE past 2^52.
  */
 int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size);
 bool guest_memory_is_backed(const struct guest_memory *mem, u64 gpa);

@@ -46,10 +46,14 @@ struct host_frames {
 	u64 nr_arenas;
 };
 
-/* @high: frames from 4G up; @low: the frames below 4G (GFP_DMA32). */
+/*
+ * @high: frames from 4G up; @low: the frames below 4G (GFP_DMA32).
+ * @limit: the most frames @high and @low may hand out together.
+ */
 struct host_memory {
 	struct host_frames high;
 	struct host_frames low;
+	u64 limit;
 };
 
 struct host_memory *host_memory_create(void)
@@ -62,6 +66,7 @@ struct host_memory *host_memory_create(void)
 	host->high.max_pages = HOST_MEMORY_MAX_PAGES;
 	host->low.first_pfn = HOST_MEMORY_LOW_FIRST_PFN;
 	host->low.max_pages = HOST_MEMORY_MAX_LOW_PAGES;
+	host->limit = HOST_MEMORY_MAX_PAGES + HOST_MEMORY_MAX_LOW_PAGES;
 	return host;
 }
 
@@ -83,6 +88,23 @@ void host_memory_destroy(struct host_memory *host)
 	free_frames(&host->high);
 	free_frames(&host->low);
 	free(host);
+}
+
+void host_memory_set_limit(struct host_memory *host, u64 max_pages)
+{
+	host->limit = max_pages;
+}
+
+u64 host_memory_limit(const struct host_memory *host)
+{
+	return host->limit;
+}
+
+u64 host_memory_pages_left(const struct host_memory *host)
+{
+	u64 used = host_memory_nr_pages(host);
+
+	return host->limit > used ? host->limit - used : 0;
 }
 
 /* Grow @arenas and @allocated to cover @nr_pages frames. */
@@ -131,13 +153,16 @@ static int map_arena(struct host_frames *frames, u64 arena)
 	return 0;
 }
 
-static int alloc_frames(struct host_frames *frames, u64 nr, u64 align, u64 *hpa)
+static int alloc_frames(struct host_memory *host, struct host_frames *frames,
+			u64 nr, u64 align, u64 *hpa)
 {
 	u64 first_pfn, skip, i;
 	int r;
 
 	if (!nr || !align || (align & (align - 1)))
 		return -EINVAL;
+	if (nr > host_memory_pages_left(host))
+		return -EDQUOT;
 	first_pfn = frames->first_pfn + frames->nr_pages;
 	skip = (align - (first_pfn & (align - 1))) & (align - 1);
 	if (nr > frames->max_pages - frames->nr_pages ||
@@ -163,28 +188,29 @@ static int alloc_frames(struct host_frames *frames, u64 nr, u64 align, u64 *hpa)
 
 int host_memory_alloc(struct host_memory *host, u64 nr, u64 align, u64 *hpa)
 {
-	return alloc_frames(&host->high, nr, align, hpa);
+	return alloc_frames(host, &host->high, nr, align, hpa);
 }
 
 u64 host_memory_alloc_page(struct host_memory *host)
 {
 	u64 hpa;
 
-	return alloc_frames(&host->high, 1, 1, &hpa) ? INVALID_HPA : hpa;
+	return alloc_frames(host, &host->high, 1, 1, &hpa) ? INVALID_HPA : hpa;
 }
 
 u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align)
 {
 	u64 hpa;
 
-	return alloc_frames(&host->high, nr, align, &hpa) ? INVALID_HPA : hpa;
+	return alloc_frames(host, &host->high, nr, align, &hpa) ? INVALID_HPA :
+								  hpa;
 }
 
 u64 host_memory_alloc_page_below_4g(struct host_memory *host)
 {
 	u64 hpa;
 
-	return alloc_frames(&host->low, 1, 1, &hpa) ? INVALID_HPA : hpa;
+	return alloc_frames(host, &host->low, 1, 1, &hpa) ? INVALID_HPA : hpa;
 }
 
 static void *frames_page(const struct host_frames *frames, u64 pfn)

@@ -744,6 +744,38 @@ Test(host_memory, pages_cost_rss_only_once_written)
 	host_memory_destroy(host);
 }
 
+Test(host_memory, limit_refuses_what_would_pass_it)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 hpa;
+
+	cr_assert_not_null(host);
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	host_memory_set_limit(host, 10);
+	cr_assert_eq(host_memory_limit(host), 10);
+	cr_assert_eq(guest_memory_back(&mem, 0, 8 * PAGE_SIZE), 0);
+	cr_assert_eq(host_memory_pages_left(host), 2);
+	/* 4 pages do not fit in 2: none is backed. */
+	cr_assert_eq(guest_memory_back(&mem, 0x100000, 4 * PAGE_SIZE), -EDQUOT);
+	cr_assert_not(guest_memory_is_backed(&mem, 0x100000));
+	cr_assert_eq(host_memory_nr_pages(host), 8);
+	/* Pages backed already count once. */
+	cr_assert_eq(guest_memory_back(&mem, 0, 10 * PAGE_SIZE), 0);
+	cr_assert_eq(host_memory_pages_left(host), 0);
+	cr_assert_eq(host_memory_alloc_page(host), INVALID_HPA);
+	cr_assert_eq(host_memory_alloc_page_below_4g(host), INVALID_HPA);
+	cr_assert_eq(host_memory_alloc(host, 1, 1, &hpa), -EDQUOT);
+	cr_assert_eq(guest_memory_write(&mem, 0x200000, 8, 1), -EDQUOT);
+	/* 2^40 pages fail at once, without a page-by-page loop. */
+	cr_assert_eq(guest_memory_back(&mem, 0, 0xfffffffff000), -EDQUOT);
+	/* A limit below what is out already leaves no room. */
+	host_memory_set_limit(host, 4);
+	cr_assert_eq(host_memory_pages_left(host), 0);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
 Test(host_memory, page_below_4g_has_a_32_bit_hpa_and_a_host_view)
 {
 	struct host_memory *host = host_memory_create();
