@@ -124,68 +124,6 @@ static void shadow_walk_next(struct mmu_context *mmu,
 	for (shadow_walk_init(mmu, &(it), root, _addr); \
 	     shadow_walk_okay(&(it)); shadow_walk_next(mmu, &(it)))
 
-/* Guest PTEs. */
-
-bool shadow_gpte_is_pdptr(const struct kvm_pagewalk *w, int level)
-{
-	return !w->role.tdp && w->role.level == PT32E_ROOT_LEVEL &&
-	       level == PT32E_ROOT_LEVEL;
-}
-
-bool shadow_gpte_is_present(const struct kvm_pagewalk *w, u64 gpte)
-{
-	if (w->role.ept)
-		return gpte &
-		       (EPT_RWX_MASK |
-			(w->role.cr4_smep ? EPT_USER_EXECUTABLE_MASK : 0));
-	return gpte & PT_PRESENT_MASK;
-}
-
-unsigned int shadow_gpte_access(const struct kvm_pagewalk *w, u64 gpte)
-{
-	unsigned int access;
-
-	if (w->role.ept) {
-		access = (gpte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
-		access |= (gpte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
-		access |= (gpte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
-		access |= (gpte & EPT_USER_EXECUTABLE_MASK) ?
-				  ACC_USER_EXEC_MASK :
-				  0;
-		return access;
-	}
-	access = gpte & (PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK);
-	if (!(gpte & PT64_NX_MASK))
-		access |= ACC_EXEC_MASK;
-	return access;
-}
-
-bool shadow_gpte_is_rsvd(const struct kvm_pagewalk *w, u64 gpte, int level)
-{
-	return __is_rsvd_bits_set(&w->fmt, gpte, level) ||
-	       (w->role.ept && __is_bad_mt_xwr(&w->fmt, gpte));
-}
-
-bool shadow_gpte_has_ad(const struct kvm_pagewalk *w)
-{
-	return !(w->role.ept && w->role.ept_ad_disabled);
-}
-
-bool shadow_gpte_is_accessed(const struct kvm_pagewalk *w, u64 gpte)
-{
-	return gpte & (w->role.ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK);
-}
-
-/* A clean guest leaf maps read-only, so that the first write sets D. */
-void shadow_protect_clean_gpte(const struct kvm_pagewalk *w,
-			       unsigned int *access, u64 gpte)
-{
-	u64 dirty = w->role.ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
-
-	if (shadow_gpte_has_ad(w) && !(gpte & dirty))
-		*access &= ~ACC_WRITE_MASK;
-}
-
 /* SPTEs. */
 
 /* Only a non-present SPTE is set this way: KVM's mmu_spte_set(). */
@@ -1198,9 +1136,9 @@ bool shadow_prefetch_invalid_gpte(struct mmu_context *mmu, u64 *sptep, u64 gpte)
 {
 	const struct kvm_pagewalk *w = mmu->w;
 
-	if (shadow_gpte_is_present(w, gpte) &&
-	    (!shadow_gpte_has_ad(w) || shadow_gpte_is_accessed(w, gpte)) &&
-	    !shadow_gpte_is_rsvd(w, gpte, PG_LEVEL_4K))
+	if (walk_is_present(w, gpte) &&
+	    (!walk_has_ad(w) || walk_gpte_is_accessed(w, gpte)) &&
+	    !walk_gpte_is_rsvd(w, gpte, PG_LEVEL_4K))
 		return false;
 	shadow_mmu_drop_spte(mmu, sptep);
 	return true;
@@ -1213,9 +1151,9 @@ static bool prefetch_gpte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 
 	if (shadow_prefetch_invalid_gpte(mmu, sptep, gpte))
 		return false;
-	access = sp->role.access & shadow_gpte_access(mmu->w, gpte);
-	shadow_protect_clean_gpte(mmu->w, &access, gpte);
-	return prefetch_sptes(mmu, shadow_gpte_to_gfn(gpte), sptep, 1, access);
+	access = sp->role.access & gpte_access(mmu->w->role.ept, gpte);
+	walk_protect_clean_gpte(mmu->w, &access, gpte);
+	return prefetch_sptes(mmu, gpte_to_gfn(gpte), sptep, 1, access);
 }
 
 /*
@@ -1372,11 +1310,11 @@ static int shadow_fetch(struct mmu_context *mmu, struct kvm_page_fault *fault,
 		 * A PAE PDPTR is a register, not a table entry: the PAE root
 		 * shadows it, and it has no rights to pass down.
 		 */
-		if (shadow_gpte_is_pdptr(w, e->level))
+		if (walk_is_pdptr(w, e->level))
 			continue;
 		table_gfn[e->level - 1] = gpa_to_gfn(e->pte_gpa);
 		pt_access[e->level - 1] = access;
-		access &= shadow_gpte_access(w, e->after);
+		access &= gpte_access(w->role.ept, e->after);
 	}
 
 	shadow_walk_init(mmu, &it, &mmu->root, fault->addr);

@@ -3,6 +3,7 @@
 #define MMUSIM_SHADOW_MMU_H
 
 #include "mmu/mmu_internal.h"
+#include "walker/gpte.h"
 
 /*
  * The PAE root: four PDPTEs, selected by bits 31:30 of the GVA, each
@@ -178,25 +179,9 @@ void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
 			   unsigned int access);
 
 /*
- * Guest PTEs of the table format mmu->w reads (x86 or EPT, 8 bytes):
- * KVM's FNAME(is_present_gpte), FNAME(gpte_access), gpte_to_gfn(),
- * FNAME(protect_clean_gpte) and FNAME(prefetch_invalid_gpte)'s checks.
+ * Guest PTEs are read with the walker's helpers (walker/gpte.h), the
+ * same for the walk and for the shadow pages built from it.
  */
-bool shadow_gpte_is_present(const struct kvm_pagewalk *w, u64 gpte);
-/* The entry of @level is a PAE PDPTR (of a PAE guest's CR3 tables). */
-bool shadow_gpte_is_pdptr(const struct kvm_pagewalk *w, int level);
-unsigned int shadow_gpte_access(const struct kvm_pagewalk *w, u64 gpte);
-bool shadow_gpte_is_rsvd(const struct kvm_pagewalk *w, u64 gpte, int level);
-bool shadow_gpte_has_ad(const struct kvm_pagewalk *w);
-bool shadow_gpte_is_accessed(const struct kvm_pagewalk *w, u64 gpte);
-void shadow_protect_clean_gpte(const struct kvm_pagewalk *w,
-			       unsigned int *access, u64 gpte);
-
-static inline u64 shadow_gpte_to_gfn(u64 gpte)
-{
-	return (gpte & PT_BASE_ADDR_MASK) >> PAGE_SHIFT;
-}
-
 static inline int shadow_gpte_size(const struct kvm_mmu_page *sp)
 {
 	return sp->role.has_4_byte_gpte ? 4 : 8;

@@ -256,9 +256,9 @@ static int sync_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 	if (shadow_prefetch_invalid_gpte(mmu, sptep, gpte))
 		return 1;
 
-	gfn = shadow_gpte_to_gfn(gpte);
-	pte_access = sp->role.access & shadow_gpte_access(w, gpte);
-	shadow_protect_clean_gpte(w, &pte_access, gpte);
+	gfn = gpte_to_gfn(gpte);
+	pte_access = sp->role.access & gpte_access(w->role.ept, gpte);
+	walk_protect_clean_gpte(w, &pte_access, gpte);
 
 	/* sync_mmio_spte(): an MMIO SPTE follows the PTE or goes. */
 	if (is_mmio_spte(&mmu->shadow->masks, *sptep)) {

@@ -91,4 +91,44 @@ static inline unsigned int gpte_access(bool ept, u64 gpte)
 	return access;
 }
 
+/* The frame a guest entry points at: KVM's gpte_to_gfn(). */
+static inline u64 gpte_to_gfn(u64 gpte)
+{
+	return (gpte & PT_BASE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+/*
+ * The entry of @level is a PDPTR of a PAE guest's CR3 tables: a register
+ * loaded with CR3, not a table entry, with no rights to pass down.
+ */
+static inline bool walk_is_pdptr(const struct kvm_pagewalk *w, int level)
+{
+	return !w->role.tdp && w->role.level == PT32E_ROOT_LEVEL &&
+	       level == PT32E_ROOT_LEVEL;
+}
+
+/* Reserved bits, or EPT's bad memory type or XWR: is_rsvd_bits_set(). */
+static inline bool walk_gpte_is_rsvd(const struct kvm_pagewalk *w, u64 gpte,
+				     int level)
+{
+	return __is_rsvd_bits_set(&w->fmt, gpte, level) ||
+	       (w->role.ept && __is_bad_mt_xwr(&w->fmt, gpte));
+}
+
+static inline bool walk_gpte_is_accessed(const struct kvm_pagewalk *w, u64 gpte)
+{
+	return gpte & BIT_ULL(walk_accessed_shift(w));
+}
+
+/*
+ * A clean guest leaf maps read-only, so that the first write sets D:
+ * KVM's FNAME(protect_clean_gpte).
+ */
+static inline void walk_protect_clean_gpte(const struct kvm_pagewalk *w,
+					   unsigned int *access, u64 gpte)
+{
+	if (walk_has_ad(w) && !(gpte & BIT_ULL(walk_dirty_shift(w))))
+		*access &= ~ACC_WRITE_MASK;
+}
+
 #endif
