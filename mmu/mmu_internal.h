@@ -256,6 +256,14 @@ void mmu_gfn_allow_lpage(struct mmu_context *mmu, u64 gfn);
 void mmu_gfn_write_track_add(struct mmu_context *mmu, u64 gfn);
 void mmu_gfn_write_track_remove(struct mmu_context *mmu, u64 gfn);
 bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn);
+/*
+ * A write fault on a present SPTE of a gfn whose writes are tracked (a
+ * shadowed guest page table) cannot be fixed by mapping: the write must
+ * be emulated.  A reserved-bit fault came from an MMIO SPTE, not from
+ * the write protection.  KVM's page_fault_handle_page_track().
+ */
+bool page_fault_handle_page_track(struct mmu_context *mmu,
+				  const struct kvm_page_fault *fault);
 void mmu_flush_tlb(struct mmu_context *mmu);
 
 /* tdp_mmu.c */

@@ -1005,19 +1005,6 @@ static void clear_sp_write_flooding_count(struct kvm_mmu_page *sp)
 }
 
 /*
- * A fault on a present SPTE that wrote to a write-tracked gfn cannot be
- * fixed by mapping: the write must be emulated.  KVM's
- * page_fault_handle_page_track().
- */
-static bool page_fault_handle_page_track(struct mmu_context *mmu,
-					 const struct kvm_page_fault *fault)
-{
-	if (fault->rsvd || !fault->present || !fault->write)
-		return false;
-	return mmu_gfn_is_write_tracked(mmu, fault->gfn);
-}
-
-/*
  * The guest keeps using the tables on the path to @addr: they are not
  * being recycled.  KVM's shadow_page_table_clear_flood().
  */

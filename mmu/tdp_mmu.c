@@ -385,20 +385,6 @@ static int tdp_mmu_map(struct mmu_context *mmu, struct kvm_page_fault *fault)
 }
 
 /*
- * KVM's page_fault_handle_page_track(): a write to a present SPTE of a
- * gfn whose writes are tracked (a shadowed guest page table) cannot be
- * fixed here.  A reserved-bit fault came from an MMIO SPTE, not from the
- * write protection.
- */
-static bool page_fault_handle_page_track(struct mmu_context *mmu,
-					 const struct kvm_page_fault *fault)
-{
-	if (fault->rsvd || !fault->present || !fault->write)
-		return false;
-	return mmu_gfn_is_write_tracked(mmu, fault->gfn);
-}
-
-/*
  * What the fast path can fix without the slow path's lookups: a write to
  * a present SPTE that is only write-protected (dirty logging), and, when
  * A/D bits are off, any access to an access-tracked SPTE.  Never an MMIO
