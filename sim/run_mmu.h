@@ -41,6 +41,10 @@ struct run_mmu_walk {
  *    next `scenario`, a reclaim of demand paging), which frees its host
  *    memory, the MMU's tables included.  The MMU lets go of everything
  *    it built and starts afresh at the next walk; its counters go on.
+ *  - remote_flushes: how many times so far the MMU asked every vCPU to
+ *    flush its TLB (KVM's kvm_flush_remote_tlbs(), after a zap or a
+ *    write-protect), its dropped MMUs included; INVLPG's flush of the
+ *    running vCPU alone is not one.
  *  - counters: the current value of each of @counter_names, in order,
  *    for the report.
  */
@@ -54,6 +58,7 @@ struct run_mmu_ops {
 	int (*on_invlpg)(void *mmu, u64 gva);
 	int (*on_write)(void *mmu, u64 gpa, u64 val, int bytes);
 	void (*on_vcpu_reset)(void *mmu);
+	u64 (*remote_flushes)(void *mmu);
 	unsigned int nr_counters;
 	const char *const *counter_names;
 	void (*counters)(void *mmu, u64 *values);

@@ -34,6 +34,12 @@ struct run_mmu {
 	u64 root, nested_root;
 	/* The counters of the MMUs dropped at a vCPU reset, summed. */
 	u64 dropped_counters[RUN_MMU_MAX_COUNTERS];
+	/*
+	 * mmu_flush_tlb() calls of the MMUs dropped, and those of INVLPG,
+	 * which flushes the running vCPU only.
+	 */
+	u64 dropped_flushes;
+	u64 local_flushes;
 	char error[200];
 };
 
@@ -244,8 +250,10 @@ static int on_invlpg(void *opaque, u64 gva)
 {
 	struct run_mmu *m = opaque;
 
-	if (m->mmu && !m->needs_reset)
+	if (m->mmu && !m->needs_reset) {
 		mmu_invlpg(m->mmu, gva);
+		m->local_flushes++;
+	}
 	return 0;
 }
 
@@ -328,9 +336,22 @@ static void on_vcpu_reset(void *opaque)
 	struct run_mmu *m = opaque;
 
 	counters(m, m->dropped_counters);
+	if (m->mmu)
+		m->dropped_flushes += mmu_get_stats(m->mmu)->tlb_flushes;
 	mmu_destroy(m->mmu);
 	m->mmu = NULL;
 	m->needs_reset = true;
+}
+
+static u64 remote_flushes(void *opaque)
+{
+	const struct run_mmu *m = opaque;
+	u64 flushes = m->dropped_flushes;
+
+	if (m->mmu)
+		flushes += mmu_get_stats(m->mmu)->tlb_flushes;
+	MMU_WARN_ON(flushes < m->local_flushes);
+	return flushes - m->local_flushes;
 }
 
 static const char *last_error(void *opaque)
@@ -348,6 +369,7 @@ const struct run_mmu_ops tdp_mmu_run_ops = {
 	.on_invlpg = on_invlpg,
 	.on_write = on_write,
 	.on_vcpu_reset = on_vcpu_reset,
+	.remote_flushes = remote_flushes,
 	.nr_counters = ARRAY_SIZE(counter_names),
 	.counter_names = counter_names,
 	.counters = counters,
@@ -365,6 +387,7 @@ const struct run_mmu_ops shadow_mmu_run_ops = {
 	.on_invlpg = on_invlpg,
 	.on_write = on_write,
 	.on_vcpu_reset = on_vcpu_reset,
+	.remote_flushes = remote_flushes,
 	.nr_counters = ARRAY_SIZE(counter_names),
 	.counter_names = counter_names,
 	.counters = counters,
