@@ -58,6 +58,8 @@ struct run_config {
 	u32 ntlb_entries;
 	u64 seed;
 	u64 builtin_accesses;
+	/* vCPUs of the built-in workload, 1..RUN_MAX_VCPUS. */
+	u32 nr_vcpus;
 	u64 max_table_pages;
 	const struct run_mmu_ops *mmu;
 	bool keep_going;
@@ -175,7 +177,7 @@ struct run_stats {
 };
 
 /*
- * The counters reported per process as well as in total:
+ * The counters reported per process and per vCPU as well as in total:
  * each is a field of struct run_stats.  They are split by snapshot at
  * every switch (run_account_switch()), so the access path pays nothing.
  */
@@ -240,6 +242,26 @@ struct run_demand {
 	bool (*protection)(const struct run_demand *d, u64 gva, u64 *flags);
 };
 
+#define RUN_MAX_VCPUS 256
+/* The built-in workload's vCPUs take turns of this many accesses. */
+#define RUN_VCPU_QUANTUM 1000
+
+/*
+ * One vCPU of the run.  The vCPUs of a run are one guest: they share
+ * struct sim_vcpu (s->vcpu: CPUID, the paging mode, L1's memory and the
+ * walkers), the MMU and demand paging's tables, and differ in their CR3
+ * (the root of the process each runs) and in their translation caches.
+ * The running vCPU's caches are s->caches; @caches holds another's while
+ * it waits (and is stale for the running one).
+ */
+struct run_vcpu {
+	struct translation_caches caches;
+	unsigned int proc;
+	struct run_counts counts;
+	/* The MMU's remote TLB flush requests made while this vCPU ran. */
+	u64 remote_flush_requests;
+};
+
 struct run_sim {
 	struct run_config cfg;
 	struct run_stats st;
@@ -249,6 +271,11 @@ struct run_sim {
 	struct run_demand demand;
 	/* The counters at the last switch of process or vCPU. */
 	struct run_counts split_snap;
+	u64 remote_flush_snap;
+	struct run_vcpu *vcpus;
+	unsigned int nr_vcpus;
+	/* The running vCPU. */
+	unsigned int cur_vcpu;
 	void *mmu;
 	u64 start_ns;
 	/* Where messages name the input. */
@@ -346,6 +373,8 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
 
 /* Architectural invalidations, counted, and told to the MMU. */
 int run_cr3_written(struct run_sim *s);
+/* The running vCPU's CR3 changed without a flush: tell the MMU only. */
+int run_mmu_cr3(struct run_sim *s);
 void run_flush_all(struct run_sim *s);
 int run_invlpg(struct run_sim *s, u64 gva);
 /* A write of the guest to its memory (page tables included). */
@@ -380,14 +409,38 @@ int run_lackey(struct run_sim *s, struct trace_reader *r);
 int run_kvmmmu(struct run_sim *s, struct trace_reader *r);
 int run_builtin(struct run_sim *s);
 
+/* vCPUs (run_vcpus.c). */
+/* The vCPU array with one vCPU, whose caches are s->caches.  -ENOMEM. */
+int run_vcpus_init(struct run_sim *s);
+void run_vcpus_destroy(struct run_sim *s);
+/* At least @n vCPUs, the new ones on process 0.  -EINVAL, -ENOMEM. */
+int run_vcpus_grow(struct run_sim *s, unsigned int n);
+/*
+ * Run vCPU @vcpu: its caches, and its CR3 (its process's root, no flush;
+ * the MMU switches roots).  Not a CR3 write of the guest.
+ */
+int run_vcpu_switch(struct run_sim *s, unsigned int vcpu);
+/* Every waiting vCPU's caches, nested TLB included (a vCPU reset). */
+void run_vcpus_flush_waiting(struct run_sim *s);
+/* A guest TLB shootdown: INVLPG @gva on the other vCPUs running @proc. */
+void run_vcpus_shootdown(struct run_sim *s, unsigned int proc, u64 gva);
+/* The MMU's remote flush requests so far, 0 without an MMU. */
+u64 run_remote_flush_requests(const struct run_sim *s);
+
 /* Per-process and per-vCPU counters (run_split.c). */
-/* Close the current period: add what was counted since to the process. */
+/*
+ * Close the current period: add what was counted since to the running
+ * process and vCPU.
+ */
 void run_account_switch(struct run_sim *s);
 /* Process @p's counters, the running period included. */
 void run_process_counts(const struct run_sim *s, unsigned int p,
 			struct run_counts *out);
+/* vCPU @v's counters and remote flush requests, the running period too. */
+void run_vcpu_counts(const struct run_sim *s, unsigned int v,
+		     struct run_counts *out, u64 *remote_flush_requests);
 void run_report_split_text(FILE *out, const struct run_sim *s);
-/* The "processes" key, with its trailing comma. */
+/* The "processes" and "vcpus" keys, with a trailing comma. */
 void run_report_split_json(FILE *out, const struct run_sim *s);
 
 /* The report (run_report.c). */

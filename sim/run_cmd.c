@@ -45,6 +45,7 @@ enum run_option {
 	OPT_GBPAGES,
 	OPT_NO_TIMING,
 	OPT_PROFILE,
+	OPT_VCPUS,
 	OPT_HELP,
 	OPT_END,
 };
@@ -74,6 +75,7 @@ static const struct option longopts[] = {
 	{ "gbpages", required_argument, NULL, OPT_GBPAGES },
 	{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -104,6 +106,7 @@ static void run_usage(FILE *out)
 		"  --nested-page-size=P  the same for the nested tables (default: --page-size)\n"
 		"  --accesses=N          length of the built-in workload (default %d)\n"
 		"  --seed=N              seed of the built-in workload and of mixed (default %d)\n"
+		"  --vcpus=N             vCPUs of the built-in workload, 1 (default) to 256\n"
 		"  --max-table-pages=N   table pages before demand paging starts over\n"
 		"                        (default %d)\n"
 		"caches (0 disables; powers of two):\n"
@@ -283,6 +286,14 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 	case OPT_ACCESSES:
 		return parse_u64("accesses", arg, UINT64_MAX,
 				 &cfg->builtin_accesses);
+	case OPT_VCPUS:
+		if (parse_u64("vcpus", arg, RUN_MAX_VCPUS, &v))
+			return EXIT_USAGE;
+		if (!v)
+			return usage_error(
+				"--vcpus=%s: a run has 1 vCPU at least", arg);
+		cfg->nr_vcpus = v;
+		return 0;
 	case OPT_MAX_TABLE_PAGES:
 		if (parse_u64("max-table-pages", arg, 1ULL << 28,
 			      &cfg->max_table_pages))
@@ -375,6 +386,7 @@ static int check_options(const struct run_args *a,
 		{ OPT_MAX_TABLE_PAGES, "--max-table-pages",
 		  RUN_INPUT_OPT_GUEST },
 		{ OPT_ACCESSES, "--accesses", RUN_INPUT_OPT_BUILTIN },
+		{ OPT_VCPUS, "--vcpus", RUN_INPUT_OPT_BUILTIN },
 		{ OPT_SEED, "--seed", RUN_INPUT_OPT_GUEST },
 		{ OPT_TLB, "--tlb", RUN_INPUT_OPT_CACHES },
 		{ OPT_PSC, "--psc", RUN_INPUT_OPT_CACHES },

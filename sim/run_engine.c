@@ -30,6 +30,7 @@ void run_config_init(struct run_config *cfg)
 	cfg->ntlb_entries = RUN_DEFAULT_NTLB_ENTRIES;
 	cfg->seed = RUN_DEFAULT_SEED;
 	cfg->builtin_accesses = RUN_DEFAULT_BUILTIN_ACCESSES;
+	cfg->nr_vcpus = 1;
 	cfg->max_table_pages = RUN_DEFAULT_MAX_TABLE_PAGES;
 }
 
@@ -45,6 +46,8 @@ int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 		return r;
 	r = translation_caches_init(&s->caches, cfg->tlb_entries,
 				    cfg->psc_entries, cfg->ntlb_entries);
+	if (!r)
+		r = run_vcpus_init(s);
 	if (!r && cfg->mmu && cfg->mmu->create)
 		r = cfg->mmu->create(&s->mmu, &s->vcpu);
 	if (r) {
@@ -59,6 +62,7 @@ void run_sim_destroy(struct run_sim *s)
 	if (s->mmu && s->cfg.mmu && s->cfg.mmu->destroy)
 		s->cfg.mmu->destroy(s->mmu);
 	s->mmu = NULL;
+	run_vcpus_destroy(s);
 	translation_caches_destroy(&s->caches);
 	sim_vcpu_destroy(&s->vcpu);
 	run_demand_destroy(&s->demand);
@@ -77,12 +81,17 @@ static int mmu_error(struct run_sim *s, const char *hook, int r)
 
 int run_cr3_written(struct run_sim *s)
 {
-	const struct run_mmu_ops *ops = s->cfg.mmu;
-	int r;
-
 	s->st.cr3_writes++;
 	s->st.tlb_flushes++;
 	translation_caches_flush(&s->caches, false);
+	return run_mmu_cr3(s);
+}
+
+int run_mmu_cr3(struct run_sim *s)
+{
+	const struct run_mmu_ops *ops = s->cfg.mmu;
+	int r;
+
 	if (ops && ops->on_cr3) {
 		r = ops->on_cr3(s->mmu, s->vcpu.cr3);
 		if (r)
@@ -135,6 +144,7 @@ int run_vcpu_reset(struct run_sim *s)
 		return r;
 	translation_caches_flush_nested(&s->caches);
 	run_flush_all(s);
+	run_vcpus_flush_waiting(s);
 	return 0;
 }
 

@@ -404,6 +404,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "builtin_accesses",
 		 cfg->input == &run_builtin_input ? cfg->builtin_accesses : 0,
 		 false);
+	json_u64(out, "vcpus", s->nr_vcpus, false);
 	json_u64(out, "max_table_pages", cfg->max_table_pages, true);
 
 	fprintf(out, "},\n  \"accesses\": {");

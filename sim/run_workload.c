@@ -34,13 +34,21 @@ struct proc {
 	u64 stride_off;
 };
 
+/* What the workload schedules per vCPU: its process and its time slice. */
+struct wl_vcpu {
+	u64 done;
+	u64 next_switch;
+};
+
 struct workload {
 	struct run_sim *s;
 	struct layout l;
 	struct proc procs[NR_PROCS];
+	/* The running vCPU's process. */
 	unsigned int cur;
 	u64 rng;
 	u64 done;
+	struct wl_vcpu vcpus[RUN_MAX_VCPUS];
 };
 
 static void layout_for(const struct run_demand *d, struct layout *l)
@@ -106,6 +114,7 @@ static int one_access(struct workload *wl, enum sim_access_kind kind,
 	else
 		s->st.fetches++;
 	wl->done++;
+	wl->vcpus[s->cur_vcpu].done++;
 	r = run_access(s, &a);
 	return r < 0 ? r : 0;
 }
@@ -158,14 +167,46 @@ static int fetch(struct workload *wl)
 	return one_access(wl, SIM_ACCESS_FETCH, SIM_PRIV_USER, p->pc);
 }
 
-/* munmap() of one page of the mmap region: clear the PTE, INVLPG. */
+/*
+ * munmap() of one page of the mmap region: clear the PTE, INVLPG, and
+ * the other vCPUs running the process do the same (a TLB shootdown).
+ */
 static int unmap(struct workload *wl)
 {
 	u64 addr =
 		wl->l.mmap + (next_random(wl) % MMAP_SIZE & ~PAGE_OFFSET_MASK);
 	int r = run_demand_unmap(wl->s, addr);
 
-	return r ?: run_invlpg(wl->s, addr);
+	r = r ?: run_invlpg(wl->s, addr);
+	if (!r)
+		run_vcpus_shootdown(wl->s, wl->cur, addr);
+	return r;
+}
+
+/*
+ * The vCPUs take turns of RUN_VCPU_QUANTUM accesses; each runs its
+ * processes in turn, SLICE accesses of its own each, vCPU V starting on
+ * process V.
+ */
+static int schedule(struct workload *wl, u64 *next_vcpu)
+{
+	struct run_sim *s = wl->s;
+	struct wl_vcpu *v;
+	int r;
+
+	if (s->nr_vcpus > 1 && wl->done >= *next_vcpu) {
+		*next_vcpu += RUN_VCPU_QUANTUM;
+		r = run_vcpu_switch(s, (s->cur_vcpu + 1) % s->nr_vcpus);
+		if (r)
+			return r;
+		wl->cur = s->demand.cur;
+	}
+	v = &wl->vcpus[s->cur_vcpu];
+	if (v->done < v->next_switch)
+		return 0;
+	v->next_switch += SLICE;
+	wl->cur = (wl->cur + 1) % NR_PROCS;
+	return run_demand_switch(s, wl->cur);
 }
 
 /* Faults no demand paging fixes: a bad write, a bad read, a bad address. */
@@ -185,14 +226,20 @@ int run_builtin(struct run_sim *s)
 {
 	struct workload wl = { .s = s };
 	u64 total = s->cfg.builtin_accesses;
-	u64 next_switch = SLICE, next_unmap = UNMAP_PERIOD;
+	u64 next_vcpu = RUN_VCPU_QUANTUM, next_unmap = UNMAP_PERIOD;
 	u64 next_fault = FAULT_PERIOD;
 	unsigned int i;
 	int r;
 
 	r = run_demand_init(s, NR_PROCS, true, builtin_protection);
+	r = r ?: run_vcpus_grow(s, s->cfg.nr_vcpus ?: 1);
 	if (r)
 		return r;
+	for (i = 0; i < s->nr_vcpus; i++) {
+		wl.vcpus[i].next_switch = SLICE;
+		if (i != s->cur_vcpu)
+			s->vcpus[i].proc = i % NR_PROCS;
+	}
 	layout_for(&s->demand, &wl.l);
 	wl.rng = s->cfg.seed * 0x9e3779b97f4a7c15ULL + 1;
 	for (i = 0; i < NR_PROCS; i++) {
@@ -203,13 +250,9 @@ int run_builtin(struct run_sim *s)
 	while (wl.done < total && !r) {
 		if (run_stop)
 			return -EINTR;
-		if (wl.done >= next_switch) {
-			next_switch += SLICE;
-			wl.cur = (wl.cur + 1) % NR_PROCS;
-			r = run_demand_switch(s, wl.cur);
-			if (r)
-				break;
-		}
+		r = schedule(&wl, &next_vcpu);
+		if (r)
+			break;
 		if (wl.done >= next_unmap) {
 			next_unmap += UNMAP_PERIOD;
 			r = unmap(&wl);

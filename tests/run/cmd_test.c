@@ -140,6 +140,9 @@ static const char *const json_keys[] = {
 	"version",
 	"commit",
 	"processes",
+	"vcpus",
+	"remote_flush_requests",
+	"remote_tlb_flushes",
 	"input",
 	"files",
 	"format",
@@ -349,6 +352,8 @@ Test(run_command, options_that_do_not_apply_to_the_input)
 	static const char *const nested[] = { "--nested=ept", "-", NULL };
 	static const char *const cr4[] = { "--cr4=0x20", "-", NULL };
 	static const char *const ept[] = { "--mode=ept", "-", NULL };
+	static const char *const vcpus[] = { "--vcpus=2", "-", NULL };
+	static const char *const no_vcpus[] = { "--vcpus=0", NULL };
 
 	assert_usage_error(
 		nested, "scenario a\n",
@@ -359,6 +364,12 @@ Test(run_command, options_that_do_not_apply_to_the_input)
 	assert_usage_error(
 		ept, " L 1000,4\n",
 		"mmusim run: --mode=ept applies to kvmmmu input only (use --nested=ept)\n");
+	assert_usage_error(
+		vcpus, " L 1000,4\n",
+		"mmusim run: --vcpus does not apply to lackey input\n");
+	assert_usage_error(
+		no_vcpus, NULL,
+		"mmusim run: --vcpus=0: a run has 1 vCPU at least\n");
 }
 
 Test(run_command, a_missing_value_is_named)

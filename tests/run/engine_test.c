@@ -775,3 +775,158 @@ Test(run_process, the_builtin_processes_add_up_to_the_totals)
 	cr_assert_eq(sum.guest_refs, sim.st.guest_refs);
 	done();
 }
+
+static bool user_rwx(const struct run_demand *d, u64 gva, u64 *flags)
+{
+	(void)d;
+	(void)gva;
+	*flags = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK;
+	return true;
+}
+
+static void user_read(u64 addr)
+{
+	struct sim_access a = {
+		.kind = SIM_ACCESS_READ,
+		.priv = SIM_PRIV_USER,
+		.addr = addr,
+	};
+
+	sim.st.accesses++;
+	cr_assert_eq(run_access(&sim, &a), 0, "%s", sim.error);
+}
+
+Test(run_vcpu, each_vcpu_has_its_own_tlb_over_shared_tables)
+{
+	struct run_config cfg;
+	struct run_counts c;
+	u64 requests;
+
+	config(&cfg, &run_lackey_input);
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(run_demand_init(&sim, 1, false, user_rwx), 0);
+	cr_assert_eq(run_vcpus_grow(&sim, 2), 0);
+	cr_assert_eq(sim.nr_vcpus, 2);
+
+	/* vCPU 0: a miss, a fault demand paging fixes, the walk again. */
+	user_read(0x5000);
+	cr_assert_eq(sim.st.walks, 2);
+	cr_assert_eq(sim.st.faults, 1);
+	/* vCPU 1 misses in its own TLB, but the tables are there: 1 walk. */
+	cr_assert_eq(run_vcpu_switch(&sim, 1), 0);
+	user_read(0x5008);
+	cr_assert_eq(sim.st.tlb_misses, 2);
+	cr_assert_eq(sim.st.walks, 3);
+	cr_assert_eq(sim.st.faults, 1);
+	/* Back on vCPU 0 its TLB still holds the page; no CR3 was written. */
+	cr_assert_eq(run_vcpu_switch(&sim, 0), 0);
+	user_read(0x5010);
+	cr_assert_eq(sim.st.tlb_hits, 1);
+	cr_assert_eq(sim.st.cr3_writes, 0);
+
+	run_vcpu_counts(&sim, 0, &c, &requests);
+	cr_assert_eq(c.accesses, 2);
+	cr_assert_eq(c.tlb_hits, 1);
+	cr_assert_eq(c.walks, 2);
+	cr_assert_eq(requests, 0);
+	run_vcpu_counts(&sim, 1, &c, &requests);
+	cr_assert_eq(c.accesses, 1);
+	cr_assert_eq(c.tlb_misses, 1);
+	cr_assert_eq(c.walks, 1);
+	cr_assert_eq(c.faults, 0);
+	cr_assert_eq(run_vcpu_switch(&sim, 2), -EINVAL);
+	done();
+}
+
+Test(run_vcpu, a_vcpu_keeps_its_process_and_cr3)
+{
+	struct run_config cfg;
+	unsigned int proc;
+
+	config(&cfg, &run_lackey_input);
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(run_demand_init(&sim, 1, false, user_rwx), 0);
+	cr_assert_eq(run_vcpus_grow(&sim, 2), 0);
+	cr_assert_eq(run_demand_add_process(&sim, &proc), 0);
+	cr_assert_eq(run_vcpu_switch(&sim, 1), 0);
+	cr_assert_eq(run_demand_switch(&sim, proc), 0);
+	cr_assert_eq(sim.vcpu.cr3, sim.demand.procs[1].root);
+	cr_assert_eq(run_vcpu_switch(&sim, 0), 0);
+	cr_assert_eq(sim.vcpu.cr3, sim.demand.procs[0].root);
+	cr_assert_eq(sim.demand.cur, 0);
+	cr_assert_eq(run_vcpu_switch(&sim, 1), 0);
+	cr_assert_eq(sim.vcpu.cr3, sim.demand.procs[1].root);
+	/* Only the process switch on vCPU 1 was a CR3 write. */
+	cr_assert_eq(sim.st.cr3_writes, 1);
+	done();
+}
+
+static void builtin_vcpus(const char *mmu, unsigned int nr_vcpus)
+{
+	struct run_config cfg;
+	char why[160];
+
+	config(&cfg, &run_builtin_input);
+	cfg.builtin_accesses = 210000;
+	cfg.nr_vcpus = nr_vcpus;
+	cfg.mmu = run_mmu_find(mmu, why, sizeof(why));
+	cr_assert_not_null(cfg.mmu);
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(run_builtin(&sim), 0, "%s", sim.error);
+}
+
+Test(run_vcpu, builtin_vcpus_take_turns_and_add_up_to_the_totals)
+{
+	struct run_counts c, sum = { 0 };
+	u64 requests, all_requests = 0;
+	unsigned int i;
+
+	builtin_vcpus("shadow", 3);
+	cr_assert_eq(sim.nr_vcpus, 3);
+	for (i = 0; i < sim.nr_vcpus; i++) {
+		run_vcpu_counts(&sim, i, &c, &requests);
+		/* Turns of 1000 accesses: 70 each, give or take one. */
+		cr_assert_geq(c.accesses, 69000);
+		cr_assert_leq(c.accesses, 71100);
+		sum.accesses += c.accesses;
+		sum.walks += c.walks;
+		sum.faults += c.faults;
+		sum.tlb_misses += c.tlb_misses;
+		sum.cr3_writes += c.cr3_writes;
+		all_requests += requests;
+	}
+	cr_assert_eq(sum.accesses, sim.st.accesses);
+	cr_assert_eq(sum.walks, sim.st.walks);
+	cr_assert_eq(sum.faults, sim.st.faults);
+	cr_assert_eq(sum.tlb_misses, sim.st.tlb_misses);
+	cr_assert_eq(sum.cr3_writes, sim.st.cr3_writes);
+	/* Unmapping a shadowed PTE makes shadow_mmu flush every vCPU. */
+	cr_assert_gt(all_requests, 0);
+	cr_assert_eq(all_requests, run_remote_flush_requests(&sim));
+	/* Each unmap is an INVLPG here and on the vCPUs on that process. */
+	cr_assert_geq(sim.st.invlpg, 2);
+	done();
+}
+
+Test(run_vcpu, one_vcpu_runs_as_before_and_more_vcpus_miss_more)
+{
+	static struct run_stats one, four;
+
+	builtin_vcpus("tdp", 1);
+	one = sim.st;
+	cr_assert_eq(sim.nr_vcpus, 1);
+	/* 4 processes, a switch every 25,000 accesses. */
+	cr_assert_eq(one.cr3_writes, 8);
+	done();
+	builtin_vcpus("tdp", 4);
+	four = sim.st;
+	cr_assert_eq(four.accesses, one.accesses);
+	/*
+	 * Four vCPUs of 52,500 accesses each switch their process every
+	 * 25,000 of their own: twice each.
+	 */
+	cr_assert_eq(four.cr3_writes, 4 * 2);
+	/* Four cold TLBs and turns of 1000 accesses miss more than one. */
+	cr_assert_gt(four.tlb_misses, one.tlb_misses);
+	done();
+}
