@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/input_error.h"
 #include "sim/scenario.h"
 
 /* A statement has at most 6 words; one more slot holds the first extra. */
@@ -25,18 +26,9 @@ static int __attribute__((format(printf, 3, 0)))
 vreport(struct scenario_reader *r, unsigned long line, const char *fmt,
 	va_list ap)
 {
-	int n;
-
-	if (line)
-		n = snprintf(r->error, sizeof(r->error),
-			     "%s:%lu: ", r->filename, line);
-	else
-		n = snprintf(r->error, sizeof(r->error), "%s: ", r->filename);
-	if (n < 0 || (size_t)n >= sizeof(r->error))
-		n = 0;
-	vsnprintf(r->error + n, sizeof(r->error) - n, fmt, ap);
-	r->status = -EINVAL;
-	return -EINVAL;
+	r->status = input_verror(r->error, sizeof(r->error), r->filename, line,
+				 fmt, ap);
+	return r->status;
 }
 
 int scenario_error(struct scenario_reader *r, unsigned long line,
@@ -94,8 +86,8 @@ int scenario_reader_open(struct scenario_reader *r, const char *path)
 	if (!f) {
 		int err = errno;
 
-		snprintf(r->error, sizeof(r->error), "%s: %s", path,
-			 strerror(err));
+		input_error(r->error, sizeof(r->error), path, 0, "%s",
+			    strerror(err));
 		r->status = -err;
 		return -err;
 	}
@@ -128,9 +120,9 @@ static int read_line(struct scenario_reader *r, size_t *len)
 			if (ferror(r->file)) {
 				int err = errno;
 
-				snprintf(r->error, sizeof(r->error),
-					 "%s:%lu: read error: %s", r->filename,
-					 r->line + 1, strerror(err));
+				input_error(r->error, sizeof(r->error),
+					    r->filename, r->line + 1,
+					    "read error: %s", strerror(err));
 				r->status = -EIO;
 				return -EIO;
 			}

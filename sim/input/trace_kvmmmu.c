@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/input_error.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
 
@@ -45,17 +46,6 @@ void kvmmmu_pferr_flags(u32 pferr, bool newer, char *buf, size_t len)
 	}
 	if (pferr && n < len)
 		snprintf(buf + n, len - n, "%s0x%x", n ? "|" : "", pferr);
-}
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
 }
 
 static bool is_blank(char c)
@@ -261,7 +251,7 @@ static int check_flags(const char *p, const char *end, u32 pferr,
 	if ((n == strlen(old) && !memcmp(p, old, n)) ||
 	    (n == strlen(newer) && !memcmp(p, newer, n)))
 		return 0;
-	return fail(
+	return input_why(
 		why, why_len,
 		"%s: pferr %x: flags '%s' do not match the value (expected '%s'%s%s%s)",
 		event, pferr, trace_quote(q, sizeof(q), p, n), old,
@@ -313,9 +303,9 @@ static int parse_payload(const char *p, const char *end, size_t i,
 		    !parse_dec_field(&p, end, "level", &v))
 			goto bad;
 		if (v < 1 || v > 5)
-			return fail(why, why_len,
-				    "%s: level %llu is out of range 1..5", name,
-				    (unsigned long long)v);
+			return input_why(why, why_len,
+					 "%s: level %llu is out of range 1..5",
+					 name, (unsigned long long)v);
 		ev->level = v;
 		break;
 	case KVMMMU_EV_ERROR:
@@ -334,14 +324,15 @@ static int parse_payload(const char *p, const char *end, size_t i,
 	    ev->kind == KVMMMU_EV_DIRTY) {
 		p = skip_blanks(p, end);
 		if (p < end)
-			return fail(why, why_len, "%s: unexpected '%s'", name,
-				    trace_quote(q, sizeof(q), p, end - p));
+			return input_why(why, why_len, "%s: unexpected '%s'",
+					 name,
+					 trace_quote(q, sizeof(q), p, end - p));
 	}
 	return 0;
 bad:
-	return fail(why, why_len, "%s: '%s' is not '%s'", name,
-		    trace_quote(q, sizeof(q), start, end - start),
-		    walk_events[i].format);
+	return input_why(why, why_len, "%s: '%s' is not '%s'", name,
+			 trace_quote(q, sizeof(q), start, end - start),
+			 walk_events[i].format);
 }
 
 /* "CPU:N [LOST M EVENTS]" (tracefs), "CPU:N [M EVENTS DROPPED]" (trace-cmd). */
@@ -396,7 +387,7 @@ static int check_one_event(const char *s, const char *end,
 	struct kvmmmu_event next;
 
 	if (ev->comm_len > TASK_COMM_MAX || memchr(ev->comm, '[', ev->comm_len))
-		return fail(
+		return input_why(
 			why, why_len,
 			"'%s' is no task name (at most %d characters, no '['): a torn line?",
 			trace_quote(quoted, sizeof(quoted), ev->comm,
@@ -410,7 +401,7 @@ static int check_one_event(const char *s, const char *end,
 		for (q = body; q < end && is_ident(*q); q++)
 			;
 		if (q > body && q < end && *q == ':')
-			return fail(
+			return input_why(
 				why, why_len,
 				"two events on one line (a torn line?): a second one, '%s', at column %zu",
 				trace_quote(quoted, sizeof(quoted), body,
@@ -432,8 +423,8 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 	ev->pid = -1;
 	nul = memchr(s, '\0', len);
 	if (nul)
-		return fail(why, why_len, "NUL byte at column %zu",
-			    (size_t)(nul - s) + 1);
+		return input_why(why, why_len, "NUL byte at column %zu",
+				 (size_t)(nul - s) + 1);
 	p = skip_blanks(s, end);
 	if (p == end || is_header(p, end))
 		return 0;
@@ -442,7 +433,7 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 		return 0;
 	}
 	if (!parse_prefix(s, end, ev, &body))
-		return fail(
+		return input_why(
 			why, why_len,
 			"'%s' is not a trace line (COMM-PID [CPU] FLAGS TIMESTAMP: EVENT: ...)",
 			trace_quote(q, sizeof(q), p, end - p));
@@ -450,8 +441,8 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 	for (p = body; p < end && is_ident(*p); p++)
 		;
 	if (p == body || p == end || *p != ':')
-		return fail(why, why_len, "'%s' does not name an event",
-			    trace_quote(q, sizeof(q), body, end - body));
+		return input_why(why, why_len, "'%s' does not name an event",
+				 trace_quote(q, sizeof(q), body, end - body));
 	ev->name = body;
 	ev->name_len = p - body;
 	ev->kind = KVMMMU_EV_OTHER;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/input_error.h"
 #include "sim/input/trace_lackey.h"
 #include "sim/input/trace_reader.h"
 
@@ -39,17 +40,6 @@ bool lackey_is_valgrind_line(const char *s, size_t len)
 	return i > 2 && i + 1 < len && s[i] == c && s[i + 1] == c;
 }
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static const char op_names[] = { [LACKEY_INSTR] = 'I',
 				 [LACKEY_LOAD] = 'L',
 				 [LACKEY_STORE] = 'S',
@@ -75,13 +65,14 @@ static int parse_operands(const char *p, const char *end, u32 max_size,
 	}
 	if (p == start) {
 		if (p == end || *p == ',')
-			return fail(why, why_len, "%c record: missing address",
-				    op);
+			return input_why(why, why_len,
+					 "%c record: missing address", op);
 		goto not_hex;
 	}
 	if (p == end)
-		return fail(why, why_len,
-			    "%c record: missing ',SIZE' after the address", op);
+		return input_why(why, why_len,
+				 "%c record: missing ',SIZE' after the address",
+				 op);
 	if (*p != ',')
 		goto not_hex;
 	rec->addr = v;
@@ -96,39 +87,41 @@ static int parse_operands(const char *p, const char *end, u32 max_size,
 	if (p < end && is_digit(*p)) {
 		while (p < end && is_digit(*p))
 			p++;
-		return fail(why, why_len,
-			    "%c record: size %s is out of range 1..%u", op,
-			    trace_quote(q, sizeof(q), start, p - start),
-			    max_size);
+		return input_why(why, why_len,
+				 "%c record: size %s is out of range 1..%u", op,
+				 trace_quote(q, sizeof(q), start, p - start),
+				 max_size);
 	}
 	if (p == start)
-		return fail(why, why_len,
-			    "%c record: size '%s' is not a decimal number", op,
-			    trace_quote(q, sizeof(q), start, end - start));
+		return input_why(why, why_len,
+				 "%c record: size '%s' is not a decimal number",
+				 op,
+				 trace_quote(q, sizeof(q), start, end - start));
 	if (!size)
-		return fail(why, why_len,
-			    "%c record: size 0 is out of range 1..%u", op,
-			    max_size);
+		return input_why(why, why_len,
+				 "%c record: size 0 is out of range 1..%u", op,
+				 max_size);
 	rec->size = size;
 	while (p < end && is_blank(*p))
 		p++;
 	if (p < end)
-		return fail(why, why_len,
-			    "%c record: unexpected '%s' after the size", op,
-			    trace_quote(q, sizeof(q), p, end - p));
+		return input_why(why, why_len,
+				 "%c record: unexpected '%s' after the size",
+				 op, trace_quote(q, sizeof(q), p, end - p));
 	return 1;
 
 not_hex:
 	while (p < end && *p != ',' && !is_blank(*p))
 		p++;
-	return fail(why, why_len, "%c record: address '%s' is not hexadecimal",
-		    op, trace_quote(q, sizeof(q), start, p - start));
+	return input_why(why, why_len,
+			 "%c record: address '%s' is not hexadecimal", op,
+			 trace_quote(q, sizeof(q), start, p - start));
 too_wide:
 	while (p < end && hex_value[(unsigned char)*p])
 		p++;
-	return fail(why, why_len,
-		    "%c record: address '%s' does not fit 64 bits", op,
-		    trace_quote(q, sizeof(q), start, p - start));
+	return input_why(why, why_len,
+			 "%c record: address '%s' does not fit 64 bits", op,
+			 trace_quote(q, sizeof(q), start, p - start));
 }
 
 static int op_of(char c)
@@ -215,9 +208,9 @@ parse_slow(const char *s, size_t len, u32 max_size, struct lackey_record *rec,
 	if (op < 0 || p + 1 == end || !is_blank(p[1])) {
 		nul = memchr(s, '\0', len);
 		if (nul)
-			return fail(why, why_len, "NUL byte at column %zu",
-				    (size_t)(nul - s) + 1);
-		return fail(
+			return input_why(why, why_len, "NUL byte at column %zu",
+					 (size_t)(nul - s) + 1);
+		return input_why(
 			why, why_len,
 			"'%s' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line)",
 			trace_quote(q, sizeof(q), p, end - p));
@@ -227,8 +220,8 @@ parse_slow(const char *s, size_t len, u32 max_size, struct lackey_record *rec,
 operands:
 	r = parse_operands(p, end, max_size, rec, why, why_len);
 	if (r < 0 && (nul = memchr(s, '\0', len)))
-		return fail(why, why_len, "NUL byte at column %zu",
-			    (size_t)(nul - s) + 1);
+		return input_why(why, why_len, "NUL byte at column %zu",
+				 (size_t)(nul - s) + 1);
 	return r;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/input_error.h"
 #include "sim/run.h"
 #include "sim/input/trace_reader.h"
 
@@ -21,8 +22,8 @@ static int alloc_buf(struct trace_reader *r)
 	/* One more byte: a line at the end of the buffer gets a NUL after it. */
 	r->buf = malloc(TRACE_BUF_SIZE + 1);
 	if (!r->buf) {
-		snprintf(r->error, sizeof(r->error), "%s: out of memory",
-			 r->name);
+		input_error(r->error, sizeof(r->error), r->name, 0,
+			    "out of memory");
 		r->status = -ENOMEM;
 		return -ENOMEM;
 	}
@@ -42,8 +43,8 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		err = errno;
-		snprintf(r->error, sizeof(r->error), "%s: %s", path,
-			 strerror(err));
+		input_error(r->error, sizeof(r->error), path, 0, "%s",
+			    strerror(err));
 		r->status = -err;
 		return -err;
 	}
@@ -79,13 +80,9 @@ void trace_reader_close(struct trace_reader *r)
 static int __attribute__((format(printf, 3, 0)))
 vreport(struct trace_reader *r, unsigned long line, const char *fmt, va_list ap)
 {
-	int n = snprintf(r->error, sizeof(r->error), "%s:%lu: ", r->name, line);
-
-	if (n < 0 || (size_t)n >= sizeof(r->error))
-		n = 0;
-	vsnprintf(r->error + n, sizeof(r->error) - n, fmt, ap);
-	r->status = -EINVAL;
-	return -EINVAL;
+	r->status = input_verror(r->error, sizeof(r->error), r->name, line, fmt,
+				 ap);
+	return r->status;
 }
 
 int trace_reader_error(struct trace_reader *r, unsigned long line,
@@ -129,12 +126,12 @@ static int refill(struct trace_reader *r)
 		if (errno == EINTR && !run_stop)
 			continue;
 		if (errno == EINTR) {
-			snprintf(r->error, sizeof(r->error),
-				 "%s:%lu: interrupted", r->name, r->line + 1);
+			input_error(r->error, sizeof(r->error), r->name,
+				    r->line + 1, "interrupted");
 			return -EINTR;
 		}
-		snprintf(r->error, sizeof(r->error), "%s:%lu: read error: %s",
-			 r->name, r->line + 1, strerror(errno));
+		input_error(r->error, sizeof(r->error), r->name, r->line + 1,
+			    "read error: %s", strerror(errno));
 		r->status = -EIO;
 		return -EIO;
 	}
@@ -264,8 +261,8 @@ FILE *trace_reader_fopen(struct trace_reader *r)
 	FILE *f = fopencookie(r, "r", io);
 
 	if (!f) {
-		snprintf(r->error, sizeof(r->error), "%s: %s", r->name,
-			 strerror(errno));
+		input_error(r->error, sizeof(r->error), r->name, 0, "%s",
+			    strerror(errno));
 		r->status = -ENOMEM;
 	}
 	return f;
