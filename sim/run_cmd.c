@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/cmd_options.h"
+#include "sim/input_error.h"
 #include "sim/commands.h"
 #include "sim/run.h"
 #include "sim/run_profile.h"
@@ -481,7 +482,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		ret = trace_reader_peek(&r, true, &data, &len);
 		if (ret) {
 			if (ret != -EINTR)
-				fprintf(stderr, "%s\n", r.error);
+				input_error_print(stderr, r.error);
 			trace_reader_close(&r);
 			return ret;
 		}
@@ -490,14 +491,10 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 			continue;
 		if (!input) {
 			run_input_names(names, sizeof(names), "|", "|");
-			if (line)
-				fprintf(stderr,
-					"%s:%lu: cannot tell the format from this line; use --format=%s\n",
-					r.name, line, names);
-			else
-				fprintf(stderr,
-					"%s: cannot tell the format; use --format=%s\n",
-					r.name, names);
+			input_error(r.error, sizeof(r.error), r.name, line,
+				    "cannot tell the format%s; use --format=%s",
+				    line ? " from this line" : "", names);
+			input_error_print(stderr, r.error);
 			trace_reader_close(&r);
 			return -EINVAL;
 		}
@@ -521,11 +518,10 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 	ret = input->run(s, &r);
 	if (ret && ret != -EINTR) {
 		run_progress_done(s);
-		if (r.error[0] && r.status)
-			fprintf(stderr, "%s\n", r.error);
-		else
-			fprintf(stderr, "%s: %s\n", r.name,
-				s->error[0] ? s->error : strerror(-ret));
+		if (!r.error[0] || !r.status)
+			input_error(r.error, sizeof(r.error), r.name, 0, "%s",
+				    s->error[0] ? s->error : strerror(-ret));
+		input_error_print(stderr, r.error);
 	}
 	trace_reader_close(&r);
 	return ret;

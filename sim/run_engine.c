@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/input_error.h"
 #include "sim/run.h"
 #include "sim/input/trace_reader.h"
 
@@ -468,7 +469,7 @@ int run_bad_line(struct run_sim *s, struct trace_reader *r, int err)
 	s->st.bad_lines++;
 	if (s->st.bad_lines <= RUN_BAD_LINES_SHOWN) {
 		run_progress_done(s);
-		fprintf(stderr, "%s (skipped)\n", r->error);
+		fprintf(stderr, INPUT_PROGRAM ": %s (skipped)\n", r->error);
 	}
 	if (s->st.bad_lines == RUN_BAD_LINES_SHOWN)
 		fprintf(stderr,

@@ -9,6 +9,7 @@
 
 #include "sim/cmd_options.h"
 #include "sim/commands.h"
+#include "sim/input_error.h"
 #include "sim/scenario.h"
 #include "sim/walk_output.h"
 
@@ -146,7 +147,7 @@ static int walk_file(struct walk_state *st, const char *path)
 			break;
 	}
 	if (ret)
-		fprintf(stderr, "%s\n", r.error);
+		input_error_print(stderr, r.error);
 	scenario_reader_close(&r);
 	return ret;
 }

@@ -491,7 +491,7 @@ Test(run_command, input_of_no_known_format)
 
 	assert_usage_error(
 		args, "# comment\nhello world\n",
-		"<stdin>:2: cannot tell the format from this line; use --format=lackey|kvmmmu|native\n");
+		"mmusim: <stdin>:2: cannot tell the format from this line; use --format=lackey|kvmmmu|native\n");
 	assert_usage_error(
 		missing, NULL,
 		"mmusim run: /nonexistent/trace: No such file or directory\n");
@@ -504,18 +504,18 @@ Test(run_command, a_bad_line_stops_the_run_per_format)
 
 	assert_usage_error(
 		args, "I  0400000,4\n L 7ff000,8,\n",
-		"<stdin>:2: L record: unexpected ',' after the size\n");
+		"mmusim: <stdin>:2: L record: unexpected ',' after the size\n");
 	assert_usage_error(
 		lackey, "I  0400000,4\nscenario x\n",
-		"<stdin>:2: 'scenario x' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line)\n");
+		"mmusim: <stdin>:2: 'scenario x' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line)\n");
 	assert_usage_error(
 		args,
 		"cpus=1\nq-1 [000] 1.5: kvm_mmu_paging_element: pte 7 level 9\n",
-		"<stdin>:2: kvm_mmu_paging_element: level 9 is out of range 1..5\n");
+		"mmusim: <stdin>:2: kvm_mmu_paging_element: level 9 is out of range 1..5\n");
 	assert_usage_error(args, "scenario a\ncpl 4\n",
-			   "<stdin>:2: cpl 4 is out of range 0..3\n");
+			   "mmusim: <stdin>:2: cpl 4 is out of range 0..3\n");
 	assert_usage_error(args, "scenario a\ninvlpg 0x1000 global\n",
-			   "<stdin>:2: invlpg: unexpected 'global'\n");
+			   "mmusim: <stdin>:2: invlpg: unexpected 'global'\n");
 }
 
 /*
@@ -534,8 +534,9 @@ Test(run_command, long_kvmmmu_flags_message_is_not_cut)
 	for (i = 0; i < 40; i++)
 		input[n++] = '\xff';
 	snprintf(input + n, sizeof(input) - n, "K|RSVD\n");
-	n = snprintf(message, sizeof(message),
-		     "<stdin>:2: kvm_mmu_walker_error: pferr 29: flags 'P|P");
+	n = snprintf(
+		message, sizeof(message),
+		"mmusim: <stdin>:2: kvm_mmu_walker_error: pferr 29: flags 'P|P");
 	for (i = 0; i < 37; i++)
 		n += snprintf(message + n, sizeof(message) - n, "\\xff");
 	snprintf(
@@ -553,8 +554,8 @@ Test(run_command, keep_going_counts_the_bad_lines)
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert_str_eq(
 		r.err,
-		"<stdin>:2: L record: address '10x0' is not hexadecimal (skipped)\n"
-		"<stdin>:3: '\\x01\\x02' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line) (skipped)\n");
+		"mmusim: <stdin>:2: L record: address '10x0' is not hexadecimal (skipped)\n"
+		"mmusim: <stdin>:3: '\\x01\\x02' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line) (skipped)\n");
 	cr_assert_not_null(
 		strstr(r.out, "\n  lines           4 (2 bad lines skipped)\n"),
 		"%s", r.out);

@@ -198,7 +198,7 @@ static void assert_walk_error(const char *text, const char *message)
 	char expected[512];
 
 	run_text(text, &r);
-	snprintf(expected, sizeof(expected), "<stdin>:%s\n", message);
+	snprintf(expected, sizeof(expected), "mmusim: <stdin>:%s\n", message);
 	cr_assert_eq(r.status, EXIT_USAGE, "status %d for:\n%s", r.status,
 		     text);
 	cr_assert_str_eq(r.err, expected, "for:\n%s", text);
@@ -251,7 +251,8 @@ Test(walk_command, output_stops_at_the_first_error)
 	cr_assert_str_eq(r.out,
 			 "a:2 read 0x1 cpl0 -> ok gpa=0x1 hpa=none refs=0\n"
 			 "a:3 read 0x2 cpl0 -> ok gpa=0x2 hpa=none refs=0\n");
-	cr_assert_str_eq(r.err, "<stdin>:4: unknown statement 'bogus'\n");
+	cr_assert_str_eq(r.err,
+			 "mmusim: <stdin>:4: unknown statement 'bogus'\n");
 	mmusim_cmd_result_free(&r);
 }
 
@@ -354,7 +355,8 @@ Test(walk_command, random_input_never_crashes, .timeout = 120)
 		cr_assert(r.status == 0 || r.status == EXIT_USAGE,
 			  "status %d, stderr %s", r.status, r.err);
 		if (r.status) {
-			cr_assert(!strncmp(r.err, "<stdin>:", 8), "%s", r.err);
+			cr_assert(!strncmp(r.err, "mmusim: <stdin>:", 16), "%s",
+				  r.err);
 			cr_assert_eq(strchr(r.err, '\n'),
 				     r.err + strlen(r.err) - 1, "%s", r.err);
 		} else {
