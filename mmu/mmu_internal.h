@@ -286,7 +286,7 @@ int tdp_mmu_get_walk(struct mmu_context *mmu, u64 gfn,
 		     u64 sptes[PT64_ROOT_MAX_LEVEL], int *root_level);
 void tdp_mmu_destroy(struct mmu_context *mmu);
 
-/* shadow_mmu.c */
+/* shadow_root.c */
 int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd);
 /*
  * The shadow page a walk of @root for @addr starts in: the root's page, or
@@ -296,6 +296,8 @@ int shadow_mmu_alloc_root(struct mmu_context *mmu, u64 pgd);
 struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,
 				      const struct kvm_mmu_root *root,
 				      u64 addr);
+
+/* shadow_mmu.c */
 int shadow_mmu_page_fault(struct mmu_context *mmu,
 			  struct kvm_page_fault *fault);
 /*

@@ -107,10 +107,6 @@ shadow_gfn_pages(const struct mmu_context *mmu, u64 gfn)
 
 /* shadow_mmu.c: pages, SPTEs and the guest's entries. */
 
-/* The level-2 root page that PDPTE @i of the PAE root points at, or NULL. */
-struct kvm_mmu_page *shadow_pae_root_page(struct mmu_context *mmu,
-					  unsigned int i);
-
 /* Zapped pages and obsolete roots are skipped by every lookup. */
 static inline bool shadow_sp_is_obsolete(const struct mmu_context *mmu,
 					 const struct kvm_mmu_page *sp)
@@ -212,6 +208,14 @@ static inline u64 shadow_gpte_gpa(const struct kvm_mmu_page *sp,
 bool shadow_prefetch_invalid_gpte(struct mmu_context *mmu, u64 *sptep,
 				  u64 gpte);
 
+/* shadow_root.c: the PAE root, root allocation and the root cache. */
+
+/* The level-2 root page that PDPTE @i of the PAE root points at, or NULL. */
+struct kvm_mmu_page *shadow_pae_root_page(struct mmu_context *mmu,
+					  unsigned int i);
+bool shadow_root_is_obsolete(struct mmu_context *mmu,
+			     const struct kvm_mmu_root *root);
+void shadow_put_root(struct mmu_context *mmu, struct kvm_mmu_root *root);
 /*
  * Release the invalid roots among the current and previous roots, and
  * load a new current root if it was one: KVM's
