@@ -297,9 +297,11 @@ struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,
 				      const struct kvm_mmu_root *root,
 				      u64 addr);
 
-/* shadow_mmu.c */
+/* shadow_fault.c */
 int shadow_mmu_page_fault(struct mmu_context *mmu,
 			  struct kvm_page_fault *fault);
+
+/* shadow_mmu.c, shadow_sync.c */
 /*
  * 0 when a writable SPTE may map @gfn (no shadowed guest table there, or
  * the 4K tables there could be unsynced), nonzero to build it

@@ -161,6 +161,15 @@ unsigned int shadow_sp_get_access(const struct kvm_mmu_page *sp,
 void shadow_sp_set_translation(struct kvm_mmu_page *sp, unsigned int index,
 			       u64 gfn, unsigned int access);
 
+/* Child pages and the SPTEs that link them; see shadow_mmu.c. */
+int shadow_get_child_sp(struct mmu_context *mmu, u64 *sptep, u64 gfn,
+			bool direct, unsigned int access,
+			struct kvm_mmu_page **out);
+int link_shadow_page(struct mmu_context *mmu, u64 *sptep,
+		     struct kvm_mmu_page *sp);
+void drop_parent_pte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+		     u64 *parent_pte);
+
 /*
  * A leaf SPTE for @gfn in @sp: make_spte() plus KVM's unsync decision
  * (write access is given only if mmu_try_to_unsync_pages() allows it).
@@ -169,10 +178,6 @@ u64 shadow_make_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 		     unsigned int access, u64 gfn, u64 pfn, u64 old_spte,
 		     bool prefetch, bool synchronizing, bool host_writable,
 		     bool *wrprot);
-
-/* An MMIO SPTE for @gfn of the current memslot generation. */
-void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
-			   unsigned int access);
 
 /*
  * Guest PTEs are read with the walker's helpers (walker/gpte.h), the
@@ -200,6 +205,8 @@ static inline u64 shadow_gpte_gpa(const struct kvm_mmu_page *sp,
 	       (u64)(first + index) * shadow_gpte_size(sp);
 }
 
+/* shadow_fault.c: the shadow walk, fetch, prefetch and MMIO SPTEs. */
+
 /*
  * Drop the SPTE of a guest PTE that may not be prefetched or synced: not
  * present, not accessed (a walk sets A first), or with reserved bits.
@@ -207,6 +214,9 @@ static inline u64 shadow_gpte_gpa(const struct kvm_mmu_page *sp,
  */
 bool shadow_prefetch_invalid_gpte(struct mmu_context *mmu, u64 *sptep,
 				  u64 gpte);
+/* An MMIO SPTE for @gfn of the current memslot generation. */
+void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
+			   unsigned int access);
 
 /* shadow_root.c: the PAE root, root allocation and the root cache. */
 
