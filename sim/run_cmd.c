@@ -11,6 +11,7 @@
 #include "sim/cmd_options.h"
 #include "sim/input_error.h"
 #include "sim/commands.h"
+#include "sim/memory_limit.h"
 #include "sim/run.h"
 #include "sim/run_profile.h"
 #include "sim/input/trace_reader.h"
@@ -35,6 +36,7 @@ enum run_option {
 	OPT_SEED,
 	OPT_ACCESSES,
 	OPT_MAX_TABLE_PAGES,
+	OPT_MAX_MEMORY,
 	OPT_JSON,
 	OPT_KEEP_GOING,
 	OPT_WALKS,
@@ -65,6 +67,7 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "accesses", required_argument, NULL, OPT_ACCESSES },
 	{ "max-table-pages", required_argument, NULL, OPT_MAX_TABLE_PAGES },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ "walks", no_argument, NULL, OPT_WALKS },
@@ -110,6 +113,9 @@ static void run_usage(FILE *out)
 		"  --vcpus=N             vCPUs of the built-in workload, 1 (default) to 256\n"
 		"  --max-table-pages=N   table pages before demand paging starts over\n"
 		"                        (default %d)\n"
+		"  --max-memory=SIZE     host memory the guest, its tables and the MMU's\n"
+		"                        may take, such as 512M or 4G (default: a quarter\n"
+		"                        of RAM, %" PRIu64 " MiB)\n"
 		"caches (0 disables; powers of two):\n"
 		"  --tlb=N               TLB entries, 4-way (default %d)\n"
 		"  --psc=N               paging-structure-cache entries a level (default %d)\n"
@@ -131,8 +137,9 @@ static void run_usage(FILE *out)
 		"usage or input (FILE:LINE: message); 130 when interrupted (the summary\n"
 		"so far is printed).  Formats: docs/trace-formats.md.\n",
 		RUN_DEFAULT_BUILTIN_ACCESSES, RUN_DEFAULT_SEED,
-		RUN_DEFAULT_MAX_TABLE_PAGES, RUN_DEFAULT_TLB_ENTRIES,
-		RUN_DEFAULT_PSC_ENTRIES, RUN_DEFAULT_NTLB_ENTRIES);
+		RUN_DEFAULT_MAX_TABLE_PAGES, sim_max_memory() >> 20,
+		RUN_DEFAULT_TLB_ENTRIES, RUN_DEFAULT_PSC_ENTRIES,
+		RUN_DEFAULT_NTLB_ENTRIES);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -303,6 +310,11 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 			return usage_error(
 				"--max-table-pages=%s: fewer than 16", arg);
 		return 0;
+	case OPT_MAX_MEMORY:
+		if (sim_parse_max_memory(arg, &v, why, sizeof(why)))
+			return usage_error("--max-memory=%s: %s", arg, why);
+		sim_set_max_memory(v);
+		return 0;
 	case OPT_JSON:
 		cfg->json = true;
 		return 0;
@@ -468,7 +480,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 	struct trace_reader r;
 	unsigned long line;
 	const char *data;
-	char names[80];
+	char names[80], why[80];
 	size_t len;
 	int ret;
 
@@ -518,7 +530,11 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 	ret = input->run(s, &r);
 	if (ret && ret != -EINTR) {
 		run_progress_done(s);
-		if (!r.error[0] || !r.status)
+		if (sim_memory_error(s->vcpu.host, ret, why, sizeof(why)) ==
+		    why)
+			input_error(r.error, sizeof(r.error), r.name, r.line,
+				    "%s", why);
+		else if (!r.error[0] || !r.status)
 			input_error(r.error, sizeof(r.error), r.name, 0, "%s",
 				    s->error[0] ? s->error : strerror(-ret));
 		input_error_print(stderr, r.error);
@@ -597,9 +613,12 @@ int run_command(int argc, char **argv)
 	if (!nr_files) {
 		ret = run_builtin(s);
 		if (ret && ret != -EINTR) {
+			const char *what = sim_memory_error(s->vcpu.host, ret,
+							    why, sizeof(why));
+
 			run_progress_done(s);
 			fprintf(stderr, "mmusim run: built-in workload: %s\n",
-				s->error[0] ? s->error : strerror(-ret));
+				what != why && s->error[0] ? s->error : what);
 		}
 	}
 	for (i = 0; i < nr_files && !ret; i++)

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/memory_limit.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/input/trace_reader.h"
@@ -116,6 +117,7 @@ static int do_statement(struct native_state *ns, struct scenario_reader *r,
 			const struct scenario_stmt *stmt)
 {
 	struct run_sim *s = ns->s;
+	char why[80];
 	int ret;
 
 	switch (stmt->kind) {
@@ -141,7 +143,9 @@ static int do_statement(struct native_state *ns, struct scenario_reader *r,
 					      "mem: backing 0x%" PRIx64
 					      " bytes at 0x%" PRIx64 ": %s",
 					      stmt->mem.size, stmt->mem.gpa,
-					      strerror(-ret));
+					      sim_memory_error(s->vcpu.host,
+							       ret, why,
+							       sizeof(why)));
 		return 0;
 	case SCENARIO_STMT_WRITE:
 		ret = run_guest_write(s, stmt->write.gpa, stmt->write.size,

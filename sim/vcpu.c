@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "sim/memory_limit.h"
 #include "sim/vcpu.h"
 
 static const char *const sim_reg_names[SIM_NR_REGS] = {
@@ -191,6 +192,7 @@ int sim_vcpu_init(struct sim_vcpu *vcpu)
 	vcpu->host = host_memory_create();
 	if (!vcpu->host)
 		return -ENOMEM;
+	sim_apply_max_memory(vcpu->host);
 	if (guest_memory_init(&vcpu->mem, vcpu->host)) {
 		host_memory_destroy(vcpu->host);
 		vcpu->host = NULL;

@@ -10,6 +10,7 @@
 #include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "sim/input_error.h"
+#include "sim/memory_limit.h"
 #include "sim/scenario.h"
 #include "sim/walk_output.h"
 
@@ -27,7 +28,7 @@ struct walk_state {
 static void walk_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mmusim walk [--explain] [FILE...|-]\n"
+		"usage: mmusim walk [--explain] [--max-memory=SIZE] [FILE...|-]\n"
 		"Run the scenarios in each FILE (standard input for '-' or no FILE)\n"
 		"and print one line per access:\n"
 		"  NAME:LINE KIND ADDR cplN -> RESULT refs=N | ENTRY...\n"
@@ -36,9 +37,13 @@ static void walk_usage(FILE *out)
 		"              value before and after, and for a two-dimensional walk\n"
 		"              the grid of guest levels x nested levels with the\n"
 		"              number of each memory reference\n"
+		"  --max-memory=SIZE   host memory a scenario's guest may take, such as\n"
+		"              512M or 4G (default: a quarter of RAM, %" PRIu64
+		" MiB)\n"
 		"\n"
 		"The scenario format and the result grammar are in docs/walk-scenarios.md.\n"
-		"Exit status: 0, or 2 for bad usage or bad input (FILE:LINE: message).\n");
+		"Exit status: 0, or 2 for bad usage or bad input (FILE:LINE: message).\n",
+		sim_max_memory() >> 20);
 }
 
 static int set_name(struct walk_state *st, const char *name, size_t len)
@@ -87,6 +92,7 @@ static int do_statement(struct walk_state *st, struct scenario_reader *r,
 			const struct scenario_stmt *stmt)
 {
 	struct sim_vcpu *vcpu = &st->vcpu;
+	char why[80];
 	int ret;
 
 	switch (stmt->kind) {
@@ -113,7 +119,9 @@ static int do_statement(struct walk_state *st, struct scenario_reader *r,
 					      "mem: backing 0x%" PRIx64
 					      " bytes at 0x%" PRIx64 ": %s",
 					      stmt->mem.size, stmt->mem.gpa,
-					      strerror(-ret));
+					      sim_memory_error(vcpu->host, ret,
+							       why,
+							       sizeof(why)));
 		return 0;
 	case SCENARIO_STMT_WRITE:
 		ret = sim_vcpu_write(vcpu, stmt->write.gpa, stmt->write.size,
@@ -156,12 +164,15 @@ int walk_command(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "explain", no_argument, NULL, 'e' },
+		{ "max-memory", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char *const stdin_only[] = { "-" };
 	struct walk_state st = { 0 };
 	char *const *files;
+	char why[80];
+	u64 max_memory;
 	int nr_files, c, i, ret = 0;
 
 	optind = 1;
@@ -171,6 +182,16 @@ int walk_command(int argc, char **argv)
 		switch (c) {
 		case 'e':
 			st.explain = true;
+			break;
+		case 'm':
+			if (sim_parse_max_memory(optarg, &max_memory, why,
+						 sizeof(why))) {
+				fprintf(stderr,
+					"mmusim walk: --max-memory=%s: %s\n",
+					optarg, why);
+				return EXIT_USAGE;
+			}
+			sim_set_max_memory(max_memory);
 			break;
 		case 'h':
 			walk_usage(stdout);
