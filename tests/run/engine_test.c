@@ -710,7 +710,7 @@ Test(run_process, the_same_trace_given_twice_walks_twice_as_often)
 	struct run_config cfg;
 	struct run_counts c;
 	char *trace;
-	int i;
+	unsigned int i;
 
 	trace = malloc(64 * 32 + 1);
 	cr_assert_not_null(trace);
