@@ -740,7 +740,8 @@ Test(host_memory, pages_cost_rss_only_once_written)
 						      first + i * PAGE_SIZE),
 			     i);
 	/* 16 MiB written; allow as much again for the bookkeeping. */
-	cr_assert_lt(peak_rss_kib() - before, 2 * written * (PAGE_SIZE / 1024));
+	cr_assert_lt((u64)(peak_rss_kib() - before),
+		     2 * written * (PAGE_SIZE / 1024));
 	host_memory_destroy(host);
 }
 
