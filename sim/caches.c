@@ -52,11 +52,42 @@ void translation_caches_flush(struct translation_caches *c, bool global)
 	psc_flush(c);
 }
 
+void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
+				 bool pcide)
+{
+	int level;
+
+	tlb_set_pcid(&c->tlb, pcid, pcide);
+	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
+		tlb_set_pcid(&c->psc[level], pcid, pcide);
+}
+
+static void psc_flush_pcid(struct translation_caches *c, u16 pcid)
+{
+	int level;
+
+	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
+		tlb_flush_pcid(&c->psc[level], pcid);
+}
+
+void translation_caches_flush_pcid(struct translation_caches *c, u16 pcid)
+{
+	tlb_flush_pcid(&c->tlb, pcid);
+	psc_flush_pcid(c, pcid);
+}
+
+void translation_caches_invpcid_addr(struct translation_caches *c, u64 addr,
+				     u16 pcid)
+{
+	tlb_flush_pcid_addr(&c->tlb, addr, pcid);
+	psc_flush_pcid(c, pcid);
+}
+
 void translation_caches_invlpg(struct translation_caches *c, u64 addr)
 {
 	tlb_flush_addr(&c->tlb, addr);
 	/* INVLPG drops every paging-structure-cache entry of the PCID. */
-	psc_flush(c);
+	psc_flush_pcid(c, (c->tlb.pcid_tag >> TLB_LEVEL_BITS) & TLB_PCID_MASK);
 }
 
 void translation_caches_flush_addr(struct translation_caches *c, u64 addr)

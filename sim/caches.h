@@ -72,7 +72,21 @@ void translation_caches_fill(struct translation_caches *c,
 
 /* A CR3 write (@global false) or a flush of everything: TLB and PSC. */
 void translation_caches_flush(struct translation_caches *c, bool global);
-/* INVLPG: the TLB entries of @addr, and the whole PSC. */
+/*
+ * The current PCID (CR3[11:0] under CR4.PCIDE, else 0): lookups and fills
+ * of the TLB and the PSC are for it.  The nested TLB has no PCIDs.
+ */
+void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
+				 bool pcide);
+/* The non-global TLB entries and the PSC entries of PCID @pcid. */
+void translation_caches_flush_pcid(struct translation_caches *c, u16 pcid);
+/* INVPCID type 0: those of them that translate @addr, and the PSC's. */
+void translation_caches_invpcid_addr(struct translation_caches *c, u64 addr,
+				     u16 pcid);
+/*
+ * INVLPG: the TLB entries of @addr (the current PCID's and global ones),
+ * and the current PCID's PSC entries.
+ */
 void translation_caches_invlpg(struct translation_caches *c, u64 addr);
 /* A fault: the TLB entries of @addr. */
 void translation_caches_flush_addr(struct translation_caches *c, u64 addr);

@@ -51,6 +51,7 @@ static void tlb_clear(struct tlb *t)
 	t->gen = 1;
 	t->global_gen = 1;
 	t->has_large = false;
+	t->global_any = false;
 }
 
 void tlb_flush(struct tlb *t, bool global)
@@ -61,24 +62,63 @@ void tlb_flush(struct tlb *t, bool global)
 		tlb_clear(t);
 		return;
 	}
-	if (global)
+	if (global) {
 		t->has_large = false;
+		t->global_any = false;
+	}
+}
+
+void tlb_set_pcid(struct tlb *t, u16 pcid, bool pcide)
+{
+	MMU_WARN_ON(pcid & ~TLB_PCID_MASK);
+	t->pcid_tag = (u64)pcid << TLB_LEVEL_BITS;
+	t->global_tag = pcide ? (u64)TLB_PCID_ANY << TLB_LEVEL_BITS :
+				t->pcid_tag;
+}
+
+/* Drop the entries of @addr under @pcid_tag; global ones too if @global. */
+static void flush_addr_tag(struct tlb *t, u64 addr, u64 pcid_tag, bool global)
+{
+	int level;
+
+	for (level = 1; level <= TLB_MAX_LEVEL; level++) {
+		struct tlb_entry *set = tlb_set(t, addr, level);
+		u64 tag = tlb_tag_for(t, addr, level, pcid_tag);
+		u32 i;
+
+		for (i = 0; i < t->ways; i++)
+			if (set[i].tag == tag && (global || !set[i].global))
+				set[i].tag = 0;
+	}
 }
 
 void tlb_flush_addr(struct tlb *t, u64 addr)
 {
-	int level;
-
 	if (!t->nr_sets)
 		return;
-	for (level = 1; level <= TLB_MAX_LEVEL; level++) {
-		struct tlb_entry *set = tlb_set(t, addr, level);
-		u64 tag = tlb_tag(t, addr, level);
-		u32 i;
+	flush_addr_tag(t, addr, t->pcid_tag, true);
+	if (t->global_tag != t->pcid_tag)
+		flush_addr_tag(t, addr, t->global_tag, true);
+}
 
-		for (i = 0; i < t->ways; i++)
-			if (set[i].tag == tag)
-				set[i].tag = 0;
+void tlb_flush_pcid_addr(struct tlb *t, u64 addr, u16 pcid)
+{
+	if (t->nr_sets)
+		flush_addr_tag(t, addr, (u64)pcid << TLB_LEVEL_BITS, false);
+}
+
+void tlb_flush_pcid(struct tlb *t, u16 pcid)
+{
+	u64 mask =
+		GENMASK_ULL(TLB_PCID_BITS + TLB_LEVEL_BITS - 1, TLB_LEVEL_BITS);
+	u64 pcid_tag = (u64)pcid << TLB_LEVEL_BITS;
+	size_t i, n = (size_t)t->nr_sets * t->ways;
+
+	for (i = 0; i < n; i++) {
+		struct tlb_entry *e = &t->entries[i];
+
+		if ((e->tag & mask) == pcid_tag && !e->global)
+			e->tag = 0;
 	}
 }
 
@@ -92,7 +132,7 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 		return NULL;
 	MMU_WARN_ON(level < 1 || level > TLB_MAX_LEVEL);
 	set = tlb_set(t, addr, level);
-	tag = tlb_tag(t, addr, level);
+	tag = tlb_tag_for(t, addr, level, global ? t->global_tag : t->pcid_tag);
 	for (i = 0; i < t->ways && !e; i++)
 		if (set[i].tag == tag)
 			e = &set[i];
@@ -109,5 +149,7 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 	e->gen = global ? t->global_gen : t->gen;
 	if (level > 1)
 		t->has_large = true;
+	if (global && t->global_tag != t->pcid_tag)
+		t->global_any = true;
 	return e;
 }

@@ -2,6 +2,7 @@
 #ifndef MMUSIM_SIM_TLB_H
 #define MMUSIM_SIM_TLB_H
 
+#include "walker/paging.h"
 #include "walker/types.h"
 
 /* Page sizes a cache entry can have: 1 (4K), 2 (2M or 4M), 3 (1G). */
@@ -10,9 +11,22 @@
 #define TLB_MAX_WAYS 4
 
 /*
- * One cached translation.  @tag is the page number at the entry's size
- * with the size in its low bits, so that a 4K and a 2M entry never match
- * each other; 0 is never a valid tag.  An entry is valid while @gen is the
+ * Process-context identifiers (CR4.PCIDE, Intel SDM vol. 3 4.10.1): an
+ * entry's tag holds the PCID it was cached under, so that a lookup finds
+ * only the current PCID's entries.  With PCIDs on, a global entry is
+ * cached under TLB_PCID_ANY and found under every PCID.  Tags keep bits
+ * 56:0 of the address: a linear address (57 bits at most), a GPA (52).
+ */
+#define TLB_PCID_BITS 13
+#define TLB_PCID_MASK GENMASK_ULL(11, 0)
+#define TLB_PCID_ANY BIT(12)
+#define TLB_ADDR_MASK GENMASK_ULL(56, 0)
+static_assert(56 + 1 - PAGE_SHIFT + TLB_PCID_BITS + TLB_LEVEL_BITS <= 64,
+	      "a page number, PCID and size fit a tag");
+/*
+ * One cached translation.  @tag is the page number at the entry's size,
+ * the PCID and the size in its low bits, so that a 4K and a 2M entry, or
+ * two PCIDs' entries, never match each other; 0 is never a valid tag.  An entry is valid while @gen is the
  * cache's generation: a flush is one increment (see struct tlb).
  *
  * What the TLB keeps of a walk: the page's GPA (and HPA when memory backs
@@ -42,7 +56,8 @@ struct tlb_entry {
  * @global_gen.  A flush of everything bumps both; a CR3 write bumps @gen.
  * @shift[level] is the page shift of each size in the current paging
  * mode (22 for a 4M page of 32-bit paging).  Lookups probe the larger
- * sizes only while @has_large says such an entry may be valid.
+ * sizes only while @has_large says such an entry may be valid.  Lookups
+ * and fills are for the current PCID (tlb_set_pcid(); 0 at first).
  * With @nr_sets 0 the cache is disabled: lookups miss, fills do nothing.
  */
 struct tlb {
@@ -54,6 +69,11 @@ struct tlb {
 	u32 victim;
 	u8 shift[TLB_MAX_LEVEL + 1];
 	bool has_large;
+	/* The current PCID in tag position, and that of global entries. */
+	u64 pcid_tag;
+	u64 global_tag;
+	/* A global entry may be cached under TLB_PCID_ANY. */
+	bool global_any;
 };
 
 /*
@@ -66,10 +86,23 @@ void tlb_destroy(struct tlb *t);
 /* Page shifts of levels 1..3 for 10-bit (32-bit paging) or 9-bit tables. */
 void tlb_set_shifts(struct tlb *t, bool pt32);
 
-/* Everything (@global) or every non-global entry. */
+/*
+ * Look up and fill for PCID @pcid from now on; @pcide: CR4.PCIDE, under
+ * which global entries are found under every PCID.
+ */
+void tlb_set_pcid(struct tlb *t, u16 pcid, bool pcide);
+
+/* Everything (@global) or every non-global entry, of every PCID. */
 void tlb_flush(struct tlb *t, bool global);
-/* Every entry, of any size, that translates @addr, global ones too. */
+/*
+ * Every entry, of any size, that translates @addr for the current PCID,
+ * and the global ones.
+ */
 void tlb_flush_addr(struct tlb *t, u64 addr);
+/* Every non-global entry of PCID @pcid. */
+void tlb_flush_pcid(struct tlb *t, u16 pcid);
+/* Every non-global entry of PCID @pcid that translates @addr. */
+void tlb_flush_pcid_addr(struct tlb *t, u64 addr, u16 pcid);
 
 static inline bool tlb_entry_valid(const struct tlb *t,
 				   const struct tlb_entry *e)
@@ -77,9 +110,17 @@ static inline bool tlb_entry_valid(const struct tlb *t,
 	return e->gen == (e->global ? t->global_gen : t->gen);
 }
 
+static inline u64 tlb_tag_for(const struct tlb *t, u64 addr, int level,
+			      u64 pcid_tag)
+{
+	return (((addr & TLB_ADDR_MASK) >> t->shift[level])
+		<< (TLB_PCID_BITS + TLB_LEVEL_BITS)) |
+	       pcid_tag | level;
+}
+
 static inline u64 tlb_tag(const struct tlb *t, u64 addr, int level)
 {
-	return ((addr >> t->shift[level]) << TLB_LEVEL_BITS) | level;
+	return tlb_tag_for(t, addr, level, t->pcid_tag);
 }
 
 static inline struct tlb_entry *tlb_set(const struct tlb *t, u64 addr,
@@ -89,18 +130,36 @@ static inline struct tlb_entry *tlb_set(const struct tlb *t, u64 addr,
 			   t->ways];
 }
 
-/* The valid entry of size @level for @addr, or NULL. */
-static inline struct tlb_entry *tlb_probe(const struct tlb *t, u64 addr,
-					  int level)
+static inline struct tlb_entry *tlb_probe_tag(const struct tlb *t, u64 addr,
+					      int level, u64 pcid_tag)
 {
 	struct tlb_entry *set = tlb_set(t, addr, level);
-	u64 tag = tlb_tag(t, addr, level);
+	u64 tag = tlb_tag_for(t, addr, level, pcid_tag);
 	u32 i;
 
 	for (i = 0; i < t->ways; i++)
 		if (set[i].tag == tag && tlb_entry_valid(t, &set[i]))
 			return &set[i];
 	return NULL;
+}
+
+/* The valid entry of size @level for @addr and the current PCID, or NULL. */
+static inline struct tlb_entry *tlb_probe(const struct tlb *t, u64 addr,
+					  int level)
+{
+	return tlb_probe_tag(t, addr, level, t->pcid_tag);
+}
+
+static inline struct tlb_entry *tlb_lookup_tag(const struct tlb *t, u64 addr,
+					       u64 pcid_tag)
+{
+	struct tlb_entry *e;
+
+	e = tlb_probe_tag(t, addr, 1, pcid_tag);
+	if (likely(e) || !t->has_large)
+		return e;
+	e = tlb_probe_tag(t, addr, 2, pcid_tag);
+	return e ? e : tlb_probe_tag(t, addr, 3, pcid_tag);
 }
 
 /* The valid entry of any size for @addr, or NULL. */
@@ -110,15 +169,15 @@ static inline struct tlb_entry *tlb_lookup(const struct tlb *t, u64 addr)
 
 	if (unlikely(!t->nr_sets))
 		return NULL;
-	e = tlb_probe(t, addr, 1);
-	if (likely(e) || !t->has_large)
+	e = tlb_lookup_tag(t, addr, t->pcid_tag);
+	if (likely(e) || likely(!t->global_any))
 		return e;
-	e = tlb_probe(t, addr, 2);
-	return e ? e : tlb_probe(t, addr, 3);
+	return tlb_lookup_tag(t, addr, t->global_tag);
 }
 
 /*
- * The entry to fill for @addr at size @level: the one with the same tag if
+ * The entry to fill for @addr at size @level, for the current PCID (any
+ * PCID for a global entry under CR4.PCIDE): the one with the same tag if
  * there is one, else a free way, else a victim.  Tag, size, generation and
  * global flag are set and the class masks cleared; the caller fills the
  * rest.  NULL when the cache is disabled.
