@@ -129,6 +129,9 @@ struct run_stats {
 	u64 invlpg;
 	u64 invept;
 	u64 cr3_writes;
+	/* CR3 writes with bit 63 under CR4.PCIDE: no flush. */
+	u64 cr3_noflush;
+	u64 invpcid;
 
 	u64 psc_lookups;
 	/* psc_hits[L]: the walk started below level L. */
@@ -373,6 +376,23 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
 
 /* Architectural invalidations, counted, and told to the MMU. */
 int run_cr3_written(struct run_sim *s);
+/* A MOV to CR3 of vCPU's CR3 value: @flush false for bit 63 (PCIDE). */
+int run_cr3_load(struct run_sim *s, bool flush);
+
+/* INVPCID types (Intel SDM vol. 2, INVPCID). */
+enum run_invpcid_type {
+	/* One linear address of one PCID, global entries excepted. */
+	RUN_INVPCID_ADDR,
+	/* Every entry of one PCID, global entries excepted. */
+	RUN_INVPCID_SINGLE,
+	/* Every entry of every PCID, global entries included. */
+	RUN_INVPCID_ALL,
+	/* Every entry of every PCID, global entries excepted. */
+	RUN_INVPCID_ALL_NON_GLOBAL,
+};
+/* INVPCID of type @type; -EINVAL for a type or PCID no CPU accepts. */
+int run_invpcid(struct run_sim *s, unsigned int type, u16 pcid, u64 gva);
+
 /* The running vCPU's CR3 changed without a flush: tell the MMU only. */
 int run_mmu_cr3(struct run_sim *s);
 void run_flush_all(struct run_sim *s);

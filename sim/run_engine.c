@@ -82,9 +82,30 @@ static int mmu_error(struct run_sim *s, const char *hook, int r)
 
 int run_cr3_written(struct run_sim *s)
 {
+	return run_cr3_load(s, true);
+}
+
+/*
+ * MOV to CR3 (Intel SDM vol. 3 4.10.4.1): without PCIDs, the non-global
+ * TLB entries and the PSC go; under CR4.PCIDE, those of the new PCID
+ * only, and none with bit 63 set (@flush false).
+ */
+int run_cr3_load(struct run_sim *s, bool flush)
+{
+	struct sim_vcpu *v = &s->vcpu;
+	bool pcide = v->cr4 & X86_CR4_PCIDE;
+
 	s->st.cr3_writes++;
-	s->st.tlb_flushes++;
-	translation_caches_flush(&s->caches, false);
+	translation_caches_set_pcid(&s->caches, sim_vcpu_pcid(v), pcide);
+	if (!flush) {
+		s->st.cr3_noflush++;
+	} else if (pcide) {
+		s->st.tlb_flushes++;
+		translation_caches_flush_pcid(&s->caches, sim_vcpu_pcid(v));
+	} else {
+		s->st.tlb_flushes++;
+		translation_caches_flush(&s->caches, false);
+	}
 	return run_mmu_cr3(s);
 }
 
@@ -97,6 +118,63 @@ int run_mmu_cr3(struct run_sim *s)
 		r = ops->on_cr3(s->mmu, s->vcpu.cr3);
 		if (r)
 			return mmu_error(s, "on_cr3", r);
+	}
+	return 0;
+}
+
+int run_invpcid(struct run_sim *s, unsigned int type, u16 pcid, u64 gva)
+{
+	const struct run_mmu_ops *ops = s->cfg.mmu;
+	int r;
+
+	bool pcide = s->vcpu.cr4 & X86_CR4_PCIDE;
+
+	/* The #GP conditions of INVPCID that depend on the operands. */
+	if (type > RUN_INVPCID_ALL_NON_GLOBAL) {
+		snprintf(s->error, sizeof(s->error),
+			 "invpcid: type %u is out of range 0..3 (#GP)", type);
+		return -EINVAL;
+	}
+	if ((type == RUN_INVPCID_ADDR || type == RUN_INVPCID_SINGLE) && pcid &&
+	    !pcide) {
+		snprintf(s->error, sizeof(s->error),
+			 "invpcid: PCID %#x with CR4.PCIDE clear (#GP)", pcid);
+		return -EINVAL;
+	}
+	if (type == RUN_INVPCID_ADDR &&
+	    !is_canonical_address(gva, (s->vcpu.cr4 & X86_CR4_LA57) ?
+					       PT64_ROOT_5LEVEL :
+					       PT64_ROOT_4LEVEL)) {
+		snprintf(s->error, sizeof(s->error),
+			 "invpcid: address %#" PRIx64 " is not canonical (#GP)",
+			 gva);
+		return -EINVAL;
+	}
+	s->st.invpcid++;
+	switch (type) {
+	case RUN_INVPCID_ADDR:
+		translation_caches_invpcid_addr(&s->caches, gva, pcid);
+		break;
+	case RUN_INVPCID_SINGLE:
+		translation_caches_flush_pcid(&s->caches, pcid);
+		break;
+	case RUN_INVPCID_ALL:
+		translation_caches_flush(&s->caches, true);
+		break;
+	case RUN_INVPCID_ALL_NON_GLOBAL:
+		translation_caches_flush(&s->caches, false);
+		break;
+	}
+	/* KVM's INVPCID handler frees the roots of that PCID: a new root. */
+	if (type != RUN_INVPCID_ADDR && ops && ops->on_cr3) {
+		r = ops->on_cr3(s->mmu, s->vcpu.cr3);
+		if (r)
+			return mmu_error(s, "on_cr3", r);
+	} else if (type == RUN_INVPCID_ADDR &&
+		   pcid == sim_vcpu_pcid(&s->vcpu) && ops && ops->on_invlpg) {
+		r = ops->on_invlpg(s->mmu, gva);
+		if (r)
+			return mmu_error(s, "on_invlpg", r);
 	}
 	return 0;
 }
@@ -372,6 +450,8 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 		r = sim_vcpu_load(v, &s->res);
 		if (r < 0)
 			return vcpu_error(s, r);
+		translation_caches_set_pcid(&s->caches, sim_vcpu_pcid(v),
+					    v->cr4 & X86_CR4_PCIDE);
 		translation_caches_update_shifts(&s->caches, &s->vcpu);
 		/* A failed PDPTR load: access_miss() tries it again. */
 	}

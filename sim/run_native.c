@@ -29,6 +29,10 @@ static int on_run_stmt(struct scenario_reader *r,
 	case SCENARIO_RUN_INVEPT:
 		run_invept(s);
 		return 0;
+	case SCENARIO_RUN_INVPCID:
+		if (run_invpcid(s, stmt->type, stmt->pcid, stmt->addr))
+			return scenario_error(r, stmt->line, "%s", s->error);
+		return 0;
 	}
 	return scenario_error(r, stmt->line, "unknown statement kind %d",
 			      stmt->kind);
@@ -60,14 +64,21 @@ static int do_set(struct native_state *ns, struct scenario_reader *r,
 {
 	struct run_sim *s = ns->s;
 	enum sim_reg reg = stmt->set.reg;
-	u64 old = reg_value(&s->vcpu, reg);
+	u64 old = reg_value(&s->vcpu, reg), value = stmt->set.value;
+	bool flush = true;
 
-	if (sim_vcpu_set(&s->vcpu, reg, stmt->set.value))
+	/* Under CR4.PCIDE, bit 63 of a MOV to CR3 is "no flush", not kept. */
+	if (reg == SIM_REG_CR3 && (s->vcpu.cr4 & X86_CR4_PCIDE) &&
+	    (value & X86_CR3_PCID_NOFLUSH)) {
+		value &= ~X86_CR3_PCID_NOFLUSH;
+		flush = false;
+	}
+	if (sim_vcpu_set(&s->vcpu, reg, value))
 		return scenario_error(r, stmt->line, "%s", s->vcpu.error);
 	ns->reg_line[reg] = stmt->line;
 	switch (reg) {
 	case SIM_REG_CR3:
-		if (run_cr3_written(s))
+		if (run_cr3_load(s, flush))
 			return scenario_error(r, stmt->line, "%s", s->error);
 		break;
 	case SIM_REG_VENDOR:
@@ -76,7 +87,7 @@ static int do_set(struct native_state *ns, struct scenario_reader *r,
 	case SIM_REG_CR0:
 	case SIM_REG_CR4:
 	case SIM_REG_EFER:
-		if (old != stmt->set.value)
+		if (old != value)
 			run_flush_all(s);
 		break;
 	default:

@@ -214,10 +214,11 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		percent(st->tlb_hits, st->translations), st->tlb_misses,
 		st->tlb_rights_misses);
 	fprintf(out,
-		"  invalidations   CR3 writes %" PRIu64
-		", global flushes %" PRIu64 ", INVLPG %" PRIu64
-		", INVEPT %" PRIu64 "\n",
-		st->cr3_writes, st->tlb_global_flushes, st->invlpg, st->invept);
+		"  invalidations   CR3 writes %" PRIu64 " (no flush %" PRIu64
+		"), global flushes %" PRIu64 ", INVLPG %" PRIu64
+		", INVPCID %" PRIu64 ", INVEPT %" PRIu64 "\n",
+		st->cr3_writes, st->cr3_noflush, st->tlb_global_flushes,
+		st->invlpg, st->invpcid, st->invept);
 	for (i = 2; i <= PT64_ROOT_MAX_LEVEL; i++)
 		psc_hits += st->psc_hits[i];
 	fprintf(out,
@@ -420,6 +421,8 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "misses", st->tlb_misses, false);
 	json_u64(out, "rights_misses", st->tlb_rights_misses, false);
 	json_u64(out, "cr3_writes", st->cr3_writes, false);
+	json_u64(out, "cr3_noflush", st->cr3_noflush, false);
+	json_u64(out, "invpcid", st->invpcid, false);
 	json_u64(out, "global_flushes", st->tlb_global_flushes, false);
 	json_u64(out, "invlpg", st->invlpg, false);
 	json_u64(out, "invept", st->invept, true);

@@ -678,20 +678,63 @@ static int parse_access(struct scenario_reader *r, const struct line_tokens *lt,
 }
 
 /*
- * invlpg ADDR, invept: handed to r->run_stmt.  1 when the callback took
- * the statement, or its error.
+ * invpcid TYPE [PCID [ADDR]]: type 0 takes a PCID and an address, type 1
+ * a PCID, types 2 and 3 neither.  A descriptor with bits 63:12 of its
+ * PCID set is refused, as the CPU's #GP.
+ */
+static int parse_invpcid(struct scenario_reader *r,
+			 const struct line_tokens *lt,
+			 struct scenario_run_stmt *rs)
+{
+	const char *what = "invpcid";
+	u64 type, pcid = 0;
+	int args;
+
+	rs->kind = SCENARIO_RUN_INVPCID;
+	if (expect_arg(r, lt, 1, what, "type") ||
+	    parse_value(r, what, &lt->tok[1], 0, &type))
+		return -EINVAL;
+	if (type > 3)
+		return syntax_error(r,
+				    "invpcid: type %" PRIu64
+				    " is out of range 0..3",
+				    type);
+	args = type == 0 ? 3 : type == 1 ? 2 : 1;
+	if (args >= 2 && (expect_arg(r, lt, 2, what, "PCID") ||
+			  parse_value(r, what, &lt->tok[2], 0, &pcid)))
+		return -EINVAL;
+	if (pcid > 0xfff)
+		return syntax_error(r,
+				    "invpcid: PCID 0x%" PRIx64
+				    " does not fit 12 bits",
+				    pcid);
+	if (args == 3 && (expect_arg(r, lt, 3, what, "address") ||
+			  parse_value(r, what, &lt->tok[3], 0, &rs->addr)))
+		return -EINVAL;
+	rs->type = type;
+	rs->pcid = pcid;
+	return expect_end(r, lt, args + 1, what);
+}
+
+/*
+ * invlpg ADDR, invept, invpcid ...: handed to r->run_stmt.  1 when the
+ * callback took the statement, or its error.
  */
 static int parse_run_stmt(struct scenario_reader *r,
 			  const struct line_tokens *lt)
 {
 	bool invlpg = tok_is(&lt->tok[0], "invlpg");
+	bool invpcid = tok_is(&lt->tok[0], "invpcid");
 	struct scenario_run_stmt rs = { .line = r->line };
-	const char *what = invlpg ? "invlpg" : "invept";
+	const char *what = invlpg ? "invlpg" : invpcid ? "invpcid" : "invept";
 
 	if (!r->in_scenario)
 		return syntax_error(r, "'%s' before the first 'scenario'",
 				    what);
-	if (invlpg) {
+	if (invpcid) {
+		if (parse_invpcid(r, lt, &rs))
+			return -EINVAL;
+	} else if (invlpg) {
 		rs.kind = SCENARIO_RUN_INVLPG;
 		if (expect_arg(r, lt, 1, what, "address") ||
 		    parse_value(r, what, &lt->tok[1], 0, &rs.addr) ||
@@ -720,7 +763,8 @@ static int parse_statement(struct scenario_reader *r,
 
 	if (tok_is(t, "scenario"))
 		return parse_begin(r, lt, stmt);
-	if (r->run_stmt && (tok_is(t, "invlpg") || tok_is(t, "invept")))
+	if (r->run_stmt && (tok_is(t, "invlpg") || tok_is(t, "invept") ||
+			    tok_is(t, "invpcid")))
 		return parse_run_stmt(r, lt);
 
 	for (i = 0; i < ARRAY_SIZE(number_settings); i++)

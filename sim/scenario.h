@@ -64,12 +64,17 @@ enum scenario_run_stmt_kind {
 	SCENARIO_RUN_INVLPG,
 	/* "invept": INVEPT/INVLPGA of every nested translation. */
 	SCENARIO_RUN_INVEPT,
+	/* "invpcid TYPE [PCID [ADDR]]": INVPCID, types 0..3. */
+	SCENARIO_RUN_INVPCID,
 };
 
 struct scenario_run_stmt {
 	enum scenario_run_stmt_kind kind;
 	unsigned long line;
 	u64 addr;
+	/* invpcid: the type and the descriptor's PCID (12 bits). */
+	unsigned int type;
+	u16 pcid;
 };
 
 /*

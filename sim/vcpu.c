@@ -330,12 +330,16 @@ static const char *paging_mode_name(int level)
  * The root of a paging mode: a 4K-aligned table below 4G for 32-bit
  * paging, a 32-byte aligned PDPT below 4G for PAE, a 4K-aligned table below
  * MAXPHYADDR in long mode.  PWT and PCD are allowed but not modelled;
- * nothing else may be set (no PCIDs, no LAM).
+ * nothing else may be set (no LAM), except a PCID in bits 11:0 of CR3
+ * under CR4.PCIDE.
  */
 static int check_root(struct sim_vcpu *vcpu, enum sim_reg reg, const char *name,
 		      u64 root, int level)
 {
 	u64 low_rsvd = GENMASK_ULL(11, 0) & ~(X86_CR3_PWT | X86_CR3_PCD);
+
+	if (reg == SIM_REG_CR3 && (vcpu->cr4 & X86_CR4_PCIDE))
+		low_rsvd = 0;
 	u8 maxphyaddr = vcpu->cpu.maxphyaddr;
 
 	switch (level) {
@@ -401,6 +405,11 @@ static int load_guest_role(struct sim_vcpu *vcpu, struct cpu_role *role)
 				"long mode (EFER.LME and CR0.PG) needs CR4.PAE, cr4 is 0x%" PRIx64,
 				cr4);
 	}
+	if ((cr4 & X86_CR4_PCIDE) && !(efer & EFER_LMA))
+		return load_error(vcpu, SIM_REG_CR4,
+				  "cr4 0x%" PRIx64
+				  " sets PCIDE outside long mode",
+				  cr4);
 	if (cpu_role_from_regs(role, cr0, cr4, efer, &vcpu->cpu))
 		return load_error(vcpu, SIM_REG_CR0,
 				  "no CPU accepts cr0 0x%" PRIx64

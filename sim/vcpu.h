@@ -6,6 +6,11 @@
 
 #define X86_CR3_PWT BIT_ULL(3)
 #define X86_CR3_PCD BIT_ULL(4)
+/* CR4.PCIDE: CR3[11:0] is the PCID (IA-32e mode only). */
+#define X86_CR4_PCIDE BIT_ULL(17)
+#define X86_CR3_PCID_MASK GENMASK_ULL(11, 0)
+/* MOV to CR3 under CR4.PCIDE: bit 63 set keeps the PCID's entries. */
+#define X86_CR3_PCID_NOFLUSH BIT_ULL(63)
 /* PAE: CR3[31:5] is the PDPT address. */
 #define X86_CR3_PAE_ADDR_MASK GENMASK_ULL(31, 5)
 /* EPTP: bits 11:7 (bit 7 is supervisor shadow stacks, not modelled). */
@@ -186,6 +191,12 @@ int sim_vcpu_write(struct sim_vcpu *vcpu, u64 gpa, int size, u64 value);
  * nCR3 or EPTP, EPT on AMD ...).
  */
 int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_result *res);
+
+/* The current PCID: CR3[11:0] under CR4.PCIDE, else 0. */
+static inline u16 sim_vcpu_pcid(const struct sim_vcpu *vcpu)
+{
+	return (vcpu->cr4 & X86_CR4_PCIDE) ? vcpu->cr3 & X86_CR3_PCID_MASK : 0;
+}
 
 /* The PFEC and flags a walk checks for @access at the vCPU's CPL. */
 struct walk_access sim_vcpu_walk_access(const struct sim_vcpu *vcpu,

@@ -930,3 +930,190 @@ Test(run_vcpu, one_vcpu_runs_as_before_and_more_vcpus_miss_more)
 	cr_assert_gt(four.tlb_misses, one.tlb_misses);
 	done();
 }
+
+/*
+ * Two address spaces under CR4.PCIDE (PAE, PGE, PCIDE; long mode): A at
+ * 0x1000 maps 0x0 -> 0x5000, 0x1000 -> 0x6000 and a global 2M page at
+ * 0x200000; B at 0xa000 maps 0x0 -> 0xe000 only.  CR3 is A with PCID 1.
+ */
+static const char pcid_setup[] = "scenario pcid\n"
+				 "cr0 0x80010001\n"
+				 "efer 0x100\n"
+				 "cr4 0x200a0\n"
+				 "write64 0x1000 0x2007\n"
+				 "write64 0x2000 0x3007\n"
+				 "write64 0x3000 0x4007\n"
+				 "write64 0x3008 0x400187\n"
+				 "write64 0x4000 0x5007\n"
+				 "write64 0x4008 0x6007\n"
+				 "write64 0xa000 0xb007\n"
+				 "write64 0xb000 0xc007\n"
+				 "write64 0xc000 0xd007\n"
+				 "write64 0xd000 0xe007\n"
+				 "cr3 0x1001\n";
+
+static void run_pcid(const char *body)
+{
+	static char text[4096];
+	struct run_config cfg;
+
+	snprintf(text, sizeof(text), "%s%s", pcid_setup, body);
+	config(&cfg, &run_native_input);
+	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0, "%s", sim.error);
+}
+
+Test(run_pcid, cr3_bit_63_keeps_the_pcid_s_entries)
+{
+	const struct run_stats *st = &sim.st;
+
+	run_pcid("read 0x10\n" /* miss, PCID 1 */
+		 "cr3 0xa002\n" /* flushes PCID 2 only */
+		 "read 0x10\n" /* miss, PCID 2 */
+		 "cr3 0x8000000000001001\n" /* PCID 1, no flush */
+		 "read 0x10\n" /* hit */
+		 "cr3 0x800000000000a002\n" /* PCID 2, no flush */
+		 "read 0x10\n" /* hit */
+		 "cr3 0x1001\n" /* flushes PCID 1 */
+		 "read 0x10\n"); /* miss */
+	cr_assert_eq(st->tlb_misses, 3);
+	cr_assert_eq(st->tlb_hits, 2);
+	cr_assert_eq(st->cr3_writes, 5);
+	cr_assert_eq(st->cr3_noflush, 2);
+	cr_assert_eq(st->faults, 0);
+	/* Bit 63 is not kept in CR3. */
+	cr_assert_eq(sim.vcpu.cr3, 0x1001);
+	done();
+}
+
+Test(run_pcid, without_pcide_every_cr3_write_flushes)
+{
+	char text[4096];
+	struct run_config cfg;
+	const struct run_stats *st = &sim.st;
+
+	snprintf(text, sizeof(text), "%s%s", pcid_setup,
+		 "cr4 0xa0\n"
+		 "cr3 0x1000\n"
+		 "read 0x10\n"
+		 "cr3 0xa000\n"
+		 "read 0x10\n"
+		 "cr3 0x1000\n"
+		 "read 0x10\n");
+	config(&cfg, &run_native_input);
+	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0, "%s", sim.error);
+	cr_assert_eq(st->tlb_misses, 3);
+	cr_assert_eq(st->tlb_hits, 0);
+	cr_assert_eq(st->cr3_noflush, 0);
+	done();
+}
+
+Test(run_pcid, the_psc_is_tagged_with_the_pcid)
+{
+	const struct run_stats *st = &sim.st;
+
+	run_pcid("read 0x10\n" /* PSC miss: 4 refs */
+		 "cr3 0x800000000000a002\n" /* PCID 2 */
+		 "read 0x10\n" /* PSC miss: 4 refs of B */
+		 "cr3 0x8000000000001001\n" /* PCID 1 */
+		 "read 0x1010\n"); /* A's PDE cached: 1 ref */
+	cr_assert_eq(st->walks, 3);
+	cr_assert_eq(st->psc_hits[0], 2);
+	cr_assert_eq(st->psc_hits[2], 1);
+	cr_assert_eq(st->guest_refs, 4 + 4 + 1);
+	done();
+}
+
+Test(run_pcid, invpcid_types_0_and_1_drop_one_pcid)
+{
+	const struct run_stats *st = &sim.st;
+
+	run_pcid("read 0x10\n" /* miss */
+		 "read 0x1010\n" /* miss */
+		 "cr3 0x800000000000a002\n"
+		 "read 0x10\n" /* miss */
+		 "invpcid 0 1 0x0\n" /* PCID 1's page 0x0 */
+		 "cr3 0x8000000000001001\n"
+		 "read 0x1010\n" /* hit: another page */
+		 "read 0x10\n" /* miss */
+		 "invpcid 1 2\n" /* all of PCID 2 */
+		 "read 0x1010\n" /* hit: PCID 1 */
+		 "cr3 0x800000000000a002\n"
+		 "read 0x10\n"); /* miss */
+	cr_assert_eq(st->tlb_misses, 5);
+	cr_assert_eq(st->tlb_hits, 2);
+	cr_assert_eq(st->invpcid, 2);
+	done();
+}
+
+Test(run_pcid, global_entries_serve_every_pcid_until_invpcid_type_2)
+{
+	const struct run_stats *st = &sim.st;
+
+	run_pcid("read 0x200010\n" /* miss: a global 2M entry */
+		 "cr3 0xa002\n" /* B does not map 0x200000 ... */
+		 "read 0x200010\n" /* ... but the global entry hits */
+		 "invpcid 3\n" /* all contexts, globals spared */
+		 "read 0x200010\n" /* hit */
+		 "invpcid 0 2 0x200000\n" /* type 0 spares globals too */
+		 "read 0x200010\n" /* hit */
+		 "invlpg 0x200000\n" /* INVLPG drops global entries */
+		 "read 0x200010\n" /* miss: B's walk faults */
+		 "cr3 0x1001\n"
+		 "read 0x200010\n" /* miss: global again */
+		 "cr3 0xa002\n"
+		 "invpcid 2\n" /* everything */
+		 "read 0x200010\n"); /* miss: #PF */
+	cr_assert_eq(st->tlb_hits, 3);
+	cr_assert_eq(st->tlb_misses, 4);
+	cr_assert_eq(st->faults, 2);
+	cr_assert_eq(st->pf_by_ec[0], 2);
+	done();
+}
+
+Test(run_pcid, invlpg_spares_other_pcids)
+{
+	const struct run_stats *st = &sim.st;
+
+	run_pcid("read 0x10\n" /* miss, PCID 1 */
+		 "cr3 0x800000000000a002\n"
+		 "read 0x10\n" /* miss, PCID 2 */
+		 "invlpg 0x0\n" /* PCID 2's entry */
+		 "cr3 0x8000000000001001\n"
+		 "read 0x10\n" /* hit */
+		 "cr3 0x800000000000a002\n"
+		 "read 0x10\n"); /* miss */
+	cr_assert_eq(st->tlb_misses, 3);
+	cr_assert_eq(st->tlb_hits, 1);
+	done();
+}
+
+Test(run_pcid, invalid_invpcid_and_pcide_are_errors_at_their_line)
+{
+	static const struct {
+		const char *body;
+		const char *message;
+	} cases[] = {
+		{ "cr4 0xa0\ninvpcid 1 5\n",
+		  "t:17: invpcid: PCID 0x5 with CR4.PCIDE clear (#GP)" },
+		{ "invpcid 4\n", "t:16: invpcid: type 4 is out of range 0..3" },
+		{ "invpcid 0 0x1000 0\n",
+		  "t:16: invpcid: PCID 0x1000 does not fit 12 bits" },
+		{ "invpcid 0 1 0x800000000000\n",
+		  "t:16: invpcid: address 0x800000000000 is not canonical (#GP)" },
+		{ "invpcid 1\n", "t:16: invpcid: missing PCID" },
+		{ "invpcid 2 1\n", "t:16: invpcid: unexpected '1'" },
+		{ "efer 0\ncr0 0x1\nread 0x10\n",
+		  "t:18: cr4 0x200a0 sets PCIDE outside long mode (cr4 set on line 4)" },
+	};
+	char text[4096], error[512];
+	struct run_config cfg;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), "%s%s", pcid_setup, cases[i].body);
+		config(&cfg, &run_native_input);
+		cr_assert_lt(run_text(&cfg, text, error, sizeof(error)), 0);
+		cr_assert_str_eq(error, cases[i].message);
+		done();
+	}
+}
