@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mmu/mmu_internal.h"
+#include "mmu/tdp_mmu.h"
 
 /* A fault loop that needs more passes than this is making no progress. */
 #define MMU_MAX_FAULT_PASSES 16

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmu/mmu_internal.h"
+#include "mmu/tdp_mmu.h"
 
 const char *ret_pf_name(enum ret_pf r)
 {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "mmu/shadow_mmu.h"
+#include "mmu/tdp_mmu.h"
 
 static unsigned int shadow_ptr_map_bucket(u64 key)
 {

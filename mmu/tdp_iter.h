@@ -2,7 +2,7 @@
 #ifndef MMUSIM_TDP_ITER_H
 #define MMUSIM_TDP_ITER_H
 
-#include "mmu/mmu_internal.h"
+#include "mmu/tdp_mmu.h"
 
 /*
  * A walk over the paging structure of one tdp_mmu root, visiting every

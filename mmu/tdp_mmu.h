@@ -1,0 +1,26 @@
+/* tdp_mmu: the MMU's direct TDP tables (EPT or NPT), as KVM's tdp_mmu.c. */
+#ifndef MMUSIM_TDP_MMU_H
+#define MMUSIM_TDP_MMU_H
+
+#include "mmu/mmu_internal.h"
+
+int tdp_mmu_alloc_root(struct mmu_context *mmu);
+int tdp_mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *fault);
+void tdp_mmu_zap_gfn_range(struct mmu_context *mmu, u64 start, u64 end);
+void tdp_mmu_zap_all(struct mmu_context *mmu);
+bool tdp_mmu_wrprot_slot(struct mmu_context *mmu,
+			 const struct kvm_memory_slot *slot, int min_level);
+bool tdp_mmu_clear_dirty_slot(struct mmu_context *mmu,
+			      const struct kvm_memory_slot *slot);
+/* Replace tables of @slot by huge leaves; true when the caller flushes. */
+bool tdp_mmu_recover_huge_pages(struct mmu_context *mmu,
+				struct kvm_memory_slot *slot);
+int tdp_mmu_split_huge_pages(struct mmu_context *mmu, u64 start, u64 end,
+			     int target_level);
+bool tdp_mmu_write_protect_gfn(struct mmu_context *mmu, u64 gfn, int min_level);
+/* The SPTEs on the path to @gfn, root first; returns the number read. */
+int tdp_mmu_get_walk(struct mmu_context *mmu, u64 gfn,
+		     u64 sptes[PT64_ROOT_MAX_LEVEL], int *root_level);
+void tdp_mmu_destroy(struct mmu_context *mmu);
+
+#endif
