@@ -551,12 +551,12 @@ static bool tdp_mmu_zap_leafs(struct mmu_context *mmu,
 /* Zap [@start, @end) in every root, and flush if anything was mapped. */
 void tdp_mmu_zap_gfn_range(struct mmu_context *mmu, u64 start, u64 end)
 {
+	struct kvm_mmu_page *root;
 	bool flush = false;
 	int i;
 
-	for (i = 0; i < mmu->nr_tdp_roots; i++)
-		flush = tdp_mmu_zap_leafs(mmu, mmu->tdp_roots[i], start, end,
-					  flush);
+	for_each_tdp_mmu_root(mmu, root, i)
+		flush = tdp_mmu_zap_leafs(mmu, root, start, end, flush);
 	if (flush)
 		mmu_flush_tlb(mmu);
 }
@@ -607,11 +607,12 @@ static bool tdp_mmu_zap_root(struct mmu_context *mmu, struct kvm_mmu_page *root)
  */
 void tdp_mmu_zap_all(struct mmu_context *mmu)
 {
+	struct kvm_mmu_page *root;
 	bool flush = false;
 	int i;
 
-	for (i = 0; i < mmu->nr_tdp_roots; i++)
-		flush |= tdp_mmu_zap_root(mmu, mmu->tdp_roots[i]);
+	for_each_tdp_mmu_root(mmu, root, i)
+		flush |= tdp_mmu_zap_root(mmu, root);
 	if (flush)
 		mmu_flush_tlb(mmu);
 }
@@ -647,13 +648,13 @@ static bool wrprot_gfn_range(struct mmu_context *mmu, struct kvm_mmu_page *root,
 bool tdp_mmu_wrprot_slot(struct mmu_context *mmu,
 			 const struct kvm_memory_slot *slot, int min_level)
 {
+	struct kvm_mmu_page *root;
 	bool spte_set = false;
 	int i;
 
 	MMU_WARN_ON(min_level < PG_LEVEL_4K || min_level > PG_LEVEL_1G);
-	for (i = 0; i < mmu->nr_tdp_roots; i++)
-		spte_set |= wrprot_gfn_range(mmu, mmu->tdp_roots[i],
-					     slot->base_gfn,
+	for_each_tdp_mmu_root(mmu, root, i)
+		spte_set |= wrprot_gfn_range(mmu, root, slot->base_gfn,
 					     slot->base_gfn + slot->npages,
 					     min_level);
 	return spte_set;
@@ -695,13 +696,14 @@ static bool clear_dirty_gfn_range(struct mmu_context *mmu,
 bool tdp_mmu_clear_dirty_slot(struct mmu_context *mmu,
 			      const struct kvm_memory_slot *slot)
 {
+	struct kvm_mmu_page *root;
 	bool spte_set = false;
 	int i;
 
-	for (i = 0; i < mmu->nr_tdp_roots; i++)
-		spte_set |= clear_dirty_gfn_range(
-			mmu, mmu->tdp_roots[i], slot->base_gfn,
-			slot->base_gfn + slot->npages);
+	for_each_tdp_mmu_root(mmu, root, i)
+		spte_set |=
+			clear_dirty_gfn_range(mmu, root, slot->base_gfn,
+					      slot->base_gfn + slot->npages);
 	return spte_set;
 }
 
@@ -738,14 +740,15 @@ static int tdp_mmu_split_huge_pages_root(struct mmu_context *mmu,
 int tdp_mmu_split_huge_pages(struct mmu_context *mmu, u64 start, u64 end,
 			     int target_level)
 {
+	struct kvm_mmu_page *root;
 	int i, r;
 
 	if (target_level < PG_LEVEL_4K || target_level > PG_LEVEL_1G ||
 	    start > end)
 		return -EINVAL;
-	for (i = 0; i < mmu->nr_tdp_roots; i++) {
-		r = tdp_mmu_split_huge_pages_root(mmu, mmu->tdp_roots[i], start,
-						  end, target_level);
+	for_each_tdp_mmu_root(mmu, root, i) {
+		r = tdp_mmu_split_huge_pages_root(mmu, root, start, end,
+						  target_level);
 		if (r)
 			return r;
 	}
@@ -813,12 +816,13 @@ static bool recover_huge_pages_root(struct mmu_context *mmu,
 bool tdp_mmu_recover_huge_pages(struct mmu_context *mmu,
 				struct kvm_memory_slot *slot)
 {
+	struct kvm_mmu_page *root;
 	bool flush = false;
 	int i;
 
 	MMU_WARN_ON(slot->flags & MEMSLOT_DIRTY_LOG);
-	for (i = 0; i < mmu->nr_tdp_roots; i++)
-		flush |= recover_huge_pages_root(mmu, mmu->tdp_roots[i], slot);
+	for_each_tdp_mmu_root(mmu, root, i)
+		flush |= recover_huge_pages_root(mmu, root, slot);
 	return flush;
 }
 
@@ -857,13 +861,13 @@ static bool write_protect_gfn(struct mmu_context *mmu,
  */
 bool tdp_mmu_write_protect_gfn(struct mmu_context *mmu, u64 gfn, int min_level)
 {
+	struct kvm_mmu_page *root;
 	bool spte_set = false;
 	int i;
 
 	MMU_WARN_ON(min_level < PG_LEVEL_4K || min_level > PG_LEVEL_1G);
-	for (i = 0; i < mmu->nr_tdp_roots; i++)
-		spte_set |= write_protect_gfn(mmu, mmu->tdp_roots[i], gfn,
-					      min_level);
+	for_each_tdp_mmu_root(mmu, root, i)
+		spte_set |= write_protect_gfn(mmu, root, gfn, min_level);
 	return spte_set;
 }
 
@@ -906,8 +910,7 @@ static int tdp_mmu_evict_root(struct mmu_context *mmu)
 	struct kvm_mmu_page *root;
 	int i;
 
-	for (i = 0; i < mmu->nr_tdp_roots; i++) {
-		root = mmu->tdp_roots[i];
+	for_each_tdp_mmu_root(mmu, root, i) {
 		if (root == mmu->root.sp)
 			continue;
 		tdp_mmu_free_tree(mmu, root);
@@ -927,7 +930,7 @@ int tdp_mmu_alloc_root(struct mmu_context *mmu)
 {
 	union kvm_mmu_page_role role = mmu->root_role;
 	struct kvm_mmu_page *old = mmu->root.sp;
-	struct kvm_mmu_page *root = NULL;
+	struct kvm_mmu_page *root = NULL, *each;
 	int i, r;
 
 	if (!role.direct || role.level < PT64_ROOT_4LEVEL ||
@@ -937,9 +940,9 @@ int tdp_mmu_alloc_root(struct mmu_context *mmu)
 	mmu->tdp_masks = mmu->masks;
 	mmu->tdp_fmt = mmu->fmt;
 
-	for (i = 0; i < mmu->nr_tdp_roots; i++) {
-		if (mmu->tdp_roots[i]->role.word == role.word) {
-			root = mmu->tdp_roots[i];
+	for_each_tdp_mmu_root(mmu, each, i) {
+		if (each->role.word == role.word) {
+			root = each;
 			break;
 		}
 	}
@@ -970,12 +973,13 @@ int tdp_mmu_alloc_root(struct mmu_context *mmu)
 
 void tdp_mmu_destroy(struct mmu_context *mmu)
 {
+	struct kvm_mmu_page *root;
 	int i;
 
-	for (i = 0; i < mmu->nr_tdp_roots; i++) {
-		if (mmu->root.sp == mmu->tdp_roots[i])
+	for_each_tdp_mmu_root(mmu, root, i) {
+		if (mmu->root.sp == root)
 			mmu->root = (struct kvm_mmu_root){ 0 };
-		tdp_mmu_free_tree(mmu, mmu->tdp_roots[i]);
+		tdp_mmu_free_tree(mmu, root);
 		mmu->tdp_roots[i] = NULL;
 	}
 	mmu->nr_tdp_roots = 0;

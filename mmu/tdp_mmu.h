@@ -4,6 +4,16 @@
 
 #include "mmu/mmu_internal.h"
 
+/*
+ * Each of tdp_mmu's roots as @_root, @_i being its slot in
+ * mmu->tdp_roots: KVM's for_each_tdp_mmu_root().  The body may not add
+ * or remove roots, except by leaving the loop.
+ */
+#define for_each_tdp_mmu_root(_mmu, _root, _i)                    \
+	for ((_i) = 0; (_i) < (_mmu)->nr_tdp_roots &&             \
+		       ((_root) = (_mmu)->tdp_roots[(_i)], true); \
+	     (_i)++)
+
 int tdp_mmu_alloc_root(struct mmu_context *mmu);
 int tdp_mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *fault);
 void tdp_mmu_zap_gfn_range(struct mmu_context *mmu, u64 start, u64 end);

@@ -233,12 +233,12 @@ static u64 check_table(struct tdp_env *e, struct kvm_mmu_page *sp,
 static void check_invariants(struct tdp_env *e)
 {
 	const struct mmu_stats *stats = mmu_get_stats(e->mmu);
+	struct kvm_mmu_page *root;
 	u64 pages = 0;
 	int i;
 
-	for (i = 0; i < e->mmu->nr_tdp_roots; i++)
-		pages += check_table(e, e->mmu->tdp_roots[i],
-				     e->mmu->tdp_roots[i]);
+	for_each_tdp_mmu_root(e->mmu, root, i)
+		pages += check_table(e, root, root);
 	cr_assert_eq(pages, stats->sp_created - stats->sp_zapped,
 		     "%s: %" PRIu64 " pages reachable, %" PRIu64 " live",
 		     host_name(e), pages, stats->sp_created - stats->sp_zapped);
