@@ -240,7 +240,6 @@ struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
  */
 int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
 		    unsigned int access);
-/* kvm_mmu_hugepage_adjust(): goal_level and pfn for the largest page allowed. */
 /*
  * The largest level, at most @max_level, at which @gfn of @slot may be
  * mapped: the MMU's and the host mapping's limits, and no gfn in the
@@ -248,6 +247,7 @@ int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
  */
 int mmu_max_mapping_level(struct mmu_context *mmu, struct kvm_memory_slot *slot,
 			  u64 gfn, int max_level);
+/* kvm_mmu_hugepage_adjust(): goal_level and pfn for the largest page allowed. */
 void mmu_hugepage_adjust(struct mmu_context *mmu, struct kvm_page_fault *fault);
 void mark_page_dirty(struct mmu_context *mmu, u64 gfn);
 /* Shadowed guest tables forbid huge pages over them and writes to them. */
@@ -281,20 +281,22 @@ struct kvm_mmu_page *shadow_root_page(struct mmu_context *mmu,
 int shadow_mmu_page_fault(struct mmu_context *mmu,
 			  struct kvm_page_fault *fault);
 
-/* shadow_mmu.c, shadow_sync.c */
+/* shadow_sync.c */
+/* A valid shadow page of @gfn's guest table is sync (write-protected). */
+bool shadow_mmu_gfn_has_sync_table(struct mmu_context *mmu, u64 gfn);
 /*
  * 0 when a writable SPTE may map @gfn (no shadowed guest table there, or
  * the 4K tables there could be unsynced), nonzero to build it
  * write-protected: KVM's mmu_try_to_unsync_pages().
  */
-/* A valid shadow page of @gfn's guest table is sync (write-protected). */
-bool shadow_mmu_gfn_has_sync_table(struct mmu_context *mmu, u64 gfn);
 int mmu_try_to_unsync_pages(struct mmu_context *mmu, u64 gfn,
 			    bool synchronizing, bool prefetch);
-void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
-			    int bytes);
 void shadow_mmu_invalidate_addr(struct mmu_context *mmu, u64 addr);
 void shadow_mmu_sync_roots(struct mmu_context *mmu);
+
+/* shadow_mmu.c */
+void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
+			    int bytes);
 void shadow_mmu_zap_all(struct mmu_context *mmu);
 /* Zap the direct pages of @slot that a huge SPTE could now replace. */
 void shadow_mmu_zap_collapsible_sptes(struct mmu_context *mmu,
