@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Source hygiene: kernel-style formatting, and no *_internal.h included from
-# outside the folder that owns it.
+# Source hygiene: kernel-style formatting, no *_internal.h included from
+# outside the folder that owns it, and includes only down the dependency
+# direction walker <- mmu <- sim.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,19 @@ for f in "${sources[@]}"; do
 			status=1
 		fi
 	done < <(grep -E '^#include "[^"]*_internal\.h"' "$f" || true)
+done
+
+# walker/ includes nothing from mmu/ or sim/, and mmu/ nothing from sim/.
+for f in "${sources[@]}"; do
+	case $f in
+	walker/*) above='mmu|sim' ;;
+	mmu/*) above='sim' ;;
+	*) continue ;;
+	esac
+	while IFS= read -r line; do
+		echo "$f:${line%%:*}: includes ${line#*:}, from a layer above ${f%%/*}/ (walker <- mmu <- sim)" >&2
+		status=1
+	done < <(grep -nE "^#include \"($above)/" "$f" | sed -E 's/^([0-9]+):#include "([^"]+)".*/\1:\2/' || true)
 done
 
 if command -v clang-format >/dev/null; then
