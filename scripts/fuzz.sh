@@ -6,8 +6,126 @@
 # fuzz_spte, fuzz_walk, fuzz_readers and fuzz_mmu.  Any crash, sanitizer
 # report, leak or timeout fails the script and leaves the reproducer in the
 # work directory it prints.
+#
+# Long campaigns run in the background, niced, on a corpus that is kept
+# from one campaign of a target to the next (docs/fuzzing.md):
+#   scripts/fuzz.sh --long TARGET [RUNS]   start one (RUNS: 10000000)
+#   scripts/fuzz.sh --status [TARGET]      how far each one is
+#   scripts/fuzz.sh --stop TARGET          stop one; its corpus stays
+# $FUZZ_CAMPAIGNS is their directory (fuzz-campaigns/), $FUZZ_NICE their
+# niceness (19).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+campaigns=${FUZZ_CAMPAIGNS:-fuzz-campaigns}
+
+# The last "#RUNS ... exec/s: N" line of a libFuzzer log, or "starting".
+campaign_progress() {
+	local line
+	line=$(grep -a -E '^#[0-9]+' "$1" 2>/dev/null | tail -1) || true
+	echo "${line:-starting}"
+}
+
+campaign_status() {
+	local dir t pid state
+	shopt -s nullglob
+	for dir in "$campaigns"/*/; do
+		t=$(basename "$dir")
+		[ $# -eq 0 ] || [ "$t" = "$1" ] || continue
+		[ -f "$dir/commit" ] || continue
+		pid=$(cat "$dir/pid" 2>/dev/null || echo 0)
+		if [ -f "$dir/result" ]; then
+			state=$(cat "$dir/result")
+		elif kill -0 "$pid" 2>/dev/null; then
+			state="running (pid $pid): $(campaign_progress "$dir/fuzz.log")"
+		else
+			state="stopped: $(campaign_progress "$dir/fuzz.log")"
+		fi
+		echo "$t at $(cat "$dir/commit"): $state"
+	done
+	shopt -u nullglob
+}
+
+# Runs in the background: replay the saved crashes, then fuzz on the kept
+# corpus (seeded from tests/fuzz/corpus) until RUNS executions or a finding.
+campaign_run() {
+	local t=$1 runs=$2 dir=$3 status=0 crashes dict=() execs rate
+	shopt -s nullglob
+	crashes=(tests/fuzz/crashes/"$t"/*)
+	shopt -u nullglob
+	if [ ${#crashes[@]} -gt 0 ] &&
+		! "$dir/$t" "${crashes[@]}" >"$dir/replay.log" 2>&1; then
+		echo "FAILED: a saved crash fails again ($dir/replay.log)" >"$dir/result"
+		return
+	fi
+	[ -f tests/fuzz/"$t".dict ] && dict=(-dict=tests/fuzz/"$t".dict)
+	"$dir/$t" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
+		"${dict[@]}" "$dir/corpus" tests/fuzz/corpus/"$t" \
+		>"$dir/fuzz.log" 2>&1 || status=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/fuzz.log")
+	if [ $status -eq 0 ]; then
+		echo "done: ${execs:-?} executions, ${rate:-?} exec/s, 0 findings, $(date -u +%FT%TZ)" >"$dir/result"
+	else
+		echo "FINDING after ${execs:-?} executions (exit $status): artifacts in $dir/artifacts/, log $dir/fuzz.log" >"$dir/result"
+	fi
+}
+
+campaign_start() {
+	local t=$1 runs=${2:-10000000} dir commit
+	dir=$campaigns/$t
+	if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+		echo "fuzz: a $t campaign is running already:" >&2
+		campaign_status "$t" >&2
+		exit 1
+	fi
+	scripts/bootstrap.sh
+	cmake --preset fuzz -DMMUSIM_FUZZ_STRICT_ARCH=OFF
+	cmake --build --preset fuzz --target "$t"
+	mkdir -p "$dir/corpus" "$dir/artifacts"
+	rm -f "$dir/result" "$dir/fuzz.log"
+	# The campaign runs its own copy: a rebuild cannot change it midway.
+	cp build-fuzz/fuzz/"$t" "$dir/$t"
+	commit=$(git rev-parse --short=12 HEAD)
+	git diff --quiet HEAD -- . || commit="$commit+dirty"
+	echo "$commit" >"$dir/commit"
+	nohup nice -n "${FUZZ_NICE:-19}" "$PWD/scripts/fuzz.sh" --run-campaign "$t" "$runs" "$dir" \
+		</dev/null >/dev/null 2>&1 &
+	echo $! >"$dir/pid"
+	echo "fuzz: $t campaign of $runs runs at $commit in $dir (pid $!);"
+	echo "fuzz: scripts/fuzz.sh --status $t to watch it, --stop $t to stop it"
+}
+
+case "${1:-}" in
+--long)
+	[ $# -ge 2 ] || { echo "usage: scripts/fuzz.sh --long TARGET [RUNS]" >&2; exit 2; }
+	campaign_start "$2" "${3:-}"
+	exit 0
+	;;
+--status)
+	shift
+	campaign_status "$@"
+	exit 0
+	;;
+--stop)
+	[ $# -ge 2 ] || { echo "usage: scripts/fuzz.sh --stop TARGET" >&2; exit 2; }
+	pid=$(cat "$campaigns/$2/pid" 2>/dev/null || echo 0)
+	# The campaign's shell, then its fuzzer, by their own ids.
+	pkill -P "$pid" 2>/dev/null || true
+	kill "$pid" 2>/dev/null || true
+	for _ in 1 2 3 4 5; do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 1
+	done
+	campaign_status "$2"
+	exit 0
+	;;
+--run-campaign)
+	campaign_run "$2" "$3" "$4"
+	exit 0
+	;;
+esac
 
 seconds=${FUZZ_SECONDS:-25}
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
