@@ -1,0 +1,104 @@
+/*
+ * The MMU equivalence test's scenarios (equivalence_test.c): a random
+ * guest under one MMU configuration, its guest-physical layout, and the
+ * deterministic generator every decision takes from.
+ */
+#ifndef MMUSIM_TESTS_MMU_EQUIVALENCE_H
+#define MMUSIM_TESTS_MMU_EQUIVALENCE_H
+
+#include "mmu/mmu.h"
+
+/* Who maps what: the MMU configurations the property must hold under. */
+enum eq_mode {
+	EQ_TDP_EPT,
+	EQ_TDP_NPT,
+	EQ_SHADOW,
+	EQ_NESTED_EPT,
+	EQ_NESTED_NPT,
+	EQ_SHADOW_PAE,
+	EQ_SHADOW_2LEVEL,
+};
+
+static inline bool eq_mode_is_nested(enum eq_mode mode)
+{
+	return mode == EQ_NESTED_EPT || mode == EQ_NESTED_NPT;
+}
+
+static inline bool eq_mode_is_shadow(enum eq_mode mode)
+{
+	return mode == EQ_SHADOW || mode == EQ_SHADOW_PAE ||
+	       mode == EQ_SHADOW_2LEVEL;
+}
+
+static inline bool eq_mode_is_ept(enum eq_mode mode)
+{
+	return mode == EQ_TDP_EPT || mode == EQ_NESTED_EPT;
+}
+
+/*
+ * Deterministic xorshift: every failure names its seed, and the same
+ * seed rebuilds the same guest.
+ */
+static inline u64 next_random(u64 *state)
+{
+	u64 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}
+
+static inline bool chance(u64 *rng, unsigned int percent)
+{
+	return next_random(rng) % 100 < percent;
+}
+
+/* Guest physical layout of every scenario. */
+#define SLOT_RAM_GFN 0x0ULL
+#define SLOT_RAM_PAGES 0x800ULL /* 8M of RAM: 2M host pages, 4K for odd seeds */
+#define SLOT_ROM_GFN 0x1000ULL /* 2M of read-only memory at 16M */
+#define SLOT_ROM_PAGES 0x200ULL
+#define MMIO_GPA 0x2000000ULL /* no memslot from 32M */
+#define GUEST_TABLES_GPA 0x100000ULL
+#define GUEST_TABLES_END 0x200000ULL
+#define DATA_GPA 0x200000ULL
+#define DATA_END 0x700000ULL
+#define DATA_4M_GPA 0x400000ULL /* 4M-aligned RAM above the guest tables */
+#define NESTED_TABLES_GPA 0x700000ULL
+#define NESTED_TABLES_END 0x800000ULL
+#define NR_MAPPINGS 48
+#define NR_ACCESSES 160
+
+struct mapping {
+	u64 gva;
+	int level;
+	/* GPA of the guest leaf entry, to rewrite it. */
+	u64 pte_gpa;
+};
+
+struct scenario {
+	enum eq_mode mode;
+	u64 seed;
+	u64 rng;
+	struct host_memory *host;
+	struct guest_memory mem;
+	struct mmu_context *mmu;
+	struct kvm_pagewalk gva_walk;
+	struct kvm_pagewalk ngpa_walk;
+	struct cpu_features cpu;
+	u64 cr0, cr4, efer;
+	u64 next_table, next_nested_table;
+	int guest_levels;
+	/* Guest PTEs: 8 bytes and 9 index bits, or 4 and 10 (2-level). */
+	int pte_size;
+	unsigned int level_bits;
+	struct mapping maps[NR_MAPPINGS];
+	int nr_maps;
+	unsigned int compared, faults, flushes;
+	/* Guest stores the MMU saw (emulated) and did not see (unsync). */
+	unsigned int trapped_writes, unseen_writes;
+};
+
+#endif
