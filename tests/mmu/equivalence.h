@@ -78,6 +78,23 @@ struct mapping {
 	u64 pte_gpa;
 };
 
+/*
+ * What the operations of equivalence_ops.c did over a run of seeds: each
+ * must have happened for the run to count.
+ */
+struct eq_op_counts {
+	unsigned int register_changes;
+	unsigned int nested_rewrites;
+	/* Dirty logs collected while pages written were expected in them. */
+	unsigned int dirty_checks;
+	unsigned int memslot_changes;
+	/* Accesses refused by a protection key (PFEC.PK). */
+	unsigned int pkey_faults;
+};
+
+/* L1's EPT/NPT maps nGPA = GPA below this (RAM and ROM). */
+#define NESTED_MAP_END 0x1200000ULL
+
 struct scenario {
 	enum eq_mode mode;
 	u64 seed;
@@ -99,6 +116,35 @@ struct scenario {
 	unsigned int compared, faults, flushes;
 	/* Guest stores the MMU saw (emulated) and did not see (unsync). */
 	unsigned int trapped_writes, unseen_writes;
+
+	/*
+	 * The operations of equivalence_ops.c take their decisions from
+	 * @ops_rng, so that the guest built from @rng stays as it was.
+	 */
+	u64 ops_rng;
+	/* L1's 4K tables by 2M of nGPA (0: a 2M leaf maps the region). */
+	u64 nested_pt[NESTED_MAP_END >> 21];
+	int rom_host_level;
+	bool rom_present, rom_readonly;
+	bool ram_logging;
+	/* RAM pages written since the dirty log was last collected. */
+	u64 written[SLOT_RAM_PAGES / 64];
+	struct eq_op_counts ops;
 };
+
+/* equivalence_test.c: a guest store to its tables, and a CR3 load. */
+void eq_guest_write(struct scenario *s, u64 gpa, u64 val, int bytes);
+void eq_load_guest(struct scenario *s);
+
+/* equivalence_ops.c */
+void eq_ops_setup(struct scenario *s);
+bool eq_pkeys_on(const struct scenario *s);
+u64 eq_random_pkey(struct scenario *s);
+u32 eq_random_pkru(struct scenario *s);
+void eq_note_access(struct scenario *s, const struct walk_access *a,
+		    const struct walk_record *rec, const struct walk_fault *f,
+		    int r);
+void eq_random_op(struct scenario *s);
+void eq_check_ops(enum eq_mode mode, const struct eq_op_counts *ops);
 
 #endif

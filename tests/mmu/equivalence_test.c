@@ -2,14 +2,17 @@
  * The property that matters most: once the MMU has resolved its faults,
  * the CPU's walk of the MMU's tables gives the translation and the fault
  * of the guest's own 2D walk, under tdp_mmu and shadow_mmu, also after the
- * guest rewrites its page tables and flushes with INVLPG or a CR3 load.
- * shadow_mmu is checked with 4- and 5-level guests, PAE guests and 2-level
- * guests (these two under KVM's PAE root).
+ * guest rewrites its page tables and flushes with INVLPG or a CR3 load,
+ * and through the operations of equivalence_ops.c (control registers,
+ * protection keys, L1's EPT/NPT, dirty logging, memslots).  shadow_mmu is
+ * checked with 4- and 5-level guests, PAE guests and 2-level guests (these
+ * two under KVM's PAE root).  $MMUSIM_EQUIVALENCE_SEEDS makes a long run.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "equivalence.h"
@@ -147,7 +150,7 @@ static u64 random_leaf_flags(struct scenario *s, int level)
 		pte |= PT_DIRTY_MASK;
 	if (level > PG_LEVEL_4K)
 		pte |= PT_PAGE_SIZE_MASK;
-	return pte;
+	return pte | eq_random_pkey(s);
 }
 
 /* The rights of a new upper-level entry: all, restricted now and then. */
@@ -173,7 +176,7 @@ static u64 random_table_flags(struct scenario *s, int level)
  * the MMU sees (mmu_guest_write()); elsewhere, in an unsync table say,
  * the store lands unseen and only INVLPG or a CR3 load tells the MMU.
  */
-static void guest_write(struct scenario *s, u64 gpa, u64 val, int bytes)
+void eq_guest_write(struct scenario *s, u64 gpa, u64 val, int bytes)
 {
 	if (mmu_gfn_is_write_protected(s->mmu, gpa_to_gfn(gpa))) {
 		s->trapped_writes++;
@@ -197,7 +200,7 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 		if (!(pte & PT_PRESENT_MASK)) {
 			pte = alloc_table(s, &s->next_table, GUEST_TABLES_END) |
 			      random_table_flags(s, l);
-			guest_write(s, pte_gpa, pte, s->pte_size);
+			eq_guest_write(s, pte_gpa, pte, s->pte_size);
 		} else if (pte & PT_PAGE_SIZE_MASK) {
 			return false;
 		}
@@ -208,9 +211,10 @@ static bool map_gva(struct scenario *s, u64 gva, int level)
 
 		if (read_pte(s, pte_gpa))
 			return false;
-		guest_write(s, pte_gpa,
-			    pick_target(s, level) | random_leaf_flags(s, level),
-			    s->pte_size);
+		eq_guest_write(s, pte_gpa,
+			       pick_target(s, level) |
+				       random_leaf_flags(s, level),
+			       s->pte_size);
 		s->maps[s->nr_maps++] = (struct mapping){
 			.gva = gva,
 			.level = level,
@@ -257,7 +261,7 @@ static u64 build_nested_tables(struct scenario *s, bool ept, int levels)
 		table = next;
 	}
 	/* table is the PD covering 0..1G. */
-	for (gpa = 0; gpa < 0x1200000; gpa += 0x200000) {
+	for (gpa = 0; gpa < NESTED_MAP_END; gpa += 0x200000) {
 		u64 pde_gpa = table + (gpa >> 21) * 8;
 		u64 memtype = ept ? 6ULL << EPT_MT_SHIFT : 0;
 
@@ -274,6 +278,7 @@ static u64 build_nested_tables(struct scenario *s, bool ept, int levels)
 					     NESTED_TABLES_END);
 			u64 i;
 
+			s->nested_pt[gpa >> 21] = pt;
 			cr_assert_eq(guest_memory_write(&s->mem, pde_gpa, 8,
 							pt | rwx),
 				     0);
@@ -311,7 +316,7 @@ static u64 build_nested_tables(struct scenario *s, bool ept, int levels)
 }
 
 /* A CR3 load: the walker for the registers, PAE's PDPTRs, the MMU. */
-static void load_guest(struct scenario *s)
+void eq_load_guest(struct scenario *s)
 {
 	struct walk_fault fault;
 	struct cpu_role role;
@@ -363,8 +368,12 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 	cr_assert_eq(mmu_add_memslot(s->mmu, SLOT_RAM_GFN, SLOT_RAM_PAGES, 0,
 				     (seed & 1) ? PG_LEVEL_4K : PG_LEVEL_2M),
 		     0);
+	/* On 4K host pages (seeds with bit 1), the ROM slot may move. */
+	s->rom_host_level = (seed & 2) ? PG_LEVEL_4K : PG_LEVEL_2M;
+	s->rom_present = true;
+	s->rom_readonly = true;
 	cr_assert_eq(mmu_add_memslot(s->mmu, SLOT_ROM_GFN, SLOT_ROM_PAGES,
-				     MEMSLOT_READONLY, PG_LEVEL_2M),
+				     MEMSLOT_READONLY, s->rom_host_level),
 		     0);
 
 	s->cpu = (struct cpu_features){
@@ -404,6 +413,7 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 	 */
 	if (eq_mode_is_shadow(mode) && !(s->cr0 & X86_CR0_WP))
 		s->cr4 &= ~X86_CR4_SMAP;
+	eq_ops_setup(s);
 	s->next_table = GUEST_TABLES_GPA;
 	s->next_nested_table = NESTED_TABLES_GPA;
 
@@ -440,7 +450,7 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 	for (i = 0; s->guest_levels == PT32E_ROOT_LEVEL && i < 4; i++)
 		cr_assert_eq(guest_memory_write(&s->mem, root + i * 8, 8, 0),
 			     0);
-	load_guest(s);
+	eq_load_guest(s);
 
 	for (i = 0; s->nr_maps < NR_MAPPINGS && i < 4 * NR_MAPPINGS; i++) {
 		unsigned int pick = next_random(&s->rng) % 100;
@@ -460,7 +470,7 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 		map_gva(s, random_gva(s), level);
 	}
 	/* Tables written: a CR3 load makes them architecturally visible. */
-	load_guest(s);
+	eq_load_guest(s);
 }
 
 static void teardown(struct scenario *s)
@@ -499,6 +509,7 @@ static void compare_one(struct scenario *s, u64 gva,
 		     rr ? "faults" : "succeeds", walk_fault_name(rf.kind),
 		     rf.error_code);
 	s->compared++;
+	eq_note_access(s, a, &rrec, &rf, rr);
 	if (!rr) {
 		cr_assert_eq(mrec.hpa, rrec.hpa,
 			     "%s seed %#" PRIx64 " %s %#" PRIx64
@@ -553,7 +564,7 @@ static void random_access(struct scenario *s, u64 *gva, struct walk_access *a)
 	else if (chance(&s->rng, 10))
 		a->pfec |= PFERR_IMPLICIT_ACCESS;
 	a->rflags_ac = chance(&s->rng, 30);
-	a->pkru = 0;
+	a->pkru = eq_pkeys_on(s) ? eq_random_pkru(s) : 0;
 }
 
 /*
@@ -566,7 +577,7 @@ static void write_pte(struct scenario *s, u64 pte_gpa, u64 pte)
 	u64 pair_gpa = pte_gpa & ~7ULL, pair;
 
 	if (s->pte_size == 8 || !chance(&s->rng, 15)) {
-		guest_write(s, pte_gpa, pte, s->pte_size);
+		eq_guest_write(s, pte_gpa, pte, s->pte_size);
 		return;
 	}
 	cr_assert_eq(guest_memory_read(&s->mem, pair_gpa, 8, &pair), 0);
@@ -574,7 +585,7 @@ static void write_pte(struct scenario *s, u64 pte_gpa, u64 pte)
 		pair = (pair & GENMASK_ULL(63, 32)) | pte;
 	else
 		pair = (pair & GENMASK_ULL(31, 0)) | (pte << 32);
-	guest_write(s, pair_gpa, pair, 8);
+	eq_guest_write(s, pair_gpa, pair, 8);
 }
 
 /* The guest rewrites a leaf (or a table's rights) and flushes. */
@@ -594,13 +605,17 @@ static void mutate(struct scenario *s)
 	if (chance(&s->rng, 70)) {
 		mmu_invlpg(s->mmu, m->gva);
 	} else {
-		load_guest(s);
+		eq_load_guest(s);
 	}
 }
 
-/* Returns the guest stores the MMU did not see. */
+/*
+ * Returns the guest stores the MMU did not see; adds up what the
+ * operations did in @ops.
+ */
 static unsigned int run_scenario(enum eq_mode mode, u64 seed,
-				 unsigned int *trapped_writes)
+				 unsigned int *trapped_writes,
+				 struct eq_op_counts *ops)
 {
 	unsigned int unseen_writes;
 	struct scenario s;
@@ -615,8 +630,14 @@ static unsigned int run_scenario(enum eq_mode mode, u64 seed,
 		compare_one(&s, gva, &a);
 		if (chance(&s.rng, 8))
 			mutate(&s);
+		eq_random_op(&s);
 	}
 	*trapped_writes += s.trapped_writes;
+	ops->register_changes += s.ops.register_changes;
+	ops->nested_rewrites += s.ops.nested_rewrites;
+	ops->dirty_checks += s.ops.dirty_checks;
+	ops->memslot_changes += s.ops.memslot_changes;
+	ops->pkey_faults += s.ops.pkey_faults;
 	unseen_writes = s.unseen_writes;
 	teardown(&s);
 	return unseen_writes;
@@ -626,13 +647,34 @@ static unsigned int run_scenario(enum eq_mode mode, u64 seed,
 /* Guests without 64-bit paging: smaller trees, fewer seeds each. */
 #define SEEDS_PER_32BIT_MODE 200
 
+/*
+ * The seeds a test runs: @nr_seeds, or for a long run the seeds per
+ * configuration in $MMUSIM_EQUIVALENCE_SEEDS (150000 for the seven
+ * configurations. 1,050,000 scenarios; docs/mmu.md).
+ */
+static u64 seeds_to_run(u64 nr_seeds)
+{
+	const char *env = getenv("MMUSIM_EQUIVALENCE_SEEDS");
+	char *end;
+	u64 n;
+
+	if (!env || !*env)
+		return nr_seeds;
+	n = strtoull(env, &end, 0);
+	cr_assert(!*end && n > 0,
+		  "MMUSIM_EQUIVALENCE_SEEDS=%s: not a number of seeds", env);
+	return n;
+}
+
 static void run_seeds(enum eq_mode mode, u64 nr_seeds)
 {
 	unsigned int trapped = 0, unseen = 0;
+	struct eq_op_counts ops = { 0 };
 	u64 seed;
 
+	nr_seeds = seeds_to_run(nr_seeds);
 	for (seed = 1; seed <= nr_seeds; seed++)
-		unseen += run_scenario(mode, seed, &trapped);
+		unseen += run_scenario(mode, seed, &trapped, &ops);
 	/*
 	 * Under shadow paging, stores to shadowed tables were emulated and
 	 * stores to unsync ones (and to tables never shadowed) were not.
@@ -640,6 +682,7 @@ static void run_seeds(enum eq_mode mode, u64 nr_seeds)
 	cr_assert_gt(unseen, 0, "%s", eq_mode_name(mode));
 	if (eq_mode_is_shadow(mode))
 		cr_assert_gt(trapped, 0, "%s", eq_mode_name(mode));
+	eq_check_ops(mode, &ops);
 }
 
 static void run_mode(enum eq_mode mode)
