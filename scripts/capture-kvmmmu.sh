@@ -4,13 +4,23 @@
 #
 #   scripts/capture-kvmmmu.sh OUTPUT [COMMAND [ARG...]]
 #
-# Without COMMAND the workload is "kvm_sweep --fixture", five accesses in
+# Without COMMAND the workload is "kvm_sweep --fixture", a few accesses in
 # a guest (kvm_sweep is looked for in $MMUSIM_BUILD, build/ and
 # /tmp/kvm-build).  The events
 # are enabled in a tracefs instance of their own, for the workload's
 # process only, and disabled again (the instance removed) on exit.  The
 # buffer holds MMUSIM_TRACE_BUFFER_KB (8192) KB per CPU; an overflow is
 # reported and makes the exit status 1.
+#
+# The first line of OUTPUT is "# mmusim-guest: vendor=V maxphyaddr=N
+# gbpages=on|off" (docs/trace-formats.md), the guest's CPUID facts the
+# trace lacks, so that mmusim run replays it with no options: from
+# $MMUSIM_GUEST ("vendor=amd maxphyaddr=48 gbpages=off") when set, else
+# from "kvm_sweep --guest-info" (the guest KVM_GET_SUPPORTED_CPUID gives),
+# else the host's /proc/cpuinfo, with a warning.  The workload finds the
+# instance's trace_marker in $MMUSIM_TRACE_MARKER, for its "mmusim-role:"
+# lines (kvm_sweep writes one per case).  MMUSIM_TRACE_CMD=1 saves
+# "trace-cmd report" text instead of tracefs's.
 # Needs root, /dev/kvm and a kernel with the kvmmmu events.
 set -euo pipefail
 
@@ -24,19 +34,34 @@ out=$1
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 
+sweep=
+for d in "${MMUSIM_BUILD:-}" "$root/build" /tmp/kvm-build; do
+	if [ -n "$d" ] && [ -x "$d/tests/kvm/kvm_sweep" ]; then
+		sweep=$d/tests/kvm/kvm_sweep
+		break
+	fi
+done
 if [ $# -eq 0 ]; then
-	sweep=
-	for d in "${MMUSIM_BUILD:-}" "$root/build" /tmp/kvm-build; do
-		if [ -n "$d" ] && [ -x "$d/tests/kvm/kvm_sweep" ]; then
-			sweep=$d/tests/kvm/kvm_sweep
-			break
-		fi
-	done
 	if [ -z "$sweep" ]; then
 		echo "$0: no kvm_sweep found; build first or give a COMMAND" >&2
 		exit 1
 	fi
 	set -- "$sweep" --fixture
+fi
+
+# The "mmusim-guest:" header.
+if [ -n "${MMUSIM_GUEST:-}" ]; then
+	guest="mmusim-guest: $MMUSIM_GUEST"
+elif [ -n "$sweep" ] && guest=$("$sweep" --guest-info); then
+	:
+else
+	vendor=intel
+	grep -q '^vendor_id.*AuthenticAMD' /proc/cpuinfo && vendor=amd
+	bits=$(sed -n 's/^address sizes[^0-9]*\([0-9]*\) bits physical.*/\1/p' /proc/cpuinfo | head -1)
+	gb=off
+	grep -q '^flags.* pdpe1gb' /proc/cpuinfo && gb=on
+	guest="mmusim-guest: vendor=$vendor maxphyaddr=$bits gbpages=$gb"
+	echo "$0: warning: the guest's CPUID is taken as the host's ($guest); set MMUSIM_GUEST if it differs" >&2
 fi
 
 tracefs=/sys/kernel/tracing
@@ -49,7 +74,8 @@ if [ ! -d "$tracefs/events/kvmmmu" ]; then
 fi
 
 events="kvm_mmu_pagetable_walk kvm_mmu_paging_element kvm_mmu_walker_error
-kvm_mmu_set_accessed_bit kvm_mmu_set_dirty_bit"
+kvm_mmu_set_accessed_bit kvm_mmu_set_dirty_bit kvm_mmu_get_page
+kvm_mmu_set_spte kvm_mmu_prepare_zap_page kvm_tdp_mmu_spte_changed"
 inst=$tracefs/instances/mmusim-capture-$$
 
 # shellcheck disable=SC2317 # called by the EXIT trap
@@ -75,18 +101,34 @@ done
 # Only the workload's own process: set_event_pid is written by the shell
 # that then becomes the workload.
 status=0
-sh -c 'echo $$ >"$1/set_event_pid" && echo 1 >"$1/tracing_on" && shift && exec "$@"' \
+MMUSIM_TRACE_MARKER=$inst/trace_marker \
+	sh -c 'echo $$ >"$1/set_event_pid" && echo 1 >"$1/tracing_on" && shift && exec "$@"' \
 	sh "$inst" "$@" || status=$?
 echo 0 >"$inst/tracing_on"
 for e in $events; do
 	echo 0 >"$inst/events/kvmmmu/$e/enable"
 done
 
-cp "$inst/trace" "$out"
+counts=$(sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$inst/trace")
+if [ "${MMUSIM_TRACE_CMD:-0}" = 1 ]; then
+	# trace-cmd report's text instead (trace-cmd extract removes the
+	# instance).
+	dat=$(mktemp)
+	trace-cmd extract -B "${inst##*/}" -o "$dat" >/dev/null 2>&1
+	{
+		echo "# $guest"
+		trace-cmd report -i "$dat"
+	} >"$out"
+	rm -f "$dat"
+else
+	{
+		echo "# $guest"
+		cat "$inst/trace"
+	} >"$out"
+fi
 chmod a+r "$out"
 walks=$(grep -c 'kvm_mmu_pagetable_walk:' "$out" || true)
 echo "$0: $walks walks, $(wc -c <"$out") bytes in $out" >&2
-counts=$(sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$out")
 if [ -n "$counts" ] && [ "${counts% *}" != "${counts#* }" ]; then
 	echo "$0: the buffer overflowed: ${counts% *} of ${counts#* } events kept; raise MMUSIM_TRACE_BUFFER_KB" >&2
 	status=1

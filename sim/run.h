@@ -73,6 +73,8 @@ struct run_config {
 	u8 maxphyaddr;
 	bool amd;
 	bool no_gbpages;
+	/* --vendor, --gbpages given: a kvmmmu "mmusim-guest:" line yields. */
+	bool have_vendor, have_gbpages;
 };
 
 /* Counters of a kvmmmu replay (docs/trace-formats.md). */
@@ -95,6 +97,8 @@ struct run_kvmmmu_stats {
 	u64 ignored_events;
 	u64 lost_events;
 	u64 header_lines;
+	/* "mmusim-guest:" lines, header or trace_marker. */
+	u64 guest_lines;
 	/* The other events by name, the first RUN_MAX_EVENT_NAMES of them. */
 	unsigned int nr_event_names;
 	char event_names[RUN_MAX_EVENT_NAMES][RUN_EVENT_NAME_MAX];

@@ -357,11 +357,13 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 			return usage_error("--vendor=%s: not intel or amd",
 					   arg);
 		cfg->amd = !strcmp(arg, "amd");
+		cfg->have_vendor = true;
 		return 0;
 	case OPT_GBPAGES:
 		if (strcmp(arg, "on") && strcmp(arg, "off"))
 			return usage_error("--gbpages=%s: not on or off", arg);
 		cfg->no_gbpages = !strcmp(arg, "off");
+		cfg->have_gbpages = true;
 		return 0;
 	case OPT_NO_TIMING:
 		a->no_timing = true;

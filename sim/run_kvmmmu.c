@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/input_error.h"
 #include "sim/run.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
@@ -57,6 +58,9 @@ struct kvmmmu_task {
  * the list head of the open walks.
  */
 struct kvmmmu_state {
+	/* The guest's CPUID facts as the options give them. */
+	bool options_amd, options_no_gbpages;
+	u8 options_maxphyaddr;
 	struct kvmmmu_task *tasks;
 	size_t nr_tasks, tasks_cap;
 	struct recorded_walk open;
@@ -620,17 +624,6 @@ static int open_walk(struct run_sim *s, struct kvmmmu_task *task, char *why,
 	return 0;
 }
 
-static int __attribute__((format(printf, 3, 4)))
-input_error(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int add_element(struct run_sim *s, struct recorded_walk *w,
 		       const struct kvmmmu_event *ev, char *why, size_t why_len)
 {
@@ -642,12 +635,12 @@ static int add_element(struct run_sim *s, struct recorded_walk *w,
 		w->nr_d = 0;
 	}
 	if (w->nr_a || w->nr_d)
-		return input_error(
+		return input_why(
 			why, why_len,
 			"kvm_mmu_paging_element after the A/D updates of the walk of line %lu",
 			w->line);
 	if (w->nr && ev->level != w->level[w->nr - 1] - 1)
-		return input_error(
+		return input_why(
 			why, why_len,
 			"kvm_mmu_paging_element: level %d after level %d in the walk of line %lu",
 			ev->level, w->level[w->nr - 1], w->line);
@@ -664,7 +657,7 @@ static int add_ad(struct recorded_walk *w, bool dirty, u64 gpa, char *why,
 	int *nr = dirty ? &w->nr_d : &w->nr_a;
 
 	if (*nr == KVMMMU_MAX_ENTRIES)
-		return input_error(
+		return input_why(
 			why, why_len,
 			"more than %d %s updates in the walk of line %lu",
 			KVMMMU_MAX_ENTRIES,
@@ -708,16 +701,31 @@ static int check_time(struct kvmmmu_task *task, const struct kvmmmu_event *ev,
 	if (task->ts_line &&
 	    (ev->ts_sec < task->ts_sec ||
 	     (ev->ts_sec == task->ts_sec && ev->ts_nsec < task->ts_nsec)))
-		return input_error(why, why_len,
-				   "task %ld: timestamp %" PRIu64
-				   ".%09u is before %" PRIu64
-				   ".%09u of line %lu",
-				   task->pid, ev->ts_sec, ev->ts_nsec,
-				   task->ts_sec, task->ts_nsec, task->ts_line);
+		return input_why(why, why_len,
+				 "task %ld: timestamp %" PRIu64
+				 ".%09u is before %" PRIu64 ".%09u of line %lu",
+				 task->pid, ev->ts_sec, ev->ts_nsec,
+				 task->ts_sec, task->ts_nsec, task->ts_line);
 	task->ts_sec = ev->ts_sec;
 	task->ts_nsec = ev->ts_nsec;
 	task->ts_line = line;
 	return 0;
+}
+
+/*
+ * A "mmusim-guest:" line: its facts hold for the walks after it, in
+ * this file, where no option gave them.
+ */
+static void set_guest(struct run_sim *s, const struct kvmmmu_guest *g)
+{
+	struct run_config *cfg = &s->cfg;
+
+	if (g->have_vendor && !cfg->have_vendor)
+		cfg->amd = g->amd;
+	if (g->have_gbpages && !cfg->have_gbpages)
+		cfg->no_gbpages = !g->gbpages;
+	if (g->maxphyaddr && !s->kvmmmu->options_maxphyaddr)
+		cfg->maxphyaddr = g->maxphyaddr;
 }
 
 /* 0, or -EINVAL with @why for a line the trace cannot hold. */
@@ -737,6 +745,12 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 		k->lost_events += ev->lost;
 		finish_all_tasks(s, true);
 		return 0;
+	case KVMMMU_EV_GUEST:
+		k->guest_lines++;
+		set_guest(s, &ev->guest);
+		if (ev->pid < 0)
+			return 0;
+		break;
 	default:
 		break;
 	}
@@ -787,6 +801,9 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 			r = add_ad(w, ev->kind == KVMMMU_EV_DIRTY, ev->gpa, why,
 				   why_len);
 		break;
+	case KVMMMU_EV_GUEST:
+		close_walk(s, task, false);
+		return 0;
 	default:
 		count_other(k, ev);
 		close_walk(s, task, false);
@@ -856,8 +873,15 @@ int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 		s->kvmmmu = calloc(1, sizeof(*s->kvmmmu));
 		if (!s->kvmmmu)
 			return -ENOMEM;
+		s->kvmmmu->options_amd = s->cfg.amd;
+		s->kvmmmu->options_no_gbpages = s->cfg.no_gbpages;
+		s->kvmmmu->options_maxphyaddr = s->cfg.maxphyaddr;
 	}
 	st = s->kvmmmu;
+	/* A file's "mmusim-guest:" line is about that file only. */
+	s->cfg.amd = st->options_amd;
+	s->cfg.no_gbpages = st->options_no_gbpages;
+	s->cfg.maxphyaddr = st->options_maxphyaddr;
 	st->file = r->name;
 	st->open.prev = &st->open;
 	st->open.next = &st->open;

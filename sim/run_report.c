@@ -114,8 +114,9 @@ static void text_kvmmmu(FILE *out, const struct run_stats *st)
 		k->accessed_events, k->dirty_events, k->orphan_events);
 	fprintf(out,
 		"  other events    %" PRIu64 " ignored; header lines %" PRIu64
-		"; lost %" PRIu64 "\n",
-		k->ignored_events, k->header_lines, k->lost_events);
+		"; lost %" PRIu64 "; mmusim-guest lines %" PRIu64 "\n",
+		k->ignored_events, k->header_lines, k->lost_events,
+		k->guest_lines);
 	for (i = 0; i < k->nr_event_names; i++)
 		fprintf(out, "    %-28s %" PRIu64 "\n", k->event_names[i],
 			k->event_counts[i]);
@@ -342,6 +343,7 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 	fprintf(out, "}, ");
 	json_u64(out, "lost_events", k->lost_events, false);
 	json_u64(out, "header_lines", k->header_lines, false);
+	json_u64(out, "guest_lines", k->guest_lines, false);
 	fprintf(out, "\"disagreements\": [");
 	for (i = 0; i < st->nr_disagreements; i++) {
 		const struct run_disagreement *d = &st->disagreements[i];

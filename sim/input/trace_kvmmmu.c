@@ -7,6 +7,7 @@
 #include "sim/input_error.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
+#include "walker/page_format.h"
 
 /* Timestamps' seconds saturate here: larger ones compare equal. */
 #define TS_SEC_MAX 1000000000000ULL
@@ -132,8 +133,17 @@ static bool parse_prefix_at(const char *s, const char *ts, const char *p,
 	if (mul == 1 || q == s || q[-1] != '-')
 		return false;
 	ev->pid = v;
-	/* COMM: from the first non-blank to the dash before the PID. */
+	/*
+	 * COMM: from the first non-blank to the dash before the PID, after
+	 * the "BUFFER: " that trace-cmd report puts before an instance's
+	 * events.
+	 */
 	ev->comm = skip_blanks(s, q - 1);
+	for (br = ev->comm; br + 1 < q - 1; br++)
+		if (br[0] == ':' && br[1] == ' ') {
+			ev->comm = skip_blanks(br + 2, q - 1);
+			break;
+		}
 	ev->comm_len = q - 1 - ev->comm;
 	return true;
 }
@@ -335,6 +345,167 @@ bad:
 			 walk_events[i].format);
 }
 
+const char *const kvmmmu_role_bit_names[KVMMMU_NR_ROLE_BITS] = {
+	[KVMMMU_ROLE_CR0_WP] = "cr0.wp",
+	[KVMMMU_ROLE_CR4_SMEP] = "cr4.smep",
+	[KVMMMU_ROLE_CR4_SMAP] = "cr4.smap",
+	[KVMMMU_ROLE_CR4_PKE] = "cr4.pke",
+	[KVMMMU_ROLE_EFER_NX] = "efer.nx",
+	[KVMMMU_ROLE_RFLAGS_AC] = "rflags.ac",
+};
+
+#define GUEST_NOTE "mmusim-guest:"
+#define ROLE_NOTE "mmusim-role:"
+
+/* One "KEY=VALUE" of a guest note; -EINVAL with @why. */
+static int guest_setting(const char *key, size_t klen, const char *val,
+			 size_t vlen, struct kvmmmu_guest *g, char *why,
+			 size_t why_len)
+{
+	char q[4 * TRACE_QUOTE_MAX + 8];
+	unsigned int v = 0;
+	size_t i;
+
+#define IS(word, str, len) ((len) == strlen(word) && !memcmp(str, word, len))
+	if (IS("vendor", key, klen)) {
+		if (!IS("intel", val, vlen) && !IS("amd", val, vlen))
+			goto bad;
+		g->have_vendor = true;
+		g->amd = IS("amd", val, vlen);
+		return 0;
+	}
+	if (IS("gbpages", key, klen)) {
+		if (!IS("on", val, vlen) && !IS("off", val, vlen))
+			goto bad;
+		g->have_gbpages = true;
+		g->gbpages = IS("on", val, vlen);
+		return 0;
+	}
+	if (IS("maxphyaddr", key, klen)) {
+		for (i = 0; i < vlen && i < 3 && is_digit(val[i]); i++)
+			v = v * 10 + (val[i] - '0');
+		if (!vlen || i != vlen || v < PHYS_ADDR_BITS_MIN ||
+		    v > PHYS_ADDR_BITS_MAX)
+			goto bad;
+		g->maxphyaddr = v;
+		return 0;
+	}
+	return input_why(why, why_len,
+			 GUEST_NOTE
+			 " unknown '%s' (vendor=, maxphyaddr=, gbpages=)",
+			 trace_quote(q, sizeof(q), key, klen));
+bad:
+	return input_why(why, why_len,
+			 GUEST_NOTE
+			 " '%s' is not vendor=intel|amd, maxphyaddr=%d..%d "
+			 "or gbpages=on|off",
+			 trace_quote(q, sizeof(q), key, val + vlen - key),
+			 PHYS_ADDR_BITS_MIN, PHYS_ADDR_BITS_MAX);
+}
+
+/* One "KEY=VALUE" of a role note; -EINVAL with @why. */
+static int role_setting(const char *key, size_t klen, const char *val,
+			size_t vlen, struct kvmmmu_role *r, char *why,
+			size_t why_len)
+{
+	char q[4 * TRACE_QUOTE_MAX + 8];
+	int b;
+
+	if (IS("cpl", key, klen)) {
+		if (vlen != 1 || val[0] < '0' || val[0] > '3')
+			return input_why(why, why_len,
+					 ROLE_NOTE " '%s': not 0..3",
+					 trace_quote(q, sizeof(q), key,
+						     val + vlen - key));
+		r->cpl = val[0] - '0';
+		return 0;
+	}
+	for (b = 0; b < KVMMMU_NR_ROLE_BITS; b++) {
+		if (!IS(kvmmmu_role_bit_names[b], key, klen))
+			continue;
+		if (vlen != 1 || (val[0] != '0' && val[0] != '1'))
+			return input_why(why, why_len,
+					 ROLE_NOTE " '%s': not 0 or 1",
+					 trace_quote(q, sizeof(q), key,
+						     val + vlen - key));
+		r->known |= BIT(b);
+		if (val[0] == '1')
+			r->set |= BIT(b);
+		else
+			r->set &= ~BIT(b);
+		return 0;
+	}
+	return input_why(
+		why, why_len,
+		ROLE_NOTE
+		" unknown '%s' (cr0.wp, cr4.smep, cr4.smap, cr4.pke, efer.nx, rflags.ac, cpl)",
+		trace_quote(q, sizeof(q), key, klen));
+}
+#undef IS
+
+/*
+ * A note of mmusim's in [@p, @end): "mmusim-guest: KEY=VALUE ..." or
+ * "mmusim-role: KEY=VALUE ...".  1 with @ev's kind and settings, 0 when
+ * the text is no note, -EINVAL with @why.
+ */
+static int parse_note(const char *p, const char *end, struct kvmmmu_event *ev,
+		      char *why, size_t why_len)
+{
+	bool guest = starts_with(p, end, GUEST_NOTE);
+	const char *key, *eq;
+	int r;
+
+	if (!guest && !starts_with(p, end, ROLE_NOTE))
+		return 0;
+	ev->kind = guest ? KVMMMU_EV_GUEST : KVMMMU_EV_ROLE;
+	ev->role.cpl = -1;
+	p += guest ? strlen(GUEST_NOTE) : strlen(ROLE_NOTE);
+	for (;;) {
+		p = skip_blanks(p, end);
+		if (p == end)
+			return 1;
+		key = p;
+		while (p < end && !is_blank(*p))
+			p++;
+		eq = memchr(key, '=', p - key);
+		if (!eq)
+			eq = p;
+		r = guest ? guest_setting(key, eq - key, eq + (eq < p),
+					  p - eq - (eq < p), &ev->guest, why,
+					  why_len) :
+			    role_setting(key, eq - key, eq + (eq < p),
+					 p - eq - (eq < p), &ev->role, why,
+					 why_len);
+		if (r)
+			return r;
+	}
+}
+
+/*
+ * A trace_marker line's text: tracefs prints the event as
+ * "tracing_mark_write: TEXT", trace-cmd as "print: tracing_mark_write:
+ * TEXT" (or "print: 0xADDR: TEXT" without kernel symbols).
+ */
+static int parse_marker(const char *name, size_t name_len, const char *p,
+			const char *end, struct kvmmmu_event *ev, char *why,
+			size_t why_len)
+{
+	const char *q;
+
+	p = skip_blanks(p, end);
+	if (name_len == 5 && !memcmp(name, "print", 5)) {
+		for (q = p; q < end && (is_ident(*q)); q++)
+			;
+		if (q == p || q + 1 >= end || q[0] != ':' || q[1] != ' ')
+			return 0;
+		p = skip_blanks(q + 1, end);
+	} else if (name_len != strlen("tracing_mark_write") ||
+		   memcmp(name, "tracing_mark_write", name_len)) {
+		return 0;
+	}
+	return parse_note(p, end, ev, why, why_len);
+}
+
 /* "CPU:N [LOST M EVENTS]" (tracefs), "CPU:N [M EVENTS DROPPED]" (trace-cmd). */
 static bool parse_lost(const char *s, const char *end, u64 *lost)
 {
@@ -426,6 +597,10 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 		return input_why(why, why_len, "NUL byte at column %zu",
 				 (size_t)(nul - s) + 1);
 	p = skip_blanks(s, end);
+	if (starts_with(p, end, "# " GUEST_NOTE)) {
+		r = parse_note(p + 2, end, ev, why, why_len);
+		return r < 0 ? r : 0;
+	}
 	if (p == end || is_header(p, end))
 		return 0;
 	if (parse_lost(p, end, &ev->lost)) {
@@ -456,7 +631,8 @@ int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,
 		ev->kind = walk_events[i].kind;
 		return parse_payload(p + 1, end, i, ev, why, why_len);
 	}
-	return 0;
+	r = parse_marker(ev->name, ev->name_len, p + 1, end, ev, why, why_len);
+	return r < 0 ? r : 0;
 }
 
 bool kvmmmu_is_trace_line(const char *s, size_t len)

@@ -16,14 +16,54 @@ enum kvmmmu_event_kind {
 	KVMMMU_EV_ERROR,
 	KVMMMU_EV_ACCESSED,
 	KVMMMU_EV_DIRTY,
+	/*
+	 * "# mmusim-guest: ..." (a header line the capture script writes)
+	 * or a trace_marker line of the same text: @guest.
+	 */
+	KVMMMU_EV_GUEST,
+	/* A trace_marker line "mmusim-role: ...": @role, for its task. */
+	KVMMMU_EV_ROLE,
 	/* Any other event: counted by name, and it ends its task's walk. */
 	KVMMMU_EV_OTHER,
+};
+
+/* What the guest's CPUID says and the trace does not; unset: not said. */
+struct kvmmmu_guest {
+	bool have_vendor, amd;
+	bool have_gbpages, gbpages;
+	/* 0: not said. */
+	u8 maxphyaddr;
+};
+
+/* The register bits of KVM's walker that no walk event records. */
+enum kvmmmu_role_bit {
+	KVMMMU_ROLE_CR0_WP,
+	KVMMMU_ROLE_CR4_SMEP,
+	KVMMMU_ROLE_CR4_SMAP,
+	KVMMMU_ROLE_CR4_PKE,
+	KVMMMU_ROLE_EFER_NX,
+	KVMMMU_ROLE_RFLAGS_AC,
+	KVMMMU_NR_ROLE_BITS,
+};
+
+/* The names of "mmusim-role:", "cr0.wp" ... "rflags.ac". */
+extern const char *const kvmmmu_role_bit_names[KVMMMU_NR_ROLE_BITS];
+
+/*
+ * A "mmusim-role:" marker: @known has BIT(kvmmmu_role_bit) for each bit
+ * it gives, @set those that are 1; @cpl is -1 when not given.
+ */
+struct kvmmmu_role {
+	u32 known;
+	u32 set;
+	int cpl;
 };
 
 /*
  * One line.  @pid is the task's (-1 when the line names none); @comm
  * and @name point into the line.  WALK: @addr, @pferr; ELEMENT: @pte, @level;
- * ERROR: @pferr; ACCESSED, DIRTY: @gpa; LOST: @lost.
+ * ERROR: @pferr; ACCESSED, DIRTY: @gpa; LOST: @lost; GUEST: @guest;
+ * ROLE: @role.
  */
 struct kvmmmu_event {
 	enum kvmmmu_event_kind kind;
@@ -41,6 +81,8 @@ struct kvmmmu_event {
 	int level;
 	u64 gpa;
 	u64 lost;
+	struct kvmmmu_guest guest;
+	struct kvmmmu_role role;
 };
 
 /* 0 with *@ev filled, -EINVAL with a message in @why. */

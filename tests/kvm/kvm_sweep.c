@@ -7,10 +7,14 @@
  * that an entry pointing there reads as it does in the guest.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kvm_sweep.h"
 
@@ -123,6 +127,41 @@ static int probe_bits(struct kvm_sweep *s, u64 cr4, u64 efer, bool *ok,
 	return 0;
 }
 
+void kvm_sweep_guest_note(const struct kvm_sweep *s, char *buf, size_t len)
+{
+	const struct kg_features *f = kvm_guest_features(s->guest);
+
+	snprintf(buf, len, "mmusim-guest: vendor=%s maxphyaddr=%u gbpages=%s",
+		 f->amd ? "amd" : "intel", f->maxphyaddr,
+		 f->gbpages ? "on" : "off");
+}
+
+/* One trace_marker write is one event: the whole line at once. */
+static void write_marker(const struct kvm_sweep *s, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (s->marker >= 0 && write(s->marker, line, n) != (ssize_t)n)
+		fprintf(stderr, "kvm_sweep: writing the trace marker: %s\n",
+			strerror(errno));
+}
+
+static int open_marker(struct kvm_sweep *s, char *why, size_t len)
+{
+	const char *path = getenv("MMUSIM_TRACE_MARKER");
+	char note[128];
+
+	if (!path || !*path)
+		return 0;
+	s->marker = open(path, O_WRONLY | O_CLOEXEC);
+	if (s->marker < 0)
+		return fail(why, len, "%s: %s", path, strerror(errno));
+	kvm_sweep_guest_note(s, note, sizeof(note) - 1);
+	strcat(note, "\n");
+	write_marker(s, note);
+	return 0;
+}
+
 int kvm_sweep_init(struct kvm_sweep *s, unsigned int flags, char *why,
 		   size_t len)
 {
@@ -130,12 +169,15 @@ int kvm_sweep_init(struct kvm_sweep *s, unsigned int flags, char *why,
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	s->marker = -1;
 	r = kvm_guest_create(&s->guest, why, len);
 	if (r)
 		return r;
 	fill = kvm_guest_mem(s->guest, KS_FILL_GPA);
 	memset(fill, KS_FILL_BYTE, KG_INFRA_GPA - KS_FILL_GPA);
 	r = setup_sim(s, why, len);
+	if (!r)
+		r = open_marker(s, why, len);
 	if (!r && (flags & KS_INIT_NO_PROBE)) {
 		s->support = (struct ks_support){ true, true, true };
 		return 0;
@@ -156,6 +198,9 @@ void kvm_sweep_destroy(struct kvm_sweep *s)
 	kvm_guest_destroy(s->guest);
 	s->guest = NULL;
 	sim_vcpu_destroy(&s->vcpu);
+	if (s->marker >= 0)
+		close(s->marker);
+	s->marker = -1;
 }
 
 bool kvm_sweep_can_run(const struct kvm_sweep *s, const struct kvm_case *c,

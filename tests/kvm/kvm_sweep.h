@@ -98,6 +98,13 @@ struct kvm_sweep {
 	struct sim_vcpu vcpu;
 	struct ks_support support;
 	unsigned long alias_flushes;
+	/*
+	 * $MMUSIM_TRACE_MARKER opened for writing (a tracefs trace_marker),
+	 * or -1: the guest's CPUID facts and each case's role bits go there
+	 * as the "mmusim-guest:" and "mmusim-role:" lines of
+	 * docs/trace-formats.md.
+	 */
+	int marker;
 };
 
 struct kvm_sweep_stats {
@@ -124,6 +131,12 @@ struct kvm_sweep_stats {
 int kvm_sweep_init(struct kvm_sweep *s, unsigned int flags, char *why,
 		   size_t len);
 void kvm_sweep_destroy(struct kvm_sweep *s);
+
+/*
+ * "mmusim-guest: vendor=V maxphyaddr=N gbpages=on|off" for the guest's
+ * CPUID, as the capture script writes it at the top of a kvmmmu trace.
+ */
+void kvm_sweep_guest_note(const struct kvm_sweep *s, char *buf, size_t len);
 
 /*
  * Can the guest run @c?  False, with a reason, when it needs a register

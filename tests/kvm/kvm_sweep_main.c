@@ -9,6 +9,11 @@
  *   kvm_sweep --full         every case of every family
  *   kvm_sweep --fixture      a handful of cases, for a trace capture
  *   kvm_sweep --cpu          the host CPU's check (no KVM needed)
+ *   kvm_sweep --guest-info   the guest's "mmusim-guest:" line
+ *
+ * With $MMUSIM_TRACE_MARKER set (a tracefs trace_marker), the guest's
+ * "mmusim-guest:" line and each case's "mmusim-role:" line are written
+ * there (docs/trace-formats.md).
  *
  * Exit status: 0 when everything agreed, 1 on a disagreement, 2 when the
  * harness failed, 77 when KVM is not usable here.
@@ -31,7 +36,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: kvm_sweep [--family NAME]... [--first N] [--stride N] [--limit N]\n"
 		"                 [--max-reports N] [--quiet]\n"
-		"       kvm_sweep --default | --full | --fixture | --cpu\n"
+		"       kvm_sweep --default | --full | --fixture | --cpu | --guest-info\n"
 		"families:");
 	for (fam = 0; fam < KF_NR; fam++)
 		fprintf(f, " %s (%lu)", kvm_family_name(fam),
@@ -125,10 +130,14 @@ static void fixture_case(int i, struct kvm_case *c)
 		break;
 	case 4: /* 1G leaf without GBPAGES: P|RSVD */
 		break;
+	case 5: /* supervisor fetch from a user page under SMEP: P|F */
+		c->cr4 = X86_CR4_SMEP;
+		c->kind = KG_FETCH;
+		break;
 	}
 }
 
-#define NR_FIXTURE_CASES 5
+#define NR_FIXTURE_CASES 6
 
 static int run_fixture(struct kvm_sweep *s)
 {
@@ -214,12 +223,13 @@ int main(int argc, char **argv)
 		{ "full", no_argument, NULL, 'F' },
 		{ "fixture", no_argument, NULL, 'x' },
 		{ "cpu", no_argument, NULL, 'c' },
+		{ "guest-info", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct run_spec specs[KF_NR];
 	unsigned long first = 0, stride = 1, limit = 0, max_reports = 50;
-	bool quiet = false, fixture = false, deflt = false;
+	bool quiet = false, fixture = false, deflt = false, info = false;
 	int nspecs = 0, opt, fam, r;
 	struct kvm_sweep s;
 	char why[256];
@@ -261,6 +271,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			return run_cpu_check();
+		case 'g':
+			info = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -274,7 +287,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	r = kvm_sweep_init(&s, fixture ? KS_INIT_NO_PROBE : 0, why,
+	r = kvm_sweep_init(&s, fixture || info ? KS_INIT_NO_PROBE : 0, why,
 			   sizeof(why));
 	if (r == -ENODEV) {
 		printf("kvm_sweep: skipped: %s\n", why);
@@ -283,6 +296,12 @@ int main(int argc, char **argv)
 	if (r) {
 		fprintf(stderr, "kvm_sweep: %s\n", why);
 		return 2;
+	}
+	if (info) {
+		kvm_sweep_guest_note(&s, why, sizeof(why));
+		printf("%s\n", why);
+		kvm_sweep_destroy(&s);
+		return 0;
 	}
 	print_support(&s);
 

@@ -606,15 +606,11 @@ Test(run_command, kvmmmu_disagreements_are_listed_with_their_lines)
 	mmusim_cmd_result_free(&r);
 }
 
+/* Its "# mmusim-guest:" line gives what the trace lacks: no options. */
 Test(run_command, the_real_kvmmmu_fixture_agrees_fully)
 {
 	static const char path[] = MMUSIM_KVM_DATA "/kvmmmu-sweep.txt";
-	static const char *const args[] = { "--vendor=amd",
-					    "--maxphyaddr=48",
-					    "--gbpages=off",
-					    "--json",
-					    path,
-					    NULL };
+	static const char *const args[] = { "--json", path, NULL };
 	struct mmusim_cmd_result r;
 
 	if (access(path, R_OK))
@@ -623,7 +619,28 @@ Test(run_command, the_real_kvmmmu_fixture_agrees_fully)
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 	assert_json(r.out);
 	cr_assert_not_null(strstr(r.out, "\"disagree\": 0, "));
+	cr_assert_not_null(strstr(r.out, "\"guest_lines\": 1, "));
 	cr_assert_not_null(strstr(r.out, "\"format\": \"kvmmmu\""));
+	mmusim_cmd_result_free(&r);
+}
+
+/* An option wins over the header: 1G pages on, the 1G walk disagrees. */
+Test(run_command, an_option_wins_over_the_mmusim_guest_line)
+{
+	static const char path[] = MMUSIM_KVM_DATA "/kvmmmu-sweep.txt";
+	static const char *const args[] = { "--gbpages=on", path, NULL };
+	struct mmusim_cmd_result r;
+
+	if (access(path, R_OK))
+		cr_skip_test("%s is not there", path);
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert_not_null(
+		strstr(r.out,
+		       "walk 0x80806045c0 pferr 0x0: disagree: KVM faulted with pferr 0x9, mmusim translated\n"),
+		"%s", r.out);
+	cr_assert_not_null(strstr(r.out, "maxphyaddr 48, amd, gbpages on\n"),
+			   "%s", r.out);
 	mmusim_cmd_result_free(&r);
 }
 

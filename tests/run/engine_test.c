@@ -628,10 +628,7 @@ Test(run_kvmmmu, the_real_fixture_agrees_fully)
 		cr_skip_test("%s is not there", path);
 	config(&cfg, &run_kvmmmu_input);
 	cfg.json = true;
-	/* The guest of data/README: AMD, MAXPHYADDR 48, no 1G pages. */
-	cfg.amd = true;
-	cfg.maxphyaddr = 48;
-	cfg.no_gbpages = true;
+	/* The guest (AMD, MAXPHYADDR 48, no 1G pages) is the file's word. */
 	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
 	cr_assert_eq(trace_reader_open(&r, path), 0);
 	cr_assert_eq(run_kvmmmu(&sim, &r), 0);
@@ -643,6 +640,40 @@ Test(run_kvmmmu, the_real_fixture_agrees_fully)
 		     sim.st.disagreements[0].line,
 		     sim.st.disagreements[0].what);
 	cr_assert_gt(k->error_events, 0);
+	cr_assert_eq(k->guest_lines, 1);
+	cr_assert(sim.cfg.amd);
+	cr_assert_eq(sim.cfg.maxphyaddr, 48);
+	cr_assert(sim.cfg.no_gbpages);
+	done();
+}
+
+/*
+ * trace-cmd report text of a capture (the first 722 lines, up to the
+ * second test case's walk): instance-name prefixes, no flags column,
+ * trace_marker lines as "print: tracing_mark_write: ...".
+ */
+Test(run_kvmmmu, the_trace_cmd_fixture_agrees_fully)
+{
+	static const char path[] = MMUSIM_KVM_DATA "/kvmmmu-trace-cmd.txt";
+	const struct run_kvmmmu_stats *k = &sim.st.kvmmmu;
+	struct run_config cfg;
+	struct trace_reader r;
+
+	config(&cfg, &run_kvmmmu_input);
+	cfg.json = true;
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(trace_reader_open(&r, path), 0);
+	cr_assert_eq(run_kvmmmu(&sim, &r), 0, "%s", r.error);
+	trace_reader_close(&r);
+	cr_assert_eq(k->walks, 141);
+	cr_assert_eq(k->agree, 141, "first: line %lu: %s",
+		     sim.st.disagreements[0].line,
+		     sim.st.disagreements[0].what);
+	cr_assert_eq(k->dirty_events, 1);
+	/* The header line and kvm_sweep's trace_marker line. */
+	cr_assert_eq(k->guest_lines, 2);
+	cr_assert(!sim.cfg.amd);
+	cr_assert_eq(sim.cfg.maxphyaddr, 48);
 	done();
 }
 

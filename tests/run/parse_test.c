@@ -288,6 +288,51 @@ Test(kvmmmu_parse, torn_lines_are_bad_lines)
 		"two events on one line (a torn line?): a second one, 'kvm_mmu_walker_error', at column 58");
 }
 
+Test(kvmmmu_parse, mmusim_guest_lines_as_header_and_trace_marker)
+{
+	struct kvmmmu_event ev;
+	char why[256];
+
+	cr_assert_eq(kvm("# mmusim-guest: vendor=amd maxphyaddr=48 gbpages=off",
+			 &ev, why),
+		     0, "%s", why);
+	cr_assert_eq(ev.kind, KVMMMU_EV_GUEST);
+	cr_assert_eq(ev.pid, -1);
+	cr_assert(ev.guest.have_vendor && ev.guest.amd);
+	cr_assert(ev.guest.have_gbpages && !ev.guest.gbpages);
+	cr_assert_eq(ev.guest.maxphyaddr, 48);
+	/* tracefs; trace-cmd report of an instance, with its name first. */
+	cr_assert_eq(
+		kvm("       kvm_sweep-23555   [000] ...1.  1048.552883: tracing_mark_write: mmusim-guest: vendor=intel",
+		    &ev, why),
+		0, "%s", why);
+	cr_assert_eq(ev.kind, KVMMMU_EV_GUEST);
+	cr_assert_eq(ev.pid, 23555);
+	cr_assert(ev.guest.have_vendor && !ev.guest.amd);
+	cr_assert(!ev.guest.have_gbpages && !ev.guest.maxphyaddr);
+	cr_assert_eq(
+		kvm("mmusim-capture-24100:        kvm_sweep-24108 [000]  1060.687663: print:                tracing_mark_write: mmusim-guest: gbpages=on",
+		    &ev, why),
+		0, "%s", why);
+	cr_assert_eq(ev.kind, KVMMMU_EV_GUEST);
+	cr_assert_eq(ev.pid, 24108);
+	cr_assert_eq(ev.comm_len, strlen("kvm_sweep"));
+	cr_assert(ev.guest.have_gbpages && ev.guest.gbpages);
+	/* Other marker text is an ignored event. */
+	cr_assert_eq(kvm("a-1 [0] 1.0: tracing_mark_write: hello", &ev, why), 0,
+		     "%s", why);
+	cr_assert_eq(ev.kind, KVMMMU_EV_OTHER);
+	assert_kvm_error(
+		"# mmusim-guest: vendor=via",
+		"mmusim-guest: 'vendor=via' is not vendor=intel|amd, maxphyaddr=32..52 or gbpages=on|off");
+	assert_kvm_error(
+		"# mmusim-guest: maxphyaddr=53",
+		"mmusim-guest: 'maxphyaddr=53' is not vendor=intel|amd, maxphyaddr=32..52 or gbpages=on|off");
+	assert_kvm_error(
+		"a-1 [0] 1.0: tracing_mark_write: mmusim-guest: la57=on",
+		"mmusim-guest: unknown 'la57' (vendor=, maxphyaddr=, gbpages=)");
+}
+
 Test(kvmmmu_parse, headers_and_lost_events)
 {
 	struct kvmmmu_event ev;
