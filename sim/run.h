@@ -35,6 +35,8 @@ enum run_page_size {
 /* kvmmmu disagreements kept for --json; all are printed without it. */
 #define RUN_MAX_DISAGREEMENTS 100
 #define RUN_MAX_EVENT_NAMES 24
+/* KVMMMU_NR_ROLE_BITS: CR0.WP, CR4.SMEP/SMAP/PKE, EFER.NX, RFLAGS.AC. */
+#define RUN_KVMMMU_ROLE_BITS 6
 #define RUN_EVENT_NAME_MAX 48
 #define RUN_ERROR_MAX 512
 
@@ -99,6 +101,14 @@ struct run_kvmmmu_stats {
 	u64 header_lines;
 	/* "mmusim-guest:" lines, header or trace_marker. */
 	u64 guest_lines;
+	/* "mmusim-role:" trace_marker lines. */
+	u64 role_lines;
+	/*
+	 * Walks that agree only with one role bit no marker or option gave
+	 * set the other way; by bit (kvmmmu_role_bit) and the value it took.
+	 */
+	u64 agree_inferred;
+	u64 inferred[RUN_KVMMMU_ROLE_BITS][2];
 	/* The other events by name, the first RUN_MAX_EVENT_NAMES of them. */
 	unsigned int nr_event_names;
 	char event_names[RUN_MAX_EVENT_NAMES][RUN_EVENT_NAME_MAX];

@@ -38,6 +38,8 @@ struct recorded_walk {
 	int level[KVMMMU_MAX_ENTRIES];
 	bool error;
 	u32 error_pferr;
+	/* The task's "mmusim-role:" bits when the walk started. */
+	struct kvmmmu_role role;
 	int nr_a, nr_d;
 	u64 a_gpa[KVMMMU_MAX_ENTRIES];
 	u64 d_gpa[KVMMMU_MAX_ENTRIES];
@@ -49,6 +51,7 @@ struct kvmmmu_task {
 	u64 ts_sec;
 	u32 ts_nsec;
 	unsigned long ts_line;
+	struct kvmmmu_role role;
 	struct recorded_walk *walk;
 };
 
@@ -70,12 +73,20 @@ struct kvmmmu_state {
 
 enum verdict {
 	VERDICT_AGREE,
+	/* Agrees with one role bit the trace does not record the other way. */
+	VERDICT_AGREE_INFERRED,
 	VERDICT_DISAGREE,
 	VERDICT_INCOMPLETE,
 };
 
-/* What one replay found, for the comparison and the messages. */
+/*
+ * What one replay found, for the comparison and the messages.
+ * @role_bits: BIT(kvmmmu_role_bit) of the bits set in the replay;
+ * @role_fixed: those a marker or an option gave, which no inference
+ * changes.
+ */
 struct replay {
+	u32 role_bits, role_fixed;
 	int rc;
 	bool ept;
 	int root_level;
@@ -170,6 +181,59 @@ static void default_regs(const struct run_config *cfg, int level, u64 *cr0,
 		*efer = cfg->efer;
 }
 
+static_assert(KVMMMU_NR_ROLE_BITS == RUN_KVMMMU_ROLE_BITS,
+	      "run_kvmmmu_stats.inferred has a row per role bit");
+
+static void set_reg_bit(u64 *reg, u64 mask, bool on)
+{
+	*reg = on ? *reg | mask : *reg & ~mask;
+}
+
+/* The registers of the walk with @bits' role bits. */
+static void role_regs_apply(u32 bits, u64 *cr0, u64 *cr4, u64 *efer)
+{
+	set_reg_bit(cr0, X86_CR0_WP, bits & BIT(KVMMMU_ROLE_CR0_WP));
+	set_reg_bit(cr4, X86_CR4_SMEP, bits & BIT(KVMMMU_ROLE_CR4_SMEP));
+	set_reg_bit(cr4, X86_CR4_SMAP, bits & BIT(KVMMMU_ROLE_CR4_SMAP));
+	set_reg_bit(cr4, X86_CR4_PKE, bits & BIT(KVMMMU_ROLE_CR4_PKE));
+	set_reg_bit(efer, EFER_NX, bits & BIT(KVMMMU_ROLE_EFER_NX));
+}
+
+/*
+ * The role bits of a walk of @level: the mode's defaults, then the
+ * task's markers, then the options (which win).  *@fixed: the bits a
+ * marker or an option gave.
+ */
+static u32 role_bits(const struct run_config *cfg, int level,
+		     const struct kvmmmu_role *role, u32 *fixed)
+{
+	u32 options = 0, bits = 0;
+	u64 cr0, cr4, efer;
+
+	default_regs(cfg, level, &cr0, &cr4, &efer);
+	if (cr0 & X86_CR0_WP)
+		bits |= BIT(KVMMMU_ROLE_CR0_WP);
+	if (cr4 & X86_CR4_SMEP)
+		bits |= BIT(KVMMMU_ROLE_CR4_SMEP);
+	if (cr4 & X86_CR4_SMAP)
+		bits |= BIT(KVMMMU_ROLE_CR4_SMAP);
+	if (cr4 & X86_CR4_PKE)
+		bits |= BIT(KVMMMU_ROLE_CR4_PKE);
+	if (efer & EFER_NX)
+		bits |= BIT(KVMMMU_ROLE_EFER_NX);
+	if (cfg->have_cr0)
+		options |= BIT(KVMMMU_ROLE_CR0_WP);
+	if (cfg->have_cr4)
+		options |= BIT(KVMMMU_ROLE_CR4_SMEP) |
+			   BIT(KVMMMU_ROLE_CR4_SMAP) | BIT(KVMMMU_ROLE_CR4_PKE);
+	if (cfg->have_efer)
+		options |= BIT(KVMMMU_ROLE_EFER_NX);
+	bits = (bits & ~(role->known & ~options)) |
+	       (role->set & role->known & ~options);
+	*fixed = options | role->known;
+	return bits;
+}
+
 /* Set up the vCPU and memory and walk: VERDICT_DISAGREE when it cannot. */
 static int replay_walk(struct run_sim *s, const struct recorded_walk *w,
 		       struct replay *rp)
@@ -238,6 +302,8 @@ static int replay_walk(struct run_sim *s, const struct recorded_walk *w,
 					     &rp->rec);
 	} else {
 		default_regs(cfg, level, &cr0, &cr4, &efer);
+		role_regs_apply(rp->role_bits, &cr0, &cr4, &efer);
+		wa.rflags_ac = rp->role_bits & BIT(KVMMMU_ROLE_RFLAGS_AC);
 		r = sim_vcpu_set(v, SIM_REG_CR0, cr0);
 		r = r ?: sim_vcpu_set(v, SIM_REG_CR4, cr4);
 		r = r ?: sim_vcpu_set(v, SIM_REG_EFER, efer);
@@ -391,8 +457,9 @@ static int compare(struct run_sim *s, const struct recorded_walk *w,
 	return VERDICT_AGREE;
 }
 
+/* Replay @w with the role bits in @flip the other way, and compare. */
 static int judge(struct run_sim *s, const struct recorded_walk *w,
-		 struct replay *rp)
+		 struct replay *rp, u32 flip)
 {
 	const struct run_config *cfg = &s->cfg;
 	int top = w->nr ? w->level[0] : 0;
@@ -423,6 +490,9 @@ static int judge(struct run_sim *s, const struct recorded_walk *w,
 				"a walk starts at level 2 or more, this one at %d",
 				top);
 	}
+	rp->role_bits =
+		role_bits(cfg, rp->root_level, &w->role, &rp->role_fixed) ^
+		flip;
 	/* A walk ends at its leaf or its error; without either it was cut. */
 	if (!w->error &&
 	    (!w->nr || !is_leaf(w, w->nr - 1, rp->ept, rp->root_level))) {
@@ -434,6 +504,30 @@ static int judge(struct run_sim *s, const struct recorded_walk *w,
 	if (v != VERDICT_AGREE)
 		return v;
 	return compare(s, w, rp);
+}
+
+/*
+ * A disagreement that one setting of a role bit no marker or option gave
+ * explains: VERDICT_AGREE_INFERRED with *@rp that replay and *@bit the
+ * bit (the first that explains it, in kvmmmu_role_bit order).
+ */
+static int infer_role(struct run_sim *s, const struct recorded_walk *w,
+		      struct replay *rp, int *bit)
+{
+	struct replay alt;
+	u32 fixed = rp->role_fixed;
+	int b;
+
+	for (b = 0; b < KVMMMU_NR_ROLE_BITS; b++) {
+		if (fixed & BIT(b))
+			continue;
+		if (judge(s, w, &alt, BIT(b)) == VERDICT_AGREE) {
+			*rp = alt;
+			*bit = b;
+			return VERDICT_AGREE_INFERRED;
+		}
+	}
+	return VERDICT_DISAGREE;
 }
 
 static void describe_result(char *buf, size_t len, const struct replay *rp)
@@ -466,7 +560,7 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 	const char *file = s->kvmmmu->file;
 	struct replay replay, *rp = &replay;
 	char result[80];
-	int v;
+	int v, inferred = -1;
 
 	w->prev->next = w->next;
 	w->next->prev = w->prev;
@@ -480,7 +574,9 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 			       file, w->line, w->addr, w->pferr);
 		return;
 	}
-	v = judge(s, w, rp);
+	v = judge(s, w, rp, 0);
+	if (v == VERDICT_DISAGREE && !cut && !rp->ept)
+		v = infer_role(s, w, rp, &inferred);
 	if (cut && v == VERDICT_DISAGREE) {
 		v = VERDICT_INCOMPLETE;
 		snprintf(rp->why, sizeof(rp->why), "the trace stops in it");
@@ -493,6 +589,19 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 			printf("%s:%lu: walk 0x%" PRIx64
 			       " pferr 0x%x: agree: %d entries, %s\n",
 			       file, w->line, w->addr, w->pferr, w->nr, result);
+		}
+		break;
+	case VERDICT_AGREE_INFERRED:
+		k->agree_inferred++;
+		k->inferred[inferred][!!(rp->role_bits & BIT(inferred))]++;
+		if (s->cfg.list_walks) {
+			describe_result(result, sizeof(result), rp);
+			printf("%s:%lu: walk 0x%" PRIx64
+			       " pferr 0x%x: agree with %s=%d (inferred): %d entries, %s\n",
+			       file, w->line, w->addr, w->pferr,
+			       kvmmmu_role_bit_names[inferred],
+			       !!(rp->role_bits & BIT(inferred)), w->nr,
+			       result);
 		}
 		break;
 	case VERDICT_INCOMPLETE:
@@ -572,6 +681,7 @@ static int get_task(struct kvmmmu_state *st, long pid,
 	i = task_slot(st, pid);
 	memset(&st->tasks[i], 0, sizeof(st->tasks[i]));
 	st->tasks[i].pid = pid;
+	st->tasks[i].role.cpl = -1;
 	st->nr_tasks++;
 	*task = &st->tasks[i];
 	return 0;
@@ -615,6 +725,7 @@ static int open_walk(struct run_sim *s, struct kvmmmu_task *task, char *why,
 	if (!w)
 		return -ENOMEM;
 	w->pid = task->pid;
+	w->role = task->role;
 	w->prev = st->open.prev;
 	w->next = &st->open;
 	st->open.prev->next = w;
@@ -728,6 +839,15 @@ static void set_guest(struct run_sim *s, const struct kvmmmu_guest *g)
 		cfg->maxphyaddr = g->maxphyaddr;
 }
 
+/* A "mmusim-role:" line: its bits hold for its task's next walks. */
+static void merge_role(struct kvmmmu_role *role, const struct kvmmmu_role *r)
+{
+	role->set = (role->set & ~r->known) | (r->set & r->known);
+	role->known |= r->known;
+	if (r->cpl >= 0)
+		role->cpl = r->cpl;
+}
+
 /* 0, or -EINVAL with @why for a line the trace cannot hold. */
 static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 			unsigned long line, char *why, size_t why_len)
@@ -802,6 +922,11 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 				   why_len);
 		break;
 	case KVMMMU_EV_GUEST:
+		close_walk(s, task, false);
+		return 0;
+	case KVMMMU_EV_ROLE:
+		k->role_lines++;
+		merge_role(&task->role, &ev->role);
 		close_walk(s, task, false);
 		return 0;
 	default:

@@ -4,6 +4,7 @@
 
 #include <mmusim/version.h>
 
+#include "sim/input/trace_kvmmmu.h"
 #include "sim/run.h"
 
 static double percent(u64 part, u64 whole)
@@ -92,6 +93,24 @@ static void text_faults(FILE *out, const struct run_stats *st)
 				st->npf_by_ec[i]);
 }
 
+/* Walks that agree under an inferred role, by the bit it took. */
+static void text_inferred(FILE *out, const struct run_kvmmmu_stats *k)
+{
+	unsigned int b, v;
+
+	fprintf(out, "  inferred role   %" PRIu64 " walks agree only with",
+		k->agree_inferred);
+	if (!k->agree_inferred)
+		fprintf(out, " a bit no marker gave");
+	for (b = 0; b < RUN_KVMMMU_ROLE_BITS; b++)
+		for (v = 0; v < 2; v++)
+			if (k->inferred[b][v])
+				fprintf(out, " %s=%u: %" PRIu64,
+					kvmmmu_role_bit_names[b], v,
+					k->inferred[b][v]);
+	fprintf(out, "; mmusim-role lines %" PRIu64 "\n", k->role_lines);
+}
+
 static void text_kvmmmu(FILE *out, const struct run_stats *st)
 {
 	const struct run_kvmmmu_stats *k = &st->kvmmmu;
@@ -104,7 +123,9 @@ static void text_kvmmmu(FILE *out, const struct run_stats *st)
 		k->walks, k->agree, k->disagree, k->incomplete, k->skipped,
 		k->restarts);
 	fprintf(out, "  agreement       %.2f%% of the walks judged\n",
-		percent(k->agree, k->agree + k->disagree));
+		percent(k->agree + k->agree_inferred,
+			k->agree + k->agree_inferred + k->disagree));
+	text_inferred(out, k);
 	fprintf(out,
 		"  walk events     pagetable_walk %" PRIu64
 		", paging_element %" PRIu64 ", walker_error %" PRIu64
@@ -313,6 +334,24 @@ static void json_by_code(FILE *out, const char *key, const u64 *counts,
 	fprintf(out, "}");
 }
 
+static void json_inferred(FILE *out, const struct run_kvmmmu_stats *k)
+{
+	unsigned int b, v;
+	bool first = true;
+
+	json_u64(out, "agree_inferred", k->agree_inferred, false);
+	fprintf(out, "\"inferred\": {");
+	for (b = 0; b < RUN_KVMMMU_ROLE_BITS; b++)
+		for (v = 0; v < 2; v++) {
+			if (!k->inferred[b][v])
+				continue;
+			fprintf(out, "%s\"%s=%u\": %" PRIu64, first ? "" : ", ",
+				kvmmmu_role_bit_names[b], v, k->inferred[b][v]);
+			first = false;
+		}
+	fprintf(out, "}, ");
+}
+
 static void json_kvmmmu(FILE *out, const struct run_stats *st)
 {
 	const struct run_kvmmmu_stats *k = &st->kvmmmu;
@@ -344,6 +383,8 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 	json_u64(out, "lost_events", k->lost_events, false);
 	json_u64(out, "header_lines", k->header_lines, false);
 	json_u64(out, "guest_lines", k->guest_lines, false);
+	json_u64(out, "role_lines", k->role_lines, false);
+	json_inferred(out, k);
 	fprintf(out, "\"disagreements\": [");
 	for (i = 0; i < st->nr_disagreements; i++) {
 		const struct run_disagreement *d = &st->disagreements[i];

@@ -848,7 +848,9 @@ static void kvmmmu_line(struct trace_reader *r, const char *line, size_t len,
 	}
 	READERS_CHECK((unsigned int)ev.kind <= KVMMMU_EV_OTHER,
 		      "kvmmmu_parse_line: kind %d", ev.kind);
-	if (ev.kind == KVMMMU_EV_NONE || ev.kind == KVMMMU_EV_LOST) {
+	/* A "# mmusim-guest:" header line names no task either. */
+	if (ev.kind == KVMMMU_EV_NONE || ev.kind == KVMMMU_EV_LOST ||
+	    (ev.kind == KVMMMU_EV_GUEST && !ev.name)) {
 		READERS_CHECK(ev.pid == -1 && !ev.name,
 			      "kvmmmu_parse_line(\"%.*s\"): a header with pid "
 			      "%ld",

@@ -443,10 +443,19 @@ int kvm_sweep_run_case(struct kvm_sweep *s, const struct kvm_case *c,
 		.writes = w,
 		.nr_writes = 4,
 	};
+	char role[160];
 	int ret;
 
 	case_writes(c, w);
 	memset(r, 0, sizeof(*r));
+	/* The bits KVM's walker uses and its trace does not record. */
+	snprintf(
+		role, sizeof(role),
+		"mmusim-role: cr0.wp=%d cr4.smep=%d cr4.smap=%d cr4.pke=0 efer.nx=%d rflags.ac=%d cpl=%d\n",
+		!!(c->cr0 & X86_CR0_WP), !!(c->cr4 & X86_CR4_SMEP),
+		!!(c->cr4 & X86_CR4_SMAP), !!(c->efer & EFER_NX), c->ac,
+		c->cpl);
+	write_marker(s, role);
 	ret = kvm_guest_run(s->guest, &a, &r->frame, why, len);
 	if (ret)
 		return ret;
