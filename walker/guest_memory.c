@@ -7,9 +7,23 @@
 
 #define GPA_BITS_MAX 52
 #define GFN_SLOTS_MIN 1024
+/*
+ * The ranges table grows to GFN_RANGES_MAX entries; a lookup is a binary
+ * search, an insertion a move of the ranges above it.  Past that, pages
+ * that join no range go to the hash table.
+ */
+#define GFN_RANGES_MIN 16
+#define GFN_RANGES_MAX 1024
 
 struct gfn_slot {
 	u64 gfn;
+	u64 hpa;
+};
+
+/* @nr_pages pages from @gfn, backed by the host pages from @hpa on. */
+struct gfn_range {
+	u64 gfn;
+	u64 nr_pages;
 	u64 hpa;
 };
 
@@ -67,8 +81,10 @@ int guest_memory_init_host_view(struct guest_memory *mem,
 
 void guest_memory_destroy(struct guest_memory *mem)
 {
+	free(mem->ranges);
 	free(mem->slots);
 	free(mem->cache);
+	mem->ranges = NULL;
 	mem->slots = NULL;
 	mem->cache = NULL;
 }
@@ -106,33 +122,156 @@ static int grow_slots(struct guest_memory *mem)
 	return 0;
 }
 
-/* Map @gfn, not backed yet, to the host page at @hpa. */
-static int insert_gfn(struct guest_memory *mem, u64 gfn, u64 hpa)
+/* Put @gfn, not backed yet, in the hash table, at the host page @hpa. */
+static int hash_gfn(struct guest_memory *mem, u64 gfn, u64 hpa)
 {
 	struct gfn_slot *slot;
 
 	/* Keep the table at most half full so probes stay short. */
-	if ((mem->nr_backed + 1) * 2 > mem->nr_slots && grow_slots(mem))
+	if ((mem->nr_hashed + 1) * 2 > mem->nr_slots && grow_slots(mem))
 		return -ENOMEM;
 	slot = find_slot(mem, gfn);
 	MMU_WARN_ON(slot->hpa != INVALID_HPA);
 	slot->gfn = gfn;
 	slot->hpa = hpa;
-	mem->nr_backed++;
+	mem->nr_hashed++;
 	return 0;
 }
 
-static int back_gfn(struct guest_memory *mem, u64 gfn)
+/* The index of the first range that starts above @gfn (nr_ranges: none). */
+static __attribute__((noinline)) u64 range_above(const struct guest_memory *mem,
+						 u64 gfn)
 {
-	u64 hpa;
-	int r;
+	u64 lo = 0, hi = mem->nr_ranges;
 
-	if (find_slot(mem, gfn)->hpa != INVALID_HPA)
-		return 0;
-	r = host_memory_alloc(mem->host, 1, 1, &hpa);
-	if (r)
+	while (lo < hi) {
+		u64 mid = lo + (hi - lo) / 2;
+
+		if (mem->ranges[mid].gfn <= gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static __attribute__((always_inline)) inline const struct gfn_range *
+find_range(const struct guest_memory *mem, u64 gfn)
+{
+	const struct gfn_range *range;
+	u64 i;
+
+	/* Below or above every range: no search. */
+	if (!mem->nr_ranges || gfn < mem->ranges[0].gfn)
+		return NULL;
+	range = &mem->ranges[mem->nr_ranges - 1];
+	if (gfn >= range->gfn) {
+		return gfn - range->gfn < range->nr_pages ? range : NULL;
+	}
+	i = range_above(mem, gfn);
+	range = &mem->ranges[i - 1];
+	return gfn - range->gfn < range->nr_pages ? range : NULL;
+}
+
+/* The HPA of the page backing @gfn, or INVALID_HPA. */
+static u64 gfn_to_hpa(const struct guest_memory *mem, u64 gfn)
+{
+	const struct gfn_range *range = find_range(mem, gfn);
+
+	if (range)
+		return range->hpa + ((gfn - range->gfn) << PAGE_SHIFT);
+	if (!mem->nr_hashed)
+		return INVALID_HPA;
+	return find_slot(mem, gfn)->hpa;
+}
+
+static bool gfn_is_backed(const struct guest_memory *mem, u64 gfn)
+{
+	return gfn_to_hpa(mem, gfn) != INVALID_HPA;
+}
+
+static int add_range(struct guest_memory *mem, u64 i, u64 gfn, u64 nr, u64 hpa)
+{
+	struct gfn_range *ranges;
+
+	if (mem->nr_ranges == mem->ranges_capacity) {
+		u64 capacity = mem->ranges_capacity ? mem->ranges_capacity * 2 :
+						      GFN_RANGES_MIN;
+
+		ranges = realloc(mem->ranges, capacity * sizeof(*ranges));
+		if (!ranges)
+			return -ENOMEM;
+		mem->ranges = ranges;
+		mem->ranges_capacity = capacity;
+	}
+	memmove(&mem->ranges[i + 1], &mem->ranges[i],
+		(mem->nr_ranges - i) * sizeof(*mem->ranges));
+	mem->ranges[i] = (struct gfn_range){ gfn, nr, hpa };
+	mem->nr_ranges++;
+	return 0;
+}
+
+/*
+ * Map the @nr pages from @gfn, none of them backed, to the host pages
+ * from @hpa on.  A run that continues a range in both GFN and HPA joins
+ * it; a run that does not starts a range while there is room, and goes
+ * to the hash table page by page when there is none.
+ */
+static int insert_run(struct guest_memory *mem, u64 gfn, u64 nr, u64 hpa)
+{
+	u64 i = range_above(mem, gfn), j;
+	struct gfn_range *prev = i ? &mem->ranges[i - 1] : NULL;
+	struct gfn_range *next = i < mem->nr_ranges ? &mem->ranges[i] : NULL;
+	bool join_prev = prev && prev->gfn + prev->nr_pages == gfn &&
+			 prev->hpa + (prev->nr_pages << PAGE_SHIFT) == hpa;
+	bool join_next = next && gfn + nr == next->gfn &&
+			 hpa + (nr << PAGE_SHIFT) == next->hpa;
+	int r = 0;
+
+	if (join_prev && join_next) {
+		prev->nr_pages += nr + next->nr_pages;
+		memmove(next, next + 1,
+			(mem->nr_ranges - i - 1) * sizeof(*next));
+		mem->nr_ranges--;
+	} else if (join_prev) {
+		prev->nr_pages += nr;
+	} else if (join_next) {
+		next->gfn = gfn;
+		next->hpa = hpa;
+		next->nr_pages += nr;
+	} else if (mem->nr_ranges < GFN_RANGES_MAX) {
+		r = add_range(mem, i, gfn, nr, hpa);
+	} else {
+		for (j = 0; j < nr; j++) {
+			r = hash_gfn(mem, gfn + j, hpa + (j << PAGE_SHIFT));
+			if (r)
+				break;
+		}
+		mem->nr_backed += j;
 		return r;
-	return insert_gfn(mem, gfn, hpa);
+	}
+	if (!r)
+		mem->nr_backed += nr;
+	return r;
+}
+
+/*
+ * The last GFN, at most @last, of the unbacked stretch from @gfn (not
+ * backed): up to the next range when no page is hashed.
+ */
+static u64 unbacked_until(const struct guest_memory *mem, u64 gfn, u64 last)
+{
+	u64 i;
+
+	if (mem->nr_hashed) {
+		while (gfn < last && !gfn_is_backed(mem, gfn + 1))
+			gfn++;
+		return gfn;
+	}
+	i = range_above(mem, gfn);
+	if (i < mem->nr_ranges && mem->ranges[i].gfn <= last)
+		return mem->ranges[i].gfn - 1;
+	return last;
 }
 
 int guest_memory_map_page(struct guest_memory *mem, u64 gpa, u64 hpa)
@@ -141,9 +280,9 @@ int guest_memory_map_page(struct guest_memory *mem, u64 gpa, u64 hpa)
 		return -ERANGE;
 	if (!host_memory_page(mem->host, hpa) || mem->host_view)
 		return -EINVAL;
-	if (find_slot(mem, gpa_to_gfn(gpa))->hpa != INVALID_HPA)
+	if (gfn_is_backed(mem, gpa_to_gfn(gpa)))
 		return -EEXIST;
-	return insert_gfn(mem, gpa_to_gfn(gpa), hpa & ~PAGE_OFFSET_MASK);
+	return insert_run(mem, gpa_to_gfn(gpa), 1, hpa & ~PAGE_OFFSET_MASK);
 }
 
 int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
@@ -158,23 +297,17 @@ int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
 	if (gpa >> GPA_BITS_MAX || size > (1ULL << GPA_BITS_MAX) - gpa)
 		return -ERANGE;
 	for (i = 0; i < nr; i++)
-		if (guest_memory_is_backed(mem, gpa + (i << PAGE_SHIFT)))
+		if (gfn_is_backed(mem, gpa_to_gfn(gpa) + i))
 			return -EEXIST;
 	r = host_memory_alloc(mem->host, nr, align >> PAGE_SHIFT, &hpa);
 	if (r)
 		return r;
-	for (i = 0; i < nr; i++) {
-		r = insert_gfn(mem, gpa_to_gfn(gpa) + i,
-			       hpa + (i << PAGE_SHIFT));
-		if (r)
-			return r;
-	}
-	return 0;
+	return insert_run(mem, gpa_to_gfn(gpa), nr, hpa);
 }
 
 int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
 {
-	u64 first, last, gfn, left;
+	u64 first, last, gfn, end, left, hpa;
 	int r;
 
 	if (!size)
@@ -196,11 +329,28 @@ int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
 		return -EDQUOT;
 	if (last - first + 1 > left) {
 		for (gfn = first; gfn <= last; gfn++)
-			if (find_slot(mem, gfn)->hpa == INVALID_HPA && !left--)
+			if (!gfn_is_backed(mem, gfn) && !left--)
 				return -EDQUOT;
 	}
-	for (gfn = first; gfn <= last; gfn++) {
-		r = back_gfn(mem, gfn);
+	/*
+	 * Each stretch of unbacked pages takes the next host frames in
+	 * order, as backing them one by one would, in one allocation.
+	 */
+	for (gfn = first; gfn <= last; gfn = end + 1) {
+		const struct gfn_range *range = find_range(mem, gfn);
+
+		if (range) {
+			end = range->gfn + range->nr_pages - 1;
+			continue;
+		}
+		if (gfn_is_backed(mem, gfn)) {
+			end = gfn;
+			continue;
+		}
+		end = unbacked_until(mem, gfn, last);
+		r = host_memory_alloc(mem->host, end - gfn + 1, 1, &hpa);
+		if (!r)
+			r = insert_run(mem, gfn, end - gfn + 1, hpa);
 		if (r)
 			return r;
 	}
@@ -209,16 +359,16 @@ int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)
 
 u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa)
 {
-	const struct gfn_slot *slot;
+	u64 hpa;
 
 	if (gpa >> GPA_BITS_MAX)
 		return INVALID_HPA;
 	if (mem->host_view)
 		return host_memory_page(mem->host, gpa) ? gpa : INVALID_HPA;
-	slot = find_slot(mem, gpa_to_gfn(gpa));
-	if (slot->hpa == INVALID_HPA)
+	hpa = gfn_to_hpa(mem, gpa_to_gfn(gpa));
+	if (hpa == INVALID_HPA)
 		return INVALID_HPA;
-	return slot->hpa | (gpa & PAGE_OFFSET_MASK);
+	return hpa | (gpa & PAGE_OFFSET_MASK);
 }
 
 bool guest_memory_is_backed(const struct guest_memory *mem, u64 gpa)

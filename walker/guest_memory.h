@@ -99,9 +99,20 @@ struct gfn_cache_entry {
  */
 struct guest_memory {
 	struct host_memory *host;
-	/* Open-addressed table gfn -> hpa; slots with hpa == INVALID_HPA are free. */
+	/*
+	 * Backed GFNs, each in exactly one of: @ranges, runs of pages whose
+	 * HPAs are contiguous (as KVM's memslots: base plus offset), sorted
+	 * by GFN and apart; and, for pages that join no range once the
+	 * ranges table is full, an open-addressed hash table gfn -> hpa
+	 * (slots with hpa == INVALID_HPA are free).
+	 */
+	struct gfn_range *ranges;
+	u64 nr_ranges;
+	u64 ranges_capacity;
 	struct gfn_slot *slots;
 	u64 nr_slots;
+	u64 nr_hashed;
+	/* Pages backed, in ranges and hashed. */
 	u64 nr_backed;
 	/* Direct-mapped cache of the last host pages used, indexed by gfn. */
 	struct gfn_cache_entry *cache;

@@ -673,6 +673,97 @@ Test(guest_memory, many_pages_stay_distinct)
 	host_memory_destroy(host);
 }
 
+/* xorshift64: the tests' fixed pseudo-random sequence. */
+static u64 next_random(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Backing pieces of memory in a random order, with overlaps, single pages
+ * and contiguous runs, gives each page the HPA that backing it alone, in
+ * order, would: the next host frame for each unbacked page from the lowest
+ * GFN up (an aligned run first skips to its alignment).  Enough unjoinable
+ * pieces fill the ranges table, so pages also go to the hash table.
+ */
+Test(guest_memory, ranges_give_the_hpas_of_page_by_page_backing)
+{
+	enum { NR_GFNS = 16384, NR_PIECES = 6000 };
+	static u64 ref[NR_GFNS];
+	u64 seed;
+
+	for (seed = 1; seed <= 4; seed++) {
+		struct host_memory *host = host_memory_create();
+		u64 x = seed * 0x9e3779b97f4a7c15ULL, next_hpa, gfn, i, val;
+		struct guest_memory mem;
+
+		cr_assert_eq(guest_memory_init(&mem, host), 0);
+		next_hpa = HOST_MEMORY_FIRST_PFN << PAGE_SHIFT;
+		for (gfn = 0; gfn < NR_GFNS; gfn++)
+			ref[gfn] = INVALID_HPA;
+		for (i = 0; i < NR_PIECES; i++) {
+			u64 kind = next_random(&x) % 8;
+			u64 nr = kind < 5 ? 1 : 1 + next_random(&x) % 64;
+			u64 first = next_random(&x) % (NR_GFNS - nr);
+			bool free_run = true;
+
+			if (kind == 7) {
+				/* A 16-page aligned run where nothing is backed. */
+				first &= ~15ULL;
+				nr = 16;
+				for (gfn = first; gfn < first + nr; gfn++)
+					free_run &= ref[gfn] == INVALID_HPA;
+				if (!free_run)
+					continue;
+				cr_assert_eq(guest_memory_back_contiguous(
+						     &mem, gfn_to_gpa(first),
+						     nr << PAGE_SHIFT,
+						     16 << PAGE_SHIFT),
+					     0);
+				next_hpa = (next_hpa + (16 << PAGE_SHIFT) - 1) &
+					   ~((16ULL << PAGE_SHIFT) - 1);
+			} else {
+				cr_assert_eq(guest_memory_back(
+						     &mem, gfn_to_gpa(first),
+						     nr << PAGE_SHIFT),
+					     0);
+			}
+			for (gfn = first; gfn < first + nr; gfn++) {
+				if (ref[gfn] != INVALID_HPA)
+					continue;
+				ref[gfn] = next_hpa;
+				next_hpa += PAGE_SIZE;
+			}
+			/* Contents survive later backing around them. */
+			cr_assert_eq(guest_memory_write(&mem, gfn_to_gpa(first),
+							8, first),
+				     0);
+		}
+		for (gfn = 0; gfn < NR_GFNS; gfn++) {
+			cr_assert_eq(guest_memory_gpa_to_hpa(
+					     &mem, gfn_to_gpa(gfn) + 8),
+				     ref[gfn] == INVALID_HPA ? INVALID_HPA :
+							       ref[gfn] + 8,
+				     "seed %llu gfn 0x%llx",
+				     (unsigned long long)seed,
+				     (unsigned long long)gfn);
+			if (ref[gfn] != INVALID_HPA) {
+				cr_assert_eq(guest_memory_read(&mem,
+							       gfn_to_gpa(gfn),
+							       8, &val),
+					     0);
+				cr_assert(val == 0 || val == gfn);
+			}
+		}
+		cr_assert_gt(mem.nr_hashed, 0, "the hash table took pages");
+		guest_memory_destroy(&mem);
+		host_memory_destroy(host);
+	}
+}
+
 Test(walker_api, fault_names)
 {
 	cr_assert_str_eq(walk_fault_name(WALK_FAULT_PF), "#PF");
