@@ -892,15 +892,62 @@ static int check_linear_address(const struct kvm_pagewalk *w, u64 addr,
 	return 1;
 }
 
+/* How gva_walk_fast() ended. */
+enum fast_walk_outcome {
+	/* Gave up: *rec is undefined, the general walk starts over. */
+	FAST_WALK_GIVE_UP,
+	/* Translated: *rec but rec->hpa as gva_walk_translate() leaves it. */
+	FAST_WALK_TRANSLATED,
+	/*
+	 * Ended as the general walk would, without translating: a fault
+	 * in *fault (or an error), *rec as gva_walk_translate() leaves it.
+	 */
+	FAST_WALK_FAULTED,
+};
+
+/*
+ * The guest stage of a two-dimensional walk stayed on the fast path and
+ * only the final address left it (a nested fault such as the EPT
+ * violation of a page not mapped yet, or an A/D flag to set): finish as
+ * __stage_walk() does from its translate_ngpa() of the final address on,
+ * whose state the fast path has reached.  The guest leaf's A/D flags are
+ * set, so __stage_walk() would update none after it.  *@ret: what
+ * gva_walk_translate() returns.
+ */
+static __attribute__((noinline)) enum fast_walk_outcome
+finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
+			 u64 final_access, struct walk_fault *fault,
+			 struct walk_record *rec, int *ret)
+{
+	u64 gpa;
+
+	rec->final_walk.nr_entries = 0;
+	rec->final_walk.refs = 0;
+	*ret = translate_ngpa(w, ngpa, final_access, addr, fault,
+			      &rec->final_walk, &rec->refs, &rec->restarts,
+			      &gpa);
+	if (*ret) {
+		/* gva_walk_translate() sets no output of a failed walk. */
+		rec->ngpa = INVALID_GPA;
+		rec->gpa = INVALID_GPA;
+		rec->hpa = INVALID_HPA;
+		rec->pte_access = 0;
+		rec->leaf_level = 0;
+		return FAST_WALK_FAULTED;
+	}
+	rec->gpa = gpa;
+	return FAST_WALK_TRANSLATED;
+}
+
 /*
  * The fast path of gva_walk @w (a 4- or 5-level guest), one-dimensional
  * or, with @nested_ept telling the nested stage's format, through its
- * nested stage: true with all of *@rec but rec->hpa as
- * gva_walk_translate() leaves it, false to give up with *@rec undefined.
+ * nested stage.  *@fault is clear; *@ret is set for FAST_WALK_FAULTED.
  */
-static __attribute__((always_inline)) inline bool
+static __attribute__((always_inline)) inline enum fast_walk_outcome
 gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
-	      struct walk_record *rec, const bool nest, const bool nested_ept)
+	      struct walk_fault *fault, struct walk_record *rec, int *ret,
+	      const bool nest, const bool nested_ept)
 {
 	const struct kvm_pagewalk *nested = w->nested;
 	u64 access = acc->pfec;
@@ -926,7 +973,7 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 			n = stage_walk_fast(nested, pte_ngpa, table_access,
 					    NULL, tw->entries, &sw, nested_ept);
 			if (!n)
-				return false;
+				return FAST_WALK_GIVE_UP;
 			tw->nr_entries = n;
 			tw->refs = n;
 			refs += n;
@@ -936,7 +983,7 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 		}
 		if (!fast_read_entry(w, pte_ngpa, pte_gpa, level, e++, &pte,
 				     false))
-			return false;
+			return FAST_WALK_GIVE_UP;
 		pte_access &= pte ^ PT64_NX_MASK;
 		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
 			break;
@@ -946,28 +993,9 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, false);
 	if (rights < 0)
-		return false;
+		return FAST_WALK_GIVE_UP;
 	mask = BIT_ULL(shift) - 1;
 	ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
-	rec->gpa = ngpa;
-	rec->final_walk.nr_entries = 0;
-	rec->final_walk.refs = 0;
-	if (nest) {
-		/*
-		 * protect_clean_gpte() may have taken W from @rights;
-		 * nested_access() reads only U.
-		 */
-		n = stage_walk_fast(
-			nested, ngpa,
-			nested_access(nested, access, false, rights), NULL,
-			rec->final_walk.entries, &sw, nested_ept);
-		if (!n)
-			return false;
-		rec->final_walk.nr_entries = n;
-		rec->final_walk.refs = n;
-		refs += n;
-		rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
-	}
 	/* The table walks the guest's levels did not need. */
 	for (; tw < &rec->table_walks[WALK_MAX_LEVELS]; tw++) {
 		tw->nr_entries = 0;
@@ -976,33 +1004,58 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	n = w->role.level - level + 1;
 	rec->guest.nr_entries = n;
 	rec->guest.refs = n;
-	rec->refs = refs + n;
 	rec->restarts = 0;
 	rec->two_dimensional = nest;
 	rec->ngpa = ngpa;
 	rec->pte_access = rights;
 	rec->leaf_level = level;
-	return true;
+	rec->gpa = ngpa;
+	rec->final_walk.nr_entries = 0;
+	rec->final_walk.refs = 0;
+	refs += n;
+	if (nest) {
+		/*
+		 * protect_clean_gpte() may have taken W from @rights;
+		 * nested_access() reads only U.
+		 */
+		u64 final_access = nested_access(nested, access, false, rights);
+
+		n = stage_walk_fast(nested, ngpa, final_access, NULL,
+				    rec->final_walk.entries, &sw, nested_ept);
+		if (unlikely(!n)) {
+			rec->refs = refs;
+			return finish_final_translation(
+				w, addr, ngpa, final_access, fault, rec, ret);
+		}
+		rec->final_walk.nr_entries = n;
+		rec->final_walk.refs = n;
+		refs += n;
+		rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	}
+	rec->refs = refs;
+	return FAST_WALK_TRANSLATED;
 }
 
 /*
  * gva_walk_fast() for @w, when it can take it: the variant for its nested
  * stage.
  */
-static bool gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
-			      const struct walk_access *acc,
-			      struct walk_record *rec)
+static enum fast_walk_outcome
+gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
+		  const struct walk_access *acc, struct walk_fault *fault,
+		  struct walk_record *rec, int *ret)
 {
 	if (!w->fast_walk || w->role.tdp ||
 	    !is_canonical_address(addr, w->role.level))
-		return false;
+		return FAST_WALK_GIVE_UP;
 	if (!w->nested)
-		return gva_walk_fast(w, addr, acc, rec, false, false);
+		return gva_walk_fast(w, addr, acc, fault, rec, ret, false,
+				     false);
 	if (!w->nested->fast_walk)
-		return false;
+		return FAST_WALK_GIVE_UP;
 	if (w->nested->role.ept)
-		return gva_walk_fast(w, addr, acc, rec, true, true);
-	return gva_walk_fast(w, addr, acc, rec, true, false);
+		return gva_walk_fast(w, addr, acc, fault, rec, ret, true, true);
+	return gva_walk_fast(w, addr, acc, fault, rec, ret, true, false);
 }
 
 int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
@@ -1011,14 +1064,18 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 {
 	struct walk_record scratch;
 	struct stage_record srec;
+	enum fast_walk_outcome fast;
 	struct stage_walk sw;
 	int r;
 
 	if (!rec)
 		rec = &scratch;
 	memset(fault, 0, sizeof(*fault));
-	if (likely(gva_walk_try_fast(w, addr, access, rec)))
+	fast = gva_walk_try_fast(w, addr, access, fault, rec, &r);
+	if (likely(fast == FAST_WALK_TRANSLATED))
 		goto out;
+	if (fast == FAST_WALK_FAULTED)
+		return r;
 
 	init_record(rec);
 	if (w->role.tdp)
