@@ -105,7 +105,7 @@ shadow_gfn_pages(const struct mmu_context *mmu, u64 gfn)
 			     NULL;
 }
 
-/* shadow_mmu.c: pages, SPTEs and the guest's entries. */
+/* shadow_mmu.c: pages, their SPTEs, their lifetime and zapping. */
 
 /* Zapped pages and obsolete roots are skipped by every lookup. */
 static inline bool shadow_sp_is_obsolete(const struct mmu_context *mmu,

@@ -51,7 +51,7 @@ struct kvm_pagewalk {
 	struct kvm_pagewalk *nested;
 	/*
 	 * Constants of @role that a walk uses, derived once by
-	 * kvm_pagewalk_init() (from the helpers of walker_internal.h).
+	 * kvm_pagewalk_init() (from the helpers of walker/gpte.h).
 	 */
 	u64 pte_present_mask;
 	/* The PS bit where it can end a walk above 4K, else 0. */
