@@ -437,9 +437,8 @@ int run_demand_fix(struct run_sim *s);
 /* Unmap the leaf translating @gva in the current space (no INVLPG). */
 int run_demand_unmap(struct run_sim *s, u64 gva);
 
-/* The inputs (run_native.c, run_lackey.c, run_kvmmmu.c, run_workload.c). */
+/* The inputs (run_native.c, run_kvmmmu.c, run_workload.c; sim/input/). */
 int run_native(struct run_sim *s, struct trace_reader *r);
-int run_lackey(struct run_sim *s, struct trace_reader *r);
 int run_kvmmmu(struct run_sim *s, struct trace_reader *r);
 int run_builtin(struct run_sim *s);
 

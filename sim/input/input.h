@@ -15,10 +15,27 @@
 
 #include <stddef.h>
 
+#include "sim/vcpu.h"
 #include "walker/types.h"
 
 struct run_sim;
 struct trace_reader;
+
+/* Most accesses in one record: a ChampSim instruction has 1 + 4 + 2. */
+#define RUN_INPUT_MAX_ACCESSES 8
+
+/* One user access (CPL 3) of @size bytes of an access trace. */
+struct run_input_access {
+	enum sim_access_kind kind;
+	u64 addr;
+	u32 size;
+};
+
+/* One record of an access trace: the accesses of a line, in order. */
+struct run_input_record {
+	unsigned int nr;
+	struct run_input_access acc[RUN_INPUT_MAX_ACCESSES];
+};
 
 /* What an input drives, which decides the report it gets. */
 enum run_input_model {
@@ -46,6 +63,13 @@ enum run_input_model {
  * that only this format has?  NULL: the format is never detected.  @run
  * reads the whole of @r into @s: 0, or < 0 with the reader's error
  * (r->error when r->status) or s->error set.
+ *
+ * An access trace (model RUN_INPUT_ACCESSES) has @run = run_access_trace(),
+ * which makes each file a process of its own on demand-paged tables and
+ * feeds it the records @next hands out: 1 with *@rec filled, 0 at the
+ * end of the input, < 0 with r->error set (-EINVAL: a bad record, which
+ * --keep-going skips; others are final).  @state is the format's own,
+ * @state_size bytes, zeroed for each file.
  */
 struct run_input_ops {
 	/* --format=NAME, and input.format in the report. */
@@ -59,7 +83,13 @@ struct run_input_ops {
 	unsigned int options;
 	bool (*detect_line)(const char *line, size_t len);
 	int (*run)(struct run_sim *s, struct trace_reader *r);
+	size_t state_size;
+	int (*next)(void *state, struct trace_reader *r,
+		    struct run_input_record *rec);
 };
+
+/* @run of access traces (sim/input/access_trace.c). */
+int run_access_trace(struct run_sim *s, struct trace_reader *r);
 
 extern const struct run_input_ops run_native_input;
 extern const struct run_input_ops run_lackey_input;

@@ -205,7 +205,7 @@ Test(run_lackey, a_real_trace_of_bin_true)
 	config(&cfg, &run_lackey_input);
 	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
 	cr_assert_eq(trace_reader_open(&r, path), 0);
-	cr_assert_eq(run_lackey(&sim, &r), 0, "%s", r.error);
+	cr_assert_eq(run_lackey_input.run(&sim, &r), 0, "%s", r.error);
 	trace_reader_close(&r);
 	/* awk counts: 2356 I, 448 L, 170 S, 20 M. */
 	cr_assert_eq(st->lines, 3000);
@@ -729,7 +729,8 @@ static void run_lackey_files(const struct run_config *cfg,
 		cr_assert_eq(trace_reader_open_mem(&r, texts[i],
 						   strlen(texts[i]), "t"),
 			     0);
-		cr_assert_eq(run_lackey(&sim, &r), 0, "%s", sim.error);
+		cr_assert_eq(run_lackey_input.run(&sim, &r), 0, "%s",
+			     sim.error);
 		trace_reader_close(&r);
 	}
 }

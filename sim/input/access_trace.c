@@ -1,0 +1,134 @@
+/*
+ * mmusim run over access traces (lackey, ChampSim): user accesses of one
+ * process per file, on tables demand paging builds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim/input/input.h"
+#include "sim/input/trace_reader.h"
+#include "sim/run.h"
+
+/* A user process: every page it touches is user, writable, executable. */
+static bool user_protection(const struct run_demand *d, u64 gva, u64 *flags)
+{
+	(void)d;
+	(void)gva;
+	*flags = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK;
+	return true;
+}
+
+/* The page or two the access at @addr of @size bytes touches. */
+static int access_bytes(struct run_sim *s, enum sim_access_kind kind, u64 addr,
+			u32 size)
+{
+	struct sim_access a = {
+		.kind = kind,
+		.priv = SIM_PRIV_USER,
+		.addr = addr,
+	};
+	u64 last = addr + size - 1;
+	int r;
+
+	s->st.accesses++;
+	if (kind == SIM_ACCESS_READ)
+		s->st.reads++;
+	else if (kind == SIM_ACCESS_WRITE)
+		s->st.writes++;
+	else
+		s->st.fetches++;
+
+	r = run_access(s, &a);
+	if (r < 0 || likely((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)))
+		return r;
+	s->st.page_crossings++;
+	a.addr = last & ~PAGE_OFFSET_MASK;
+	return run_access(s, &a);
+}
+
+/* The accesses of @rec, in order, up to the first error. */
+static int record_accesses(struct run_sim *s,
+			   const struct run_input_record *rec)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < rec->nr; i++) {
+		r = access_bytes(s, rec->acc[i].kind, rec->acc[i].addr,
+				 rec->acc[i].size);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Each file is a process of its own: own CR3, own tables. */
+static int start_process(struct run_sim *s, const char *name)
+{
+	unsigned int proc = 0;
+	int ret;
+
+	if (!s->demand.enabled) {
+		ret = run_demand_init(s, 1, false, user_protection);
+	} else {
+		ret = run_demand_add_process(s, &proc);
+		ret = ret ?: run_demand_switch(s, proc);
+	}
+	if (ret)
+		return ret;
+	snprintf(s->demand.procs[proc].name, sizeof(s->demand.procs[proc].name),
+		 "%s", name);
+	return 0;
+}
+
+static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
+{
+	const struct run_input_ops *ops = s->cfg.input;
+	struct run_input_record rec;
+	u64 lines = s->st.lines;
+	int ret;
+
+	for (;;) {
+		ret = ops->next(state, r, &rec);
+		s->st.lines = lines + r->line;
+		if (ret == 0)
+			return 0;
+		if (ret < 0) {
+			ret = run_bad_line(s, r, ret);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (unlikely(run_stop))
+			return -EINTR;
+		if (unlikely(!(s->st.lines % RUN_PROGRESS_LINES)))
+			run_progress(s, r->name);
+		ret = record_accesses(s, &rec);
+		if (ret == -EINVAL) {
+			trace_reader_error(r, r->line, "%s", s->error);
+			ret = run_bad_line(s, r, ret);
+		}
+		if (ret < 0)
+			return ret;
+	}
+}
+
+int run_access_trace(struct run_sim *s, struct trace_reader *r)
+{
+	const struct run_input_ops *ops = s->cfg.input;
+	void *state = NULL;
+	int ret;
+
+	ret = start_process(s, r->name);
+	if (ret)
+		return ret;
+	if (ops->state_size) {
+		state = calloc(1, ops->state_size);
+		if (!state)
+			return -ENOMEM;
+	}
+	ret = read_records(s, r, state);
+	free(state);
+	return ret;
+}
