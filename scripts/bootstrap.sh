@@ -7,6 +7,7 @@ packages=(
 	build-essential cmake ninja-build pkg-config git
 	clang libclang-rt-14-dev
 	libxxhash-dev libcriterion-dev
+	zlib1g-dev libzstd-dev liblzma-dev
 	libgoogle-perftools-dev google-perftools
 	valgrind
 )

@@ -56,6 +56,16 @@ int trace_reader_open_mem(struct trace_reader *r, const char *data, size_t len,
 			  const char *name)
 {
 	reader_init(r, name);
+	if (input_compression_of((const u8 *)data, len) != INPUT_PLAIN) {
+		r->mem = malloc(len ?: 1);
+		if (!r->mem) {
+			r->status = -ENOMEM;
+			return -ENOMEM;
+		}
+		memcpy(r->mem, data, len);
+		r->mem_len = len;
+		return alloc_buf(r);
+	}
 	r->buf = malloc(len + 1);
 	if (!r->buf) {
 		r->status = -ENOMEM;
@@ -75,6 +85,10 @@ void trace_reader_close(struct trace_reader *r)
 	r->own_fd = false;
 	free(r->buf);
 	r->buf = NULL;
+	free(r->mem);
+	r->mem = NULL;
+	input_decoder_free(r->decoder);
+	r->decoder = NULL;
 }
 
 static int __attribute__((format(printf, 3, 0)))
@@ -97,12 +111,112 @@ int trace_reader_error(struct trace_reader *r, unsigned long line,
 	return ret;
 }
 
+int trace_reader_error_at_byte(struct trace_reader *r, u64 offset,
+			       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r->status = input_verror_at_byte(r->error, sizeof(r->error), r->name,
+					 offset, fmt, ap);
+	va_end(ap);
+	return r->status;
+}
+
+/* An error where the reader is: its next line, or next byte if binary. */
+static void __attribute__((format(printf, 2, 3)))
+error_here(struct trace_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (r->binary)
+		input_verror_at_byte(r->error, sizeof(r->error), r->name,
+				     trace_reader_offset(r), fmt, ap);
+	else
+		input_verror(r->error, sizeof(r->error), r->name, r->line + 1,
+			     fmt, ap);
+	va_end(ap);
+}
+
+/* The source's bytes as they are: read(2) on the file, or the copy. */
+static ssize_t raw_read(void *ctx, void *buf, size_t len)
+{
+	struct trace_reader *r = ctx;
+	size_t n;
+
+	if (r->fd >= 0)
+		return read(r->fd, buf, len);
+	n = r->mem_len - r->mem_pos;
+	if (n > len)
+		n = len;
+	memcpy(buf, r->mem + r->mem_pos, n);
+	r->mem_pos += n;
+	return n;
+}
+
+/*
+ * The first r->end bytes are in: from here on, decompress them if they
+ * are a compressed stream.  0, or -1 with errno ENOMEM.
+ */
+static int start_decoding(struct trace_reader *r)
+{
+	enum input_compression c =
+		input_compression_of((const u8 *)r->buf, r->end);
+
+	r->probed = true;
+	if (c == INPUT_PLAIN)
+		return 0;
+	r->decoder = input_decoder_new(c, raw_read, r, r->buf, r->end);
+	if (!r->decoder) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r->compression = c;
+	r->end = 0;
+	return 0;
+}
+
+/*
+ * Read into the buffer: bytes > 0 of plain input, 0 at its end, or -1
+ * with errno.  The first bytes are read until they tell the compression.
+ */
+static ssize_t read_plain(struct trace_reader *r, char *why, size_t why_len)
+{
+	size_t room = TRACE_BUF_SIZE - r->end;
+	ssize_t n;
+
+	if (r->decoder)
+		return input_decoder_read(r->decoder, r->buf + r->end, room,
+					  why, why_len);
+	if (r->probed)
+		return raw_read(r, r->buf + r->end, room);
+	/* No more than the magic: the rest may go to a decoder's buffer. */
+	for (;;) {
+		n = raw_read(r, r->buf + r->end, INPUT_MAGIC_MAX - r->end);
+		if (n < 0)
+			return n;
+		r->end += n;
+		if (n && r->end < INPUT_MAGIC_MAX)
+			continue;
+		if (start_decoding(r))
+			return -1;
+		if (r->decoder)
+			return read_plain(r, why, why_len);
+		/* Plain: what was read is the input's first bytes. */
+		n = r->end;
+		r->end = 0;
+		return n;
+	}
+}
+
 /*
  * Move the unread bytes to the front and read more: 1 when bytes came,
  * 0 at the end of the input, < 0.
  */
 static int refill(struct trace_reader *r)
 {
+	char why[TRACE_ERROR_MAX];
 	ssize_t n;
 
 	if (r->eof)
@@ -113,7 +227,7 @@ static int refill(struct trace_reader *r)
 		r->pos = 0;
 	}
 	for (;;) {
-		n = read(r->fd, r->buf + r->end, TRACE_BUF_SIZE - r->end);
+		n = read_plain(r, why, sizeof(why));
 		if (n > 0) {
 			r->end += n;
 			r->bytes += n;
@@ -126,15 +240,47 @@ static int refill(struct trace_reader *r)
 		if (errno == EINTR && !run_stop)
 			continue;
 		if (errno == EINTR) {
-			input_error(r->error, sizeof(r->error), r->name,
-				    r->line + 1, "interrupted");
+			error_here(r, "interrupted");
 			return -EINTR;
 		}
-		input_error(r->error, sizeof(r->error), r->name, r->line + 1,
-			    "read error: %s", strerror(errno));
+		if (errno == EBADMSG)
+			error_here(r, "%s", why);
+		else
+			error_here(r, "read error: %s", strerror(errno));
 		r->status = -EIO;
 		return -EIO;
 	}
+}
+
+int trace_read_bytes(struct trace_reader *r, size_t len, const u8 **data)
+{
+	int ret;
+
+	if (r->status)
+		return r->status;
+	while (r->end - r->pos < len) {
+		ret = refill(r);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			break;
+	}
+	if (r->end == r->pos)
+		return 0;
+	if (r->end - r->pos < len) {
+		u64 offset = trace_reader_offset(r);
+		size_t have = r->end - r->pos;
+
+		/* The piece is dropped: the error is its only trace. */
+		r->pos = r->end;
+		return trace_reader_error_at_byte(
+			r, offset,
+			"the input ends %zu bytes into a record of %zu bytes",
+			have, len);
+	}
+	*data = (const u8 *)r->buf + r->pos;
+	r->pos += len;
+	return 1;
 }
 
 int trace_read_line(struct trace_reader *r, const char **line, size_t *len)

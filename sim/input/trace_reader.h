@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "sim/input/decompress.h"
 #include "walker/types.h"
 
 /* Longest line accepted, without its newline. */
@@ -14,7 +15,9 @@
 
 /*
  * A reader of one input: a file descriptor read in TRACE_BUF_SIZE blocks,
- * or a copy of a string (for tests).  trace_read_line() hands out one line
+ * or a copy of a string (for tests).  Input that starts as a gzip, zstd
+ * or xz stream is decompressed as it is read (sim/input/decompress.h):
+ * the parsers see the plain bytes.  trace_read_line() hands out one line
  * at a time, pointing into the buffer, without its newline (nor a CR
  * before it); the last line needs no newline.  Lines are counted from 1.
  * A line may hold any byte, NUL included: the parsers judge them.
@@ -31,7 +34,17 @@ struct trace_reader {
 	size_t end;
 	bool eof;
 	unsigned long line;
+	/* Plain bytes read into @buf so far. */
 	u64 bytes;
+	/* The first bytes have been seen; @decoder when they were compressed. */
+	bool probed;
+	enum input_compression compression;
+	struct input_decoder *decoder;
+	/* Compressed input from memory (trace_reader_open_mem()). */
+	char *mem;
+	size_t mem_len, mem_pos;
+	/* Errors give byte offsets, not lines (binary formats set it). */
+	bool binary;
 	int status;
 	/* The last error was a line too long: the rest of it is unread. */
 	bool mid_line;
@@ -74,6 +87,28 @@ FILE *trace_reader_fopen(struct trace_reader *r);
 int trace_reader_error(struct trace_reader *r, unsigned long line,
 		       const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * "NAME: byte OFFSET: message" in r->error, final; returns -EINVAL.  For
+ * binary input.
+ */
+int trace_reader_error_at_byte(struct trace_reader *r, u64 offset,
+			       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Offset in the plain input of the next byte not handed out yet. */
+static inline u64 trace_reader_offset(const struct trace_reader *r)
+{
+	return r->bytes - (r->end - r->pos);
+}
+
+/*
+ * Take @len bytes of binary input: 1 with *@data pointing at them (valid
+ * until the next call), 0 at the end of the input, -EINVAL when the input
+ * ends after only some of them (r->error set), or < 0 as
+ * trace_read_line().
+ */
+int trace_read_bytes(struct trace_reader *r, size_t len, const u8 **data);
 
 /* Forget the last error and go on at the next line; -EIO stays final. */
 int trace_reader_skip_error(struct trace_reader *r);

@@ -1,0 +1,318 @@
+/*
+ * The input layer of mmusim run: compressed input (gzip, zstd, xz) told
+ * by its content, from memory, a file and a pipe, for every format; and
+ * compressed streams cut short or damaged.  The compressed fixtures are
+ * made here, by the libraries, from the plain fixtures.
+ */
+#include <errno.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <criterion/criterion.h>
+
+#include "mmusim_cmd.h"
+#include "sim/input/decompress.h"
+#include "sim/input/trace_reader.h"
+#include "sim/run.h"
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static struct buf read_file(const char *path)
+{
+	struct buf b;
+	FILE *f = fopen(path, "rb");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	b.data = mmusim_cmd_read_stream(f, &b.len);
+	fclose(f);
+	return b;
+}
+
+static struct buf compress_as(enum input_compression c, const struct buf *in)
+{
+	struct buf out = { .len = 0 };
+	size_t cap = in->len + in->len / 2 + 4096;
+	z_stream z;
+
+	out.data = malloc(cap);
+	cr_assert_not_null(out.data);
+	switch (c) {
+	case INPUT_GZIP:
+		memset(&z, 0, sizeof(z));
+		cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+					  Z_DEFAULT_STRATEGY),
+			     Z_OK);
+		z.next_in = (u8 *)in->data;
+		z.avail_in = in->len;
+		z.next_out = (u8 *)out.data;
+		z.avail_out = cap;
+		cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+		out.len = cap - z.avail_out;
+		deflateEnd(&z);
+		break;
+	case INPUT_ZSTD:
+		out.len = ZSTD_compress(out.data, cap, in->data, in->len, 3);
+		cr_assert(!ZSTD_isError(out.len));
+		break;
+	case INPUT_XZ:
+		cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL,
+						     (const u8 *)in->data,
+						     in->len, (u8 *)out.data,
+						     &out.len, cap),
+			     LZMA_OK);
+		break;
+	case INPUT_PLAIN:
+		memcpy(out.data, in->data, in->len);
+		out.len = in->len;
+		break;
+	}
+	cr_assert_eq(input_compression_of((const u8 *)out.data, out.len), c);
+	return out;
+}
+
+static const enum input_compression compressions[] = { INPUT_GZIP, INPUT_ZSTD,
+						       INPUT_XZ };
+
+struct fixture {
+	const char *path;
+	const struct run_input_ops *input;
+};
+
+static const struct fixture fixtures[] = {
+	{ MMUSIM_TEST_DATA "/lackey-true.txt", &run_lackey_input },
+	{ MMUSIM_KVM_DATA "/kvmmmu-sweep.txt", &run_kvmmmu_input },
+	{ MMUSIM_SIM_DATA "/more.scn", &run_native_input },
+};
+
+static struct run_sim sim;
+
+/* Run @b as @input from memory: the stats, and the return. */
+static int run_mem(const struct run_input_ops *input, const struct buf *b,
+		   struct run_stats *st, char *error, size_t len)
+{
+	struct run_config cfg;
+	struct trace_reader r;
+	int ret;
+
+	run_config_init(&cfg);
+	cfg.input = input;
+	cfg.json = true;
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(trace_reader_open_mem(&r, b->data, b->len, "t"), 0);
+	ret = input->run(&sim, &r);
+	if (error)
+		snprintf(error, len, "%s", r.error);
+	*st = sim.st;
+	trace_reader_close(&r);
+	run_sim_destroy(&sim);
+	return ret;
+}
+
+static void assert_same_run(const struct run_stats *a,
+			    const struct run_stats *b, const char *what)
+{
+	cr_assert_gt(a->lines, 0, "%s", what);
+	cr_assert_eq(a->lines, b->lines, "%s", what);
+	cr_assert_eq(a->accesses, b->accesses, "%s", what);
+	cr_assert_eq(a->walks, b->walks, "%s", what);
+	cr_assert_eq(a->tlb_hits, b->tlb_hits, "%s", what);
+	cr_assert_eq(a->faults, b->faults, "%s", what);
+	cr_assert_eq(a->kvmmmu.walks, b->kvmmmu.walks, "%s", what);
+	cr_assert_eq(a->kvmmmu.agree, b->kvmmmu.agree, "%s", what);
+}
+
+Test(compressed_input, every_format_reads_the_same_compressed_as_plain)
+{
+	static struct run_stats plain, packed;
+	unsigned int f, c;
+	char what[256];
+
+	for (f = 0; f < ARRAY_SIZE(fixtures); f++) {
+		struct buf b = read_file(fixtures[f].path);
+
+		cr_assert_eq(run_mem(fixtures[f].input, &b, &plain, NULL, 0),
+			     0);
+		for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+			struct buf z = compress_as(compressions[c], &b);
+
+			snprintf(what, sizeof(what), "%s as %s",
+				 fixtures[f].path,
+				 input_compression_name(compressions[c]));
+			cr_assert_eq(run_mem(fixtures[f].input, &z, &packed,
+					     what, sizeof(what)),
+				     0, "%s", what);
+			assert_same_run(&plain, &packed, what);
+			free(z.data);
+		}
+		free(b.data);
+	}
+}
+
+Test(compressed_input, concatenated_streams_are_read_one_after_another)
+{
+	static struct run_stats once, twice;
+	struct buf b = read_file(fixtures[0].path), two, z;
+	unsigned int c;
+
+	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+		z = compress_as(compressions[c], &b);
+		two.len = 2 * z.len;
+		two.data = malloc(two.len);
+		cr_assert_not_null(two.data);
+		memcpy(two.data, z.data, z.len);
+		memcpy(two.data + z.len, z.data, z.len);
+		cr_assert_eq(run_mem(&run_lackey_input, &z, &once, NULL, 0), 0);
+		cr_assert_eq(run_mem(&run_lackey_input, &two, &twice, NULL, 0),
+			     0, "%s", input_compression_name(compressions[c]));
+		cr_assert_eq(twice.lines, 2 * once.lines);
+		cr_assert_eq(twice.accesses, 2 * once.accesses);
+		free(two.data);
+		free(z.data);
+	}
+	free(b.data);
+}
+
+Test(compressed_input, a_stream_cut_short_is_an_error_at_the_line_it_cut)
+{
+	static struct run_stats st;
+	char error[TRACE_ERROR_MAX], expected[128];
+	u64 x = 1;
+	struct buf b, z;
+	unsigned int c, i;
+
+	/* Scattered loads, long enough for several zstd blocks of 128 KiB. */
+	b.data = malloc(40000 * 20);
+	cr_assert_not_null(b.data);
+	b.len = 0;
+	for (i = 0; i < 40000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		b.len += sprintf(b.data + b.len, " L %09llx,8\n",
+				 (unsigned long long)(x >> 30));
+	}
+	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+		z = compress_as(compressions[c], &b);
+		z.len = z.len * 2 / 3;
+		cr_assert_eq(run_mem(&run_lackey_input, &z, &st, error,
+				     sizeof(error)),
+			     -EIO, "%s",
+			     input_compression_name(compressions[c]));
+		/* The lines before the cut ran. */
+		cr_assert_gt(st.accesses, 0);
+		snprintf(
+			expected, sizeof(expected),
+			"t:%" PRIu64
+			": %s: the data end before the stream does (cut short?)",
+			st.lines + 1, input_compression_name(compressions[c]));
+		cr_assert_str_eq(error, expected);
+		free(z.data);
+	}
+	free(b.data);
+}
+
+Test(compressed_input, damaged_data_and_trailing_bytes_are_errors)
+{
+	static struct run_stats st;
+	struct buf b = read_file(fixtures[0].path), z, tail;
+	char error[TRACE_ERROR_MAX];
+	unsigned int c;
+
+	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+		z = compress_as(compressions[c], &b);
+		z.data[z.len / 2] ^= 0x55;
+		cr_assert_eq(run_mem(&run_lackey_input, &z, &st, error,
+				     sizeof(error)),
+			     -EIO, "%s",
+			     input_compression_name(compressions[c]));
+		cr_assert_not_null(strstr(error, "damaged data"), "%s", error);
+		free(z.data);
+	}
+	z = compress_as(INPUT_GZIP, &b);
+	tail.len = z.len + 4;
+	tail.data = malloc(tail.len);
+	cr_assert_not_null(tail.data);
+	memcpy(tail.data, z.data, z.len);
+	memcpy(tail.data + z.len, "junk", 4);
+	cr_assert_eq(run_mem(&run_lackey_input, &tail, &st, error,
+			     sizeof(error)),
+		     -EIO);
+	cr_assert_not_null(strstr(error,
+				  "gzip: bytes after the end of the stream"),
+			   "%s", error);
+	free(tail.data);
+	free(z.data);
+	free(b.data);
+}
+
+/* "mmusim run --json --no-timing ARGS" on @input: the JSON, files left out. */
+static char *run_json(const char *file, const struct buf *input)
+{
+	const char *args[] = { "--json", "--no-timing", file, NULL };
+	struct mmusim_cmd_result r;
+	char *json, *p, *end;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, input ? input->data : NULL,
+		       input ? input->len : 0, &r);
+	/* 1: the kvmmmu fixture disagrees without its vendor's options. */
+	cr_assert(r.status <= 1, "%s: status %d: %s", file, r.status, r.err);
+	json = r.out;
+	/* The file names differ: drop them wherever they are. */
+	while ((p = strstr(json, "\"files\": ["))) {
+		end = strchr(p, ']');
+		cr_assert_not_null(end);
+		memmove(p, end + 1, strlen(end + 1) + 1);
+	}
+	while ((p = strstr(json, "\"name\": \"")) ||
+	       (p = strstr(json, "\"file\": \""))) {
+		end = strchr(p + 9, '"');
+		cr_assert_not_null(end);
+		memmove(p, end + 1, strlen(end + 1) + 1);
+	}
+	free(r.err);
+	return json;
+}
+
+Test(compressed_input, from_a_file_and_from_a_pipe_as_plain)
+{
+	char path[] = "/tmp/mmusim-input-test-XXXXXX";
+	unsigned int f, c;
+	char *plain, *got;
+	int fd;
+
+	for (f = 0; f < ARRAY_SIZE(fixtures); f++) {
+		struct buf b = read_file(fixtures[f].path);
+
+		plain = run_json(fixtures[f].path, NULL);
+		for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+			struct buf z = compress_as(compressions[c], &b);
+
+			strcpy(path, "/tmp/mmusim-input-test-XXXXXX");
+			fd = mkstemp(path);
+			cr_assert_geq(fd, 0);
+			cr_assert_eq(write(fd, z.data, z.len), (ssize_t)z.len);
+			close(fd);
+			got = run_json(path, NULL);
+			cr_assert_str_eq(
+				got, plain, "%s as %s", fixtures[f].path,
+				input_compression_name(compressions[c]));
+			free(got);
+			unlink(path);
+			got = run_json("-", &z);
+			cr_assert_str_eq(
+				got, plain, "%s as %s on stdin",
+				fixtures[f].path,
+				input_compression_name(compressions[c]));
+			free(got);
+			free(z.data);
+		}
+		free(plain);
+		free(b.data);
+	}
+}
