@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/cmd_options.h"
@@ -91,7 +92,9 @@ static void run_usage(FILE *out)
 	fprintf(out,
 		"usage: mmusim run [options] [TRACE...|-]\n"
 		"Replay traces through a vCPU with a TLB, a paging-structure cache and a\n"
-		"nested TLB, and print a summary.  Without TRACE, run the built-in workload.\n"
+		"nested TLB, and print a summary.  '-' or no TRACE with a pipe or file on\n"
+		"standard input reads it; no TRACE otherwise runs the built-in workload.\n"
+		"Traces may be compressed (gzip, zstd, xz).\n"
 		"\n"
 		"input:\n"
 		"  --format=F            auto (default: told from the first lines) or\n");
@@ -475,6 +478,23 @@ static void catch_sigint(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/*
+ * With no TRACE, standard input is the trace when something is piped or
+ * redirected into it: a pipe, a socket or a file that is not empty.  A
+ * terminal, /dev/null or an empty file leave the built-in workload.
+ */
+static bool stdin_has_input(void)
+{
+	struct stat st;
+
+	if (isatty(STDIN_FILENO) || fstat(STDIN_FILENO, &st))
+		return false;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	       (S_ISREG(st.st_mode) && st.st_size > 0);
+}
+
+static const char *const stdin_files[] = { "-" };
+
 static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		    bool *first)
 {
@@ -530,6 +550,12 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 
 	s->file = r.name;
 	ret = input->run(s, &r);
+	/* Worth a word: a pipe that gave nothing, or the wrong file. */
+	if (!ret && !r.bytes) {
+		run_progress_done(s);
+		fprintf(stderr, INPUT_PROGRAM ": %s: warning: empty input\n",
+			r.name);
+	}
 	if (ret && ret != -EINTR) {
 		run_progress_done(s);
 		if (sim_memory_error(s->vcpu.host, ret, why, sizeof(why)) ==
@@ -582,6 +608,10 @@ int run_command(int argc, char **argv)
 		a.cfg.nested_page_size = a.cfg.page_size;
 	files = (const char *const *)argv + optind;
 	nr_files = argc - optind;
+	if (!nr_files && stdin_has_input()) {
+		files = stdin_files;
+		nr_files = 1;
+	}
 
 	s = malloc(sizeof(*s));
 	if (!s)

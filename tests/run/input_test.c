@@ -1,8 +1,9 @@
 /*
  * The input layer of mmusim run: compressed input (gzip, zstd, xz) told
- * by its content, from memory, a file and a pipe, for every format; and
- * compressed streams cut short or damaged.  The compressed fixtures are
- * made here, by the libraries, from the plain fixtures.
+ * by its content, from memory, a file and a pipe, for every format;
+ * compressed streams cut short or damaged; standard input with and
+ * without "-".  The compressed fixtures are made here, by the
+ * libraries, from the plain fixtures.
  */
 #include <errno.h>
 #include <lzma.h>
@@ -315,4 +316,90 @@ Test(compressed_input, from_a_file_and_from_a_pipe_as_plain)
 		free(plain);
 		free(b.data);
 	}
+}
+
+/* "mmusim run ARGS" with @input written into a pipe on its stdin. */
+static char *run_piped(const char *args, const struct buf *input, int *status)
+{
+	char out[] = "/tmp/mmusim-input-test-out-XXXXXX", cmd[512];
+	FILE *p, *f;
+	char *text;
+	int fd;
+
+	fd = mkstemp(out);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "'%s' run %s >'%s' 2>&1", MMUSIM_BIN, args,
+		 out);
+	p = popen(cmd, "w");
+	cr_assert_not_null(p);
+	cr_assert_eq(fwrite(input->data, 1, input->len, p), input->len);
+	*status = pclose(p);
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	text = mmusim_cmd_read_stream(f, NULL);
+	fclose(f);
+	unlink(out);
+	return text;
+}
+
+Test(standard_input, a_pipe_is_read_with_no_trace_and_with_dash)
+{
+	struct buf b = read_file(fixtures[0].path);
+	struct buf z = compress_as(INPUT_XZ, &b);
+	char *with_dash, *without, *plain;
+	int status;
+
+	with_dash = run_piped("--json --no-timing -", &z, &status);
+	cr_assert_eq(status, 0, "%s", with_dash);
+	without = run_piped("--json --no-timing", &z, &status);
+	cr_assert_eq(status, 0, "%s", without);
+	cr_assert_str_eq(without, with_dash);
+	cr_assert_not_null(strstr(without, "\"format\": \"lackey\""));
+	plain = run_json(fixtures[0].path, NULL);
+	free(with_dash);
+	with_dash = run_json("-", &b);
+	cr_assert_str_eq(with_dash, plain);
+	free(with_dash);
+	free(without);
+	free(plain);
+	free(z.data);
+	free(b.data);
+}
+
+Test(standard_input, a_redirected_file_is_read_with_no_trace)
+{
+	struct buf b = read_file(fixtures[0].path);
+	const char *args[] = { "--json", "--no-timing", NULL };
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, b.data, b.len, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"format\": \"lackey\""));
+	cr_assert_not_null(strstr(r.out, "\"lines\": 3000"));
+	mmusim_cmd_result_free(&r);
+	free(b.data);
+}
+
+Test(standard_input, an_empty_stdin_leaves_the_builtin_workload)
+{
+	const char *args[] = { "--json", "--no-timing", "--accesses=100",
+			       NULL };
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, NULL, 0, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"format\": \"builtin\""));
+	mmusim_cmd_result_free(&r);
+}
+
+Test(standard_input, an_empty_input_is_run_with_a_warning)
+{
+	const char *args[] = { "--no-timing", "-", NULL };
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, NULL, 0, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "mmusim: <stdin>: warning: empty input\n");
+	mmusim_cmd_result_free(&r);
 }
