@@ -1,0 +1,74 @@
+/*
+ * The replay of one walk of a kvmmmu trace: memory that holds exactly
+ * the recorded entries, gva_walk (or an EPT ngpa_walk) over it, and the
+ * comparison with what KVM recorded (docs/trace-formats.md).
+ */
+#ifndef MMUSIM_SIM_KVMMMU_REPLAY_H
+#define MMUSIM_SIM_KVMMMU_REPLAY_H
+
+#include "sim/input/trace_kvmmmu.h"
+#include "sim/run.h"
+
+#define KVMMMU_MAX_ENTRIES 5
+#define WHY_MAX 200
+
+/* A walk as the trace recorded it, open until its task moves on. */
+struct recorded_walk {
+	/* The open walks in the order they opened (finish_all's order). */
+	struct recorded_walk *prev, *next;
+	/* The walk started before a nested walk: a 2D walk, not replayed. */
+	bool interleaved;
+	long pid;
+	unsigned long line;
+	u64 addr;
+	u32 pferr;
+	int nr;
+	u64 pte[KVMMMU_MAX_ENTRIES];
+	int level[KVMMMU_MAX_ENTRIES];
+	bool error;
+	u32 error_pferr;
+	/* The task's "mmusim-role:" bits when the walk started. */
+	struct kvmmmu_role role;
+	int nr_a, nr_d;
+	u64 a_gpa[KVMMMU_MAX_ENTRIES];
+	u64 d_gpa[KVMMMU_MAX_ENTRIES];
+};
+
+enum verdict {
+	VERDICT_AGREE,
+	/* Agrees with one role bit the trace does not record the other way. */
+	VERDICT_AGREE_INFERRED,
+	VERDICT_DISAGREE,
+	VERDICT_INCOMPLETE,
+};
+
+/*
+ * What one replay found, for the comparison and the messages.
+ * @role_bits: BIT(kvmmmu_role_bit) of the bits set in the replay;
+ * @role_fixed: those a marker or an option gave, which no inference
+ * changes.
+ */
+struct replay {
+	u32 role_bits, role_fixed;
+	int rc;
+	bool ept;
+	int root_level;
+	u64 entry_gpa[KVMMMU_MAX_ENTRIES];
+	struct walk_fault fault;
+	struct walk_record rec;
+	char why[WHY_MAX];
+};
+
+/* Replay @w with the role bits in @flip the other way, and compare. */
+int kvmmmu_judge(struct run_sim *s, const struct recorded_walk *w,
+		 struct replay *rp, u32 flip);
+
+/*
+ * A disagreement that one setting of a role bit no marker or option gave
+ * explains: VERDICT_AGREE_INFERRED with *@rp that replay and *@bit the
+ * bit (the first that explains it, in kvmmmu_role_bit order).
+ */
+int kvmmmu_infer_role(struct run_sim *s, const struct recorded_walk *w,
+		      struct replay *rp, int *bit);
+
+#endif
