@@ -71,4 +71,21 @@ int kvmmmu_judge(struct run_sim *s, const struct recorded_walk *w,
 int kvmmmu_infer_role(struct run_sim *s, const struct recorded_walk *w,
 		      struct replay *rp, int *bit);
 
+enum spte_verdict {
+	/* Not for the page the walk translated (a prefetch, say). */
+	SPTE_NOT_JUDGED,
+	SPTE_AGREE,
+	SPTE_DISAGREE,
+};
+
+/*
+ * KVM's kvm_mmu_set_spte @ev after the walk @w, which agreed with the
+ * role bits in @flip the other way, against the SPTE shadow_mmu builds
+ * for the same access (kvmmmu_spte.c): an spte_verdict, @why on a
+ * disagreement, or -ENOMEM.
+ */
+int kvmmmu_judge_spte(struct run_sim *s, const struct recorded_walk *w,
+		      u32 flip, const struct kvmmmu_event *ev, char *why,
+		      size_t why_len);
+
 #endif

@@ -109,6 +109,14 @@ struct run_kvmmmu_stats {
 	 */
 	u64 agree_inferred;
 	u64 inferred[RUN_KVMMMU_ROLE_BITS][2];
+	/*
+	 * kvm_mmu_set_spte events, and how they compare with shadow_mmu's
+	 * SPTE for the page the walk before them translated.
+	 */
+	u64 spte_events;
+	u64 spte_agree;
+	u64 spte_disagree;
+	u64 spte_not_judged;
 	/* The other events by name, the first RUN_MAX_EVENT_NAMES of them. */
 	unsigned int nr_event_names;
 	char event_names[RUN_MAX_EVENT_NAMES][RUN_EVENT_NAME_MAX];

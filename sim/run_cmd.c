@@ -674,7 +674,8 @@ int run_command(int argc, char **argv)
 		run_report_text(stdout, s, files, nr_files);
 	if (s->st.interrupted)
 		status = EXIT_INTERRUPTED;
-	else if (s->st.bad_lines || s->st.kvmmmu.disagree)
+	else if (s->st.bad_lines || s->st.kvmmmu.disagree ||
+		 s->st.kvmmmu.spte_disagree)
 		status = EXIT_FINDINGS;
 	else
 		status = 0;

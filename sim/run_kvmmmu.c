@@ -29,6 +29,13 @@ struct kvmmmu_task {
 	unsigned long ts_line;
 	struct kvmmmu_role role;
 	struct recorded_walk *walk;
+	/*
+	 * The task's last walk, while it agreed and no other walk of the
+	 * task started: the walk its kvm_mmu_set_spte events follow, with
+	 * the role bits its agreement inferred.
+	 */
+	struct recorded_walk *last;
+	u32 last_flip;
 };
 
 /*
@@ -70,8 +77,12 @@ static void keep_disagreement(struct run_sim *s, const char *file,
 	snprintf(d->what, sizeof(d->what), "%s", why);
 }
 
-/* Close @w: replay it, judge it, count and report the verdict. */
-static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
+/*
+ * Close @w: replay it, judge it, count and report the verdict.  The
+ * verdict, with *@flip the role bits the agreement inferred.
+ */
+static int finish(struct run_sim *s, struct recorded_walk *w, bool cut,
+		  u32 *flip)
 {
 	struct run_kvmmmu_stats *k = &s->st.kvmmmu;
 	const char *file = s->kvmmmu->file;
@@ -89,7 +100,7 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 			printf("%s:%lu: walk 0x%" PRIx64
 			       " pferr 0x%x: skipped: a nested walk started inside it\n",
 			       file, w->line, w->addr, w->pferr);
-		return;
+		return VERDICT_INCOMPLETE;
 	}
 	v = kvmmmu_judge(s, w, rp, 0);
 	if (v == VERDICT_DISAGREE && !cut && !rp->ept)
@@ -137,6 +148,8 @@ static void finish(struct run_sim *s, struct recorded_walk *w, bool cut)
 			       file, w->line, w->addr, w->pferr, rp->why);
 		break;
 	}
+	*flip = inferred >= 0 ? BIT(inferred) : 0;
+	return v;
 }
 
 static size_t task_slot(const struct kvmmmu_state *st, long pid)
@@ -209,11 +222,66 @@ static void close_walk(struct run_sim *s, struct kvmmmu_task *task, bool cut)
 {
 	struct recorded_walk *w = task->walk;
 
+	u32 flip;
+	int v;
+
 	if (!w)
 		return;
 	task->walk = NULL;
-	finish(s, w, cut);
+	v = finish(s, w, cut, &flip);
+	if ((v == VERDICT_AGREE || v == VERDICT_AGREE_INFERRED) && !cut &&
+	    !w->error) {
+		free(task->last);
+		task->last = w;
+		task->last_flip = flip;
+		return;
+	}
 	free(w);
+}
+
+/*
+ * A kvm_mmu_set_spte of @task, after the walk that led to it: judged
+ * when that walk agreed and translated the SPTE's page.
+ */
+static int judge_spte(struct run_sim *s, struct kvmmmu_task *task,
+		      const struct kvmmmu_event *ev, unsigned long line,
+		      char *why, size_t why_len)
+{
+	struct run_kvmmmu_stats *k = &s->st.kvmmmu;
+	struct recorded_walk at;
+	char what[WHY_MAX];
+	int v = SPTE_NOT_JUDGED;
+
+	k->spte_events++;
+	if (task->last)
+		v = kvmmmu_judge_spte(s, task->last, task->last_flip, ev, what,
+				      sizeof(what));
+	switch (v) {
+	case SPTE_AGREE:
+		k->spte_agree++;
+		if (s->cfg.list_walks)
+			printf("%s:%lu: set_spte gfn 0x%" PRIx64
+			       " level %d: agree with shadow_mmu (the walk of line %lu)\n",
+			       s->kvmmmu->file, line, ev->gfn, ev->level,
+			       task->last->line);
+		return 0;
+	case SPTE_DISAGREE:
+		k->spte_disagree++;
+		at = *task->last;
+		at.line = line;
+		keep_disagreement(s, s->kvmmmu->file, &at, what);
+		if (!s->cfg.json)
+			printf("%s:%lu: walk 0x%" PRIx64
+			       " pferr 0x%x: disagree: %s\n",
+			       s->kvmmmu->file, line, at.addr, at.pferr, what);
+		return 0;
+	case SPTE_NOT_JUDGED:
+		k->spte_not_judged++;
+		return 0;
+	default:
+		snprintf(why, why_len, "%s", what);
+		return v;
+	}
 }
 
 /* Judge every open walk, in the order they opened. */
@@ -403,6 +471,8 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 	switch (ev->kind) {
 	case KVMMMU_EV_WALK:
 		k->walk_events++;
+		free(task->last);
+		task->last = NULL;
 		if (w && !w->nr && !w->error)
 			w->interleaved = true;
 		close_walk(s, task, false);
@@ -441,6 +511,9 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 	case KVMMMU_EV_GUEST:
 		close_walk(s, task, false);
 		return 0;
+	case KVMMMU_EV_SET_SPTE:
+		close_walk(s, task, false);
+		return judge_spte(s, task, ev, line, why, why_len);
 	case KVMMMU_EV_ROLE:
 		k->role_lines++;
 		merge_role(&task->role, &ev->role);
@@ -461,6 +534,11 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 /* Forget the file's tasks: timestamps of two captures do not compare. */
 static void reset_tasks(struct kvmmmu_state *st)
 {
+	size_t i;
+
+	for (i = 0; i < st->tasks_cap; i++)
+		if (st->tasks[i].pid != -1)
+			free(st->tasks[i].last);
 	free(st->tasks);
 	st->tasks = NULL;
 	st->tasks_cap = 0;

@@ -127,6 +127,12 @@ static void text_kvmmmu(FILE *out, const struct run_stats *st)
 			k->agree + k->agree_inferred + k->disagree));
 	text_inferred(out, k);
 	fprintf(out,
+		"  sptes           set_spte %" PRIu64 ": agree %" PRIu64
+		", disagree %" PRIu64 ", not judged %" PRIu64
+		" (shadow_mmu's SPTE for the page of the walk before it)\n",
+		k->spte_events, k->spte_agree, k->spte_disagree,
+		k->spte_not_judged);
+	fprintf(out,
 		"  walk events     pagetable_walk %" PRIu64
 		", paging_element %" PRIu64 ", walker_error %" PRIu64
 		", set_accessed_bit %" PRIu64 ", set_dirty_bit %" PRIu64
@@ -385,6 +391,12 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 	json_u64(out, "guest_lines", k->guest_lines, false);
 	json_u64(out, "role_lines", k->role_lines, false);
 	json_inferred(out, k);
+	fprintf(out, "\"sptes\": {");
+	json_u64(out, "set_spte", k->spte_events, false);
+	json_u64(out, "agree", k->spte_agree, false);
+	json_u64(out, "disagree", k->spte_disagree, false);
+	json_u64(out, "not_judged", k->spte_not_judged, true);
+	fprintf(out, "}, ");
 	fprintf(out, "\"disagreements\": [");
 	for (i = 0; i < st->nr_disagreements; i++) {
 		const struct run_disagreement *d = &st->disagreements[i];

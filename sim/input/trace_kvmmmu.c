@@ -291,7 +291,33 @@ static const struct {
 	{ "kvm_mmu_walker_error", KVMMMU_EV_ERROR, "pferr HEX FLAGS" },
 	{ "kvm_mmu_set_accessed_bit", KVMMMU_EV_ACCESSED, "gpa HEX" },
 	{ "kvm_mmu_set_dirty_bit", KVMMMU_EV_DIRTY, "gpa HEX" },
+	{ "kvm_mmu_set_spte", KVMMMU_EV_SET_SPTE,
+	  "gfn HEX spte HEX (rwxu) level N at HEX" },
 };
+
+/* "(rwxu)", '-' for a right not given; EPT SPTEs have no 'u'. */
+static bool parse_spte_perm(const char **pp, const char *end,
+			    struct kvmmmu_event *ev)
+{
+	static const char letters[] = "rwxu";
+	const char *p = skip_blanks(*pp, end);
+	int i;
+
+	if (p == end || *p++ != '(')
+		return false;
+	ev->spte_perm = 0;
+	for (i = 0; i < 4 && p < end && *p != ')'; i++, p++) {
+		if (*p == letters[i])
+			ev->spte_perm |= BIT(i);
+		else if (*p != '-')
+			return false;
+	}
+	if (i < 3 || p == end || *p != ')')
+		return false;
+	ev->spte_has_u = i == 4;
+	*pp = p + 1;
+	return true;
+}
 
 static int parse_payload(const char *p, const char *end, size_t i,
 			 struct kvmmmu_event *ev, char *why, size_t why_len)
@@ -321,6 +347,15 @@ static int parse_payload(const char *p, const char *end, size_t i,
 	case KVMMMU_EV_ERROR:
 		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
 		break;
+	case KVMMMU_EV_SET_SPTE:
+		if (!parse_hex_field(&p, end, "gfn", &ev->gfn) ||
+		    !parse_hex_field(&p, end, "spte", &ev->pte) ||
+		    !parse_spte_perm(&p, end, ev) ||
+		    !parse_dec_field(&p, end, "level", &v) || v < 1 || v > 5 ||
+		    !parse_hex_field(&p, end, "at", &ev->addr))
+			goto bad;
+		ev->level = v;
+		break;
 	default:
 		if (!parse_hex_field(&p, end, "gpa", &ev->gpa))
 			goto bad;
@@ -331,7 +366,7 @@ static int parse_payload(const char *p, const char *end, size_t i,
 	if (r)
 		return r;
 	if (ev->kind == KVMMMU_EV_ELEMENT || ev->kind == KVMMMU_EV_ACCESSED ||
-	    ev->kind == KVMMMU_EV_DIRTY) {
+	    ev->kind == KVMMMU_EV_DIRTY || ev->kind == KVMMMU_EV_SET_SPTE) {
 		p = skip_blanks(p, end);
 		if (p < end)
 			return input_why(why, why_len, "%s: unexpected '%s'",

@@ -23,6 +23,11 @@ enum kvmmmu_event_kind {
 	KVMMMU_EV_GUEST,
 	/* A trace_marker line "mmusim-role: ...": @role, for its task. */
 	KVMMMU_EV_ROLE,
+	/*
+	 * kvm_mmu_set_spte: @gfn, @pte (the SPTE), @level, @spte_perm.  Like
+	 * any other event, it ends its task's walk.
+	 */
+	KVMMMU_EV_SET_SPTE,
 	/* Any other event: counted by name, and it ends its task's walk. */
 	KVMMMU_EV_OTHER,
 };
@@ -83,7 +88,17 @@ struct kvmmmu_event {
 	u64 lost;
 	struct kvmmmu_guest guest;
 	struct kvmmmu_role role;
+	u64 gfn;
+	/* SPTE_PERM_* as the event prints them, "(rwxu)". */
+	u8 spte_perm;
+	bool spte_has_u;
 };
+
+/* kvm_mmu_set_spte's "(rwxu)": readable, writable, executable, user. */
+#define SPTE_PERM_R BIT(0)
+#define SPTE_PERM_W BIT(1)
+#define SPTE_PERM_X BIT(2)
+#define SPTE_PERM_U BIT(3)
 
 /* 0 with *@ev filled, -EINVAL with a message in @why. */
 int kvmmmu_parse_line(const char *s, size_t len, struct kvmmmu_event *ev,

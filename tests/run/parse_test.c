@@ -333,6 +333,35 @@ Test(kvmmmu_parse, mmusim_guest_lines_as_header_and_trace_marker)
 		"mmusim-guest: unknown 'la57' (vendor=, maxphyaddr=, gbpages=)");
 }
 
+Test(kvmmmu_parse, set_spte_with_and_without_the_user_right)
+{
+	struct kvmmmu_event ev;
+	char why[256];
+
+	cr_assert_eq(
+		kvm("       kvm_sweep-23555   [000] ...1.  1048.553436: kvm_mmu_set_spte: gfn 708 spte 2aa8e9e43 (rwx-) level 1 at 11b54f040",
+		    &ev, why),
+		0, "%s", why);
+	cr_assert_eq(ev.kind, KVMMMU_EV_SET_SPTE);
+	cr_assert_eq(ev.gfn, 0x708);
+	cr_assert_eq(ev.pte, 0x2aa8e9e43ULL);
+	cr_assert_eq(ev.level, 1);
+	cr_assert_eq(ev.addr, 0x11b54f040ULL);
+	cr_assert(ev.spte_has_u);
+	cr_assert_eq(ev.spte_perm, SPTE_PERM_R | SPTE_PERM_W | SPTE_PERM_X);
+	/* EPT: no user bit, "u" left out. */
+	cr_assert_eq(
+		kvm("q-1 [0] 1.0: kvm_mmu_set_spte: gfn 1000 spte 600000000001f5 (r-x) level 2 at ffff888100001000",
+		    &ev, why),
+		0, "%s", why);
+	cr_assert(!ev.spte_has_u);
+	cr_assert_eq(ev.spte_perm, SPTE_PERM_R | SPTE_PERM_X);
+	cr_assert_eq(ev.level, 2);
+	assert_kvm_error(
+		"q-1 [0] 1.0: kvm_mmu_set_spte: gfn 1 spte 1 (rw) level 1 at 8",
+		"kvm_mmu_set_spte: ' gfn 1 spte 1 (rw) level 1 at 8' is not 'gfn HEX spte HEX (rwxu) level N at HEX'");
+}
+
 Test(kvmmmu_parse, headers_and_lost_events)
 {
 	struct kvmmmu_event ev;
