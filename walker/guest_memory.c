@@ -446,7 +446,7 @@ int guest_memory_write(struct guest_memory *mem, u64 gpa, int size, u64 val)
 }
 
 int guest_memory_cmpxchg(struct guest_memory *mem, u64 gpa, int size, u64 *old,
-			 u64 new)
+			 u64 new_val)
 {
 	u64 cur;
 	void *p;
@@ -465,8 +465,8 @@ int guest_memory_cmpxchg(struct guest_memory *mem, u64 gpa, int size, u64 *old,
 		return 1;
 	}
 	if (size == 8)
-		*(u64 *)p = new;
+		*(u64 *)p = new_val;
 	else
-		*(u32 *)p = (u32) new;
+		*(u32 *)p = (u32)new_val;
 	return 0;
 }

@@ -202,10 +202,10 @@ static inline int guest_memory_read_aligned(const struct guest_memory *mem,
 }
 
 /*
- * Store @new if the value is still @old: 0 when stored, 1 when the value
+ * Store @new_val if the value is still @old: 0 when stored, 1 when the value
  * changed (and *@old is updated to it), -EFAULT/-EINVAL as above.
  */
 int guest_memory_cmpxchg(struct guest_memory *mem, u64 gpa, int size, u64 *old,
-			 u64 new);
+			 u64 new_val);
 
 #endif
