@@ -773,7 +773,7 @@ Test(run_process, the_same_trace_given_twice_walks_twice_as_often)
 		cr_assert_eq(c.tlb_misses, once.tlb_misses);
 		cr_assert_eq(c.guest_refs, once.guest_refs);
 		cr_assert_eq(c.faults, once.faults);
-		cr_assert_eq(c.cr3_writes, i);
+		cr_assert_eq(c.cr3_writes, (u64)i);
 	}
 	free(trace);
 	done();
