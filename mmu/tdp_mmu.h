@@ -33,4 +33,14 @@ int tdp_mmu_get_walk(struct mmu_context *mmu, u64 gfn,
 		     u64 sptes[PT64_ROOT_MAX_LEVEL], int *root_level);
 void tdp_mmu_destroy(struct mmu_context *mmu);
 
+/* Shared by tdp_mmu.c and tdp_mmu_dirty_log.c; see their definitions. */
+struct tdp_iter;
+bool tdp_mmu_ad_enabled(const struct mmu_context *mmu);
+void tdp_mmu_iter_set_spte(struct mmu_context *mmu, struct tdp_iter *iter,
+			   u64 new_spte);
+struct kvm_mmu_page *tdp_mmu_alloc_child_sp(struct mmu_context *mmu,
+					    struct tdp_iter *iter);
+void tdp_mmu_split_huge_page(struct mmu_context *mmu, struct tdp_iter *iter,
+			     struct kvm_mmu_page *sp);
+
 #endif
