@@ -447,32 +447,43 @@ static bool ad_needs_nested_write(const struct kvm_pagewalk *w)
 	return w->nested && w->nested->role.ept && !walk_has_ad(w->nested);
 }
 
-/* 0 when the nested stage lets gva_walk write the entry at @pte_ngpa. */
-static int check_nested_write(struct kvm_pagewalk *w, u64 pte_ngpa, u64 gva,
-			      struct walk_fault *fault)
+/*
+ * Whether the nested stage lets gva_walk write the entry at @pte_ngpa;
+ * *@fault is set when it does not.
+ */
+static bool nested_write_allowed(struct kvm_pagewalk *w, u64 pte_ngpa, u64 gva,
+				 struct walk_fault *fault)
 {
 	struct walk_path path = { 0 };
 	unsigned int refs = 0;
 	unsigned int restarts = 0;
 	u64 gpa;
 
-	return translate_ngpa(w, pte_ngpa,
-			      PFERR_WRITE_MASK | PFERR_GUEST_PAGE_MASK, gva,
-			      fault, &path, &refs, &restarts, &gpa) ?
-		       2 :
-		       0;
+	return !translate_ngpa(w, pte_ngpa,
+			       PFERR_WRITE_MASK | PFERR_GUEST_PAGE_MASK, gva,
+			       fault, &path, &refs, &restarts, &gpa);
 }
+
+/* What update_accessed_dirty_bits() did. */
+enum ad_update_outcome {
+	/* Every A and D flag the walk needs is set. */
+	AD_UPDATE_DONE,
+	/* An entry changed under the walk: restart it. */
+	AD_UPDATE_RACED,
+	/* The nested stage refused the write: *fault is set. */
+	AD_UPDATE_NESTED_FAULT,
+	/* A table is no longer in memory. */
+	AD_UPDATE_NO_MEMORY,
+};
 
 /*
  * Set A on every level used and D on the leaf of a write, with
- * compare-and-exchange: 0 when done, 1 when an entry changed under the
- * walk (restart it), 2 when the nested stage refused the write (*@fault
- * set), -EFAULT when the table vanished.
+ * compare-and-exchange.
  */
-static int update_accessed_dirty_bits(struct kvm_pagewalk *w,
-				      struct stage_walk *sw, bool write_fault,
-				      u64 gva, struct walk_fault *fault,
-				      struct walk_path *path)
+static enum ad_update_outcome
+update_accessed_dirty_bits(struct kvm_pagewalk *w, struct stage_walk *sw,
+			   bool write_fault, u64 gva, struct walk_fault *fault,
+			   struct walk_path *path)
 {
 	/* The entry of sw->max_level; lower levels follow it. */
 	struct walk_entry *top = &path->entries[sw->first];
@@ -487,13 +498,11 @@ static int update_accessed_dirty_bits(struct kvm_pagewalk *w,
 		const struct walk_entry *e = &top[sw->max_level - level];
 		u64 pte = e->before;
 		bool dirty = level == sw->level && write_fault;
-		int r;
 
 		if ((pte & a_mask) && (!dirty || (pte & d_mask)))
 			continue;
-		r = check_nested_write(w, e->pte_addr, gva, fault);
-		if (r)
-			return r;
+		if (!nested_write_allowed(w, e->pte_addr, gva, fault))
+			return AD_UPDATE_NESTED_FAULT;
 	}
 
 	for (level = sw->max_level; level >= sw->level; level--) {
@@ -509,10 +518,10 @@ static int update_accessed_dirty_bits(struct kvm_pagewalk *w,
 			continue;
 		r = guest_memory_cmpxchg(w->mem, pte_gpa, size, &orig, pte);
 		if (r)
-			return r < 0 ? -EFAULT : 1;
+			return r < 0 ? AD_UPDATE_NO_MEMORY : AD_UPDATE_RACED;
 		record_ad_update(path, pte_gpa, pte);
 	}
-	return 0;
+	return AD_UPDATE_DONE;
 }
 
 /*
@@ -761,20 +770,22 @@ retry_walk:
 	}
 
 	if (unlikely(!accessed_dirty && has_ad)) {
-		r = update_accessed_dirty_bits(w, sw, write_fault, addr, fault,
-					       path);
-		if (r == 2)
-			return 1;
-		if (r > 0) {
+		switch (update_accessed_dirty_bits(w, sw, write_fault, addr,
+						   fault, path)) {
+		case AD_UPDATE_DONE:
+			break;
+		case AD_UPDATE_RACED:
 			(*rec->restarts)++;
 			/* Forget the pass that lost an A/D race. */
 			path->nr_entries = path_start;
 			path->refs = path_refs_start;
 			*refs = refs_start;
 			goto retry_walk;
-		}
-		if (r < 0)
+		case AD_UPDATE_NESTED_FAULT:
+			return 1;
+		case AD_UPDATE_NO_MEMORY:
 			goto error;
+		}
 	}
 	return 0;
 
