@@ -36,6 +36,7 @@
 
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/input/decompress.h"
 #include "sim/input/input.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_lackey.h"
@@ -1046,6 +1047,60 @@ static bool known_simulator_bug(const struct run_sim *s)
  * 1:0 of option byte 1 are both set, the row of the table that option
  * byte 3 picks, as --format=NAME.
  */
+/*
+ * A gzip, zstd or xz stream: the trace reader decodes it under every
+ * reader (sim/input/decompress.c), so the plain-text references of the
+ * line and scenario modes do not apply.  Its lines instead: each one as
+ * trace_read_line() promises, a damaged or cut stream a final error at
+ * the line being read, and a bounded number of lines (4 KB of input
+ * cannot decode to more than a few MB).
+ */
+#define DECODED_MAX_LINES (1UL << 22)
+
+static unsigned long decoded_lines(const u8 *data, size_t size, bool check)
+{
+	unsigned long lines = 0;
+	struct trace_reader r;
+	const char *line;
+	size_t len;
+	int ret;
+
+	READERS_CHECK(!trace_reader_open_mem(&r, (const char *)data, size,
+					     NAME),
+		      "trace_reader_open_mem failed");
+	while ((ret = trace_read_line(&r, &line, &len)) != 0) {
+		READERS_CHECK(++lines <= DECODED_MAX_LINES,
+			      "decoded input: more than %lu lines",
+			      DECODED_MAX_LINES);
+		if (ret == 1) {
+			READERS_CHECK(len <= TRACE_LINE_MAX && !line[len] &&
+					      !memchr(line, '\n', len),
+				      "decoded line %lu: %zu bytes", r.line,
+				      len);
+			continue;
+		}
+		if (check)
+			check_error("decoded input", r.error, r.line, lines);
+		if (ret == -EINVAL) {
+			READERS_CHECK(!trace_reader_skip_error(&r),
+				      "trace_reader_skip_error() failed");
+			continue;
+		}
+		READERS_CHECK(ret == -EIO, "trace_read_line() = %d (%s)", ret,
+			      r.error);
+		READERS_CHECK(trace_read_line(&r, &line, &len) < 0,
+			      "decoded input: a read error is not final");
+		break;
+	}
+	trace_reader_close(&r);
+	return lines;
+}
+
+static bool compressed(const u8 *data, size_t size)
+{
+	return input_compression_of(data, size) != INPUT_PLAIN;
+}
+
 static const struct run_input_ops *run_input(const u8 *data, size_t size,
 					     const u8 *opt)
 {
@@ -1071,12 +1126,16 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	memcpy(opt, data, n);
 	data += n;
 	size -= n;
-	max_line = count_lines(data, size);
+	/* Compressed, the lines are those of the text it decodes to. */
+	max_line = compressed(data, size) ? decoded_lines(data, size, false) :
+					    count_lines(data, size);
 
 	input = run_input(data, size, opt);
 	if (!input)
 		return;
-	if (input->model == RUN_INPUT_SCENARIO && !native_is_small(data, size))
+	/* native_is_small() reads plain text only. */
+	if (input->model == RUN_INPUT_SCENARIO &&
+	    (compressed(data, size) || !native_is_small(data, size)))
 		return;
 	name = input->name;
 
@@ -1106,7 +1165,8 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 
 		if (!whole)
 			check_error(name, err, 0, max_line);
-		READERS_CHECK(!cfg.keep_going || whole,
+		/* A damaged compressed stream cannot be read past. */
+		READERS_CHECK(!cfg.keep_going || whole || r.status == -EIO,
 			      "run %s stopped with --keep-going: %s", name,
 			      err);
 	}
@@ -1136,6 +1196,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
+	enum reader_mode mode;
 	u8 sel;
 
 	if (!size)
@@ -1143,7 +1204,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	sel = data[0];
 	data++;
 	size--;
-	switch (sel % 8 % RM_COUNT) {
+	mode = sel % 8 % RM_COUNT;
+	/* The plain-text references do not apply to a stream it decodes. */
+	if (mode != RM_DETECT && mode != RM_RUN && compressed(data, size)) {
+		decoded_lines(data, size, true);
+		return 0;
+	}
+	switch (mode) {
 	case RM_SCENARIO:
 		fuzz_scenario(data, size, sel);
 		break;
