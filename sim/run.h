@@ -138,6 +138,8 @@ struct run_stats {
 	u64 reads;
 	u64 writes;
 	u64 fetches;
+	/* Instructions of the trace (lackey I records, ChampSim records). */
+	u64 instructions;
 	/* Accesses that touched two pages: two translations. */
 	u64 page_crossings;
 	u64 translations;

@@ -667,6 +667,11 @@ int run_command(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	/* Interrupted before the first input's format was known. */
+	if (!s->cfg.input) {
+		status = EXIT_INTERRUPTED;
+		goto out;
+	}
 	s->st.seconds = a.no_timing ? 0 : (run_now_ns() - s->start_ns) / 1e9;
 	if (a.cfg.json)
 		run_report_json(stdout, s, files, nr_files);

@@ -12,6 +12,12 @@ static double percent(u64 part, u64 whole)
 	return whole ? 100.0 * part / whole : 0.0;
 }
 
+/* Events per 1000 instructions (MPKI for misses). */
+static double per_kilo(u64 events, u64 instructions)
+{
+	return instructions ? 1000.0 * events / instructions : 0.0;
+}
+
 static double ratio(u64 a, u64 b)
 {
 	return b ? (double)a / b : 0.0;
@@ -234,6 +240,13 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		"; page crossings %" PRIu64 "\n",
 		st->accesses, st->reads, st->writes, st->fetches,
 		st->page_crossings);
+	if (st->instructions)
+		fprintf(out,
+			"  instructions    %" PRIu64
+			": TLB misses per 1000 (MPKI) %.2f, walks per 1000 %.2f\n",
+			st->instructions,
+			per_kilo(st->tlb_misses, st->instructions),
+			per_kilo(st->walks, st->instructions));
 	fprintf(out,
 		"  TLB             %u entries: %" PRIu64
 		" lookups, hits %" PRIu64 " (%.2f%%), misses %" PRIu64
@@ -470,6 +483,12 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "fetches", st->fetches, false);
 	json_u64(out, "page_crossings", st->page_crossings, false);
 	json_u64(out, "translations", st->translations, true);
+
+	fprintf(out, "},\n  \"instructions\": {");
+	json_u64(out, "total", st->instructions, false);
+	fprintf(out, "\"tlb_mpki\": %.4f, \"walks_pki\": %.4f",
+		per_kilo(st->tlb_misses, st->instructions),
+		per_kilo(st->walks, st->instructions));
 
 	fprintf(out, "},\n  \"tlb\": {");
 	json_u64(out, "hits", st->tlb_hits, false);

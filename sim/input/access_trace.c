@@ -104,9 +104,10 @@ static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
 			return -EINTR;
 		if (unlikely(!(s->st.lines % RUN_PROGRESS_LINES)))
 			run_progress(s, r->name);
+		s->st.instructions += rec.instruction;
 		ret = record_accesses(s, &rec);
 		if (ret == -EINVAL) {
-			trace_reader_error(r, r->line, "%s", s->error);
+			trace_reader_record_error(r, "%s", s->error);
 			ret = run_bad_line(s, r, ret);
 		}
 		if (ret < 0)

@@ -31,8 +31,13 @@ struct run_input_access {
 	u32 size;
 };
 
-/* One record of an access trace: the accesses of a line, in order. */
+/*
+ * One record of an access trace: the accesses of a line or instruction,
+ * in order.  @instruction: the record is one instruction (counted for
+ * misses per 1000 instructions).
+ */
 struct run_input_record {
+	bool instruction;
 	unsigned int nr;
 	struct run_input_access acc[RUN_INPUT_MAX_ACCESSES];
 };
@@ -60,7 +65,8 @@ enum run_input_model {
 
 /*
  * One input format.  @detect_line: is @line (without its newline) one
- * that only this format has?  NULL: the format is never detected.  @run
+ * that only this format has?  With neither it nor @detect_bytes, the
+ * format is never detected.  @run
  * reads the whole of @r into @s: 0, or < 0 with the reader's error
  * (r->error when r->status) or s->error set.
  *
@@ -82,6 +88,12 @@ struct run_input_ops {
 	/* RUN_INPUT_OPT_*: the options that mean something for it. */
 	unsigned int options;
 	bool (*detect_line)(const char *line, size_t len);
+	/*
+	 * Binary formats: do the first @len bytes (@eof: all of the input)
+	 * look like this format?  1 yes, 0 no, -EAGAIN: not enough bytes to
+	 * say.  Asked before any line is.
+	 */
+	int (*detect_bytes)(const u8 *data, size_t len, bool eof);
 	int (*run)(struct run_sim *s, struct trace_reader *r);
 	size_t state_size;
 	int (*next)(void *state, struct trace_reader *r,
@@ -94,6 +106,7 @@ int run_access_trace(struct run_sim *s, struct trace_reader *r);
 extern const struct run_input_ops run_native_input;
 extern const struct run_input_ops run_lackey_input;
 extern const struct run_input_ops run_kvmmmu_input;
+extern const struct run_input_ops run_champsim_input;
 /* No trace: the built-in workload (run_builtin()), not in the table. */
 extern const struct run_input_ops run_builtin_input;
 

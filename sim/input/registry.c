@@ -1,4 +1,5 @@
 /* The input formats of mmusim run, and telling them apart. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ const struct run_input_ops *const run_inputs[] = {
 	&run_lackey_input,
 	&run_kvmmmu_input,
 	&run_native_input,
+	&run_champsim_input,
 };
 const unsigned int run_nr_inputs = ARRAY_SIZE(run_inputs);
 
@@ -75,15 +77,42 @@ static const struct run_input_ops *detect_line(const char *s, size_t len)
 	return NULL;
 }
 
+/*
+ * The binary format the first bytes have: its ops, NULL for none, or
+ * @more when one of them needs more bytes to say.
+ */
+static const struct run_input_ops *detect_bytes(const char *data, size_t len,
+						bool eof, bool *more)
+{
+	unsigned int i;
+	int ret;
+
+	*more = false;
+	for (i = 0; i < run_nr_inputs; i++) {
+		if (!run_inputs[i]->detect_bytes)
+			continue;
+		ret = run_inputs[i]->detect_bytes((const u8 *)data, len, eof);
+		if (ret > 0)
+			return run_inputs[i];
+		if (ret == -EAGAIN)
+			*more = true;
+	}
+	return NULL;
+}
+
 const struct run_input_ops *run_input_detect(const char *data, size_t len,
 					     bool eof, unsigned long *line)
 {
 	const char *p = data, *end = data + len, *nl;
 	const struct run_input_ops *ops;
 	unsigned long n = 0;
+	bool more;
 	size_t l;
 
 	*line = 0;
+	ops = detect_bytes(data, len, eof, &more);
+	if (ops || more)
+		return ops;
 	while (p < end) {
 		nl = memchr(p, '\n', end - p);
 		if (!nl && !eof)

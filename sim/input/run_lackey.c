@@ -32,6 +32,7 @@ static int lackey_next(void *state, struct trace_reader *r,
 		if (ret < 0)
 			return trace_reader_error(r, r->line, "%s", why);
 	} while (!ret);
+	rec->instruction = lr.op == LACKEY_INSTR;
 	rec->nr = 1;
 	rec->acc[0].kind = lackey_kinds[lr.op];
 	rec->acc[0].addr = lr.addr;

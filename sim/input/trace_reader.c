@@ -73,6 +73,7 @@ int trace_reader_open_mem(struct trace_reader *r, const char *data, size_t len,
 	}
 	memcpy(r->buf, data, len);
 	r->end = len;
+	r->bytes = len;
 	r->eof = true;
 	return 0;
 }
@@ -119,6 +120,22 @@ int trace_reader_error_at_byte(struct trace_reader *r, u64 offset,
 	va_start(ap, fmt);
 	r->status = input_verror_at_byte(r->error, sizeof(r->error), r->name,
 					 offset, fmt, ap);
+	va_end(ap);
+	return r->status;
+}
+
+int trace_reader_record_error(struct trace_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (r->binary)
+		r->status = input_verror_at_byte(r->error, sizeof(r->error),
+						 r->name, r->record_offset, fmt,
+						 ap);
+	else
+		r->status = input_verror(r->error, sizeof(r->error), r->name,
+					 r->line, fmt, ap);
 	va_end(ap);
 	return r->status;
 }
@@ -278,6 +295,7 @@ int trace_read_bytes(struct trace_reader *r, size_t len, const u8 **data)
 			"the input ends %zu bytes into a record of %zu bytes",
 			have, len);
 	}
+	r->record_offset = trace_reader_offset(r);
 	*data = (const u8 *)r->buf + r->pos;
 	r->pos += len;
 	return 1;

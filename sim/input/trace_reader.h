@@ -45,6 +45,8 @@ struct trace_reader {
 	size_t mem_len, mem_pos;
 	/* Errors give byte offsets, not lines (binary formats set it). */
 	bool binary;
+	/* Where the last record of trace_read_bytes() starts. */
+	u64 record_offset;
 	int status;
 	/* The last error was a line too long: the rest of it is unread. */
 	bool mid_line;
@@ -109,6 +111,13 @@ static inline u64 trace_reader_offset(const struct trace_reader *r)
  * trace_read_line().
  */
 int trace_read_bytes(struct trace_reader *r, size_t len, const u8 **data);
+
+/*
+ * The record just read is bad: "NAME:LINE: message", or for binary
+ * input "NAME: byte OFFSET: message" at the record's start.  -EINVAL.
+ */
+int trace_reader_record_error(struct trace_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Forget the last error and go on at the next line; -EIO stays final. */
 int trace_reader_skip_error(struct trace_reader *r);

@@ -403,3 +403,120 @@ Test(standard_input, an_empty_input_is_run_with_a_warning)
 	cr_assert_str_eq(r.err, "mmusim: <stdin>: warning: empty input\n");
 	mmusim_cmd_result_free(&r);
 }
+
+/* One ChampSim input_instr record at @p: ip, 4 source, 2 destination. */
+static void champsim_record(u8 *p, u64 ip, const u64 *src, const u64 *dst)
+{
+	int i, b;
+
+	memset(p, 0, 64);
+	for (b = 0; b < 8; b++) {
+		p[b] = ip >> (8 * b);
+		for (i = 0; i < 2; i++)
+			p[16 + 8 * i + b] = dst[i] >> (8 * b);
+		for (i = 0; i < 4; i++)
+			p[32 + 8 * i + b] = src[i] >> (8 * b);
+	}
+}
+
+/* @n records: a loop of 64 instructions, one load in 3, one store in 5. */
+static struct buf champsim_trace(unsigned int n)
+{
+	struct buf b = { .len = 64 * n };
+	unsigned int i;
+
+	b.data = malloc(b.len);
+	cr_assert_not_null(b.data);
+	for (i = 0; i < n; i++) {
+		u64 src[4] = { i % 3 ? 0 : 0x7ff000000ULL + i * 0x1040ULL };
+		u64 dst[2] = { i % 5 ? 0 : 0x601000ULL + (i % 97) * 8 };
+
+		champsim_record((u8 *)b.data + 64 * i, 0x400000 + (i % 64) * 4,
+				src, dst);
+	}
+	return b;
+}
+
+Test(champsim, a_record_is_a_fetch_then_its_reads_then_its_writes)
+{
+	static struct run_stats st;
+	u64 src[4] = { 0x10000, 0, 0x20008, 0 }, dst[2] = { 0, 0x10000 };
+	u8 rec[64];
+	struct buf b = { .data = (char *)rec, .len = sizeof(rec) };
+
+	champsim_record(rec, 0x400000, src, dst);
+	cr_assert_eq(run_mem(&run_champsim_input, &b, &st, NULL, 0), 0);
+	cr_assert_eq(st.lines, 1);
+	cr_assert_eq(st.instructions, 1);
+	cr_assert_eq(st.fetches, 1);
+	cr_assert_eq(st.reads, 2);
+	cr_assert_eq(st.writes, 1);
+	cr_assert_eq(st.accesses, 4);
+	/*
+	 * The store to 0x10000 comes after its load: the TLB entry the load
+	 * made is clean, so the store walks again to set D.
+	 */
+	cr_assert_eq(st.tlb_rights_misses, 1);
+	cr_assert_eq(st.tlb_misses, 3);
+}
+
+Test(champsim, told_from_its_first_records_and_text_is_not)
+{
+	struct buf b = champsim_trace(40);
+	unsigned long line;
+
+	cr_assert_eq(run_input_detect(b.data, b.len, true, &line),
+		     &run_champsim_input);
+	/* 16 records decide; fewer wait for more, or the end. */
+	cr_assert_eq(run_input_detect(b.data, 16 * 64, false, &line),
+		     &run_champsim_input);
+	cr_assert_null(run_input_detect(b.data, 15 * 64, false, &line));
+	cr_assert_eq(line, 0);
+	cr_assert_eq(run_input_detect(b.data, 3 * 64, true, &line),
+		     &run_champsim_input);
+	cr_assert_eq(run_input_detect(" L 1000,8\n", 10, false, &line),
+		     &run_lackey_input);
+	/* A branch flag of 2 is no ChampSim record. */
+	b.data[64 * 5 + 8] = 2;
+	cr_assert_null(run_input_detect(b.data, b.len, true, &line));
+	free(b.data);
+}
+
+Test(champsim, a_record_cut_short_is_an_error_at_its_byte_offset)
+{
+	static struct run_stats st;
+	struct buf b = champsim_trace(20);
+	char error[TRACE_ERROR_MAX];
+
+	b.len = 64 * 7 + 10;
+	cr_assert_eq(run_mem(&run_champsim_input, &b, &st, error,
+			     sizeof(error)),
+		     -EINVAL);
+	cr_assert_str_eq(
+		error,
+		"t: byte 448: the input ends 10 bytes into a record of 64 bytes");
+	cr_assert_eq(st.instructions, 7);
+	free(b.data);
+}
+
+Test(champsim, compressed_on_a_pipe_with_instructions_and_mpki)
+{
+	struct buf b = champsim_trace(3000), z = compress_as(INPUT_XZ, &b);
+	char *out;
+	int status;
+
+	out = run_piped("--json --no-timing", &z, &status);
+	cr_assert_eq(status, 0, "%s", out);
+	cr_assert_not_null(strstr(out, "\"format\": \"champsim\""), "%s", out);
+	cr_assert_not_null(strstr(out, "\"instructions\": {\"total\": 3000, "),
+			   "%s", out);
+	free(out);
+	out = run_piped("--no-timing --format=champsim -", &z, &status);
+	cr_assert_eq(status, 0, "%s", out);
+	cr_assert_not_null(strstr(out, "\n  instructions    3000: TLB misses "
+				       "per 1000 (MPKI) "),
+			   "%s", out);
+	free(out);
+	free(z.data);
+	free(b.data);
+}
