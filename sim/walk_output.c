@@ -80,8 +80,7 @@ static void buf_dec(struct walk_line_buf *b, u64 v)
 	buf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-buf_printf(struct walk_line_buf *b, const char *fmt, ...)
+void walk_buf_printf(struct walk_line_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -104,25 +103,19 @@ static void buf_reset(struct walk_line_buf *b)
 		b->s[0] = '\0';
 }
 
-/* A PAE PDPTE comes from the PDPTR registers, not from memory. */
-static bool is_pdptr_entry(const struct walk_entry *e)
+bool walk_entry_is_pdptr(const struct walk_entry *e)
 {
 	return e->pte_gpa == INVALID_GPA;
 }
 
-/* An entry the walker could not read: its table is not in memory. */
-static bool is_unbacked_entry(const struct sim_vcpu *vcpu,
-			      const struct walk_entry *e)
+bool walk_entry_is_unbacked(const struct sim_vcpu *vcpu,
+			    const struct walk_entry *e)
 {
-	return !is_pdptr_entry(e) &&
+	return !walk_entry_is_pdptr(e) &&
 	       !guest_memory_is_backed(&vcpu->mem, e->pte_gpa);
 }
 
-/*
- * The nested walk made for the table of guest entry @i, including the
- * partial walk that faulted before guest entry @i was read.
- */
-static const struct walk_path *table_walk(const struct walk_record *rec, int i)
+const struct walk_path *walk_table_walk(const struct walk_record *rec, int i)
 {
 	if (!rec->two_dimensional || i >= WALK_MAX_LEVELS)
 		return NULL;
@@ -153,10 +146,10 @@ static struct nested_entry *find_nested(struct nested_entries *ne,
 	for (i = 0; i < ne->n; i++) {
 		const struct walk_entry *o = ne->list[i].e;
 
-		if (is_pdptr_entry(o) != is_pdptr_entry(e))
+		if (walk_entry_is_pdptr(o) != walk_entry_is_pdptr(e))
 			continue;
-		if (is_pdptr_entry(e) ? o->pte_addr == e->pte_addr :
-					o->pte_gpa == e->pte_gpa)
+		if (walk_entry_is_pdptr(e) ? o->pte_addr == e->pte_addr :
+					     o->pte_gpa == e->pte_gpa)
 			return &ne->list[i];
 	}
 	return NULL;
@@ -184,11 +177,10 @@ static void add_nested_path(struct nested_entries *ne,
 	}
 }
 
-/* Guest entries read, and the index of a table walk that faulted. */
-static int guest_rows(const struct walk_record *rec)
+int walk_guest_rows(const struct walk_record *rec)
 {
 	int n = rec->guest.nr_entries;
-	const struct walk_path *tw = table_walk(rec, n);
+	const struct walk_path *tw = walk_table_walk(rec, n);
 
 	return tw && tw->nr_entries ? n + 1 : n;
 }
@@ -196,13 +188,13 @@ static int guest_rows(const struct walk_record *rec)
 static void collect_nested(const struct walk_record *rec,
 			   struct nested_entries *ne)
 {
-	int i, rows = guest_rows(rec);
+	int i, rows = walk_guest_rows(rec);
 
 	ne->n = 0;
 	if (!rec->two_dimensional)
 		return;
 	for (i = 0; i < rows; i++)
-		add_nested_path(ne, table_walk(rec, i));
+		add_nested_path(ne, walk_table_walk(rec, i));
 	add_nested_path(ne, &rec->final_walk);
 }
 
@@ -213,14 +205,14 @@ static void format_entry(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 	buf_puts(b, prefix);
 	buf_dec(b, e->level);
 	buf_puts(b, "@");
-	if (is_pdptr_entry(e)) {
+	if (walk_entry_is_pdptr(e)) {
 		buf_puts(b, "pdptr");
 		buf_dec(b, PDPTE_INDEX(e->pte_addr));
 	} else {
 		buf_hex(b, e->pte_addr);
 	}
 	buf_puts(b, "=");
-	if (is_unbacked_entry(vcpu, e))
+	if (walk_entry_is_unbacked(vcpu, e))
 		buf_puts(b, "unbacked");
 	else
 		buf_hex(b, after);
@@ -379,9 +371,9 @@ static void format_flags(struct walk_line_buf *b, u64 pte, int level, bool ept,
 		if (level > PG_LEVEL_4K && (pte & PT_PAGE_SIZE_MASK))
 			buf_puts(b, " PS");
 		if (pte & EPT_MT_MASK)
-			buf_printf(b, " mt=%u",
-				   (unsigned int)((pte & EPT_MT_MASK) >>
-						  EPT_MT_SHIFT));
+			walk_buf_printf(b, " mt=%u",
+					(unsigned int)((pte & EPT_MT_MASK) >>
+						       EPT_MT_SHIFT));
 		return;
 	} else {
 		static const struct {
@@ -403,9 +395,9 @@ static void format_flags(struct walk_line_buf *b, u64 pte, int level, bool ept,
 		if (four_byte)
 			return;
 		if (pte & PT_PKEY_MASK)
-			buf_printf(b, " pk=%u",
-				   (unsigned int)((pte & PT_PKEY_MASK) >>
-						  PT_PKEY_SHIFT));
+			walk_buf_printf(b, " pk=%u",
+					(unsigned int)((pte & PT_PKEY_MASK) >>
+						       PT_PKEY_SHIFT));
 		if (pte & PT64_NX_MASK)
 			buf_puts(b, " NX");
 	}
@@ -417,7 +409,7 @@ static void format_value(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 {
 	size_t mark;
 
-	if (is_unbacked_entry(vcpu, e)) {
+	if (walk_entry_is_unbacked(vcpu, e)) {
 		buf_puts(b, "unbacked: no memory at GPA ");
 		buf_hex(b, e->pte_gpa);
 		return;
@@ -436,7 +428,7 @@ static void format_value(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 	}
 }
 
-static const char *mode_name(const struct cpu_role *role)
+const char *walk_mode_name(const struct cpu_role *role)
 {
 	if (role->ept)
 		return role->level == PT64_ROOT_5LEVEL ? "5-level EPT" :
@@ -507,9 +499,9 @@ static void explain_row(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 				ne_e = &path->entries[i];
 		if (!ne_e) {
 			put_cell(b, "-");
-		} else if (is_pdptr_entry(ne_e)) {
+		} else if (walk_entry_is_pdptr(ne_e)) {
 			put_cell(b, "R");
-		} else if (is_unbacked_entry(vcpu, ne_e)) {
+		} else if (walk_entry_is_unbacked(vcpu, ne_e)) {
 			put_cell(b, "!");
 		} else {
 			struct nested_entry *n = find_nested(ne, ne_e);
@@ -526,9 +518,9 @@ static void explain_row(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 	}
 	if (nested_root)
 		buf_puts(b, "  |");
-	if (is_pdptr_entry(e))
+	if (walk_entry_is_pdptr(e))
 		put_cell(b, "R");
-	else if (is_unbacked_entry(vcpu, e))
+	else if (walk_entry_is_unbacked(vcpu, e))
 		put_cell(b, "!");
 	else
 		put_cell_number(b, ++*ref);
@@ -541,7 +533,7 @@ static void explain_row(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 static void entry_label(char *label, size_t len, const char *prefix,
 			const struct walk_entry *e)
 {
-	if (is_pdptr_entry(e))
+	if (walk_entry_is_pdptr(e))
 		snprintf(label, len, "%s%d pdptr%u", prefix, e->level,
 			 (unsigned int)PDPTE_INDEX(e->pte_addr));
 	else
@@ -556,7 +548,7 @@ void walk_format_explain(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 	const struct walk_record *rec = &res->rec;
 	const struct cpu_role *nrole = &vcpu->ngpa_walk.role;
 	int nested_root = rec->two_dimensional ? nrole->level : 0;
-	int rows = guest_rows(rec);
+	int rows = walk_guest_rows(rec);
 	struct nested_entries ne;
 	unsigned int ref = 0;
 	char label[64];
@@ -564,16 +556,16 @@ void walk_format_explain(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 	int i, level;
 
 	buf_reset(b);
-	buf_printf(b, "  %s", mode_name(&vcpu->gva_walk.role));
+	walk_buf_printf(b, "  %s", walk_mode_name(&vcpu->gva_walk.role));
 	if (rec->two_dimensional)
-		buf_printf(b, " over %s", mode_name(nrole));
-	buf_printf(b, ", gva 0x%" PRIx64, access->addr);
+		walk_buf_printf(b, " over %s", walk_mode_name(nrole));
+	walk_buf_printf(b, ", gva 0x%" PRIx64, access->addr);
 	if (res->outcome == SIM_OK) {
 		if (rec->two_dimensional)
-			buf_printf(b, " -> ngpa 0x%" PRIx64, rec->ngpa);
-		buf_printf(b, " -> gpa 0x%" PRIx64, rec->gpa);
+			walk_buf_printf(b, " -> ngpa 0x%" PRIx64, rec->ngpa);
+		walk_buf_printf(b, " -> gpa 0x%" PRIx64, rec->gpa);
 		if (rec->hpa != INVALID_HPA)
-			buf_printf(b, " -> hpa 0x%" PRIx64, rec->hpa);
+			walk_buf_printf(b, " -> hpa 0x%" PRIx64, rec->hpa);
 	}
 	buf_puts(b, "\n");
 	if (res->outcome == SIM_CR3_LOAD_GP ||
@@ -620,8 +612,8 @@ void walk_format_explain(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 			snprintf(label, sizeof(label), "table @0x%" PRIx64,
 				 res->fault.address);
 		}
-		explain_row(b, vcpu, label, table_walk(rec, i), nested_root, e,
-			    &ref, &ne);
+		explain_row(b, vcpu, label, walk_table_walk(rec, i),
+			    nested_root, e, &ref, &ne);
 	}
 	if (rec->two_dimensional && rec->final_walk.nr_entries) {
 		snprintf(label, sizeof(label), "final @0x%" PRIx64,
@@ -641,12 +633,12 @@ void walk_format_explain(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 
 			start = b->len;
 			entry_label(label, sizeof(label), "nL", n->e);
-			buf_printf(b, "    %s", label);
+			walk_buf_printf(b, "    %s", label);
 			pad_to(b, start, LABEL_WIDTH);
 			buf_puts(b, " refs");
 			for (j = 0; j < n->nr_refs; j++)
-				buf_printf(b, "%s%u", j ? "," : " ",
-					   n->refs[j]);
+				walk_buf_printf(b, "%s%u", j ? "," : " ",
+						n->refs[j]);
 			if (!n->nr_refs)
 				buf_puts(b, " -");
 			pad_to(b, start, LABEL_WIDTH + REFS_WIDTH);
@@ -657,13 +649,14 @@ void walk_format_explain(struct walk_line_buf *b, const struct sim_vcpu *vcpu,
 		}
 	}
 	if (ref != rec->refs)
-		buf_printf(
+		walk_buf_printf(
 			b,
 			"  note: %u references drawn, the walker counted %u\n",
 			ref, rec->refs);
 	if (res->outcome == SIM_FAULT)
-		buf_printf(b, "  fault: %s at level %d of the %s walk\n",
-			   walk_fault_name(res->fault.kind), res->fault.level,
-			   res->fault.nested ? "nested" : "guest");
+		walk_buf_printf(b, "  fault: %s at level %d of the %s walk\n",
+				walk_fault_name(res->fault.kind),
+				res->fault.level,
+				res->fault.nested ? "nested" : "guest");
 	buf_puts(b, "\n");
 }
