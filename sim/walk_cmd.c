@@ -13,10 +13,14 @@
 #include "sim/memory_limit.h"
 #include "sim/scenario.h"
 #include "sim/walk_output.h"
+#include "sim/walk_svg.h"
 
 struct walk_state {
 	struct sim_vcpu vcpu;
 	bool explain;
+	/* --explain=svg: the grids go to one SVG document, not text. */
+	bool svg;
+	struct walk_svg drawing;
 	char *name;
 	size_t name_cap;
 	/* Line of the statement that last set each setting; 0: default. */
@@ -28,7 +32,7 @@ struct walk_state {
 static void walk_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mmusim walk [--explain] [--max-memory=SIZE] [FILE...|-]\n"
+		"usage: mmusim walk [--explain[=svg]] [--max-memory=SIZE] [FILE...|-]\n"
 		"Run the scenarios in each FILE (standard input for '-' or no FILE)\n"
 		"and print one line per access:\n"
 		"  NAME:LINE KIND ADDR cplN -> RESULT refs=N | ENTRY...\n"
@@ -37,6 +41,8 @@ static void walk_usage(FILE *out)
 		"              value before and after, and for a two-dimensional walk\n"
 		"              the grid of guest levels x nested levels with the\n"
 		"              number of each memory reference\n"
+		"  --explain=svg   instead of the lines, write one SVG document with\n"
+		"              the grid of every access, faulting entries marked\n"
 		"  --max-memory=SIZE   host memory a scenario's guest may take, such as\n"
 		"              512M or 4G (default: a quarter of RAM, %" PRIu64
 		" MiB)\n"
@@ -77,6 +83,11 @@ static int do_access(struct walk_state *st, struct scenario_reader *r,
 					      vcpu->error, sim_reg_name(reg),
 					      st->reg_line[reg]);
 		return scenario_error(r, stmt->line, "%s", vcpu->error);
+	}
+	if (st->svg) {
+		walk_svg_add(&st->drawing, st->name, stmt->line, vcpu,
+			     &stmt->access, &st->res);
+		return 0;
 	}
 	walk_format_line(&st->out, st->name, stmt->line, vcpu, &stmt->access,
 			 &st->res);
@@ -163,7 +174,7 @@ static int walk_file(struct walk_state *st, const char *path)
 int walk_command(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "explain", no_argument, NULL, 'e' },
+		{ "explain", optional_argument, NULL, 'e' },
 		{ "max-memory", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -181,6 +192,14 @@ int walk_command(int argc, char **argv)
 	       -1) {
 		switch (c) {
 		case 'e':
+			if (optarg && !strcmp(optarg, "svg")) {
+				st.svg = true;
+			} else if (optarg && strcmp(optarg, "text")) {
+				fprintf(stderr,
+					"mmusim walk: --explain=%s: not text or svg\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			st.explain = true;
 			break;
 		case 'm':
@@ -215,6 +234,9 @@ int walk_command(int argc, char **argv)
 	}
 	for (i = 0; i < nr_files && !ret; i++)
 		ret = walk_file(&st, files[i]);
+	if (st.svg && !ret)
+		walk_svg_write(&st.drawing, stdout);
+	walk_svg_free(&st.drawing);
 	sim_vcpu_destroy(&st.vcpu);
 	free(st.name);
 	walk_line_buf_free(&st.out);

@@ -478,7 +478,7 @@ Test(run_command, walk_and_format_read_options_alike)
 	assert_command_error("format", format_wp,
 			     "mmusim format: --wp takes no value\n");
 	assert_command_error("walk", walk_explain,
-			     "mmusim walk: --explain takes no value\n");
+			     "mmusim walk: --explain=yes: not text or svg\n");
 	assert_command_error(
 		"walk", walk_late,
 		"mmusim walk: unknown option '--frobnicate' (see --help)\n");
