@@ -8,5 +8,6 @@
 int format_command(int argc, char **argv);
 int walk_command(int argc, char **argv);
 int run_command(int argc, char **argv);
+int merge_command(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	  "run scenario files: one page walk per access, one line per walk" },
 	{ "run", run_command,
 	  "replay access and walk traces, or a built-in workload: TLB, walks, faults" },
+	{ "merge", merge_command,
+	  "join the CSV or JSON results of sharded runs into one" },
 };
 
 static void usage(FILE *out)

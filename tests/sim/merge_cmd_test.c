@@ -1,0 +1,292 @@
+/*
+ * mmusim merge, run as a program: CSV shards joined under one header
+ * (the union of their columns), JSON shards joined into one array, and
+ * the messages and exit status of bad input.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "mmusim_cmd.h"
+
+#ifndef MMUSIM_BIN
+#error "MMUSIM_BIN must name the mmusim binary"
+#endif
+
+/* Each test runs in a directory of its own, so messages name "a.csv". */
+static void enter_temp_dir(void)
+{
+	char dir[] = "/tmp/mmusim-merge-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(chdir(dir), 0);
+}
+
+static void write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	cr_assert_not_null(f, "%s: %s", name, strerror(errno));
+	cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* "mmusim merge ARGS..." (NULL-terminated). */
+static void merge(const char *const *args, struct mmusim_cmd_result *r)
+{
+	mmusim_cmd_run(MMUSIM_BIN, "merge", args, NULL, 0, r);
+}
+
+static void assert_merges_to(const char *const *args, const char *expected)
+{
+	struct mmusim_cmd_result r;
+
+	merge(args, &r);
+	cr_assert_str_eq(r.err, "", "stderr: %s", r.err);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, expected, "got:\n%s", r.out);
+	mmusim_cmd_result_free(&r);
+}
+
+static void assert_fails_with(const char *const *args, const char *message)
+{
+	struct mmusim_cmd_result r;
+
+	merge(args, &r);
+	cr_assert_eq(r.status, 2, "status %d, stderr: %s", r.status, r.err);
+	cr_assert_str_eq(r.err, message);
+	cr_assert_str_eq(r.out, "", "bad input must write nothing");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(merge_command, csv_shards_with_one_header_keep_every_row_in_order)
+{
+	const char *args[] = { "a.csv", "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "tlb.l2.entries,stlb_misses\n512,900\n1024,400\n");
+	write_file("b.csv", "tlb.l2.entries,stlb_misses\n2048,150\n");
+	assert_merges_to(args, "tlb.l2.entries,stlb_misses\n"
+			       "512,900\n1024,400\n2048,150\n");
+}
+
+Test(merge_command, csv_columns_are_the_union_and_missing_cells_empty)
+{
+	const char *args[] = { "a.csv", "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "preset,tlb.l2.entries,walks\nskx,512,10\n");
+	write_file("b.csv", "tlb.l2.entries,ntlb.entries,preset\n"
+			    "1024,64,zen\n");
+	assert_merges_to(args, "preset,tlb.l2.entries,walks,ntlb.entries\n"
+			       "skx,512,10,\n"
+			       "zen,1024,,64\n");
+}
+
+Test(merge_command, csv_quoted_cells_and_crlf_survive)
+{
+	const char *args[] = { "a.csv", "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "file,n\r\n\"x,y.trace\",1\r\n");
+	write_file("b.csv", "file,n\n\"say \"\"hi\"\"\nthere\",2\n\n");
+	assert_merges_to(args, "file,n\n\"x,y.trace\",1\n"
+			       "\"say \"\"hi\"\"\nthere\",2\n");
+}
+
+Test(merge_command, csv_comment_lines_before_the_header_are_kept_once)
+{
+	const char *args[] = { "a.csv", "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "# mmusim 0.1.0 commit abc\nk,v\n1,2\n");
+	write_file("b.csv", "# mmusim 0.1.0 commit abc\n# shard 2\nk,v\n3,4\n");
+	assert_merges_to(args, "# mmusim 0.1.0 commit abc\n# shard 2\n"
+			       "k,v\n1,2\n3,4\n");
+}
+
+/* Merging merged shards gives what merging all shards at once gives. */
+Test(merge_command, csv_merge_is_associative)
+{
+	const char *all[] = { "a.csv", "b.csv", "c.csv", NULL };
+	const char *ab[] = { "a.csv", "b.csv", NULL };
+	const char *abc[] = { "ab.csv", "c.csv", NULL };
+	struct mmusim_cmd_result r;
+
+	enter_temp_dir();
+	write_file("a.csv", "x,y\n1,\"a,b\"\n");
+	write_file("b.csv", "y,z\n2,3\n");
+	write_file("c.csv", "z,x,w\n4,5,6\n");
+	merge(ab, &r);
+	cr_assert_eq(r.status, 0);
+	write_file("ab.csv", r.out);
+	mmusim_cmd_result_free(&r);
+	merge(all, &r);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, "x,y,z,w\n1,\"a,b\",,\n,2,3,\n5,,4,6\n");
+	assert_merges_to(abc, r.out);
+	mmusim_cmd_result_free(&r);
+}
+
+Test(merge_command, csv_row_of_the_wrong_width_names_its_line)
+{
+	const char *args[] = { "a.csv", "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "k,v\n1,2\n");
+	write_file("b.csv", "k,v,w\n1,2,3\n\n4,5\n");
+	assert_fails_with(args, "mmusim: b.csv:4: 2 cells, the header has 3\n");
+}
+
+Test(merge_command, csv_bad_quoting_and_headers_are_errors)
+{
+	const char *open_quote[] = { "q.csv", NULL };
+	const char *after_quote[] = { "r.csv", NULL };
+	const char *inner_quote[] = { "s.csv", NULL };
+	const char *twice[] = { "t.csv", NULL };
+	const char *unnamed[] = { "u.csv", NULL };
+	const char *headless[] = { "v.csv", NULL };
+
+	enter_temp_dir();
+	write_file("q.csv", "k,v\n1,\"open\n2,3\n");
+	assert_fails_with(open_quote,
+			  "mmusim: q.csv:2: a quoted cell is not closed\n");
+	write_file("r.csv", "k,v\n1,\"a\"b\n");
+	assert_fails_with(
+		after_quote,
+		"mmusim: r.csv:2: text after the closing quote of a cell\n");
+	write_file("s.csv", "k,v\n1,a\"b\n");
+	assert_fails_with(inner_quote,
+			  "mmusim: s.csv:2: a quote inside an unquoted cell\n");
+	write_file("t.csv", "\nk,v,k\n1,2,3\n");
+	assert_fails_with(twice,
+			  "mmusim: t.csv:2: column 'k' twice in the header\n");
+	write_file("u.csv", "k,,v\n");
+	assert_fails_with(unnamed,
+			  "mmusim: u.csv:1: header column 2 has no name\n");
+	write_file("v.csv", "# only a comment\n");
+	assert_fails_with(headless, "mmusim: v.csv:2: no header row\n");
+}
+
+Test(merge_command, json_arrays_and_single_runs_join_into_one_array)
+{
+	const char *args[] = { "a.json", "b.json", "c.json", NULL };
+
+	enter_temp_dir();
+	write_file("a.json",
+		   "[\n{\"tlb\": {\"misses\": 1}},\n {\"x\": [1, 2.5e3]}\n]\n");
+	write_file("b.json", "{\n  \"schema\": \"mmusim-run/1\"\n}\n");
+	write_file("c.json", "[]\n");
+	assert_merges_to(args, "[\n{\"tlb\": {\"misses\": 1}},\n"
+			       "{\"x\": [1, 2.5e3]},\n"
+			       "{\n  \"schema\": \"mmusim-run/1\"\n}\n]\n");
+}
+
+Test(merge_command, json_syntax_errors_name_their_line)
+{
+	const char *comma[] = { "a.json", NULL };
+	const char *not_run[] = { "b.json", NULL };
+	const char *trailing[] = { "c.json", NULL };
+	const char *string[] = { "d.json", NULL };
+	const char *deep[] = { "e.json", NULL };
+	char nested[400];
+
+	enter_temp_dir();
+	write_file("a.json", "[\n{\"a\": 1,\n \"b\": 2]\n");
+	assert_fails_with(comma,
+			  "mmusim: a.json:3: expected ',' or '}', at ']'\n");
+	write_file("b.json", "[{\"a\": 1}, 7]");
+	assert_fails_with(
+		not_run,
+		"mmusim: b.json:1: a run is not a JSON object, at '7'\n");
+	write_file("c.json", "{\"a\": 1}\n{\"a\": 2}\n");
+	assert_fails_with(trailing,
+			  "mmusim: c.json:2: text after the runs, at '{'\n");
+	write_file("d.json", "{\"a\": \"x\n\"}");
+	assert_fails_with(string, "mmusim: d.json:1: a control character in "
+				  "a string, at '\n'\n");
+	memset(nested, '[', sizeof(nested) - 1);
+	nested[0] = '{';
+	nested[1] = '"';
+	nested[2] = 'a';
+	nested[3] = '"';
+	nested[4] = ':';
+	nested[sizeof(nested) - 1] = '\0';
+	write_file("e.json", nested);
+	assert_fails_with(deep, "mmusim: e.json:1: arrays and objects nested "
+				"too deep, at '['\n");
+}
+
+Test(merge_command, mixed_empty_and_missing_files_are_errors)
+{
+	const char *mixed[] = { "a.csv", "b.json", NULL };
+	const char *empty[] = { "a.csv", "empty.csv", NULL };
+	const char *missing[] = { "a.csv", "nope.csv", NULL };
+	const char *none[] = { NULL };
+	struct mmusim_cmd_result r;
+
+	enter_temp_dir();
+	write_file("a.csv", "k\n1\n");
+	write_file("b.json", "[]");
+	write_file("empty.csv", "\n");
+	assert_fails_with(mixed, "mmusim: b.json:1: JSON, but a.csv is CSV\n");
+	assert_fails_with(
+		empty,
+		"mmusim: empty.csv:1: empty: no CSV header and no JSON run\n");
+	assert_fails_with(missing,
+			  "mmusim: nope.csv: No such file or directory\n");
+	merge(none, &r);
+	cr_assert_eq(r.status, 2);
+	cr_assert_not_null(strstr(r.err, "no FILE to merge"), "%s", r.err);
+	mmusim_cmd_result_free(&r);
+}
+
+Test(merge_command, dash_reads_standard_input)
+{
+	const char *args[] = { "a.csv", "-", NULL };
+	static const char input[] = "k,v\n3,4\n";
+	struct mmusim_cmd_result r;
+
+	enter_temp_dir();
+	write_file("a.csv", "v,k\n2,1\n");
+	mmusim_cmd_run(MMUSIM_BIN, "merge", args, input, strlen(input), &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "v,k\n2,1\n4,3\n");
+	mmusim_cmd_result_free(&r);
+}
+
+/* Two shards of mmusim run --json: one array of both runs. */
+Test(merge_command, run_json_shards_merge_into_an_array_of_runs)
+{
+	const char *seed1[] = { "--json", "--seed=1", "--accesses=2000", NULL };
+	const char *seed2[] = { "--json", "--seed=2", "--accesses=2000", NULL };
+	const char *args[] = { "1.json", "2.json", NULL };
+	struct mmusim_cmd_result r;
+	const char *p;
+	int runs = 0;
+
+	enter_temp_dir();
+	mmusim_cmd_run(MMUSIM_BIN, "run", seed1, NULL, 0, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	write_file("1.json", r.out);
+	mmusim_cmd_result_free(&r);
+	mmusim_cmd_run(MMUSIM_BIN, "run", seed2, NULL, 0, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	write_file("2.json", r.out);
+	mmusim_cmd_result_free(&r);
+
+	merge(args, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(strncmp(r.out, "[\n{", 3), 0);
+	cr_assert_str_eq(r.out + strlen(r.out) - 4, "}\n]\n");
+	for (p = r.out; (p = strstr(p, "\"schema\": \"mmusim-run/1\"")); p++)
+		runs++;
+	cr_assert_eq(runs, 2);
+	cr_assert_not_null(strstr(r.out, "\"seed\": 1,"));
+	cr_assert_not_null(strstr(r.out, "\"seed\": 2,"));
+	mmusim_cmd_result_free(&r);
+}
