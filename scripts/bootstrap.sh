@@ -10,6 +10,7 @@ packages=(
 	zlib1g-dev libzstd-dev liblzma-dev
 	libgoogle-perftools-dev google-perftools
 	valgrind
+	python3-matplotlib
 )
 
 missing=()
