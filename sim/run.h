@@ -201,6 +201,8 @@ struct run_stats {
 	u64 mmu_counters[RUN_MMU_MAX_COUNTERS];
 	double seconds;
 	bool interrupted;
+	/* A bad input stopped the run: the report is of what came before. */
+	bool stopped;
 };
 
 /*

@@ -566,6 +566,8 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 			input_error(r.error, sizeof(r.error), r.name, 0, "%s",
 				    s->error[0] ? s->error : strerror(-ret));
 		input_error_print(stderr, r.error);
+		/* What ran before the bad input is still worth its summary. */
+		s->st.stopped = true;
 	}
 	trace_reader_close(&r);
 	return ret;
@@ -663,7 +665,7 @@ int run_command(int argc, char **argv)
 		s->st.interrupted = true;
 		fprintf(stderr, "mmusim run: interrupted\n");
 	}
-	if (ret && ret != -EINTR) {
+	if (ret && ret != -EINTR && !s->st.stopped) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -677,7 +679,9 @@ int run_command(int argc, char **argv)
 		run_report_json(stdout, s, files, nr_files);
 	else
 		run_report_text(stdout, s, files, nr_files);
-	if (s->st.interrupted)
+	if (s->st.stopped)
+		status = EXIT_USAGE;
+	else if (s->st.interrupted)
 		status = EXIT_INTERRUPTED;
 	else if (s->st.bad_lines || s->st.kvmmmu.disagree ||
 		 s->st.kvmmmu.spte_disagree)

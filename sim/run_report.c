@@ -205,7 +205,9 @@ void run_report_text(FILE *out, const struct run_sim *s,
 	for (f = 0; f < nr_files; f++)
 		fprintf(out, "%s%s", f ? ", " : "", files[f]);
 	fprintf(out, " (%s)%s\n", cfg->input->name,
-		st->interrupted ? ", interrupted" : "");
+		st->interrupted ? ", interrupted" :
+		st->stopped	? ", stopped by bad input" :
+				  "");
 	if (cfg->input->model == RUN_INPUT_SCENARIO)
 		fprintf(out,
 			"  guest           as the scenarios set it; mmu %s\n",
@@ -582,6 +584,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 		"}},\n  \"time\": {\"seconds\": %.6f, \"per_second\": %.1f},\n",
 		st->seconds,
 		st->seconds > 0 ? work_items(s) / st->seconds : 0.0);
-	fprintf(out, "  \"interrupted\": %s\n}\n",
-		st->interrupted ? "true" : "false");
+	fprintf(out, "  \"interrupted\": %s,\n  \"stopped\": %s\n}\n",
+		st->interrupted ? "true" : "false",
+		st->stopped ? "true" : "false");
 }

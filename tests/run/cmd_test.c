@@ -314,6 +314,23 @@ static void assert_usage_error(const char *const *args, const char *input,
 	mmusim_cmd_result_free(&r);
 }
 
+/*
+ * Bad input: the message, then the summary of what came before it, and
+ * exit status 2.
+ */
+static void assert_bad_input(const char *const *args, const char *input,
+			     const char *message)
+{
+	struct mmusim_cmd_result r;
+
+	run_input(args, input, &r);
+	cr_assert_eq(r.status, 2, "status %d: %s", r.status, r.err);
+	cr_assert_str_eq(r.err, message);
+	cr_assert_not_null(strstr(r.out, ", stopped by bad input\n"), "%s",
+			   r.out);
+	mmusim_cmd_result_free(&r);
+}
+
 Test(run_command, bad_usage)
 {
 	static const char *const mmu[] = { "--mmu=magic", NULL };
@@ -497,25 +514,25 @@ Test(run_command, input_of_no_known_format)
 		"mmusim run: /nonexistent/trace: No such file or directory\n");
 }
 
-Test(run_command, a_bad_line_stops_the_run_per_format)
+Test(run_command, a_bad_line_stops_the_run_after_a_summary_per_format)
 {
 	static const char *const args[] = { "-", NULL };
 	static const char *const lackey[] = { "--format=lackey", "-", NULL };
 
-	assert_usage_error(
+	assert_bad_input(
 		args, "I  0400000,4\n L 7ff000,8,\n",
 		"mmusim: <stdin>:2: L record: unexpected ',' after the size\n");
-	assert_usage_error(
+	assert_bad_input(
 		lackey, "I  0400000,4\nscenario x\n",
 		"mmusim: <stdin>:2: 'scenario x' is not a lackey line (an I, L, S or M record, or valgrind's ==PID== line)\n");
-	assert_usage_error(
+	assert_bad_input(
 		args,
 		"cpus=1\nq-1 [000] 1.5: kvm_mmu_paging_element: pte 7 level 9\n",
 		"mmusim: <stdin>:2: kvm_mmu_paging_element: level 9 is out of range 1..5\n");
-	assert_usage_error(args, "scenario a\ncpl 4\n",
-			   "mmusim: <stdin>:2: cpl 4 is out of range 0..3\n");
-	assert_usage_error(args, "scenario a\ninvlpg 0x1000 global\n",
-			   "mmusim: <stdin>:2: invlpg: unexpected 'global'\n");
+	assert_bad_input(args, "scenario a\ncpl 4\n",
+			 "mmusim: <stdin>:2: cpl 4 is out of range 0..3\n");
+	assert_bad_input(args, "scenario a\ninvlpg 0x1000 global\n",
+			 "mmusim: <stdin>:2: invlpg: unexpected 'global'\n");
 }
 
 /*
@@ -542,7 +559,7 @@ Test(run_command, long_kvmmmu_flags_message_is_not_cut)
 	snprintf(
 		message + n, sizeof(message) - n,
 		"...' do not match the value (expected 'P|RSVD|0x20' or 'P|PK|RSVD')\n");
-	assert_usage_error(args, input, message);
+	assert_bad_input(args, input, message);
 }
 
 Test(run_command, keep_going_counts_the_bad_lines)

@@ -520,3 +520,51 @@ Test(champsim, compressed_on_a_pipe_with_instructions_and_mpki)
 	free(z.data);
 	free(b.data);
 }
+
+Test(truncated_input, a_cut_trace_gets_its_message_its_summary_and_status_2)
+{
+	static const char *const plain[] = { "--no-timing", "-", NULL };
+	static const char *const json[] = { "--json", "--no-timing", "-",
+					    NULL };
+	static const char *const keep[] = { "--keep-going", "--no-timing", "-",
+					    NULL };
+	/* valgrind killed in the middle of a line. */
+	static const char cut[] = "I  04005c4,3\n L 7ff0003a0,8\n S 7ff0";
+	struct buf b = { .data = (char *)cut, .len = sizeof(cut) - 1 }, z;
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", plain, b.data, b.len, &r);
+	cr_assert_eq(r.status, 2);
+	cr_assert_str_eq(r.err,
+			 "mmusim: <stdin>:3: S record: missing ',SIZE' after "
+			 "the address\n");
+	cr_assert_not_null(strstr(r.out, "(lackey), stopped by bad input\n"));
+	cr_assert_not_null(strstr(r.out, "\n  accesses        2: "), "%s",
+			   r.out);
+	mmusim_cmd_result_free(&r);
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", json, b.data, b.len, &r);
+	cr_assert_eq(r.status, 2);
+	cr_assert_not_null(strstr(r.out, "\"stopped\": true"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", keep, b.data, b.len, &r);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.out, "(1 bad lines skipped)"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+
+	/* A compressed trace cut short: the same, at the line it cut. */
+	b = champsim_trace(4000);
+	z = compress_as(INPUT_GZIP, &b);
+	z.len /= 2;
+	mmusim_cmd_run(MMUSIM_BIN, "run", plain, z.data, z.len, &r);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, ": gzip: the data end before the "
+					 "stream does (cut short?)\n"),
+			   "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "(champsim), stopped by bad input\n"),
+			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	free(z.data);
+	free(b.data);
+}
