@@ -3,9 +3,9 @@
 # its seed corpus, after replaying its saved crashes:
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS (or $FUZZ_SECONDS) is per target, 25 by default; the targets are
-# fuzz_spte, fuzz_walk, fuzz_readers and fuzz_mmu.  Any crash, sanitizer
-# report, leak or timeout fails the script and leaves the reproducer in the
-# work directory it prints.
+# fuzz_spte, fuzz_walk, fuzz_readers, fuzz_mmu and fuzz_api.  Any crash,
+# sanitizer report, leak or timeout fails the script and leaves the
+# reproducer in the work directory it prints.
 #
 # Long campaigns run in the background, niced, on a corpus that is kept
 # from one campaign of a target to the next (docs/fuzzing.md):
@@ -133,7 +133,7 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
 	shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_spte fuzz_walk fuzz_readers fuzz_mmu)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_spte fuzz_walk fuzz_readers fuzz_mmu fuzz_api)
 
 scripts/bootstrap.sh
 cmake --preset fuzz -DMMUSIM_FUZZ_STRICT_ARCH=OFF
