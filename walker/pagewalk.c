@@ -291,6 +291,32 @@ static int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 		      struct stage_record *rec, struct stage_walk *sw);
 
 /*
+ * translate_ngpa() in the general walk of the nested stage, for a
+ * translation the nested stage's fast path gave up on.
+ */
+static __attribute__((noinline)) int
+translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
+		    struct walk_fault *fault, struct walk_path *path,
+		    unsigned int *refs, unsigned int *restarts, u64 *gpa)
+{
+	struct stage_record nested_rec = {
+		.path = path,
+		.refs = refs,
+		.restarts = restarts,
+	};
+	struct stage_walk sw;
+	int r;
+
+	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
+	if (r) {
+		fault->gva = gva;
+		return r;
+	}
+	*gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	return 0;
+}
+
+/*
  * Translate the nGPA @ngpa of gva_walk @w through its nested stage with
  * the nested stage's @access: kvm_translate_gpa().  Without a nested stage
  * the nGPA is the GPA.
@@ -300,13 +326,7 @@ translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 	       struct walk_fault *fault, struct walk_path *path,
 	       unsigned int *refs, unsigned int *restarts, u64 *gpa)
 {
-	struct stage_record nested_rec = {
-		.path = path,
-		.refs = refs,
-		.restarts = restarts,
-	};
 	struct stage_walk sw;
-	int r;
 
 	if (!w->nested) {
 		*gpa = ngpa;
@@ -329,13 +349,8 @@ translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 			return 0;
 		}
 	}
-	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
-	if (r) {
-		fault->gva = gva;
-		return r;
-	}
-	*gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
-	return 0;
+	return translate_ngpa_slow(w, ngpa, access, gva, fault, path, refs,
+				   restarts, gpa);
 }
 
 /*
@@ -921,9 +936,10 @@ enum fast_walk_outcome {
  * only the final address left it (a nested fault such as the EPT
  * violation of a page not mapped yet, or an A/D flag to set): finish as
  * __stage_walk() does from its translate_ngpa() of the final address on,
- * whose state the fast path has reached.  The guest leaf's A/D flags are
- * set, so __stage_walk() would update none after it.  *@ret: what
- * gva_walk_translate() returns.
+ * whose state the fast path has reached, there from the general walk of
+ * the nested stage, whose fast path just gave up on the same address.
+ * The guest leaf's A/D flags are set, so __stage_walk() would update none
+ * after it.  *@ret: what gva_walk_translate() returns.
  */
 static __attribute__((noinline)) enum fast_walk_outcome
 finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
@@ -934,9 +950,10 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
 
 	rec->final_walk.nr_entries = 0;
 	rec->final_walk.refs = 0;
-	*ret = translate_ngpa(w, ngpa, final_access, addr, fault,
-			      &rec->final_walk, &rec->refs, &rec->restarts,
-			      &gpa);
+	/* The nested stage's fast path gave up on it already. */
+	*ret = translate_ngpa_slow(w, ngpa, final_access, addr, fault,
+				   &rec->final_walk, &rec->refs, &rec->restarts,
+				   &gpa);
 	if (*ret) {
 		/* gva_walk_translate() sets no output of a failed walk. */
 		rec->ngpa = INVALID_GPA;
