@@ -4,6 +4,9 @@
 /* CR4.PGE: global pages survive CR3 writes. */
 #define X86_CR4_PGE BIT_ULL(7)
 
+/* Ways of every cache: the original model's 4. */
+#define CACHES_WAYS 4
+
 static unsigned int table_bits(const struct cpu_role *role)
 {
 	return pt_level_bits(pt_has_4_byte_entries(role->ept, role->level));
@@ -20,11 +23,11 @@ int translation_caches_init(struct translation_caches *c, u32 tlb_entries,
 {
 	int level, r;
 
-	r = tlb_init(&c->tlb, tlb_entries, TLB_MAX_WAYS);
+	r = tlb_init(&c->tlb, tlb_entries, CACHES_WAYS);
 	for (level = 2; !r && level <= PT64_ROOT_MAX_LEVEL; level++)
-		r = tlb_init(&c->psc[level], psc_entries, TLB_MAX_WAYS);
+		r = tlb_init(&c->psc[level], psc_entries, CACHES_WAYS);
 	if (!r)
-		r = tlb_init(&c->ntlb, ntlb_entries, TLB_MAX_WAYS);
+		r = tlb_init(&c->ntlb, ntlb_entries, CACHES_WAYS);
 	return r;
 }
 
@@ -173,7 +176,7 @@ void translation_caches_update_shifts(struct translation_caches *c,
 							       PT32_ROOT_LEVEL);
 }
 
-int translation_caches_psc_lookup(const struct translation_caches *c,
+int translation_caches_psc_lookup(struct translation_caches *c,
 				  const struct sim_vcpu *v, u64 addr)
 {
 	const struct cpu_role *role = &v->gva_walk.role;

@@ -42,7 +42,7 @@ void translation_caches_update_shifts(struct translation_caches *c,
 
 /* The TLB entry of any size for @addr, or NULL. */
 static inline struct tlb_entry *
-translation_caches_lookup(const struct translation_caches *c, u64 addr)
+translation_caches_lookup(struct translation_caches *c, u64 addr)
 {
 	return tlb_lookup(&c->tlb, addr);
 }
@@ -51,7 +51,7 @@ translation_caches_lookup(const struct translation_caches *c, u64 addr)
  * The lowest level whose PSC holds @addr's entry, 0 for none, -1 when
  * there is no PSC to look in.
  */
-int translation_caches_psc_lookup(const struct translation_caches *c,
+int translation_caches_psc_lookup(struct translation_caches *c,
 				  const struct sim_vcpu *v, u64 addr);
 
 /*

@@ -6,33 +6,165 @@
 #include "sim/tlb.h"
 #include "walker/guest_memory.h"
 
-int tlb_init(struct tlb *t, u32 nr_entries, u32 ways)
+static const char *const tlb_policies[TLB_NR_POLICIES] = {
+	[TLB_POLICY_ROUNDROBIN] = "roundrobin",
+	[TLB_POLICY_LRU] = "lru",
+	[TLB_POLICY_PLRU] = "plru",
+	[TLB_POLICY_RANDOM] = "random",
+};
+
+const char *tlb_policy_name(enum tlb_policy p)
+{
+	return p < TLB_NR_POLICIES ? tlb_policies[p] : "?";
+}
+
+int tlb_policy_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < TLB_NR_POLICIES; i++)
+		if (!strcmp(name, tlb_policies[i]))
+			return i;
+	return -1;
+}
+
+static bool is_power_of_2(u64 v)
+{
+	return v && !(v & (v - 1));
+}
+
+int tlb_init_policy(struct tlb *t, u32 nr_entries, u32 ways,
+		    enum tlb_policy policy, u8 sizes, u64 seed)
 {
 	memset(t, 0, sizeof(*t));
 	tlb_set_shifts(t, false);
+	t->sizes = sizes;
+	t->policy = policy;
+	/* xorshift64* must not start at 0. */
+	t->rng = seed ? seed : 1;
 	if (!nr_entries)
 		return 0;
-	if (nr_entries & (nr_entries - 1) || !ways || ways > TLB_MAX_WAYS ||
-	    (ways & (ways - 1)))
+	if (!ways || ways > TLB_MAX_WAYS || policy >= TLB_NR_POLICIES ||
+	    !(sizes & TLB_SIZES_ALL) || (sizes & ~TLB_SIZES_ALL))
 		return -EINVAL;
 	if (ways > nr_entries)
 		ways = nr_entries;
+	if (nr_entries % ways || !is_power_of_2(nr_entries / ways) ||
+	    (policy == TLB_POLICY_PLRU && !is_power_of_2(ways)))
+		return -EINVAL;
 	t->entries = calloc(nr_entries, sizeof(*t->entries));
 	if (!t->entries)
 		return -ENOMEM;
 	t->ways = ways;
 	t->nr_sets = nr_entries / ways;
+	if (policy == TLB_POLICY_PLRU) {
+		t->plru = calloc(t->nr_sets, sizeof(*t->plru));
+		if (!t->plru) {
+			tlb_destroy(t);
+			return -ENOMEM;
+		}
+	}
 	/* Entries start with gen 0 and tag 0: never valid. */
 	t->gen = 1;
 	t->global_gen = 1;
 	return 0;
 }
 
+int tlb_init(struct tlb *t, u32 nr_entries, u32 ways)
+{
+	if (nr_entries & (nr_entries - 1) || (ways & (ways - 1)))
+		return -EINVAL;
+	return tlb_init_policy(t, nr_entries, ways, TLB_POLICY_ROUNDROBIN,
+			       TLB_SIZES_ALL, 0);
+}
+
 void tlb_destroy(struct tlb *t)
 {
 	free(t->entries);
+	free(t->plru);
 	t->entries = NULL;
+	t->plru = NULL;
 	t->nr_sets = 0;
+}
+
+static unsigned int log2_ways(const struct tlb *t)
+{
+	return __builtin_ctz(t->ways);
+}
+
+/*
+ * Tree PLRU: node n (from 1, children 2n and 2n + 1) points at the half
+ * of its subtree to evict next, its bit set for the upper half.  A use
+ * turns every node on the way's path away from it.
+ */
+static void plru_touch(struct tlb *t, u32 set, u32 way)
+{
+	u64 *bits = &t->plru[set];
+	unsigned int depth = log2_ways(t), node = 1;
+	int i;
+
+	for (i = depth - 1; i >= 0; i--) {
+		u32 upper = (way >> i) & 1;
+
+		if (upper)
+			*bits &= ~BIT_ULL(node);
+		else
+			*bits |= BIT_ULL(node);
+		node = node * 2 + upper;
+	}
+}
+
+static u32 plru_victim(const struct tlb *t, u32 set)
+{
+	unsigned int depth = log2_ways(t), node = 1, i;
+	u32 way = 0;
+
+	for (i = 0; i < depth; i++) {
+		u32 upper = (t->plru[set] >> node) & 1;
+
+		way = way * 2 + upper;
+		node = node * 2 + upper;
+	}
+	return way;
+}
+
+void tlb_touch(struct tlb *t, struct tlb_entry *e)
+{
+	u32 index = e - t->entries;
+
+	if (t->policy == TLB_POLICY_LRU)
+		e->used = ++t->clock;
+	else if (t->policy == TLB_POLICY_PLRU)
+		plru_touch(t, index / t->ways, index % t->ways);
+}
+
+/* xorshift64* (Vigna): enough for a victim, and the same for a seed. */
+static u64 tlb_random(struct tlb *t)
+{
+	t->rng ^= t->rng >> 12;
+	t->rng ^= t->rng << 25;
+	t->rng ^= t->rng >> 27;
+	return t->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
+{
+	u32 i, way = 0;
+
+	switch (t->policy) {
+	case TLB_POLICY_LRU:
+		for (i = 1; i < t->ways; i++)
+			if (set[i].used < set[way].used)
+				way = i;
+		return &set[way];
+	case TLB_POLICY_PLRU:
+		return &set[plru_victim(t, (set - t->entries) / t->ways)];
+	case TLB_POLICY_RANDOM:
+		return &set[(tlb_random(t) >> 32) % t->ways];
+	default:
+		/* The whole array's counter: t->ways is a power of two. */
+		return &set[t->victim++ % t->ways];
+	}
 }
 
 void tlb_set_shifts(struct tlb *t, bool pt32)
@@ -140,13 +272,14 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 		if (!tlb_entry_valid(t, &set[i]))
 			e = &set[i];
 	if (!e)
-		e = &set[t->victim++ & (t->ways - 1)];
+		e = tlb_victim(t, set);
 
 	memset(e, 0, sizeof(*e));
 	e->tag = tag;
 	e->level = level;
 	e->global = global;
 	e->gen = global ? t->global_gen : t->gen;
+	tlb_touch(t, e);
 	if (level > 1)
 		t->has_large = true;
 	if (global && t->global_tag != t->pcid_tag)

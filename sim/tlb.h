@@ -8,7 +8,33 @@
 /* Page sizes a cache entry can have: 1 (4K), 2 (2M or 4M), 3 (1G). */
 #define TLB_MAX_LEVEL 3
 #define TLB_LEVEL_BITS 2
-#define TLB_MAX_WAYS 4
+/* Ways of a set: up to a fully associative 64-entry array. */
+#define TLB_MAX_WAYS 64
+/* The sizes an array holds, a mask of BIT(level). */
+#define TLB_SIZE_4K BIT(1)
+#define TLB_SIZE_2M BIT(2)
+#define TLB_SIZE_1G BIT(3)
+#define TLB_SIZES_ALL (TLB_SIZE_4K | TLB_SIZE_2M | TLB_SIZE_1G)
+
+/*
+ * Replacement policies (tlb_policies[] in tlb.c holds their names):
+ * ROUNDROBIN is one victim counter for the whole array, advanced at every
+ * replacement (the model's original policy and its default); LRU evicts
+ * the least recently used way of the set; PLRU is the tree pseudo-LRU of
+ * power-of-two-way sets; RANDOM draws a way from a seeded xorshift64*.
+ */
+enum tlb_policy {
+	TLB_POLICY_ROUNDROBIN,
+	TLB_POLICY_LRU,
+	TLB_POLICY_PLRU,
+	TLB_POLICY_RANDOM,
+	TLB_NR_POLICIES,
+};
+
+/* The name of @p ("roundrobin", "lru", "plru", "random"). */
+const char *tlb_policy_name(enum tlb_policy p);
+/* The policy named @name, or -1. */
+int tlb_policy_find(const char *name);
 
 /*
  * Process-context identifiers (CR4.PCIDE, Intel SDM vol. 3 4.10.1): an
@@ -39,6 +65,8 @@ struct tlb_entry {
 	u64 tag;
 	u64 gpa;
 	u64 hpa;
+	/* LRU: the array's clock at the last use. */
+	u64 used;
 	u32 gen;
 	u32 allowed;
 	u32 denied;
@@ -59,14 +87,23 @@ struct tlb_entry {
  * sizes only while @has_large says such an entry may be valid.  Lookups
  * and fills are for the current PCID (tlb_set_pcid(); 0 at first).
  * With @nr_sets 0 the cache is disabled: lookups miss, fills do nothing.
+ * @sizes is the mask of the sizes (TLB_SIZE_*) the array holds: lookups
+ * probe those only.  @policy picks the victim of a full set; @clock
+ * (LRU), @plru (a tree of ways - 1 bits per set) and @rng (RANDOM) are
+ * its state.
  */
 struct tlb {
 	struct tlb_entry *entries;
+	u64 *plru;
+	u64 clock;
+	u64 rng;
 	u32 nr_sets;
 	u32 ways;
 	u32 gen;
 	u32 global_gen;
 	u32 victim;
+	u8 policy;
+	u8 sizes;
 	u8 shift[TLB_MAX_LEVEL + 1];
 	bool has_large;
 	/* The current PCID in tag position, and that of global entries. */
@@ -77,9 +114,13 @@ struct tlb {
 };
 
 /*
- * A cache of @nr_entries entries (0 disables it; else a power of two),
- * min(@nr_entries, @ways) ways.  -EINVAL, -ENOMEM.
+ * A cache of @nr_entries entries in sets of min(@nr_entries, @ways) ways
+ * (0 entries disables it); the number of sets must be a power of two,
+ * PLRU needs power-of-two ways.  @seed seeds RANDOM.  -EINVAL, -ENOMEM.
  */
+int tlb_init_policy(struct tlb *t, u32 nr_entries, u32 ways,
+		    enum tlb_policy policy, u8 sizes, u64 seed);
+/* The original array: a power of two of entries, all sizes, ROUNDROBIN. */
 int tlb_init(struct tlb *t, u32 nr_entries, u32 ways);
 void tlb_destroy(struct tlb *t);
 
@@ -130,40 +171,54 @@ static inline struct tlb_entry *tlb_set(const struct tlb *t, u64 addr,
 			   t->ways];
 }
 
-static inline struct tlb_entry *tlb_probe_tag(const struct tlb *t, u64 addr,
+/* A hit on @e: LRU and PLRU remember it. */
+void tlb_touch(struct tlb *t, struct tlb_entry *e);
+
+/* A hit is a use. */
+static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
 					      int level, u64 pcid_tag)
 {
 	struct tlb_entry *set = tlb_set(t, addr, level);
 	u64 tag = tlb_tag_for(t, addr, level, pcid_tag);
 	u32 i;
 
-	for (i = 0; i < t->ways; i++)
-		if (set[i].tag == tag && tlb_entry_valid(t, &set[i]))
+	for (i = 0; i < t->ways; i++) {
+		if (set[i].tag == tag && tlb_entry_valid(t, &set[i])) {
+			if (t->policy == TLB_POLICY_LRU ||
+			    t->policy == TLB_POLICY_PLRU)
+				tlb_touch(t, &set[i]);
 			return &set[i];
+		}
+	}
 	return NULL;
 }
 
 /* The valid entry of size @level for @addr and the current PCID, or NULL. */
-static inline struct tlb_entry *tlb_probe(const struct tlb *t, u64 addr,
-					  int level)
+static inline struct tlb_entry *tlb_probe(struct tlb *t, u64 addr, int level)
 {
 	return tlb_probe_tag(t, addr, level, t->pcid_tag);
 }
 
-static inline struct tlb_entry *tlb_lookup_tag(const struct tlb *t, u64 addr,
+/* Of the sizes the array holds. */
+static inline struct tlb_entry *tlb_lookup_tag(struct tlb *t, u64 addr,
 					       u64 pcid_tag)
 {
-	struct tlb_entry *e;
+	struct tlb_entry *e = NULL;
 
-	e = tlb_probe_tag(t, addr, 1, pcid_tag);
-	if (likely(e) || !t->has_large)
-		return e;
-	e = tlb_probe_tag(t, addr, 2, pcid_tag);
-	return e ? e : tlb_probe_tag(t, addr, 3, pcid_tag);
+	if (likely(t->sizes & TLB_SIZE_4K)) {
+		e = tlb_probe_tag(t, addr, 1, pcid_tag);
+		if (likely(e) || !t->has_large)
+			return e;
+	}
+	if (t->sizes & TLB_SIZE_2M)
+		e = tlb_probe_tag(t, addr, 2, pcid_tag);
+	if (!e && (t->sizes & TLB_SIZE_1G))
+		e = tlb_probe_tag(t, addr, 3, pcid_tag);
+	return e;
 }
 
-/* The valid entry of any size for @addr, or NULL. */
-static inline struct tlb_entry *tlb_lookup(const struct tlb *t, u64 addr)
+/* The valid entry of any size the array holds for @addr, or NULL. */
+static inline struct tlb_entry *tlb_lookup(struct tlb *t, u64 addr)
 {
 	struct tlb_entry *e;
 
