@@ -42,9 +42,9 @@ void mmusim_sim_config_init(struct mmusim_sim_config *cfg)
 	cfg->nested = MMUSIM_NESTED_NONE;
 	cfg->nested_levels = d.nested_level;
 	cfg->mmu = MMUSIM_MMU_NONE;
-	cfg->tlb_entries = d.tlb_entries;
-	cfg->psc_entries = d.psc_entries;
-	cfg->ntlb_entries = d.ntlb_entries;
+	cfg->tlb_entries = d.caches.l1d[CACHES_L1_MAIN].entries;
+	cfg->psc_entries = d.caches.psc[PG_LEVEL_2M].entries;
+	cfg->ntlb_entries = d.caches.ntlb.entries;
 	cfg->seed = d.seed;
 }
 
@@ -93,9 +93,9 @@ static int import_config(struct run_config *rc,
 	rc->mode_level = cfg->guest_levels;
 	rc->nested = (enum sim_nested_kind)cfg->nested;
 	rc->nested_level = cfg->nested_levels;
-	rc->tlb_entries = cfg->tlb_entries;
-	rc->psc_entries = cfg->psc_entries;
-	rc->ntlb_entries = cfg->ntlb_entries;
+	rc->caches.l1d[CACHES_L1_MAIN].entries = cfg->tlb_entries;
+	translation_caches_config_psc(&rc->caches, cfg->psc_entries);
+	rc->caches.ntlb.entries = cfg->ntlb_entries;
 	rc->seed = cfg->seed;
 	rc->keep_going = cfg->keep_going;
 	rc->json = true;

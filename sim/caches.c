@@ -1,11 +1,10 @@
 /* TLB, PSC and nested-TLB policy: what is cached of a walk, and when. */
+#include <string.h>
+
 #include "sim/caches.h"
 
 /* CR4.PGE: global pages survive CR3 writes. */
 #define X86_CR4_PGE BIT_ULL(7)
-
-/* Ways of every cache: the original model's 4. */
-#define CACHES_WAYS 4
 
 static unsigned int table_bits(const struct cpu_role *role)
 {
@@ -18,27 +17,106 @@ static unsigned int level_shift(const struct cpu_role *role, int level)
 	return __pt_level_shift(level, table_bits(role));
 }
 
-int translation_caches_init(struct translation_caches *c, u32 tlb_entries,
-			    u32 psc_entries, u32 ntlb_entries)
+static void geometry(struct cache_geometry *g, u32 entries, u8 sizes)
 {
-	int level, r;
+	g->entries = entries;
+	g->ways = CACHES_DEFAULT_WAYS;
+	g->policy = TLB_POLICY_ROUNDROBIN;
+	g->sizes = sizes;
+}
 
-	r = tlb_init(&c->tlb, tlb_entries, CACHES_WAYS);
-	for (level = 2; !r && level <= PT64_ROOT_MAX_LEVEL; level++)
-		r = tlb_init(&c->psc[level], psc_entries, CACHES_WAYS);
+void translation_caches_config_init(struct translation_caches_config *cfg)
+{
+	int level;
+
+	memset(cfg, 0, sizeof(*cfg));
+	geometry(&cfg->l1d[CACHES_L1_MAIN], CACHES_DEFAULT_TLB_ENTRIES,
+		 TLB_SIZES_ALL);
+	geometry(&cfg->l1i[CACHES_L1_MAIN], 0, TLB_SIZES_ALL);
+	geometry(&cfg->l1d[CACHES_L1_2M], 0, TLB_SIZE_2M);
+	geometry(&cfg->l1i[CACHES_L1_2M], 0, TLB_SIZE_2M);
+	geometry(&cfg->l1d[CACHES_L1_1G], 0, TLB_SIZE_1G);
+	geometry(&cfg->l1i[CACHES_L1_1G], 0, TLB_SIZE_1G);
+	geometry(&cfg->stlb, 0, TLB_SIZE_4K | TLB_SIZE_2M);
+	/* A PSC entry has one size: the region of its level (shift[1]). */
+	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++) {
+		geometry(&cfg->psc[level], CACHES_DEFAULT_PSC_ENTRIES,
+			 TLB_SIZE_4K);
+		geometry(&cfg->npsc[level], 0, TLB_SIZE_4K);
+	}
+	geometry(&cfg->ntlb, CACHES_DEFAULT_NTLB_ENTRIES, TLB_SIZES_ALL);
+	cfg->seed = CACHES_DEFAULT_SEED;
+}
+
+static int init_array(struct tlb *t, const struct cache_geometry *g, u64 seed)
+{
+	return tlb_init_policy(t, g->entries, g->ways, g->policy, g->sizes,
+			       seed);
+}
+
+/* Every array of @c, for the loops that treat them alike. */
+#define CACHES_NR_ARRAYS \
+	(2 * CACHES_L1_ARRAYS + 2 + 2 * (PT64_ROOT_MAX_LEVEL + 1))
+
+static unsigned int all_arrays(struct translation_caches *c,
+			       struct tlb **arrays)
+{
+	unsigned int n = 0;
+	int i;
+
+	for (i = 0; i < CACHES_L1_ARRAYS; i++) {
+		arrays[n++] = &c->l1d[i];
+		arrays[n++] = &c->l1i[i];
+	}
+	arrays[n++] = &c->stlb;
+	arrays[n++] = &c->ntlb;
+	for (i = 2; i <= PT64_ROOT_MAX_LEVEL; i++) {
+		arrays[n++] = &c->psc[i];
+		arrays[n++] = &c->npsc[i];
+	}
+	return n;
+}
+
+int translation_caches_init(struct translation_caches *c,
+			    const struct translation_caches_config *cfg)
+{
+	int i, r = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; !r && i < CACHES_L1_ARRAYS; i++) {
+		r = init_array(&c->l1d[i], &cfg->l1d[i], cfg->seed);
+		if (!r)
+			r = init_array(&c->l1i[i], &cfg->l1i[i], cfg->seed);
+	}
 	if (!r)
-		r = tlb_init(&c->ntlb, ntlb_entries, CACHES_WAYS);
-	return r;
+		r = init_array(&c->stlb, &cfg->stlb, cfg->seed);
+	if (!r)
+		r = init_array(&c->ntlb, &cfg->ntlb, cfg->seed);
+	for (i = 2; !r && i <= PT64_ROOT_MAX_LEVEL; i++) {
+		r = init_array(&c->psc[i], &cfg->psc[i], cfg->seed);
+		if (!r)
+			r = init_array(&c->npsc[i], &cfg->npsc[i], cfg->seed);
+		c->has_psc |= c->psc[i].nr_sets != 0;
+		c->has_npsc |= c->npsc[i].nr_sets != 0;
+	}
+	if (r) {
+		translation_caches_destroy(c);
+		return r;
+	}
+	for (i = 0; i < CACHES_L1_ARRAYS; i++)
+		c->split_l1 |= c->l1i[i].nr_sets != 0;
+	for (i = CACHES_L1_2M; i < CACHES_L1_ARRAYS; i++)
+		c->l1_size_arrays |= c->l1d[i].nr_sets || c->l1i[i].nr_sets;
+	return 0;
 }
 
 void translation_caches_destroy(struct translation_caches *c)
 {
-	int level;
+	struct tlb *arrays[CACHES_NR_ARRAYS];
+	unsigned int i, n = all_arrays(c, arrays);
 
-	tlb_destroy(&c->tlb);
-	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
-		tlb_destroy(&c->psc[level]);
-	tlb_destroy(&c->ntlb);
+	for (i = 0; i < n; i++)
+		tlb_destroy(arrays[i]);
 }
 
 static void psc_flush(struct translation_caches *c)
@@ -49,18 +127,40 @@ static void psc_flush(struct translation_caches *c)
 		tlb_flush(&c->psc[level], true);
 }
 
+/* The arrays that cache whole translations: both L1s and the STLB. */
+#define CACHES_NR_TLBS (2 * CACHES_L1_ARRAYS + 1)
+
+static void tlb_arrays(struct translation_caches *c, struct tlb **arrays)
+{
+	int i;
+
+	for (i = 0; i < CACHES_L1_ARRAYS; i++) {
+		arrays[2 * i] = &c->l1d[i];
+		arrays[2 * i + 1] = &c->l1i[i];
+	}
+	arrays[2 * CACHES_L1_ARRAYS] = &c->stlb;
+}
+
 void translation_caches_flush(struct translation_caches *c, bool global)
 {
-	tlb_flush(&c->tlb, global);
+	struct tlb *tlbs[CACHES_NR_TLBS];
+	int i;
+
+	tlb_arrays(c, tlbs);
+	for (i = 0; i < CACHES_NR_TLBS; i++)
+		tlb_flush(tlbs[i], global);
 	psc_flush(c);
 }
 
 void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
 				 bool pcide)
 {
-	int level;
+	struct tlb *tlbs[CACHES_NR_TLBS];
+	int i, level;
 
-	tlb_set_pcid(&c->tlb, pcid, pcide);
+	tlb_arrays(c, tlbs);
+	for (i = 0; i < CACHES_NR_TLBS; i++)
+		tlb_set_pcid(tlbs[i], pcid, pcide);
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 		tlb_set_pcid(&c->psc[level], pcid, pcide);
 }
@@ -75,32 +175,52 @@ static void psc_flush_pcid(struct translation_caches *c, u16 pcid)
 
 void translation_caches_flush_pcid(struct translation_caches *c, u16 pcid)
 {
-	tlb_flush_pcid(&c->tlb, pcid);
+	struct tlb *tlbs[CACHES_NR_TLBS];
+	int i;
+
+	tlb_arrays(c, tlbs);
+	for (i = 0; i < CACHES_NR_TLBS; i++)
+		tlb_flush_pcid(tlbs[i], pcid);
 	psc_flush_pcid(c, pcid);
 }
 
 void translation_caches_invpcid_addr(struct translation_caches *c, u64 addr,
 				     u16 pcid)
 {
-	tlb_flush_pcid_addr(&c->tlb, addr, pcid);
-	psc_flush_pcid(c, pcid);
-}
+	struct tlb *tlbs[CACHES_NR_TLBS];
+	int i;
 
-void translation_caches_invlpg(struct translation_caches *c, u64 addr)
-{
-	tlb_flush_addr(&c->tlb, addr);
-	/* INVLPG drops every paging-structure-cache entry of the PCID. */
-	psc_flush_pcid(c, (c->tlb.pcid_tag >> TLB_LEVEL_BITS) & TLB_PCID_MASK);
+	tlb_arrays(c, tlbs);
+	for (i = 0; i < CACHES_NR_TLBS; i++)
+		tlb_flush_pcid_addr(tlbs[i], addr, pcid);
+	psc_flush_pcid(c, pcid);
 }
 
 void translation_caches_flush_addr(struct translation_caches *c, u64 addr)
 {
-	tlb_flush_addr(&c->tlb, addr);
+	struct tlb *tlbs[CACHES_NR_TLBS];
+	int i;
+
+	tlb_arrays(c, tlbs);
+	for (i = 0; i < CACHES_NR_TLBS; i++)
+		tlb_flush_addr(tlbs[i], addr);
+}
+
+void translation_caches_invlpg(struct translation_caches *c, u64 addr)
+{
+	translation_caches_flush_addr(c, addr);
+	/* INVLPG drops every paging-structure-cache entry of the PCID. */
+	psc_flush_pcid(c, (c->l1d[CACHES_L1_MAIN].pcid_tag >> TLB_LEVEL_BITS) &
+				  TLB_PCID_MASK);
 }
 
 void translation_caches_flush_nested(struct translation_caches *c)
 {
+	int level;
+
 	tlb_flush(&c->ntlb, true);
+	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
+		tlb_flush(&c->npsc[level], true);
 }
 
 /* The ACC_* rights of entries of @w's format, ANDed, NX ORed. */
@@ -159,21 +279,44 @@ static int tlb_level_for_shift(const struct tlb *t, unsigned int shift)
 	return 1;
 }
 
+/* The TLB arrays of one level: the three of an L1, or the STLB. */
+struct tlb_level {
+	struct tlb *arrays;
+	int nr;
+};
+
+static struct tlb_level first_level(struct translation_caches *c, bool fetch)
+{
+	struct tlb_level l = { fetch && c->split_l1 ? c->l1i : c->l1d,
+			       CACHES_L1_ARRAYS };
+
+	return l;
+}
+
 void translation_caches_update_shifts(struct translation_caches *c,
 				      const struct sim_vcpu *v)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	bool pt32 = w->role.level == PT32_ROOT_LEVEL;
-	int level;
+	int i, level;
 
-	if (c->tlb.shift[2] != (pt32 ? 22 : 21))
-		tlb_set_shifts(&c->tlb, pt32);
+	if (c->l1d[CACHES_L1_MAIN].shift[2] != (pt32 ? 22 : 21)) {
+		for (i = 0; i < CACHES_L1_ARRAYS; i++) {
+			tlb_set_shifts(&c->l1d[i], pt32);
+			tlb_set_shifts(&c->l1i[i], pt32);
+		}
+		tlb_set_shifts(&c->stlb, pt32);
+	}
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 		c->psc[level].shift[1] = level_shift(&w->role, level);
-	if (w->nested)
+	if (w->nested) {
 		tlb_set_shifts(&c->ntlb,
 			       !w->nested->role.ept && w->nested->role.level ==
 							       PT32_ROOT_LEVEL);
+		for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
+			c->npsc[level].shift[1] =
+				level_shift(&w->nested->role, level);
+	}
 }
 
 int translation_caches_psc_lookup(struct translation_caches *c,
@@ -182,13 +325,13 @@ int translation_caches_psc_lookup(struct translation_caches *c,
 	const struct cpu_role *role = &v->gva_walk.role;
 	int level;
 
-	if (role->level < PT32_ROOT_LEVEL || !c->psc[2].nr_sets)
+	if (role->level < PT32_ROOT_LEVEL || !c->has_psc)
 		return -1;
 	for (level = 2; level <= role->level; level++) {
 		if (level == PT32E_ROOT_LEVEL &&
 		    role->level == PT32E_ROOT_LEVEL)
 			break;
-		if (tlb_probe(&c->psc[level], addr, 1))
+		if (c->psc[level].nr_sets && tlb_probe(&c->psc[level], addr, 1))
 			return level;
 	}
 	return 0;
@@ -206,35 +349,67 @@ static int path_leaf_level(const struct walk_path *path)
 				  PG_LEVEL_4K;
 }
 
-/*
- * A nested translation of the walk: a nested-TLB hit saves its refs, a
- * miss fills the nested TLB when the translation succeeded.  Returns the
- * refs saved.
- */
-static unsigned int ntlb_translation(struct translation_caches *c, u64 ngpa,
-				     u64 gpa, const struct walk_path *nwalk,
-				     bool ok,
-				     struct translation_caches_walk_cost *cost)
+/* The lowest level whose nested PSC holds @ngpa's entry, 0 for none. */
+static int npsc_lookup(struct translation_caches *c,
+		       const struct kvm_pagewalk *nested, u64 ngpa)
 {
-	struct tlb_entry *e;
 	int level;
 
-	if (!c->ntlb.nr_sets)
-		return 0;
-	cost->ntlb_lookups++;
-	if (tlb_lookup(&c->ntlb, ngpa)) {
-		cost->ntlb_hits++;
-		return nwalk->refs;
+	for (level = 2; level <= nested->role.level; level++)
+		if (c->npsc[level].nr_sets &&
+		    tlb_probe(&c->npsc[level], ngpa, 1))
+			return level;
+	return 0;
+}
+
+/*
+ * A nested translation of the walk: a nested-TLB hit saves its refs, a
+ * nested-PSC hit at level L those of the entries of levels L and above;
+ * a successful translation fills both.  Returns the refs saved.
+ */
+static unsigned int
+nested_translation(struct translation_caches *c,
+		   const struct kvm_pagewalk *nested, u64 ngpa, u64 gpa,
+		   const struct walk_path *nwalk, bool ok,
+		   struct translation_caches_walk_cost *cost)
+{
+	unsigned int saved = 0;
+	struct tlb_entry *e;
+	int i, level;
+
+	if (c->ntlb.nr_sets) {
+		cost->ntlb_lookups++;
+		if (tlb_lookup(&c->ntlb, ngpa)) {
+			cost->ntlb_hits++;
+			return nwalk->refs;
+		}
+	}
+	if (c->has_npsc) {
+		cost->npsc_lookups++;
+		level = npsc_lookup(c, nested, ngpa);
+		if (level) {
+			cost->npsc_hits++;
+			for (i = 0; i < nwalk->nr_entries; i++)
+				saved += nwalk->entries[i].level >= level;
+			if (saved > nwalk->refs)
+				saved = nwalk->refs;
+		}
 	}
 	if (!ok)
-		return 0;
+		return saved;
+	for (i = 0; c->has_npsc && i < nwalk->nr_entries - 1; i++)
+		if (nwalk->entries[i].level >= 2)
+			tlb_fill(&c->npsc[nwalk->entries[i].level], ngpa, 1,
+				 false);
+	if (!c->ntlb.nr_sets)
+		return saved;
 	level = path_leaf_level(nwalk);
 	if (level > TLB_MAX_LEVEL)
 		level = TLB_MAX_LEVEL;
 	e = tlb_fill(&c->ntlb, ngpa, level, false);
 	e->gpa = gpa & ~((1ULL << c->ntlb.shift[level]) - 1);
 	e->hpa = INVALID_HPA;
-	return 0;
+	return saved;
 }
 
 void translation_caches_walk(struct translation_caches *c,
@@ -245,10 +420,7 @@ void translation_caches_walk(struct translation_caches *c,
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	int i;
 
-	cost->skipped_guest = 0;
-	cost->skipped_nested = 0;
-	cost->ntlb_lookups = 0;
-	cost->ntlb_hits = 0;
+	memset(cost, 0, sizeof(*cost));
 	for (i = 0; i < rec->guest.nr_entries; i++) {
 		const struct walk_entry *e = &rec->guest.entries[i];
 		bool read = i < rec->guest.nr_entries - 1 || ok ||
@@ -264,24 +436,89 @@ void translation_caches_walk(struct translation_caches *c,
 			continue;
 		}
 		if (rec->two_dimensional)
-			cost->skipped_nested += ntlb_translation(
-				c, e->pte_addr, e->pte_gpa,
+			cost->skipped_nested += nested_translation(
+				c, w->nested, e->pte_addr, e->pte_gpa,
 				&rec->table_walks[i], read, cost);
 	}
 	if (rec->two_dimensional && (ok || rec->final_walk.nr_entries))
-		cost->skipped_nested += ntlb_translation(
-			c, rec->ngpa, rec->gpa, &rec->final_walk, ok, cost);
+		cost->skipped_nested +=
+			nested_translation(c, w->nested, rec->ngpa, rec->gpa,
+					   &rec->final_walk, ok, cost);
+}
+
+/*
+ * The array of @l that takes a page of size *@level: the first that
+ * holds that size, else (splintering it) the first that holds the next
+ * smaller one, *@level set to the size it takes.  NULL when no array of
+ * @l has entries.
+ */
+static struct tlb *pick_array(struct tlb_level l, int *level)
+{
+	int size, i;
+
+	for (size = *level; size >= 1; size--) {
+		for (i = 0; i < l.nr; i++) {
+			if (l.arrays[i].nr_sets &&
+			    (l.arrays[i].sizes & BIT(size))) {
+				*level = size;
+				return &l.arrays[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Cache in @l the translation @tmpl (rights, keys, class masks) of the
+ * page of @addr of size @level whose GPA is @gpa (and HPA @hpa, for a 4K
+ * page, else INVALID_HPA).  Returns the entry, NULL if @l has none.
+ */
+static struct tlb_entry *fill_level(struct tlb_level l, u64 addr, int level,
+				    const struct tlb_entry *tmpl, u64 gpa,
+				    u64 hpa)
+{
+	struct tlb *t = pick_array(l, &level);
+	struct tlb_entry *e;
+
+	if (!t)
+		return NULL;
+	e = tlb_fill(t, addr, level, tmpl->global);
+	e->gpa = gpa & ~((1ULL << t->shift[level]) - 1);
+	e->hpa = level == 1 && hpa != INVALID_HPA ? hpa & ~PAGE_OFFSET_MASK :
+						    INVALID_HPA;
+	e->pte_access = tmpl->pte_access;
+	e->nested_access = tmpl->nested_access;
+	e->pkey = tmpl->pkey;
+	e->allowed = tmpl->allowed;
+	e->denied = tmpl->denied;
+	return e;
+}
+
+struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
+						 u64 addr, bool fetch)
+{
+	struct tlb_entry *e = tlb_lookup(&c->stlb, addr), *l1;
+	u64 offset;
+
+	if (!e)
+		return NULL;
+	offset = addr & ((1ULL << c->stlb.shift[e->level]) - 1);
+	l1 = fill_level(first_level(c, fetch), addr, e->level, e,
+			e->gpa | offset, e->level == 1 ? e->hpa : INVALID_HPA);
+	/* Without a first level, the STLB's own entry is the translation. */
+	return l1 ? l1 : e;
 }
 
 void translation_caches_fill(struct translation_caches *c,
 			     const struct sim_vcpu *v,
-			     const struct walk_record *rec, u64 addr, u32 cls)
+			     const struct walk_record *rec, u64 addr, u32 cls,
+			     bool fetch)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	unsigned int shift = 64, nshift;
 	const struct walk_entry *leaf = NULL;
-	struct tlb_entry *e;
-	bool global = false;
+	struct tlb_level stlb = { &c->stlb, 1 };
+	struct tlb_entry tmpl;
 	int i, level;
 
 	for (i = 0; i < rec->guest.nr_entries; i++) {
@@ -305,24 +542,22 @@ void translation_caches_fill(struct translation_caches *c,
 	}
 	if (shift > 30)
 		shift = 30;
-	level = tlb_level_for_shift(&c->tlb, shift);
-	if (leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE))
-		global = leaf->after & PT_GLOBAL_MASK;
+	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN], shift);
 
-	e = tlb_fill(&c->tlb, addr, level, global);
-	if (!e)
-		return;
-	e->gpa = rec->gpa & ~((1ULL << c->tlb.shift[level]) - 1);
-	e->hpa = level == 1 && rec->hpa != INVALID_HPA ?
-			 rec->hpa & ~PAGE_OFFSET_MASK :
-			 INVALID_HPA;
-	e->pte_access = w->role.level ? rec->pte_access : ACC_ALL;
+	memset(&tmpl, 0, sizeof(tmpl));
+	if (leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE))
+		tmpl.global = leaf->after & PT_GLOBAL_MASK;
+	tmpl.pte_access = w->role.level ? rec->pte_access : ACC_ALL;
 	if (leaf && w->role.level >= PT32E_ROOT_LEVEL)
-		e->pkey = (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
-	e->nested_access =
+		tmpl.pkey = (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
+	tmpl.nested_access =
 		w->nested ? nested_final_access(w->nested, &rec->final_walk) :
 			    ACC_ALL;
 	/* PKRU may change under a TLB entry: no class is cached with PKE. */
 	if (!w->role.cr4_pke)
-		e->allowed = BIT(cls);
+		tmpl.allowed = BIT(cls);
+
+	fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa);
+	fill_level(first_level(c, fetch), addr, level, &tmpl, rec->gpa,
+		   rec->hpa);
 }

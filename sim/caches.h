@@ -5,47 +5,143 @@
 #include "sim/tlb.h"
 #include "sim/vcpu.h"
 
+/* The arrays of a first-level TLB: the main one, and 2M and 1G ones. */
+enum caches_l1_array {
+	CACHES_L1_MAIN,
+	CACHES_L1_2M,
+	CACHES_L1_1G,
+	CACHES_L1_ARRAYS,
+};
+
 /*
- * Every translation cache of one vCPU.  @tlb caches whole translations
- * (linear page to GPA/HPA page, with rights); @psc[L] (L = 2..5) caches
- * the non-leaf entries of level L of the guest's walks, keyed by the
- * address bits above the region an entry maps; @ntlb caches the nested
- * stage's translations (nGPA page to GPA page) that 2D walks use.  The
- * walker always walks from the root: the PSC and the nested TLB only
+ * The shape of one array: @entries (0 disables it) in sets of @ways,
+ * replaced by @policy (enum tlb_policy), holding the page sizes @sizes
+ * (TLB_SIZE_*).  Checked by tlb_init_policy().
+ */
+struct cache_geometry {
+	u32 entries;
+	u32 ways;
+	u8 policy;
+	u8 sizes;
+};
+
+/*
+ * What every translation cache of a vCPU looks like: the keys of
+ * docs/mmusim-run.md ("tlb.l1d.entries", ...) name these fields.  An L1
+ * ITLB without entries means fetches use the L1 DTLB (one unified L1).
+ * @psc and @npsc are indexed by the level of the entries they hold, 2..5.
+ */
+struct translation_caches_config {
+	struct cache_geometry l1d[CACHES_L1_ARRAYS];
+	struct cache_geometry l1i[CACHES_L1_ARRAYS];
+	struct cache_geometry stlb;
+	struct cache_geometry psc[PT64_ROOT_MAX_LEVEL + 1];
+	struct cache_geometry ntlb;
+	struct cache_geometry npsc[PT64_ROOT_MAX_LEVEL + 1];
+	/* Seed of every RANDOM array. */
+	u64 seed;
+};
+
+/* The defaults of the original model (docs/mmusim-run.md). */
+#define CACHES_DEFAULT_TLB_ENTRIES 2048
+#define CACHES_DEFAULT_PSC_ENTRIES 32
+#define CACHES_DEFAULT_NTLB_ENTRIES 64
+#define CACHES_DEFAULT_WAYS 4
+#define CACHES_DEFAULT_SEED 1
+
+/*
+ * The defaults: one 2048-entry 4-way L1 TLB for every access and page
+ * size, 32 entries 4-way per PSC level, a 64-entry 4-way nested TLB, no
+ * STLB and no nested PSC, every array ROUNDROBIN.
+ */
+void translation_caches_config_init(struct translation_caches_config *cfg);
+
+/* Entries of every PSC level (what --psc sets). */
+static inline void
+translation_caches_config_psc(struct translation_caches_config *cfg,
+			      u32 entries)
+{
+	int level;
+
+	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
+		cfg->psc[level].entries = entries;
+}
+
+/*
+ * Every translation cache of one vCPU.  @l1d (and @l1i when it has
+ * entries) cache whole translations (linear page to GPA/HPA page, with
+ * rights), each in up to three arrays by page size; @stlb is the second
+ * level behind both, refilling them.  @psc[L] (L = 2..5) caches the
+ * non-leaf entries of level L of the guest's walks, keyed by the address
+ * bits above the region an entry maps; @ntlb caches the nested stage's
+ * translations (nGPA page to GPA page) that 2D walks use, and @npsc[L]
+ * the nested walks' non-leaf entries, keyed by nGPA.  The walker always
+ * walks from the root: the PSC, the nested TLB and the nested PSC only
  * decide which of its references the CPU would have made.
  */
 struct translation_caches {
-	struct tlb tlb;
+	struct tlb l1d[CACHES_L1_ARRAYS];
+	struct tlb l1i[CACHES_L1_ARRAYS];
+	struct tlb stlb;
 	struct tlb psc[PT64_ROOT_MAX_LEVEL + 1];
 	struct tlb ntlb;
+	struct tlb npsc[PT64_ROOT_MAX_LEVEL + 1];
+	/* Fetches look in @l1i. */
+	bool split_l1;
+	/* The 2M or 1G arrays of an L1 have entries. */
+	bool l1_size_arrays;
+	bool has_psc;
+	bool has_npsc;
 };
 
 /*
  * What the caches saved of one walk: references not made, and the
- * nested-TLB lookups and hits made on the way.
+ * nested-TLB and nested-PSC lookups and hits made on the way.
  */
 struct translation_caches_walk_cost {
 	unsigned int skipped_guest;
 	unsigned int skipped_nested;
 	unsigned int ntlb_lookups;
 	unsigned int ntlb_hits;
+	unsigned int npsc_lookups;
+	unsigned int npsc_hits;
 };
 
-/* Entries of each cache, 0 disables it.  -EINVAL, -ENOMEM. */
-int translation_caches_init(struct translation_caches *c, u32 tlb_entries,
-			    u32 psc_entries, u32 ntlb_entries);
+/* -EINVAL for a geometry tlb_init_policy() refuses, -ENOMEM. */
+int translation_caches_init(struct translation_caches *c,
+			    const struct translation_caches_config *cfg);
 void translation_caches_destroy(struct translation_caches *c);
 
 /* Keep the caches' page shifts in step with @v's paging modes. */
 void translation_caches_update_shifts(struct translation_caches *c,
 				      const struct sim_vcpu *v);
 
-/* The TLB entry of any size for @addr, or NULL. */
+/* The first-level TLB entry of any size for @addr (a @fetch?), or NULL. */
 static inline struct tlb_entry *
-translation_caches_lookup(struct translation_caches *c, u64 addr)
+translation_caches_lookup(struct translation_caches *c, u64 addr, bool fetch)
 {
-	return tlb_lookup(&c->tlb, addr);
+	struct tlb *l1 = fetch && c->split_l1 ? c->l1i : c->l1d;
+	struct tlb_entry *e = tlb_lookup(&l1[CACHES_L1_MAIN], addr);
+
+	if (likely(e) || likely(!c->l1_size_arrays))
+		return e;
+	e = tlb_lookup(&l1[CACHES_L1_2M], addr);
+	return e ? e : tlb_lookup(&l1[CACHES_L1_1G], addr);
 }
+
+static inline bool
+translation_caches_has_stlb(const struct translation_caches *c)
+{
+	return c->stlb.nr_sets;
+}
+
+/*
+ * After a first-level miss: the STLB's entry for @addr copied into the
+ * first level (and returned from there, or from the STLB when the first
+ * level has no entries), or NULL.
+ */
+struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
+						 u64 addr, bool fetch);
 
 /*
  * The lowest level whose PSC holds @addr's entry, 0 for none, -1 when
@@ -55,9 +151,10 @@ int translation_caches_psc_lookup(struct translation_caches *c,
 				  const struct sim_vcpu *v, u64 addr);
 
 /*
- * Look up (and fill) the nested TLB with the nested translations of the
- * walk @rec, and count what the PSC hit at @psc_level (see
- * translation_caches_psc_lookup()) and the nested TLB saved of it.
+ * Look up (and fill) the nested TLB and nested PSC with the nested
+ * translations of the walk @rec, and count what the PSC hit at
+ * @psc_level (see translation_caches_psc_lookup()), the nested TLB and
+ * the nested PSC saved of it.
  */
 void translation_caches_walk(struct translation_caches *c,
 			     const struct sim_vcpu *v,
@@ -65,12 +162,17 @@ void translation_caches_walk(struct translation_caches *c,
 			     bool ok,
 			     struct translation_caches_walk_cost *cost);
 
-/* Cache the successful walk @rec of @addr, access class @cls. */
+/*
+ * Cache the successful walk @rec of @addr, access class @cls, in the PSC,
+ * the first level (the L1 ITLB for a @fetch when there is one) and the
+ * STLB.
+ */
 void translation_caches_fill(struct translation_caches *c,
 			     const struct sim_vcpu *v,
-			     const struct walk_record *rec, u64 addr, u32 cls);
+			     const struct walk_record *rec, u64 addr, u32 cls,
+			     bool fetch);
 
-/* A CR3 write (@global false) or a flush of everything: TLB and PSC. */
+/* A CR3 write (@global false) or a flush of everything: TLBs and PSC. */
 void translation_caches_flush(struct translation_caches *c, bool global);
 /*
  * The current PCID (CR3[11:0] under CR4.PCIDE, else 0): lookups and fills
@@ -90,7 +192,7 @@ void translation_caches_invpcid_addr(struct translation_caches *c, u64 addr,
 void translation_caches_invlpg(struct translation_caches *c, u64 addr);
 /* A fault: the TLB entries of @addr. */
 void translation_caches_flush_addr(struct translation_caches *c, u64 addr);
-/* The nested TLB (INVEPT, a new nested stage). */
+/* The nested TLB and nested PSC (INVEPT, a new nested stage). */
 void translation_caches_flush_nested(struct translation_caches *c);
 
 #endif

@@ -22,9 +22,6 @@ enum run_page_size {
 	RUN_PAGE_MIXED,
 };
 
-#define RUN_DEFAULT_TLB_ENTRIES 2048
-#define RUN_DEFAULT_PSC_ENTRIES 32
-#define RUN_DEFAULT_NTLB_ENTRIES 64
 #define RUN_DEFAULT_SEED 1
 #define RUN_DEFAULT_BUILTIN_ACCESSES 1000000
 #define RUN_DEFAULT_MAX_TABLE_PAGES 65536
@@ -54,10 +51,8 @@ struct run_config {
 	u8 nested_level;
 	enum run_page_size page_size;
 	enum run_page_size nested_page_size;
-	/* Entries; 0 disables.  PSC: entries per level. */
-	u32 tlb_entries;
-	u32 psc_entries;
-	u32 ntlb_entries;
+	/* The shape of every translation cache (the tlb.* keys). */
+	struct translation_caches_config caches;
 	u64 seed;
 	u64 builtin_accesses;
 	/* vCPUs of the built-in workload, 1..RUN_MAX_VCPUS. */
@@ -144,8 +139,13 @@ struct run_stats {
 	u64 page_crossings;
 	u64 translations;
 
+	/* First level: with a separate L1 ITLB, @l1i_misses of the misses. */
 	u64 tlb_hits;
 	u64 tlb_misses;
+	u64 l1i_misses;
+	/* First-level misses looked up in the STLB. */
+	u64 stlb_lookups;
+	u64 stlb_hits;
 	/* Hits whose rights did not allow the access (or a D update): walked. */
 	u64 tlb_rights_misses;
 	u64 tlb_flushes;
@@ -162,6 +162,8 @@ struct run_stats {
 	u64 psc_hits[PT64_ROOT_MAX_LEVEL + 1];
 	u64 ntlb_lookups;
 	u64 ntlb_hits;
+	u64 npsc_lookups;
+	u64 npsc_hits;
 
 	u64 walks;
 	u64 walk_restarts;
@@ -389,7 +391,8 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
 	struct tlb_entry *e;
 
 	if (likely(!s->vcpu.pending)) {
-		e = translation_caches_lookup(&s->caches, a->addr);
+		e = translation_caches_lookup(&s->caches, a->addr,
+					      a->kind == SIM_ACCESS_FETCH);
 		if (likely(e &&
 			   (e->allowed & BIT(run_access_class(&s->vcpu, a))))) {
 			s->st.translations++;

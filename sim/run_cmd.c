@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/caches_config.h"
 #include "sim/cmd_options.h"
 #include "sim/input_error.h"
 #include "sim/commands.h"
@@ -21,7 +22,7 @@
 #define EXIT_FINDINGS 1
 #define EXIT_INTERRUPTED 130
 
-#define MAX_CACHE_ENTRIES (1U << 24)
+#define MAX_CACHE_ENTRIES CACHES_MAX_ENTRIES
 
 enum run_option {
 	OPT_FORMAT = 256,
@@ -34,6 +35,9 @@ enum run_option {
 	OPT_TLB,
 	OPT_PSC,
 	OPT_NTLB,
+	OPT_SET,
+	OPT_CONFIG,
+	OPT_PRESET,
 	OPT_SEED,
 	OPT_ACCESSES,
 	OPT_MAX_TABLE_PAGES,
@@ -65,6 +69,9 @@ static const struct option longopts[] = {
 	{ "tlb", required_argument, NULL, OPT_TLB },
 	{ "psc", required_argument, NULL, OPT_PSC },
 	{ "ntlb", required_argument, NULL, OPT_NTLB },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "preset", required_argument, NULL, OPT_PRESET },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "accesses", required_argument, NULL, OPT_ACCESSES },
 	{ "max-table-pages", required_argument, NULL, OPT_MAX_TABLE_PAGES },
@@ -123,6 +130,10 @@ static void run_usage(FILE *out)
 		"  --tlb=N               TLB entries, 4-way (default %d)\n"
 		"  --psc=N               paging-structure-cache entries a level (default %d)\n"
 		"  --ntlb=N              nested TLB entries (default %d)\n"
+		"  --preset=NAME         the caches of a CPU: default, skylake or zen\n"
+		"  --config=FILE         KEY=VALUE lines (# comments) over the preset\n"
+		"  --set=KEY=VALUE       one key (repeatable), after --config, --tlb,\n"
+		"                        --psc and --ntlb; keys in docs/mmusim-run.md\n"
 		"  --mmu=M               none (default), tdp or shadow: every TLB miss also\n"
 		"                        goes through the MMU's own tables and must agree\n"
 		"kvmmmu replay:\n"
@@ -141,8 +152,8 @@ static void run_usage(FILE *out)
 		"so far is printed).  Formats: docs/trace-formats.md.\n",
 		RUN_DEFAULT_BUILTIN_ACCESSES, RUN_DEFAULT_SEED,
 		RUN_DEFAULT_MAX_TABLE_PAGES, sim_max_memory() >> 20,
-		RUN_DEFAULT_TLB_ENTRIES, RUN_DEFAULT_PSC_ENTRIES,
-		RUN_DEFAULT_NTLB_ENTRIES);
+		CACHES_DEFAULT_TLB_ENTRIES, CACHES_DEFAULT_PSC_ENTRIES,
+		CACHES_DEFAULT_NTLB_ENTRIES);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -231,8 +242,21 @@ static int parse_mode(const char *s, struct run_config *cfg)
 			   s);
 }
 
+/*
+ * The cache options, applied in this order once all are read: the
+ * preset, the file, --tlb, --psc and --ntlb, then each --set.
+ */
+struct run_cache_args {
+	const char *preset;
+	const char *file;
+	u32 tlb, psc, ntlb;
+	const char **sets;
+	int nr_sets;
+};
+
 struct run_args {
 	struct run_config cfg;
+	struct run_cache_args caches;
 	bool given[OPT_END];
 	/* The value of each option given, for conflicting duplicates. */
 	const char *values[OPT_END];
@@ -287,11 +311,20 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 		return parse_page_size("nested-page-size", arg,
 				       &cfg->nested_page_size);
 	case OPT_TLB:
-		return parse_cache("tlb", arg, &cfg->tlb_entries);
+		return parse_cache("tlb", arg, &a->caches.tlb);
 	case OPT_PSC:
-		return parse_cache("psc", arg, &cfg->psc_entries);
+		return parse_cache("psc", arg, &a->caches.psc);
 	case OPT_NTLB:
-		return parse_cache("ntlb", arg, &cfg->ntlb_entries);
+		return parse_cache("ntlb", arg, &a->caches.ntlb);
+	case OPT_SET:
+		a->caches.sets[a->caches.nr_sets++] = arg;
+		return 0;
+	case OPT_CONFIG:
+		a->caches.file = arg;
+		return 0;
+	case OPT_PRESET:
+		a->caches.preset = arg;
+		return 0;
 	case OPT_SEED:
 		return parse_u64("seed", arg, UINT64_MAX, &cfg->seed);
 	case OPT_ACCESSES:
@@ -409,6 +442,9 @@ static int check_options(const struct run_args *a,
 		{ OPT_TLB, "--tlb", RUN_INPUT_OPT_CACHES },
 		{ OPT_PSC, "--psc", RUN_INPUT_OPT_CACHES },
 		{ OPT_NTLB, "--ntlb", RUN_INPUT_OPT_CACHES },
+		{ OPT_SET, "--set", RUN_INPUT_OPT_CACHES },
+		{ OPT_CONFIG, "--config", RUN_INPUT_OPT_CACHES },
+		{ OPT_PRESET, "--preset", RUN_INPUT_OPT_CACHES },
 		{ OPT_MMU, "--mmu", RUN_INPUT_OPT_CACHES },
 		{ OPT_WALKS, "--walks", RUN_INPUT_OPT_REPLAY },
 		{ OPT_CR0, "--cr0", RUN_INPUT_OPT_REPLAY },
@@ -438,6 +474,36 @@ static int check_options(const struct run_args *a,
 			return usage_error(
 				"--page-size=1g needs --mode=4level or 5level");
 	}
+	return 0;
+}
+
+/* The cache options of @a, in their order, into a->cfg.caches. */
+static int apply_cache_options(struct run_args *a)
+{
+	struct translation_caches_config *cfg = &a->cfg.caches;
+	char why[320];
+	int i;
+
+	if (a->caches.preset &&
+	    caches_config_preset(cfg, a->caches.preset, why, sizeof(why)))
+		return usage_error("%s", why);
+	if (a->caches.file &&
+	    caches_config_read(cfg, a->caches.file, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why);
+		return EXIT_USAGE;
+	}
+	if (a->given[OPT_TLB])
+		cfg->l1d[CACHES_L1_MAIN].entries = a->caches.tlb;
+	if (a->given[OPT_PSC])
+		translation_caches_config_psc(cfg, a->caches.psc);
+	if (a->given[OPT_NTLB])
+		cfg->ntlb.entries = a->caches.ntlb;
+	for (i = 0; i < a->caches.nr_sets; i++)
+		if (caches_config_assign(cfg, a->caches.sets[i], why,
+					 sizeof(why)))
+			return usage_error("--set=%s", why);
+	if (caches_config_check(cfg, why, sizeof(why)))
+		return usage_error("%s", why);
 	return 0;
 }
 
@@ -573,7 +639,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 	return ret;
 }
 
-int run_command(int argc, char **argv)
+static int run_command_sets(int argc, char **argv, const char **sets)
 {
 	struct run_args a;
 	const char *const *files;
@@ -584,6 +650,7 @@ int run_command(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	run_config_init(&a.cfg);
+	a.caches.sets = sets;
 	a.cfg.mmu = run_mmu_find("none", why, sizeof(why));
 	optind = 1;
 	opterr = 0;
@@ -597,14 +664,14 @@ int run_command(int argc, char **argv)
 			cmd_option_error("mmusim run", argc, argv, longopts, c);
 			return EXIT_USAGE;
 		}
-		if (!cmd_option_once("mmusim run", longopts, a.values, c,
-				     optarg))
+		if (c != OPT_SET && !cmd_option_once("mmusim run", longopts,
+						     a.values, c, optarg))
 			return EXIT_USAGE;
 		a.given[c] = true;
 		if (parse_option(&a, c, optarg))
 			return EXIT_USAGE;
 	}
-	if (check_config(&a.cfg))
+	if (apply_cache_options(&a) || check_config(&a.cfg))
 		return EXIT_USAGE;
 	if (!a.nested_page_size_given)
 		a.cfg.nested_page_size = a.cfg.page_size;
@@ -696,5 +763,18 @@ int run_command(int argc, char **argv)
 out:
 	run_sim_destroy(s);
 	free(s);
+	return status;
+}
+
+int run_command(int argc, char **argv)
+{
+	/* Room for every --set the command line can hold. */
+	const char **sets = calloc(argc, sizeof(*sets));
+	int status;
+
+	if (!sets)
+		return usage_error("out of memory");
+	status = run_command_sets(argc, argv, sets);
+	free(sets);
 	return status;
 }

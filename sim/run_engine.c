@@ -26,9 +26,7 @@ void run_config_init(struct run_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->nested_level = PT64_ROOT_4LEVEL;
-	cfg->tlb_entries = RUN_DEFAULT_TLB_ENTRIES;
-	cfg->psc_entries = RUN_DEFAULT_PSC_ENTRIES;
-	cfg->ntlb_entries = RUN_DEFAULT_NTLB_ENTRIES;
+	translation_caches_config_init(&cfg->caches);
 	cfg->seed = RUN_DEFAULT_SEED;
 	cfg->builtin_accesses = RUN_DEFAULT_BUILTIN_ACCESSES;
 	cfg->nr_vcpus = 1;
@@ -45,8 +43,7 @@ int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 	r = sim_vcpu_init(&s->vcpu);
 	if (r)
 		return r;
-	r = translation_caches_init(&s->caches, cfg->tlb_entries,
-				    cfg->psc_entries, cfg->ntlb_entries);
+	r = translation_caches_init(&s->caches, &cfg->caches);
 	if (!r)
 		r = run_vcpus_init(s);
 	if (!r && cfg->mmu && cfg->mmu->create)
@@ -312,6 +309,8 @@ static void account_walk(struct run_sim *s, int psc_level, bool ok)
 				&cost);
 	s->st.ntlb_lookups += cost.ntlb_lookups;
 	s->st.ntlb_hits += cost.ntlb_hits;
+	s->st.npsc_lookups += cost.npsc_lookups;
+	s->st.npsc_hits += cost.npsc_hits;
 	if (cost.skipped_guest > rec->guest.refs)
 		cost.skipped_guest = rec->guest.refs;
 	guest = rec->guest.refs - cost.skipped_guest;
@@ -403,7 +402,8 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 		if (res->outcome == SIM_OK) {
 			account_walk(s, psc_level, true);
 			translation_caches_fill(&s->caches, &s->vcpu,
-						&s->res.rec, a->addr, cls);
+						&s->res.rec, a->addr, cls,
+						a->kind == SIM_ACCESS_FETCH);
 			if (ops && ops->on_walk_success) {
 				mmu_walk(s, a, &mw, false);
 				r = ops->on_walk_success(s->mmu, &mw);
@@ -438,9 +438,27 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 	return 1;
 }
 
+/* Do @e's rights allow access class @cls?  Remembered in @e. */
+static bool entry_allows(const struct run_sim *s, struct tlb_entry *e, u32 cls)
+{
+	bool pke = s->vcpu.gva_walk.role.cr4_pke;
+
+	if (likely(e->allowed & BIT(cls)))
+		return true;
+	if (!(e->denied & BIT(cls)) && class_allowed(s, e, cls)) {
+		if (!pke)
+			e->allowed |= BIT(cls);
+		return true;
+	}
+	if (!pke)
+		e->denied |= BIT(cls);
+	return false;
+}
+
 int run_access_slow(struct run_sim *s, const struct sim_access *a)
 {
 	struct sim_vcpu *v = &s->vcpu;
+	bool fetch = a->kind == SIM_ACCESS_FETCH;
 	struct tlb_entry *e;
 	u32 cls;
 	int r;
@@ -456,23 +474,27 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 		/* A failed PDPTR load: access_miss() tries it again. */
 	}
 	cls = run_access_class(v, a);
-	e = translation_caches_lookup(&s->caches, a->addr);
+	e = translation_caches_lookup(&s->caches, a->addr, fetch);
 	if (likely(e)) {
-		if (likely(e->allowed & BIT(cls))) {
+		if (likely(entry_allows(s, e, cls))) {
 			s->st.tlb_hits++;
 			return 0;
 		}
-		if (!(e->denied & BIT(cls)) && class_allowed(s, e, cls)) {
-			if (!v->gva_walk.role.cr4_pke)
-				e->allowed |= BIT(cls);
-			s->st.tlb_hits++;
-			return 0;
-		}
-		if (!v->gva_walk.role.cr4_pke)
-			e->denied |= BIT(cls);
 		s->st.tlb_rights_misses++;
-	} else {
-		s->st.tlb_misses++;
+		return access_miss(s, a, cls);
+	}
+	s->st.tlb_misses++;
+	if (fetch && s->caches.split_l1)
+		s->st.l1i_misses++;
+	if (translation_caches_has_stlb(&s->caches)) {
+		s->st.stlb_lookups++;
+		e = translation_caches_stlb_refill(&s->caches, a->addr, fetch);
+		if (e) {
+			/* Refused rights walk, as after a first-level hit. */
+			s->st.stlb_hits++;
+			if (entry_allows(s, e, cls))
+				return 0;
+		}
 	}
 	return access_miss(s, a, cls);
 }

@@ -253,9 +253,9 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		"  TLB             %u entries: %" PRIu64
 		" lookups, hits %" PRIu64 " (%.2f%%), misses %" PRIu64
 		", rights misses %" PRIu64 "\n",
-		cfg->tlb_entries, st->translations, st->tlb_hits,
-		percent(st->tlb_hits, st->translations), st->tlb_misses,
-		st->tlb_rights_misses);
+		cfg->caches.l1d[CACHES_L1_MAIN].entries, st->translations,
+		st->tlb_hits, percent(st->tlb_hits, st->translations),
+		st->tlb_misses, st->tlb_rights_misses);
 	fprintf(out,
 		"  invalidations   CR3 writes %" PRIu64 " (no flush %" PRIu64
 		"), global flushes %" PRIu64 ", INVLPG %" PRIu64
@@ -268,13 +268,13 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		"  PSC             %u entries a level: %" PRIu64
 		" lookups, hits L2 %" PRIu64 ", L3 %" PRIu64 ", L4 %" PRIu64
 		", L5 %" PRIu64 ", misses %" PRIu64 "\n",
-		cfg->psc_entries, st->psc_lookups, st->psc_hits[2],
+		cfg->caches.psc[2].entries, st->psc_lookups, st->psc_hits[2],
 		st->psc_hits[3], st->psc_hits[4], st->psc_hits[5],
 		st->psc_lookups - psc_hits);
 	fprintf(out,
 		"  nested TLB      %u entries: %" PRIu64
 		" lookups, hits %" PRIu64 " (%.2f%%)\n",
-		cfg->ntlb_entries, st->ntlb_lookups, st->ntlb_hits,
+		cfg->caches.ntlb.entries, st->ntlb_lookups, st->ntlb_hits,
 		percent(st->ntlb_hits, st->ntlb_lookups));
 	fprintf(out,
 		"  walks           %" PRIu64 " (restarts %" PRIu64
@@ -468,9 +468,10 @@ void run_report_json(FILE *out, const struct run_sim *s,
 		cfg->mmu ? cfg->mmu->name : "none",
 		run_page_size_name(cfg->page_size),
 		run_page_size_name(cfg->nested_page_size));
-	json_u64(out, "tlb_entries", cfg->tlb_entries, false);
-	json_u64(out, "psc_entries", cfg->psc_entries, false);
-	json_u64(out, "ntlb_entries", cfg->ntlb_entries, false);
+	json_u64(out, "tlb_entries", cfg->caches.l1d[CACHES_L1_MAIN].entries,
+		 false);
+	json_u64(out, "psc_entries", cfg->caches.psc[2].entries, false);
+	json_u64(out, "ntlb_entries", cfg->caches.ntlb.entries, false);
 	json_u64(out, "seed", cfg->seed, false);
 	json_u64(out, "builtin_accesses",
 		 cfg->input == &run_builtin_input ? cfg->builtin_accesses : 0,

@@ -48,9 +48,7 @@ int run_vcpus_grow(struct run_sim *s, unsigned int n)
 	while (s->nr_vcpus < n) {
 		v = &s->vcpus[s->nr_vcpus];
 		memset(v, 0, sizeof(*v));
-		r = translation_caches_init(&v->caches, cfg->tlb_entries,
-					    cfg->psc_entries,
-					    cfg->ntlb_entries);
+		r = translation_caches_init(&v->caches, &cfg->caches);
 		if (r)
 			return r;
 		s->nr_vcpus++;

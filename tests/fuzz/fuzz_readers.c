@@ -968,9 +968,11 @@ static void run_options(struct run_config *cfg,
 	cfg->json = true;
 	cfg->keep_going = sel & RF_KEEP_GOING;
 	/* Small caches: they fill and evict even on short inputs. */
-	cfg->tlb_entries = opt[0] & 1 ? 0 : opt[0] & 2 ? 64 : 16;
-	cfg->psc_entries = opt[0] & 4 ? 0 : 4;
-	cfg->ntlb_entries = opt[0] & 8 ? 0 : 8;
+	cfg->caches.l1d[CACHES_L1_MAIN].entries = opt[0] & 1 ? 0 :
+						  opt[0] & 2 ? 64 :
+							       16;
+	translation_caches_config_psc(&cfg->caches, opt[0] & 4 ? 0 : 4);
+	cfg->caches.ntlb.entries = opt[0] & 8 ? 0 : 8;
 	if (input->options & RUN_INPUT_OPT_CACHES) {
 		cfg->mmu = run_mmu_find(mmus[opt[0] >> 4], why, sizeof(why));
 		READERS_CHECK(cfg->mmu, "run_mmu_find: %s", why);

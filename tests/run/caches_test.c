@@ -1,13 +1,19 @@
 /*
  * The translation caches on hand-worked sequences: each replacement
- * policy on one set, and arrays by page size.
+ * policy on one set, arrays by page size, and the hierarchy (split L1,
+ * STLB, PSC levels, nested PSC) through mmusim run's lackey input.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
-#include "sim/tlb.h"
-#include "walker/guest_memory.h"
+#include "sim/caches_config.h"
+#include "sim/run.h"
+#include "sim/input/input.h"
+#include "sim/input/trace_reader.h"
 
 #define PAGE(n) ((u64)(n) << PAGE_SHIFT)
 
@@ -148,4 +154,257 @@ Test(tlb_geometry, a_2m_array_finds_any_address_of_the_page)
 	cr_assert_not_null(tlb_lookup(&t, 0x3ff000));
 	cr_assert_null(tlb_lookup(&t, 0x400000));
 	tlb_destroy(&t);
+}
+
+/* The hierarchy, through mmusim run on lackey lines. */
+static struct run_sim sim;
+
+static void run_lines(const char *const *sets, const char *text,
+		      enum sim_nested_kind nested, enum run_page_size pages)
+{
+	struct run_config cfg;
+	struct trace_reader r;
+	char why[256];
+
+	run_config_init(&cfg);
+	cfg.input = &run_lackey_input;
+	cfg.nested = nested;
+	cfg.page_size = pages;
+	cfg.nested_page_size = pages;
+	for (; *sets; sets++)
+		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
+						  sizeof(why)),
+			     0, "%s", why);
+	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
+		     "%s", why);
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
+	cr_assert_eq(cfg.input->run(&sim, &r), 0, "%s", r.error);
+	trace_reader_close(&r);
+}
+
+static void done(void)
+{
+	run_sim_destroy(&sim);
+}
+
+Test(caches, the_stlb_refills_the_l1_without_a_walk)
+{
+	static const char *const sets[] = { "tlb.l1d.entries=1",
+					    "tlb.l2.entries=16", NULL };
+	const struct run_stats *st = &sim.st;
+
+	/* A and B each: a miss, a #PF and a walk after the fix; A: STLB. */
+	run_lines(sets, " L 1000,8\n L 2000,8\n L 1000,8\n", SIM_NESTED_NONE,
+		  RUN_PAGE_4K);
+	cr_assert_eq(st->tlb_misses, 3);
+	cr_assert_eq(st->stlb_lookups, 3);
+	cr_assert_eq(st->stlb_hits, 1);
+	cr_assert_eq(st->walks, 4);
+	done();
+}
+
+Test(caches, without_an_stlb_the_third_access_walks)
+{
+	static const char *const sets[] = { "tlb.l1d.entries=1", NULL };
+	const struct run_stats *st = &sim.st;
+
+	run_lines(sets, " L 1000,8\n L 2000,8\n L 1000,8\n", SIM_NESTED_NONE,
+		  RUN_PAGE_4K);
+	cr_assert_eq(st->tlb_misses, 3);
+	cr_assert_eq(st->stlb_lookups, 0);
+	cr_assert_eq(st->walks, 5);
+	done();
+}
+
+Test(caches, a_split_l1_misses_once_per_side)
+{
+	static const char *const sets[] = { "tlb.l1i.entries=16", NULL };
+	const struct run_stats *st = &sim.st;
+
+	/* The fetch faults and walks twice; the load misses the L1 DTLB. */
+	run_lines(sets, " I 1000,4\n L 1000,8\n L 1008,8\n", SIM_NESTED_NONE,
+		  RUN_PAGE_4K);
+	cr_assert_eq(st->tlb_misses, 2);
+	cr_assert_eq(st->l1i_misses, 1);
+	cr_assert_eq(st->tlb_hits, 1);
+	cr_assert_eq(st->walks, 3);
+	done();
+}
+
+Test(caches, a_unified_l1_serves_the_load_after_the_fetch)
+{
+	static const char *const sets[] = { NULL };
+	const struct run_stats *st = &sim.st;
+
+	run_lines(sets, " I 1000,4\n L 1000,8\n L 1008,8\n", SIM_NESTED_NONE,
+		  RUN_PAGE_4K);
+	cr_assert_eq(st->tlb_misses, 1);
+	cr_assert_eq(st->l1i_misses, 0);
+	cr_assert_eq(st->tlb_hits, 2);
+	cr_assert_eq(st->walks, 2);
+	done();
+}
+
+Test(caches, a_2m_page_goes_to_the_2m_array)
+{
+	static const char *const sets[] = { "tlb.l1d.sizes=4k",
+					    "tlb.l1d.2m.entries=4", NULL };
+	const struct run_stats *st = &sim.st;
+
+	/* Two 4K pages of one 2M page: one entry covers both. */
+	run_lines(sets, " L 200000,8\n L 201000,8\n", SIM_NESTED_NONE,
+		  RUN_PAGE_2M);
+	cr_assert_eq(st->tlb_misses, 1);
+	cr_assert_eq(st->tlb_hits, 1);
+	done();
+}
+
+Test(caches, a_2m_page_is_splintered_in_a_4k_only_l1)
+{
+	static const char *const sets[] = { "tlb.l1d.sizes=4k", NULL };
+	const struct run_stats *st = &sim.st;
+
+	run_lines(sets, " L 200000,8\n L 201000,8\n", SIM_NESTED_NONE,
+		  RUN_PAGE_2M);
+	cr_assert_eq(st->tlb_misses, 2);
+	cr_assert_eq(st->tlb_hits, 0);
+	done();
+}
+
+Test(caches, a_pdpte_cache_hit_leaves_the_pde_and_pte)
+{
+	static const char *const sets[] = { "tlb.l1d.entries=0",
+					    "psc.pde.entries=0", NULL };
+	const struct run_stats *st = &sim.st;
+
+	/*
+	 * 1000: a #PF at the empty PML4E (1 reference), then all 4 levels.
+	 * 2000 (same page table, PTE not present): the faulting walk and
+	 * the one after the fix start below the PDPTE: PDE and PTE, 2
+	 * references each.
+	 */
+	run_lines(sets, " L 1000,8\n L 2000,8\n", SIM_NESTED_NONE, RUN_PAGE_4K);
+	cr_assert_eq(st->walks, 4);
+	cr_assert_eq(st->psc_hits[3], 2);
+	cr_assert_eq(st->psc_hits[2], 0);
+	cr_assert_eq(st->hist_walks[1], 1);
+	cr_assert_eq(st->hist_walks[4], 1);
+	cr_assert_eq(st->hist_walks[2], 2);
+	done();
+}
+
+Test(caches, a_nested_pde_cache_leaves_one_reference_per_nested_walk)
+{
+	static const char *const sets[] = {
+		"tlb.l1d.entries=0",   "psc.pde.entries=0",
+		"psc.pdpte.entries=0", "psc.pml4e.entries=0",
+		"psc.pml5e.entries=0", "ntlb.entries=0",
+		"npsc.pde.entries=16", NULL
+	};
+	const struct run_stats *st = &sim.st;
+
+	/*
+	 * The last walk translates five nGPAs (four tables and the data
+	 * page) that earlier walks translated: each nested walk reads its
+	 * leaf only.  4 guest + 5 nested references.
+	 */
+	run_lines(sets, " L 1000,8\n L 1000,8\n", SIM_NESTED_EPT, RUN_PAGE_4K);
+	cr_assert_eq(st->walks, 4);
+	cr_assert_eq(st->hist_walks[9], 1);
+	cr_assert_eq(st->hist_guest[9], 4);
+	cr_assert_eq(st->hist_nested[9], 5);
+	cr_assert_gt(st->npsc_hits, 4);
+	done();
+}
+
+Test(caches_config, a_preset_sets_its_documented_sizes)
+{
+	struct translation_caches_config cfg;
+	char why[256];
+
+	translation_caches_config_init(&cfg);
+	cr_assert_eq(caches_config_preset(&cfg, "skylake", why, sizeof(why)),
+		     0);
+	cr_assert_eq(cfg.stlb.entries, 1536);
+	cr_assert_eq(cfg.stlb.ways, 12);
+	cr_assert_eq(cfg.l1d[CACHES_L1_MAIN].entries, 64);
+	cr_assert_eq(cfg.l1d[CACHES_L1_2M].entries, 32);
+	cr_assert_eq(cfg.l1i[CACHES_L1_MAIN].entries, 128);
+	cr_assert_eq(caches_config_check(&cfg, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(caches_config_preset(&cfg, "zen", why, sizeof(why)), 0);
+	cr_assert_eq(cfg.l1d[CACHES_L1_MAIN].ways, 64);
+	cr_assert_eq(caches_config_check(&cfg, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(caches_config_preset(&cfg, "k6", why, sizeof(why)),
+		     -EINVAL);
+}
+
+Test(caches_config, every_key_reads_back_what_was_set)
+{
+	struct translation_caches_config cfg, again;
+	char value[CACHES_VALUE_MAX], set[128], why[256];
+	const char *key;
+	unsigned int i;
+
+	translation_caches_config_init(&cfg);
+	cr_assert_eq(caches_config_preset(&cfg, "skylake", why, sizeof(why)),
+		     0);
+	translation_caches_config_init(&again);
+	for (i = 0; (key = caches_config_key(i)); i++) {
+		caches_config_value(&cfg, i, value, sizeof(value));
+		snprintf(set, sizeof(set), "%s=%s", key, value);
+		cr_assert_eq(caches_config_assign(&again, set, why,
+						  sizeof(why)),
+			     0, "%s", why);
+	}
+	cr_assert_eq(i, 52);
+	cr_assert_eq(memcmp(&cfg, &again, sizeof(cfg)), 0);
+}
+
+Test(caches_config, bad_values_name_the_key)
+{
+	struct translation_caches_config cfg;
+	char why[256];
+
+	translation_caches_config_init(&cfg);
+	cr_assert_eq(caches_config_assign(&cfg, "tlb.l2.policy=mru", why,
+					  sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(
+		why, "tlb.l2.policy=mru: not roundrobin, lru, plru or random");
+	cr_assert_eq(caches_config_assign(&cfg, "tlb.l2.sizes=4k,,2m", why,
+					  sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(caches_config_assign(&cfg, "tlb.l1d.ways=0", why,
+					  sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(caches_config_assign(&cfg, "tlb.l9.entries=4", why,
+					  sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(caches_config_assign(&cfg, "tlb.l2.entries", why,
+					  sizeof(why)),
+		     -EINVAL);
+}
+
+Test(caches_config, a_file_error_names_file_and_line)
+{
+	struct translation_caches_config cfg;
+	char path[] = "/tmp/mmusim-caches-XXXXXX", why[256];
+	static const char text[] = "# Skylake-like STLB\n"
+				   "tlb.l2.entries = 1536   # 128 sets\n"
+				   "\n"
+				   "tlb.l2.ways=12\n"
+				   "tlb.l2.ways=twelve\n";
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+	close(fd);
+	translation_caches_config_init(&cfg);
+	cr_assert_eq(caches_config_read(&cfg, path, why, sizeof(why)), -EINVAL);
+	unlink(path);
+	cr_assert_not_null(strstr(why, ":5: tlb.l2.ways=twelve: not a number"),
+			   "%s", why);
+	cr_assert_eq(cfg.stlb.entries, 1536);
+	cr_assert_eq(cfg.stlb.ways, 12);
 }

@@ -111,7 +111,7 @@ Test(run_lackey, psc_levels_with_no_psc_every_walk_reads_four)
 	const struct run_stats *st = &sim.st;
 
 	config(&cfg, &run_lackey_input);
-	cfg.psc_entries = 0;
+	translation_caches_config_psc(&cfg.caches, 0);
 	cr_assert_eq(run_text(&cfg, " L 1000,8\n L 2000,8\n", NULL, 0), 0);
 	cr_assert_eq(st->psc_lookups, 0);
 	cr_assert_eq(st->guest_refs, st->walker_refs);
@@ -230,9 +230,9 @@ static void assert_2d_walk(u8 level, u8 nested_level, unsigned int refs)
 	cfg.mode_level = level;
 	cfg.nested = SIM_NESTED_EPT;
 	cfg.nested_level = nested_level;
-	cfg.tlb_entries = 0;
-	cfg.psc_entries = 0;
-	cfg.ntlb_entries = 0;
+	cfg.caches.l1d[CACHES_L1_MAIN].entries = 0;
+	translation_caches_config_psc(&cfg.caches, 0);
+	cfg.caches.ntlb.entries = 0;
 	cr_assert_eq(run_text(&cfg, " L 1000,8\n", NULL, 0), 0);
 	/* #PF (empty guest tables), EPT violation (data page), success. */
 	cr_assert_eq(st->walks, 3);
@@ -261,8 +261,8 @@ Test(run_lackey, the_nested_tlb_leaves_the_guest_references)
 
 	config(&cfg, &run_lackey_input);
 	cfg.nested = SIM_NESTED_NPT;
-	cfg.tlb_entries = 0;
-	cfg.psc_entries = 0;
+	cfg.caches.l1d[CACHES_L1_MAIN].entries = 0;
+	translation_caches_config_psc(&cfg.caches, 0);
 	cr_assert_eq(run_text(&cfg, " L 1000,8\n L 1000,8\n", NULL, 0), 0);
 	cr_assert_eq(st->walks, 4);
 	cr_assert_eq(st->npf, 1);

@@ -1,0 +1,58 @@
+/*
+ * The configuration keys of the translation caches ("tlb.l1d.entries",
+ * "psc.pde.ways", ...), the presets of real CPUs, and configuration files
+ * of KEY=VALUE lines.  docs/mmusim-run.md lists every key.
+ */
+#ifndef MMUSIM_SIM_CACHES_CONFIG_H
+#define MMUSIM_SIM_CACHES_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sim/caches.h"
+
+/* Entries of one array, at most. */
+#define CACHES_MAX_ENTRIES (1U << 24)
+#define CACHES_KEY_MAX 48
+#define CACHES_VALUE_MAX 64
+
+/*
+ * Set @key to @value in @cfg.  0, or -EINVAL with "what is wrong" in
+ * @why (an unknown key, a bad value).
+ */
+int caches_config_set(struct translation_caches_config *cfg, const char *key,
+		      const char *value, char *why, size_t why_size);
+
+/* Set "KEY=VALUE" (@assignment): as caches_config_set(). */
+int caches_config_assign(struct translation_caches_config *cfg,
+			 const char *assignment, char *why, size_t why_size);
+
+/*
+ * Read a file of KEY=VALUE lines ('#' starts a comment, blank lines are
+ * skipped) into @cfg.  0, or -EINVAL (-errno when it cannot be read) with
+ * "FILE:LINE: what is wrong" in @why.
+ */
+int caches_config_read(struct translation_caches_config *cfg, const char *path,
+		       char *why, size_t why_size);
+
+/* Apply the preset @name to @cfg.  -EINVAL with the names in @why. */
+int caches_config_preset(struct translation_caches_config *cfg,
+			 const char *name, char *why, size_t why_size);
+
+/*
+ * The geometry of every array is one tlb_init_policy() takes: 0, or
+ * -EINVAL with "KEY...: what is wrong" in @why.
+ */
+int caches_config_check(const struct translation_caches_config *cfg, char *why,
+			size_t why_size);
+
+/* The keys, in table order: the name of key @i, NULL past the last. */
+const char *caches_config_key(unsigned int i);
+/* The value of key @i in @cfg, as --set takes it, in @buf. */
+void caches_config_value(const struct translation_caches_config *cfg,
+			 unsigned int i, char *buf, size_t size);
+
+/* The preset names, in table order; NULL past the last. */
+const char *caches_config_preset_name(unsigned int i);
+
+#endif
