@@ -7,9 +7,19 @@
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/run.h"
 
+/*
+ * @part of @whole in percent, for "%.2f": never 100.00 while one is
+ * missing, never 0.00 once there is one, so that rounding hides nothing.
+ */
 static double percent(u64 part, u64 whole)
 {
-	return whole ? 100.0 * part / whole : 0.0;
+	double p = whole ? 100.0 * part / whole : 0.0;
+
+	if (part < whole && p > 99.99)
+		return 99.99;
+	if (part && p < 0.01)
+		return 0.01;
+	return p;
 }
 
 /* Events per 1000 instructions (MPKI for misses). */

@@ -1149,3 +1149,22 @@ Test(run_pcid, invalid_invpcid_and_pcide_are_errors_at_their_line)
 		done();
 	}
 }
+
+Test(run_report, a_percentage_never_rounds_a_miss_away)
+{
+	struct run_config cfg;
+	char *text = repeat(" L 1000,8\n", 30000);
+	char out[8192];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	/* 1 miss in 30000 lookups: 99.9967% is shown as 99.99%. */
+	config(&cfg, &run_lackey_input);
+	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
+	cr_assert_eq(sim.st.tlb_misses, 1);
+	run_report_text(f, &sim, NULL, 0);
+	fclose(f);
+	cr_assert_not_null(strstr(out, "hits 29999 (99.99%), misses 1"), "%s",
+			   out);
+	free(text);
+	done();
+}
