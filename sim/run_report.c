@@ -4,6 +4,7 @@
 
 #include <mmusim/version.h>
 
+#include "sim/caches_config.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/run.h"
 
@@ -198,6 +199,48 @@ static void text_histogram(FILE *out, const struct run_stats *st)
 				st->hist_nested[i]);
 }
 
+/* The shape of one array: "L1D 64 4-way lru" (entries, ways, policy). */
+static void text_geometry(FILE *out, const char *name,
+			  const struct cache_geometry *g, bool *first)
+{
+	if (!g->entries)
+		return;
+	fprintf(out, "%s %s %u %u-way %s", *first ? "" : ",", name, g->entries,
+		g->ways < g->entries ? g->ways : g->entries,
+		tlb_policy_name(g->policy));
+	*first = false;
+}
+
+/* The levels of a hierarchy beyond the original single TLB. */
+static void text_tlb_levels(FILE *out, const struct run_sim *s)
+{
+	const struct translation_caches_config *c = &s->cfg.caches;
+	const struct run_stats *st = &s->st;
+	bool first = true;
+
+	if (!s->caches.split_l1 && !s->caches.l1_size_arrays &&
+	    !translation_caches_has_stlb(&s->caches))
+		return;
+	fprintf(out, "  TLB arrays     ");
+	text_geometry(out, "L1D", &c->l1d[CACHES_L1_MAIN], &first);
+	text_geometry(out, "L1D-2M", &c->l1d[CACHES_L1_2M], &first);
+	text_geometry(out, "L1D-1G", &c->l1d[CACHES_L1_1G], &first);
+	text_geometry(out, "L1I", &c->l1i[CACHES_L1_MAIN], &first);
+	text_geometry(out, "L1I-2M", &c->l1i[CACHES_L1_2M], &first);
+	text_geometry(out, "L1I-1G", &c->l1i[CACHES_L1_1G], &first);
+	text_geometry(out, "STLB", &c->stlb, &first);
+	fprintf(out, "\n  TLB misses      L1I %" PRIu64 ", L1D %" PRIu64,
+		st->l1i_misses, st->tlb_misses - st->l1i_misses);
+	if (translation_caches_has_stlb(&s->caches))
+		fprintf(out,
+			"; STLB %" PRIu64 " lookups, hits %" PRIu64
+			" (%.2f%%), misses %" PRIu64,
+			st->stlb_lookups, st->stlb_hits,
+			percent(st->stlb_hits, st->stlb_lookups),
+			st->stlb_lookups - st->stlb_hits);
+	fprintf(out, "\n");
+}
+
 void run_report_text(FILE *out, const struct run_sim *s,
 		     const char *const *files, int nr_files)
 {
@@ -266,6 +309,7 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		cfg->caches.l1d[CACHES_L1_MAIN].entries, st->translations,
 		st->tlb_hits, percent(st->tlb_hits, st->translations),
 		st->tlb_misses, st->tlb_rights_misses);
+	text_tlb_levels(out, s);
 	fprintf(out,
 		"  invalidations   CR3 writes %" PRIu64 " (no flush %" PRIu64
 		"), global flushes %" PRIu64 ", INVLPG %" PRIu64
@@ -286,6 +330,12 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		" lookups, hits %" PRIu64 " (%.2f%%)\n",
 		cfg->caches.ntlb.entries, st->ntlb_lookups, st->ntlb_hits,
 		percent(st->ntlb_hits, st->ntlb_lookups));
+	if (s->caches.has_npsc)
+		fprintf(out,
+			"  nested PSC      %" PRIu64 " lookups, hits %" PRIu64
+			", misses %" PRIu64 "\n",
+			st->npsc_lookups, st->npsc_hits,
+			st->npsc_lookups - st->npsc_hits);
 	fprintf(out,
 		"  walks           %" PRIu64 " (restarts %" PRIu64
 		"): walker refs %" PRIu64
@@ -440,6 +490,25 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 		k->disagree > st->nr_disagreements ? "true" : "false");
 }
 
+/* Every cache key and its value: "caches": {"tlb.l1d.entries": 2048, ...}. */
+static void json_caches(FILE *out, const struct translation_caches_config *c)
+{
+	char value[CACHES_VALUE_MAX];
+	const char *key;
+	unsigned int i;
+
+	fprintf(out, "\"caches\": {");
+	for (i = 0; (key = caches_config_key(i)); i++) {
+		caches_config_value(c, i, value, sizeof(value));
+		fprintf(out, "%s\"%s\": ", i ? ", " : "", key);
+		if (strspn(value, "0123456789") == strlen(value))
+			fprintf(out, "%s", value);
+		else
+			json_string(out, value);
+	}
+	fprintf(out, "}");
+}
+
 void run_report_json(FILE *out, const struct run_sim *s,
 		     const char *const *files, int nr_files)
 {
@@ -487,7 +556,8 @@ void run_report_json(FILE *out, const struct run_sim *s,
 		 cfg->input == &run_builtin_input ? cfg->builtin_accesses : 0,
 		 false);
 	json_u64(out, "vcpus", s->nr_vcpus, false);
-	json_u64(out, "max_table_pages", cfg->max_table_pages, true);
+	json_u64(out, "max_table_pages", cfg->max_table_pages, false);
+	json_caches(out, &cfg->caches);
 
 	fprintf(out, "},\n  \"accesses\": {");
 	json_u64(out, "total", st->accesses, false);
@@ -526,10 +596,22 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "hits", psc_hits, false);
 	json_u64(out, "misses", st->psc_lookups - psc_hits, true);
 
+	fprintf(out, "},\n  \"tlb_levels\": {");
+	json_u64(out, "l1i_misses", st->l1i_misses, false);
+	json_u64(out, "l1d_misses", st->tlb_misses - st->l1i_misses, false);
+	json_u64(out, "stlb_lookups", st->stlb_lookups, false);
+	json_u64(out, "stlb_hits", st->stlb_hits, false);
+	json_u64(out, "stlb_misses", st->stlb_lookups - st->stlb_hits, true);
+
 	fprintf(out, "},\n  \"nested_tlb\": {");
 	json_u64(out, "lookups", st->ntlb_lookups, false);
 	json_u64(out, "hits", st->ntlb_hits, false);
 	json_u64(out, "misses", st->ntlb_lookups - st->ntlb_hits, true);
+
+	fprintf(out, "},\n  \"nested_psc\": {");
+	json_u64(out, "lookups", st->npsc_lookups, false);
+	json_u64(out, "hits", st->npsc_hits, false);
+	json_u64(out, "misses", st->npsc_lookups - st->npsc_hits, true);
 
 	fprintf(out, "},\n  \"walks\": {");
 	json_u64(out, "total", st->walks, false);

@@ -1001,3 +1001,41 @@ Test(run_command, each_lackey_file_is_a_process_reported_on_its_own)
 			   r.out);
 	mmusim_cmd_result_free(&r);
 }
+
+Test(run_command, cache_keys_apply_in_order_and_bad_ones_are_named)
+{
+	static const char *const order[] = { "--preset=skylake",
+					     "--tlb=128",
+					     "--set",
+					     "tlb.l2.entries=4096",
+					     "--set=tlb.l2.policy=plru",
+					     "--set=tlb.l2.ways=8",
+					     "--accesses=100",
+					     "--json",
+					     NULL };
+	static const char *const sets[] = { "--set=tlb.l2.entries=1000", NULL };
+	static const char *const key[] = { "--set=tlb.l3.entries=8", NULL };
+	static const char *const preset[] = { "--preset=k6", NULL };
+	struct mmusim_cmd_result r;
+
+	run_input(order, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"tlb.l1d.entries\": 128,"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "\"tlb.l2.entries\": 4096,"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "\"tlb.l2.policy\": \"plru\","), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "\"tlb.l1i.entries\": 128,"), "%s",
+			   r.out);
+	mmusim_cmd_result_free(&r);
+	assert_usage_error(
+		sets, NULL,
+		"mmusim run: tlb.l2: 1000 entries in 4 ways: the sets (entries / ways) must be a power of two\n");
+	assert_usage_error(
+		key, NULL,
+		"mmusim run: --set=tlb.l3.entries: unknown key (docs/mmusim-run.md lists them)\n");
+	assert_usage_error(
+		preset, NULL,
+		"mmusim run: --preset=k6: not default, skylake or zen\n");
+}
