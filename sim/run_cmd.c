@@ -566,10 +566,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 {
 	const struct run_input_ops *input = a->cfg.input;
 	struct trace_reader r;
-	unsigned long line;
-	const char *data;
-	char names[80], why[80];
-	size_t len;
+	char why[80];
 	int ret;
 
 	if (trace_reader_open(&r, path)) {
@@ -577,27 +574,12 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		trace_reader_close(&r);
 		return -ENOENT;
 	}
-	/* Read only as much as it takes to decide: input may come slowly. */
-	while (!input) {
-		ret = trace_reader_peek(&r, true, &data, &len);
-		if (ret) {
-			if (ret != -EINTR)
-				input_error_print(stderr, r.error);
-			trace_reader_close(&r);
-			return ret;
-		}
-		input = run_input_detect(data, len, r.eof, &line);
-		if (!input && !line && !r.eof && len < TRACE_BUF_SIZE)
-			continue;
-		if (!input) {
-			run_input_names(names, sizeof(names), "|", "|");
-			input_error(r.error, sizeof(r.error), r.name, line,
-				    "cannot tell the format%s; use --format=%s",
-				    line ? " from this line" : "", names);
+	ret = input ? 0 : run_input_detect_reader(&r, &input);
+	if (ret) {
+		if (ret != -EINTR)
 			input_error_print(stderr, r.error);
-			trace_reader_close(&r);
-			return -EINVAL;
-		}
+		trace_reader_close(&r);
+		return ret;
 	}
 	if (*first) {
 		*first = false;

@@ -602,6 +602,8 @@ int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 	s->cfg.amd = st->options_amd;
 	s->cfg.no_gbpages = st->options_no_gbpages;
 	s->cfg.maxphyaddr = st->options_maxphyaddr;
+	/* Lines detection went past (comments) count as read. */
+	s->st.lines += r->line;
 	st->file = r->name;
 	st->open.prev = &st->open;
 	st->open.next = &st->open;

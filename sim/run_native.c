@@ -187,6 +187,8 @@ int run_native(struct run_sim *s, struct trace_reader *tr)
 	if (!f)
 		return -ENOMEM;
 	scenario_reader_init(&r, f, tr->name);
+	/* Lines detection went past (comments) count as read. */
+	r.line = tr->line;
 	r.run_stmt = on_run_stmt;
 	r.run_stmt_opaque = &ns;
 	for (;;) {

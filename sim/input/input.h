@@ -134,4 +134,13 @@ char *run_input_names(char *buf, size_t size, const char *sep,
 const struct run_input_ops *run_input_detect(const char *data, size_t len,
 					     bool eof, unsigned long *line);
 
+/*
+ * Tell the format of @r's input from its first bytes, reading no more
+ * than it takes (the reader keeps them): 0 with *@input set, or < 0 with
+ * r->error set ("NAME:LINE: cannot tell the format ..." for a line no
+ * format has).  Blank and comment lines decide nothing, however many.
+ */
+int run_input_detect_reader(struct trace_reader *r,
+			    const struct run_input_ops **input);
+
 #endif

@@ -1,9 +1,12 @@
 /* The input formats of mmusim run, and telling them apart. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sim/input/input.h"
+#include "sim/input/trace_reader.h"
+#include "sim/input_error.h"
 #include "sim/run.h"
 
 /*
@@ -133,4 +136,77 @@ const struct run_input_ops *run_input_detect(const char *data, size_t len,
 		p = nl + 1;
 	}
 	return eof ? &run_native_input : NULL;
+}
+
+/* Line @line (counted from 1) of @data, and its length. */
+static const char *nth_line(const char *data, size_t len, unsigned long line,
+			    size_t *line_len)
+{
+	const char *p = data, *end = data + len, *nl;
+
+	while (--line && (nl = memchr(p, '\n', end - p)))
+		p = nl + 1;
+	nl = memchr(p, '\n', end - p);
+	*line_len = (nl ? nl : end) - p;
+	if (*line_len && p[*line_len - 1] == '\r')
+		(*line_len)--;
+	return p;
+}
+
+/*
+ * A buffer full of blank and comment lines decides nothing: go past its
+ * whole lines (the reader counts them), so that what follows decides.
+ */
+static int skip_undecided_lines(struct trace_reader *r, const char *data,
+				size_t len)
+{
+	const char *last = memrchr(data, '\n', len), *line;
+	size_t line_len, target;
+	int ret;
+
+	if (!last)
+		return trace_reader_error(
+			r, r->line + 1,
+			"cannot tell the format: the line is longer than %d bytes",
+			TRACE_LINE_MAX);
+	target = r->pos + (last - data) + 1;
+	while (r->pos < target) {
+		ret = trace_read_line(r, &line, &line_len);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int run_input_detect_reader(struct trace_reader *r,
+			    const struct run_input_ops **input)
+{
+	char names[80], quote[4 * TRACE_QUOTE_MAX + 8];
+	unsigned long line;
+	const char *data, *s;
+	size_t len, n;
+	int ret;
+
+	/* Read only as much as it takes to decide: input may come slowly. */
+	for (;;) {
+		ret = trace_reader_peek(r, true, &data, &len);
+		if (ret)
+			return ret;
+		*input = run_input_detect(data, len, r->eof, &line);
+		if (*input)
+			return 0;
+		if (line)
+			break;
+		if (len < TRACE_BUF_SIZE)
+			continue;
+		ret = skip_undecided_lines(r, data, len);
+		if (ret)
+			return ret;
+	}
+	s = nth_line(data, len, line, &n);
+	return trace_reader_error(
+		r, r->line + line,
+		"cannot tell the format from this line ('%s'): no format has such a line; use --format=%s",
+		trace_quote(quote, sizeof(quote), s, n),
+		run_input_names(names, sizeof(names), "|", "|"));
 }

@@ -568,3 +568,86 @@ Test(truncated_input, a_cut_trace_gets_its_message_its_summary_and_status_2)
 	free(z.data);
 	free(b.data);
 }
+
+/* @n bytes of comment lines, then @rest. */
+static struct buf after_comments(size_t n, const char *rest)
+{
+	struct buf b;
+	size_t i;
+
+	b.len = n + strlen(rest);
+	b.data = malloc(b.len + 1);
+	cr_assert_not_null(b.data);
+	for (i = 0; i < n; i += 64) {
+		memset(b.data + i, ' ', 64);
+		memcpy(b.data + i, "# a comment", 11);
+		b.data[i + 63] = '\n';
+	}
+	strcpy(b.data + n, rest);
+	return b;
+}
+
+Test(format_detection, goes_past_more_than_a_mib_of_comments)
+{
+	static const char *const args[] = { "--json", "--no-timing", "-",
+					    NULL };
+	static const struct {
+		const char *rest, *format;
+	} cases[] = {
+		{ "scenario a\ncr0 0x80010001\nread 0x1000\n", "native" },
+		{ "cpus=1\n", "kvmmmu" },
+	};
+	struct mmusim_cmd_result r;
+	unsigned int i;
+	char want[64];
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* 3 MiB: three buffers of nothing but comments. */
+		struct buf b = after_comments(3 << 20, cases[i].rest);
+
+		mmusim_cmd_run(MMUSIM_BIN, "run", args, b.data, b.len, &r);
+		cr_assert_eq(r.status, 0, "%s: %s", cases[i].format, r.err);
+		snprintf(want, sizeof(want), "\"format\": \"%s\"",
+			 cases[i].format);
+		cr_assert_not_null(strstr(r.out, want), "%s", r.out);
+		mmusim_cmd_result_free(&r);
+		free(b.data);
+	}
+}
+
+Test(format_detection, a_line_no_format_has_is_named_after_the_comments)
+{
+	static const char *const args[] = { "--no-timing", "-", NULL };
+	struct buf b = after_comments(2 << 20, "hello world\n");
+	struct mmusim_cmd_result r;
+	char want[256];
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, b.data, b.len, &r);
+	cr_assert_eq(r.status, 2);
+	snprintf(want, sizeof(want),
+		 "mmusim: <stdin>:%d: cannot tell the format from this line "
+		 "('hello world'): no format has such a line; use "
+		 "--format=lackey|kvmmmu|native|champsim\n",
+		 (2 << 20) / 64 + 1);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_str_eq(r.out, "");
+	mmusim_cmd_result_free(&r);
+	free(b.data);
+}
+
+Test(format_detection, a_scenario_error_after_the_comments_has_its_line)
+{
+	static const char *const args[] = { "--no-timing", "-", NULL };
+	struct buf b = after_comments(2 << 20, "scenario a\ncpl 4\n");
+	struct mmusim_cmd_result r;
+	char want[128];
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, b.data, b.len, &r);
+	cr_assert_eq(r.status, 2);
+	snprintf(want, sizeof(want),
+		 "mmusim: <stdin>:%d: cpl 4 is out of range 0..3\n",
+		 (2 << 20) / 64 + 2);
+	cr_assert_str_eq(r.err, want);
+	mmusim_cmd_result_free(&r);
+	free(b.data);
+}
