@@ -3,15 +3,13 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "sim/memory_limit.h"
 #include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/scenario_exec.h"
 #include "sim/input/trace_reader.h"
 
 struct native_state {
 	struct run_sim *s;
-	/* Line of the statement that last set each setting; 0: default. */
-	unsigned long reg_line[SIM_NR_REGS];
+	struct scenario_exec exec;
 };
 
 static int on_run_stmt(struct scenario_reader *r,
@@ -59,12 +57,11 @@ static u64 reg_value(const struct sim_vcpu *v, enum sim_reg reg)
 }
 
 /* A setting: CR3 flushes the non-global TLB; paging bits flush it all. */
-static int do_set(struct native_state *ns, struct scenario_reader *r,
-		  const struct scenario_stmt *stmt)
+static int native_set(struct scenario_exec *x, enum sim_reg reg, u64 value)
 {
+	struct native_state *ns = x->opaque;
 	struct run_sim *s = ns->s;
-	enum sim_reg reg = stmt->set.reg;
-	u64 old = reg_value(&s->vcpu, reg), value = stmt->set.value;
+	u64 old = reg_value(&s->vcpu, reg);
 	bool flush = true;
 
 	/* Under CR4.PCIDE, bit 63 of a MOV to CR3 is "no flush", not kept. */
@@ -73,13 +70,16 @@ static int do_set(struct native_state *ns, struct scenario_reader *r,
 		value &= ~X86_CR3_PCID_NOFLUSH;
 		flush = false;
 	}
-	if (sim_vcpu_set(&s->vcpu, reg, value))
-		return scenario_error(r, stmt->line, "%s", s->vcpu.error);
-	ns->reg_line[reg] = stmt->line;
+	if (sim_vcpu_set(&s->vcpu, reg, value)) {
+		snprintf(x->why, sizeof(x->why), "%s", s->vcpu.error);
+		return -EINVAL;
+	}
 	switch (reg) {
 	case SIM_REG_CR3:
-		if (run_cr3_load(s, flush))
-			return scenario_error(r, stmt->line, "%s", s->error);
+		if (run_cr3_load(s, flush)) {
+			snprintf(x->why, sizeof(x->why), "%s", s->error);
+			return -EINVAL;
+		}
 		break;
 	case SIM_REG_VENDOR:
 	case SIM_REG_MAXPHYADDR:
@@ -96,12 +96,12 @@ static int do_set(struct native_state *ns, struct scenario_reader *r,
 	return 0;
 }
 
-static int do_access(struct native_state *ns, struct scenario_reader *r,
-		     const struct scenario_stmt *stmt)
+static int native_access(struct scenario_exec *x,
+			 const struct scenario_stmt *stmt)
 {
+	struct native_state *ns = x->opaque;
 	struct run_sim *s = ns->s;
 	const struct sim_access *a = &stmt->access;
-	enum sim_reg reg;
 	int ret;
 
 	s->st.accesses++;
@@ -112,67 +112,46 @@ static int do_access(struct native_state *ns, struct scenario_reader *r,
 	else
 		s->st.fetches++;
 	ret = run_access(s, a);
-	if (ret >= 0)
-		return 0;
-	if (ret != -EINVAL)
-		return scenario_error(r, stmt->line, "%s", s->error);
-	reg = s->vcpu.error_reg;
-	if (reg < SIM_NR_REGS && ns->reg_line[reg])
-		return scenario_error(r, stmt->line, "%s (%s set on line %lu)",
-				      s->vcpu.error, sim_reg_name(reg),
-				      ns->reg_line[reg]);
-	return scenario_error(r, stmt->line, "%s", s->vcpu.error);
+	if (ret < 0 && ret != -EINVAL)
+		snprintf(x->why, sizeof(x->why), "%s", s->error);
+	return ret;
 }
 
-static int do_statement(struct native_state *ns, struct scenario_reader *r,
-			const struct scenario_stmt *stmt)
+static int native_reset(struct scenario_exec *x)
 {
-	struct run_sim *s = ns->s;
-	char why[80];
-	int ret;
+	struct native_state *ns = x->opaque;
 
-	switch (stmt->kind) {
-	case SCENARIO_STMT_BEGIN:
-		if (run_vcpu_reset(s))
-			return scenario_error(r, stmt->line, "out of memory");
-		memset(ns->reg_line, 0, sizeof(ns->reg_line));
-		return 0;
-	case SCENARIO_STMT_SET:
-		return do_set(ns, r, stmt);
-	case SCENARIO_STMT_NESTED:
-		if (sim_vcpu_set_nested(&s->vcpu, &stmt->nested))
-			return scenario_error(r, stmt->line, "%s",
-					      s->vcpu.error);
-		ns->reg_line[SIM_REG_NESTED] = stmt->line;
-		translation_caches_flush_nested(&s->caches);
-		run_flush_all(s);
-		return 0;
-	case SCENARIO_STMT_MEM:
-		ret = sim_vcpu_back(&s->vcpu, stmt->mem.gpa, stmt->mem.size);
-		if (ret)
-			return scenario_error(r, stmt->line,
-					      "mem: backing 0x%" PRIx64
-					      " bytes at 0x%" PRIx64 ": %s",
-					      stmt->mem.size, stmt->mem.gpa,
-					      sim_memory_error(s->vcpu.host,
-							       ret, why,
-							       sizeof(why)));
-		return 0;
-	case SCENARIO_STMT_WRITE:
-		ret = run_guest_write(s, stmt->write.gpa, stmt->write.size,
-				      stmt->write.value);
-		if (ret)
-			return scenario_error(
-				r, stmt->line, "write%d: 0x%" PRIx64 ": %s",
-				stmt->write.size * 8, stmt->write.gpa,
-				s->error[0] ? s->error : strerror(-ret));
-		return 0;
-	case SCENARIO_STMT_ACCESS:
-		return do_access(ns, r, stmt);
-	}
-	return scenario_error(r, stmt->line, "unknown statement kind %d",
-			      stmt->kind);
+	return run_vcpu_reset(ns->s);
 }
+
+/* A new nested stage: every nested translation is stale. */
+static int native_nested(struct scenario_exec *x)
+{
+	struct native_state *ns = x->opaque;
+
+	translation_caches_flush_nested(&ns->s->caches);
+	run_flush_all(ns->s);
+	return 0;
+}
+
+/* Guest writes go through the MMU, which may shadow the page. */
+static int native_write(struct scenario_exec *x, u64 gpa, int size, u64 value)
+{
+	struct native_state *ns = x->opaque;
+	int ret = run_guest_write(ns->s, gpa, size, value);
+
+	if (ret && ns->s->error[0])
+		snprintf(x->why, sizeof(x->why), "%s", ns->s->error);
+	return ret;
+}
+
+static const struct scenario_exec_ops native_exec_ops = {
+	.reset = native_reset,
+	.set = native_set,
+	.nested = native_nested,
+	.write = native_write,
+	.access = native_access,
+};
 
 int run_native(struct run_sim *s, struct trace_reader *tr)
 {
@@ -186,6 +165,7 @@ int run_native(struct run_sim *s, struct trace_reader *tr)
 	f = trace_reader_fopen(tr);
 	if (!f)
 		return -ENOMEM;
+	scenario_exec_init(&ns.exec, &s->vcpu, &native_exec_ops, &ns);
 	scenario_reader_init(&r, f, tr->name);
 	/* Lines detection went past (comments) count as read. */
 	r.line = tr->line;
@@ -197,7 +177,7 @@ int run_native(struct run_sim *s, struct trace_reader *tr)
 		if (ret == 0)
 			break;
 		if (ret > 0)
-			ret = do_statement(&ns, &r, &stmt);
+			ret = scenario_exec_stmt(&ns.exec, &r, &stmt);
 		if (run_stop)
 			break;
 		if (ret == 0) {
@@ -216,6 +196,7 @@ int run_native(struct run_sim *s, struct trace_reader *tr)
 	}
 	if (run_stop)
 		ret = -EINTR;
+	scenario_exec_destroy(&ns.exec);
 	fclose(f);
 	return ret;
 }

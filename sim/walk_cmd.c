@@ -11,21 +11,17 @@
 #include "sim/commands.h"
 #include "sim/input_error.h"
 #include "sim/memory_limit.h"
-#include "sim/scenario.h"
+#include "sim/scenario_exec.h"
 #include "sim/walk_output.h"
 #include "sim/walk_svg.h"
 
 struct walk_state {
 	struct sim_vcpu vcpu;
+	struct scenario_exec exec;
 	bool explain;
 	/* --explain=svg: the grids go to one SVG document, not text. */
 	bool svg;
 	struct walk_svg drawing;
-	char *name;
-	size_t name_cap;
-	/* Line of the statement that last set each setting; 0: default. */
-	unsigned long reg_line[SIM_NR_REGS];
-	struct sim_result res;
 	struct walk_line_buf out;
 };
 
@@ -52,103 +48,35 @@ static void walk_usage(FILE *out)
 		sim_max_memory() >> 20);
 }
 
-static int set_name(struct walk_state *st, const char *name, size_t len)
+/* After each access: its result line, and with --explain the drawing. */
+static int walk_access(struct scenario_exec *x,
+		       const struct scenario_stmt *stmt)
 {
-	if (len + 1 > st->name_cap) {
-		char *p = realloc(st->name, len + 1);
-
-		if (!p)
-			return -ENOMEM;
-		st->name = p;
-		st->name_cap = len + 1;
-	}
-	memcpy(st->name, name, len);
-	st->name[len] = '\0';
-	return 0;
-}
-
-static int do_access(struct walk_state *st, struct scenario_reader *r,
-		     const struct scenario_stmt *stmt)
-{
-	struct sim_vcpu *vcpu = &st->vcpu;
+	struct walk_state *st = x->opaque;
+	struct sim_vcpu *vcpu = x->vcpu;
 	int ret;
 
-	ret = sim_vcpu_access(vcpu, &stmt->access, &st->res);
-	if (ret) {
-		enum sim_reg reg = vcpu->error_reg;
-
-		if (reg < SIM_NR_REGS && st->reg_line[reg])
-			return scenario_error(r, stmt->line,
-					      "%s (%s set on line %lu)",
-					      vcpu->error, sim_reg_name(reg),
-					      st->reg_line[reg]);
-		return scenario_error(r, stmt->line, "%s", vcpu->error);
-	}
+	ret = sim_vcpu_access(vcpu, &stmt->access, &x->res);
+	if (ret)
+		return ret;
 	if (st->svg) {
-		walk_svg_add(&st->drawing, st->name, stmt->line, vcpu,
-			     &stmt->access, &st->res);
+		walk_svg_add(&st->drawing, x->name, stmt->line, vcpu,
+			     &stmt->access, &x->res);
 		return 0;
 	}
-	walk_format_line(&st->out, st->name, stmt->line, vcpu, &stmt->access,
-			 &st->res);
+	walk_format_line(&st->out, x->name, stmt->line, vcpu, &stmt->access,
+			 &x->res);
 	fwrite(st->out.s, 1, st->out.len, stdout);
 	if (st->explain) {
-		walk_format_explain(&st->out, vcpu, &stmt->access, &st->res);
+		walk_format_explain(&st->out, vcpu, &stmt->access, &x->res);
 		fwrite(st->out.s, 1, st->out.len, stdout);
 	}
 	return 0;
 }
 
-static int do_statement(struct walk_state *st, struct scenario_reader *r,
-			const struct scenario_stmt *stmt)
-{
-	struct sim_vcpu *vcpu = &st->vcpu;
-	char why[80];
-	int ret;
-
-	switch (stmt->kind) {
-	case SCENARIO_STMT_BEGIN:
-		if (set_name(st, stmt->begin.name, stmt->begin.len) ||
-		    sim_vcpu_reset(vcpu))
-			return scenario_error(r, stmt->line, "out of memory");
-		memset(st->reg_line, 0, sizeof(st->reg_line));
-		return 0;
-	case SCENARIO_STMT_SET:
-		if (sim_vcpu_set(vcpu, stmt->set.reg, stmt->set.value))
-			return scenario_error(r, stmt->line, "%s", vcpu->error);
-		st->reg_line[stmt->set.reg] = stmt->line;
-		return 0;
-	case SCENARIO_STMT_NESTED:
-		if (sim_vcpu_set_nested(vcpu, &stmt->nested))
-			return scenario_error(r, stmt->line, "%s", vcpu->error);
-		st->reg_line[SIM_REG_NESTED] = stmt->line;
-		return 0;
-	case SCENARIO_STMT_MEM:
-		ret = sim_vcpu_back(vcpu, stmt->mem.gpa, stmt->mem.size);
-		if (ret)
-			return scenario_error(r, stmt->line,
-					      "mem: backing 0x%" PRIx64
-					      " bytes at 0x%" PRIx64 ": %s",
-					      stmt->mem.size, stmt->mem.gpa,
-					      sim_memory_error(vcpu->host, ret,
-							       why,
-							       sizeof(why)));
-		return 0;
-	case SCENARIO_STMT_WRITE:
-		ret = sim_vcpu_write(vcpu, stmt->write.gpa, stmt->write.size,
-				     stmt->write.value);
-		if (ret)
-			return scenario_error(r, stmt->line,
-					      "write%d: 0x%" PRIx64 ": %s",
-					      stmt->write.size * 8,
-					      stmt->write.gpa, strerror(-ret));
-		return 0;
-	case SCENARIO_STMT_ACCESS:
-		return do_access(st, r, stmt);
-	}
-	return scenario_error(r, stmt->line, "unknown statement kind %d",
-			      stmt->kind);
-}
+static const struct scenario_exec_ops walk_exec_ops = {
+	.access = walk_access,
+};
 
 static int walk_file(struct walk_state *st, const char *path)
 {
@@ -161,7 +89,7 @@ static int walk_file(struct walk_state *st, const char *path)
 		return -EINVAL;
 	}
 	while ((ret = scenario_read(&r, &stmt)) > 0) {
-		ret = do_statement(st, &r, &stmt);
+		ret = scenario_exec_stmt(&st->exec, &r, &stmt);
 		if (ret)
 			break;
 	}
@@ -232,13 +160,14 @@ int walk_command(int argc, char **argv)
 		fprintf(stderr, "mmusim walk: out of memory\n");
 		return EXIT_USAGE;
 	}
+	scenario_exec_init(&st.exec, &st.vcpu, &walk_exec_ops, &st);
 	for (i = 0; i < nr_files && !ret; i++)
 		ret = walk_file(&st, files[i]);
 	if (st.svg && !ret)
 		walk_svg_write(&st.drawing, stdout);
 	walk_svg_free(&st.drawing);
+	scenario_exec_destroy(&st.exec);
 	sim_vcpu_destroy(&st.vcpu);
-	free(st.name);
 	walk_line_buf_free(&st.out);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "mmusim walk: writing the output: %s\n",

@@ -1,0 +1,148 @@
+/* The interpreter of scenario files (sim/scenario_exec.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/memory_limit.h"
+#include "sim/scenario_exec.h"
+
+void scenario_exec_init(struct scenario_exec *x, struct sim_vcpu *vcpu,
+			const struct scenario_exec_ops *ops, void *opaque)
+{
+	memset(x, 0, sizeof(*x));
+	x->vcpu = vcpu;
+	x->ops = ops;
+	x->opaque = opaque;
+}
+
+void scenario_exec_destroy(struct scenario_exec *x)
+{
+	free(x->name);
+	x->name = NULL;
+	x->name_cap = 0;
+}
+
+static int set_name(struct scenario_exec *x, const char *name, size_t len)
+{
+	if (len + 1 > x->name_cap) {
+		char *p = realloc(x->name, len + 1);
+
+		if (!p)
+			return -ENOMEM;
+		x->name = p;
+		x->name_cap = len + 1;
+	}
+	memcpy(x->name, name, len);
+	x->name[len] = '\0';
+	return 0;
+}
+
+static int begin(struct scenario_exec *x, struct scenario_reader *r,
+		 const struct scenario_stmt *stmt)
+{
+	int ret;
+
+	if (set_name(x, stmt->begin.name, stmt->begin.len))
+		return scenario_error(r, stmt->line, "out of memory");
+	ret = x->ops->reset ? x->ops->reset(x) : sim_vcpu_reset(x->vcpu);
+	if (ret)
+		return scenario_error(r, stmt->line, "out of memory");
+	memset(x->reg_line, 0, sizeof(x->reg_line));
+	return 0;
+}
+
+static int set(struct scenario_exec *x, struct scenario_reader *r,
+	       const struct scenario_stmt *stmt)
+{
+	int ret;
+
+	if (x->ops->set) {
+		ret = x->ops->set(x, stmt->set.reg, stmt->set.value);
+	} else {
+		ret = sim_vcpu_set(x->vcpu, stmt->set.reg, stmt->set.value);
+		if (ret)
+			snprintf(x->why, sizeof(x->why), "%s", x->vcpu->error);
+	}
+	if (ret)
+		return scenario_error(r, stmt->line, "%s", x->why);
+	x->reg_line[stmt->set.reg] = stmt->line;
+	return 0;
+}
+
+static int access(struct scenario_exec *x, struct scenario_reader *r,
+		  const struct scenario_stmt *stmt)
+{
+	struct sim_vcpu *vcpu = x->vcpu;
+	enum sim_reg reg;
+	int ret;
+
+	if (x->ops->access) {
+		ret = x->ops->access(x, stmt);
+	} else {
+		ret = sim_vcpu_access(vcpu, &stmt->access, &x->res);
+		if (ret)
+			snprintf(x->why, sizeof(x->why), "%s", vcpu->error);
+	}
+	if (ret >= 0)
+		return 0;
+	if (ret != -EINVAL)
+		return scenario_error(r, stmt->line, "%s", x->why);
+	reg = vcpu->error_reg;
+	if (reg < SIM_NR_REGS && x->reg_line[reg])
+		return scenario_error(r, stmt->line, "%s (%s set on line %lu)",
+				      vcpu->error, sim_reg_name(reg),
+				      x->reg_line[reg]);
+	return scenario_error(r, stmt->line, "%s", vcpu->error);
+}
+
+int scenario_exec_stmt(struct scenario_exec *x, struct scenario_reader *r,
+		       const struct scenario_stmt *stmt)
+{
+	struct sim_vcpu *vcpu = x->vcpu;
+	char why[80];
+	int ret;
+
+	x->why[0] = '\0';
+	switch (stmt->kind) {
+	case SCENARIO_STMT_BEGIN:
+		return begin(x, r, stmt);
+	case SCENARIO_STMT_SET:
+		return set(x, r, stmt);
+	case SCENARIO_STMT_NESTED:
+		if (sim_vcpu_set_nested(vcpu, &stmt->nested))
+			return scenario_error(r, stmt->line, "%s", vcpu->error);
+		x->reg_line[SIM_REG_NESTED] = stmt->line;
+		if (x->ops->nested && x->ops->nested(x))
+			return scenario_error(r, stmt->line, "%s", x->why);
+		return 0;
+	case SCENARIO_STMT_MEM:
+		ret = sim_vcpu_back(vcpu, stmt->mem.gpa, stmt->mem.size);
+		if (ret)
+			return scenario_error(r, stmt->line,
+					      "mem: backing 0x%" PRIx64
+					      " bytes at 0x%" PRIx64 ": %s",
+					      stmt->mem.size, stmt->mem.gpa,
+					      sim_memory_error(vcpu->host, ret,
+							       why,
+							       sizeof(why)));
+		return 0;
+	case SCENARIO_STMT_WRITE:
+		ret = x->ops->write ? x->ops->write(x, stmt->write.gpa,
+						    stmt->write.size,
+						    stmt->write.value) :
+				      sim_vcpu_write(vcpu, stmt->write.gpa,
+						     stmt->write.size,
+						     stmt->write.value);
+		if (ret)
+			return scenario_error(
+				r, stmt->line, "write%d: 0x%" PRIx64 ": %s",
+				stmt->write.size * 8, stmt->write.gpa,
+				x->why[0] ? x->why : strerror(-ret));
+		return 0;
+	case SCENARIO_STMT_ACCESS:
+		return access(x, r, stmt);
+	}
+	return scenario_error(r, stmt->line, "unknown statement kind %d",
+			      stmt->kind);
+}
