@@ -627,6 +627,40 @@ static int parse_write(struct scenario_reader *r, const struct line_tokens *lt,
 	return 0;
 }
 
+/* read32 GPA, read64 GPA, expect32 GPA VALUE, expect64 GPA VALUE */
+static int parse_memory_check(struct scenario_reader *r,
+			      const struct line_tokens *lt,
+			      struct scenario_stmt *stmt, bool expect, int size)
+{
+	const char *what = expect ? (size == 4 ? "expect32" : "expect64") :
+				    (size == 4 ? "read32" : "read64");
+	int end = expect ? 3 : 2;
+	u64 gpa, value = 0;
+
+	if (parse_gpa(r, lt, 1, what, &gpa))
+		return -EINVAL;
+	if (expect && (expect_arg(r, lt, 2, what, "value") ||
+		       parse_value(r, what, &lt->tok[2], 0, &value)))
+		return -EINVAL;
+	if (expect_end(r, lt, end, what))
+		return -EINVAL;
+	if (gpa & (size - 1))
+		return syntax_error(r,
+				    "%s: GPA 0x%" PRIx64
+				    " is not %d-byte aligned",
+				    what, gpa, size);
+	if (size == 4 && (value >> 32))
+		return syntax_error(r,
+				    "%s: value 0x%" PRIx64
+				    " does not fit 32 bits",
+				    what, value);
+	stmt->kind = expect ? SCENARIO_STMT_EXPECT : SCENARIO_STMT_READ_MEM;
+	stmt->memory.gpa = gpa;
+	stmt->memory.value = value;
+	stmt->memory.size = size;
+	return 0;
+}
+
 /* read|write|fetch ADDR [user|supervisor] [implicit] */
 static int parse_access(struct scenario_reader *r, const struct line_tokens *lt,
 			struct scenario_stmt *stmt, enum sim_access_kind kind)
@@ -774,7 +808,9 @@ static int parse_statement(struct scenario_reader *r,
 	    !tok_is(t, "gbpages") && !tok_is(t, "nested") &&
 	    !tok_is(t, "mem") && !tok_is(t, "write32") &&
 	    !tok_is(t, "write64") && !tok_is(t, "read") &&
-	    !tok_is(t, "write") && !tok_is(t, "fetch"))
+	    !tok_is(t, "write") && !tok_is(t, "fetch") &&
+	    !tok_is(t, "read32") && !tok_is(t, "read64") &&
+	    !tok_is(t, "expect32") && !tok_is(t, "expect64"))
 		return syntax_error(r, "unknown statement '%.*s%s'", QUOTE(t));
 	if (!r->in_scenario)
 		return syntax_error(r, "'%.*s%s' before the first 'scenario'",
@@ -797,6 +833,12 @@ static int parse_statement(struct scenario_reader *r,
 		return parse_write(r, lt, stmt, 4);
 	if (tok_is(t, "write64"))
 		return parse_write(r, lt, stmt, 8);
+	if (tok_is(t, "read32") || tok_is(t, "read64"))
+		return parse_memory_check(r, lt, stmt, false,
+					  tok_is(t, "read32") ? 4 : 8);
+	if (tok_is(t, "expect32") || tok_is(t, "expect64"))
+		return parse_memory_check(r, lt, stmt, true,
+					  tok_is(t, "expect32") ? 4 : 8);
 	if (tok_is(t, "read"))
 		return parse_access(r, lt, stmt, SIM_ACCESS_READ);
 	if (tok_is(t, "write"))

@@ -21,6 +21,10 @@ enum scenario_stmt_kind {
 	/* write32 or write64. */
 	SCENARIO_STMT_WRITE,
 	SCENARIO_STMT_ACCESS,
+	/* read32 or read64 GPA: print L1's memory there. */
+	SCENARIO_STMT_READ_MEM,
+	/* expect32 or expect64 GPA VALUE: L1's memory there must hold VALUE. */
+	SCENARIO_STMT_EXPECT,
 };
 
 /*
@@ -50,6 +54,12 @@ struct scenario_stmt {
 			int size;
 		} write;
 		struct sim_access access;
+		/* SCENARIO_STMT_READ_MEM (no @value) and SCENARIO_STMT_EXPECT. */
+		struct {
+			u64 gpa;
+			u64 value;
+			int size;
+		} memory;
 	};
 };
 

@@ -96,6 +96,38 @@ static int access(struct scenario_exec *x, struct scenario_reader *r,
 	return scenario_error(r, stmt->line, "%s", vcpu->error);
 }
 
+/* read32/read64 and expect32/expect64 of L1's memory. */
+static int check_memory(struct scenario_exec *x, struct scenario_reader *r,
+			const struct scenario_stmt *stmt)
+{
+	const char *what = stmt->kind == SCENARIO_STMT_EXPECT ? "expect" :
+								"read";
+	int bits = stmt->memory.size * 8;
+	u64 value;
+	int ret;
+
+	ret = guest_memory_read(&x->vcpu->mem, stmt->memory.gpa,
+				stmt->memory.size, &value);
+	if (ret)
+		return scenario_error(r, stmt->line, "%s%d: 0x%" PRIx64 ": %s",
+				      what, bits, stmt->memory.gpa,
+				      ret == -EFAULT ? "no memory there" :
+						       strerror(-ret));
+	if (stmt->kind == SCENARIO_STMT_READ_MEM) {
+		if (x->ops->read_mem)
+			x->ops->read_mem(x, stmt, value);
+		return 0;
+	}
+	if (value == stmt->memory.value)
+		return 0;
+	x->failed_expects++;
+	return scenario_error(r, stmt->line,
+			      "expect%d: 0x%" PRIx64 " holds 0x%" PRIx64
+			      ", not 0x%" PRIx64,
+			      bits, stmt->memory.gpa, value,
+			      stmt->memory.value);
+}
+
 int scenario_exec_stmt(struct scenario_exec *x, struct scenario_reader *r,
 		       const struct scenario_stmt *stmt)
 {
@@ -142,6 +174,9 @@ int scenario_exec_stmt(struct scenario_exec *x, struct scenario_reader *r,
 		return 0;
 	case SCENARIO_STMT_ACCESS:
 		return access(x, r, stmt);
+	case SCENARIO_STMT_READ_MEM:
+	case SCENARIO_STMT_EXPECT:
+		return check_memory(x, r, stmt);
 	}
 	return scenario_error(r, stmt->line, "unknown statement kind %d",
 			      stmt->kind);

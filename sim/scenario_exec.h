@@ -24,6 +24,7 @@ struct scenario_exec;
  *    its result; -EINVAL with vcpu->error for settings no CPU accepts
  *    together, which the interpreter reports with the line that set the
  *    setting at fault.
+ *  - read_mem: what read32/read64 found at @gpa (NULL: nothing is shown).
  */
 struct scenario_exec_ops {
 	int (*reset)(struct scenario_exec *x);
@@ -32,6 +33,8 @@ struct scenario_exec_ops {
 	int (*write)(struct scenario_exec *x, u64 gpa, int size, u64 value);
 	int (*access)(struct scenario_exec *x,
 		      const struct scenario_stmt *stmt);
+	void (*read_mem)(struct scenario_exec *x,
+			 const struct scenario_stmt *stmt, u64 value);
 };
 
 struct scenario_exec {
@@ -45,6 +48,8 @@ struct scenario_exec {
 	unsigned long reg_line[SIM_NR_REGS];
 	/* What the last access did, without an access hook. */
 	struct sim_result res;
+	/* expect32/expect64 statements that found another value. */
+	unsigned long failed_expects;
 	char why[SCENARIO_ERROR_MAX];
 };
 
@@ -54,7 +59,9 @@ void scenario_exec_destroy(struct scenario_exec *x);
 
 /*
  * Run @stmt: 0, or the return of scenario_error() on @r ("FILE:LINE:
- * message") for a statement the vCPU refuses or a hook's error.
+ * message") for a statement the vCPU refuses, a hook's error, or an
+ * expect32/expect64 that found another value (also counted in
+ * x->failed_expects).
  */
 int scenario_exec_stmt(struct scenario_exec *x, struct scenario_reader *r,
 		       const struct scenario_stmt *stmt);

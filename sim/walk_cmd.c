@@ -15,6 +15,9 @@
 #include "sim/walk_output.h"
 #include "sim/walk_svg.h"
 
+/* Exit status when every scenario ran but an expect32/expect64 failed. */
+#define EXIT_EXPECT_FAILED 1
+
 struct walk_state {
 	struct sim_vcpu vcpu;
 	struct scenario_exec exec;
@@ -22,6 +25,8 @@ struct walk_state {
 	/* --explain=svg: the grids go to one SVG document, not text. */
 	bool svg;
 	struct walk_svg drawing;
+	/* Errors other than a failed expect32/expect64. */
+	unsigned long bad_input;
 	struct walk_line_buf out;
 };
 
@@ -44,7 +49,8 @@ static void walk_usage(FILE *out)
 		" MiB)\n"
 		"\n"
 		"The scenario format and the result grammar are in docs/walk-scenarios.md.\n"
-		"Exit status: 0, or 2 for bad usage or bad input (FILE:LINE: message).\n",
+		"Exit status: 0; 1 when an expect32/expect64 statement found another\n"
+		"value; 2 for bad usage or bad input (FILE:LINE: message).\n",
 		sim_max_memory() >> 20);
 }
 
@@ -74,18 +80,30 @@ static int walk_access(struct scenario_exec *x,
 	return 0;
 }
 
+/* read32/read64: "NAME:LINE read64 GPA = VALUE". */
+static void walk_read_mem(struct scenario_exec *x,
+			  const struct scenario_stmt *stmt, u64 value)
+{
+	printf("%s:%lu read%d 0x%" PRIx64 " = 0x%" PRIx64 "\n", x->name,
+	       stmt->line, stmt->memory.size * 8, stmt->memory.gpa, value);
+}
+
 static const struct scenario_exec_ops walk_exec_ops = {
 	.access = walk_access,
+	.read_mem = walk_read_mem,
 };
 
+/* Run the scenarios of @path: 0, or < 0 at the first error. */
 static int walk_file(struct walk_state *st, const char *path)
 {
 	struct scenario_reader r;
 	struct scenario_stmt stmt;
+	unsigned long expects = st->exec.failed_expects;
 	int ret;
 
 	if (scenario_reader_open(&r, path)) {
 		fprintf(stderr, "mmusim walk: %s\n", r.error);
+		st->bad_input++;
 		return -EINVAL;
 	}
 	while ((ret = scenario_read(&r, &stmt)) > 0) {
@@ -93,8 +111,11 @@ static int walk_file(struct walk_state *st, const char *path)
 		if (ret)
 			break;
 	}
-	if (ret)
+	if (ret) {
 		input_error_print(stderr, r.error);
+		if (st->exec.failed_expects == expects)
+			st->bad_input++;
+	}
 	scenario_reader_close(&r);
 	return ret;
 }
@@ -174,5 +195,7 @@ int walk_command(int argc, char **argv)
 			strerror(errno));
 		return EXIT_USAGE;
 	}
-	return ret ? EXIT_USAGE : 0;
+	if (st.bad_input)
+		return EXIT_USAGE;
+	return st.exec.failed_expects ? EXIT_EXPECT_FAILED : 0;
 }

@@ -284,6 +284,25 @@ static void render_stmt(struct text *t, const struct scenario_stmt *st)
 							  "",
 			 a->implicit ? " implicit" : "");
 		return;
+	case SCENARIO_STMT_READ_MEM:
+	case SCENARIO_STMT_EXPECT:
+		READERS_CHECK(
+			(st->memory.size == 4 || st->memory.size == 8) &&
+				!(st->memory.gpa & (st->memory.size - 1)) &&
+				st->memory.gpa < BIT_ULL(52) &&
+				(st->memory.size == 8 ||
+				 !(st->memory.value >> 32)),
+			"memory check %d 0x%" PRIx64 " 0x%" PRIx64
+			": bad size, alignment or value",
+			st->memory.size * 8, st->memory.gpa, st->memory.value);
+		if (st->kind == SCENARIO_STMT_READ_MEM)
+			text_add(t, "read%d 0x%" PRIx64 "\n",
+				 st->memory.size * 8, st->memory.gpa);
+		else
+			text_add(t, "expect%d 0x%" PRIx64 " 0x%" PRIx64 "\n",
+				 st->memory.size * 8, st->memory.gpa,
+				 st->memory.value);
+		return;
 	}
 	readers_fail("line %lu: statement kind %d", st->line, st->kind);
 }

@@ -1,0 +1,121 @@
+/*
+ * mmusim walk's read32/read64 and expect32/expect64 statements, and the
+ * same statements in mmusim run, which runs scenario files through the
+ * same interpreter.
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "mmusim_cmd.h"
+
+#ifndef MMUSIM_BIN
+#error "MMUSIM_BIN must name the mmusim binary"
+#endif
+
+/* 4-level paging, GVA 0x400000 -> GPA 0x5000; PTE 1 has bit 40 set. */
+#define FOUR_LEVEL(name)                 \
+	"scenario " name "\n"            \
+	"cr0 0x80010001\n"               \
+	"cr4 0x20\n"                     \
+	"efer 0x100\n"                   \
+	"cr3 0x1000\n"                   \
+	"write64 0x1000 0x2007\n"        \
+	"write64 0x2000 0x3007\n"        \
+	"write64 0x3010 0x4007\n"        \
+	"write64 0x4000 0x5007\n"        \
+	"write64 0x4008 0x10000006007\n" \
+	"mem 0x5000 0x2000\n"
+
+static void walk(const char *const *args, const char *text,
+		 struct mmusim_cmd_result *r)
+{
+	mmusim_cmd_run(MMUSIM_BIN, "walk", args, text, strlen(text), r);
+}
+
+static void assert_has(const char *haystack, const char *needle)
+{
+	cr_assert_not_null(strstr(haystack, needle), "no '%s' in:\n%s", needle,
+			   haystack);
+}
+
+Test(walk_statements, read64_prints_memory_after_an_access)
+{
+	static const char text[] = FOUR_LEVEL("m") "read64 0x4000\n"
+						   "write 0x400000\n"
+						   "read64 0x4000\n"
+						   "read32 0x4004\n";
+	struct mmusim_cmd_result r;
+
+	walk(NULL, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_has(r.out, "m:12 read64 0x4000 = 0x5007\n");
+	/* The write set A and D on the PTE. */
+	assert_has(r.out, "m:14 read64 0x4000 = 0x5067\n");
+	assert_has(r.out, "m:15 read32 0x4004 = 0x0\n");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(walk_statements, expect_checks_memory_and_fails_with_status_1)
+{
+	static const char pass[] = FOUR_LEVEL("e") "write 0x400000\n"
+						   "expect64 0x4000 0x5067\n"
+						   "expect32 0x3010 0x4027\n";
+	static const char fail[] = FOUR_LEVEL("e") "read 0x400000\n"
+						   "expect64 0x4000 0x5067\n"
+						   "read 0x400000\n";
+	struct mmusim_cmd_result r;
+
+	walk(NULL, pass, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	mmusim_cmd_result_free(&r);
+
+	walk(NULL, fail, &r);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	assert_has(r.err,
+		   "<stdin>:13: expect64: 0x4000 holds 0x5027, not 0x5067\n");
+	/* The first failure stops the file without --keep-going. */
+	cr_assert_null(strstr(r.out, "e:14"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+}
+
+Test(walk_statements, bad_memory_statements_are_errors)
+{
+	static const char *const bad[] = {
+		FOUR_LEVEL("x") "read64 0x4004\n",
+		FOUR_LEVEL("x") "expect32 0x4000 0x100000000\n",
+		FOUR_LEVEL("x") "expect64 0x4000\n",
+		FOUR_LEVEL("x") "read64 0x900000\n",
+	};
+	struct mmusim_cmd_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		walk(NULL, bad[i], &r);
+		cr_expect_eq(r.status, 2, "%zu: %s", i, r.err);
+		cr_expect_not_null(strstr(r.err, "<stdin>:12: "), "%zu: %s", i,
+				   r.err);
+		mmusim_cmd_result_free(&r);
+	}
+}
+
+Test(run_statements, run_checks_expect_and_ignores_read64)
+{
+	static const char *const args[] = { "--format=native", "-", NULL };
+	static const char pass[] = FOUR_LEVEL("r") "write 0x400000\n"
+						   "read64 0x4000\n"
+						   "expect64 0x4000 0x5067\n";
+	static const char fail[] = FOUR_LEVEL("r") "read 0x400000\n"
+						   "expect64 0x4000 0x5067\n";
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, pass, strlen(pass), &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.out, "read64"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, fail, strlen(fail), &r);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	assert_has(r.err, ":13: expect64: 0x4000 holds 0x5027, not 0x5067");
+	mmusim_cmd_result_free(&r);
+}
