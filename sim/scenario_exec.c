@@ -38,6 +38,23 @@ static int set_name(struct scenario_exec *x, const char *name, size_t len)
 	return 0;
 }
 
+/* The settings of --vendor, --maxphyaddr and --gbpages, as statements. */
+static int apply_defaults(struct scenario_exec *x)
+{
+	const struct scenario_cpu_defaults *d = &x->defaults;
+	int r = 0;
+
+	if (d->have_vendor)
+		r = sim_vcpu_set(x->vcpu, SIM_REG_VENDOR, d->amd);
+	if (!r && d->have_maxphyaddr)
+		r = sim_vcpu_set(x->vcpu, SIM_REG_MAXPHYADDR, d->maxphyaddr);
+	if (!r && d->have_gbpages)
+		r = sim_vcpu_set(x->vcpu, SIM_REG_GBPAGES, d->gbpages);
+	if (r)
+		snprintf(x->why, sizeof(x->why), "%s", x->vcpu->error);
+	return r;
+}
+
 static int begin(struct scenario_exec *x, struct scenario_reader *r,
 		 const struct scenario_stmt *stmt)
 {
@@ -49,6 +66,8 @@ static int begin(struct scenario_exec *x, struct scenario_reader *r,
 	if (ret)
 		return scenario_error(r, stmt->line, "out of memory");
 	memset(x->reg_line, 0, sizeof(x->reg_line));
+	if (apply_defaults(x))
+		return scenario_error(r, stmt->line, "%s", x->why);
 	return 0;
 }
 

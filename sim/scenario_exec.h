@@ -37,10 +37,23 @@ struct scenario_exec_ops {
 			 const struct scenario_stmt *stmt, u64 value);
 };
 
+/*
+ * CPU facts every scenario starts with (mmusim walk --vendor,
+ * --maxphyaddr, --gbpages) instead of the vCPU's reset values; a
+ * scenario's own vendor/maxphyaddr/gbpages statements still win.
+ */
+struct scenario_cpu_defaults {
+	bool have_vendor, have_maxphyaddr, have_gbpages;
+	bool amd;
+	u8 maxphyaddr;
+	bool gbpages;
+};
+
 struct scenario_exec {
 	struct sim_vcpu *vcpu;
 	const struct scenario_exec_ops *ops;
 	void *opaque;
+	struct scenario_cpu_defaults defaults;
 	/* The name of the current scenario, NUL-terminated. */
 	char *name;
 	size_t name_cap;

@@ -25,6 +25,8 @@ struct walk_state {
 	/* --explain=svg: the grids go to one SVG document, not text. */
 	bool svg;
 	struct walk_svg drawing;
+	/* --keep-going: a bad scenario is reported, the next one runs. */
+	bool keep_going;
 	/* Errors other than a failed expect32/expect64. */
 	unsigned long bad_input;
 	struct walk_line_buf out;
@@ -33,7 +35,7 @@ struct walk_state {
 static void walk_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mmusim walk [--explain[=svg]] [--max-memory=SIZE] [FILE...|-]\n"
+		"usage: mmusim walk [OPTIONS] [FILE...|-]\n"
 		"Run the scenarios in each FILE (standard input for '-' or no FILE)\n"
 		"and print one line per access:\n"
 		"  NAME:LINE KIND ADDR cplN -> RESULT refs=N | ENTRY...\n"
@@ -44,6 +46,11 @@ static void walk_usage(FILE *out)
 		"              number of each memory reference\n"
 		"  --explain=svg   instead of the lines, write one SVG document with\n"
 		"              the grid of every access, faulting entries marked\n"
+		"  --keep-going  report a bad scenario (or a failed expect) and go on\n"
+		"              with the next one\n"
+		"  --vendor=intel|amd  --maxphyaddr=N  --gbpages=on|off\n"
+		"              the CPU every scenario starts with (its own vendor,\n"
+		"              maxphyaddr and gbpages statements still apply)\n"
 		"  --max-memory=SIZE   host memory a scenario's guest may take, such as\n"
 		"              512M or 4G (default: a quarter of RAM, %" PRIu64
 		" MiB)\n"
@@ -93,43 +100,105 @@ static const struct scenario_exec_ops walk_exec_ops = {
 	.read_mem = walk_read_mem,
 };
 
-/* Run the scenarios of @path: 0, or < 0 at the first error. */
+/*
+ * Run the scenarios of @path: 0 to go on with the next file, < 0 to stop
+ * (the first error without --keep-going, or a read error).
+ */
 static int walk_file(struct walk_state *st, const char *path)
 {
 	struct scenario_reader r;
 	struct scenario_stmt stmt;
-	unsigned long expects = st->exec.failed_expects;
+	bool skipping = false;
+	unsigned long expects;
 	int ret;
 
 	if (scenario_reader_open(&r, path)) {
 		fprintf(stderr, "mmusim walk: %s\n", r.error);
 		st->bad_input++;
-		return -EINVAL;
+		return st->keep_going ? 0 : -EINVAL;
 	}
-	while ((ret = scenario_read(&r, &stmt)) > 0) {
-		ret = scenario_exec_stmt(&st->exec, &r, &stmt);
-		if (ret)
+	for (;;) {
+		ret = scenario_read(&r, &stmt);
+		if (ret == 0)
 			break;
-	}
-	if (ret) {
+		if (ret > 0 && skipping && stmt.kind != SCENARIO_STMT_BEGIN)
+			continue;
+		skipping = false;
+		expects = st->exec.failed_expects;
+		if (ret > 0)
+			ret = scenario_exec_stmt(&st->exec, &r, &stmt);
+		if (!ret)
+			continue;
 		input_error_print(stderr, r.error);
 		if (st->exec.failed_expects == expects)
 			st->bad_input++;
+		if (!st->keep_going || r.status == -EIO)
+			break;
+		/* Go on with the next scenario of this file. */
+		skipping = true;
+		ret = scenario_reader_skip_error(&r);
+		if (ret)
+			break;
 	}
 	scenario_reader_close(&r);
 	return ret;
+}
+
+/* --vendor, --maxphyaddr, --gbpages: 0, or a usage error. */
+static int parse_cpu_default(struct scenario_cpu_defaults *d, int c,
+			     const char *arg)
+{
+	char why[80], *end;
+	u64 v;
+
+	switch (c) {
+	case 'v':
+		if (strcmp(arg, "intel") && strcmp(arg, "amd"))
+			break;
+		d->have_vendor = true;
+		d->amd = !strcmp(arg, "amd");
+		return 0;
+	case 'p':
+		v = strtoull(arg, &end, 0);
+		if (!*arg || *end || *arg == '-' ||
+		    sim_reg_check(SIM_REG_MAXPHYADDR, v, why, sizeof(why)))
+			break;
+		d->have_maxphyaddr = true;
+		d->maxphyaddr = v;
+		return 0;
+	case 'g':
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			break;
+		d->have_gbpages = true;
+		d->gbpages = !strcmp(arg, "on");
+		return 0;
+	}
+	fprintf(stderr, "mmusim walk: --%s=%s: not %s\n",
+		c == 'v' ? "vendor" :
+		c == 'p' ? "maxphyaddr" :
+			   "gbpages",
+		arg,
+		c == 'v' ? "intel or amd" :
+		c == 'p' ? "a MAXPHYADDR from 32 to 52" :
+			   "on or off");
+	return EXIT_USAGE;
 }
 
 int walk_command(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "explain", optional_argument, NULL, 'e' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "vendor", required_argument, NULL, 'v' },
+		{ "maxphyaddr", required_argument, NULL, 'p' },
+		{ "gbpages", required_argument, NULL, 'g' },
 		{ "max-memory", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char *const stdin_only[] = { "-" };
 	struct walk_state st = { 0 };
+	struct scenario_cpu_defaults defaults = { 0 };
 	char *const *files;
 	char why[80];
 	u64 max_memory;
@@ -150,6 +219,15 @@ int walk_command(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			st.explain = true;
+			break;
+		case 'k':
+			st.keep_going = true;
+			break;
+		case 'v':
+		case 'p':
+		case 'g':
+			if (parse_cpu_default(&defaults, c, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'm':
 			if (sim_parse_max_memory(optarg, &max_memory, why,
@@ -182,6 +260,7 @@ int walk_command(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	scenario_exec_init(&st.exec, &st.vcpu, &walk_exec_ops, &st);
+	st.exec.defaults = defaults;
 	for (i = 0; i < nr_files && !ret; i++)
 		ret = walk_file(&st, files[i]);
 	if (st.svg && !ret)

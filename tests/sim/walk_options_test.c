@@ -1,7 +1,8 @@
 /*
- * mmusim walk's read32/read64 and expect32/expect64 statements, and the
- * same statements in mmusim run, which runs scenario files through the
- * same interpreter.
+ * mmusim walk's CPU defaults (--vendor, --maxphyaddr, --gbpages), the
+ * read32/read64 and expect32/expect64 statements, and --keep-going; and
+ * the same statements in mmusim run, which runs scenario files through
+ * the same interpreter.
  */
 #include <string.h>
 
@@ -37,6 +38,78 @@ static void assert_has(const char *haystack, const char *needle)
 {
 	cr_assert_not_null(strstr(haystack, needle), "no '%s' in:\n%s", needle,
 			   haystack);
+}
+
+Test(walk_options, maxphyaddr_is_the_default_of_every_scenario)
+{
+	static const char *const narrow[] = { "--maxphyaddr=36", NULL };
+	/* The second scenario sets its own MAXPHYADDR, which wins. */
+	static const char text[] = FOUR_LEVEL("a") "read 0x401000\n" FOUR_LEVEL(
+		"b") "maxphyaddr 52\nread 0x401000\n";
+	struct mmusim_cmd_result r;
+
+	walk(NULL, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_has(r.out, "a:12 read 0x401000 cpl0 -> ok");
+	mmusim_cmd_result_free(&r);
+
+	walk(narrow, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* Bit 40 is reserved above MAXPHYADDR 36: P|RSVD = 0x9. */
+	assert_has(r.out, "a:12 read 0x401000 cpl0 -> #PF ec=0x9");
+	assert_has(r.out, "b:25 read 0x401000 cpl0 -> ok");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(walk_options, gbpages_off_makes_a_1g_leaf_reserved)
+{
+	static const char *const off[] = { "--gbpages=off", NULL };
+	static const char text[] = FOUR_LEVEL("g") "write64 0x2008 0x40000087\n"
+						   "read 0x40000000\n";
+	struct mmusim_cmd_result r;
+
+	walk(NULL, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_has(r.out, "g:13 read 0x40000000 cpl0 -> ok");
+	mmusim_cmd_result_free(&r);
+	walk(off, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_has(r.out, "g:13 read 0x40000000 cpl0 -> #PF ec=0x9");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(walk_options, vendor_amd_refuses_ept)
+{
+	static const char *const amd[] = { "--vendor=amd", NULL };
+	static const char text[] = FOUR_LEVEL("v") "nested ept eptp=0x1001e\n"
+						   "read 0x400000\n";
+	struct mmusim_cmd_result r;
+
+	walk(amd, text, &r);
+	cr_assert_eq(r.status, 2, "%s", r.out);
+	assert_has(r.err, "<stdin>:13: ");
+	assert_has(r.err, "vendor");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(walk_options, bad_cpu_defaults_are_usage_errors)
+{
+	static const char *const bad[][2] = {
+		{ "--vendor=via", NULL },
+		{ "--maxphyaddr=31", NULL },
+		{ "--maxphyaddr=x", NULL },
+		{ "--gbpages=maybe", NULL },
+	};
+	struct mmusim_cmd_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		walk(bad[i], "", &r);
+		cr_expect_eq(r.status, 2, "%s", bad[i][0]);
+		cr_expect_not_null(strstr(r.err, "mmusim walk: --"), "%s",
+				   r.err);
+		mmusim_cmd_result_free(&r);
+	}
 }
 
 Test(walk_statements, read64_prints_memory_after_an_access)
@@ -98,6 +171,48 @@ Test(walk_statements, bad_memory_statements_are_errors)
 				   r.err);
 		mmusim_cmd_result_free(&r);
 	}
+}
+
+Test(walk_keep_going, a_bad_scenario_is_reported_and_the_next_runs)
+{
+	static const char *const keep[] = { "--keep-going", NULL };
+	static const char text[] = FOUR_LEVEL(
+		"bad") "frobnicate 1\n"
+		       "read 0x400000\n" FOUR_LEVEL(
+			       "refused") "cr0 0x80000000\n"
+					  "read 0x400000\n"
+					  "read 0x400000\n" FOUR_LEVEL(
+						  "good") "read 0x400000\n";
+	struct mmusim_cmd_result r;
+
+	walk(NULL, text, &r);
+	cr_assert_eq(r.status, 2);
+	cr_assert_str_eq(r.out, "");
+	mmusim_cmd_result_free(&r);
+
+	walk(keep, text, &r);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	assert_has(r.err, "<stdin>:12: unknown statement 'frobnicate'");
+	assert_has(r.err, "<stdin>:26: ");
+	/* The rest of a bad scenario is skipped; the next one runs. */
+	cr_assert_null(strstr(r.out, "bad:"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "refused:"), "%s", r.out);
+	assert_has(r.out, "good:39 read 0x400000 cpl0 -> ok");
+	mmusim_cmd_result_free(&r);
+}
+
+Test(walk_keep_going, only_failed_expects_exit_with_1)
+{
+	static const char *const keep[] = { "--keep-going", NULL };
+	static const char text[] =
+		FOUR_LEVEL("one") "expect64 0x4000 0x1\n" FOUR_LEVEL(
+			"two") "read 0x400000\n";
+	struct mmusim_cmd_result r;
+
+	walk(keep, text, &r);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	assert_has(r.out, "two:24 read 0x400000 cpl0 -> ok");
+	mmusim_cmd_result_free(&r);
 }
 
 Test(run_statements, run_checks_expect_and_ignores_read64)
