@@ -1,7 +1,8 @@
 /*
  * mmusim merge, run as a program: CSV shards joined under one header
  * (the union of their columns), JSON shards joined into one array, and
- * the messages and exit status of bad input.
+ * the messages and exit status of bad input, also of randomly damaged
+ * input.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -289,4 +290,69 @@ Test(merge_command, run_json_shards_merge_into_an_array_of_runs)
 	cr_assert_not_null(strstr(r.out, "\"seed\": 1,"));
 	cr_assert_not_null(strstr(r.out, "\"seed\": 2,"));
 	mmusim_cmd_result_free(&r);
+}
+
+/*
+ * Random damage to good CSV and JSON never crashes or hangs merge: it
+ * exits 0 or 2, writes nothing but a message on bad input, and what it
+ * writes on good input merges again to itself.
+ */
+Test(merge_command, damaged_input_is_an_error_or_merges_stably, .timeout = 120)
+{
+	static const char *const seeds[] = {
+		"# v\nk,v,\"w,x\"\n1,2,\"a\"\"b\"\n3,4,\"c\nd\"\n",
+		"[{\"a\": [1, -2.5e3, true, null], \"b\": {\"c\": \"\\u00e9\"}},"
+		" {\"d\": \"x\\ny\"}]\n",
+	};
+	static const char alphabet[] = ",\"\n\r{}[]:#\\ a1-.eE";
+	const char *args[] = { "in", NULL };
+	const char *again[] = { "out", NULL };
+	unsigned int seed = 1, i, j;
+	char text[256];
+
+	enter_temp_dir();
+	for (i = 0; i < 400; i++) {
+		const char *from = seeds[i % 2];
+		size_t len = strlen(from), edits = 1 + rand_r(&seed) % 3;
+		struct mmusim_cmd_result r, r2;
+
+		memcpy(text, from, len + 1);
+		for (j = 0; j < edits; j++) {
+			size_t at = rand_r(&seed) % len;
+			char c =
+				alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+
+			switch (rand_r(&seed) % 3) {
+			case 0: /* replace */
+				text[at] = c;
+				break;
+			case 1: /* delete */
+				memmove(text + at, text + at + 1, len - at);
+				len--;
+				break;
+			default: /* insert */
+				if (len + 2 >= sizeof(text))
+					break;
+				memmove(text + at + 1, text + at, len - at + 1);
+				text[at] = c;
+				len++;
+			}
+		}
+		write_file("in", text);
+		merge(args, &r);
+		cr_assert(r.status == 0 || r.status == 2, "status %d on:\n%s",
+			  r.status, text);
+		if (r.status) {
+			cr_assert_str_eq(r.out, "");
+			cr_assert_eq(strncmp(r.err, "mmusim: in", 10), 0, "%s",
+				     r.err);
+		} else {
+			write_file("out", r.out);
+			merge(again, &r2);
+			cr_assert_eq(r2.status, 0, "%s on:\n%s", r2.err, r.out);
+			cr_assert_str_eq(r2.out, r.out, "input:\n%s", text);
+			mmusim_cmd_result_free(&r2);
+		}
+		mmusim_cmd_result_free(&r);
+	}
 }
