@@ -52,12 +52,16 @@
 
 static_assert(BENCH_REPLAY_LINES > 0, "BENCH_REPLAY_LINES must be positive");
 
-/* The candidates: the floor in this process, mmusim run per MMU. */
+/*
+ * The candidates: the floor in this process, mmusim run per MMU, and a
+ * 4-point sweep of the TLB's size over one read of the trace.
+ */
 enum replay_kind {
 	REPLAY_FLOOR,
 	REPLAY_RUN,
 	REPLAY_RUN_TDP,
 	REPLAY_RUN_SHADOW,
+	REPLAY_RUN_SWEEP4,
 	REPLAY_NR_KINDS,
 };
 
@@ -65,13 +69,13 @@ static const char *const replay_mmu_option[REPLAY_NR_KINDS] = {
 	[REPLAY_RUN] = NULL,
 	[REPLAY_RUN_TDP] = "--mmu=tdp",
 	[REPLAY_RUN_SHADOW] = "--mmu=shadow",
+	[REPLAY_RUN_SWEEP4] = "--sweep=tlb.l1d.entries=256,512,1024,2048",
 };
 
 static const char *const replay_kind_name[REPLAY_NR_KINDS] = {
-	[REPLAY_FLOOR] = "read-floor",
-	[REPLAY_RUN] = "run",
-	[REPLAY_RUN_TDP] = "run-tdp",
-	[REPLAY_RUN_SHADOW] = "run-shadow",
+	[REPLAY_FLOOR] = "read-floor",	    [REPLAY_RUN] = "run",
+	[REPLAY_RUN_TDP] = "run-tdp",	    [REPLAY_RUN_SHADOW] = "run-shadow",
+	[REPLAY_RUN_SWEEP4] = "run-sweep4",
 };
 
 struct replay_state {
@@ -647,6 +651,17 @@ static double run_shadow_rate(const void *state)
 	return lines_per_s(state, REPLAY_RUN_SHADOW);
 }
 
+static u64 run_run_sweep4(void *state, u64 n)
+{
+	return run_mmusim(state, REPLAY_RUN_SWEEP4, n);
+}
+
+/* Trace lines a second, the four configurations' work in each. */
+static double run_sweep4_rate(const void *state)
+{
+	return lines_per_s(state, REPLAY_RUN_SWEEP4);
+}
+
 /*
  * One operation is one replay of the whole trace; the extra column gives
  * the fastest replay's rate in millions of lackey records a second.
@@ -685,6 +700,16 @@ static const struct bench_candidate replay_candidates[] = {
 		.setup = replay_setup,
 		.run = run_run_shadow,
 		.extra = run_shadow_rate,
+		.teardown = replay_teardown,
+	},
+	{
+		/* Must cost well under 2.5 times "run" (issue 13). */
+		.name = "run-sweep4",
+		.unit = "replay",
+		.reference = "run",
+		.setup = replay_setup,
+		.run = run_run_sweep4,
+		.extra = run_sweep4_rate,
 		.teardown = replay_teardown,
 	},
 };

@@ -317,6 +317,12 @@ struct run_sim {
 	/* A progress line on standard error (a terminal), every half second. */
 	bool progress;
 	u64 progress_ns;
+	/*
+	 * --sweep: the simulations of the other configurations, fed the
+	 * records this one's input parses (access traces); NULL otherwise.
+	 * This one reads the input, counts its lines and reports its errors.
+	 */
+	struct run_sim *sweep_next;
 };
 
 /* Set by SIGINT: every input loop stops and the summary is printed. */
@@ -496,6 +502,9 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		     const char *const *files, int nr_files);
 void run_report_json(FILE *out, const struct run_sim *s,
 		     const char *const *files, int nr_files);
+/* One header, then a row for each of the @n runs @sims (run_csv.c). */
+void run_report_csv(FILE *out, struct run_sim *const *sims, unsigned int n,
+		    const char *const *files, int nr_files);
 
 const char *run_page_size_name(enum run_page_size p);
 const char *run_mode_name(u8 level);

@@ -16,6 +16,7 @@
 #include "sim/memory_limit.h"
 #include "sim/run.h"
 #include "sim/run_profile.h"
+#include "sim/run_sweep.h"
 #include "sim/input/trace_reader.h"
 
 /* Exit statuses besides 0 and EXIT_USAGE. */
@@ -38,6 +39,8 @@ enum run_option {
 	OPT_SET,
 	OPT_CONFIG,
 	OPT_PRESET,
+	OPT_SWEEP,
+	OPT_CSV,
 	OPT_SEED,
 	OPT_ACCESSES,
 	OPT_MAX_TABLE_PAGES,
@@ -72,6 +75,8 @@ static const struct option longopts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "preset", required_argument, NULL, OPT_PRESET },
+	{ "sweep", required_argument, NULL, OPT_SWEEP },
+	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "accesses", required_argument, NULL, OPT_ACCESSES },
 	{ "max-table-pages", required_argument, NULL, OPT_MAX_TABLE_PAGES },
@@ -134,6 +139,8 @@ static void run_usage(FILE *out)
 		"  --config=FILE         KEY=VALUE lines (# comments) over the preset\n"
 		"  --set=KEY=VALUE       one key (repeatable), after --config, --tlb,\n"
 		"                        --psc and --ntlb; keys in docs/mmusim-run.md\n"
+		"  --sweep=KEY=V1,V2,... run every value (repeatable: the cross product)\n"
+		"                        over one read of the input\n"
 		"  --mmu=M               none (default), tdp or shadow: every TLB miss also\n"
 		"                        goes through the MMU's own tables and must agree\n"
 		"kvmmmu replay:\n"
@@ -144,6 +151,7 @@ static void run_usage(FILE *out)
 		"  --gbpages=on|off      1G pages in CPUID (default on)\n"
 		"output:\n"
 		"  --json                the summary as JSON (keys in docs/mmusim-run.md)\n"
+		"  --csv                 a header and one row per configuration\n"
 		"  --no-timing           report 0 seconds, for output that compares equal\n"
 		"  --profile=FILE        gperftools CPU profile of the run (google-pprof)\n"
 		"\n"
@@ -252,6 +260,10 @@ struct run_cache_args {
 	u32 tlb, psc, ntlb;
 	const char **sets;
 	int nr_sets;
+	/* --sweep: the specs, and the configurations they make. */
+	const char **sweeps;
+	int nr_sweeps;
+	struct run_sweep *sweep;
 };
 
 struct run_args {
@@ -261,6 +273,7 @@ struct run_args {
 	/* The value of each option given, for conflicting duplicates. */
 	const char *values[OPT_END];
 	bool no_timing;
+	bool csv;
 	/* --profile=FILE: where the CPU profile goes. */
 	const char *profile;
 	bool nested_page_size_given;
@@ -324,6 +337,12 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 		return 0;
 	case OPT_PRESET:
 		a->caches.preset = arg;
+		return 0;
+	case OPT_SWEEP:
+		a->caches.sweeps[a->caches.nr_sweeps++] = arg;
+		return 0;
+	case OPT_CSV:
+		a->csv = true;
 		return 0;
 	case OPT_SEED:
 		return parse_u64("seed", arg, UINT64_MAX, &cfg->seed);
@@ -445,6 +464,7 @@ static int check_options(const struct run_args *a,
 		{ OPT_SET, "--set", RUN_INPUT_OPT_CACHES },
 		{ OPT_CONFIG, "--config", RUN_INPUT_OPT_CACHES },
 		{ OPT_PRESET, "--preset", RUN_INPUT_OPT_CACHES },
+		{ OPT_SWEEP, "--sweep", RUN_INPUT_OPT_CACHES },
 		{ OPT_MMU, "--mmu", RUN_INPUT_OPT_CACHES },
 		{ OPT_WALKS, "--walks", RUN_INPUT_OPT_REPLAY },
 		{ OPT_CR0, "--cr0", RUN_INPUT_OPT_REPLAY },
@@ -467,6 +487,13 @@ static int check_options(const struct run_args *a,
 			"--mode=ept applies to kvmmmu input only (use --nested=ept)");
 	if (cfg->list_walks && cfg->json)
 		return usage_error("--walks does not go with --json");
+	if (a->csv && (cfg->json || cfg->list_walks))
+		return usage_error("--csv does not go with --json or --walks");
+	/* A sweep feeds access records; a scenario drives one vCPU itself. */
+	if (a->caches.nr_sweeps && input->model != RUN_INPUT_ACCESSES)
+		return usage_error(
+			"--sweep applies to access traces and the built-in workload, not to %s",
+			input->noun);
 	if (input->options & RUN_INPUT_OPT_GUEST) {
 		u8 level = cfg->mode_level ?: PT64_ROOT_4LEVEL;
 
@@ -504,6 +531,10 @@ static int apply_cache_options(struct run_args *a)
 			return usage_error("--set=%s", why);
 	if (caches_config_check(cfg, why, sizeof(why)))
 		return usage_error("%s", why);
+	for (i = 0; i < a->caches.nr_sweeps; i++)
+		if (run_sweep_add(a->caches.sweep, a->caches.sweeps[i], cfg,
+				  why, sizeof(why)))
+			return usage_error("%s", why);
 	return 0;
 }
 
@@ -565,6 +596,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		    bool *first)
 {
 	const struct run_input_ops *input = a->cfg.input;
+	struct run_sim *t;
 	struct trace_reader r;
 	char why[80];
 	int ret;
@@ -583,7 +615,8 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 	}
 	if (*first) {
 		*first = false;
-		s->cfg.input = input;
+		for (t = s; t; t = t->sweep_next)
+			t->cfg.input = input;
 		if (check_options(a, input)) {
 			trace_reader_close(&r);
 			return -EINVAL;
@@ -596,7 +629,8 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		return -EINVAL;
 	}
 
-	s->file = r.name;
+	for (t = s; t; t = t->sweep_next)
+		t->file = r.name;
 	ret = input->run(s, &r);
 	/* Worth a word: a pipe that gave nothing, or the wrong file. */
 	if (!ret && !r.bytes) {
@@ -621,8 +655,97 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 	return ret;
 }
 
-static int run_command_sets(int argc, char **argv, const char **sets)
+/*
+ * The simulations of the run: one, or one per configuration of the
+ * sweep, chained by sweep_next behind sims[0].  NULL with a message.
+ */
+static struct run_sim **create_sims(struct run_args *a, unsigned int *n)
 {
+	unsigned int i, nr = run_sweep_size(a->caches.sweep);
+	struct run_sim **sims = calloc(nr, sizeof(*sims));
+	struct run_config cfg;
+	char why[640];
+
+	if (!sims) {
+		usage_error("out of memory");
+		return NULL;
+	}
+	for (i = 0; i < nr; i++) {
+		cfg = a->cfg;
+		if (run_sweep_config(a->caches.sweep, i, &cfg.caches, why,
+				     sizeof(why))) {
+			usage_error("%s", why);
+			break;
+		}
+		sims[i] = malloc(sizeof(*sims[i]));
+		if (!sims[i] || run_sim_init(sims[i], &cfg)) {
+			free(sims[i]);
+			usage_error(
+				"cannot set up the simulation: out of memory");
+			break;
+		}
+		if (i)
+			sims[i - 1]->sweep_next = sims[i];
+	}
+	if (i < nr) {
+		while (i--) {
+			run_sim_destroy(sims[i]);
+			free(sims[i]);
+		}
+		free(sims);
+		return NULL;
+	}
+	*n = nr;
+	return sims;
+}
+
+static void destroy_sims(struct run_sim **sims, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		run_sim_destroy(sims[i]);
+		free(sims[i]);
+	}
+	free(sims);
+}
+
+/* The reports: one, or one per configuration (a JSON array). */
+static void report(struct run_args *a, struct run_sim **sims, unsigned int n,
+		   const char *const *files, int nr_files)
+{
+	char label[512];
+	unsigned int i;
+
+	if (a->csv) {
+		run_report_csv(stdout, sims, n, files, nr_files);
+		return;
+	}
+	if (n > 1 && a->cfg.json)
+		printf("[\n");
+	for (i = 0; i < n; i++) {
+		if (n > 1 && !a->cfg.json) {
+			run_sweep_label(a->caches.sweep, i, label,
+					sizeof(label));
+			printf("%sconfiguration %u of %u: %s\n", i ? "\n" : "",
+			       i + 1, n, label);
+		}
+		if (a->cfg.json)
+			run_report_json(stdout, sims[i], files, nr_files);
+		else
+			run_report_text(stdout, sims[i], files, nr_files);
+		if (n > 1 && a->cfg.json && i + 1 < n)
+			printf(",\n");
+	}
+	if (n > 1 && a->cfg.json)
+		printf("]\n");
+}
+
+static int run_command_sets(int argc, char **argv, const char **sets,
+			    const char **sweeps, struct run_sweep *sweep)
+{
+	struct run_sim **sims, *t;
+	unsigned int nr_sims = 0;
 	struct run_args a;
 	const char *const *files;
 	char why[160];
@@ -633,6 +756,8 @@ static int run_command_sets(int argc, char **argv, const char **sets)
 	memset(&a, 0, sizeof(a));
 	run_config_init(&a.cfg);
 	a.caches.sets = sets;
+	a.caches.sweeps = sweeps;
+	a.caches.sweep = sweep;
 	a.cfg.mmu = run_mmu_find("none", why, sizeof(why));
 	optind = 1;
 	opterr = 0;
@@ -646,8 +771,9 @@ static int run_command_sets(int argc, char **argv, const char **sets)
 			cmd_option_error("mmusim run", argc, argv, longopts, c);
 			return EXIT_USAGE;
 		}
-		if (c != OPT_SET && !cmd_option_once("mmusim run", longopts,
-						     a.values, c, optarg))
+		if (c != OPT_SET && c != OPT_SWEEP &&
+		    !cmd_option_once("mmusim run", longopts, a.values, c,
+				     optarg))
 			return EXIT_USAGE;
 		a.given[c] = true;
 		if (parse_option(&a, c, optarg))
@@ -664,44 +790,36 @@ static int run_command_sets(int argc, char **argv, const char **sets)
 		nr_files = 1;
 	}
 
-	s = malloc(sizeof(*s));
-	if (!s)
-		return usage_error("out of memory");
 	catch_sigint();
 	if (!nr_files) {
-		if (a.cfg.input) {
-			free(s);
+		if (a.cfg.input)
 			return usage_error(
 				"--format=%s needs a TRACE (without one, the built-in workload runs)",
 				a.cfg.input->name);
-		}
 		a.cfg.input = &run_builtin_input;
-		if (check_options(&a, &run_builtin_input)) {
-			free(s);
+		if (check_options(&a, &run_builtin_input))
 			return EXIT_USAGE;
-		}
 	}
-	if (run_sim_init(s, &a.cfg)) {
-		free(s);
-		return usage_error(
-			"cannot set up the simulation: out of memory");
-	}
+	sims = create_sims(&a, &nr_sims);
+	if (!sims)
+		return EXIT_USAGE;
+	s = sims[0];
 	s->progress = isatty(STDERR_FILENO);
 	if (a.profile && run_profile_start(a.profile, why, sizeof(why))) {
-		run_sim_destroy(s);
-		free(s);
+		destroy_sims(sims, nr_sims);
 		return usage_error("%s", why);
 	}
 
-	if (!nr_files) {
-		ret = run_builtin(s);
+	/* No trace to read once: each configuration runs the workload. */
+	for (t = s; !nr_files && t && !ret; t = t->sweep_next) {
+		ret = run_builtin(t);
 		if (ret && ret != -EINTR) {
-			const char *what = sim_memory_error(s->vcpu.host, ret,
+			const char *what = sim_memory_error(t->vcpu.host, ret,
 							    why, sizeof(why));
 
 			run_progress_done(s);
 			fprintf(stderr, "mmusim run: built-in workload: %s\n",
-				what != why && s->error[0] ? s->error : what);
+				what != why && t->error[0] ? t->error : what);
 		}
 	}
 	for (i = 0; i < nr_files && !ret; i++)
@@ -724,10 +842,15 @@ static int run_command_sets(int argc, char **argv, const char **sets)
 		goto out;
 	}
 	s->st.seconds = a.no_timing ? 0 : (run_now_ns() - s->start_ns) / 1e9;
-	if (a.cfg.json)
-		run_report_json(stdout, s, files, nr_files);
-	else
-		run_report_text(stdout, s, files, nr_files);
+	/* What the reading counted, once, is every configuration's. */
+	for (t = s->sweep_next; t; t = t->sweep_next) {
+		t->st.seconds = s->st.seconds;
+		t->st.lines = s->st.lines;
+		t->st.bad_lines = s->st.bad_lines;
+		t->st.interrupted = s->st.interrupted;
+		t->st.stopped = s->st.stopped;
+	}
+	report(&a, sims, nr_sims, files, nr_files);
 	if (s->st.stopped)
 		status = EXIT_USAGE;
 	else if (s->st.interrupted)
@@ -743,20 +866,24 @@ static int run_command_sets(int argc, char **argv, const char **sets)
 		status = EXIT_USAGE;
 	}
 out:
-	run_sim_destroy(s);
-	free(s);
+	destroy_sims(sims, nr_sims);
 	return status;
 }
 
 int run_command(int argc, char **argv)
 {
-	/* Room for every --set the command line can hold. */
+	/* Room for every --set and --sweep the command line can hold. */
 	const char **sets = calloc(argc, sizeof(*sets));
+	const char **sweeps = calloc(argc, sizeof(*sweeps));
+	struct run_sweep *sweep = calloc(1, sizeof(*sweep));
 	int status;
 
-	if (!sets)
-		return usage_error("out of memory");
-	status = run_command_sets(argc, argv, sets);
+	if (!sets || !sweeps || !sweep)
+		status = usage_error("out of memory");
+	else
+		status = run_command_sets(argc, argv, sets, sweeps, sweep);
 	free(sets);
+	free(sweeps);
+	free(sweep);
 	return status;
 }

@@ -82,6 +82,29 @@ static int start_process(struct run_sim *s, const char *name)
 	return 0;
 }
 
+/*
+ * @rec through @s and every configuration of its sweep: parsed once, fed
+ * to each.  An error (the same for all: the address does not fit the
+ * mode) is @s's.
+ */
+static int sweep_records(struct run_sim *s, const struct run_input_record *rec)
+{
+	struct run_sim *t;
+	int ret = 0, r;
+
+	for (t = s; t; t = t->sweep_next) {
+		t->st.instructions += rec->instruction;
+		r = record_accesses(t, rec);
+		if (r && !ret) {
+			ret = r;
+			if (t != s)
+				snprintf(s->error, sizeof(s->error), "%s",
+					 t->error);
+		}
+	}
+	return ret;
+}
+
 static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
 {
 	const struct run_input_ops *ops = s->cfg.input;
@@ -104,8 +127,7 @@ static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
 			return -EINTR;
 		if (unlikely(!(s->st.lines % RUN_PROGRESS_LINES)))
 			run_progress(s, r->name);
-		s->st.instructions += rec.instruction;
-		ret = record_accesses(s, &rec);
+		ret = sweep_records(s, &rec);
 		if (ret == -EINVAL) {
 			trace_reader_record_error(r, "%s", s->error);
 			ret = run_bad_line(s, r, ret);
@@ -119,11 +141,14 @@ int run_access_trace(struct run_sim *s, struct trace_reader *r)
 {
 	const struct run_input_ops *ops = s->cfg.input;
 	void *state = NULL;
+	struct run_sim *t;
 	int ret;
 
-	ret = start_process(s, r->name);
-	if (ret)
-		return ret;
+	for (t = s; t; t = t->sweep_next) {
+		ret = start_process(t, r->name);
+		if (ret)
+			return ret;
+	}
 	if (ops->state_size) {
 		state = calloc(1, ops->state_size);
 		if (!state)

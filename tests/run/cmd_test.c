@@ -1039,3 +1039,94 @@ Test(run_command, cache_keys_apply_in_order_and_bad_ones_are_named)
 		preset, NULL,
 		"mmusim run: --preset=k6: not default, skylake or zen\n");
 }
+
+/* A lackey trace over @pages pages in a stride that defeats small TLBs. */
+static char *sweep_trace(int lines, int pages)
+{
+	char *text = malloc((size_t)lines * 32 + 1);
+	size_t used = 0;
+	int i;
+
+	cr_assert_not_null(text);
+	for (i = 0; i < lines; i++)
+		used += sprintf(text + used, " %c %x,8\n", i % 3 ? 'L' : 'S',
+				0x400000 + ((i * 7919) % pages) * 0x1000 +
+					(i % 64) * 8);
+	return text;
+}
+
+/* The lines after the header of a --csv run of @args on @text. */
+static char *csv_rows(const char *const *args, const char *text)
+{
+	struct mmusim_cmd_result r;
+	char *rows, *nl;
+
+	run_input(args, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	nl = strchr(r.out, '\n');
+	cr_assert_not_null(nl, "%s", r.out);
+	rows = strdup(nl + 1);
+	mmusim_cmd_result_free(&r);
+	return rows;
+}
+
+Test(run_command, a_sweep_gives_each_configuration_its_own_run)
+{
+	static const char *const sweep[] = { "--csv",
+					     "--sweep",
+					     "tlb.l1d.entries=16,64",
+					     "--sweep=tlb.l1d.policy=lru,plru",
+					     "-",
+					     NULL };
+	static const char *const one[4][5] = {
+		{ "--csv", "--tlb=16", "--set=tlb.l1d.policy=lru", "-", NULL },
+		{ "--csv", "--tlb=16", "--set=tlb.l1d.policy=plru", "-", NULL },
+		{ "--csv", "--tlb=64", "--set=tlb.l1d.policy=lru", "-", NULL },
+		{ "--csv", "--tlb=64", "--set=tlb.l1d.policy=plru", "-", NULL },
+	};
+	char *text = sweep_trace(3000, 97), *rows, *expected;
+	size_t used = 0;
+	int i;
+
+	/* One read of the trace, four runs: as four runs of their own. */
+	rows = csv_rows(sweep, text);
+	expected = calloc(1, strlen(rows) + 1);
+	cr_assert_not_null(expected);
+	for (i = 0; i < 4; i++) {
+		char *row = csv_rows(one[i], text);
+
+		cr_assert_leq(used + strlen(row), strlen(rows), "%s", rows);
+		strcpy(expected + used, row);
+		used += strlen(row);
+		free(row);
+	}
+	cr_assert_str_eq(rows, expected);
+	/* The configurations differ where they should. */
+	cr_assert_neq(strstr(rows, ",16,4,lru,"), NULL, "%s", rows);
+	cr_assert_neq(strstr(rows, ",64,4,plru,"), NULL, "%s", rows);
+	free(rows);
+	free(expected);
+	free(text);
+}
+
+Test(run_command, a_bad_sweep_is_named)
+{
+	static const char *const bad_value[] = {
+		"--sweep=tlb.l2.policy=lru,mru", NULL
+	};
+	static const char *const bad_geometry[] = {
+		"--set=tlb.l2.ways=12", "--sweep=tlb.l2.entries=1536,1000", NULL
+	};
+	static const char *const scenario[] = { "--sweep=tlb.l1d.entries=4,8",
+						"--format=native", "-", NULL };
+
+	assert_usage_error(
+		bad_value, NULL,
+		"mmusim run: --sweep=tlb.l2.policy=lru,mru: tlb.l2.policy=mru: not roundrobin, lru, plru or random\n");
+	assert_usage_error(
+		bad_geometry, NULL,
+		"mmusim run: --sweep: tlb.l2.entries=1000: tlb.l2: 1000 entries in 12 ways: the sets (entries / ways) must be a power of two\n");
+	assert_usage_error(
+		scenario, "begin\n",
+		"mmusim run: --sweep applies to access traces and the built-in workload, not to native input\n");
+}
