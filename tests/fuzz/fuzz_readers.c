@@ -1100,21 +1100,58 @@ static unsigned long decoded_lines(const u8 *data, size_t size, bool check)
 				      len);
 			continue;
 		}
+		/* A read error is at the line being read, after r.line. */
 		if (check)
-			check_error("decoded input", r.error, r.line, lines);
-		if (ret == -EINVAL) {
-			READERS_CHECK(!trace_reader_skip_error(&r),
-				      "trace_reader_skip_error() failed");
+			check_error("decoded input", r.error,
+				    ret == -EIO ? r.line + 1 : r.line,
+				    ret == -EIO ? r.line + 1 : lines);
+		/*
+		 * Skipping the rest of a long line may meet a damaged stream:
+		 * then that error, final, is what skipping gives.
+		 */
+		if (ret == -EINVAL)
+			ret = trace_reader_skip_error(&r);
+		if (!ret)
 			continue;
-		}
 		READERS_CHECK(ret == -EIO, "trace_read_line() = %d (%s)", ret,
 			      r.error);
 		READERS_CHECK(trace_read_line(&r, &line, &len) < 0,
 			      "decoded input: a read error is not final");
+		/* Its message names the line being read when it came. */
+		if (r.line + 1 > lines)
+			lines = r.line + 1;
 		break;
 	}
 	trace_reader_close(&r);
 	return lines;
+}
+
+/*
+ * @err must read "NAME: byte OFFSET: message" (binary input) with OFFSET
+ * within the @bytes the reader decoded, and printable ASCII only.
+ */
+static void check_byte_error(const char *who, const char *err, u64 bytes)
+{
+	static const char prefix[] = NAME ": byte ";
+	u64 got = 0;
+	const char *p;
+
+	READERS_CHECK(!strncmp(err, prefix, sizeof(prefix) - 1),
+		      "%s: error '%s' does not start with '%s'", who, err,
+		      prefix);
+	p = err + sizeof(prefix) - 1;
+	READERS_CHECK(*p >= '0' && *p <= '9',
+		      "%s: error '%s' has no byte offset", who, err);
+	while (*p >= '0' && *p <= '9')
+		got = got * 10 + (*p++ - '0');
+	READERS_CHECK(p[0] == ':' && p[1] == ' ' && p[2],
+		      "%s: error '%s' is not 'NAME: byte N: message'", who,
+		      err);
+	READERS_CHECK(got <= bytes, "%s: error '%s' is past byte %" PRIu64, who,
+		      err, bytes);
+	READERS_CHECK(printable(err),
+		      "%s: error '%s' has bytes that are not printable ASCII",
+		      who, err);
 }
 
 static bool compressed(const u8 *data, size_t size)
@@ -1184,16 +1221,19 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 			     !strncmp(err, "demand paging:", 14) ||
 			     (!s->st.lines && !r.status);
 
-		if (!whole)
+		if (!whole && r.binary)
+			check_byte_error(name, err, r.bytes);
+		else if (!whole)
 			check_error(name, err, 0, max_line);
 		/* A damaged compressed stream cannot be read past. */
 		READERS_CHECK(!cfg.keep_going || whole || r.status == -EIO,
 			      "run %s stopped with --keep-going: %s", name,
 			      err);
 	}
-	READERS_CHECK(s->st.lines <= max_line,
+	/* A binary format's lines are its records: one byte at least. */
+	READERS_CHECK(s->st.lines <= (r.binary ? r.bytes : max_line),
 		      "run %s: %" PRIu64 " lines of %lu", name, s->st.lines,
-		      max_line);
+		      r.binary ? (unsigned long)r.bytes : max_line);
 	trace_reader_close(&r);
 	run_sim_destroy(s);
 	free(s);

@@ -651,3 +651,41 @@ Test(format_detection, a_scenario_error_after_the_comments_has_its_line)
 	mmusim_cmd_result_free(&r);
 	free(b.data);
 }
+
+Test(compressed_input, a_stream_cut_inside_a_skipped_long_line_stays_final)
+{
+	static struct run_stats st;
+	char error[TRACE_ERROR_MAX];
+	struct buf b, z;
+	struct run_config cfg;
+	struct trace_reader r;
+	int ret;
+
+	/* Line 2 is too long; the stream ends in its middle. */
+	b.len = 12 + 3 * TRACE_LINE_MAX;
+	b.data = malloc(b.len);
+	cr_assert_not_null(b.data);
+	memcpy(b.data, " L 1000,8\n L", 12);
+	memset(b.data + 12, '0', b.len - 12);
+	z = compress_as(INPUT_GZIP, &b);
+	z.len -= 8;
+	run_config_init(&cfg);
+	cfg.input = &run_lackey_input;
+	cfg.keep_going = true;
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(trace_reader_open_mem(&r, z.data, z.len, "t"), 0);
+	ret = run_lackey_input.run(&sim, &r);
+	snprintf(error, sizeof(error), "%s", r.error);
+	st = sim.st;
+	trace_reader_close(&r);
+	run_sim_destroy(&sim);
+	/* --keep-going skips the long line, not the damaged stream. */
+	cr_assert_eq(ret, -EIO, "%d: %s", ret, error);
+	cr_assert_str_eq(
+		error,
+		"t:3: gzip: the data end before the stream does (cut short?)");
+	cr_assert_eq(st.bad_lines, 1);
+	cr_assert_eq(st.accesses, 1);
+	free(z.data);
+	free(b.data);
+}
