@@ -6,10 +6,10 @@
 
 /* First words of the statements of a scenario file. */
 static const char *const native_words[] = {
-	"scenario", "vendor", "maxphyaddr", "gbpages", "cr0",
-	"cr3",	    "cr4",    "efer",	    "cpl",     "ac",
-	"pkru",	    "nested", "mem",	    "write32", "write64",
-	"read",	    "write",  "fetch",	    "invlpg",  "invept",
+	"scenario", "vendor",  "maxphyaddr", "gbpages", "cr0",	    "cr3",
+	"cr4",	    "efer",    "cpl",	     "ac",	"pkru",	    "nested",
+	"mem",	    "write32", "write64",    "read",	"write",    "fetch",
+	"invlpg",   "invept",  "read32",     "read64",	"expect32", "expect64",
 };
 
 static bool native_detect_line(const char *s, size_t len)

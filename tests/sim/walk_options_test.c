@@ -234,3 +234,15 @@ Test(run_statements, run_checks_expect_and_ignores_read64)
 	assert_has(r.err, ":13: expect64: 0x4000 holds 0x5027, not 0x5067");
 	mmusim_cmd_result_free(&r);
 }
+
+Test(run_statements, a_file_starting_with_a_memory_check_is_native)
+{
+	static const char *const args[] = { "-", NULL };
+	static const char text[] = "expect64 0x1000 0x5\n";
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, text, strlen(text), &r);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	assert_has(r.err, "<stdin>:1: 'expect64' before the first 'scenario'");
+	mmusim_cmd_result_free(&r);
+}
