@@ -91,8 +91,16 @@ static int walk_access(struct scenario_exec *x,
 static void walk_read_mem(struct scenario_exec *x,
 			  const struct scenario_stmt *stmt, u64 value)
 {
-	printf("%s:%lu read%d 0x%" PRIx64 " = 0x%" PRIx64 "\n", x->name,
-	       stmt->line, stmt->memory.size * 8, stmt->memory.gpa, value);
+	struct walk_state *st = x->opaque;
+	char line[160];
+
+	snprintf(line, sizeof(line), "%s:%lu read%d 0x%" PRIx64 " = 0x%" PRIx64,
+		 x->name, stmt->line, stmt->memory.size * 8, stmt->memory.gpa,
+		 value);
+	if (st->svg)
+		walk_svg_add_text(&st->drawing, line);
+	else
+		printf("%s\n", line);
 }
 
 static const struct scenario_exec_ops walk_exec_ops = {

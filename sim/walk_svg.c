@@ -205,10 +205,11 @@ void walk_svg_add(struct walk_svg *svg, const char *name, unsigned long line,
 		     (unsigned int)(nested_root + 1) * SVG_CELL + SVG_GUEST_GAP;
 	if (svg->width < grid_width)
 		svg->width = grid_width;
-	if (svg->nr_walks++)
+	if (svg->body.len)
 		svg->height += SVG_GRID_GAP;
 	else
 		svg->height = SVG_MARGIN;
+	svg->nr_walks++;
 	walk_buf_printf(&svg->body, "<g class=\"walk\" id=\"walk%u\">\n",
 			svg->nr_walks);
 
@@ -284,6 +285,15 @@ void walk_svg_add(struct walk_svg *svg, const char *name, unsigned long line,
 			svg_note(svg, "note fault-text", label);
 		}
 	}
+	walk_buf_printf(&svg->body, "</g>\n");
+}
+
+void walk_svg_add_text(struct walk_svg *svg, const char *text)
+{
+	if (!svg->body.len)
+		svg->height = SVG_MARGIN;
+	walk_buf_printf(&svg->body, "<g class=\"text\">\n");
+	svg_note(svg, "caption", text);
 	walk_buf_printf(&svg->body, "</g>\n");
 }
 

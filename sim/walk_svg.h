@@ -31,6 +31,12 @@ void walk_svg_add(struct walk_svg *svg, const char *name, unsigned long line,
 		  const struct sim_vcpu *vcpu, const struct sim_access *access,
 		  const struct sim_result *res);
 
+/*
+ * Add a line of text such as a read64 result, between the grids, so
+ * that the document stays the only output.
+ */
+void walk_svg_add_text(struct walk_svg *svg, const char *text);
+
 /* Write the whole document to @out. */
 void walk_svg_write(struct walk_svg *svg, FILE *out);
 

@@ -325,6 +325,35 @@ Test(walk_svg, a_faulting_guest_entry_is_marked)
 	mmusim_cmd_result_free(&r);
 }
 
+/* read64 prints a line; under --explain=svg it goes into the drawing. */
+Test(walk_svg, read_results_are_text_of_the_document)
+{
+	static const char scn[] = "scenario ad-bits\n"
+				  "cr0 0x80010001\ncr4 0x20\nefer 0x100\n"
+				  "cr3 0x1000\n"
+				  "write64 0x1000 0x2007\n"
+				  "write64 0x2000 0x3007\n"
+				  "write64 0x3010 0x4007\n"
+				  "write64 0x4000 0x5007\n"
+				  "mem 0x5000 0x1000\n"
+				  "write 0x400000\n"
+				  "read64 0x1000\n";
+	const char *args[] = { "--explain=svg", NULL };
+	struct mmusim_cmd_result r;
+	struct drawn_walk w[2];
+	char why[128] = "";
+
+	mmusim_cmd_run(MMUSIM_BIN, "walk", args, scn, strlen(scn), &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(xml_is_well_formed(r.out, why, sizeof(why)), "%s", why);
+	cr_assert_eq(read_walks(r.out, w, 2), 1);
+	cr_assert_eq(w[0].refs_drawn, 4, "%s", w[0].caption);
+	cr_assert_not_null(strstr(r.out,
+				  ">ad-bits:12 read64 0x1000 = 0x2027</text>"),
+			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+}
+
 Test(walk_svg, unknown_explain_style_is_a_usage_error)
 {
 	const char *args[] = { "--explain=pdf", NULL };
