@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install libmmusim from a configured build directory (default: build, the
 # "default" preset) to a temporary prefix, then build the examples/
-# against the installed package twice, through pkg-config (C and C++,
-# make) and through find_package(mmusim) (CMake), and run each build:
+# against the installed package three times, through pkg-config (C and
+# C++, make), through find_package(mmusim) (CMake) and the same with the
+# static library (mmusim::mmusim_static), and run each build:
 # what a program outside this tree sees (docs/library.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,3 +60,13 @@ cmake -S examples -B "$tmp/find-package" -G Ninja \
 	-DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >/dev/null
 cmake --build "$tmp/find-package" >/dev/null
 check find_package "$tmp/find-package"
+
+cmake -S examples -B "$tmp/static" -G Ninja -DMMUSIM_EXAMPLES_STATIC=ON \
+	-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" \
+	-DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >/dev/null
+cmake --build "$tmp/static" >/dev/null
+if ldd "$tmp/static/walk2d" | grep -q libmmusim; then
+	echo "test-install: static: walk2d links libmmusim.so" >&2
+	exit 1
+fi
+libdir=/nonexistent check "find_package, static" "$tmp/static"
