@@ -5,10 +5,21 @@
  * To add a format: write sim/input/FORMAT.c with its parser and a
  * `const struct run_input_ops run_FORMAT_input` (name, model, options,
  * detection, driver), declare it below, add one row to the table in
- * registry.c (the row's place is its rank in detection), add the file
- * to sim/CMakeLists.txt, and describe the format in
- * docs/trace-formats.md.  The fuzzer (tests/fuzz/fuzz_readers.c) runs
- * every row of the table; give it corpus files.
+ * registry.c (a text format's place is its rank in line detection;
+ * binary formats are asked first), add the file to sim/CMakeLists.txt,
+ * and describe the format in docs/trace-formats.md.  The fuzzer
+ * (tests/fuzz/fuzz_readers.c) runs every row of the table; give it
+ * corpus files in tests/fuzz/corpus/fuzz_readers/.
+ *
+ * A format of guest accesses is the easy case (sim/input/champsim.c is
+ * one): .model = RUN_INPUT_ACCESSES, .run = run_access_trace, and a
+ * .next that hands out one record (the accesses of one line or
+ * instruction) at a time, with .state_size bytes of state of its own
+ * per file (previous addresses of a delta encoding, say).  A binary
+ * format reads with trace_read_bytes() and reports bad records with
+ * trace_reader_record_error() (byte offsets); a text one reads with
+ * trace_read_line().  Compressed input (gzip, zstd, xz) is undone
+ * below every format by the trace reader.
  */
 #ifndef MMUSIM_SIM_INPUT_INPUT_H
 #define MMUSIM_SIM_INPUT_INPUT_H
