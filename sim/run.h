@@ -409,6 +409,14 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
 	return run_access_slow(s, a);
 }
 
+/*
+ * A guest access of @size bytes (1..RUN_MAX_ACCESS_SIZE) at @addr, as an
+ * access trace records it: counted, and translated page by page (two
+ * pages when it crosses a boundary).  Returns as run_access().
+ */
+int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
+		     enum sim_privilege priv, u64 addr, u32 size);
+
 /* Architectural invalidations, counted, and told to the MMU. */
 int run_cr3_written(struct run_sim *s);
 /* A MOV to CR3 of vCPU's CR3 value: @flush false for bit 63 (PCIDE). */

@@ -499,6 +499,33 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 	return access_miss(s, a, cls);
 }
 
+int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
+		     enum sim_privilege priv, u64 addr, u32 size)
+{
+	struct sim_access a = {
+		.kind = kind,
+		.priv = priv,
+		.addr = addr,
+	};
+	u64 last = addr + size - 1;
+	int r;
+
+	s->st.accesses++;
+	if (kind == SIM_ACCESS_READ)
+		s->st.reads++;
+	else if (kind == SIM_ACCESS_WRITE)
+		s->st.writes++;
+	else
+		s->st.fetches++;
+
+	r = run_access(s, &a);
+	if (r < 0 || likely((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)))
+		return r;
+	s->st.page_crossings++;
+	a.addr = last & ~PAGE_OFFSET_MASK;
+	return run_access(s, &a);
+}
+
 const char *run_page_size_name(enum run_page_size p)
 {
 	switch (p) {

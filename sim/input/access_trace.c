@@ -19,34 +19,6 @@ static bool user_protection(const struct run_demand *d, u64 gva, u64 *flags)
 	return true;
 }
 
-/* The page or two the access at @addr of @size bytes touches. */
-static int access_bytes(struct run_sim *s, enum sim_access_kind kind, u64 addr,
-			u32 size)
-{
-	struct sim_access a = {
-		.kind = kind,
-		.priv = SIM_PRIV_USER,
-		.addr = addr,
-	};
-	u64 last = addr + size - 1;
-	int r;
-
-	s->st.accesses++;
-	if (kind == SIM_ACCESS_READ)
-		s->st.reads++;
-	else if (kind == SIM_ACCESS_WRITE)
-		s->st.writes++;
-	else
-		s->st.fetches++;
-
-	r = run_access(s, &a);
-	if (r < 0 || likely((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)))
-		return r;
-	s->st.page_crossings++;
-	a.addr = last & ~PAGE_OFFSET_MASK;
-	return run_access(s, &a);
-}
-
 /* The accesses of @rec, in order, up to the first error. */
 static int record_accesses(struct run_sim *s,
 			   const struct run_input_record *rec)
@@ -55,8 +27,8 @@ static int record_accesses(struct run_sim *s,
 	int r;
 
 	for (i = 0; i < rec->nr; i++) {
-		r = access_bytes(s, rec->acc[i].kind, rec->acc[i].addr,
-				 rec->acc[i].size);
+		r = run_guest_access(s, rec->acc[i].kind, SIM_PRIV_USER,
+				     rec->acc[i].addr, rec->acc[i].size);
 		if (r < 0)
 			return r;
 	}
