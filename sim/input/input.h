@@ -114,6 +114,7 @@ struct run_input_ops {
 /* @run of access traces (sim/input/access_trace.c). */
 int run_access_trace(struct run_sim *s, struct trace_reader *r);
 
+extern const struct run_input_ops run_binary_input;
 extern const struct run_input_ops run_native_input;
 extern const struct run_input_ops run_lackey_input;
 extern const struct run_input_ops run_kvmmmu_input;

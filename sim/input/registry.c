@@ -15,10 +15,8 @@
  * COMM may be "read 1").
  */
 const struct run_input_ops *const run_inputs[] = {
-	&run_lackey_input,
-	&run_kvmmmu_input,
-	&run_native_input,
-	&run_champsim_input,
+	&run_lackey_input,   &run_kvmmmu_input, &run_native_input,
+	&run_champsim_input, &run_binary_input,
 };
 const unsigned int run_nr_inputs = ARRAY_SIZE(run_inputs);
 

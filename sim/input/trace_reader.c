@@ -301,6 +301,31 @@ int trace_read_bytes(struct trace_reader *r, size_t len, const u8 **data)
 	return 1;
 }
 
+int trace_reader_bytes(struct trace_reader *r, size_t want, const u8 **data,
+		       size_t *len)
+{
+	int ret;
+
+	if (r->status)
+		return r->status;
+	while (r->end - r->pos < want) {
+		ret = refill(r);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			break;
+	}
+	*data = (const u8 *)r->buf + r->pos;
+	*len = r->end - r->pos;
+	return 0;
+}
+
+void trace_reader_consume(struct trace_reader *r, size_t n)
+{
+	MMU_WARN_ON(n > r->end - r->pos);
+	r->pos += n;
+}
+
 int trace_read_line(struct trace_reader *r, const char **line, size_t *len)
 {
 	char *start, *nl;

@@ -80,6 +80,16 @@ int trace_reader_peek(struct trace_reader *r, bool more, const char **data,
 		      size_t *len);
 
 /*
+ * Binary input: the unread bytes, at least @want of them unless the input
+ * ends first (@want at most TRACE_BUF_SIZE / 2), without consuming them.
+ * 0 with *@data and *@len set, or < 0 as above.
+ */
+int trace_reader_bytes(struct trace_reader *r, size_t want, const u8 **data,
+		       size_t *len);
+/* Consume @n of the bytes trace_reader_bytes() handed out. */
+void trace_reader_consume(struct trace_reader *r, size_t n);
+
+/*
  * A stdio stream over the rest of the input, the bytes already buffered
  * first, for readers that take a FILE.  NULL with r->error set.
  */

@@ -508,7 +508,7 @@ Test(run_command, input_of_no_known_format)
 
 	assert_usage_error(
 		args, "# comment\nhello world\n",
-		"mmusim: <stdin>:2: cannot tell the format from this line ('hello world'): no format has such a line; use --format=lackey|kvmmmu|native|champsim\n");
+		"mmusim: <stdin>:2: cannot tell the format from this line ('hello world'): no format has such a line; use --format=lackey|kvmmmu|native|champsim|binary\n");
 	assert_usage_error(
 		missing, NULL,
 		"mmusim run: /nonexistent/trace: No such file or directory\n");

@@ -627,7 +627,7 @@ Test(format_detection, a_line_no_format_has_is_named_after_the_comments)
 	snprintf(want, sizeof(want),
 		 "mmusim: <stdin>:%d: cannot tell the format from this line "
 		 "('hello world'): no format has such a line; use "
-		 "--format=lackey|kvmmmu|native|champsim\n",
+		 "--format=lackey|kvmmmu|native|champsim|binary\n",
 		 (2 << 20) / 64 + 1);
 	cr_assert_str_eq(r.err, want);
 	cr_assert_str_eq(r.out, "");

@@ -1,0 +1,247 @@
+/* mmusim run over mmusim's binary access trace (sim/input/binary_trace.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/input/binary_trace.h"
+#include "sim/input/input.h"
+#include "sim/input/trace_reader.h"
+#include "sim/input_error.h"
+#include "sim/run.h"
+
+/* Bytes asked of the reader at a time: a record fits many times over. */
+#define BINARY_CHUNK 4096
+
+/* Every page a process touches is user, writable and executable. */
+static bool binary_protection(const struct run_demand *d, u64 gva, u64 *flags)
+{
+	(void)d;
+	(void)gva;
+	*flags = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK;
+	return true;
+}
+
+/*
+ * The processes of one file: its process ids and the run's process each
+ * is.  A file's ids are its own: two files are different processes.
+ */
+struct binary_pids {
+	u32 *pid;
+	unsigned int *proc;
+	unsigned int nr, cap;
+};
+
+static int pid_process(struct run_sim *s, struct binary_pids *m, u32 pid,
+		       unsigned int *proc)
+{
+	unsigned int i;
+	void *p;
+	int r;
+
+	for (i = 0; i < m->nr; i++) {
+		if (m->pid[i] == pid) {
+			*proc = m->proc[i];
+			return 0;
+		}
+	}
+	if (m->nr == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 8;
+		p = realloc(m->pid, m->cap * sizeof(*m->pid));
+		if (!p)
+			return -ENOMEM;
+		m->pid = p;
+		p = realloc(m->proc, m->cap * sizeof(*m->proc));
+		if (!p)
+			return -ENOMEM;
+		m->proc = p;
+	}
+	r = run_demand_add_process(s, proc);
+	if (r)
+		return r;
+	m->pid[m->nr] = pid;
+	m->proc[m->nr++] = *proc;
+	return 0;
+}
+
+static void name_process(struct run_sim *s, unsigned int proc, const char *file,
+			 u32 pid)
+{
+	snprintf(s->demand.procs[proc].name, sizeof(s->demand.procs[proc].name),
+		 "%s pid %u", file, pid);
+}
+
+static int control(struct run_sim *s, struct binary_pids *pids,
+		   const char *file, const struct binary_record *rec)
+{
+	unsigned int proc, before = s->demand.nr_procs;
+	int r;
+
+	switch (rec->op) {
+	case BINARY_OP_VCPU:
+		r = run_vcpus_grow(s, rec->id + 1);
+		return r ?: run_vcpu_switch(s, rec->id);
+	case BINARY_OP_PRIVILEGE:
+		/* The decoder keeps it. */
+		return 0;
+	case BINARY_OP_PROCESS:
+	case BINARY_OP_NAME:
+		r = pid_process(s, pids, rec->id, &proc);
+		if (r)
+			return r;
+		if (s->demand.nr_procs != before)
+			name_process(s, proc, file, rec->id);
+		if (rec->op == BINARY_OP_NAME) {
+			snprintf(s->demand.procs[proc].name,
+				 sizeof(s->demand.procs[proc].name), "%s",
+				 rec->name);
+			return 0;
+		}
+		if (proc == s->demand.cur)
+			return 0;
+		return run_demand_switch(s, proc);
+	case BINARY_NR_OPS:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* The first process of the file: pid 0, on the running vCPU. */
+static int first_process(struct run_sim *s, struct binary_pids *pids,
+			 const char *file)
+{
+	unsigned int proc = 0;
+	int r;
+
+	if (!s->demand.enabled) {
+		r = run_demand_init(s, 1, false, binary_protection);
+		if (r)
+			return r;
+		pids->pid = malloc(8 * sizeof(*pids->pid));
+		pids->proc = malloc(8 * sizeof(*pids->proc));
+		if (!pids->pid || !pids->proc)
+			return -ENOMEM;
+		pids->cap = 8;
+		pids->pid[0] = 0;
+		pids->proc[0] = 0;
+		pids->nr = 1;
+	} else {
+		r = pid_process(s, pids, 0, &proc);
+		r = r ?: run_demand_switch(s, proc);
+		if (r)
+			return r;
+	}
+	name_process(s, proc, file, 0);
+	return 0;
+}
+
+static int records(struct run_sim *s, struct trace_reader *r,
+		   struct binary_pids *pids)
+{
+	static const enum sim_privilege priv[2] = { SIM_PRIV_USER,
+						    SIM_PRIV_SUPERVISOR };
+
+	struct binary_decoder dec;
+	struct binary_record rec;
+	char why[TRACE_ERROR_MAX];
+	u64 offset = 0;
+	const u8 *data;
+	size_t len, pos;
+	int n, ret;
+
+	memset(&dec, 0, sizeof(dec));
+	r->binary = true;
+	ret = trace_reader_bytes(r, BINARY_TRACE_HEADER_LEN, &data, &len);
+	if (ret)
+		return ret;
+	if (binary_check_header(data, len, why, sizeof(why)))
+		goto bad;
+	trace_reader_consume(r, BINARY_TRACE_HEADER_LEN);
+	offset = BINARY_TRACE_HEADER_LEN;
+	ret = first_process(s, pids, r->name);
+	if (ret)
+		return ret;
+
+	for (;;) {
+		ret = trace_reader_bytes(r, BINARY_CHUNK, &data, &len);
+		if (ret)
+			return ret;
+		if (!len)
+			return 0;
+		if (unlikely(run_stop))
+			return -EINTR;
+		for (pos = 0; pos < len; pos += n, offset += n) {
+			unsigned int kind;
+			u64 addr;
+			u32 size;
+
+			/* Near the end of the bytes at hand: ask for more. */
+			if (len - pos < BINARY_NAME_RECORD_MAX && !r->eof)
+				break;
+			s->st.lines++;
+			n = binary_decode_fast(&dec, data + pos, len - pos,
+					       &kind, &addr, &size);
+			if (likely(n)) {
+				ret = run_guest_access(s, kind,
+						       priv[dec.supervisor],
+						       addr, size);
+				if (unlikely(ret < 0))
+					goto access_error;
+				continue;
+			}
+			n = binary_decode(&dec, data + pos, len - pos, &rec,
+					  why, sizeof(why));
+			if (n < 0)
+				goto bad;
+			if (!n) {
+				input_why(why, sizeof(why),
+					  "the trace ends inside a record");
+				goto bad;
+			}
+			if (rec.kind == BINARY_KIND_CONTROL)
+				ret = control(s, pids, r->name, &rec);
+			else
+				ret = run_guest_access(s, rec.kind,
+						       priv[rec.supervisor],
+						       rec.addr, rec.size);
+			if (unlikely(ret < 0))
+				goto access_error;
+		}
+		trace_reader_consume(r, pos);
+		run_progress(s, r->name);
+	}
+bad:
+	return trace_reader_error_at_byte(r, offset, "%s", why);
+access_error:
+	if (ret != -EINVAL)
+		return ret;
+	return trace_reader_error_at_byte(r, offset, "%s", s->error);
+}
+
+static int run_binary(struct run_sim *s, struct trace_reader *r)
+{
+	struct binary_pids pids = { 0 };
+	int ret = records(s, r, &pids);
+
+	free(pids.pid);
+	free(pids.proc);
+	return ret;
+}
+
+static int binary_detect_bytes(const u8 *data, size_t len, bool eof)
+{
+	if (len < BINARY_TRACE_MAGIC_LEN)
+		return eof || memcmp(data, BINARY_TRACE_MAGIC, len) ? 0 :
+								      -EAGAIN;
+	return !memcmp(data, BINARY_TRACE_MAGIC, BINARY_TRACE_MAGIC_LEN);
+}
+
+const struct run_input_ops run_binary_input = {
+	.name = "binary",
+	.description = "mmusim's binary access trace (mmusim convert)",
+	.noun = "binary input",
+	.model = RUN_INPUT_ACCESSES,
+	.options = RUN_INPUT_OPT_GUEST | RUN_INPUT_OPT_CACHES,
+	.detect_bytes = binary_detect_bytes,
+	.run = run_binary,
+};

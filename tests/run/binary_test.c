@@ -1,0 +1,333 @@
+/*
+ * mmusim's binary trace: encoding against decoding on seeded random
+ * records, replay of processes and vCPUs, truncated and damaged input,
+ * and mmusim convert's round trip (convert, then replay: the same report).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "sim/input/binary_trace.h"
+#include "sim/input/input.h"
+#include "sim/input/trace_reader.h"
+#include "sim/run.h"
+
+static struct run_sim sim;
+
+/* A trace written by @fill through the writer: its bytes in *@len. */
+static char *write_trace(void (*fill)(struct binary_trace_writer *w),
+			 size_t *len)
+{
+	struct binary_trace_writer w;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(binary_trace_writer_open(&w, f), 0);
+	fill(&w);
+	cr_assert_eq(binary_trace_writer_close(&w), 0);
+	cr_assert_eq(fclose(f), 0);
+	return buf;
+}
+
+/* Replay @len bytes at @data as binary input: the input's return. */
+static int replay(const char *data, size_t len, char *error, size_t size)
+{
+	struct run_config cfg;
+	struct trace_reader r;
+	int ret;
+
+	run_config_init(&cfg);
+	cfg.input = &run_binary_input;
+	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
+	cr_assert_eq(trace_reader_open_mem(&r, data, len, "t"), 0);
+	ret = run_binary_input.run(&sim, &r);
+	if (error)
+		snprintf(error, size, "%s", r.error[0] ? r.error : sim.error);
+	trace_reader_close(&r);
+	return ret;
+}
+
+static u64 rng = 0x62696e617279ULL;
+
+static u64 next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+#define NR_RANDOM 20000
+
+struct sent {
+	bool control;
+	unsigned int kind;
+	bool supervisor;
+	u64 addr;
+	u32 size;
+};
+
+static struct sent sent[NR_RANDOM];
+
+/* Sizes and addresses of every shape: near, far, next, wide, huge. */
+static void fill_random(struct binary_trace_writer *w)
+{
+	static const u32 sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 4096 };
+	u64 prev = 0;
+	int i;
+
+	for (i = 0; i < NR_RANDOM; i++) {
+		struct sent *e = &sent[i];
+		u64 x = next_random();
+
+		e->kind = x % 3;
+		e->supervisor = (x >> 2) % 16 == 0;
+		e->size = sizes[(x >> 8) % ARRAY_SIZE(sizes)];
+		switch ((x >> 16) % 5) {
+		case 0:
+			e->addr = prev + (i ? sent[i - 1].size : 0);
+			break;
+		case 1:
+			e->addr = prev + ((x >> 24) & 0xff) - 0x80;
+			break;
+		case 2:
+			e->addr = next_random();
+			break;
+		case 3:
+			e->addr = 0x7f0000000000ULL + ((x >> 24) & 0xfffff);
+			break;
+		default:
+			e->addr = (x >> 63) ? ~0ULL - (x & 0xfff) : x & 0xfff;
+			break;
+		}
+		prev = e->addr;
+		cr_assert_eq(binary_trace_write_access(w, e->kind,
+						       e->supervisor, e->addr,
+						       e->size),
+			     0);
+	}
+}
+
+Test(binary_trace, random_records_decode_to_what_was_written)
+{
+	struct binary_decoder dec;
+	struct binary_record rec;
+	char why[200];
+	size_t len, pos = BINARY_TRACE_HEADER_LEN;
+	char *buf = write_trace(fill_random, &len);
+	int i, n;
+
+	memset(&dec, 0, sizeof(dec));
+	cr_assert_eq(
+		binary_check_header((const u8 *)buf, len, why, sizeof(why)), 0);
+	for (i = 0; i < NR_RANDOM; i++) {
+		do {
+			n = binary_decode(&dec, (const u8 *)buf + pos,
+					  len - pos, &rec, why, sizeof(why));
+			cr_assert_gt(n, 0, "record %d: %d %s", i, n, why);
+			pos += n;
+			/* Privilege switches come before the access. */
+		} while (rec.kind == BINARY_KIND_CONTROL &&
+			 rec.op == BINARY_OP_PRIVILEGE);
+		cr_assert_eq(rec.kind, sent[i].kind, "record %d", i);
+		cr_assert_eq(rec.addr, sent[i].addr, "record %d", i);
+		cr_assert_eq(rec.size, sent[i].size, "record %d", i);
+		cr_assert_eq(rec.supervisor, sent[i].supervisor, "record %d",
+			     i);
+	}
+	cr_assert_eq(pos, len);
+	free(buf);
+}
+
+Test(binary_trace, the_fast_decoder_agrees_with_the_decoder)
+{
+	struct binary_decoder a, b;
+	struct binary_record rec;
+	char why[200];
+	size_t len, pos = BINARY_TRACE_HEADER_LEN;
+	char *buf = write_trace(fill_random, &len);
+	unsigned int kind;
+	u64 addr;
+	u32 size;
+	int n, fast = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	while (pos < len) {
+		const u8 *p = (const u8 *)buf + pos;
+
+		n = binary_decode_fast(&a, p, len - pos, &kind, &addr, &size);
+		if (n) {
+			fast++;
+			cr_assert_eq(binary_decode(&b, p, len - pos, &rec, why,
+						   sizeof(why)),
+				     n);
+			cr_assert_eq(rec.kind, kind);
+			cr_assert_eq(rec.addr, addr);
+			cr_assert_eq(rec.size, size);
+		} else {
+			n = binary_decode(&b, p, len - pos, &rec, why,
+					  sizeof(why));
+			cr_assert_gt(n, 0);
+			cr_assert_eq(binary_decode(&a, p, len - pos, &rec, why,
+						   sizeof(why)),
+				     n);
+		}
+		pos += n;
+	}
+	cr_assert_gt(fast, NR_RANDOM / 2);
+	free(buf);
+}
+
+/*
+ * Two vCPUs, two processes: vCPU 0 runs pid 7 on 0x1000, vCPU 1 runs
+ * pid 9 on the same address and then pid 7, as the binary format says.
+ */
+static void fill_vcpus(struct binary_trace_writer *w)
+{
+	cr_assert_eq(binary_trace_write_name(w, 0, "init"), 0);
+	cr_assert_eq(binary_trace_write_access(w, SIM_ACCESS_READ, false,
+					       0x1000, 8),
+		     0);
+	cr_assert_eq(binary_trace_write_vcpu(w, 1), 0);
+	cr_assert_eq(binary_trace_write_process(w, 9), 0);
+	cr_assert_eq(binary_trace_write_access(w, SIM_ACCESS_READ, false,
+					       0x1000, 8),
+		     0);
+	cr_assert_eq(binary_trace_write_process(w, 0), 0);
+	cr_assert_eq(binary_trace_write_access(w, SIM_ACCESS_WRITE, false,
+					       0x1008, 8),
+		     0);
+	cr_assert_eq(binary_trace_write_vcpu(w, 0), 0);
+	cr_assert_eq(binary_trace_write_access(w, SIM_ACCESS_FETCH, true,
+					       0x1010, 4),
+		     0);
+}
+
+Test(binary_trace, processes_and_vcpus_replay_as_recorded)
+{
+	struct run_counts c;
+	size_t len;
+	char *buf = write_trace(fill_vcpus, &len);
+	u64 requests;
+
+	cr_assert_eq(replay(buf, len, NULL, 0), 0, "%s", sim.error);
+	cr_assert_eq(sim.nr_vcpus, 2);
+	cr_assert_eq(sim.demand.nr_procs, 2);
+	cr_assert_str_eq(sim.demand.procs[0].name, "init");
+	cr_assert_str_eq(sim.demand.procs[1].name, "t pid 9");
+	cr_assert_eq(sim.st.accesses, 4);
+	cr_assert_eq(sim.st.fetches, 1);
+	/* Pid 9 is a new process: its own tables, a fault of its own. */
+	cr_assert_eq(sim.st.faults, 2);
+	/* The switches to pid 9 and back to pid 0 on vCPU 1. */
+	cr_assert_eq(sim.st.cr3_writes, 2);
+	run_vcpu_counts(&sim, 1, &c, &requests);
+	cr_assert_eq(c.accesses, 2);
+	cr_assert_eq(c.tlb_misses, 2);
+	run_vcpu_counts(&sim, 0, &c, &requests);
+	cr_assert_eq(c.accesses, 2);
+	/* vCPU 0's TLB kept 0x1000's page for the supervisor fetch. */
+	cr_assert_eq(c.tlb_misses, 1);
+	cr_assert_eq(c.tlb_hits, 1);
+	run_sim_destroy(&sim);
+	free(buf);
+}
+
+static void fill_small(struct binary_trace_writer *w)
+{
+	cr_assert_eq(binary_trace_write_access(w, SIM_ACCESS_READ, false,
+					       0x7ff000123456ULL, 8),
+		     0);
+	cr_assert_eq(binary_trace_write_vcpu(w, 3), 0);
+	cr_assert_eq(binary_trace_write_access(w, SIM_ACCESS_WRITE, false,
+					       0x1000, 100),
+		     0);
+}
+
+Test(binary_trace, a_truncated_trace_names_the_byte_of_the_cut_record)
+{
+	size_t len, cut, starts[] = { 16, 24, 26 };
+	char *buf = write_trace(fill_small, &len);
+	char error[600], want[300];
+	unsigned int i;
+
+	/* read: 1 + 7 bytes; vcpu: 2; write: 1 + 2 (delta) + 1 (size 100). */
+	cr_assert_eq(len, 30);
+	for (cut = 0; cut < len; cut++) {
+		int ret = replay(buf, cut, error, sizeof(error));
+
+		if (cut < BINARY_TRACE_HEADER_LEN) {
+			snprintf(
+				want, sizeof(want),
+				"t: byte 0: the header is cut short (%zu of 16 bytes)",
+				cut);
+		} else {
+			for (i = 0;
+			     i + 1 < ARRAY_SIZE(starts) && starts[i + 1] <= cut;
+			     i++)
+				;
+			snprintf(want, sizeof(want),
+				 "t: byte %zu: the trace ends inside a record",
+				 starts[i]);
+			/* Cut between records: a shorter trace. */
+			if (cut == starts[i]) {
+				cr_assert_eq(ret, 0, "cut at %zu: %s", cut,
+					     error);
+				run_sim_destroy(&sim);
+				continue;
+			}
+		}
+		cr_assert_eq(ret, -EINVAL, "cut at %zu", cut);
+		cr_assert_str_eq(error, want, "cut at %zu", cut);
+		run_sim_destroy(&sim);
+	}
+	cr_assert_eq(replay(buf, len, error, sizeof(error)), 0, "%s", error);
+	run_sim_destroy(&sim);
+	free(buf);
+}
+
+Test(binary_trace, a_bad_header_or_record_is_an_error_at_its_byte)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		const char *message;
+	} cases[] = {
+		{ "mmusim-trace\n\x02\0\0", 16,
+		  "t: byte 0: version 2; this mmusim reads version 1" },
+		{ "mmusim-trace\n\x01\x01\0", 16,
+		  "t: byte 0: unknown flags 0x0001 in the header" },
+		{ "mmusim-trice\n\x01\0\0", 16,
+		  "t: byte 0: not an mmusim binary trace (bad magic)" },
+		{ "mmusim-trace\n\x01\0\0\x13", 17,
+		  "t: byte 16: unknown control record 4" },
+		{ "mmusim-trace\n\x01\0\0\x07\xac\x02", 19,
+		  "t: byte 16: vCPU id 300 is out of range" },
+		{ "mmusim-trace\n\x01\0\0\x0f\x02", 18,
+		  "t: byte 16: privilege id 2 is out of range" },
+		{ "mmusim-trace\n\x01\0\0\x0b\x00\x41", 19,
+		  "t: byte 16: process name of 65 bytes (at most 63)" },
+		{ "mmusim-trace\n\x01\0\0\x00\x00\x00", 19,
+		  "t: byte 16: access size 0 is out of range 1..4096" },
+		{ "mmusim-trace\n\x01\0\0\x00\x00\x81\x40", 20,
+		  "t: byte 16: access size 8193 is out of range 1..4096" },
+		{ "mmusim-trace\n\x01\0\0\x04\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02",
+		  27, "t: byte 16: a number longer than 64 bits" },
+	};
+	char error[600];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		cr_assert_eq(replay(cases[i].bytes, cases[i].len, error,
+				    sizeof(error)),
+			     -EINVAL, "case %u", i);
+		cr_assert_str_eq(error, cases[i].message, "case %u", i);
+		run_sim_destroy(&sim);
+	}
+}
