@@ -9,5 +9,6 @@ int format_command(int argc, char **argv);
 int walk_command(int argc, char **argv);
 int run_command(int argc, char **argv);
 int merge_command(int argc, char **argv);
+int convert_command(int argc, char **argv);
 
 #endif

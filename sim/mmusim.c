@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	  "replay access and walk traces, or a built-in workload: TLB, walks, faults" },
 	{ "merge", merge_command,
 	  "join the CSV or JSON results of sharded runs into one" },
+	{ "convert", convert_command,
+	  "write access traces as mmusim's compact binary trace" },
 };
 
 static void usage(FILE *out)

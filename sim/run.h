@@ -10,6 +10,7 @@
 #include "sim/caches.h"
 #include "sim/vcpu.h"
 
+struct binary_trace_writer;
 struct kvmmmu_state;
 struct trace_reader;
 
@@ -312,6 +313,11 @@ struct run_sim {
 	/* Where messages name the input. */
 	const char *file;
 	char error[RUN_ERROR_MAX];
+	/*
+	 * mmusim convert: the input's accesses, process and vCPU switches
+	 * are written here (sim/input/binary_trace.h) and not simulated.
+	 */
+	struct binary_trace_writer *recorder;
 	/* Per-format state of the kvmmmu replay. */
 	struct kvmmmu_state *kvmmmu;
 	/* A progress line on standard error (a terminal), every half second. */
@@ -412,7 +418,8 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
 /*
  * A guest access of @size bytes (1..RUN_MAX_ACCESS_SIZE) at @addr, as an
  * access trace records it: counted, and translated page by page (two
- * pages when it crosses a boundary).  Returns as run_access().
+ * pages when it crosses a boundary).  Returns as run_access().  When
+ * converting (s->recorder), the access is written to the trace instead.
  */
 int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
 		     enum sim_privilege priv, u64 addr, u32 size);
@@ -470,6 +477,10 @@ int run_demand_unmap(struct run_sim *s, u64 gva);
 int run_native(struct run_sim *s, struct trace_reader *r);
 int run_kvmmmu(struct run_sim *s, struct trace_reader *r);
 int run_builtin(struct run_sim *s);
+
+/* Recording for mmusim convert (sim/input/binary.c). */
+int run_record_access(struct run_sim *s, enum sim_access_kind kind,
+		      enum sim_privilege priv, u64 addr, u32 size);
 
 /* vCPUs (run_vcpus.c). */
 /* The vCPU array with one vCPU, whose caches are s->caches.  -ENOMEM. */

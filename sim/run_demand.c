@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/input/binary_trace.h"
 #include "sim/run.h"
 
 #define X86_CR4_PGE BIT_ULL(7)
@@ -512,6 +513,11 @@ int run_demand_switch(struct run_sim *s, unsigned int proc)
 	if (proc >= d->nr_procs)
 		return -EINVAL;
 	run_account_switch(s);
+	if (s->recorder) {
+		r = binary_trace_write_process(s->recorder, proc);
+		if (r)
+			return r;
+	}
 	d->cur = proc;
 	r = sim_vcpu_set(&s->vcpu, SIM_REG_CR3, d->procs[proc].root);
 	return r ?: run_cr3_written(s);

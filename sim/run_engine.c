@@ -510,6 +510,8 @@ int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
 	u64 last = addr + size - 1;
 	int r;
 
+	if (unlikely(s->recorder))
+		return run_record_access(s, kind, priv, addr, size);
 	s->st.accesses++;
 	if (kind == SIM_ACCESS_READ)
 		s->st.reads++;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/input/binary_trace.h"
 #include "sim/run.h"
 
 int run_vcpus_init(struct run_sim *s)
@@ -75,6 +76,11 @@ int run_vcpu_switch(struct run_sim *s, unsigned int vcpu)
 		return -EINVAL;
 	if (vcpu == s->cur_vcpu)
 		return 0;
+	if (s->recorder) {
+		r = binary_trace_write_vcpu(s->recorder, vcpu);
+		if (r)
+			return r;
+	}
 	run_account_switch(s);
 	from = &s->vcpus[s->cur_vcpu];
 	to = &s->vcpus[vcpu];

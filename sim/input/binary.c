@@ -1,4 +1,7 @@
-/* mmusim run over mmusim's binary access trace (sim/input/binary_trace.h). */
+/*
+ * mmusim run over mmusim's binary access trace (sim/input/binary_trace.h),
+ * and the recording side of mmusim convert.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +185,8 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			n = binary_decode_fast(&dec, data + pos, len - pos,
 					       &kind, &addr, &size);
 			if (likely(n)) {
+				/* A fetch is an instruction, as lackey's I. */
+				s->st.instructions += kind == SIM_ACCESS_FETCH;
 				ret = run_guest_access(s, kind,
 						       priv[dec.supervisor],
 						       addr, size);
@@ -198,12 +203,15 @@ static int records(struct run_sim *s, struct trace_reader *r,
 					  "the trace ends inside a record");
 				goto bad;
 			}
-			if (rec.kind == BINARY_KIND_CONTROL)
+			if (rec.kind == BINARY_KIND_CONTROL) {
 				ret = control(s, pids, r->name, &rec);
-			else
+			} else {
+				s->st.instructions += rec.kind ==
+						      SIM_ACCESS_FETCH;
 				ret = run_guest_access(s, rec.kind,
 						       priv[rec.supervisor],
 						       rec.addr, rec.size);
+			}
 			if (unlikely(ret < 0))
 				goto access_error;
 		}
@@ -245,3 +253,20 @@ const struct run_input_ops run_binary_input = {
 	.detect_bytes = binary_detect_bytes,
 	.run = run_binary,
 };
+
+/* mmusim convert: the accesses and switches of any access input. */
+
+int run_record_access(struct run_sim *s, enum sim_access_kind kind,
+		      enum sim_privilege priv, u64 addr, u32 size)
+{
+	const struct run_demand *d = &s->demand;
+	struct binary_trace_writer *w = s->recorder;
+	int r = 0;
+
+	if (d->cur < d->nr_procs)
+		r = binary_trace_write_name(w, d->cur, d->procs[d->cur].name);
+	return r     ?:
+		       binary_trace_write_access(w, kind,
+						 priv == SIM_PRIV_SUPERVISOR,
+						 addr, size);
+}

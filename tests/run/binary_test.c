@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "mmusim_cmd.h"
 #include "sim/input/binary_trace.h"
 #include "sim/input/input.h"
 #include "sim/input/trace_reader.h"
@@ -330,4 +332,79 @@ Test(binary_trace, a_bad_header_or_record_is_an_error_at_its_byte)
 		cr_assert_str_eq(error, cases[i].message, "case %u", i);
 		run_sim_destroy(&sim);
 	}
+}
+
+static char *temp_path(const char *suffix)
+{
+	char *path = NULL;
+
+	cr_assert_gt(asprintf(&path, "/tmp/mmusim-binary-test-%d%s",
+			      (int)getpid(), suffix),
+		     0);
+	return path;
+}
+
+/* The report without its first line and its "lines" line. */
+static const char *report_body(const char *out)
+{
+	const char *p = strstr(out, "\n  accesses ");
+
+	cr_assert_not_null(p, "%s", out);
+	return p;
+}
+
+Test(binary_trace, convert_then_replay_gives_the_same_report)
+{
+	const char *lackey = MMUSIM_TEST_DATA "/lackey-true.txt";
+	char *out = temp_path(".mmt");
+	const char *const convert[] = { lackey, lackey, out, NULL };
+	const char *const run_lackey[] = { "--no-timing", "--mmu=shadow",
+					   lackey, lackey, NULL };
+	const char *const run_binary[] = { "--no-timing", "--mmu=shadow", out,
+					   NULL };
+	struct mmusim_cmd_result c, a, b;
+	FILE *f;
+	long size;
+
+	mmusim_cmd_run(MMUSIM_BIN, "convert", convert, NULL, 0, &c);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	f = fopen(out, "rb");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	/* bin/true's 3000 lines, twice: 85,576 bytes of text. */
+	cr_assert_lt(size * 5, 85576, "%ld bytes", size);
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", run_lackey, NULL, 0, &a);
+	mmusim_cmd_run(MMUSIM_BIN, "run", run_binary, NULL, 0, &b);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_eq(b.status, 0, "%s", b.err);
+	cr_assert_str_eq(report_body(a.out), report_body(b.out));
+	cr_assert_not_null(strstr(b.out, "(binary)\n"));
+	cr_assert_not_null(strstr(b.out, "\n    " MMUSIM_TEST_DATA
+					 "/lackey-true.txt cr3 "));
+	mmusim_cmd_result_free(&a);
+	mmusim_cmd_result_free(&b);
+	mmusim_cmd_result_free(&c);
+	unlink(out);
+	free(out);
+}
+
+Test(binary_trace, convert_refuses_walks_and_scenarios)
+{
+	char *out = temp_path(".refused");
+	const char *const kvm[] = { MMUSIM_KVM_DATA "/kvmmmu-sweep.txt", out,
+				    NULL };
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "convert", kvm, NULL, 0, &r);
+	cr_assert_eq(r.status, 2);
+	cr_assert_str_eq(
+		r.err,
+		"mmusim: " MMUSIM_KVM_DATA
+		"/kvmmmu-sweep.txt: kvmmmu input holds no access trace: it has no binary form\n");
+	cr_assert_eq(access(out, F_OK), -1);
+	mmusim_cmd_result_free(&r);
+	free(out);
 }
