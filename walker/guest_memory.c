@@ -174,7 +174,8 @@ find_range(const struct guest_memory *mem, u64 gfn)
 }
 
 /* The HPA of the page backing @gfn, or INVALID_HPA. */
-static u64 gfn_to_hpa(const struct guest_memory *mem, u64 gfn)
+static __attribute__((always_inline)) inline u64
+gfn_to_hpa(const struct guest_memory *mem, u64 gfn)
 {
 	const struct gfn_range *range = find_range(mem, gfn);
 
