@@ -32,6 +32,8 @@ struct merge_file {
 	/* CSV: the union column of each of this file's header columns. */
 	size_t *column_of;
 	size_t nr_columns;
+	/* --file-column: the name without directory and last suffix. */
+	char *label;
 };
 
 /* A CSV row, its cells in its file's header order. */
@@ -43,6 +45,7 @@ struct merge_row {
 
 /* A JSON run: @len bytes at @text, verbatim from its file. */
 struct merge_run {
+	const struct merge_file *file;
 	const char *text;
 	size_t len;
 };
@@ -57,6 +60,8 @@ struct merge_list {
 struct merge {
 	enum merge_format format;
 	const char *first_name;
+	/* --file-column=KEY: a first column, or member, naming each file. */
+	const char *file_column;
 	/* CSV: union columns (char *), comment lines (char *), rows. */
 	struct merge_list columns;
 	struct merge_list comments;
@@ -83,7 +88,7 @@ static void *list_add(struct merge_list *l, size_t size)
 static void merge_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mmusim merge FILE...\n"
+		"usage: mmusim merge [--file-column=KEY] FILE...\n"
 		"Join the results of sharded runs into one, on standard output:\n"
 		"  CSV files (a header row, one row per run): one header, the union\n"
 		"      of the files' columns in order of first appearance, every\n"
@@ -93,8 +98,14 @@ static void merge_usage(FILE *out)
 		"      every run, in file order\n"
 		"FILE '-' is standard input.  All files must be CSV or all JSON.\n"
 		"\n"
+		"  --file-column=KEY   a first column KEY (a first member of each run)\n"
+		"              naming the file each row came from, without its\n"
+		"              directory and last suffix: skylake for "
+		"shards/skylake.csv\n"
+		"\n"
 		"The workflow is in docs/experiments.md.\n"
-		"Exit status: 0, or 2 for bad usage or bad input (FILE:LINE: message).\n");
+		"Exit status: 0, or 2 for bad usage or bad input (FILE:LINE: "
+		"message).\n");
 }
 
 static int read_whole(struct merge *m, struct merge_file *f)
@@ -297,6 +308,11 @@ static int csv_header(struct merge *m, struct merge_file *f,
 					   line,
 					   "header column %zu has no name",
 					   i + 1);
+		if (m->file_column && !strcmp(head->cells[i], m->file_column))
+			return input_error(
+				m->error, sizeof(m->error), f->name, line,
+				"the header already has the column '%s' of --file-column",
+				m->file_column);
 		for (j = 0; j < i; j++)
 			if (!strcmp(head->cells[i], head->cells[j]))
 				return input_error(
@@ -421,6 +437,8 @@ static void csv_write(struct merge *m, FILE *out)
 		for (j = 0; j < m->columns.n; j++) {
 			if (j)
 				fputc(',', out);
+			if (!j && m->file_column)
+				csv_put_cell(out, r->file->label);
 			for (k = 0; k < r->file->nr_columns; k++)
 				if (r->file->column_of[k] == j)
 					csv_put_cell(out, r->cells[k]);
@@ -437,6 +455,8 @@ struct json_cursor {
 	const char *p;
 	const char *end;
 	unsigned long line;
+	/* The depth of the run object's own members. */
+	int run_depth;
 };
 
 static int json_fail(struct json_cursor *c, const char *what)
@@ -531,6 +551,7 @@ static int json_value(struct json_cursor *c, int depth);
 /* The members of an object or elements of an array, after its '{' or '['. */
 static int json_container(struct json_cursor *c, int depth, char close)
 {
+	const char *name;
 	int ret;
 
 	if (depth >= MERGE_JSON_MAX_DEPTH)
@@ -546,9 +567,19 @@ static int json_container(struct json_cursor *c, int depth, char close)
 			json_ws(c);
 			if (c->p >= c->end || *c->p != '"')
 				return json_fail(c, "expected a member name");
+			name = c->p + 1;
 			ret = json_string(c);
 			if (ret)
 				return ret;
+			if (depth == c->run_depth && c->m->file_column &&
+			    (size_t)(c->p - 1 - name) ==
+				    strlen(c->m->file_column) &&
+			    !memcmp(name, c->m->file_column, c->p - 1 - name))
+				return input_error(
+					c->m->error, sizeof(c->m->error),
+					c->f->name, c->line,
+					"a run already has the member '%s' of --file-column",
+					c->m->file_column);
 			json_ws(c);
 			if (c->p >= c->end || *c->p != ':')
 				return json_fail(c, "expected ':'");
@@ -606,12 +637,14 @@ static int json_run(struct json_cursor *c, int depth)
 	if (c->p >= c->end || *c->p != '{')
 		return json_fail(c, "a run is not a JSON object");
 	start = c->p;
+	c->run_depth = depth;
 	ret = json_container(c, depth, '}');
 	if (ret)
 		return ret;
 	run = list_add(&c->m->runs, sizeof(*run));
 	if (!run)
 		return json_fail(c, "out of memory");
+	run->file = c->f;
 	run->text = start;
 	run->len = c->p - start;
 	return 0;
@@ -619,7 +652,7 @@ static int json_run(struct json_cursor *c, int depth)
 
 static int json_file(struct merge *m, struct merge_file *f)
 {
-	struct json_cursor c = { m, f, f->text, f->text + f->len, 1 };
+	struct json_cursor c = { m, f, f->text, f->text + f->len, 1, -1 };
 	int ret;
 
 	json_ws(&c);
@@ -655,6 +688,21 @@ static int json_file(struct merge *m, struct merge_file *f)
 	return 0;
 }
 
+/* @s as a JSON string: quotes, backslashes and controls escaped. */
+static void json_put_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
 static void json_write(struct merge *m, FILE *out)
 {
 	const struct merge_run *runs = m->runs.items;
@@ -662,8 +710,22 @@ static void json_write(struct merge *m, FILE *out)
 
 	fputs("[", out);
 	for (i = 0; i < m->runs.n; i++) {
+		const char *text = runs[i].text;
+		size_t len = runs[i].len;
+
 		fputs(i ? ",\n" : "\n", out);
-		fwrite(runs[i].text, 1, runs[i].len, out);
+		if (m->file_column) {
+			/* The member first, then the run's own after its '{'. */
+			fputc('{', out);
+			json_put_string(out, m->file_column);
+			fputs(": ", out);
+			json_put_string(out, runs[i].file->label);
+			text++;
+			len--;
+			if (text[strspn(text, " \t\r\n")] != '}')
+				fputs(", ", out);
+		}
+		fwrite(text, 1, len, out);
 	}
 	fputs(m->runs.n ? "\n]\n" : "]\n", out);
 }
@@ -689,6 +751,18 @@ static int merge_file(struct merge *m, struct merge_file *f)
 	ret = read_whole(m, f);
 	if (ret)
 		return ret;
+	if (m->file_column) {
+		const char *base = strrchr(f->name, '/'), *dot;
+
+		base = base ? base + 1 : f->name;
+		dot = strrchr(base, '.');
+		f->label = strndup(base, dot && dot != base ?
+						 (size_t)(dot - base) :
+						 strlen(base));
+		if (!f->label)
+			return input_error(m->error, sizeof(m->error), f->name,
+					   0, "out of memory");
+	}
 	format = format_of(f);
 	if (format == MERGE_UNKNOWN)
 		return input_error(m->error, sizeof(m->error), f->name, 1,
@@ -702,6 +776,15 @@ static int merge_file(struct merge *m, struct merge_file *f)
 				   format == MERGE_JSON ? "JSON" : "CSV",
 				   m->first_name,
 				   m->format == MERGE_JSON ? "JSON" : "CSV");
+	}
+	if (format == MERGE_CSV && m->file_column && !m->columns.n) {
+		char *name = strdup(m->file_column);
+
+		if (!name || union_column(m, name) == SIZE_MAX) {
+			free(name);
+			return input_error(m->error, sizeof(m->error), f->name,
+					   0, "out of memory");
+		}
 	}
 	return format == MERGE_JSON ? json_file(m, f) : csv_file(m, f);
 }
@@ -728,6 +811,7 @@ static void merge_free(struct merge *m, struct merge_file *files, int n)
 	for (f = 0; f < n; f++) {
 		free(files[f].text);
 		free(files[f].column_of);
+		free(files[f].label);
 	}
 	free(files);
 }
@@ -735,6 +819,7 @@ static void merge_free(struct merge *m, struct merge_file *files, int n)
 int merge_command(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "file-column", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -747,6 +832,14 @@ int merge_command(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, CMD_OPTSTRING, longopts, NULL)) !=
 	       -1) {
 		switch (c) {
+		case 'f':
+			if (!*optarg) {
+				fprintf(stderr,
+					"mmusim merge: --file-column needs a name\n");
+				return EXIT_USAGE;
+			}
+			m.file_column = optarg;
+			break;
 		case 'h':
 			merge_usage(stdout);
 			return 0;

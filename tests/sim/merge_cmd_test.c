@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -355,4 +356,34 @@ Test(merge_command, damaged_input_is_an_error_or_merges_stably, .timeout = 120)
 		}
 		mmusim_cmd_result_free(&r);
 	}
+}
+
+Test(merge_command, file_column_names_each_rows_file)
+{
+	const char *csv[] = { "--file-column=preset", "shards/skylake.csv",
+			      "zen.v2.csv", NULL };
+	const char *json[] = { "--file-column=shard", "a.json", "-", NULL };
+	const char *taken[] = { "--file-column=k", "shards/skylake.csv", NULL };
+	const char *member[] = { "--file-column=a", "a.json", NULL };
+	static const char input[] = "{\"b\": 3}\n";
+	struct mmusim_cmd_result r;
+
+	enter_temp_dir();
+	cr_assert_eq(mkdir("shards", 0755), 0);
+	write_file("shards/skylake.csv", "k,v\n1,2\n3,4\n");
+	write_file("zen.v2.csv", "v,k\n5,6\n");
+	assert_merges_to(csv, "preset,k,v\nskylake,1,2\nskylake,3,4\n"
+			      "zen.v2,6,5\n");
+	write_file("a.json", "[{\"a\": 1}, { }]");
+	mmusim_cmd_run(MMUSIM_BIN, "merge", json, input, strlen(input), &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "[\n{\"shard\": \"a\", \"a\": 1},\n"
+				"{\"shard\": \"a\" },\n"
+				"{\"shard\": \"-\", \"b\": 3}\n]\n");
+	mmusim_cmd_result_free(&r);
+	assert_fails_with(taken,
+			  "mmusim: shards/skylake.csv:1: the header "
+			  "already has the column 'k' of --file-column\n");
+	assert_fails_with(member, "mmusim: a.json:1: a run already has the "
+				  "member 'a' of --file-column\n");
 }
