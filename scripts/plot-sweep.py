@@ -25,18 +25,23 @@ class BadInput(Exception):
 
 
 def flatten(value, prefix, out):
-    """Nested objects as dotted keys: {"tlb": {"misses": 3}} -> tlb.misses."""
+    """Nested objects as dotted keys: {"tlb": {"misses": 3}} -> tlb.misses;
+    a list of plain values as one cell, its values joined by commas (as
+    input.files is in mmusim's CSV)."""
     if isinstance(value, dict):
         for key, inner in value.items():
             flatten(inner, f"{prefix}.{key}" if prefix else key, out)
-    elif not isinstance(value, list):
+    elif isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            out[prefix] = ",".join("" if v is None else str(v) for v in value)
+    else:
         out[prefix] = "" if value is None else str(value)
 
 
 def read_json_runs(path, text):
     """mmusim run --json output, or mmusim merge's array of runs, as rows
     of dotted columns (config.tlb_entries, tlb.misses, walks.refs, ...).
-    Lists (histograms, per-process figures) are left out."""
+    Lists of objects (histograms, per-process figures) are left out."""
     try:
         runs = json.loads(text)
     except json.JSONDecodeError as e:

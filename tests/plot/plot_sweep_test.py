@@ -105,6 +105,19 @@ def main():
     check(r.returncode == 2 and duplicate in r.stderr,
           f"duplicate x: {r.stderr!r}")
 
+    # JSON runs: nested keys dotted, a list of files as one cell.
+    runs_json = os.path.join(tmp, "runs.json")
+    with open(runs_json, "w", encoding="utf-8") as f:
+        f.write('[{"input": {"files": ["a.gz"]}, "config": {"tlb_entries": 64},'
+                ' "tlb": {"misses": 9}, "hist": [{"refs": 1}]},'
+                ' {"input": {"files": ["b.gz"]}, "config": {"tlb_entries": 64},'
+                ' "tlb": {"misses": 7}, "hist": [{"refs": 1}]}]')
+    r = run(script, runs_json, "--x", "config.tlb_entries", "--y",
+            "tlb.misses", "--group", "input.files", "-o", out)
+    check(r.returncode == 0 and png_size(out)[1] == 480,
+          f"JSON grouped by input.files: {r.stderr}")
+    os.unlink(out)
+
     # End to end: two shards of mmusim run --json, merged, plotted.
     if mmusim:
         shards = []
