@@ -167,7 +167,8 @@ def series(path, header, rows, args):
         for px, _, pline in points:
             if px == x:
                 others = [c for c in header
-                          if c not in (args.x, args.group, *args.y)]
+                          if c not in (args.x, args.group, *args.y)
+                          and len({o[c] for _, o in rows}) > 1]
                 raise BadInput(
                     f"{line}: a second row with {args.x}={r[args.x]}"
                     + (f" in {args.group}={group}" if args.group else "")

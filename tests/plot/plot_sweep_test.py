@@ -101,8 +101,10 @@ def main():
     r = run(script, fixture, "--x", "tlb.l2.entries", "--y", "walks",
             "-o", out)
     duplicate = (f"{fixture}:7: a second row with tlb.l2.entries=512 "
-                 f"(the first is {fixture}:3)")
-    check(r.returncode == 2 and duplicate in r.stderr,
+                 f"(the first is {fixture}:3): choose the other varying "
+                 "columns with --group or --where (preset, stlb_misses, "
+                 "walk_cycles)\n")
+    check(r.returncode == 2 and r.stderr.endswith(duplicate),
           f"duplicate x: {r.stderr!r}")
 
     # JSON runs: nested keys dotted, a list of files as one cell.
