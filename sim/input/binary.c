@@ -35,13 +35,36 @@ struct binary_pids {
 	unsigned int nr, cap;
 };
 
+/*
+ * A new process in @s and in every configuration of its sweep (the same
+ * index in each: they make the same processes in the same order).
+ */
+static int add_process(struct run_sim *s, unsigned int *proc)
+{
+	struct run_sim *t;
+	unsigned int p;
+	int r;
+
+	for (t = s; t; t = t->sweep_next) {
+		r = run_demand_add_process(t, &p);
+		if (r)
+			return r;
+		if (t == s)
+			*proc = p;
+		MMU_WARN_ON(p != *proc);
+	}
+	return 0;
+}
+
+/* The run's process of the file's process @pid, made if new (*@made). */
 static int pid_process(struct run_sim *s, struct binary_pids *m, u32 pid,
-		       unsigned int *proc)
+		       unsigned int *proc, bool *made)
 {
 	unsigned int i;
 	void *p;
 	int r;
 
+	*made = false;
 	for (i = 0; i < m->nr; i++) {
 		if (m->pid[i] == pid) {
 			*proc = m->proc[i];
@@ -59,50 +82,79 @@ static int pid_process(struct run_sim *s, struct binary_pids *m, u32 pid,
 			return -ENOMEM;
 		m->proc = p;
 	}
-	r = run_demand_add_process(s, proc);
+	r = add_process(s, proc);
 	if (r)
 		return r;
 	m->pid[m->nr] = pid;
 	m->proc[m->nr++] = *proc;
+	*made = true;
 	return 0;
 }
 
-static void name_process(struct run_sim *s, unsigned int proc, const char *file,
-			 u32 pid)
+static void name_process(struct run_sim *s, unsigned int proc, const char *name,
+			 u32 pid, bool with_pid)
 {
-	snprintf(s->demand.procs[proc].name, sizeof(s->demand.procs[proc].name),
-		 "%s pid %u", file, pid);
+	struct run_sim *t;
+
+	for (t = s; t; t = t->sweep_next) {
+		char *dst = t->demand.procs[proc].name;
+		size_t size = sizeof(t->demand.procs[proc].name);
+
+		if (with_pid)
+			snprintf(dst, size, "%s pid %u", name, pid);
+		else
+			snprintf(dst, size, "%s", name);
+	}
+}
+
+/* Run @proc on the running vCPU of @s and of every configuration. */
+static int switch_process(struct run_sim *s, unsigned int proc)
+{
+	struct run_sim *t;
+	int r;
+
+	for (t = s; t; t = t->sweep_next) {
+		if (proc == t->demand.cur)
+			continue;
+		r = run_demand_switch(t, proc);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int control(struct run_sim *s, struct binary_pids *pids,
 		   const char *file, const struct binary_record *rec)
 {
-	unsigned int proc, before = s->demand.nr_procs;
+	struct run_sim *t;
+	unsigned int proc;
+	bool made;
 	int r;
 
 	switch (rec->op) {
 	case BINARY_OP_VCPU:
-		r = run_vcpus_grow(s, rec->id + 1);
-		return r ?: run_vcpu_switch(s, rec->id);
+		for (t = s; t; t = t->sweep_next) {
+			r = run_vcpus_grow(t, rec->id + 1);
+			r = r ?: run_vcpu_switch(t, rec->id);
+			if (r)
+				return r;
+		}
+		return 0;
 	case BINARY_OP_PRIVILEGE:
 		/* The decoder keeps it. */
 		return 0;
 	case BINARY_OP_PROCESS:
 	case BINARY_OP_NAME:
-		r = pid_process(s, pids, rec->id, &proc);
+		r = pid_process(s, pids, rec->id, &proc, &made);
 		if (r)
 			return r;
-		if (s->demand.nr_procs != before)
-			name_process(s, proc, file, rec->id);
+		if (made)
+			name_process(s, proc, file, rec->id, true);
 		if (rec->op == BINARY_OP_NAME) {
-			snprintf(s->demand.procs[proc].name,
-				 sizeof(s->demand.procs[proc].name), "%s",
-				 rec->name);
+			name_process(s, proc, rec->name, 0, false);
 			return 0;
 		}
-		if (proc == s->demand.cur)
-			return 0;
-		return run_demand_switch(s, proc);
+		return switch_process(s, proc);
 	case BINARY_NR_OPS:
 		break;
 	}
@@ -114,12 +166,16 @@ static int first_process(struct run_sim *s, struct binary_pids *pids,
 			 const char *file)
 {
 	unsigned int proc = 0;
+	struct run_sim *t;
+	bool made;
 	int r;
 
 	if (!s->demand.enabled) {
-		r = run_demand_init(s, 1, false, binary_protection);
-		if (r)
-			return r;
+		for (t = s; t; t = t->sweep_next) {
+			r = run_demand_init(t, 1, false, binary_protection);
+			if (r)
+				return r;
+		}
 		pids->pid = malloc(8 * sizeof(*pids->pid));
 		pids->proc = malloc(8 * sizeof(*pids->proc));
 		if (!pids->pid || !pids->proc)
@@ -129,13 +185,38 @@ static int first_process(struct run_sim *s, struct binary_pids *pids,
 		pids->proc[0] = 0;
 		pids->nr = 1;
 	} else {
-		r = pid_process(s, pids, 0, &proc);
-		r = r ?: run_demand_switch(s, proc);
+		r = pid_process(s, pids, 0, &proc, &made);
+		r = r ?: switch_process(s, proc);
 		if (r)
 			return r;
 	}
-	name_process(s, proc, file, 0);
+	name_process(s, proc, file, 0, true);
 	return 0;
+}
+
+/*
+ * One access through @s and every configuration of its sweep; an error
+ * (the same for all: an address the mode cannot take) is @s's.
+ */
+static inline int sweep_access(struct run_sim *s, unsigned int kind,
+			       enum sim_privilege priv, u64 addr, u32 size)
+{
+	struct run_sim *t = s;
+	int ret = 0, r;
+
+	do {
+		/* A fetch is an instruction, as lackey's I. */
+		t->st.instructions += kind == SIM_ACCESS_FETCH;
+		r = run_guest_access(t, kind, priv, addr, size);
+		if (unlikely(r < 0) && !ret) {
+			ret = r;
+			if (t != s)
+				snprintf(s->error, sizeof(s->error), "%s",
+					 t->error);
+		}
+		t = t->sweep_next;
+	} while (unlikely(t));
+	return ret;
 }
 
 static int records(struct run_sim *s, struct trace_reader *r,
@@ -185,11 +266,9 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			n = binary_decode_fast(&dec, data + pos, len - pos,
 					       &kind, &addr, &size);
 			if (likely(n)) {
-				/* A fetch is an instruction, as lackey's I. */
-				s->st.instructions += kind == SIM_ACCESS_FETCH;
-				ret = run_guest_access(s, kind,
-						       priv[dec.supervisor],
-						       addr, size);
+				ret = sweep_access(s, kind,
+						   priv[dec.supervisor], addr,
+						   size);
 				if (unlikely(ret < 0))
 					goto access_error;
 				continue;
@@ -206,11 +285,9 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			if (rec.kind == BINARY_KIND_CONTROL) {
 				ret = control(s, pids, r->name, &rec);
 			} else {
-				s->st.instructions += rec.kind ==
-						      SIM_ACCESS_FETCH;
-				ret = run_guest_access(s, rec.kind,
-						       priv[rec.supervisor],
-						       rec.addr, rec.size);
+				ret = sweep_access(s, rec.kind,
+						   priv[rec.supervisor],
+						   rec.addr, rec.size);
 			}
 			if (unlikely(ret < 0))
 				goto access_error;

@@ -408,3 +408,58 @@ Test(binary_trace, convert_refuses_walks_and_scenarios)
 	mmusim_cmd_result_free(&r);
 	free(out);
 }
+
+/* Each summary of a sweep, from its accesses line to the next summary. */
+static void assert_same_summaries(char *a, char *b)
+{
+	char *pa = a, *pb = b, *ea, *eb;
+	int n = 0;
+
+	for (;;) {
+		pa = strstr(pa, "\n  accesses ");
+		pb = strstr(pb, "\n  accesses ");
+		if (!pa || !pb)
+			break;
+		ea = strstr(pa, "\nmmusim run: ");
+		eb = strstr(pb, "\nmmusim run: ");
+		if (ea)
+			*ea = '\0';
+		if (eb)
+			*eb = '\0';
+		cr_assert_str_eq(pa, pb, "summary %d", n);
+		n++;
+		if (!ea || !eb)
+			break;
+		pa = ea + 1;
+		pb = eb + 1;
+	}
+	cr_assert_eq(n, 2);
+	cr_assert_null(pa ? strstr(pa + 1, "\n  accesses ") : NULL);
+}
+
+Test(binary_trace, a_sweep_over_a_binary_trace_matches_the_text)
+{
+	const char *lackey = MMUSIM_TEST_DATA "/lackey-true.txt";
+	char *out = temp_path(".sweep.mmt");
+	const char *const convert[] = { lackey, out, NULL };
+	const char *const run_lackey[] = { "--no-timing",
+					   "--sweep=tlb.l1d.entries=4,1024",
+					   lackey, NULL };
+	const char *const run_binary[] = { "--no-timing",
+					   "--sweep=tlb.l1d.entries=4,1024",
+					   out, NULL };
+	struct mmusim_cmd_result c, a, b;
+
+	mmusim_cmd_run(MMUSIM_BIN, "convert", convert, NULL, 0, &c);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	mmusim_cmd_run(MMUSIM_BIN, "run", run_lackey, NULL, 0, &a);
+	mmusim_cmd_run(MMUSIM_BIN, "run", run_binary, NULL, 0, &b);
+	cr_assert_eq(a.status, 0, "%s", a.err);
+	cr_assert_eq(b.status, 0, "%s", b.err);
+	assert_same_summaries(a.out, b.out);
+	mmusim_cmd_result_free(&a);
+	mmusim_cmd_result_free(&b);
+	mmusim_cmd_result_free(&c);
+	unlink(out);
+	free(out);
+}
