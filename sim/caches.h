@@ -40,6 +40,20 @@ struct translation_caches_config {
 	struct cache_geometry npsc[PT64_ROOT_MAX_LEVEL + 1];
 	/* Seed of every RANDOM array. */
 	u64 seed;
+	/*
+	 * The latency model, in cycles (0: not modelled): a first-level hit,
+	 * an STLB hit, and each walk reference: @walk_ref fixed, plus
+	 * @ref_cache on a data-cache hit (@ref_cache_hit_percent of them)
+	 * or @ref_memory on a miss.
+	 */
+	struct {
+		u32 l1_hit;
+		u32 stlb_hit;
+		u32 walk_ref;
+		u32 ref_cache_hit_percent;
+		u32 ref_cache;
+		u32 ref_memory;
+	} latency;
 };
 
 /* The defaults of the original model (docs/mmusim-run.md). */

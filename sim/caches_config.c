@@ -13,6 +13,9 @@ enum key_kind {
 	KEY_POLICY,
 	KEY_SIZES,
 	KEY_SEED,
+	/* Cycles, or a percentage (KEY_PERCENT). */
+	KEY_CYCLES,
+	KEY_PERCENT,
 };
 
 /* One configuration key: its name, and the field it sets. */
@@ -56,6 +59,13 @@ static const struct caches_key caches_keys[] = {
 	GEOMETRY_KEYS("npsc.pml4e", npsc[4]),
 	GEOMETRY_KEYS("npsc.pml5e", npsc[5]),
 	{ "caches.seed", KEY_SEED, CFG_OFFSET(seed) },
+	{ "latency.l1_hit", KEY_CYCLES, CFG_OFFSET(latency.l1_hit) },
+	{ "latency.stlb_hit", KEY_CYCLES, CFG_OFFSET(latency.stlb_hit) },
+	{ "latency.walk_ref", KEY_CYCLES, CFG_OFFSET(latency.walk_ref) },
+	{ "latency.ref_cache_hit_percent", KEY_PERCENT,
+	  CFG_OFFSET(latency.ref_cache_hit_percent) },
+	{ "latency.ref_cache", KEY_CYCLES, CFG_OFFSET(latency.ref_cache) },
+	{ "latency.ref_memory", KEY_CYCLES, CFG_OFFSET(latency.ref_memory) },
 };
 
 /* The arrays, by the key prefix that names them in messages. */
@@ -216,6 +226,19 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 				    value);
 		*(u64 *)field = v;
 		return 0;
+	case KEY_CYCLES:
+	case KEY_PERCENT:
+		if (!parse_number(value,
+				  k->kind == KEY_PERCENT ? 100 :
+							   CACHES_MAX_CYCLES,
+				  &v))
+			return fail(why, why_size,
+				    "%s=%s: not a number from 0 to %u", key,
+				    value,
+				    k->kind == KEY_PERCENT ? 100 :
+							     CACHES_MAX_CYCLES);
+		*(u32 *)field = v;
+		return 0;
 	}
 	return fail(why, why_size, "%s: unknown key", key);
 }
@@ -364,6 +387,8 @@ void caches_config_value(const struct translation_caches_config *cfg,
 	switch (k->kind) {
 	case KEY_ENTRIES:
 	case KEY_WAYS:
+	case KEY_CYCLES:
+	case KEY_PERCENT:
 		snprintf(buf, size, "%u", *(const u32 *)field);
 		return;
 	case KEY_POLICY:
@@ -384,6 +409,28 @@ void caches_config_value(const struct translation_caches_config *cfg,
 		snprintf(buf, size, "%" PRIu64, *(const u64 *)field);
 		return;
 	}
+}
+
+void caches_latency_cycles(const struct translation_caches_config *cfg,
+			   u64 l1_hits, u64 stlb_hits, u64 walk_refs,
+			   struct caches_cycles *out)
+{
+	u64 hit = cfg->latency.ref_cache_hit_percent;
+	/* Hundredths of a cycle a reference: integers, to the end. */
+	unsigned __int128 ref = 100ULL * cfg->latency.walk_ref +
+				hit * cfg->latency.ref_cache +
+				(100 - hit) * cfg->latency.ref_memory;
+
+	out->walks = (u64)((walk_refs * ref + 50) / 100);
+	out->translations = l1_hits * cfg->latency.l1_hit +
+			    stlb_hits * cfg->latency.stlb_hit + out->walks;
+}
+
+bool caches_latency_modelled(const struct translation_caches_config *cfg)
+{
+	return cfg->latency.l1_hit || cfg->latency.stlb_hit ||
+	       cfg->latency.walk_ref || cfg->latency.ref_cache ||
+	       cfg->latency.ref_memory;
 }
 
 const char *caches_config_preset_name(unsigned int i)

@@ -13,6 +13,8 @@
 
 /* Entries of one array, at most. */
 #define CACHES_MAX_ENTRIES (1U << 24)
+/* Cycles of one latency key, at most. */
+#define CACHES_MAX_CYCLES 100000
 #define CACHES_KEY_MAX 48
 #define CACHES_VALUE_MAX 64
 
@@ -51,6 +53,21 @@ const char *caches_config_key(unsigned int i);
 /* The value of key @i in @cfg, as --set takes it, in @buf. */
 void caches_config_value(const struct translation_caches_config *cfg,
 			 unsigned int i, char *buf, size_t size);
+
+/* What the latency model of @cfg makes of a run's counts, in cycles. */
+struct caches_cycles {
+	/* Every walk reference (after the PSC and nested TLB), rounded. */
+	u64 walks;
+	/* First-level hits, STLB hits and walks. */
+	u64 translations;
+};
+
+void caches_latency_cycles(const struct translation_caches_config *cfg,
+			   u64 l1_hits, u64 stlb_hits, u64 walk_refs,
+			   struct caches_cycles *out);
+
+/* Does any latency key have a value? */
+bool caches_latency_modelled(const struct translation_caches_config *cfg);
 
 /* The preset names, in table order; NULL past the last. */
 const char *caches_config_preset_name(unsigned int i);

@@ -79,6 +79,9 @@ static const char *const csv_count_columns[] = {
 	"mpki.tlb_misses",
 	"mpki.stlb_misses",
 	"mpki.walks",
+	"latency.walk_cycles",
+	"latency.cycles_per_walk",
+	"latency.translation_cycles",
 };
 
 static void csv_header(FILE *out)
@@ -106,6 +109,7 @@ static void csv_row(FILE *out, const struct run_sim *s,
 	const struct run_stats *st = &s->st;
 	char buf[CACHES_VALUE_MAX], joined[1024];
 	u64 psc_hits = 0, stlb_misses;
+	struct caches_cycles cycles;
 	size_t used = 0;
 	unsigned int i;
 	int f;
@@ -164,6 +168,12 @@ static void csv_row(FILE *out, const struct run_sim *s,
 	csv_per_kilo(out, st->tlb_misses, st->instructions);
 	csv_per_kilo(out, stlb_misses, st->instructions);
 	csv_per_kilo(out, st->walks, st->instructions);
+	caches_latency_cycles(&cfg->caches, st->tlb_hits, st->stlb_hits,
+			      st->guest_refs + st->nested_refs, &cycles);
+	csv_u64(out, cycles.walks);
+	fprintf(out, ",%.4f",
+		st->walks ? (double)cycles.walks / st->walks : 0.0);
+	csv_u64(out, cycles.translations);
 	fputc('\n', out);
 }
 

@@ -199,6 +199,26 @@ static void text_histogram(FILE *out, const struct run_stats *st)
 				st->hist_nested[i]);
 }
 
+static void run_cycles(const struct run_sim *s, struct caches_cycles *c)
+{
+	caches_latency_cycles(&s->cfg.caches, s->st.tlb_hits, s->st.stlb_hits,
+			      s->st.guest_refs + s->st.nested_refs, c);
+}
+
+/* The latency model's cycles, when a latency key is set. */
+static void text_latency(FILE *out, const struct run_sim *s)
+{
+	struct caches_cycles c;
+
+	if (!caches_latency_modelled(&s->cfg.caches))
+		return;
+	run_cycles(s, &c);
+	fprintf(out,
+		"  latency         walk cycles %" PRIu64
+		" (%.2f a walk); translation cycles %" PRIu64 "\n",
+		c.walks, ratio(c.walks, s->st.walks), c.translations);
+}
+
 /* The shape of one array: "L1D 64 4-way lru" (entries, ways, policy). */
 static void text_geometry(FILE *out, const char *name,
 			  const struct cache_geometry *g, bool *first)
@@ -346,6 +366,7 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		st->guest_refs + st->nested_refs,
 		ratio(st->guest_refs + st->nested_refs, st->walks),
 		st->guest_refs, st->nested_refs);
+	text_latency(out, s);
 	text_histogram(out, st);
 	text_faults(out, st);
 	if (uses_demand(cfg))
@@ -515,6 +536,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	const struct run_config *cfg = &s->cfg;
 	const struct run_stats *st = &s->st;
 	u64 values[RUN_MMU_MAX_COUNTERS], psc_hits = 0;
+	struct caches_cycles cycles;
 	unsigned int i, n;
 	bool first = true;
 	int f;
@@ -602,6 +624,13 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	json_u64(out, "stlb_lookups", st->stlb_lookups, false);
 	json_u64(out, "stlb_hits", st->stlb_hits, false);
 	json_u64(out, "stlb_misses", st->stlb_lookups - st->stlb_hits, true);
+
+	run_cycles(s, &cycles);
+	fprintf(out, "},\n  \"latency\": {");
+	json_u64(out, "walk_cycles", cycles.walks, false);
+	fprintf(out, "\"cycles_per_walk\": %.4f, ",
+		ratio(cycles.walks, st->walks));
+	json_u64(out, "translation_cycles", cycles.translations, true);
 
 	fprintf(out, "},\n  \"nested_tlb\": {");
 	json_u64(out, "lookups", st->ntlb_lookups, false);

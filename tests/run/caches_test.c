@@ -357,7 +357,7 @@ Test(caches_config, every_key_reads_back_what_was_set)
 						  sizeof(why)),
 			     0, "%s", why);
 	}
-	cr_assert_eq(i, 52);
+	cr_assert_eq(i, 58);
 	cr_assert_eq(memcmp(&cfg, &again, sizeof(cfg)), 0);
 }
 
@@ -407,4 +407,51 @@ Test(caches_config, a_file_error_names_file_and_line)
 			   "%s", why);
 	cr_assert_eq(cfg.stlb.entries, 1536);
 	cr_assert_eq(cfg.stlb.ways, 12);
+}
+
+Test(caches_latency, a_walk_reference_costs_its_fixed_and_cache_latency)
+{
+	static const char *const sets[] = { "latency.l1_hit=1",
+					    "latency.walk_ref=10",
+					    "latency.ref_cache_hit_percent=50",
+					    "latency.ref_cache=4",
+					    "latency.ref_memory=200",
+					    NULL };
+	const struct run_stats *st = &sim.st;
+	struct caches_cycles c;
+
+	/*
+	 * A #PF walk reads the empty PML4E (1 reference), the walk after
+	 * the fix all 4 levels; the second access hits.  A reference costs
+	 * 10 + 50% x 4 + 50% x 200 = 112 cycles: 5 x 112 = 560 for the
+	 * walks, and 1 for the hit.
+	 */
+	run_lines(sets, " L 1000,8\n L 1000,8\n", SIM_NESTED_NONE, RUN_PAGE_4K);
+	cr_assert_eq(st->guest_refs + st->nested_refs, 5);
+	cr_assert_eq(st->tlb_hits, 1);
+	caches_latency_cycles(&sim.cfg.caches, st->tlb_hits, st->stlb_hits,
+			      st->guest_refs + st->nested_refs, &c);
+	cr_assert_eq(c.walks, 560);
+	cr_assert_eq(c.translations, 561);
+	done();
+}
+
+Test(caches_latency, cycles_round_to_the_nearest)
+{
+	struct translation_caches_config cfg;
+	struct caches_cycles c;
+
+	translation_caches_config_init(&cfg);
+	cr_assert(!caches_latency_modelled(&cfg));
+	/* 10 + 33% x 1 = 10.33 cycles a reference: 3 make 30.99, 31. */
+	cfg.latency.walk_ref = 10;
+	cfg.latency.ref_cache_hit_percent = 33;
+	cfg.latency.ref_cache = 1;
+	caches_latency_cycles(&cfg, 7, 2, 3, &c);
+	cr_assert_eq(c.walks, 31);
+	cr_assert_eq(c.translations, 31);
+	cfg.latency.stlb_hit = 9;
+	caches_latency_cycles(&cfg, 7, 2, 3, &c);
+	cr_assert_eq(c.translations, 31 + 18);
+	cr_assert(caches_latency_modelled(&cfg));
 }
