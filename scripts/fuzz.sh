@@ -98,6 +98,10 @@ campaign_start() {
 }
 
 case "${1:-}" in
+-h | --help)
+	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0
+	;;
 --long)
 	[ $# -ge 2 ] || { echo "usage: scripts/fuzz.sh --long TARGET [RUNS]" >&2; exit 2; }
 	campaign_start "$2" "${3:-}"
@@ -124,6 +128,10 @@ case "${1:-}" in
 --run-campaign)
 	campaign_run "$2" "$3" "$4"
 	exit 0
+	;;
+-*)
+	echo "fuzz: unknown option '$1' (see scripts/fuzz.sh --help)" >&2
+	exit 2
 	;;
 esac
 
