@@ -25,8 +25,9 @@ static void convert_usage(FILE *out)
 	fprintf(out,
 		"usage: mmusim convert IN... OUT\n"
 		"Write the access traces IN (any format mmusim run reads that holds\n"
-		"accesses: lackey, binary; '-' for standard input) to OUT as mmusim's\n"
-		"binary trace, each IN a process of its own, as mmusim run replays them.\n"
+		"accesses: lackey, ChampSim, binary; '-' for standard input) to OUT\n"
+		"as mmusim's binary trace, each IN a process of its own, as mmusim run\n"
+		"replays them.\n"
 		"OUT '-' is standard output.  See docs/trace-formats.md.\n");
 }
 
