@@ -560,10 +560,15 @@ static int parse_nested(struct scenario_reader *r, const struct line_tokens *lt,
 	return 0;
 }
 
-/* A GPA below 2^52 for @what. */
+/*
+ * A GPA below 2^52 for @what.  *@gpa is written even on failure: the
+ * errors' return values come from another file, so gcc -O3 cannot tell
+ * that callers never use it then.
+ */
 static int parse_gpa(struct scenario_reader *r, const struct line_tokens *lt,
 		     int i, const char *what, u64 *gpa)
 {
+	*gpa = 0;
 	if (expect_arg(r, lt, i, what, "GPA") ||
 	    parse_value(r, what, &lt->tok[i], 0, gpa))
 		return -EINVAL;
