@@ -603,6 +603,23 @@ static int parse_mem(struct scenario_reader *r, const struct line_tokens *lt,
 	return 0;
 }
 
+/* A 4- or 8-byte access to guest memory: GPA aligned, VALUE fits SIZE. */
+static int check_gpa_value(struct scenario_reader *r, const char *what, u64 gpa,
+			   u64 value, int size)
+{
+	if (gpa & (size - 1))
+		return syntax_error(r,
+				    "%s: GPA 0x%" PRIx64
+				    " is not %d-byte aligned",
+				    what, gpa, size);
+	if (size == 4 && (value >> 32))
+		return syntax_error(r,
+				    "%s: value 0x%" PRIx64
+				    " does not fit 32 bits",
+				    what, value);
+	return 0;
+}
+
 /* write32 GPA VALUE, write64 GPA VALUE */
 static int parse_write(struct scenario_reader *r, const struct line_tokens *lt,
 		       struct scenario_stmt *stmt, int size)
@@ -615,16 +632,8 @@ static int parse_write(struct scenario_reader *r, const struct line_tokens *lt,
 	    parse_value(r, what, &lt->tok[2], 0, &value) ||
 	    expect_end(r, lt, 3, what))
 		return -EINVAL;
-	if (gpa & (size - 1))
-		return syntax_error(r,
-				    "%s: GPA 0x%" PRIx64
-				    " is not %d-byte aligned",
-				    what, gpa, size);
-	if (size == 4 && (value >> 32))
-		return syntax_error(r,
-				    "%s: value 0x%" PRIx64
-				    " does not fit 32 bits",
-				    what, value);
+	if (check_gpa_value(r, what, gpa, value, size))
+		return -EINVAL;
 	stmt->kind = SCENARIO_STMT_WRITE;
 	stmt->write.gpa = gpa;
 	stmt->write.value = value;
@@ -649,16 +658,8 @@ static int parse_memory_check(struct scenario_reader *r,
 		return -EINVAL;
 	if (expect_end(r, lt, end, what))
 		return -EINVAL;
-	if (gpa & (size - 1))
-		return syntax_error(r,
-				    "%s: GPA 0x%" PRIx64
-				    " is not %d-byte aligned",
-				    what, gpa, size);
-	if (size == 4 && (value >> 32))
-		return syntax_error(r,
-				    "%s: value 0x%" PRIx64
-				    " does not fit 32 bits",
-				    what, value);
+	if (check_gpa_value(r, what, gpa, value, size))
+		return -EINVAL;
 	stmt->kind = expect ? SCENARIO_STMT_EXPECT : SCENARIO_STMT_READ_MEM;
 	stmt->memory.gpa = gpa;
 	stmt->memory.value = value;
