@@ -179,7 +179,8 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_u64(const char *opt, const char *s, u64 max, u64 *v)
+static int parse_u64_range(const char *opt, const char *s, u64 min, u64 max,
+			   u64 *v)
 {
 	char *end;
 
@@ -188,12 +189,17 @@ static int parse_u64(const char *opt, const char *s, u64 max, u64 *v)
 	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		goto bad;
 	*v = strtoull(s, &end, 0);
-	if (errno || *end || *v > max)
+	if (errno || *end || *v < min || *v > max)
 		goto bad;
 	return 0;
 bad:
-	return usage_error("--%s=%s: not a number from 0 to %" PRIu64, opt, s,
-			   max);
+	return usage_error("--%s=%s: not a number from %" PRIu64 " to %" PRIu64,
+			   opt, s, min, max);
+}
+
+static int parse_u64(const char *opt, const char *s, u64 max, u64 *v)
+{
+	return parse_u64_range(opt, s, 0, max, v);
 }
 
 static int parse_cache(const char *opt, const char *s, u32 *entries)
@@ -350,11 +356,8 @@ static int parse_option(struct run_args *a, int c, const char *arg)
 		return parse_u64("accesses", arg, UINT64_MAX,
 				 &cfg->builtin_accesses);
 	case OPT_VCPUS:
-		if (parse_u64("vcpus", arg, RUN_MAX_VCPUS, &v))
+		if (parse_u64_range("vcpus", arg, 1, RUN_MAX_VCPUS, &v))
 			return EXIT_USAGE;
-		if (!v)
-			return usage_error(
-				"--vcpus=%s: a run has 1 vCPU at least", arg);
 		cfg->nr_vcpus = v;
 		return 0;
 	case OPT_MAX_TABLE_PAGES:

@@ -371,6 +371,7 @@ Test(run_command, options_that_do_not_apply_to_the_input)
 	static const char *const ept[] = { "--mode=ept", "-", NULL };
 	static const char *const vcpus[] = { "--vcpus=2", "-", NULL };
 	static const char *const no_vcpus[] = { "--vcpus=0", NULL };
+	static const char *const many_vcpus[] = { "--vcpus=257", NULL };
 
 	assert_usage_error(
 		nested, "scenario a\n",
@@ -386,7 +387,10 @@ Test(run_command, options_that_do_not_apply_to_the_input)
 		"mmusim run: --vcpus does not apply to lackey input\n");
 	assert_usage_error(
 		no_vcpus, NULL,
-		"mmusim run: --vcpus=0: a run has 1 vCPU at least\n");
+		"mmusim run: --vcpus=0: not a number from 1 to 256\n");
+	assert_usage_error(
+		many_vcpus, NULL,
+		"mmusim run: --vcpus=257: not a number from 1 to 256\n");
 }
 
 Test(run_command, a_missing_value_is_named)
