@@ -334,6 +334,23 @@ Test(binary_trace, a_bad_header_or_record_is_an_error_at_its_byte)
 	}
 }
 
+Test(binary_trace, a_bad_header_stops_the_run_even_with_keep_going)
+{
+	static const char bad[] = "mmusim-trice\n\x01\0\0";
+	const char *args[] = { "--format=binary", "--keep-going", "-", NULL };
+	struct mmusim_cmd_result r;
+
+	mmusim_cmd_run(MMUSIM_BIN, "run", args, bad, sizeof(bad) - 1, &r);
+	/* Nothing after a bad header can be read: no line to skip to. */
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert_not_null(
+		strstr(r.err,
+		       ": byte 0: not an mmusim binary trace (bad magic)"),
+		"%s", r.err);
+	cr_assert_not_null(strstr(r.out, "stopped by bad input"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+}
+
 static char *temp_path(const char *suffix)
 {
 	char *path = NULL;
