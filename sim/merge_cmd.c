@@ -14,6 +14,7 @@
 #include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "sim/input_error.h"
+#include "sim/output_escape.h"
 
 /* Nesting of JSON arrays and objects; deeper input is refused. */
 #define MERGE_JSON_MAX_DEPTH 128
@@ -401,21 +402,6 @@ static int csv_file(struct merge *m, struct merge_file *f)
 	return 0;
 }
 
-static void csv_put_cell(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void csv_write(struct merge *m, FILE *out)
 {
 	char **cols = m->columns.items, **comments = m->comments.items;
@@ -686,21 +672,6 @@ static int json_file(struct merge *m, struct merge_file *f)
 	if (c.p < c.end)
 		return json_fail(&c, "text after the runs");
 	return 0;
-}
-
-/* @s as a JSON string: quotes, backslashes and controls escaped. */
-static void json_put_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
 }
 
 static void json_write(struct merge *m, FILE *out)

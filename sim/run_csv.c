@@ -10,24 +10,15 @@
 
 #include "sim/caches_config.h"
 #include "sim/input/input.h"
+#include "sim/output_escape.h"
 #include "sim/run.h"
 
-/* A cell, quoted when it holds a comma, a quote or a line break. */
+/* A cell, after a comma unless @first. */
 static void csv_cell(FILE *out, const char *s, bool first)
 {
 	if (!first)
 		fputc(',', out);
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	csv_put_cell(out, s);
 }
 
 static void csv_u64(FILE *out, u64 v)

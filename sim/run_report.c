@@ -6,6 +6,7 @@
 
 #include "sim/caches_config.h"
 #include "sim/input/trace_kvmmmu.h"
+#include "sim/output_escape.h"
 #include "sim/run.h"
 
 /*
@@ -393,22 +394,6 @@ time:
 		cfg->input->model == RUN_INPUT_WALKS ? "walks" : "accesses");
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void json_u64(FILE *out, const char *key, u64 v, bool last)
 {
 	fprintf(out, "\"%s\": %" PRIu64 "%s", key, v, last ? "" : ", ");
@@ -477,7 +462,7 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 	json_u64(out, "ignored_events", k->ignored_events, false);
 	fprintf(out, "\"ignored_by_name\": {");
 	for (i = 0; i < k->nr_event_names; i++) {
-		json_string(out, k->event_names[i]);
+		json_put_string(out, k->event_names[i]);
 		fprintf(out, ": %" PRIu64 "%s", k->event_counts[i],
 			i + 1 < k->nr_event_names ? ", " : "");
 	}
@@ -498,12 +483,12 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 		const struct run_disagreement *d = &st->disagreements[i];
 
 		fprintf(out, "%s\n    {\"file\": ", i ? "," : "");
-		json_string(out, d->file);
+		json_put_string(out, d->file);
 		fprintf(out,
 			", \"line\": %lu, \"addr\": \"0x%" PRIx64
 			"\", \"what\": ",
 			d->line, d->addr);
-		json_string(out, d->what);
+		json_put_string(out, d->what);
 		fprintf(out, "}");
 	}
 	fprintf(out, "%s], \"disagreements_truncated\": %s},\n",
@@ -525,7 +510,7 @@ static void json_caches(FILE *out, const struct translation_caches_config *c)
 		if (strspn(value, "0123456789") == strlen(value))
 			fprintf(out, "%s", value);
 		else
-			json_string(out, value);
+			json_put_string(out, value);
 	}
 	fprintf(out, "}");
 }
@@ -543,14 +528,14 @@ void run_report_json(FILE *out, const struct run_sim *s,
 
 	fprintf(out,
 		"{\n  \"schema\": \"mmusim-run/1\",\n  \"mmusim\": {\"version\": ");
-	json_string(out, mmusim_version());
+	json_put_string(out, mmusim_version());
 	fprintf(out, ", \"commit\": ");
-	json_string(out, mmusim_commit());
+	json_put_string(out, mmusim_commit());
 	fprintf(out, "},\n  \"input\": {\"files\": [");
 	for (f = 0; f < nr_files; f++) {
 		if (f)
 			fprintf(out, ", ");
-		json_string(out, files[f]);
+		json_put_string(out, files[f]);
 	}
 	fprintf(out, "], \"format\": \"%s\", ", cfg->input->name);
 	json_u64(out, "lines", st->lines, false);
@@ -698,7 +683,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 	fprintf(out, "  \"mmu\": {\"name\": \"%s\", \"counters\": {",
 		cfg->mmu ? cfg->mmu->name : "none");
 	for (i = 0; i < n; i++) {
-		json_string(out, cfg->mmu->counter_names[i]);
+		json_put_string(out, cfg->mmu->counter_names[i]);
 		fprintf(out, ": %" PRIu64 "%s", values[i],
 			i + 1 < n ? ", " : "");
 	}

@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 
+#include "sim/output_escape.h"
 #include "sim/run.h"
 
 void run_account_switch(struct run_sim *s)
@@ -107,22 +108,6 @@ void run_report_split_text(FILE *out, const struct run_sim *s)
 	}
 }
 
-static void json_name(FILE *out, const char *name)
-{
-	fputc('"', out);
-	for (; *name; name++) {
-		unsigned char c = *name;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void json_counts(FILE *out, const struct run_counts *c)
 {
 #define JSON_COUNT(f) fprintf(out, ", \"" #f "\": %" PRIu64, c->f)
@@ -141,7 +126,7 @@ void run_report_split_json(FILE *out, const struct run_sim *s)
 	for (i = 0; i < d->nr_procs; i++) {
 		run_process_counts(s, i, &c);
 		fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
-		json_name(out, d->procs[i].name);
+		json_put_string(out, d->procs[i].name);
 		fprintf(out, ", \"cr3\": \"0x%" PRIx64 "\"", d->procs[i].root);
 		json_counts(out, &c);
 		fprintf(out, "}");
