@@ -345,6 +345,20 @@ static int csv_file(struct merge *m, struct merge_file *f)
 	bool have_header = false;
 	int ret;
 
+	/*
+	 * mmusim run ends every CSV line with a newline: a last line without
+	 * one was cut short, and could still parse as a row or a header with
+	 * a cell cut in two.
+	 */
+	if (f->len && end[-1] != '\n') {
+		const char *q;
+
+		for (q = p; (q = memchr(q, '\n', end - q)); q++)
+			line++;
+		return input_error(m->error, sizeof(m->error), f->name, line,
+				   "no newline at the end of the file (cut "
+				   "short?)");
+	}
 	while (p < end) {
 		struct merge_row row = { .file = f }, *slot;
 		unsigned long row_line = line;

@@ -144,6 +144,23 @@ Test(merge_command, csv_row_of_the_wrong_width_names_its_line)
 	assert_fails_with(args, "mmusim: b.csv:4: 2 cells, the header has 3\n");
 }
 
+Test(merge_command, csv_cut_inside_a_line_is_an_error_at_that_line)
+{
+	const char *in_header[] = { "a.csv", "b.csv", NULL };
+	const char *in_row[] = { "b.csv", "c.csv", NULL };
+
+	enter_temp_dir();
+	/* Cut in a column name: still a header, of other columns. */
+	write_file("a.csv", "tlb.l2.entries,stlb_mi");
+	write_file("b.csv", "tlb.l2.entries,stlb_misses\n2048,150\n");
+	assert_fails_with(in_header, "mmusim: a.csv:1: no newline at the end "
+				     "of the file (cut short?)\n");
+	/* Cut in a number: still a row of the right width. */
+	write_file("c.csv", "tlb.l2.entries,stlb_misses\n512,900\n1024,4");
+	assert_fails_with(in_row, "mmusim: c.csv:3: no newline at the end of "
+				  "the file (cut short?)\n");
+}
+
 Test(merge_command, csv_bad_quoting_and_headers_are_errors)
 {
 	const char *open_quote[] = { "q.csv", NULL };
