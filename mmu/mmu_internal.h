@@ -295,7 +295,7 @@ void shadow_mmu_invalidate_addr(struct mmu_context *mmu, u64 addr);
 void shadow_mmu_sync_roots(struct mmu_context *mmu);
 
 /* shadow_mmu.c */
-void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
+void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new_val,
 			    int bytes);
 void shadow_mmu_zap_all(struct mmu_context *mmu);
 /* Zap the direct pages of @slot that a huge SPTE could now replace. */

@@ -579,7 +579,7 @@ static bool detect_write_flooding(struct kvm_mmu_page *sp)
  * using it as a page table any more.  Else the SPTE made from the written
  * PTE is zapped, to be rebuilt on the next fault.
  */
-void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
+void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new_val,
 			    int bytes)
 {
 	struct shadow_ptr_list *list;
@@ -587,7 +587,7 @@ void shadow_mmu_track_write(struct mmu_context *mmu, u64 gpa, u64 new,
 	unsigned int i;
 
 	/* KVM re-reads the PTE only to count PDE zaps, which mmusim does not. */
-	(void)new;
+	(void)new_val;
 	if (!mmu->indirect_shadow_pages || !mmu->shadow)
 		return;
 	/*
