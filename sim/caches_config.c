@@ -280,23 +280,17 @@ static char *trim(char *s)
 	return s;
 }
 
-int caches_config_read(struct translation_caches_config *cfg, const char *path,
-		       char *why, size_t why_size)
+int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
+			      const char *name, char *why, size_t why_size)
 {
 	char line[256], msg[192], *s, *hash;
 	unsigned long nr = 0;
-	FILE *f = fopen(path, "r");
 	int r = 0;
 
-	if (!f) {
-		r = -errno;
-		snprintf(why, why_size, "%s: %s", path, strerror(errno));
-		return r;
-	}
 	while (!r && fgets(line, sizeof(line), f)) {
 		nr++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			r = fail(why, why_size, "%s:%lu: line too long", path,
+			r = fail(why, why_size, "%s:%lu: line too long", name,
 				 nr);
 			break;
 		}
@@ -307,10 +301,25 @@ int caches_config_read(struct translation_caches_config *cfg, const char *path,
 		if (!*s)
 			continue;
 		if (caches_config_assign(cfg, s, msg, sizeof(msg)))
-			r = fail(why, why_size, "%s:%lu: %s", path, nr, msg);
+			r = fail(why, why_size, "%s:%lu: %s", name, nr, msg);
 	}
 	if (!r && ferror(f))
-		r = fail(why, why_size, "%s: read error", path);
+		r = fail(why, why_size, "%s: read error", name);
+	return r;
+}
+
+int caches_config_read(struct translation_caches_config *cfg, const char *path,
+		       char *why, size_t why_size)
+{
+	FILE *f = fopen(path, "r");
+	int r;
+
+	if (!f) {
+		r = -errno;
+		snprintf(why, why_size, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	r = caches_config_read_stream(cfg, f, path, why, why_size);
 	fclose(f);
 	return r;
 }

@@ -36,6 +36,9 @@ int caches_config_assign(struct translation_caches_config *cfg,
  */
 int caches_config_read(struct translation_caches_config *cfg, const char *path,
 		       char *why, size_t why_size);
+/* As caches_config_read(), from @f, which messages call @name. */
+int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
+			      const char *name, char *why, size_t why_size);
 
 /* Apply the preset @name to @cfg.  -EINVAL with the names in @why. */
 int caches_config_preset(struct translation_caches_config *cfg,
