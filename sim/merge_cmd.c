@@ -14,6 +14,7 @@
 #include "sim/cmd_options.h"
 #include "sim/commands.h"
 #include "sim/input_error.h"
+#include "sim/merge.h"
 #include "sim/output_escape.h"
 
 /* Nesting of JSON arrays and objects; deeper input is refused. */
@@ -143,9 +144,6 @@ static int read_whole(struct merge *m, struct merge_file *f)
 	if (n)
 		return input_error(m->error, sizeof(m->error), f->name, 0,
 				   "reading: %s", strerror(EIO));
-	if (memchr(f->text, '\0', f->len))
-		return input_error(m->error, sizeof(m->error), f->name, 0,
-				   "a NUL byte: not a CSV or JSON text");
 	return 0;
 }
 
@@ -728,14 +726,14 @@ static enum merge_format format_of(const struct merge_file *f)
 	return f->text[i] == '[' || f->text[i] == '{' ? MERGE_JSON : MERGE_CSV;
 }
 
-static int merge_file(struct merge *m, struct merge_file *f)
+/* Parse @f's text (read whole, NUL-terminated) into @m. */
+static int merge_text(struct merge *m, struct merge_file *f)
 {
 	enum merge_format format;
-	int ret;
 
-	ret = read_whole(m, f);
-	if (ret)
-		return ret;
+	if (memchr(f->text, '\0', f->len))
+		return input_error(m->error, sizeof(m->error), f->name, 0,
+				   "a NUL byte: not a CSV or JSON text");
 	if (m->file_column) {
 		const char *base = strrchr(f->name, '/'), *dot;
 
@@ -772,6 +770,21 @@ static int merge_file(struct merge *m, struct merge_file *f)
 		}
 	}
 	return format == MERGE_JSON ? json_file(m, f) : csv_file(m, f);
+}
+
+static int merge_file(struct merge *m, struct merge_file *f)
+{
+	int ret = read_whole(m, f);
+
+	return ret ? ret : merge_text(m, f);
+}
+
+static void merge_write(struct merge *m, FILE *out)
+{
+	if (m->format == MERGE_JSON)
+		json_write(m, out);
+	else
+		csv_write(m, out);
 }
 
 static void merge_free(struct merge *m, struct merge_file *files, int n)
@@ -852,10 +865,7 @@ int merge_command(int argc, char **argv)
 	if (ret) {
 		input_error_print(stderr, m.error);
 	} else {
-		if (m.format == MERGE_JSON)
-			json_write(&m, stdout);
-		else
-			csv_write(&m, stdout);
+		merge_write(&m, stdout);
 		if (fflush(stdout) || ferror(stdout)) {
 			fprintf(stderr,
 				"mmusim merge: writing the output: %s\n",
@@ -865,4 +875,34 @@ int merge_command(int argc, char **argv)
 	}
 	merge_free(&m, files, nr_files);
 	return ret ? EXIT_USAGE : 0;
+}
+
+int merge_texts(const struct merge_input *inputs, int nr,
+		const char *file_column, FILE *out, char *why, size_t why_size)
+{
+	struct merge m = { .file_column = file_column };
+	struct merge_file *files = calloc(nr > 0 ? nr : 1, sizeof(*files));
+	int i, ret = 0;
+
+	if (!files)
+		return input_error(why, why_size, "merge", 0, "out of memory");
+	for (i = 0; i < nr && !ret; i++) {
+		files[i].name = inputs[i].name;
+		files[i].len = inputs[i].len;
+		files[i].text = malloc(inputs[i].len + 1);
+		if (!files[i].text) {
+			ret = input_error(m.error, sizeof(m.error),
+					  inputs[i].name, 0, "out of memory");
+			break;
+		}
+		memcpy(files[i].text, inputs[i].text, inputs[i].len);
+		files[i].text[inputs[i].len] = '\0';
+		ret = merge_text(&m, &files[i]);
+	}
+	if (ret)
+		snprintf(why, why_size, "%s", m.error);
+	else
+		merge_write(&m, out);
+	merge_free(&m, files, nr);
+	return ret;
 }
