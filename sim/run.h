@@ -393,6 +393,26 @@ static inline u32 run_access_class(const struct sim_vcpu *v,
 int run_access_slow(struct run_sim *s, const struct sim_access *a);
 
 /*
+ * run_access()'s TLB hit: true, counted, when @a hits an entry whose
+ * rights are known to allow it; false, with nothing counted, for
+ * run_access_slow(), which looks up again.
+ */
+static inline bool run_access_hit(struct run_sim *s, const struct sim_access *a)
+{
+	struct tlb_entry *e;
+
+	if (unlikely(s->vcpu.pending))
+		return false;
+	e = translation_caches_lookup(&s->caches, a->addr,
+				      a->kind == SIM_ACCESS_FETCH);
+	if (unlikely(!e || !(e->allowed & BIT(run_access_class(&s->vcpu, a)))))
+		return false;
+	s->st.translations++;
+	s->st.tlb_hits++;
+	return true;
+}
+
+/*
  * One access of the guest, through the TLB; on a miss, a walk (and, with
  * demand paging, the faults it fixes and the walks after them).  0 when
  * translated, 1 for a fault left to the guest, < 0 with s->error for bad
@@ -400,19 +420,24 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a);
  */
 static inline int run_access(struct run_sim *s, const struct sim_access *a)
 {
-	struct tlb_entry *e;
+	return likely(run_access_hit(s, a)) ? 0 : run_access_slow(s, a);
+}
 
-	if (likely(!s->vcpu.pending)) {
-		e = translation_caches_lookup(&s->caches, a->addr,
-					      a->kind == SIM_ACCESS_FETCH);
-		if (likely(e &&
-			   (e->allowed & BIT(run_access_class(&s->vcpu, a))))) {
-			s->st.translations++;
-			s->st.tlb_hits++;
-			return 0;
-		}
-	}
-	return run_access_slow(s, a);
+/* run_guest_access() of all but a TLB hit within one page. */
+int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,
+			  enum sim_privilege priv, u64 addr, u32 size);
+
+/* Counts an access of @kind (run_guest_access()). */
+static inline void run_count_guest_access(struct run_sim *s,
+					  enum sim_access_kind kind)
+{
+	s->st.accesses++;
+	if (kind == SIM_ACCESS_READ)
+		s->st.reads++;
+	else if (kind == SIM_ACCESS_WRITE)
+		s->st.writes++;
+	else
+		s->st.fetches++;
 }
 
 /*
@@ -420,9 +445,25 @@ static inline int run_access(struct run_sim *s, const struct sim_access *a)
  * access trace records it: counted, and translated page by page (two
  * pages when it crosses a boundary).  Returns as run_access().  When
  * converting (s->recorder), the access is written to the trace instead.
+ * Inline, so that a trace reader's loop takes a TLB hit without a call.
  */
-int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
-		     enum sim_privilege priv, u64 addr, u32 size);
+static inline int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
+				   enum sim_privilege priv, u64 addr, u32 size)
+{
+	const struct sim_access a = {
+		.kind = kind,
+		.priv = priv,
+		.addr = addr,
+	};
+
+	if (likely(!s->recorder) &&
+	    likely(((addr + size - 1) >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)) &&
+	    likely(run_access_hit(s, &a))) {
+		run_count_guest_access(s, kind);
+		return 0;
+	}
+	return run_guest_access_slow(s, kind, priv, addr, size);
+}
 
 /* Architectural invalidations, counted, and told to the MMU. */
 int run_cr3_written(struct run_sim *s);

@@ -499,8 +499,8 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 	return access_miss(s, a, cls);
 }
 
-int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
-		     enum sim_privilege priv, u64 addr, u32 size)
+int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,
+			  enum sim_privilege priv, u64 addr, u32 size)
 {
 	struct sim_access a = {
 		.kind = kind,
@@ -512,16 +512,13 @@ int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
 
 	if (unlikely(s->recorder))
 		return run_record_access(s, kind, priv, addr, size);
-	s->st.accesses++;
-	if (kind == SIM_ACCESS_READ)
-		s->st.reads++;
-	else if (kind == SIM_ACCESS_WRITE)
-		s->st.writes++;
-	else
-		s->st.fetches++;
+	run_count_guest_access(s, kind);
+	/* Within one page, run_guest_access() found no TLB hit. */
+	if (likely((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)))
+		return run_access_slow(s, &a);
 
 	r = run_access(s, &a);
-	if (r < 0 || likely((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)))
+	if (r < 0)
 		return r;
 	s->st.page_crossings++;
 	a.addr = last & ~PAGE_OFFSET_MASK;
