@@ -462,6 +462,11 @@ static int json_fail(struct json_cursor *c, const char *what)
 	if (c->p >= c->end)
 		return input_error(c->m->error, sizeof(c->m->error), c->f->name,
 				   c->line, "%s, at the end of the file", what);
+	/* A message is one line of printable ASCII: other bytes in hex. */
+	if ((unsigned char)*c->p < 0x20 || (unsigned char)*c->p > 0x7e)
+		return input_error(c->m->error, sizeof(c->m->error), c->f->name,
+				   c->line, "%s, at byte 0x%02x", what,
+				   (unsigned char)*c->p);
 	return input_error(c->m->error, sizeof(c->m->error), c->f->name,
 			   c->line, "%s, at '%c'", what, *c->p);
 }

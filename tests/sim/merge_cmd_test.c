@@ -227,7 +227,7 @@ Test(merge_command, json_syntax_errors_name_their_line)
 			  "mmusim: c.json:2: text after the runs, at '{'\n");
 	write_file("d.json", "{\"a\": \"x\n\"}");
 	assert_fails_with(string, "mmusim: d.json:1: a control character in "
-				  "a string, at '\n'\n");
+				  "a string, at byte 0x0a\n");
 	memset(nested, '[', sizeof(nested) - 1);
 	nested[0] = '{';
 	nested[1] = '"';
@@ -238,6 +238,25 @@ Test(merge_command, json_syntax_errors_name_their_line)
 	write_file("e.json", nested);
 	assert_fails_with(deep, "mmusim: e.json:1: arrays and objects nested "
 				"too deep, at '['\n");
+}
+
+/* Found by fuzz_results: the byte went into the message raw. */
+Test(merge_command, json_error_at_an_unprintable_byte_gives_it_in_hex)
+{
+	const char *control[] = { "a.json", NULL };
+	const char *high[] = { "b.json", NULL };
+	const char *tab[] = { "c.json", NULL };
+
+	enter_temp_dir();
+	write_file("a.json", "[{\"a\": \"x\x01\"}]\n");
+	assert_fails_with(control, "mmusim: a.json:1: a control character in "
+				   "a string, at byte 0x01\n");
+	write_file("b.json", "[{\"a\": 1}\n\xe9]\n");
+	assert_fails_with(
+		high, "mmusim: b.json:2: expected ',' or ']', at byte 0xe9\n");
+	write_file("c.json", "{\"a\": \"\t\"}\n");
+	assert_fails_with(tab, "mmusim: c.json:1: a control character in "
+			       "a string, at byte 0x09\n");
 }
 
 Test(merge_command, mixed_empty_and_missing_files_are_errors)
