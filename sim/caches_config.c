@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "sim/caches_config.h"
 
@@ -283,13 +284,21 @@ static char *trim(char *s)
 int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
 			      const char *name, char *why, size_t why_size)
 {
-	char line[256], msg[192], *s, *hash;
+	char *line = NULL, msg[192], *s, *hash;
 	unsigned long nr = 0;
+	size_t cap = 0;
+	ssize_t len;
 	int r = 0;
 
-	while (!r && fgets(line, sizeof(line), f)) {
+	while (!r && (len = getline(&line, &cap, f)) >= 0) {
 		nr++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		/* A NUL would end the line early: what follows it is lost. */
+		if (memchr(line, '\0', len)) {
+			r = fail(why, why_size,
+				 "%s:%lu: a NUL byte: not a text", name, nr);
+			break;
+		}
+		if (len - (line[len - 1] == '\n') > CACHES_CONFIG_LINE_MAX) {
 			r = fail(why, why_size, "%s:%lu: line too long", name,
 				 nr);
 			break;
@@ -303,6 +312,7 @@ int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
 		if (caches_config_assign(cfg, s, msg, sizeof(msg)))
 			r = fail(why, why_size, "%s:%lu: %s", name, nr, msg);
 	}
+	free(line);
 	if (!r && ferror(f))
 		r = fail(why, why_size, "%s: read error", name);
 	return r;

@@ -17,6 +17,8 @@
 #define CACHES_MAX_CYCLES 100000
 #define CACHES_KEY_MAX 48
 #define CACHES_VALUE_MAX 64
+/* Bytes of a --config line without its newline, at most. */
+#define CACHES_CONFIG_LINE_MAX 254
 
 /*
  * Set @key to @value in @cfg.  0, or -EINVAL with "what is wrong" in

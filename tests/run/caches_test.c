@@ -455,3 +455,59 @@ Test(caches_latency, cycles_round_to_the_nearest)
 	cr_assert_eq(c.translations, 31 + 18);
 	cr_assert(caches_latency_modelled(&cfg));
 }
+
+static int read_config_text(struct translation_caches_config *cfg,
+			    const char *text, size_t len, char *why,
+			    size_t why_size)
+{
+	FILE *f = fmemopen((void *)text, len, "r");
+	int ret;
+
+	cr_assert_not_null(f);
+	translation_caches_config_init(cfg);
+	ret = caches_config_read_stream(cfg, f, "cfg", why, why_size);
+	fclose(f);
+	return ret;
+}
+
+/* Found by fuzz_results: what followed a NUL on the last line was lost. */
+Test(caches_config, a_nul_byte_is_an_error_at_its_line)
+{
+	static const char last[] = "tlb.l2.ways=4\ntlb.l2.entries=8\0junk";
+	static const char inner[] = "tlb.l2.ways=4\0x\ntlb.l2.entries=8\n";
+	struct translation_caches_config cfg;
+	char why[256];
+
+	cr_assert_eq(read_config_text(&cfg, last, sizeof(last) - 1, why,
+				      sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "cfg:2: a NUL byte: not a text");
+	cr_assert_eq(read_config_text(&cfg, inner, sizeof(inner) - 1, why,
+				      sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "cfg:1: a NUL byte: not a text");
+}
+
+Test(caches_config, a_line_is_at_most_254_bytes)
+{
+	struct translation_caches_config cfg;
+	char text[300], why[256];
+
+	memset(text, ' ', sizeof(text));
+	memcpy(text, "tlb.l2.ways=4", 13);
+	text[CACHES_CONFIG_LINE_MAX] = '\n';
+	cr_assert_eq(read_config_text(&cfg, text, CACHES_CONFIG_LINE_MAX + 1,
+				      why, sizeof(why)),
+		     0, "%s", why);
+	cr_assert_eq(cfg.stlb.ways, 4);
+	/* Without its newline, at the end of the file, too. */
+	cr_assert_eq(read_config_text(&cfg, text, CACHES_CONFIG_LINE_MAX, why,
+				      sizeof(why)),
+		     0, "%s", why);
+	text[CACHES_CONFIG_LINE_MAX] = ' ';
+	text[CACHES_CONFIG_LINE_MAX + 1] = '\n';
+	cr_assert_eq(read_config_text(&cfg, text, CACHES_CONFIG_LINE_MAX + 2,
+				      why, sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "cfg:1: line too long");
+}
