@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "sim/caches_config.h"
+#include "sim/input/trace_reader.h"
 
 enum key_kind {
 	KEY_ENTRIES,
@@ -182,6 +183,11 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 	unsigned int i;
 	int policy;
 	u64 v;
+	/* Messages are printable ASCII (trace_quote()). */
+	char qk[4 * TRACE_QUOTE_MAX + 8], qv[4 * TRACE_QUOTE_MAX + 8];
+
+	trace_quote(qk, sizeof(qk), key, strlen(key));
+	trace_quote(qv, sizeof(qv), value, strlen(value));
 
 	for (i = 0; i < ARRAY_SIZE(caches_keys) && !k; i++)
 		if (!strcmp(key, caches_keys[i].name))
@@ -189,7 +195,7 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 	if (!k)
 		return fail(why, why_size,
 			    "%s: unknown key (docs/mmusim-run.md lists them)",
-			    key);
+			    qk);
 	field = (char *)cfg + k->offset;
 	switch (k->kind) {
 	case KEY_ENTRIES:
@@ -200,8 +206,8 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 				  &v) ||
 		    (k->kind == KEY_WAYS && !v))
 			return fail(why, why_size,
-				    "%s=%s: not a number from %d to %u", key,
-				    value, k->kind == KEY_WAYS,
+				    "%s=%s: not a number from %d to %u", qk, qv,
+				    k->kind == KEY_WAYS,
 				    k->kind == KEY_WAYS ? TLB_MAX_WAYS :
 							  CACHES_MAX_ENTRIES);
 		*(u32 *)field = v;
@@ -212,19 +218,19 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 			return fail(
 				why, why_size,
 				"%s=%s: not roundrobin, lru, plru or random",
-				key, value);
+				qk, qv);
 		*(u8 *)field = policy;
 		return 0;
 	case KEY_SIZES:
 		if (!parse_sizes(value, (u8 *)field))
 			return fail(why, why_size,
-				    "%s=%s: not a list of 4k, 2m and 1g", key,
-				    value);
+				    "%s=%s: not a list of 4k, 2m and 1g", qk,
+				    qv);
 		return 0;
 	case KEY_SEED:
 		if (!parse_number(value, UINT64_MAX, &v))
-			return fail(why, why_size, "%s=%s: not a number", key,
-				    value);
+			return fail(why, why_size, "%s=%s: not a number", qk,
+				    qv);
 		*(u64 *)field = v;
 		return 0;
 	case KEY_CYCLES:
@@ -234,32 +240,32 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 							   CACHES_MAX_CYCLES,
 				  &v))
 			return fail(why, why_size,
-				    "%s=%s: not a number from 0 to %u", key,
-				    value,
+				    "%s=%s: not a number from 0 to %u", qk, qv,
 				    k->kind == KEY_PERCENT ? 100 :
 							     CACHES_MAX_CYCLES);
 		*(u32 *)field = v;
 		return 0;
 	}
-	return fail(why, why_size, "%s: unknown key", key);
+	return fail(why, why_size, "%s: unknown key", qk);
 }
 
 int caches_config_assign(struct translation_caches_config *cfg,
 			 const char *assignment, char *why, size_t why_size)
 {
 	const char *eq = strchr(assignment, '='), *value;
-	char key[CACHES_KEY_MAX];
+	char key[CACHES_KEY_MAX], qa[4 * TRACE_QUOTE_MAX + 8];
 	size_t len;
 
+	trace_quote(qa, sizeof(qa), assignment, strlen(assignment));
 	if (!eq)
-		return fail(why, why_size, "%s: not KEY=VALUE", assignment);
+		return fail(why, why_size, "%s: not KEY=VALUE", qa);
 	/* Blanks around '=' are allowed: "tlb.l2.entries = 1536". */
 	len = eq - assignment;
 	while (len &&
 	       (assignment[len - 1] == ' ' || assignment[len - 1] == '\t'))
 		len--;
 	if (!len || len >= sizeof(key))
-		return fail(why, why_size, "%s: not KEY=VALUE", assignment);
+		return fail(why, why_size, "%s: not KEY=VALUE", qa);
 	memcpy(key, assignment, len);
 	key[len] = '\0';
 	for (value = eq + 1; *value == ' ' || *value == '\t'; value++)

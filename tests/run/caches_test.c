@@ -511,3 +511,26 @@ Test(caches_config, a_line_is_at_most_254_bytes)
 		     -EINVAL);
 	cr_assert_str_eq(why, "cfg:1: line too long");
 }
+
+/* Found by fuzz_results: the bytes went into the message raw. */
+Test(caches_config, unprintable_bytes_in_a_message_are_given_in_hex)
+{
+	static const char text[] = "tlb.l2.entries=8\n"
+				   "tlb.l2.ways=\x01\xe9\n";
+	struct translation_caches_config cfg;
+	char why[256];
+
+	cr_assert_eq(read_config_text(&cfg, text, sizeof(text) - 1, why,
+				      sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "cfg:2: tlb.l2.ways=\\x01\\xe9: not a number "
+			      "from 1 to 64");
+	cr_assert_eq(caches_config_assign(&cfg, "tlb\x7f.l2=4", why,
+					  sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "tlb\\x7f.l2: unknown key (docs/mmusim-run.md "
+			      "lists them)");
+	cr_assert_eq(caches_config_assign(&cfg, "\x1b[31m", why, sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "\\x1b[31m: not KEY=VALUE");
+}
