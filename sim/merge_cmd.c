@@ -408,9 +408,11 @@ static int csv_file(struct merge *m, struct merge_file *f)
 		}
 		*slot = row;
 	}
+	/* At the last line: only '#' and blank lines (format_of() saw one). */
 	if (!have_header)
-		return input_error(m->error, sizeof(m->error), f->name, line,
-				   "no header row");
+		return input_error(m->error, sizeof(m->error), f->name,
+				   line - 1,
+				   "no header row by the end of the file");
 	return 0;
 }
 
