@@ -461,9 +461,12 @@ struct json_cursor {
 
 static int json_fail(struct json_cursor *c, const char *what)
 {
+	/* The file's last line, not the empty one after its newline. */
 	if (c->p >= c->end)
 		return input_error(c->m->error, sizeof(c->m->error), c->f->name,
-				   c->line, "%s, at the end of the file", what);
+				   c->line -
+					   (c->line > 1 && c->end[-1] == '\n'),
+				   "%s, at the end of the file", what);
 	/* A message is one line of printable ASCII: other bytes in hex. */
 	if ((unsigned char)*c->p < 0x20 || (unsigned char)*c->p > 0x7e)
 		return input_error(c->m->error, sizeof(c->m->error), c->f->name,

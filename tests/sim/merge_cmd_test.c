@@ -262,6 +262,21 @@ Test(merge_command, json_error_at_an_unprintable_byte_gives_it_in_hex)
 			       "a string, at byte 0x09\n");
 }
 
+/* Found by fuzz_results: the line after the file's last was named. */
+Test(merge_command, json_cut_short_names_the_files_last_line)
+{
+	const char *cut[] = { "a.json", NULL };
+	const char *bare[] = { "b.json", NULL };
+
+	enter_temp_dir();
+	write_file("a.json", "[{\"a\": 1},\n{\"b\": 2\n\n");
+	assert_fails_with(cut, "mmusim: a.json:3: expected ',' or '}', at "
+			       "the end of the file\n");
+	write_file("b.json", "[{\"a\": 1}");
+	assert_fails_with(bare, "mmusim: b.json:1: expected ',' or ']', at "
+				"the end of the file\n");
+}
+
 Test(merge_command, mixed_empty_and_missing_files_are_errors)
 {
 	const char *mixed[] = { "a.csv", "b.json", NULL };
