@@ -13,6 +13,7 @@
 
 #include "sim/cmd_options.h"
 #include "sim/commands.h"
+#include "sim/input/trace_reader.h"
 #include "sim/input_error.h"
 #include "sim/merge.h"
 #include "sim/output_escape.h"
@@ -294,6 +295,8 @@ static int add_comment(struct merge *m, const char *p, size_t n)
 static int csv_header(struct merge *m, struct merge_file *f,
 		      struct merge_row *head, unsigned long line)
 {
+	/* A column name in a message, in printable ASCII. */
+	char q[4 * TRACE_QUOTE_MAX + 8];
 	size_t i, j;
 
 	f->column_of = calloc(head->nr_cells, sizeof(*f->column_of));
@@ -317,7 +320,9 @@ static int csv_header(struct merge *m, struct merge_file *f,
 				return input_error(
 					m->error, sizeof(m->error), f->name,
 					line, "column '%s' twice in the header",
-					head->cells[i]);
+					trace_quote(q, sizeof(q),
+						    head->cells[i],
+						    strlen(head->cells[i])));
 	}
 	for (i = 0; i < head->nr_cells; i++) {
 		f->column_of[i] = union_column(m, head->cells[i]);

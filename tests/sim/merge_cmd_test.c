@@ -277,6 +277,18 @@ Test(merge_command, json_cut_short_names_the_files_last_line)
 				"the end of the file\n");
 }
 
+/* Found by fuzz_results: the name went into the message raw. */
+Test(merge_command, csv_column_twice_is_quoted_in_its_message)
+{
+	const char *twice[] = { "a.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "k\x1b,\"k\x1b\"\n1,2\n");
+	assert_fails_with(
+		twice,
+		"mmusim: a.csv:1: column 'k\\x1b' twice in the header\n");
+}
+
 Test(merge_command, mixed_empty_and_missing_files_are_errors)
 {
 	const char *mixed[] = { "a.csv", "b.json", NULL };
