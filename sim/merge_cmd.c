@@ -376,7 +376,8 @@ static int csv_file(struct merge *m, struct merge_file *f)
 			const char *nl = memchr(p, '\n', end - p);
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-			if (n && p[n - 1] == '\r')
+			/* As the writer ends it: "\n", without any CR. */
+			while (n && p[n - 1] == '\r')
 				n--;
 			if (add_comment(m, p, n))
 				return input_error(m->error, sizeof(m->error),

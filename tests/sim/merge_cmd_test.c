@@ -289,6 +289,19 @@ Test(merge_command, csv_column_twice_is_quoted_in_its_message)
 		"mmusim: a.csv:1: column 'k\\x1b' twice in the header\n");
 }
 
+/* Found by fuzz_results: merged again, "#c\r\r" lost one more CR. */
+Test(merge_command, csv_comment_ending_in_carriage_returns_merges_stably)
+{
+	const char *crs[] = { "a.csv", NULL };
+	const char *again[] = { "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "# c\r\r\r\nk\n1\n");
+	assert_merges_to(crs, "# c\nk\n1\n");
+	write_file("b.csv", "# c\nk\n1\n");
+	assert_merges_to(again, "# c\nk\n1\n");
+}
+
 Test(merge_command, mixed_empty_and_missing_files_are_errors)
 {
 	const char *mixed[] = { "a.csv", "b.json", NULL };
