@@ -439,6 +439,11 @@ static void csv_write(struct merge *m, FILE *out)
 	for (i = 0; i < m->rows.n; i++) {
 		const struct merge_row *r = &rows[i];
 
+		/* A lone empty cell would be a blank line, which is skipped. */
+		if (m->columns.n == 1 && !*r->cells[0]) {
+			fputs("\"\"\n", out);
+			continue;
+		}
 		/* Each union column's cell, looked up in the row's file. */
 		for (j = 0; j < m->columns.n; j++) {
 			if (j)

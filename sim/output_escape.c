@@ -21,7 +21,8 @@ void json_put_string(FILE *out, const char *s)
 
 void csv_put_cell(FILE *out, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
+	/* A line starting with '#' before a header is a comment to merge. */
+	if (!strpbrk(s, ",\"\r\n") && *s != '#') {
 		fputs(s, out);
 		return;
 	}

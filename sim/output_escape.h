@@ -14,7 +14,10 @@
  */
 void json_put_string(FILE *out, const char *s);
 
-/* @s as a CSV cell (RFC 4180): quoted when it holds , " CR or LF. */
+/*
+ * @s as a CSV cell (RFC 4180): quoted when it holds , " CR or LF, or
+ * starts with '#' (which would start a comment line, to mmusim merge).
+ */
 void csv_put_cell(FILE *out, const char *s);
 
 #endif

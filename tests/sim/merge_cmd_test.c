@@ -302,6 +302,19 @@ Test(merge_command, csv_comment_ending_in_carriage_returns_merges_stably)
 	assert_merges_to(again, "# c\nk\n1\n");
 }
 
+/* A row or header the output would make a blank or comment line. */
+Test(merge_command, csv_empty_lone_cells_and_hash_names_survive_a_merge)
+{
+	const char *lone[] = { "a.csv", NULL };
+	const char *hash[] = { "b.csv", NULL };
+
+	enter_temp_dir();
+	write_file("a.csv", "k\n\"\"\n1\n");
+	assert_merges_to(lone, "k\n\"\"\n1\n");
+	write_file("b.csv", "\"#k\",v\n1,2\n");
+	assert_merges_to(hash, "\"#k\",v\n1,2\n");
+}
+
 Test(merge_command, mixed_empty_and_missing_files_are_errors)
 {
 	const char *mixed[] = { "a.csv", "b.json", NULL };
