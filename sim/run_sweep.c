@@ -3,11 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/input/trace_reader.h"
 #include "sim/run_sweep.h"
 
+/* @spec quoted: a message is printable ASCII (trace_quote()). */
 static int fail(char *why, size_t size, const char *what, const char *spec)
 {
-	snprintf(why, size, "--sweep=%s: %s", spec, what);
+	char q[4 * TRACE_QUOTE_MAX + 8];
+
+	snprintf(why, size, "--sweep=%s: %s",
+		 trace_quote(q, sizeof(q), spec, strlen(spec)), what);
 	return -EINVAL;
 }
 

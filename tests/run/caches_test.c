@@ -12,6 +12,7 @@
 
 #include "sim/caches_config.h"
 #include "sim/run.h"
+#include "sim/run_sweep.h"
 #include "sim/input/input.h"
 #include "sim/input/trace_reader.h"
 
@@ -533,4 +534,24 @@ Test(caches_config, unprintable_bytes_in_a_message_are_given_in_hex)
 	cr_assert_eq(caches_config_assign(&cfg, "\x1b[31m", why, sizeof(why)),
 		     -EINVAL);
 	cr_assert_str_eq(why, "\\x1b[31m: not KEY=VALUE");
+}
+
+/* Found by fuzz_results: the spec went into the message raw. */
+Test(run_sweep, unprintable_bytes_in_a_spec_are_given_in_hex)
+{
+	struct translation_caches_config base;
+	static struct run_sweep sw;
+	char why[512];
+
+	translation_caches_config_init(&base);
+	cr_assert_eq(run_sweep_add(&sw, "tlb.l2\x1b.ways=4,8", &base, why,
+				   sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "--sweep=tlb.l2\\x1b.ways=4,8: tlb.l2\\x1b.ways: "
+			      "unknown key (docs/mmusim-run.md lists them)");
+	cr_assert_eq(run_sweep_add(&sw, "tlb.l2.ways=4,\xff", &base, why,
+				   sizeof(why)),
+		     -EINVAL);
+	cr_assert_str_eq(why, "--sweep=tlb.l2.ways=4,\\xff: tlb.l2.ways=\\xff: "
+			      "not a number from 1 to 64");
 }
