@@ -144,7 +144,8 @@ static bool parse_number(const char *s, u64 max, u64 *v)
 {
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoull() would take blanks of any kind and a sign first. */
+	if (*s < '0' || *s > '9')
 		return false;
 	errno = 0;
 	*v = strtoull(s, &end, 0);

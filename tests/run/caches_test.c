@@ -555,3 +555,27 @@ Test(run_sweep, unprintable_bytes_in_a_spec_are_given_in_hex)
 	cr_assert_str_eq(why, "--sweep=tlb.l2.ways=4,\\xff: tlb.l2.ways=\\xff: "
 			      "not a number from 1 to 64");
 }
+
+/* Found by fuzz_results: strtoull() skipped "\f" and "\v" before digits. */
+Test(caches_config, a_number_starts_with_a_digit)
+{
+	static const char *const bad[] = { "\f5", "\v5", "\n5", "\r5", "\t5",
+					   " 5",  "+5",	 "-5",	"",    "x5" };
+	struct translation_caches_config cfg;
+	char why[256];
+	unsigned int i;
+
+	translation_caches_config_init(&cfg);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		cr_assert_eq(caches_config_set(&cfg, "tlb.l2.entries", bad[i],
+					       why, sizeof(why)),
+			     -EINVAL, "value %u", i);
+		cr_assert_eq(caches_config_set(&cfg, "caches.seed", bad[i], why,
+					       sizeof(why)),
+			     -EINVAL, "value %u", i);
+	}
+	cr_assert_eq(caches_config_set(&cfg, "tlb.l2.entries", "0x10", why,
+				       sizeof(why)),
+		     0, "%s", why);
+	cr_assert_eq(cfg.stlb.entries, 16);
+}
