@@ -9,6 +9,11 @@
  *      the same values; every line of the file that sets a key, given
  *      alone as --set KEY=VALUE over the same configuration, must be
  *      taken as well;
+ *      with bit 1 set, each line is a --sweep KEY=V1,V2 of mmusim run
+ *      instead (run_sweep_add(), sim/run_sweep.c), up to the first one
+ *      refused: every configuration of the sweep is the defaults with
+ *      each key set to its value as --set sets it, and reads back as
+ *      itself;
  *   1  mmusim merge (merge_texts(), sim/merge_cmd.c) of 1 to 4 CSV or
  *      JSON texts (the input split at each 0xff byte), with
  *      --file-column=file when bit 1 is set: the merge of the output
@@ -30,6 +35,7 @@
 #include "sim/caches.h"
 #include "sim/caches_config.h"
 #include "sim/merge.h"
+#include "sim/run_sweep.h"
 #include "walker/types.h"
 
 #define NAME "fuzz.in"
@@ -37,6 +43,7 @@
 #define MERGE_SPLIT 0xff
 #define SEL_MERGE BIT(0)
 #define SEL_FILE_COLUMN BIT(1)
+#define SEL_SWEEP BIT(1)
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 results_fail(const char *fmt, ...)
@@ -191,6 +198,70 @@ static void fuzz_config(const char *data, size_t size)
 	free(reprinted);
 }
 
+/* A message about an option: one line of printable ASCII. */
+static void check_option_error(const char *why)
+{
+	RESULTS_CHECK(*why && printable(why),
+		      "option error '%s' is empty or not printable ASCII", why);
+}
+
+static void fuzz_sweep(const char *data, size_t size)
+{
+	struct translation_caches_config base, cfg, ref;
+	char why[512], label[512], *copy = strndup(data, size), *line, *save;
+	char *printed, *expected;
+	struct run_sweep *sw = calloc(1, sizeof(*sw));
+	unsigned int k, i, n;
+	size_t len, len2;
+
+	RESULTS_CHECK(copy && sw, "out of memory");
+	translation_caches_config_init(&base);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (run_sweep_add(sw, line, &base, why, sizeof(why))) {
+			check_option_error(why);
+			break;
+		}
+	}
+	n = run_sweep_size(sw);
+	RESULTS_CHECK(n >= 1 && n <= RUN_SWEEP_MAX_CONFIGS, "%u configurations",
+		      n);
+	for (k = 0; k < n; k++) {
+		unsigned int stride = n;
+
+		cfg = base;
+		if (run_sweep_config(sw, k, &cfg, why, sizeof(why))) {
+			check_option_error(why);
+			continue;
+		}
+		run_sweep_label(sw, k, label, sizeof(label));
+		check_option_error(label[0] ? label : "-");
+		/* Key i varies with stride n / (values of keys 0..i). */
+		ref = base;
+		for (i = 0; i < sw->nr_keys; i++) {
+			stride /= sw->keys[i].nr_values;
+			RESULTS_CHECK(
+				!caches_config_set(
+					&ref, sw->keys[i].key,
+					sw->keys[i]
+						.values[k / stride %
+							sw->keys[i].nr_values],
+					why, sizeof(why)),
+				"a swept value is refused: %s", why);
+		}
+		printed = config_print(&cfg, &len);
+		expected = config_print(&ref, &len2);
+		RESULTS_CHECK(
+			len == len2 && !memcmp(printed, expected, len),
+			"configuration %u (%s) is not its keys' values:\n%s\nexpected:\n%s",
+			k, label, printed, expected);
+		free(printed);
+		free(expected);
+	}
+	free(sw);
+	free(copy);
+}
+
 /* ---- mmusim merge ---- */
 
 /* Records of a CSV text that are not '#' lines before the header. */
@@ -299,6 +370,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	sel = data[0];
 	if (sel & SEL_MERGE)
 		fuzz_merge((const char *)data + 1, size - 1, sel);
+	else if (size > 1 && (sel & SEL_SWEEP))
+		fuzz_sweep((const char *)data + 1, size - 1);
 	else if (size > 1)
 		fuzz_config((const char *)data + 1, size - 1);
 	return 0;
