@@ -433,7 +433,12 @@ static void csv_write(struct merge *m, FILE *out)
 	for (i = 0; i < m->columns.n; i++) {
 		if (i)
 			fputc(',', out);
-		csv_put_cell(out, cols[i]);
+		/* Output starting with '[' or '{' would read back as JSON. */
+		if (!i && !m->comments.n &&
+		    strchr("[{", cols[0][strspn(cols[0], " \t")]))
+			csv_put_quoted_cell(out, cols[0]);
+		else
+			csv_put_cell(out, cols[i]);
 	}
 	fputc('\n', out);
 	for (i = 0; i < m->rows.n; i++) {

@@ -19,13 +19,8 @@ void json_put_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void csv_put_cell(FILE *out, const char *s)
+void csv_put_quoted_cell(FILE *out, const char *s)
 {
-	/* A line starting with '#' before a header is a comment to merge. */
-	if (!strpbrk(s, ",\"\r\n") && *s != '#') {
-		fputs(s, out);
-		return;
-	}
 	fputc('"', out);
 	for (; *s; s++) {
 		if (*s == '"')
@@ -33,4 +28,13 @@ void csv_put_cell(FILE *out, const char *s)
 		fputc(*s, out);
 	}
 	fputc('"', out);
+}
+
+void csv_put_cell(FILE *out, const char *s)
+{
+	/* A line starting with '#' before a header is a comment to merge. */
+	if (!strpbrk(s, ",\"\r\n") && *s != '#')
+		fputs(s, out);
+	else
+		csv_put_quoted_cell(out, s);
 }

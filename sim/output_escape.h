@@ -19,5 +19,7 @@ void json_put_string(FILE *out, const char *s);
  * starts with '#' (which would start a comment line, to mmusim merge).
  */
 void csv_put_cell(FILE *out, const char *s);
+/* @s as a quoted CSV cell, whatever it holds. */
+void csv_put_quoted_cell(FILE *out, const char *s);
 
 #endif

@@ -307,12 +307,19 @@ Test(merge_command, csv_empty_lone_cells_and_hash_names_survive_a_merge)
 {
 	const char *lone[] = { "a.csv", NULL };
 	const char *hash[] = { "b.csv", NULL };
+	const char *bracket[] = { "c.csv", NULL };
+	const char *brace[] = { "d.csv", NULL };
 
 	enter_temp_dir();
 	write_file("a.csv", "k\n\"\"\n1\n");
 	assert_merges_to(lone, "k\n\"\"\n1\n");
 	write_file("b.csv", "\"#k\",v\n1,2\n");
 	assert_merges_to(hash, "\"#k\",v\n1,2\n");
+	/* Found by fuzz_results: such output read back as JSON. */
+	write_file("c.csv", "\"[k\"\n1\n");
+	assert_merges_to(bracket, "\"[k\"\n1\n");
+	write_file("d.csv", "\" {k\",v\n1,2\n");
+	assert_merges_to(brace, "\" {k\",v\n1,2\n");
 }
 
 Test(merge_command, mixed_empty_and_missing_files_are_errors)
