@@ -18,12 +18,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mmusim/mmusim.h>
+
+#include "fuzz_check.h"
 
 /* Memory an input may back or write, to keep each input small. */
 #define MAX_BACKED_BYTES (16ULL << 20)
@@ -31,18 +32,7 @@
 /* The most entries a 2D walk reads: 5 guest levels, 5 nested each, +5. */
 #define MAX_WALK_REFS 35
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-api_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_api: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	__builtin_trap();
-}
+#define api_fail(...) fuzz_fail("fuzz_api", __VA_ARGS__)
 
 #define API_CHECK(cond, ...)                   \
 	do {                                   \
@@ -85,18 +75,10 @@ static uint64_t in_value(struct input *in)
 	}
 }
 
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
-}
-
 static void check_reason(const char *what, const char *why)
 {
 	API_CHECK(why && *why, "%s: -EINVAL without a reason", what);
-	API_CHECK(printable(why), "%s: reason '%s' is not printable", what,
+	API_CHECK(fuzz_printable(why), "%s: reason '%s' is not printable", what,
 		  why);
 }
 

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/input/decompress.h"
@@ -66,18 +67,7 @@ enum reader_mode {
 #define RF_REFUSE_INVEPT BIT(5)
 #define RF_OPT_SHIFT 6
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-readers_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_readers: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	__builtin_trap();
-}
+#define readers_fail(...) fuzz_fail("fuzz_readers", __VA_ARGS__)
 
 #define READERS_CHECK(cond, ...)                   \
 	do {                                       \
@@ -96,14 +86,6 @@ static unsigned long count_lines(const u8 *data, size_t size)
 	if (size && data[size - 1] != '\n')
 		n++;
 	return n;
-}
-
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
 }
 
 /*
@@ -134,7 +116,7 @@ static void check_error(const char *who, const char *err, unsigned long line,
 		!line || got == line,
 		"%s: error '%s' names line %lu, the reader is at line %lu", who,
 		err, got, line);
-	READERS_CHECK(printable(err),
+	READERS_CHECK(fuzz_printable(err),
 		      "%s: error '%s' has bytes that are not printable ASCII",
 		      who, err);
 }
@@ -727,7 +709,8 @@ static void lackey_line(struct trace_reader *r, const char *line, size_t len,
 		      lackey_is_valgrind_line(line, len));
 	if (got >= 0)
 		return;
-	READERS_CHECK(why[0] && strlen(why) < sizeof(why) - 1 && printable(why),
+	READERS_CHECK(why[0] && strlen(why) < sizeof(why) - 1 &&
+			      fuzz_printable(why),
 		      "lackey_parse_line: message '%s'", why);
 	nul = memchr(line, '\0', len);
 	if (nul) {
@@ -855,7 +838,7 @@ static void kvmmmu_line(struct trace_reader *r, const char *line, size_t len,
 	got = kvmmmu_parse_line(line, len, &ev, why, sizeof(why));
 	if (got) {
 		/* In run_kvmmmu()'s buffer, every message is whole. */
-		READERS_CHECK(got == -EINVAL && why[0] && printable(why) &&
+		READERS_CHECK(got == -EINVAL && why[0] && fuzz_printable(why) &&
 				      strlen(why) < sizeof(why) - 1,
 			      "kvmmmu_parse_line(\"%.*s\") = %d, message '%s'",
 			      (int)len, line, got, why);
@@ -1149,7 +1132,7 @@ static void check_byte_error(const char *who, const char *err, u64 bytes)
 		      err);
 	READERS_CHECK(got <= bytes, "%s: error '%s' is past byte %" PRIu64, who,
 		      err, bytes);
-	READERS_CHECK(printable(err),
+	READERS_CHECK(fuzz_printable(err),
 		      "%s: error '%s' has bytes that are not printable ASCII",
 		      who, err);
 }

@@ -27,11 +27,11 @@
  * without a line ("NAME: message").
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "sim/caches.h"
 #include "sim/caches_config.h"
 #include "sim/merge.h"
@@ -45,18 +45,7 @@
 #define SEL_FILE_COLUMN BIT(1)
 #define SEL_SWEEP BIT(1)
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-results_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_results: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	__builtin_trap();
-}
+#define results_fail(...) fuzz_fail("fuzz_results", __VA_ARGS__)
 
 #define RESULTS_CHECK(cond, ...)                   \
 	do {                                       \
@@ -77,14 +66,6 @@ static unsigned long count_lines(const char *data, size_t size)
 	return n ? n : 1;
 }
 
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
-}
-
 /*
  * @err must read "@name:LINE: message", LINE in 1..@max_line, in
  * printable ASCII (one message: no newline); "@name: message" only
@@ -97,7 +78,7 @@ static void check_error(const char *err, const char *name,
 	unsigned long got = 0;
 	const char *p;
 
-	RESULTS_CHECK(printable(err),
+	RESULTS_CHECK(fuzz_printable(err),
 		      "error '%s' has bytes that are not printable ASCII", err);
 	RESULTS_CHECK(!strncmp(err, name, n) && err[n] == ':',
 		      "error '%s' does not start with '%s:'", err, name);
@@ -201,7 +182,7 @@ static void fuzz_config(const char *data, size_t size)
 /* A message about an option: one line of printable ASCII. */
 static void check_option_error(const char *why)
 {
-	RESULTS_CHECK(*why && printable(why),
+	RESULTS_CHECK(*why && fuzz_printable(why),
 		      "option error '%s' is empty or not printable ASCII", why);
 }
 
