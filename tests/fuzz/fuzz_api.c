@@ -34,11 +34,7 @@
 
 #define api_fail(...) fuzz_fail("fuzz_api", __VA_ARGS__)
 
-#define API_CHECK(cond, ...)                   \
-	do {                                   \
-		if (!(cond))                   \
-			api_fail(__VA_ARGS__); \
-	} while (0)
+#define API_CHECK(cond, ...) FUZZ_CHECK("fuzz_api", cond, __VA_ARGS__)
 
 struct input {
 	const uint8_t *data;

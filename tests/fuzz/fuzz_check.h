@@ -24,6 +24,13 @@ fuzz_fail(const char *target, const char *fmt, ...)
 	__builtin_trap();
 }
 
+/* Stop @target with the message after @cond unless @cond holds. */
+#define FUZZ_CHECK(target, cond, ...)                     \
+	do {                                              \
+		if (!(cond))                              \
+			fuzz_fail((target), __VA_ARGS__); \
+	} while (0)
+
 /* Whether @s is printable ASCII only, as every message must be. */
 static inline bool fuzz_printable(const char *s)
 {

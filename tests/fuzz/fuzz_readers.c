@@ -69,11 +69,7 @@ enum reader_mode {
 
 #define readers_fail(...) fuzz_fail("fuzz_readers", __VA_ARGS__)
 
-#define READERS_CHECK(cond, ...)                   \
-	do {                                       \
-		if (!(cond))                       \
-			readers_fail(__VA_ARGS__); \
-	} while (0)
+#define READERS_CHECK(cond, ...) FUZZ_CHECK("fuzz_readers", cond, __VA_ARGS__)
 
 /* Lines of the input as the readers count them. */
 static unsigned long count_lines(const u8 *data, size_t size)

@@ -47,11 +47,7 @@
 
 #define results_fail(...) fuzz_fail("fuzz_results", __VA_ARGS__)
 
-#define RESULTS_CHECK(cond, ...)                   \
-	do {                                       \
-		if (!(cond))                       \
-			results_fail(__VA_ARGS__); \
-	} while (0)
+#define RESULTS_CHECK(cond, ...) FUZZ_CHECK("fuzz_results", cond, __VA_ARGS__)
 
 /* Lines of a text as its reader counts them (at least 1: "empty"). */
 static unsigned long count_lines(const char *data, size_t size)
