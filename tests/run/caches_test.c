@@ -205,6 +205,32 @@ Test(caches, the_stlb_refills_the_l1_without_a_walk)
 	done();
 }
 
+Test(caches, an_stlb_hit_whose_rights_refuse_a_write_walks_to_set_dirty)
+{
+	static const char *const sets[] = { "tlb.l1d.entries=1",
+					    "tlb.l2.entries=16", NULL };
+	const struct run_stats *st = &sim.st;
+
+	/*
+	 * 1000 and 2000 are read first: each a miss, a #PF and a walk after
+	 * the fix, cached clean (no write right) in both levels; the L1
+	 * keeps 2000 only.  The store to 1000 hits the STLB, whose rights
+	 * refuse it: one more walk, which sets D and caches a writable
+	 * entry, not a fault.  Then the load of 2000 and the second store
+	 * to 1000 hit the STLB with rights that allow them: no walk.
+	 */
+	run_lines(sets,
+		  " L 1000,8\n L 2000,8\n S 1000,8\n L 2000,8\n S 1000,8\n",
+		  SIM_NESTED_NONE, RUN_PAGE_4K);
+	cr_assert_eq(st->tlb_misses, 5);
+	cr_assert_eq(st->stlb_lookups, 5);
+	cr_assert_eq(st->stlb_hits, 3);
+	cr_assert_eq(st->tlb_rights_misses, 0);
+	cr_assert_eq(st->faults, 2);
+	cr_assert_eq(st->walks, 5);
+	done();
+}
+
 Test(caches, without_an_stlb_the_third_access_walks)
 {
 	static const char *const sets[] = { "tlb.l1d.entries=1", NULL };
