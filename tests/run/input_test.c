@@ -6,78 +6,30 @@
  * libraries, from the plain fixtures.
  */
 #include <errno.h>
-#include <lzma.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <criterion/criterion.h>
 
 #include "mmusim_cmd.h"
+#include "test_compress.h"
 #include "sim/input/decompress.h"
 #include "sim/input/trace_reader.h"
 #include "sim/run.h"
 
-struct buf {
-	char *data;
-	size_t len;
-};
-
-static struct buf read_file(const char *path)
+static struct test_buf read_file(const char *path)
 {
-	struct buf b;
+	struct test_buf b;
 	FILE *f = fopen(path, "rb");
 
 	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
 	b.data = mmusim_cmd_read_stream(f, &b.len);
 	fclose(f);
 	return b;
-}
-
-static struct buf compress_as(enum input_compression c, const struct buf *in)
-{
-	struct buf out = { .len = 0 };
-	size_t cap = in->len + in->len / 2 + 4096;
-	z_stream z;
-
-	out.data = malloc(cap);
-	cr_assert_not_null(out.data);
-	switch (c) {
-	case INPUT_GZIP:
-		memset(&z, 0, sizeof(z));
-		cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
-					  Z_DEFAULT_STRATEGY),
-			     Z_OK);
-		z.next_in = (u8 *)in->data;
-		z.avail_in = in->len;
-		z.next_out = (u8 *)out.data;
-		z.avail_out = cap;
-		cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-		out.len = cap - z.avail_out;
-		deflateEnd(&z);
-		break;
-	case INPUT_ZSTD:
-		out.len = ZSTD_compress(out.data, cap, in->data, in->len, 3);
-		cr_assert(!ZSTD_isError(out.len));
-		break;
-	case INPUT_XZ:
-		cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL,
-						     (const u8 *)in->data,
-						     in->len, (u8 *)out.data,
-						     &out.len, cap),
-			     LZMA_OK);
-		break;
-	case INPUT_PLAIN:
-		memcpy(out.data, in->data, in->len);
-		out.len = in->len;
-		break;
-	}
-	cr_assert_eq(input_compression_of((const u8 *)out.data, out.len), c);
-	return out;
 }
 
 static const enum input_compression compressions[] = { INPUT_GZIP, INPUT_ZSTD,
@@ -97,7 +49,7 @@ static const struct fixture fixtures[] = {
 static struct run_sim sim;
 
 /* Run @b as @input from memory: the stats, and the return. */
-static int run_mem(const struct run_input_ops *input, const struct buf *b,
+static int run_mem(const struct run_input_ops *input, const struct test_buf *b,
 		   struct run_stats *st, char *error, size_t len)
 {
 	struct run_config cfg;
@@ -138,12 +90,12 @@ Test(compressed_input, every_format_reads_the_same_compressed_as_plain)
 	char what[256];
 
 	for (f = 0; f < ARRAY_SIZE(fixtures); f++) {
-		struct buf b = read_file(fixtures[f].path);
+		struct test_buf b = read_file(fixtures[f].path);
 
 		cr_assert_eq(run_mem(fixtures[f].input, &b, &plain, NULL, 0),
 			     0);
 		for (c = 0; c < ARRAY_SIZE(compressions); c++) {
-			struct buf z = compress_as(compressions[c], &b);
+			struct test_buf z = test_compress(compressions[c], &b);
 
 			snprintf(what, sizeof(what), "%s as %s",
 				 fixtures[f].path,
@@ -161,11 +113,11 @@ Test(compressed_input, every_format_reads_the_same_compressed_as_plain)
 Test(compressed_input, concatenated_streams_are_read_one_after_another)
 {
 	static struct run_stats once, twice;
-	struct buf b = read_file(fixtures[0].path), two, z;
+	struct test_buf b = read_file(fixtures[0].path), two, z;
 	unsigned int c;
 
 	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
-		z = compress_as(compressions[c], &b);
+		z = test_compress(compressions[c], &b);
 		two.len = 2 * z.len;
 		two.data = malloc(two.len);
 		cr_assert_not_null(two.data);
@@ -187,7 +139,7 @@ Test(compressed_input, a_stream_cut_short_is_an_error_at_the_line_it_cut)
 	static struct run_stats st;
 	char error[TRACE_ERROR_MAX], expected[128];
 	u64 x = 1;
-	struct buf b, z;
+	struct test_buf b, z;
 	unsigned int c, i;
 
 	/* Scattered loads, long enough for several zstd blocks of 128 KiB. */
@@ -200,7 +152,7 @@ Test(compressed_input, a_stream_cut_short_is_an_error_at_the_line_it_cut)
 				 (unsigned long long)(x >> 30));
 	}
 	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
-		z = compress_as(compressions[c], &b);
+		z = test_compress(compressions[c], &b);
 		z.len = z.len * 2 / 3;
 		cr_assert_eq(run_mem(&run_lackey_input, &z, &st, error,
 				     sizeof(error)),
@@ -222,12 +174,12 @@ Test(compressed_input, a_stream_cut_short_is_an_error_at_the_line_it_cut)
 Test(compressed_input, damaged_data_and_trailing_bytes_are_errors)
 {
 	static struct run_stats st;
-	struct buf b = read_file(fixtures[0].path), z, tail;
+	struct test_buf b = read_file(fixtures[0].path), z, tail;
 	char error[TRACE_ERROR_MAX];
 	unsigned int c;
 
 	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
-		z = compress_as(compressions[c], &b);
+		z = test_compress(compressions[c], &b);
 		z.data[z.len / 2] ^= 0x55;
 		cr_assert_eq(run_mem(&run_lackey_input, &z, &st, error,
 				     sizeof(error)),
@@ -236,7 +188,7 @@ Test(compressed_input, damaged_data_and_trailing_bytes_are_errors)
 		cr_assert_not_null(strstr(error, "damaged data"), "%s", error);
 		free(z.data);
 	}
-	z = compress_as(INPUT_GZIP, &b);
+	z = test_compress(INPUT_GZIP, &b);
 	tail.len = z.len + 4;
 	tail.data = malloc(tail.len);
 	cr_assert_not_null(tail.data);
@@ -253,7 +205,8 @@ Test(compressed_input, damaged_data_and_trailing_bytes_are_errors)
 	free(b.data);
 }
 
-static char *run_piped(const char *args, const struct buf *input, int *status);
+static char *run_piped(const char *args, const struct test_buf *input,
+		       int *status);
 
 /* @json without the file names, which differ from one run to another. */
 static char *strip_names(char *json)
@@ -275,7 +228,7 @@ static char *strip_names(char *json)
 }
 
 /* "mmusim run --json --no-timing ARGS" on @input: the JSON, files left out. */
-static char *run_json(const char *file, const struct buf *input)
+static char *run_json(const char *file, const struct test_buf *input)
 {
 	const char *args[] = { "--json", "--no-timing", file, NULL };
 	struct mmusim_cmd_result r;
@@ -296,11 +249,11 @@ Test(compressed_input, from_a_file_and_from_a_pipe_as_plain)
 	int fd, status;
 
 	for (f = 0; f < ARRAY_SIZE(fixtures); f++) {
-		struct buf b = read_file(fixtures[f].path);
+		struct test_buf b = read_file(fixtures[f].path);
 
 		plain = run_json(fixtures[f].path, NULL);
 		for (c = 0; c < ARRAY_SIZE(compressions); c++) {
-			struct buf z = compress_as(compressions[c], &b);
+			struct test_buf z = test_compress(compressions[c], &b);
 
 			strcpy(path, "/tmp/mmusim-input-test-XXXXXX");
 			fd = mkstemp(path);
@@ -336,7 +289,8 @@ Test(compressed_input, from_a_file_and_from_a_pipe_as_plain)
 }
 
 /* "mmusim run ARGS" with @input written into a pipe on its stdin. */
-static char *run_piped(const char *args, const struct buf *input, int *status)
+static char *run_piped(const char *args, const struct test_buf *input,
+		       int *status)
 {
 	char out[] = "/tmp/mmusim-input-test-out-XXXXXX", cmd[512];
 	FILE *p, *f;
@@ -362,8 +316,8 @@ static char *run_piped(const char *args, const struct buf *input, int *status)
 
 Test(standard_input, a_pipe_is_read_with_no_trace_and_with_dash)
 {
-	struct buf b = read_file(fixtures[0].path);
-	struct buf z = compress_as(INPUT_XZ, &b);
+	struct test_buf b = read_file(fixtures[0].path);
+	struct test_buf z = test_compress(INPUT_XZ, &b);
 	char *with_dash, *without, *plain;
 	int status;
 
@@ -386,7 +340,7 @@ Test(standard_input, a_pipe_is_read_with_no_trace_and_with_dash)
 
 Test(standard_input, a_redirected_file_is_read_with_no_trace)
 {
-	struct buf b = read_file(fixtures[0].path);
+	struct test_buf b = read_file(fixtures[0].path);
 	const char *args[] = { "--json", "--no-timing", NULL };
 	struct mmusim_cmd_result r;
 
@@ -437,9 +391,9 @@ static void champsim_record(u8 *p, u64 ip, const u64 *src, const u64 *dst)
 }
 
 /* @n records: a loop of 64 instructions, one load in 3, one store in 5. */
-static struct buf champsim_trace(unsigned int n)
+static struct test_buf champsim_trace(unsigned int n)
 {
-	struct buf b = { .len = 64 * n };
+	struct test_buf b = { .len = 64 * n };
 	unsigned int i;
 
 	b.data = malloc(b.len);
@@ -459,7 +413,7 @@ Test(champsim, a_record_is_a_fetch_then_its_reads_then_its_writes)
 	static struct run_stats st;
 	u64 src[4] = { 0x10000, 0, 0x20008, 0 }, dst[2] = { 0, 0x10000 };
 	u8 rec[64];
-	struct buf b = { .data = (char *)rec, .len = sizeof(rec) };
+	struct test_buf b = { .data = (char *)rec, .len = sizeof(rec) };
 
 	champsim_record(rec, 0x400000, src, dst);
 	cr_assert_eq(run_mem(&run_champsim_input, &b, &st, NULL, 0), 0);
@@ -479,7 +433,7 @@ Test(champsim, a_record_is_a_fetch_then_its_reads_then_its_writes)
 
 Test(champsim, told_from_its_first_records_and_text_is_not)
 {
-	struct buf b = champsim_trace(40);
+	struct test_buf b = champsim_trace(40);
 	unsigned long line;
 
 	cr_assert_eq(run_input_detect(b.data, b.len, true, &line),
@@ -502,7 +456,7 @@ Test(champsim, told_from_its_first_records_and_text_is_not)
 Test(champsim, a_record_cut_short_is_an_error_at_its_byte_offset)
 {
 	static struct run_stats st;
-	struct buf b = champsim_trace(20);
+	struct test_buf b = champsim_trace(20);
 	char error[TRACE_ERROR_MAX];
 
 	b.len = 64 * 7 + 10;
@@ -518,7 +472,8 @@ Test(champsim, a_record_cut_short_is_an_error_at_its_byte_offset)
 
 Test(champsim, compressed_on_a_pipe_with_instructions_and_mpki)
 {
-	struct buf b = champsim_trace(3000), z = compress_as(INPUT_XZ, &b);
+	struct test_buf b = champsim_trace(3000),
+			z = test_compress(INPUT_XZ, &b);
 	char *out;
 	int status;
 
@@ -547,7 +502,7 @@ Test(truncated_input, a_cut_trace_gets_its_message_its_summary_and_status_2)
 					    NULL };
 	/* valgrind killed in the middle of a line. */
 	static const char cut[] = "I  04005c4,3\n L 7ff0003a0,8\n S 7ff0";
-	struct buf b = { .data = (char *)cut, .len = sizeof(cut) - 1 }, z;
+	struct test_buf b = { .data = (char *)cut, .len = sizeof(cut) - 1 }, z;
 	struct mmusim_cmd_result r;
 
 	mmusim_cmd_run(MMUSIM_BIN, "run", plain, b.data, b.len, &r);
@@ -572,7 +527,7 @@ Test(truncated_input, a_cut_trace_gets_its_message_its_summary_and_status_2)
 
 	/* A compressed trace cut short: the same, at the line it cut. */
 	b = champsim_trace(4000);
-	z = compress_as(INPUT_GZIP, &b);
+	z = test_compress(INPUT_GZIP, &b);
 	z.len /= 2;
 	mmusim_cmd_run(MMUSIM_BIN, "run", plain, z.data, z.len, &r);
 	cr_assert_eq(r.status, 2, "%s", r.err);
@@ -587,9 +542,9 @@ Test(truncated_input, a_cut_trace_gets_its_message_its_summary_and_status_2)
 }
 
 /* @n bytes of comment lines, then @rest. */
-static struct buf after_comments(size_t n, const char *rest)
+static struct test_buf after_comments(size_t n, const char *rest)
 {
-	struct buf b;
+	struct test_buf b;
 	size_t i;
 
 	b.len = n + strlen(rest);
@@ -620,7 +575,7 @@ Test(format_detection, goes_past_more_than_a_mib_of_comments)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		/* 3 MiB: three buffers of nothing but comments. */
-		struct buf b = after_comments(3 << 20, cases[i].rest);
+		struct test_buf b = after_comments(3 << 20, cases[i].rest);
 
 		mmusim_cmd_run(MMUSIM_BIN, "run", args, b.data, b.len, &r);
 		cr_assert_eq(r.status, 0, "%s: %s", cases[i].format, r.err);
@@ -635,7 +590,7 @@ Test(format_detection, goes_past_more_than_a_mib_of_comments)
 Test(format_detection, a_line_no_format_has_is_named_after_the_comments)
 {
 	static const char *const args[] = { "--no-timing", "-", NULL };
-	struct buf b = after_comments(2 << 20, "hello world\n");
+	struct test_buf b = after_comments(2 << 20, "hello world\n");
 	struct mmusim_cmd_result r;
 	char want[256];
 
@@ -655,7 +610,7 @@ Test(format_detection, a_line_no_format_has_is_named_after_the_comments)
 Test(format_detection, a_scenario_error_after_the_comments_has_its_line)
 {
 	static const char *const args[] = { "--no-timing", "-", NULL };
-	struct buf b = after_comments(2 << 20, "scenario a\ncpl 4\n");
+	struct test_buf b = after_comments(2 << 20, "scenario a\ncpl 4\n");
 	struct mmusim_cmd_result r;
 	char want[128];
 
@@ -673,7 +628,7 @@ Test(compressed_input, a_stream_cut_inside_a_skipped_long_line_stays_final)
 {
 	static struct run_stats st;
 	char error[TRACE_ERROR_MAX];
-	struct buf b, z;
+	struct test_buf b, z;
 	struct run_config cfg;
 	struct trace_reader r;
 	int ret;
@@ -684,7 +639,7 @@ Test(compressed_input, a_stream_cut_inside_a_skipped_long_line_stays_final)
 	cr_assert_not_null(b.data);
 	memcpy(b.data, " L 1000,8\n L", 12);
 	memset(b.data + 12, '0', b.len - 12);
-	z = compress_as(INPUT_GZIP, &b);
+	z = test_compress(INPUT_GZIP, &b);
 	z.len -= 8;
 	run_config_init(&cfg);
 	cfg.input = &run_lackey_input;
