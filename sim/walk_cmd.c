@@ -14,6 +14,7 @@
 #include "sim/scenario_exec.h"
 #include "sim/walk_output.h"
 #include "sim/walk_svg.h"
+#include "sim/input/trace_reader.h"
 
 /* Exit status when every scenario ran but an expect32/expect64 failed. */
 #define EXIT_EXPECT_FAILED 1
@@ -36,8 +37,8 @@ static void walk_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mmusim walk [OPTIONS] [FILE...|-]\n"
-		"Run the scenarios in each FILE (standard input for '-' or no FILE)\n"
-		"and print one line per access:\n"
+		"Run the scenarios in each FILE (standard input for '-' or no FILE),\n"
+		"plain or gzip/zstd/xz (told by content), and print one line per access:\n"
 		"  NAME:LINE KIND ADDR cplN -> RESULT refs=N | ENTRY...\n"
 		"\n"
 		"  --explain   after each line, draw the walk: every entry with its\n"
@@ -114,18 +115,28 @@ static const struct scenario_exec_ops walk_exec_ops = {
  */
 static int walk_file(struct walk_state *st, const char *path)
 {
+	struct trace_reader tr;
 	struct scenario_reader r;
 	struct scenario_stmt stmt;
 	bool skipping = false;
 	unsigned long expects;
+	FILE *f = NULL;
 	int ret;
 
-	if (scenario_reader_open(&r, path)) {
-		fprintf(stderr, "mmusim walk: %s\n", r.error);
+	/*
+	 * Through the trace reader, as mmusim run reads: gzip, zstd and xz
+	 * are told by their content and decompressed as they are read.
+	 */
+	if (trace_reader_open(&tr, path) || !(f = trace_reader_fopen(&tr))) {
+		fprintf(stderr, "mmusim walk: %s\n", tr.error);
+		trace_reader_close(&tr);
 		st->bad_input++;
 		return st->keep_going ? 0 : -EINVAL;
 	}
+	scenario_reader_init(&r, f, tr.name);
 	for (;;) {
+		/* A decompression error names the line being read. */
+		tr.line = r.line;
 		ret = scenario_read(&r, &stmt);
 		if (ret == 0)
 			break;
@@ -137,7 +148,10 @@ static int walk_file(struct walk_state *st, const char *path)
 			ret = scenario_exec_stmt(&st->exec, &r, &stmt);
 		if (!ret)
 			continue;
-		input_error_print(stderr, r.error);
+		/* The decoder's reason rather than "read error". */
+		input_error_print(stderr, r.status == -EIO && tr.status ?
+						  tr.error :
+						  r.error);
 		if (st->exec.failed_expects == expects)
 			st->bad_input++;
 		if (!st->keep_going || r.status == -EIO)
@@ -148,7 +162,8 @@ static int walk_file(struct walk_state *st, const char *path)
 		if (ret)
 			break;
 	}
-	scenario_reader_close(&r);
+	fclose(f);
+	trace_reader_close(&tr);
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "mmusim_cmd.h"
+#include "test_compress.h"
 #include "sim/commands.h"
 #include "walker/types.h"
 
@@ -189,6 +190,110 @@ Test(walk_command, files_and_stdin_in_order)
 		r.out,
 		"from-stdin:2 read 0x1234 cpl0 -> ok gpa=0x1234 hpa=none refs=0\n");
 	mmusim_cmd_result_free(&r);
+}
+
+static const enum input_compression compressions[] = { INPUT_GZIP, INPUT_ZSTD,
+						       INPUT_XZ };
+
+/* data/@name.scn compressed as @c, and the lines it prints plain. */
+static void compressed_scenario(const char *name, enum input_compression c,
+				struct test_buf *z, char **expected)
+{
+	char path[512];
+	struct test_buf plain;
+
+	snprintf(path, sizeof(path), "%s/%s.scn", MMUSIM_TEST_DATA, name);
+	plain.data = read_file(path);
+	plain.len = strlen(plain.data);
+	*z = test_compress(c, &plain);
+	free(plain.data);
+	snprintf(path, sizeof(path), "%s/%s.expected", MMUSIM_TEST_DATA, name);
+	*expected = read_file(path);
+}
+
+Test(walk_command, compressed_files_and_pipes_print_as_plain)
+{
+	static const char *const names[] = { "four_level", "ept", "more" };
+	char path[] = "/tmp/mmusim-walk-XXXXXX";
+	const char *args[] = { path, NULL };
+	struct mmusim_cmd_result r;
+	struct test_buf z;
+	char *expected;
+	size_t n, c;
+	int fd;
+
+	for (n = 0; n < ARRAY_SIZE(names); n++) {
+		for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+			const char *what =
+				input_compression_name(compressions[c]);
+
+			compressed_scenario(names[n], compressions[c], &z,
+					    &expected);
+			/* From a pipe. */
+			run_walk(NULL, z.data, z.len, &r);
+			cr_assert_str_eq(r.err, "", "%s %s: %s", names[n], what,
+					 r.err);
+			cr_assert_eq(r.status, 0);
+			cr_assert_str_eq(r.out, expected, "%s %s", names[n],
+					 what);
+			mmusim_cmd_result_free(&r);
+
+			/* From a file, whatever its name. */
+			fd = mkstemp(path);
+			cr_assert_geq(fd, 0);
+			cr_assert_eq(write(fd, z.data, z.len), (ssize_t)z.len);
+			close(fd);
+			run_walk(args, NULL, 0, &r);
+			unlink(path);
+			strcpy(path, "/tmp/mmusim-walk-XXXXXX");
+			cr_assert_eq(r.status, 0, "%s %s: %s", names[n], what,
+				     r.err);
+			cr_assert_str_eq(r.out, expected, "%s %s", names[n],
+					 what);
+			mmusim_cmd_result_free(&r);
+			free(z.data);
+			free(expected);
+		}
+	}
+}
+
+/*
+ * A compressed scenario cut in half stops with the decoder's reason at a
+ * line after every result printed, each of which is the plain file's.
+ */
+Test(walk_command, a_compressed_stream_cut_short_is_an_error_at_its_line)
+{
+	struct mmusim_cmd_result r;
+	struct test_buf z;
+	unsigned long line, last = 0;
+	const char *p;
+	char *expected, tail[128];
+	size_t c;
+
+	for (c = 0; c < ARRAY_SIZE(compressions); c++) {
+		const char *what = input_compression_name(compressions[c]);
+
+		compressed_scenario("more", compressions[c], &z, &expected);
+		run_walk(NULL, z.data, z.len / 2, &r);
+		cr_assert_eq(r.status, EXIT_USAGE, "%s", what);
+		cr_assert_eq(sscanf(r.err, "mmusim: <stdin>:%lu: %127[^\n]",
+				    &line, tail),
+			     2, "%s: %s", what, r.err);
+		cr_assert(strstr(tail, what) == tail, "%s: %s", what, r.err);
+		cr_assert(strstr(tail, "cut short") || strstr(tail, "damaged"),
+			  "%s: %s", what, r.err);
+		cr_assert(!strncmp(r.out, expected, strlen(r.out)),
+			  "%s: not the plain file's lines:\n%s", what, r.out);
+		/* Result lines are "NAME:LINE ...": each before the error. */
+		for (p = r.out; *p; p = strchr(p, '\n') + 1) {
+			cr_assert_eq(sscanf(strchr(p, ':') + 1, "%lu", &last),
+				     1);
+			cr_assert_lt(last, line, "%s: %s", what, r.err);
+		}
+		mmusim_cmd_result_free(&r);
+		free(z.data);
+		free(expected);
+	}
 }
 
 /* @text on standard input stops at "<stdin>:@message", exit status 2. */
