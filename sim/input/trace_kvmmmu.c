@@ -1,6 +1,7 @@
 /* Parsing kvmmmu trace lines: the line prefix and the walk events. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -188,56 +189,46 @@ static bool parse_prefix(const char *s, const char *end,
 	return p && parse_prefix_at(s, ts, p, ev, body);
 }
 
-/* "WORD " then a hexadecimal number (an optional 0x) of at most 64 bits. */
-static bool parse_hex_field(const char **pp, const char *end, const char *word,
-			    u64 *val)
+/* The value of digit @c in base 10 or 16, or -1. */
+static int digit_value(char c)
 {
-	const char *p = skip_blanks(*pp, end), *start;
-	size_t n = strlen(word);
-	u64 v = 0;
-
-	if ((size_t)(end - p) < n + 1 || memcmp(p, word, n) || !is_blank(p[n]))
-		return false;
-	p = skip_blanks(p + n, end);
-	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	start = p;
-	for (; p < end; p++) {
-		char c = *p;
-		unsigned int d;
-
-		if (is_digit(c))
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			break;
-		if (v >> 60)
-			return false;
-		v = (v << 4) | d;
-	}
-	if (p == start || (p < end && !is_blank(*p)))
-		return false;
-	*val = v;
-	*pp = p;
-	return true;
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
-static bool parse_dec_field(const char **pp, const char *end, const char *word,
-			    u64 *val)
+/*
+ * "WORD " then a number of at most 64 bits in @base: 16 (an optional 0x,
+ * as kvmmmu's %llx and %x print without it) or 10 (%u, %d).  False when
+ * the number is missing, does not fit or runs into a character that is
+ * no blank.
+ */
+static bool parse_field(const char **pp, const char *end, const char *word,
+			unsigned int base, u64 *val)
 {
 	const char *p = skip_blanks(*pp, end), *start;
 	size_t n = strlen(word);
 	u64 v = 0;
+	int d;
 
 	if ((size_t)(end - p) < n + 1 || memcmp(p, word, n) || !is_blank(p[n]))
 		return false;
 	p = skip_blanks(p + n, end);
-	start = p;
-	while (p < end && is_digit(*p) && v < 1000000000ULL)
-		v = v * 10 + (*p++ - '0');
+	if (base == 16 && end - p > 2 && p[0] == '0' &&
+	    (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (start = p; p < end; p++) {
+		d = digit_value(*p);
+		if (d < 0 || (unsigned int)d >= base)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
 	if (p == start || (p < end && !is_blank(*p)))
 		return false;
 	*val = v;
@@ -274,7 +265,7 @@ static int parse_pferr(const char *p, const char *end, const char *event,
 {
 	u64 v;
 
-	if (!parse_hex_field(&p, end, "pferr", &v) || v >> 32)
+	if (!parse_field(&p, end, "pferr", 16, &v) || v >> 32)
 		return -ENOENT;
 	*pferr = v;
 	return check_flags(p, end, *pferr, event, why, why_len);
@@ -330,13 +321,13 @@ static int parse_payload(const char *p, const char *end, size_t i,
 
 	switch (ev->kind) {
 	case KVMMMU_EV_WALK:
-		if (!parse_hex_field(&p, end, "addr", &ev->addr))
+		if (!parse_field(&p, end, "addr", 16, &ev->addr))
 			goto bad;
 		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
 		break;
 	case KVMMMU_EV_ELEMENT:
-		if (!parse_hex_field(&p, end, "pte", &ev->pte) ||
-		    !parse_dec_field(&p, end, "level", &v))
+		if (!parse_field(&p, end, "pte", 16, &ev->pte) ||
+		    !parse_field(&p, end, "level", 10, &v))
 			goto bad;
 		if (v < 1 || v > 5)
 			return input_why(why, why_len,
@@ -348,16 +339,16 @@ static int parse_payload(const char *p, const char *end, size_t i,
 		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
 		break;
 	case KVMMMU_EV_SET_SPTE:
-		if (!parse_hex_field(&p, end, "gfn", &ev->gfn) ||
-		    !parse_hex_field(&p, end, "spte", &ev->pte) ||
+		if (!parse_field(&p, end, "gfn", 16, &ev->gfn) ||
+		    !parse_field(&p, end, "spte", 16, &ev->pte) ||
 		    !parse_spte_perm(&p, end, ev) ||
-		    !parse_dec_field(&p, end, "level", &v) || v < 1 || v > 5 ||
-		    !parse_hex_field(&p, end, "at", &ev->addr))
+		    !parse_field(&p, end, "level", 10, &v) || v < 1 || v > 5 ||
+		    !parse_field(&p, end, "at", 16, &ev->addr))
 			goto bad;
 		ev->level = v;
 		break;
 	default:
-		if (!parse_hex_field(&p, end, "gpa", &ev->gpa))
+		if (!parse_field(&p, end, "gpa", 16, &ev->gpa))
 			goto bad;
 		break;
 	}

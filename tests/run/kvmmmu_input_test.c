@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "sim/run.h"
+#include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
 
 static struct run_sim sim;
@@ -196,4 +197,42 @@ Test(kvmmmu_input, more_open_walks_than_the_limit_are_an_error)
 		"t:65537: task 65537: more than 65536 tasks with a walk open");
 	cr_assert_eq(sim.st.kvmmmu.disagree, 0);
 	free(text);
+}
+
+/* @line parses: 0 with *@ev, or -EINVAL with the reason in @why. */
+static int parse(const char *line, struct kvmmmu_event *ev, char *why)
+{
+	return kvmmmu_parse_line(line, strlen(line), ev, why, TRACE_ERROR_MAX);
+}
+
+#define ELEMENT " vcpu-10 [001] ..... 1.000002: kvm_mmu_paging_element: "
+
+Test(kvmmmu_input, numbers_take_64_bits_and_no_more)
+{
+	struct kvmmmu_event ev;
+	char why[TRACE_ERROR_MAX];
+
+	cr_assert_eq(parse(ELEMENT "pte ffffffffffffffff level 1", &ev, why), 0,
+		     "%s", why);
+	cr_assert_eq(ev.pte, ~0ULL);
+	cr_assert_eq(parse(ELEMENT "pte 0x8000000000000007 level 00004", &ev,
+			   why),
+		     0, "%s", why);
+	cr_assert_eq(ev.pte, 0x8000000000000007ULL);
+	cr_assert_eq(ev.level, 4);
+	cr_assert_eq(parse(ELEMENT "pte 1ffffffffffffffff level 1", &ev, why),
+		     -EINVAL);
+	cr_assert_str_eq(
+		why,
+		"kvm_mmu_paging_element: ' pte 1ffffffffffffffff level 1' is not 'pte HEX level N'");
+	cr_assert_eq(parse(ELEMENT "pte 7 level 18446744073709551616", &ev,
+			   why),
+		     -EINVAL);
+	cr_assert_eq(parse(ELEMENT "pte 7 level 18446744073709551615", &ev,
+			   why),
+		     -EINVAL);
+	cr_assert_str_eq(
+		why,
+		"kvm_mmu_paging_element: level 18446744073709551615 is out of range 1..5");
+	cr_assert_eq(parse(ELEMENT "pte 7 level 4a", &ev, why), -EINVAL);
 }
