@@ -71,11 +71,44 @@ static int begin(struct scenario_exec *x, struct scenario_reader *r,
 	return 0;
 }
 
+/*
+ * A MOV to CR4 that sets PCIDE while CR3[11:0] is not 0 takes #GP(0)
+ * (Intel SDM vol. 3, 4.10.1 and MOV to CR4's exceptions).  The guest's
+ * instructions run in statement order here, whenever the registers are
+ * loaded: like INVPCID's #GP cases, the fault is an error of the line.
+ */
+static int check_mov_cr4(struct scenario_exec *x, struct scenario_reader *r,
+			 const struct scenario_stmt *stmt)
+{
+	const struct sim_vcpu *vcpu = x->vcpu;
+	u64 pcid = vcpu->cr3 & X86_CR3_PCID_MASK;
+
+	if (stmt->set.reg != SIM_REG_CR4 ||
+	    !(stmt->set.value & X86_CR4_PCIDE) || (vcpu->cr4 & X86_CR4_PCIDE) ||
+	    !pcid)
+		return 0;
+	if (x->reg_line[SIM_REG_CR3])
+		return scenario_error(
+			r, stmt->line,
+			"cr4 0x%" PRIx64
+			" sets PCIDE while CR3[11:0] is 0x%" PRIx64
+			", not 0 (#GP) (cr3 set on line %lu)",
+			stmt->set.value, pcid, x->reg_line[SIM_REG_CR3]);
+	return scenario_error(r, stmt->line,
+			      "cr4 0x%" PRIx64
+			      " sets PCIDE while CR3[11:0] is 0x%" PRIx64
+			      ", not 0 (#GP)",
+			      stmt->set.value, pcid);
+}
+
 static int set(struct scenario_exec *x, struct scenario_reader *r,
 	       const struct scenario_stmt *stmt)
 {
 	int ret;
 
+	ret = check_mov_cr4(x, r, stmt);
+	if (ret)
+		return ret;
 	if (x->ops->set) {
 		ret = x->ops->set(x, stmt->set.reg, stmt->set.value);
 	} else {

@@ -4,6 +4,7 @@
  * the same statements in mmusim run, which runs scenario files through
  * the same interpreter.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -245,4 +246,69 @@ Test(run_statements, a_file_starting_with_a_memory_check_is_native)
 	cr_assert_eq(r.status, 2, "%s", r.err);
 	assert_has(r.err, "<stdin>:1: 'expect64' before the first 'scenario'");
 	mmusim_cmd_result_free(&r);
+}
+
+/*
+ * MOV to CR4 setting PCIDE while CR3[11:0] != 0 is #GP(0): an error of
+ * the cr4 line in mmusim walk and in mmusim run, whatever bits 11:0 hold
+ * (PWT or PCD alone included, loaded by an access or not); PCIDE already
+ * set, CR3[11:0] == 0, or a PCID written to CR3 after PCIDE are no fault.
+ */
+Test(pcide, setting_pcide_with_cr3_11_0_nonzero_is_gp)
+{
+	static const char *const run_args[] = { "--format=native", "-", NULL };
+	static const struct {
+		const char *before;
+		unsigned int pcid;
+	} bad[] = {
+		{ "cr3 0x1008\nread 0\n", 0x8 },
+		{ "cr3 0x1018\nread 0\n", 0x18 },
+		{ "cr3 0x1001\n", 0x1 },
+		{ "cr3 0x1fff\n", 0xfff },
+	};
+	static const char *const good[] = {
+		/* CR3[11:0] == 0 when PCIDE is set, a PCID after. */
+		"cr3 0x1000\ncr4 0x200a0\ncr3 0x1001\n",
+		/* PCIDE already set: a CR4 write keeping it is no 0 -> 1. */
+		"cr4 0x200a0\ncr3 0x1001\ncr4 0x220a0\n",
+		/* Clearing PCIDE is no fault. */
+		"cr3 0x1000\ncr4 0x200a0\ncr4 0xa0\n",
+	};
+	char text[512], message[160];
+	struct mmusim_cmd_result r;
+	size_t i;
+	int line;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "scenario p\ncr0 0x80010001\nefer 0x100\n"
+			 "cr4 0xa0\n%scr4 0x200a0\nread 0\n",
+			 bad[i].before);
+		line = strstr(bad[i].before, "read") ? 7 : 6;
+		snprintf(
+			message, sizeof(message),
+			"<stdin>:%d: cr4 0x200a0 sets PCIDE while CR3[11:0] is 0x%x, not 0 (#GP) (cr3 set on line 5)\n",
+			line, bad[i].pcid);
+		walk(NULL, text, &r);
+		cr_assert_eq(r.status, 2, "%s", text);
+		assert_has(r.err, message);
+		mmusim_cmd_result_free(&r);
+		mmusim_cmd_run(MMUSIM_BIN, "run", run_args, text, strlen(text),
+			       &r);
+		cr_assert_eq(r.status, 2, "%s", text);
+		assert_has(r.err, message);
+		mmusim_cmd_result_free(&r);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "scenario p\ncr0 0x80010001\nefer 0x100\n%sread 0\n",
+			 good[i]);
+		walk(NULL, text, &r);
+		cr_assert_eq(r.status, 0, "%s: %s", text, r.err);
+		mmusim_cmd_result_free(&r);
+		mmusim_cmd_run(MMUSIM_BIN, "run", run_args, text, strlen(text),
+			       &r);
+		cr_assert_eq(r.status, 0, "%s: %s", text, r.err);
+		mmusim_cmd_result_free(&r);
+	}
 }
