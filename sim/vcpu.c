@@ -549,8 +549,9 @@ int sim_vcpu_access(struct sim_vcpu *vcpu, const struct sim_access *access,
 	struct walk_access wa;
 	int r;
 
-	memset(res, 0, sizeof(*res));
-	if (vcpu->pending) {
+	if (unlikely(vcpu->pending)) {
+		/* A failed CR3 load is a result with no walk: all of it 0. */
+		memset(res, 0, sizeof(*res));
 		r = sim_vcpu_load(vcpu, res);
 		if (r < 0)
 			return r;
@@ -568,6 +569,12 @@ int sim_vcpu_access(struct sim_vcpu *vcpu, const struct sim_access *access,
 		return -EINVAL;
 	}
 
+	/*
+	 * gva_walk_translate() sets *fault and every count, address and flag
+	 * of *rec (the entries up to each path's nr_entries): clearing all of
+	 * *res here, every level's path included, cost more than the walk.
+	 */
+	res->cr3_load_error = 0;
 	wa = sim_vcpu_walk_access(vcpu, access);
 	r = gva_walk_translate(&vcpu->gva_walk, access->addr, &wa, &res->fault,
 			       &res->rec);

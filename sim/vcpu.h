@@ -204,9 +204,12 @@ struct walk_access sim_vcpu_walk_access(const struct sim_vcpu *vcpu,
 
 /*
  * Make @access: sim_vcpu_load() if settings are pending, then the walk.
- * 0 with *@res filled (a guest fault is an outcome, not an error);
- * -EINVAL with vcpu->error for invalid settings or an address wider than
- * the mode's linear addresses.
+ * 0 with *@res filled (a guest fault is an outcome, not an error): after
+ * a walk, @res->fault and @res->rec as gva_walk_translate() leaves them
+ * (a path's entries past its nr_entries are not cleared); after a failed
+ * CR3 load, all of *@res that the outcome does not set is 0.  -EINVAL
+ * with vcpu->error for invalid settings or an address wider than the
+ * mode's linear addresses; *@res is then undefined.
  */
 int sim_vcpu_access(struct sim_vcpu *vcpu, const struct sim_access *access,
 		    struct sim_result *res);
