@@ -15,4 +15,73 @@ static inline unsigned int linear_address_bits(int level)
 	return level == PT64_ROOT_5LEVEL ? 57 : 48;
 }
 
+/*
+ * State of one pass of a one-dimensional walk, as KVM's struct
+ * guest_walker.  The entries read, their addresses in the walk's input
+ * space and in GPA space, are those the pass recorded in its walk_path:
+ * the entry of level L is path->entries[first + max_level - L].
+ */
+struct stage_walk {
+	int level;
+	int max_level;
+	unsigned int first;
+	unsigned int pte_access;
+	/* The stage's output address (before any nested stage), its GFN. */
+	u64 ngpa;
+	u64 gfn;
+};
+
+/* Where the records of one stage go: its own path and, for gva_walk, the
+ * nested walks it makes. */
+struct stage_record {
+	struct walk_path *path;
+	struct walk_path *table_walks;
+	struct walk_path *final_walk;
+	unsigned int *refs;
+	unsigned int *restarts;
+};
+
+/* An entry read: the value, and guest_memory_read()'s return. */
+struct entry_read {
+	u64 val;
+	int r;
+};
+
+/*
+ * The entries of a stage's loop end before path->entries[@end], @read of
+ * them read from memory: bring the path's length and the reference
+ * counts up to date.
+ */
+static inline void end_entries(struct walk_path *path, unsigned int *refs,
+			       unsigned int end, unsigned int read)
+{
+	path->nr_entries = end;
+	path->refs += read;
+	*refs += read;
+}
+
+/* Shared by the fast path (walker/pagewalk.c) and walker/stage_walk.c. */
+struct entry_read read_entry_slow(const struct guest_memory *mem, u64 gpa,
+				  int size);
+
+/* The general walk of one stage (walker/stage_walk.c). */
+int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+	       const struct walk_access *acc, struct walk_fault *fault,
+	       struct stage_record *rec, struct stage_walk *sw);
+
+u64 nested_access(const struct kvm_pagewalk *nested, u64 access,
+		  bool table_access, unsigned int leaf_access);
+
+/*
+ * Translate the nGPA @ngpa of gva_walk @w through its nested stage
+ * (walker/pagewalk.c), and the same in the nested stage's general walk
+ * alone (walker/stage_walk.c).
+ */
+int translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
+		   struct walk_fault *fault, struct walk_path *path,
+		   unsigned int *refs, unsigned int *restarts, u64 *gpa);
+int translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
+			struct walk_fault *fault, struct walk_path *path,
+			unsigned int *refs, unsigned int *restarts, u64 *gpa);
+
 #endif

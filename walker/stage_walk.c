@@ -1,0 +1,549 @@
+/* The general page walk of one stage, as KVM's walk_addr_generic(). */
+#include <errno.h>
+#include <string.h>
+
+#include "walker/walker_internal.h"
+
+static bool has_pferr_fetch(const struct kvm_pagewalk *w)
+{
+	return !w->role.ept && (w->role.efer_nx || w->role.cr4_smep);
+}
+
+static void record_entry(struct walk_path *path, int level, u64 pte_addr,
+			 u64 pte_gpa, u64 pte)
+{
+	struct walk_entry *e;
+
+	MMU_WARN_ON(path->nr_entries >= WALK_MAX_LEVELS);
+	e = &path->entries[path->nr_entries++];
+	e->level = level;
+	e->pte_addr = pte_addr;
+	e->pte_gpa = pte_gpa;
+	e->before = pte;
+	e->after = pte;
+}
+
+/*
+ * A read that missed guest_memory's page cache, returned in registers so
+ * that the walk's entry value never has its address taken.
+ */
+__attribute__((noinline)) struct entry_read
+read_entry_slow(const struct guest_memory *mem, u64 gpa, int size)
+{
+	struct entry_read er = { 0 };
+
+	er.r = guest_memory_read(mem, gpa, size, &er.val);
+	return er;
+}
+
+static void record_ad_update(struct walk_path *path, u64 pte_gpa, u64 pte)
+{
+	int i;
+
+	for (i = 0; i < path->nr_entries; i++)
+		if (path->entries[i].pte_gpa == pte_gpa)
+			path->entries[i].after = pte;
+}
+
+/*
+ * translate_ngpa() in the general walk of the nested stage, for a
+ * translation the nested stage's fast path gave up on.
+ */
+__attribute__((noinline)) int
+translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
+		    struct walk_fault *fault, struct walk_path *path,
+		    unsigned int *refs, unsigned int *restarts, u64 *gpa)
+{
+	struct stage_record nested_rec = {
+		.path = path,
+		.refs = refs,
+		.restarts = restarts,
+	};
+	struct stage_walk sw;
+	int r;
+
+	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
+	if (r) {
+		fault->gva = gva;
+		return r;
+	}
+	*gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	return 0;
+}
+
+/*
+ * The access the nested stage checks for an access of gva_walk.  A guest
+ * table access is an implicit access that EPT treats as a write when its
+ * A/D flags are on (the CPU may set A/D in the table) and NPT always
+ * treats as a user write.  For the final address, EPT with MBEC tells user
+ * from supervisor fetches by the guest leaf's U/S bit; NPT treats every
+ * access as a user access except supervisor fetches under GMET.
+ */
+u64 nested_access(const struct kvm_pagewalk *nested, u64 access,
+		  bool table_access, unsigned int leaf_access)
+{
+	u64 pfec;
+
+	if (table_access) {
+		if (nested->role.ept && !walk_has_ad(nested))
+			pfec = 0;
+		else
+			pfec = PFERR_WRITE_MASK;
+		return pfec | PFERR_USER_MASK | PFERR_GUEST_PAGE_MASK;
+	}
+
+	pfec = access & (PFERR_WRITE_MASK | PFERR_FETCH_MASK);
+	if (nested->role.ept) {
+		if (leaf_access & ACC_USER_MASK)
+			pfec |= PFERR_USER_MASK;
+	} else if (!(nested->role.cr4_smep && (access & PFERR_FETCH_MASK) &&
+		     !(access & PFERR_USER_MASK))) {
+		pfec |= PFERR_USER_MASK;
+	}
+	return pfec | PFERR_GUEST_FINAL_MASK;
+}
+
+static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
+			     u16 errcode, u64 raw_access, int level,
+			     struct walk_fault *fault)
+{
+	memset(fault, 0, sizeof(*fault));
+	errcode |= access & (PFERR_WRITE_MASK | PFERR_USER_MASK);
+	if ((access & PFERR_FETCH_MASK) && has_pferr_fetch(w))
+		errcode |= PFERR_FETCH_MASK;
+
+	fault->error_code = errcode;
+	fault->address = addr;
+	fault->gva = addr;
+	fault->level = level;
+	fault->nested = w->role.tdp;
+
+	if (!w->role.tdp) {
+		fault->kind = WALK_FAULT_PF;
+		fault->vector = PF_VECTOR;
+		return;
+	}
+	if (!w->role.ept) {
+		fault->kind = WALK_FAULT_NPF;
+		fault->error_code |= access & (PFERR_GUEST_FINAL_MASK |
+					       PFERR_GUEST_PAGE_MASK);
+		return;
+	}
+	if (errcode & PFERR_RSVD_MASK) {
+		/*
+		 * The exit reports no access; @error_code keeps the stage's
+		 * (RSVD, W, U, F, final or paging-structure) for the MMU,
+		 * which knows what the CPU was doing when the SPTE it made
+		 * turns out to be an MMIO SPTE of an old generation.
+		 */
+		fault->kind = WALK_FAULT_EPT_MISCONFIG;
+		fault->error_code |=
+			access & (PFERR_FETCH_MASK | PFERR_GUEST_FINAL_MASK |
+				  PFERR_GUEST_PAGE_MASK);
+		return;
+	}
+
+	fault->kind = WALK_FAULT_EPT_VIOLATION;
+	if (access & PFERR_WRITE_MASK)
+		fault->exit_qualification = EPT_VIOLATION_ACC_WRITE;
+	else if (access & PFERR_FETCH_MASK)
+		fault->exit_qualification = EPT_VIOLATION_ACC_INSTR;
+	else
+		fault->exit_qualification = EPT_VIOLATION_ACC_READ;
+	fault->exit_qualification |= EPT_VIOLATION_GVA_IS_VALID;
+	if (access & PFERR_GUEST_PAGE_MASK)
+		fault->exit_qualification |= EPT_VIOLATION_ACC_READ;
+	else
+		fault->exit_qualification |= EPT_VIOLATION_GVA_TRANSLATED;
+	/* The R/W/X (and XU) rights ANDed over the levels walked so far. */
+	fault->exit_qualification |= (raw_access & EPT_RWX_MASK)
+				     << EPT_VIOLATION_RWX_SHIFT;
+	if (w->role.cr4_smep && (raw_access & EPT_USER_EXECUTABLE_MASK))
+		fault->exit_qualification |= EPT_VIOLATION_PROT_USER_EXEC;
+	/*
+	 * For a final translation, nested_access() put the linear address's
+	 * user-mode bit (the guest's U/S ANDed over the levels) in
+	 * PFERR_USER_MASK; the SDM leaves bit 9 undefined otherwise.
+	 */
+	if (w->ept_advanced_exit_info && !(access & PFERR_GUEST_PAGE_MASK) &&
+	    (access & PFERR_USER_MASK))
+		fault->exit_qualification |= EPT_VIOLATION_GVA_USER;
+}
+
+/*
+ * Guest table reads were checked as reads by an EPT stage without A/D;
+ * writing an A or D bit into the table is a write the EPT stage must
+ * allow.  NPT, and EPT with A/D, checked every table access as a write.
+ */
+static bool ad_needs_nested_write(const struct kvm_pagewalk *w)
+{
+	return w->nested && w->nested->role.ept && !walk_has_ad(w->nested);
+}
+
+/*
+ * Whether the nested stage lets gva_walk write the entry at @pte_ngpa;
+ * *@fault is set when it does not.
+ */
+static bool nested_write_allowed(struct kvm_pagewalk *w, u64 pte_ngpa, u64 gva,
+				 struct walk_fault *fault)
+{
+	struct walk_path path = { 0 };
+	unsigned int refs = 0;
+	unsigned int restarts = 0;
+	u64 gpa;
+
+	return !translate_ngpa(w, pte_ngpa,
+			       PFERR_WRITE_MASK | PFERR_GUEST_PAGE_MASK, gva,
+			       fault, &path, &refs, &restarts, &gpa);
+}
+
+/* What update_accessed_dirty_bits() did. */
+enum ad_update_outcome {
+	/* Every A and D flag the walk needs is set. */
+	AD_UPDATE_DONE,
+	/* An entry changed under the walk: restart it. */
+	AD_UPDATE_RACED,
+	/* The nested stage refused the write: *fault is set. */
+	AD_UPDATE_NESTED_FAULT,
+	/* A table is no longer in memory. */
+	AD_UPDATE_NO_MEMORY,
+};
+
+/*
+ * Set A on every level used and D on the leaf of a write, with
+ * compare-and-exchange.
+ */
+static enum ad_update_outcome
+update_accessed_dirty_bits(struct kvm_pagewalk *w, struct stage_walk *sw,
+			   bool write_fault, u64 gva, struct walk_fault *fault,
+			   struct walk_path *path)
+{
+	/* The entry of sw->max_level; lower levels follow it. */
+	struct walk_entry *top = &path->entries[sw->first];
+	u64 a_mask = w->pte_accessed_mask;
+	u64 d_mask = w->pte_dirty_mask;
+	int size = w->pte_size;
+	int level;
+
+	/* Refuse before writing anything, so a faulting walk sets nothing. */
+	for (level = sw->max_level;
+	     ad_needs_nested_write(w) && level >= sw->level; level--) {
+		const struct walk_entry *e = &top[sw->max_level - level];
+		u64 pte = e->before;
+		bool dirty = level == sw->level && write_fault;
+
+		if ((pte & a_mask) && (!dirty || (pte & d_mask)))
+			continue;
+		if (!nested_write_allowed(w, e->pte_addr, gva, fault))
+			return AD_UPDATE_NESTED_FAULT;
+	}
+
+	for (level = sw->max_level; level >= sw->level; level--) {
+		const struct walk_entry *e = &top[sw->max_level - level];
+		u64 pte_gpa = e->pte_gpa;
+		u64 orig = e->before;
+		u64 pte = orig | a_mask;
+		int r;
+
+		if (level == sw->level && write_fault)
+			pte |= d_mask;
+		if (pte == orig)
+			continue;
+		r = guest_memory_cmpxchg(w->mem, pte_gpa, size, &orig, pte);
+		if (r)
+			return r < 0 ? AD_UPDATE_NO_MEMORY : AD_UPDATE_RACED;
+		record_ad_update(path, pte_gpa, pte);
+	}
+	return AD_UPDATE_DONE;
+}
+
+/*
+ * The entry formats a stage reads, for which __stage_walk() is compiled
+ * separately so that their constants are constants: 8-byte x86 entries
+ * (PAE, 4- and 5-level paging, NPT), EPT entries, and 32-bit paging's
+ * 4-byte entries.
+ */
+enum walk_format {
+	WALK_FORMAT_X86_64,
+	WALK_FORMAT_EPT,
+	WALK_FORMAT_X86_32,
+};
+
+/*
+ * One stage, as KVM's walk_addr_generic(): present, then reserved bits at
+ * every level top-down; the permission check once, on the rights ANDed
+ * over all levels; the final address through the nested stage; A/D last.
+ * Returns 0 on success (sw->gfn set), 1 with *@fault filled.
+ *
+ * @f is a constant in every caller; the constants of the walk are locals:
+ * the records are stored through pointers the compiler cannot tell from
+ * @w.
+ */
+static __attribute__((always_inline)) inline int
+__stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+	     const struct walk_access *acc, struct walk_fault *fault,
+	     struct stage_record *rec, struct stage_walk *sw,
+	     const enum walk_format f, const bool nest)
+{
+	static const struct walk_access nested_stage_access = { 0 };
+	const bool ept = f == WALK_FORMAT_EPT;
+	const unsigned int level_bits = pt_level_bits(f == WALK_FORMAT_X86_32);
+	const unsigned int index_mask = (1U << level_bits) - 1;
+	const unsigned int size_shift = f == WALK_FORMAT_X86_32 ? 2 : 3;
+	const int size = 1 << size_shift;
+	const u64 base_mask = f == WALK_FORMAT_X86_32 ? PT32_BASE_ADDR_MASK :
+							PT_BASE_ADDR_MASK;
+	const u64 nx_mask = f == WALK_FORMAT_X86_64 ? PT64_NX_MASK : 0;
+	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
+	const u64 large_mask = f == WALK_FORMAT_X86_32 ? w->pte_large_mask :
+							 PT_PAGE_SIZE_MASK;
+	const u64 a_mask = ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK;
+	const u64 d_mask = ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
+	const bool has_ad = ept ? w->has_ad : true;
+	const struct guest_memory *mem = w->mem;
+	struct walk_path *path = rec->path;
+	unsigned int *refs = rec->refs;
+	bool write_fault = access & PFERR_WRITE_MASK;
+	/* Only gva_walk with a nested stage translates its table addresses. */
+	bool nested_tables = nest && rec->table_walks;
+	bool nested_final = nest && rec->final_walk;
+	unsigned int path_start = path->nr_entries;
+	unsigned int refs_start = *refs;
+	unsigned int path_refs_start = path->refs;
+	u64 table_access = 0;
+	u64 pte, pte_access, accessed_dirty, ngpa, gpa;
+	unsigned int start, nr, shift;
+	u16 errcode;
+	int level, r;
+
+	MMU_WARN_ON(w->role.ept != ept ||
+		    walk_has_4_byte_gpte(w) != (f == WALK_FORMAT_X86_32));
+	MMU_WARN_ON(nest !=
+		    (w->nested && (rec->table_walks || rec->final_walk)));
+	MMU_WARN_ON(w->pte_size != size || walk_level_bits(w) != level_bits ||
+		    walk_base_addr_mask(w) != base_mask ||
+		    w->pte_present_mask != present_mask ||
+		    w->pte_large_mask != large_mask ||
+		    w->pte_accessed_mask != a_mask ||
+		    w->pte_dirty_mask != d_mask || w->has_ad != has_ad);
+
+	if (!acc)
+		acc = &nested_stage_access;
+	if (nested_tables)
+		table_access = nested_access(w->nested, access, true, 0);
+
+retry_walk:
+	errcode = 0;
+	level = w->role.level;
+	pte = w->root;
+	pte_access = ~0ULL;
+
+	if (!ept && level == PT32E_ROOT_LEVEL) {
+		u64 index = pae_pdpte_index(addr);
+
+		if (w->role.tdp) {
+			/*
+			 * A PAE NPT stage has no PDPTR registers: each walk
+			 * reads the PDPTE at nCR3, as nested_svm_get_tdp_pdptr().
+			 */
+			u64 pdpte_gpa =
+				(w->root & NPT_PAE_NCR3_PDPT_MASK) + index * 8;
+			struct entry_read er =
+				read_entry_slow(mem, pdpte_gpa, 8);
+
+			if (er.r) {
+				record_entry(path, PT32E_ROOT_LEVEL, pdpte_gpa,
+					     pdpte_gpa, 0);
+				level = PT32E_ROOT_LEVEL;
+				goto error;
+			}
+			pte = er.val;
+			(*refs)++;
+			path->refs++;
+			record_entry(path, PT32E_ROOT_LEVEL, pdpte_gpa,
+				     pdpte_gpa, pte);
+		} else {
+			MMU_WARN_ON(!w->pdptrs_valid);
+			pte = w->pdptrs[index];
+			record_entry(path, PT32E_ROOT_LEVEL,
+				     (w->root & PAE_CR3_PDPT_MASK) + index * 8,
+				     INVALID_GPA, pte);
+		}
+		if (!(pte & PT_PRESENT_MASK)) {
+			level = PT32E_ROOT_LEVEL;
+			goto error;
+		}
+		level--;
+	}
+	sw->max_level = level;
+	start = path->nr_entries;
+	sw->first = start;
+	nr = start;
+
+	/*
+	 * Entries are recorded at nr; path->nr_entries and the reference
+	 * counts are brought up to date where the loop ends (end_entries()).
+	 */
+	for (;;) {
+		struct walk_entry *e;
+		u64 pte_ngpa, table_gpa;
+		unsigned int index;
+
+		index = (addr >> (PAGE_SHIFT + (level - 1) * level_bits)) &
+			index_mask;
+		pte_ngpa = (pte & base_mask) + ((u64)index << size_shift);
+
+		if (nested_tables) {
+			struct walk_path *tw = &rec->table_walks[nr];
+			u64 tw_gpa;
+
+			tw->nr_entries = 0;
+			tw->refs = 0;
+			r = translate_ngpa(w, pte_ngpa, table_access, addr,
+					   fault, tw, refs, rec->restarts,
+					   &tw_gpa);
+			if (r) {
+				end_entries(path, refs, nr, nr - start);
+				return r;
+			}
+			table_gpa = tw_gpa;
+		} else {
+			table_gpa = pte_ngpa;
+		}
+
+		MMU_WARN_ON(nr >= WALK_MAX_LEVELS);
+		e = &path->entries[nr];
+		e->level = level;
+		e->pte_addr = pte_ngpa;
+		e->pte_gpa = table_gpa;
+		/* Entry addresses are aligned: their tables are pages. */
+		MMU_WARN_ON(table_gpa & (size - 1));
+		if (unlikely(!guest_memory_cache_read(mem, table_gpa, size,
+						      &pte))) {
+			struct entry_read er =
+				read_entry_slow(mem, table_gpa, size);
+
+			if (er.r) {
+				e->before = 0;
+				e->after = 0;
+				/* Recorded, not read. */
+				end_entries(path, refs, nr + 1, nr - start);
+				goto error;
+			}
+			pte = er.val;
+		}
+		e->before = pte;
+		e->after = pte;
+		nr++;
+
+		pte_access &= pte ^ nx_mask;
+		if (unlikely(!(pte & present_mask))) {
+			end_entries(path, refs, nr, nr - start);
+			goto error;
+		}
+		if (unlikely(__is_rsvd_bits_set(&w->fmt, pte, level) ||
+			     (ept && __is_bad_mt_xwr(&w->fmt, pte)))) {
+			end_entries(path, refs, nr, nr - start);
+			errcode = PFERR_RSVD_MASK | PFERR_PRESENT_MASK;
+			goto error;
+		}
+		if (level == PG_LEVEL_4K || (pte & large_mask))
+			break;
+		level--;
+	}
+	end_entries(path, refs, nr, nr - start);
+
+	sw->level = level;
+	accessed_dirty = has_ad ? (pte_access & a_mask) : 0;
+	sw->pte_access = gpte_access(ept, pte_access ^ nx_mask);
+
+	errcode = permission_fault_inline(
+		&w->fmt, sw->pte_access,
+		nx_mask ? (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT : 0,
+		access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
+			  PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
+		acc->rflags_ac, acc->pkru);
+	if (unlikely(errcode))
+		goto error;
+
+	shift = PAGE_SHIFT + (level - 1) * level_bits;
+	ngpa = (pte & base_mask & ~(BIT_ULL(shift) - 1)) |
+	       (addr & (BIT_ULL(shift) - 1));
+	if (f == WALK_FORMAT_X86_32 && level > PG_LEVEL_4K)
+		ngpa |= (pte & PT32_DIR_PSE36_MASK)
+			<< (32 - PT32_DIR_PSE36_SHIFT);
+	sw->ngpa = ngpa;
+	/* Without a nested stage, final_walk stays as init_record() left it. */
+	if (nested_final) {
+		u64 final_gpa;
+
+		rec->final_walk->nr_entries = 0;
+		rec->final_walk->refs = 0;
+		r = translate_ngpa(w, ngpa,
+				   nested_access(w->nested, access, false,
+						 sw->pte_access),
+				   addr, fault, rec->final_walk, refs,
+				   rec->restarts, &final_gpa);
+		if (r)
+			return r;
+		gpa = final_gpa;
+	} else {
+		gpa = ngpa;
+	}
+	sw->gfn = gpa_to_gfn(gpa);
+
+	if (!write_fault) {
+		/* protect_clean_gpte(): a clean leaf is not writable yet. */
+		if (has_ad && !(pte & d_mask))
+			sw->pte_access &= ~ACC_WRITE_MASK;
+	} else {
+		accessed_dirty &= pte >>
+				  (ept ? EPT_DIRTY_SHIFT - EPT_ACCESSED_SHIFT :
+					 PT_DIRTY_SHIFT - PT_ACCESSED_SHIFT);
+	}
+
+	if (unlikely(!accessed_dirty && has_ad)) {
+		switch (update_accessed_dirty_bits(w, sw, write_fault, addr,
+						   fault, path)) {
+		case AD_UPDATE_DONE:
+			break;
+		case AD_UPDATE_RACED:
+			(*rec->restarts)++;
+			/* Forget the pass that lost an A/D race. */
+			path->nr_entries = path_start;
+			path->refs = path_refs_start;
+			*refs = refs_start;
+			goto retry_walk;
+		case AD_UPDATE_NESTED_FAULT:
+			return 1;
+		case AD_UPDATE_NO_MEMORY:
+			goto error;
+		}
+	}
+	return 0;
+
+error:
+	fill_stage_fault(w, addr, access, errcode, pte_access, level, fault);
+	return 1;
+}
+
+int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
+	       const struct walk_access *acc, struct walk_fault *fault,
+	       struct stage_record *rec, struct stage_walk *sw)
+{
+	/*
+	 * Table and final addresses go through the nested stage only for
+	 * gva_walk with one; the stage_record of a nested walk has neither.
+	 */
+	bool nest = w->nested && (rec->table_walks || rec->final_walk);
+
+#define STAGE_WALK(f)                                                         \
+	(nest ? __stage_walk(w, addr, access, acc, fault, rec, sw, f, true) : \
+		__stage_walk(w, addr, access, acc, fault, rec, sw, f, false))
+	if (w->role.ept)
+		return STAGE_WALK(WALK_FORMAT_EPT);
+	if (unlikely(walk_has_4_byte_gpte(w)))
+		return STAGE_WALK(WALK_FORMAT_X86_32);
+	return STAGE_WALK(WALK_FORMAT_X86_64);
+#undef STAGE_WALK
+}
