@@ -370,7 +370,8 @@ static u64 *get_last_sptep(struct mmu_context *mmu, u64 addr, int *level)
  */
 static int handle_mmio_page_fault(struct mmu_context *mmu, u64 addr)
 {
-	int level;
+	/* Set with sptep; gcc cannot see that once spte_to_child_sp() is inline. */
+	int level = 0;
 	u64 *sptep = get_last_sptep(mmu, addr, &level);
 	u64 spte = sptep ? *sptep : SHADOW_NONPRESENT_VALUE;
 

@@ -278,16 +278,6 @@ void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 	free(sp);
 }
 
-struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu, u64 spte)
-{
-	u64 index;
-
-	if (sp_frame_index(spte & SPTE_BASE_ADDR_MASK, &index) ||
-	    index >= mmu->sp_by_frame_size)
-		return NULL;
-	return mmu->sp_by_frame[index];
-}
-
 struct kvm_mmu_page *sptep_to_sp(struct mmu_context *mmu, u64 *sptep)
 {
 	u64 key = spt_key(sptep), mask = mmu->sp_by_spt_size - 1, i;

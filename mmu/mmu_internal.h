@@ -226,8 +226,19 @@ struct mmu_context {
 struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
 				    union kvm_mmu_page_role role, u64 gfn);
 void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp);
-/* The page whose SPTE table is at @hpa (a non-leaf SPTE's target). */
-struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu, u64 spte);
+/*
+ * The page whose SPTE table is at a non-leaf SPTE's target, or NULL.
+ * Inline: every step down a walk of the MMU's tables takes it.
+ */
+static inline struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu,
+						    u64 spte)
+{
+	/* Below the first frame this wraps around past sp_by_frame_size. */
+	u64 index = ((spte & SPTE_BASE_ADDR_MASK) >> PAGE_SHIFT) -
+		    HOST_MEMORY_FIRST_PFN;
+
+	return index < mmu->sp_by_frame_size ? mmu->sp_by_frame[index] : NULL;
+}
 struct kvm_mmu_page *sptep_to_sp(struct mmu_context *mmu, u64 *sptep);
 void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte);
 
