@@ -1,6 +1,7 @@
 /*
  * Host memory: 4K pages with host physical addresses, allocated in order
- * from arenas of HOST_ARENA_PAGES frames.
+ * from arenas of HOST_ARENA_PAGES frames.  A destroyed host's arenas go,
+ * zeroed, to a small pool that the next hosts take theirs from.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,16 +28,37 @@
 #define HOST_ARENA_BYTES (HOST_ARENA_PAGES << PAGE_SHIFT)
 #define BITS_PER_U64 64
 static_assert(HOST_ARENA_BYTES == 2ULL << 20, "an arena is 2 MiB");
+static_assert(HOST_ARENA_PAGES % BITS_PER_U64 == 0,
+	      "an arena's frames fill whole bitmap words");
+
+/*
+ * Arenas of destroyed hosts, ready for the next: every frame reads as zero
+ * again, and the pages already backed stay backed, so that a program that
+ * creates and destroys hosts one after another (a fuzz target, an input
+ * each; a sweep of runs) does not fault in and zero each page again
+ * through the kernel, which took a fifth of fuzz_mmu's time
+ * (docs/fuzzing.md).  Pooled arenas stay mapped and writable (making
+ * them PROT_NONE cost more than it saved: mprotect() visits every page),
+ * so a pointer kept into a destroyed host's memory no longer faults.  The
+ * pool holds at most HOST_ARENA_POOL_MAX arenas (64 MiB of address space, and
+ * of RSS at most) and, like the rest of the simulator, serves one thread.
+ */
+#define HOST_ARENA_POOL_MAX 32
+static void *host_arena_pool[HOST_ARENA_POOL_MAX];
+static unsigned int host_arena_pool_len;
 
 /*
  * One run of host frames, allocated in order from @first_pfn.  Frame i
  * (pfn @first_pfn + i) lives in arenas[i / HOST_ARENA_PAGES]; bit i of
  * @allocated says it was handed out (frames skipped for an alignment
- * were not, and their arena may not exist).
+ * were not, and their arena may not exist); bit i of @touched that
+ * host_memory_page() gave a pointer to it, the only way to write a frame,
+ * so that the frames with a bit clear still read as zero.
  */
 struct host_frames {
 	u8 **arenas;
 	u64 *allocated;
+	u64 *touched;
 	u64 first_pfn;
 	u64 max_pages;
 	/* Frames handed out or skipped: the next frame is first_pfn + nr_pages. */
@@ -70,15 +92,38 @@ struct host_memory *host_memory_create(void)
 	return host;
 }
 
+/* Zero the frames of arena @i that were touched, then pool or unmap it. */
+static void release_arena(struct host_frames *frames, u64 i)
+{
+	const u64 *touched =
+		frames->touched + i * HOST_ARENA_PAGES / BITS_PER_U64;
+	u8 *arena = frames->arenas[i];
+	u64 word, bits;
+
+	if (host_arena_pool_len == HOST_ARENA_POOL_MAX) {
+		munmap(arena, HOST_ARENA_BYTES);
+		return;
+	}
+	for (word = 0; word < HOST_ARENA_PAGES / BITS_PER_U64; word++) {
+		for (bits = touched[word]; bits; bits &= bits - 1) {
+			u64 frame = word * BITS_PER_U64 + __builtin_ctzll(bits);
+
+			memset(arena + (frame << PAGE_SHIFT), 0, PAGE_SIZE);
+		}
+	}
+	host_arena_pool[host_arena_pool_len++] = arena;
+}
+
 static void free_frames(struct host_frames *frames)
 {
 	u64 i;
 
 	for (i = 0; i < frames->nr_arenas; i++)
 		if (frames->arenas[i])
-			munmap(frames->arenas[i], HOST_ARENA_BYTES);
+			release_arena(frames, i);
 	free(frames->arenas);
 	free(frames->allocated);
+	free(frames->touched);
 }
 
 void host_memory_destroy(struct host_memory *host)
@@ -114,7 +159,7 @@ static int reserve_frames(struct host_frames *frames, u64 nr_pages)
 	u64 capacity = frames->nr_arenas ? frames->nr_arenas : 1;
 	u64 words, old_words;
 	u8 **arenas;
-	u64 *allocated;
+	u64 *allocated, *touched;
 
 	if (nr_arenas <= frames->nr_arenas)
 		return 0;
@@ -130,10 +175,15 @@ static int reserve_frames(struct host_frames *frames, u64 nr_pages)
 	if (!allocated)
 		return -ENOMEM;
 	frames->allocated = allocated;
+	touched = realloc(frames->touched, words * sizeof(*touched));
+	if (!touched)
+		return -ENOMEM;
+	frames->touched = touched;
 	memset(arenas + frames->nr_arenas, 0,
 	       (capacity - frames->nr_arenas) * sizeof(*arenas));
 	memset(allocated + old_words, 0,
 	       (words - old_words) * sizeof(*allocated));
+	memset(touched + old_words, 0, (words - old_words) * sizeof(*touched));
 	frames->nr_arenas = capacity;
 	return 0;
 }
@@ -144,6 +194,10 @@ static int map_arena(struct host_frames *frames, u64 arena)
 
 	if (frames->arenas[arena])
 		return 0;
+	if (host_arena_pool_len) {
+		frames->arenas[arena] = host_arena_pool[--host_arena_pool_len];
+		return 0;
+	}
 	p = mmap(NULL, HOST_ARENA_BYTES, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
@@ -213,13 +267,14 @@ u64 host_memory_alloc_page_below_4g(struct host_memory *host)
 	return alloc_frames(host, &host->low, 1, 1, &hpa) ? INVALID_HPA : hpa;
 }
 
-static void *frames_page(const struct host_frames *frames, u64 pfn)
+static void *frames_page(struct host_frames *frames, u64 pfn)
 {
 	u64 i = pfn - frames->first_pfn;
 
 	if (pfn < frames->first_pfn || i >= frames->nr_pages ||
 	    !(frames->allocated[i / BITS_PER_U64] & BIT_ULL(i % BITS_PER_U64)))
 		return NULL;
+	frames->touched[i / BITS_PER_U64] |= BIT_ULL(i % BITS_PER_U64);
 	return frames->arenas[i >> HOST_ARENA_SHIFT] +
 	       ((i & (HOST_ARENA_PAGES - 1)) << PAGE_SHIFT);
 }

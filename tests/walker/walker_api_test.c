@@ -836,6 +836,78 @@ Test(host_memory, pages_cost_rss_only_once_written)
 	host_memory_destroy(host);
 }
 
+/* The OR of every word of the @nr pages from @hpa: 0 when all read as zero. */
+static u64 host_pages_or(struct host_memory *host, u64 hpa, u64 nr)
+{
+	u64 bits = 0, i, w;
+
+	for (i = 0; i < nr; i++) {
+		const u64 *page = host_memory_page(host, hpa + i * PAGE_SIZE);
+
+		cr_assert_not_null(page);
+		for (w = 0; w < PAGE_SIZE / sizeof(u64); w++)
+			bits |= page[w];
+	}
+	return bits;
+}
+
+/*
+ * A host made after others were destroyed (their arenas reused) is as a
+ * first one: the same HPAs, every page zeroed, above and below 4G, also
+ * when more hosts were destroyed than arenas are kept.
+ */
+Test(host_memory, next_host_gets_same_hpas_and_zeroed_pages)
+{
+	enum { RUN = 1100, HUGE = 512, HOSTS = 40 };
+	struct host_memory *hosts[HOSTS];
+	u64 run[2], huge[2], low[2], one[2][HOSTS], i;
+	int round, h;
+
+	for (round = 0; round < 2; round++) {
+		struct host_memory *host = host_memory_create();
+
+		cr_assert_not_null(host);
+		run[round] = host_memory_alloc_pages(host, RUN, 1);
+		huge[round] = host_memory_alloc_pages(host, HUGE, HUGE);
+		low[round] = host_memory_alloc_page_below_4g(host);
+		cr_assert_neq(run[round], INVALID_HPA);
+		cr_assert_neq(huge[round], INVALID_HPA);
+		cr_assert_neq(low[round], INVALID_HPA);
+		cr_assert_eq(host_pages_or(host, run[round], RUN), 0);
+		cr_assert_eq(host_pages_or(host, huge[round], HUGE), 0);
+		cr_assert_eq(host_pages_or(host, low[round], 1), 0);
+		for (i = 0; i < RUN; i++)
+			((u64 *)host_memory_page(
+				host, run[round] + i * PAGE_SIZE))[i % 512] =
+				~0ULL;
+		for (i = 0; i < HUGE; i += 7)
+			memset(host_memory_page(host,
+						huge[round] + i * PAGE_SIZE),
+			       0xa5, PAGE_SIZE);
+		*(u64 *)host_memory_page(host, low[round]) = 1;
+		host_memory_destroy(host);
+	}
+	cr_assert_eq(run[0], run[1]);
+	cr_assert_eq(huge[0], huge[1]);
+	cr_assert_eq(low[0], low[1]);
+
+	for (round = 0; round < 2; round++) {
+		for (h = 0; h < HOSTS; h++) {
+			hosts[h] = host_memory_create();
+			cr_assert_not_null(hosts[h]);
+			one[round][h] = host_memory_alloc_page(hosts[h]);
+			cr_assert_eq(host_pages_or(hosts[h], one[round][h], 1),
+				     0, "round %d host %d", round, h);
+			((u64 *)host_memory_page(hosts[h], one[round][h]))[h] =
+				h + 1;
+		}
+		for (h = 0; h < HOSTS; h++)
+			host_memory_destroy(hosts[h]);
+	}
+	for (h = 0; h < HOSTS; h++)
+		cr_assert_eq(one[0][h], one[1][h]);
+}
+
 Test(host_memory, limit_refuses_what_would_pass_it)
 {
 	struct host_memory *host = host_memory_create();
