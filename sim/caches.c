@@ -107,6 +107,7 @@ int translation_caches_init(struct translation_caches *c,
 		c->split_l1 |= c->l1i[i].nr_sets != 0;
 	for (i = CACHES_L1_2M; i < CACHES_L1_ARRAYS; i++)
 		c->l1_size_arrays |= c->l1d[i].nr_sets || c->l1i[i].nr_sets;
+	caches_drop_hints(c);
 	return 0;
 }
 
@@ -146,6 +147,7 @@ void translation_caches_flush(struct translation_caches *c, bool global)
 	struct tlb *tlbs[CACHES_NR_TLBS];
 	int i;
 
+	caches_drop_hints(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush(tlbs[i], global);
@@ -158,6 +160,7 @@ void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
 	struct tlb *tlbs[CACHES_NR_TLBS];
 	int i, level;
 
+	caches_drop_hints(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_set_pcid(tlbs[i], pcid, pcide);
@@ -178,6 +181,7 @@ void translation_caches_flush_pcid(struct translation_caches *c, u16 pcid)
 	struct tlb *tlbs[CACHES_NR_TLBS];
 	int i;
 
+	caches_drop_hints(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush_pcid(tlbs[i], pcid);
@@ -190,6 +194,7 @@ void translation_caches_invpcid_addr(struct translation_caches *c, u64 addr,
 	struct tlb *tlbs[CACHES_NR_TLBS];
 	int i;
 
+	caches_drop_hints(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush_pcid_addr(tlbs[i], addr, pcid);
@@ -201,6 +206,7 @@ void translation_caches_flush_addr(struct translation_caches *c, u64 addr)
 	struct tlb *tlbs[CACHES_NR_TLBS];
 	int i;
 
+	caches_drop_hints(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush_addr(tlbs[i], addr);
@@ -301,6 +307,7 @@ void translation_caches_update_shifts(struct translation_caches *c,
 	int i, level;
 
 	if (c->l1d[CACHES_L1_MAIN].shift[2] != (pt32 ? 22 : 21)) {
+		caches_drop_hints(c);
 		for (i = 0; i < CACHES_L1_ARRAYS; i++) {
 			tlb_set_shifts(&c->l1d[i], pt32);
 			tlb_set_shifts(&c->l1i[i], pt32);
@@ -502,6 +509,7 @@ struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
 
 	if (!e)
 		return NULL;
+	caches_drop_hints(c);
 	offset = addr & ((1ULL << c->stlb.shift[e->level]) - 1);
 	l1 = fill_level(first_level(c, fetch), addr, e->level, e,
 			e->gpa | offset, e->level == 1 ? e->hpa : INVALID_HPA);
@@ -521,6 +529,7 @@ void translation_caches_fill(struct translation_caches *c,
 	struct tlb_entry tmpl;
 	int i, level;
 
+	caches_drop_hints(c);
 	for (i = 0; i < rec->guest.nr_entries; i++) {
 		const struct walk_entry *g = &rec->guest.entries[i];
 

@@ -106,7 +106,29 @@ struct translation_caches {
 	bool l1_size_arrays;
 	bool has_psc;
 	bool has_npsc;
+	/*
+	 * Per side (data, fetch): the first-level entry the side's last
+	 * lookup hit, its 4K page number (CACHES_NO_HINT for none) and its
+	 * set.  A lookup of that page takes it without probing, which is
+	 * exact while the entry is unchanged and the most recently used of
+	 * its set: a hit changes no round-robin or random state, and using
+	 * a set's most recently used way again leaves LRU's order and
+	 * PLRU's bits as they are.  So a hit of another entry of the same
+	 * set drops the other side's hint, and a fill, a flush or a change
+	 * of PCID or page shifts drops both (caches_drop_hints()).
+	 */
+	u64 hint_page[2];
+	struct tlb_entry *hint[2];
+	const struct tlb_entry *hint_set[2];
 };
+
+#define CACHES_NO_HINT (~0ULL)
+
+static inline void caches_drop_hints(struct translation_caches *c)
+{
+	c->hint_page[0] = CACHES_NO_HINT;
+	c->hint_page[1] = CACHES_NO_HINT;
+}
 
 /*
  * What the caches saved of one walk: references not made, and the
@@ -130,17 +152,48 @@ void translation_caches_destroy(struct translation_caches *c);
 void translation_caches_update_shifts(struct translation_caches *c,
 				      const struct sim_vcpu *v);
 
+/* The entry @e of @t, for @addr, is now side @fetch's hint. */
+static inline struct tlb_entry *caches_hint(struct translation_caches *c,
+					    struct tlb *t, struct tlb_entry *e,
+					    u64 addr, bool fetch)
+{
+	const struct tlb_entry *set = tlb_set(t, addr, e->level);
+
+	if (c->hint_set[!fetch] == set && c->hint[!fetch] != e)
+		c->hint_page[!fetch] = CACHES_NO_HINT;
+	c->hint_page[fetch] = addr >> PAGE_SHIFT;
+	c->hint[fetch] = e;
+	c->hint_set[fetch] = set;
+	return e;
+}
+
+/* translation_caches_lookup() past the hint: the probe of each array. */
+static inline struct tlb_entry *
+translation_caches_probe(struct translation_caches *c, u64 addr, bool fetch)
+{
+	struct tlb *l1 = fetch && c->split_l1 ? c->l1i : c->l1d;
+	struct tlb_entry *e = tlb_lookup(&l1[CACHES_L1_MAIN], addr);
+	int i;
+
+	if (likely(e))
+		return caches_hint(c, &l1[CACHES_L1_MAIN], e, addr, fetch);
+	if (likely(!c->l1_size_arrays))
+		return NULL;
+	for (i = CACHES_L1_2M; i <= CACHES_L1_1G; i++) {
+		e = tlb_lookup(&l1[i], addr);
+		if (e)
+			return caches_hint(c, &l1[i], e, addr, fetch);
+	}
+	return NULL;
+}
+
 /* The first-level TLB entry of any size for @addr (a @fetch?), or NULL. */
 static inline struct tlb_entry *
 translation_caches_lookup(struct translation_caches *c, u64 addr, bool fetch)
 {
-	struct tlb *l1 = fetch && c->split_l1 ? c->l1i : c->l1d;
-	struct tlb_entry *e = tlb_lookup(&l1[CACHES_L1_MAIN], addr);
-
-	if (likely(e) || likely(!c->l1_size_arrays))
-		return e;
-	e = tlb_lookup(&l1[CACHES_L1_2M], addr);
-	return e ? e : tlb_lookup(&l1[CACHES_L1_1G], addr);
+	if (likely(c->hint_page[fetch] == addr >> PAGE_SHIFT))
+		return c->hint[fetch];
+	return translation_caches_probe(c, addr, fetch);
 }
 
 static inline bool

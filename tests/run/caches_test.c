@@ -231,6 +231,29 @@ Test(caches, an_stlb_hit_whose_rights_refuse_a_write_walks_to_set_dirty)
 	done();
 }
 
+Test(caches, a_hit_in_the_set_of_the_other_sides_last_hit_keeps_lru_exact)
+{
+	static const char *const sets[] = { "tlb.l1d.entries=2",
+					    "tlb.l1d.ways=2",
+					    "tlb.l1d.policy=lru", NULL };
+	const struct run_stats *st = &sim.st;
+
+	/*
+	 * One set of two ways, fetches and loads in it.  The fetch of 1000,
+	 * the load of 2000 and the fetch of 1000 again hit, in that order:
+	 * 1000 is the most recently used, so 3000 evicts 2000, which then
+	 * misses.  Had the last fetch been taken from the fetch side's
+	 * earlier hit without a use, 3000 would evict 1000 and 2000 hit.
+	 */
+	run_lines(sets,
+		  "I  1000,4\n L 2000,8\nI  1000,4\n L 2000,8\nI  1000,4\n"
+		  " L 3000,8\n L 2000,8\n",
+		  SIM_NESTED_NONE, RUN_PAGE_4K);
+	cr_assert_eq(st->tlb_hits, 3);
+	cr_assert_eq(st->tlb_misses, 4);
+	done();
+}
+
 Test(caches, without_an_stlb_the_third_access_walks)
 {
 	static const char *const sets[] = { "tlb.l1d.entries=1", NULL };
