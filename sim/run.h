@@ -292,6 +292,8 @@ struct run_vcpu {
 	struct run_counts counts;
 	/* The MMU's remote TLB flush requests made while this vCPU ran. */
 	u64 remote_flush_requests;
+	/* run_remote_flush_requests() when this vCPU last ran. */
+	u64 flush_requests_seen;
 };
 
 struct run_sim {

@@ -49,6 +49,7 @@ int run_vcpus_grow(struct run_sim *s, unsigned int n)
 	while (s->nr_vcpus < n) {
 		v = &s->vcpus[s->nr_vcpus];
 		memset(v, 0, sizeof(*v));
+		v->flush_requests_seen = run_remote_flush_requests(s);
 		r = translation_caches_init(&v->caches, &cfg->caches);
 		if (r)
 			return r;
@@ -86,8 +87,19 @@ int run_vcpu_switch(struct run_sim *s, unsigned int vcpu)
 	to = &s->vcpus[vcpu];
 	from->caches = s->caches;
 	from->proc = d->cur;
+	from->flush_requests_seen = s->remote_flush_snap;
 	s->caches = to->caches;
 	s->cur_vcpu = vcpu;
+	/*
+	 * KVM's kvm_flush_remote_tlbs() makes every vCPU flush its TLB, all
+	 * PCIDs and globals, and its EPT/NPT contexts, before it enters the
+	 * guest again.  A waiting vCPU runs nothing in between, so its caches
+	 * are flushed when it runs next: once for any number of requests.
+	 */
+	if (to->flush_requests_seen != s->remote_flush_snap) {
+		translation_caches_flush_nested(&s->caches);
+		translation_caches_flush(&s->caches, true);
+	}
 	if (!d->enabled || to->proc == d->cur)
 		return 0;
 	d->cur = to->proc;
