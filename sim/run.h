@@ -391,23 +391,30 @@ static inline u32 run_access_class(const struct sim_vcpu *v,
 	return cls;
 }
 
-/* run_access() past a TLB hit whose rights are known to allow it. */
-int run_access_slow(struct run_sim *s, const struct sim_access *a);
+/*
+ * run_access() past a TLB hit whose rights are known to allow it.  @e is
+ * what run_access_hit() found for @a (NULL: nothing); with settings
+ * pending it looked up nothing, and the settings are loaded first and
+ * the entry looked up then.
+ */
+int run_access_slow(struct run_sim *s, const struct sim_access *a,
+		    struct tlb_entry *e);
 
 /*
  * run_access()'s TLB hit: true, counted, when @a hits an entry whose
  * rights are known to allow it; false, with nothing counted, for
- * run_access_slow(), which looks up again.
+ * run_access_slow(), and *@e the entry found (NULL for none).
  */
-static inline bool run_access_hit(struct run_sim *s, const struct sim_access *a)
+static inline bool run_access_hit(struct run_sim *s, const struct sim_access *a,
+				  struct tlb_entry **e)
 {
-	struct tlb_entry *e;
-
+	*e = NULL;
 	if (unlikely(s->vcpu.pending))
 		return false;
-	e = translation_caches_lookup(&s->caches, a->addr,
-				      a->kind == SIM_ACCESS_FETCH);
-	if (unlikely(!e || !(e->allowed & BIT(run_access_class(&s->vcpu, a)))))
+	*e = translation_caches_lookup(&s->caches, a->addr,
+				       a->kind == SIM_ACCESS_FETCH);
+	if (unlikely(!*e ||
+		     !((*e)->allowed & BIT(run_access_class(&s->vcpu, a)))))
 		return false;
 	s->st.translations++;
 	s->st.tlb_hits++;
@@ -422,12 +429,21 @@ static inline bool run_access_hit(struct run_sim *s, const struct sim_access *a)
  */
 static inline int run_access(struct run_sim *s, const struct sim_access *a)
 {
-	return likely(run_access_hit(s, a)) ? 0 : run_access_slow(s, a);
+	struct tlb_entry *e;
+
+	return likely(run_access_hit(s, a, &e)) ? 0 : run_access_slow(s, a, e);
 }
 
-/* run_guest_access() of all but a TLB hit within one page. */
+/* run_guest_access() of an access to convert or across two pages. */
 int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,
 			  enum sim_privilege priv, u64 addr, u32 size);
+/*
+ * run_access_slow() for run_guest_access(), out of line: the access is
+ * built there, so that the readers' loops do not store it for a hit.
+ */
+int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
+			  enum sim_privilege priv, u64 addr,
+			  struct tlb_entry *e);
 
 /* Counts an access of @kind (run_guest_access()). */
 static inline void run_count_guest_access(struct run_sim *s,
@@ -457,14 +473,15 @@ static inline int run_guest_access(struct run_sim *s, enum sim_access_kind kind,
 		.priv = priv,
 		.addr = addr,
 	};
+	struct tlb_entry *e;
 
-	if (likely(!s->recorder) &&
-	    likely(((addr + size - 1) >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)) &&
-	    likely(run_access_hit(s, &a))) {
-		run_count_guest_access(s, kind);
+	if (unlikely(s->recorder) ||
+	    unlikely(((addr + size - 1) >> PAGE_SHIFT) != (addr >> PAGE_SHIFT)))
+		return run_guest_access_slow(s, kind, priv, addr, size);
+	run_count_guest_access(s, kind);
+	if (likely(run_access_hit(s, &a, &e)))
 		return 0;
-	}
-	return run_guest_access_slow(s, kind, priv, addr, size);
+	return run_guest_access_miss(s, kind, priv, addr, e);
 }
 
 /* Architectural invalidations, counted, and told to the MMU. */

@@ -455,11 +455,11 @@ static bool entry_allows(const struct run_sim *s, struct tlb_entry *e, u32 cls)
 	return false;
 }
 
-int run_access_slow(struct run_sim *s, const struct sim_access *a)
+int run_access_slow(struct run_sim *s, const struct sim_access *a,
+		    struct tlb_entry *e)
 {
 	struct sim_vcpu *v = &s->vcpu;
 	bool fetch = a->kind == SIM_ACCESS_FETCH;
-	struct tlb_entry *e;
 	u32 cls;
 	int r;
 
@@ -472,9 +472,9 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 					    v->cr4 & X86_CR4_PCIDE);
 		translation_caches_update_shifts(&s->caches, &s->vcpu);
 		/* A failed PDPTR load: access_miss() tries it again. */
+		e = translation_caches_lookup(&s->caches, a->addr, fetch);
 	}
 	cls = run_access_class(v, a);
-	e = translation_caches_lookup(&s->caches, a->addr, fetch);
 	if (likely(e)) {
 		if (likely(entry_allows(s, e, cls))) {
 			s->st.tlb_hits++;
@@ -499,6 +499,19 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a)
 	return access_miss(s, a, cls);
 }
 
+int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
+			  enum sim_privilege priv, u64 addr,
+			  struct tlb_entry *e)
+{
+	const struct sim_access a = {
+		.kind = kind,
+		.priv = priv,
+		.addr = addr,
+	};
+
+	return run_access_slow(s, &a, e);
+}
+
 int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,
 			  enum sim_privilege priv, u64 addr, u32 size)
 {
@@ -513,9 +526,8 @@ int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,
 	if (unlikely(s->recorder))
 		return run_record_access(s, kind, priv, addr, size);
 	run_count_guest_access(s, kind);
-	/* Within one page, run_guest_access() found no TLB hit. */
-	if (likely((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT)))
-		return run_access_slow(s, &a);
+	if ((last >> PAGE_SHIFT) == (addr >> PAGE_SHIFT))
+		return run_access(s, &a);
 
 	r = run_access(s, &a);
 	if (r < 0)
