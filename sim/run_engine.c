@@ -379,16 +379,22 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 	struct sim_result *res = &s->res;
 	struct run_mmu_walk mw;
 	int tries, psc_level, r;
+	bool pending;
 
 	for (tries = 0;; tries++) {
 		translation_caches_update_shifts(&s->caches, &s->vcpu);
 		psc_level = translation_caches_psc_lookup(&s->caches, &s->vcpu,
 							  a->addr);
+		pending = s->vcpu.pending;
 		r = sim_vcpu_access(&s->vcpu, a, res);
 		if (r < 0)
 			return vcpu_error(s, r);
-		/* The access may have loaded new roles (after a reclaim). */
-		translation_caches_update_shifts(&s->caches, &s->vcpu);
+		/*
+		 * The access may have loaded new roles (after a reclaim): it
+		 * loads them when, and only when, settings were pending.
+		 */
+		if (unlikely(pending))
+			translation_caches_update_shifts(&s->caches, &s->vcpu);
 		if (res->outcome == SIM_CR3_LOAD_GP ||
 		    res->outcome == SIM_CR3_LOAD_FAULT) {
 			s->st.cr3_load_faults++;
