@@ -52,10 +52,14 @@ static void clear_cache(struct gfn_cache_entry *cache)
 	}
 }
 
+/* The last guest_memory.generation handed out. */
+static u64 last_generation;
+
 int guest_memory_init(struct guest_memory *mem, struct host_memory *host)
 {
 	memset(mem, 0, sizeof(*mem));
 	mem->host = host;
+	mem->generation = ++last_generation;
 	mem->nr_slots = GFN_SLOTS_MIN;
 	mem->slots = malloc(mem->nr_slots * sizeof(*mem->slots));
 	mem->cache = malloc(GFN_CACHE_SIZE * sizeof(*mem->cache));
@@ -394,6 +398,11 @@ static void *gpa_to_ptr(const struct guest_memory *mem, u64 gpa)
 	c->page = host_memory_page(mem->host, hpa);
 	MMU_WARN_ON(!c->page);
 	return (u8 *)c->page + (gpa & PAGE_OFFSET_MASK);
+}
+
+void *guest_memory_page(const struct guest_memory *mem, u64 gpa)
+{
+	return gpa_to_ptr(mem, gpa & ~PAGE_OFFSET_MASK);
 }
 
 static int check_access(u64 gpa, int size)

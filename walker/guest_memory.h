@@ -120,6 +120,16 @@ struct guest_memory {
 	void *cmpxchg_hook_opaque;
 	/* Host-physical view: every allocated host page at its own HPA. */
 	bool host_view;
+	/*
+	 * Changes whenever a GFN may stop being backed by the host page it
+	 * had: by guest_memory_init() (from a counter of all guest_memory,
+	 * so memory destroyed and set up again at the same address has a
+	 * new one).  Backing more GFNs keeps it: a GFN, once backed, keeps
+	 * its host page, and host pages are never freed before their
+	 * host_memory.  Whoever keeps a pointer from guest_memory_page()
+	 * checks it.
+	 */
+	u64 generation;
 };
 
 int guest_memory_init(struct guest_memory *mem, struct host_memory *host);
@@ -156,6 +166,13 @@ int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
 				 u64 align);
 /* The HPA backing @gpa (with its page offset), or INVALID_HPA. */
 u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa);
+
+/*
+ * The simulator's pointer to the page that backs @gpa (its first byte),
+ * NULL when @gpa is not backed.  The pointer stays valid while
+ * mem->generation keeps its value.
+ */
+void *guest_memory_page(const struct guest_memory *mem, u64 gpa);
 
 /*
  * Accesses of @size 4 or 8 at a naturally aligned @gpa.  -EFAULT for an

@@ -30,6 +30,8 @@ const char *walk_fault_name(enum walk_fault_kind kind)
 	return "?";
 }
 
+static void table_cache_reset(struct kvm_pagewalk *w);
+
 int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 		      u64 root, struct guest_memory *mem,
 		      struct kvm_pagewalk *nested)
@@ -56,54 +58,127 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	w->pte_dirty_mask = BIT_ULL(walk_dirty_shift(w));
 	w->pte_size = walk_has_4_byte_gpte(w) ? 4 : 8;
 	w->fast_walk = w->role.level >= PT64_ROOT_4LEVEL;
+	table_cache_reset(w);
 	return 0;
 }
 
 /*
  * The fast path of a walk: the common case, in which every entry is in
  * memory, present and without reserved bits, the access is allowed and no
- * A/D flag needs setting.  Such a walk only reads memory and records what
- * it read, so when anything else happens the fast path gives up (returns
- * 0 or false) and the walk starts again in __stage_walk(), which records
- * over what the fast path recorded.  It handles 8-byte x86 and EPT
- * entries read from the root (fast_walk), with @ept a constant in every
- * caller.
+ * A/D flag needs setting.  Such a walk only reads memory and records
+ * what it read, so when anything else happens the fast path
+ * gives up (returns 0 or false) and the walk starts again in
+ * __stage_walk(), which records over what the fast path recorded.  It
+ * handles 8-byte x86 and EPT entries read from a 4- or 5-level root
+ * (fast_walk); the format and the levels are constants in every
+ * instance, so that each level's shifts, masks and
+ * cache slots are constants too.
+ *
+ * Tables are found through host pointers the fast path keeps
+ * (kvm_pagewalk.root_cache, .entry_cache, .table_cache), each a key and
+ * the host page of a table.  A backed GFN keeps its host page while
+ * guest_memory's generation stays (walker/guest_memory.h), which a walk
+ * checks once a stage.  An entry_cache key is an entry that a walk found
+ * present, without reserved bits and pointing to a table: the same value
+ * read again at that level needs none of those checks and leads to the
+ * same page, so a walk that meets the entries it met before only loads
+ * and compares them.  Every entry is still read from memory at every
+ * walk, so a rewritten table is seen at once.
  */
 
-/* The address of the entry for @addr in the table that @pte points to. */
-static inline u64 fast_entry_addr(u64 pte, u64 addr, unsigned int shift)
+/*
+ * The page of an empty entry_cache slot: its key (WALK_TABLE_NONE) is no
+ * table entry, but an entry of that value would match it and lead here,
+ * where every entry is 0, not present in either format: the next level
+ * gives up.
+ */
+static const u64 walk_empty_table[PT64_ENT_PER_PAGE];
+
+static void table_cache_clear(struct walk_table_cache *c, const u64 *page)
 {
-	return (pte & PT_BASE_ADDR_MASK) |
-	       (((addr >> shift) & ((1U << PT64_LEVEL_BITS) - 1)) << 3);
+	c->key = WALK_TABLE_NONE;
+	c->page = page;
+}
+
+static __attribute__((noinline, cold)) void
+table_cache_reset(struct kvm_pagewalk *w)
+{
+	int row, level;
+
+	table_cache_clear(&w->root_cache, NULL);
+	for (level = 0; level < WALK_MAX_LEVELS; level++) {
+		table_cache_clear(&w->table_cache[level], NULL);
+		for (row = 0; row < WALK_TABLE_CACHE_ROWS; row++)
+			table_cache_clear(&w->entry_cache[row][level],
+					  walk_empty_table);
+	}
+	w->table_cache_generation = w->mem->generation;
+}
+
+/* Before a fast walk of @w: forget the table pages if they may be stale. */
+static __attribute__((always_inline)) inline void
+table_cache_check(struct kvm_pagewalk *w)
+{
+	if (unlikely(w->table_cache_generation != w->mem->generation))
+		table_cache_reset(w);
 }
 
 /*
- * Read the entry of @level at @pte_gpa (@pte_addr in the walk's input
- * space) into *@ptep, record it at @e and check it: false when the fast
- * path must give up.  A hit in guest_memory's page cache is read inline.
+ * A table that missed its cache slot @c: its host page, kept in @c under
+ * @key, or NULL (and @c unchanged) when @table is not in memory.
  */
-static __attribute__((always_inline)) inline bool
-fast_read_entry(const struct kvm_pagewalk *w, u64 pte_addr, u64 pte_gpa,
-		int level, struct walk_entry *e, u64 *ptep, const bool ept)
+static __attribute__((noinline)) const u64 *
+table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
+		 u64 key, u64 table)
 {
-	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
-	/* get_rsvd_bits(): the rows of the table are PS clear and set. */
-	const u64 *rsvd = &w->fmt.rsvd_bits_mask[0][level - 1];
-	u64 pte;
+	const u64 *page = guest_memory_page(mem, table);
 
-	if (unlikely(!guest_memory_cache_read(w->mem, pte_gpa, 8, &pte))) {
-		struct entry_read er = read_entry_slow(w->mem, pte_gpa, 8);
-
-		if (er.r)
-			return false;
-		pte = er.val;
+	if (page) {
+		c->key = key;
+		c->page = page;
 	}
+	return page;
+}
+
+/* The host page of the table at the page-aligned GPA @table, via @c. */
+static __attribute__((always_inline)) inline const u64 *
+table_cache_page(const struct guest_memory *mem, struct walk_table_cache *c,
+		 u64 table)
+{
+	if (likely(c->key == table))
+		return c->page;
+	return table_cache_fill(mem, c, table, table);
+}
+
+/* The index of @addr's entry in a table of @level (8-byte entries). */
+static __attribute__((always_inline)) inline unsigned int fast_index(u64 addr,
+								     int level)
+{
+	return (addr >> pt_level_shift(level)) & (PT64_ENT_PER_PAGE - 1);
+}
+
+/* Record the entry @pte of @level read at @pte_gpa (@pte_addr). */
+static __attribute__((always_inline)) inline void
+fast_record(struct walk_entry *e, int level, u64 pte_addr, u64 pte_gpa, u64 pte)
+{
 	e->level = level;
 	e->pte_addr = pte_addr;
 	e->pte_gpa = pte_gpa;
 	e->before = pte;
 	e->after = pte;
-	*ptep = pte;
+}
+
+/*
+ * Is @pte, read at @level, present and without reserved bits (and, for
+ * EPT, of a valid memory type and XWR)?  False: the fast path gives up.
+ */
+static __attribute__((always_inline)) inline bool
+fast_entry_ok(const struct kvm_pagewalk *w, u64 pte, int level, const bool ept)
+{
+	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
+	/* get_rsvd_bits(): the rows of the table are PS clear and set. */
+	const u64 *rsvd = &w->fmt.rsvd_bits_mask[0][level - 1];
+
 	MMU_WARN_ON(level < 1 || level > PT64_ROOT_MAX_LEVEL);
 	return likely(pte & present_mask) &&
 	       likely(!(pte & rsvd[((pte >> PT_PAGE_SIZE_SHIFT) & 1) *
@@ -155,49 +230,97 @@ fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
 
 /*
  * The fast path of one stage without a nested stage (a 1D walk, or a
- * nested stage): the number of entries read, recorded from @entries on,
- * with sw->level, ->pte_access, ->ngpa and ->gfn as __stage_walk() sets
- * them; the caller counts the entries and references.  0 to give up.
- * @acc is NULL for a nested stage.
+ * nested stage) of @levels levels, through the entry_cache row @memo:
+ * the number of entries read, recorded from @entries on unless @entries
+ * is NULL, with sw->level, ->pte_access and ->ngpa as __stage_walk()
+ * sets them; the caller counts the entries and references.  0 to give
+ * up.  @acc is NULL for a nested stage.  The caller checked the stage's
+ * table cache (table_cache_check()).
  */
 static __attribute__((always_inline)) inline unsigned int
-stage_walk_fast(const struct kvm_pagewalk *w, u64 addr, u64 access,
-		const struct walk_access *acc, struct walk_entry *entries,
-		struct stage_walk *sw, const bool ept)
+stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
+		u64 access, const struct walk_access *acc,
+		struct walk_entry *entries, struct stage_walk *sw,
+		const bool ept, const int levels)
 {
 	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
-	struct walk_entry *e = entries;
-	int level = w->role.level;
-	unsigned int shift = PAGE_SHIFT + (level - 1) * PT64_LEVEL_BITS;
-	u64 pte = w->root, pte_access = ~0ULL, mask;
-	int rights;
+	u64 table = w->root & PT_BASE_ADDR_MASK;
+	u64 pte = 0, pte_access = ~0ULL, mask;
+	const u64 *page;
+	int level, rights;
 
 	MMU_WARN_ON(!w->fast_walk || w->role.ept != ept || w->pte_size != 8 ||
-		    w->pte_large_mask != PT_PAGE_SIZE_MASK);
+		    w->pte_large_mask != PT_PAGE_SIZE_MASK ||
+		    w->role.level != levels);
+	MMU_WARN_ON(w->table_cache_generation != w->mem->generation);
 
-	for (;;) {
-		u64 pte_gpa = fast_entry_addr(pte, addr, shift);
+	page = table_cache_page(w->mem, &w->root_cache, table);
+	if (unlikely(!page))
+		return 0;
+#pragma GCC unroll 5
+	for (level = levels; level >= PG_LEVEL_4K; level--) {
+		struct walk_table_cache *c = &memo[level - 1];
+		unsigned int index = fast_index(addr, level);
 
-		if (!fast_read_entry(w, pte_gpa, pte_gpa, level, e++, &pte,
-				     ept))
-			return 0;
+		pte = page[index];
+		if (entries)
+			fast_record(&entries[levels - level], level,
+				    table | (index * sizeof(u64)),
+				    table | (index * sizeof(u64)), pte);
 		pte_access &= pte ^ nx_mask;
+		if (level > PG_LEVEL_4K && likely(pte == c->key)) {
+			/* Checked when it was cached: a table, at c->page. */
+			page = c->page;
+			table = pte & PT_BASE_ADDR_MASK;
+			continue;
+		}
+		if (unlikely(!fast_entry_ok(w, pte, level, ept)))
+			return 0;
 		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
 			break;
-		level--;
-		shift -= PT64_LEVEL_BITS;
+		table = pte & PT_BASE_ADDR_MASK;
+		page = table_cache_fill(w->mem, c, pte, table);
+		if (unlikely(!page))
+			return 0;
 	}
 
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
 	if (rights < 0)
 		return 0;
-	mask = BIT_ULL(shift) - 1;
+	mask = BIT_ULL(pt_level_shift(level)) - 1;
 	sw->level = level;
 	sw->pte_access = rights;
 	sw->ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
-	sw->gfn = gpa_to_gfn(sw->ngpa);
 	/* One entry a level, from the root down to the leaf. */
-	return w->role.level - level + 1;
+	return levels - level + 1;
+}
+
+/*
+ * stage_walk_fast() for nested stage @nested, whatever its format and
+ * levels, through its entry_cache row @row; 0 when it cannot take it.
+ */
+static __attribute__((always_inline)) inline unsigned int
+nested_walk_fast(struct kvm_pagewalk *nested, int row, u64 ngpa, u64 access,
+		 struct walk_entry *entries, struct stage_walk *sw)
+{
+	struct walk_table_cache *memo = nested->entry_cache[row];
+
+	if (unlikely(!nested->fast_walk))
+		return 0;
+	table_cache_check(nested);
+	if (nested->role.ept)
+		return nested->role.level == PT64_ROOT_5LEVEL ?
+			       stage_walk_fast(nested, memo, ngpa, access, NULL,
+					       entries, sw, true,
+					       PT64_ROOT_5LEVEL) :
+			       stage_walk_fast(nested, memo, ngpa, access, NULL,
+					       entries, sw, true,
+					       PT64_ROOT_4LEVEL);
+	return nested->role.level == PT64_ROOT_5LEVEL ?
+		       stage_walk_fast(nested, memo, ngpa, access, NULL,
+				       entries, sw, false, PT64_ROOT_5LEVEL) :
+		       stage_walk_fast(nested, memo, ngpa, access, NULL,
+				       entries, sw, false, PT64_ROOT_4LEVEL);
 }
 
 /*
@@ -211,27 +334,18 @@ translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 	       unsigned int *refs, unsigned int *restarts, u64 *gpa)
 {
 	struct stage_walk sw;
+	unsigned int n;
 
 	if (!w->nested) {
 		*gpa = ngpa;
 		return 0;
 	}
-	if (likely(w->nested->fast_walk)) {
-		struct kvm_pagewalk *nested = w->nested;
-		struct walk_entry *entries = &path->entries[path->nr_entries];
-		unsigned int n;
-
-		if (nested->role.ept)
-			n = stage_walk_fast(nested, ngpa, access, NULL, entries,
-					    &sw, true);
-		else
-			n = stage_walk_fast(nested, ngpa, access, NULL, entries,
-					    &sw, false);
-		if (likely(n)) {
-			end_entries(path, refs, path->nr_entries + n, n);
-			*gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
-			return 0;
-		}
+	n = nested_walk_fast(w->nested, 0, ngpa, access,
+			     &path->entries[path->nr_entries], &sw);
+	if (likely(n)) {
+		end_entries(path, refs, path->nr_entries + n, n);
+		*gpa = sw.ngpa;
+		return 0;
 	}
 	return translate_ngpa_slow(w, ngpa, access, gva, fault, path, refs,
 				   restarts, gpa);
@@ -375,68 +489,92 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
 }
 
 /*
- * The fast path of gva_walk @w (a 4- or 5-level guest), one-dimensional
- * or, with @nested_ept telling the nested stage's format, through its
- * nested stage.  *@fault is clear; *@ret is set for FAST_WALK_FAULTED.
+ * The fast path of gva_walk @w (a @levels-level guest), one-dimensional
+ * or, with @nest, through its nested stage of format @nested_ept and
+ * @nested_levels levels.  *@fault is clear; *@ret is set for
+ * FAST_WALK_FAULTED.
  */
 static __attribute__((always_inline)) inline enum fast_walk_outcome
 gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	      struct walk_fault *fault, struct walk_record *rec, int *ret,
-	      const bool nest, const bool nested_ept)
+	      const int levels, const bool nest, const bool nested_ept,
+	      const int nested_levels)
 {
-	const struct kvm_pagewalk *nested = w->nested;
+	struct kvm_pagewalk *nested = w->nested;
 	u64 access = acc->pfec;
 	u64 table_access = nest ? nested_access(nested, access, true, 0) : 0;
 	struct walk_entry *e = rec->guest.entries;
 	struct walk_path *tw = rec->table_walks;
-	int level = w->role.level;
-	unsigned int shift = PAGE_SHIFT + (level - 1) * PT64_LEVEL_BITS;
 	u64 pte = w->root, pte_access = ~0ULL, mask, ngpa;
 	unsigned int refs = 0, n;
 	struct stage_walk sw;
-	int rights;
+	int level, rights;
 
 	MMU_WARN_ON(!w->fast_walk || w->role.ept || w->pte_size != 8 ||
-		    w->pte_large_mask != PT_PAGE_SIZE_MASK);
+		    w->pte_large_mask != PT_PAGE_SIZE_MASK ||
+		    w->role.level != levels);
 	MMU_WARN_ON(nest != !!nested);
+	MMU_WARN_ON(nest &&
+		    (!nested->fast_walk || nested->role.ept != nested_ept ||
+		     nested->role.level != nested_levels));
 
-	for (;;) {
-		u64 pte_ngpa = fast_entry_addr(pte, addr, shift);
-		u64 pte_gpa = pte_ngpa;
-
-		if (nest) {
-			n = stage_walk_fast(nested, pte_ngpa, table_access,
-					    NULL, tw->entries, &sw, nested_ept);
-			if (!n)
-				return FAST_WALK_GIVE_UP;
-			tw->nr_entries = n;
-			tw->refs = n;
-			refs += n;
-			tw++;
-			pte_gpa = gfn_to_gpa(sw.gfn) |
-				  (pte_ngpa & PAGE_OFFSET_MASK);
-		}
-		if (!fast_read_entry(w, pte_ngpa, pte_gpa, level, e++, &pte,
-				     false))
+	table_cache_check(w);
+	if (!nest) {
+		n = stage_walk_fast(w, w->entry_cache[0], addr, access, acc, e,
+				    &sw, false, levels);
+		if (!n)
 			return FAST_WALK_GIVE_UP;
-		pte_access &= pte ^ PT64_NX_MASK;
-		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
-			break;
-		level--;
-		shift -= PT64_LEVEL_BITS;
+		level = sw.level;
+		rights = sw.pte_access;
+		ngpa = sw.ngpa;
+		goto translated;
 	}
 
+	table_cache_check(nested);
+#pragma GCC unroll 5
+	for (level = levels; level >= PG_LEVEL_4K; level--) {
+		u64 table_ngpa = pte & PT_BASE_ADDR_MASK;
+		unsigned int index = fast_index(addr, level);
+		const u64 *page;
+
+		/* The table's page: its offset in the page is 0. */
+		n = stage_walk_fast(nested, nested->entry_cache[level],
+				    table_ngpa, table_access, NULL, tw->entries,
+				    &sw, nested_ept, nested_levels);
+		if (!n)
+			return FAST_WALK_GIVE_UP;
+		tw->nr_entries = n;
+		tw->refs = n;
+		tw++;
+		refs += n;
+		page = table_cache_page(w->mem, &w->table_cache[level - 1],
+					sw.ngpa);
+		if (unlikely(!page))
+			return FAST_WALK_GIVE_UP;
+		pte = page[index];
+		fast_record(e++, level, table_ngpa | (index * sizeof(u64)),
+			    sw.ngpa | (index * sizeof(u64)), pte);
+		pte_access &= pte ^ PT64_NX_MASK;
+		if (unlikely(!fast_entry_ok(w, pte, level, false)))
+			return FAST_WALK_GIVE_UP;
+		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
+			break;
+	}
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, false);
 	if (rights < 0)
 		return FAST_WALK_GIVE_UP;
-	mask = BIT_ULL(shift) - 1;
+	mask = BIT_ULL(pt_level_shift(level)) - 1;
 	ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
+
+translated:
+	n = levels - level + 1;
+	refs += n;
 	/* The table walks the guest's levels did not need. */
 	for (; tw < &rec->table_walks[WALK_MAX_LEVELS]; tw++) {
 		tw->nr_entries = 0;
 		tw->refs = 0;
 	}
-	n = w->role.level - level + 1;
+	n = levels - level + 1;
 	rec->guest.nr_entries = n;
 	rec->guest.refs = n;
 	rec->restarts = 0;
@@ -447,7 +585,6 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	rec->gpa = ngpa;
 	rec->final_walk.nr_entries = 0;
 	rec->final_walk.refs = 0;
-	refs += n;
 	if (nest) {
 		/*
 		 * protect_clean_gpte() may have taken W from @rights;
@@ -455,62 +592,69 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 		 */
 		u64 final_access = nested_access(nested, access, false, rights);
 
-		n = stage_walk_fast(nested, ngpa, final_access, NULL,
-				    rec->final_walk.entries, &sw, nested_ept);
+		n = stage_walk_fast(nested, nested->entry_cache[0], ngpa,
+				    final_access, NULL, rec->final_walk.entries,
+				    &sw, nested_ept, nested_levels);
 		if (unlikely(!n)) {
 			rec->refs = refs;
 			return finish_final_translation(
 				w, addr, ngpa, final_access, fault, rec, ret);
 		}
+		refs += n;
 		rec->final_walk.nr_entries = n;
 		rec->final_walk.refs = n;
-		refs += n;
-		rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+		rec->gpa = sw.ngpa;
 	}
 	rec->refs = refs;
 	return FAST_WALK_TRANSLATED;
 }
 
-/*
- * gva_walk_fast() for @w, when it can take it: the variant for its nested
- * stage.
- */
-static enum fast_walk_outcome
+/* gva_walk_fast() for @w, when it can take it: its variant for @w. */
+static __attribute__((always_inline)) inline enum fast_walk_outcome
 gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
 		  const struct walk_access *acc, struct walk_fault *fault,
 		  struct walk_record *rec, int *ret)
 {
+	const struct kvm_pagewalk *nested = w->nested;
+	bool five = w->role.level == PT64_ROOT_5LEVEL;
+
 	if (!w->fast_walk || w->role.tdp ||
 	    !is_canonical_address(addr, w->role.level))
 		return FAST_WALK_GIVE_UP;
-	if (!w->nested)
-		return gva_walk_fast(w, addr, acc, fault, rec, ret, false,
-				     false);
-	if (!w->nested->fast_walk)
+
+#define GVA_WALK_FAST(levels, nest, nested_ept, nested_levels)                 \
+	gva_walk_fast(w, addr, acc, fault, rec, ret, levels, nest, nested_ept, \
+		      nested_levels)
+#define GVA_WALK_FAST_NESTED(nested_ept)                          \
+	(nested->role.level == PT64_ROOT_5LEVEL ?                 \
+		 (five ? GVA_WALK_FAST(5, true, nested_ept, 5) :  \
+			 GVA_WALK_FAST(4, true, nested_ept, 5)) : \
+		 (five ? GVA_WALK_FAST(5, true, nested_ept, 4) :  \
+			 GVA_WALK_FAST(4, true, nested_ept, 4)))
+	if (!nested)
+		return five ? GVA_WALK_FAST(5, false, false, 0) :
+			      GVA_WALK_FAST(4, false, false, 0);
+	if (!nested->fast_walk)
 		return FAST_WALK_GIVE_UP;
-	if (w->nested->role.ept)
-		return gva_walk_fast(w, addr, acc, fault, rec, ret, true, true);
-	return gva_walk_fast(w, addr, acc, fault, rec, ret, true, false);
+	if (nested->role.ept)
+		return GVA_WALK_FAST_NESTED(true);
+	return GVA_WALK_FAST_NESTED(false);
+#undef GVA_WALK_FAST_NESTED
+#undef GVA_WALK_FAST
 }
 
-int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
-		       const struct walk_access *access,
-		       struct walk_fault *fault, struct walk_record *rec)
+/*
+ * The general walk of gva_walk_translate(), for what the fast path does
+ * not take: a fault, an A/D flag to set, a 2- or 3-level guest.
+ */
+static __attribute__((noinline)) int
+gva_walk_general(struct kvm_pagewalk *w, u64 addr,
+		 const struct walk_access *access, struct walk_fault *fault,
+		 struct walk_record *rec)
 {
-	struct walk_record scratch;
 	struct stage_record srec;
-	enum fast_walk_outcome fast;
 	struct stage_walk sw;
 	int r;
-
-	if (!rec)
-		rec = &scratch;
-	memset(fault, 0, sizeof(*fault));
-	fast = gva_walk_try_fast(w, addr, access, fault, rec, &r);
-	if (likely(fast == FAST_WALK_TRANSLATED))
-		goto out;
-	if (fast == FAST_WALK_FAULTED)
-		return r;
 
 	init_record(rec);
 	if (w->role.tdp)
@@ -527,16 +671,13 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 		/* Paging off: the GVA is the nGPA; all pages count as user. */
 		rec->pte_access = ACC_ALL;
 		rec->ngpa = addr;
-		r = translate_ngpa(w, addr,
-				   w->nested ? nested_access(w->nested,
-							     access->pfec,
-							     false, ACC_ALL) :
-					       0,
-				   addr, fault, &rec->final_walk, &rec->refs,
-				   &rec->restarts, &rec->gpa);
-		if (r)
-			return r;
-		goto out;
+		return translate_ngpa(
+			w, addr,
+			w->nested ? nested_access(w->nested, access->pfec,
+						  false, ACC_ALL) :
+				    0,
+			addr, fault, &rec->final_walk, &rec->refs,
+			&rec->restarts, &rec->gpa);
 	}
 
 	srec = (struct stage_record){
@@ -557,7 +698,28 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 	 * bits, which are not address bits.
 	 */
 	rec->ngpa = sw.ngpa;
-out:
+	return 0;
+}
+
+int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
+		       const struct walk_access *access,
+		       struct walk_fault *fault, struct walk_record *rec)
+{
+	struct walk_record scratch;
+	enum fast_walk_outcome fast;
+	int r;
+
+	if (!rec)
+		rec = &scratch;
+	memset(fault, 0, sizeof(*fault));
+	fast = gva_walk_try_fast(w, addr, access, fault, rec, &r);
+	if (unlikely(fast != FAST_WALK_TRANSLATED)) {
+		if (fast == FAST_WALK_FAULTED)
+			return r;
+		r = gva_walk_general(w, addr, access, fault, rec);
+		if (r)
+			return r;
+	}
 	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
 	return 0;
 }
@@ -592,13 +754,7 @@ int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 		stage_access |= PFERR_GUEST_PAGE_MASK;
 	else
 		stage_access |= PFERR_GUEST_FINAL_MASK;
-	n = 0;
-	if (likely(w->fast_walk))
-		n = w->role.ept ?
-			    stage_walk_fast(w, ngpa, stage_access, NULL,
-					    rec->guest.entries, &sw, true) :
-			    stage_walk_fast(w, ngpa, stage_access, NULL,
-					    rec->guest.entries, &sw, false);
+	n = nested_walk_fast(w, 0, ngpa, stage_access, rec->guest.entries, &sw);
 	if (likely(n)) {
 		end_entries(&rec->guest, &rec->refs, n, n);
 	} else {
@@ -607,7 +763,8 @@ int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,
 			return r;
 	}
 	rec->ngpa = ngpa;
-	rec->gpa = gfn_to_gpa(sw.gfn) | (ngpa & PAGE_OFFSET_MASK);
+	/* Without a nested stage, the stage's output is the GPA. */
+	rec->gpa = sw.ngpa;
 	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
 	rec->pte_access = sw.pte_access;
 	rec->leaf_level = sw.level;

@@ -71,38 +71,6 @@ translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 	return 0;
 }
 
-/*
- * The access the nested stage checks for an access of gva_walk.  A guest
- * table access is an implicit access that EPT treats as a write when its
- * A/D flags are on (the CPU may set A/D in the table) and NPT always
- * treats as a user write.  For the final address, EPT with MBEC tells user
- * from supervisor fetches by the guest leaf's U/S bit; NPT treats every
- * access as a user access except supervisor fetches under GMET.
- */
-u64 nested_access(const struct kvm_pagewalk *nested, u64 access,
-		  bool table_access, unsigned int leaf_access)
-{
-	u64 pfec;
-
-	if (table_access) {
-		if (nested->role.ept && !walk_has_ad(nested))
-			pfec = 0;
-		else
-			pfec = PFERR_WRITE_MASK;
-		return pfec | PFERR_USER_MASK | PFERR_GUEST_PAGE_MASK;
-	}
-
-	pfec = access & (PFERR_WRITE_MASK | PFERR_FETCH_MASK);
-	if (nested->role.ept) {
-		if (leaf_access & ACC_USER_MASK)
-			pfec |= PFERR_USER_MASK;
-	} else if (!(nested->role.cr4_smep && (access & PFERR_FETCH_MASK) &&
-		     !(access & PFERR_USER_MASK))) {
-		pfec |= PFERR_USER_MASK;
-	}
-	return pfec | PFERR_GUEST_FINAL_MASK;
-}
-
 static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
 			     u16 errcode, u64 raw_access, int level,
 			     struct walk_fault *fault)

@@ -26,6 +26,29 @@
 #define EPT_VIOLATION_GVA_USER BIT_ULL(9)
 #define EPT_VIOLATION_RWX_SHIFT 3
 
+#define WALK_MAX_LEVELS PT64_ROOT_MAX_LEVEL
+
+/*
+ * The host page of a table the fast path read: the table at the
+ * page-aligned GPA @table is at @page.  An empty entry has @table
+ * WALK_TABLE_NONE, which no table address equals.
+ */
+#define WALK_TABLE_NONE (~0ULL)
+
+struct walk_table_cache {
+	u64 key;
+	const u64 *page;
+};
+
+/*
+ * A stage's fast path keeps an entry_cache row for each origin of its
+ * walks: row 0 for its own walks and a nested stage's walks of final
+ * addresses, row L for a nested stage's walks of the guest's tables of
+ * level L, which tend to meet the same EPT or NPT entries time after
+ * time.
+ */
+#define WALK_TABLE_CACHE_ROWS (WALK_MAX_LEVELS + 1)
+
 /*
  * One translation stage.  A vCPU has two instances: gva_walk reads the
  * guest's own tables from CR3 (GVA -> nGPA, or GVA -> GPA without a nested
@@ -74,6 +97,20 @@ struct kvm_pagewalk {
 	 * it changes what a fault reports, not how entries are read.
 	 */
 	bool ept_advanced_exit_info;
+	/*
+	 * The fast path's table pages (walker/pagewalk.c), host pointers
+	 * from guest_memory_page() for @mem, valid while @mem's generation
+	 * is @table_cache_generation (kvm_pagewalk_init() empties them):
+	 * the root table's page, keyed by its GPA; per [row][level - 1],
+	 * the last entry met at that level that was checked and points to
+	 * a table, and that table's page; and for a 2D guest, per level,
+	 * the page of the table last read there, keyed by its GPA.
+	 */
+	struct walk_table_cache root_cache;
+	struct walk_table_cache entry_cache[WALK_TABLE_CACHE_ROWS]
+					   [WALK_MAX_LEVELS];
+	struct walk_table_cache table_cache[WALK_MAX_LEVELS];
+	u64 table_cache_generation;
 };
 
 /*
@@ -119,8 +156,6 @@ struct walk_fault {
 	/* Level whose entry faulted: 3 for a PAE PDPTR, 0 for #GP. */
 	int level;
 };
-
-#define WALK_MAX_LEVELS PT64_ROOT_MAX_LEVEL
 
 /* One entry read by a one-dimensional walk. */
 struct walk_entry {

@@ -60,6 +60,38 @@ static inline void end_entries(struct walk_path *path, unsigned int *refs,
 	*refs += read;
 }
 
+/*
+ * The access the nested stage checks for an access of gva_walk.  A guest
+ * table access is an implicit access that EPT treats as a write when its
+ * A/D flags are on (the CPU may set A/D in the table) and NPT always
+ * treats as a user write.  For the final address, EPT with MBEC tells user
+ * from supervisor fetches by the guest leaf's U/S bit; NPT treats every
+ * access as a user access except supervisor fetches under GMET.
+ */
+static inline u64 nested_access(const struct kvm_pagewalk *nested, u64 access,
+				bool table_access, unsigned int leaf_access)
+{
+	u64 pfec;
+
+	if (table_access) {
+		if (nested->role.ept && !walk_has_ad(nested))
+			pfec = 0;
+		else
+			pfec = PFERR_WRITE_MASK;
+		return pfec | PFERR_USER_MASK | PFERR_GUEST_PAGE_MASK;
+	}
+
+	pfec = access & (PFERR_WRITE_MASK | PFERR_FETCH_MASK);
+	if (nested->role.ept) {
+		if (leaf_access & ACC_USER_MASK)
+			pfec |= PFERR_USER_MASK;
+	} else if (!(nested->role.cr4_smep && (access & PFERR_FETCH_MASK) &&
+		     !(access & PFERR_USER_MASK))) {
+		pfec |= PFERR_USER_MASK;
+	}
+	return pfec | PFERR_GUEST_FINAL_MASK;
+}
+
 /* Shared by the fast path (walker/pagewalk.c) and walker/stage_walk.c. */
 struct entry_read read_entry_slow(const struct guest_memory *mem, u64 gpa,
 				  int size);
@@ -68,9 +100,6 @@ struct entry_read read_entry_slow(const struct guest_memory *mem, u64 gpa,
 int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	       const struct walk_access *acc, struct walk_fault *fault,
 	       struct stage_record *rec, struct stage_walk *sw);
-
-u64 nested_access(const struct kvm_pagewalk *nested, u64 access,
-		  bool table_access, unsigned int leaf_access);
 
 /*
  * Translate the nGPA @ngpa of gva_walk @w through its nested stage
