@@ -714,7 +714,7 @@ int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
 	u64 hpa;
 
 	(void)access;
-	fault->slot = gfn_to_memslot(mmu, fault->gfn);
+	MMU_WARN_ON(fault->slot != gfn_to_memslot(mmu, fault->gfn));
 	if (!fault->slot) {
 		/* No memslot: MMIO, emulated; cache it in an SPTE if allowed. */
 		fault->pfn = 0;

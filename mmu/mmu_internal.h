@@ -244,10 +244,11 @@ void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte);
 
 struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
 /*
- * Resolve fault->gfn to a host frame (kvm_mmu_faultin_pfn()): fills slot,
- * pfn and map_writable; RET_PF_CONTINUE, or RET_PF_EMULATE for MMIO that
- * gets no SPTE.  fault->slot == NULL with RET_PF_CONTINUE means "install
- * an MMIO SPTE".
+ * Resolve fault->gfn to a host frame (kvm_mmu_faultin_pfn()) in
+ * fault->slot, which the caller has looked up for it (NULL: no memslot):
+ * fills pfn and map_writable; RET_PF_CONTINUE, or RET_PF_EMULATE for MMIO
+ * that gets no SPTE.  fault->slot == NULL with RET_PF_CONTINUE means
+ * "install an MMIO SPTE".
  */
 int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
 		    unsigned int access);
