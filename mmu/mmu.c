@@ -305,16 +305,23 @@ void mmu_flush_tlb(struct mmu_context *mmu)
 
 /* Memslots. */
 
+static bool memslot_has_gfn(const struct kvm_memory_slot *slot, u64 gfn)
+{
+	return gfn >= slot->base_gfn && gfn - slot->base_gfn < slot->npages;
+}
+
 struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn)
 {
-	int i;
+	struct kvm_memslots *slots = &mmu->memslots;
+	int i = slots->last_used_slot;
 
-	for (i = 0; i < mmu->memslots.nr_slots; i++) {
-		struct kvm_memory_slot *slot = &mmu->memslots.slots[i];
-
-		if (gfn >= slot->base_gfn &&
-		    gfn - slot->base_gfn < slot->npages)
-			return slot;
+	if (i < slots->nr_slots && memslot_has_gfn(&slots->slots[i], gfn))
+		return &slots->slots[i];
+	for (i = 0; i < slots->nr_slots; i++) {
+		if (memslot_has_gfn(&slots->slots[i], gfn)) {
+			slots->last_used_slot = i;
+			return &slots->slots[i];
+		}
 	}
 	return NULL;
 }

@@ -106,6 +106,12 @@ struct kvm_memslots {
 	struct kvm_memory_slot slots[KVM_MAX_MEMSLOTS];
 	int nr_slots;
 	u64 generation;
+	/*
+	 * The slot gfn_to_memslot() found last, tried first (KVM's
+	 * vcpu->last_used_slot): faults come in runs on one slot.  Only a
+	 * hint: a slot at this index is checked for the gfn before use.
+	 */
+	int last_used_slot;
 };
 
 /*
