@@ -19,7 +19,10 @@
 /*
  * Pointers filed under a u64 key, as KVM's rmap heads (struct
  * kvm_rmap_head and pte_list_desc): one list per key, removal swaps in
- * the last entry, so that the order of a list is not stable.
+ * the last entry, so that the order of a list is not stable.  As KVM's
+ * rmap head holds a lone SPTE itself, @ptrs points at @first until a
+ * second pointer is filed: most gfns are mapped once, and their list
+ * then takes one allocation, not two.
  */
 struct shadow_ptr_list {
 	u64 key;
@@ -27,6 +30,7 @@ struct shadow_ptr_list {
 	unsigned int nr;
 	unsigned int capacity;
 	struct shadow_ptr_list *next;
+	void *first;
 };
 
 struct shadow_ptr_map {

@@ -22,6 +22,13 @@ struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,
 	return NULL;
 }
 
+static void shadow_ptr_list_free(struct shadow_ptr_list *list)
+{
+	if (list->ptrs != &list->first)
+		free(list->ptrs);
+	free(list);
+}
+
 int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
 {
 	struct shadow_ptr_list *list = shadow_ptr_map_find(map, key);
@@ -33,15 +40,21 @@ int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
 		if (!list)
 			return -ENOMEM;
 		list->key = key;
+		list->ptrs = &list->first;
+		list->capacity = 1;
 		list->next = map->buckets[bucket];
 		map->buckets[bucket] = list;
 	}
 	if (list->nr == list->capacity) {
-		unsigned int capacity = list->capacity ? list->capacity * 2 : 4;
-		void **ptrs = realloc(list->ptrs, capacity * sizeof(*ptrs));
+		bool inline_ptrs = list->ptrs == &list->first;
+		unsigned int capacity = inline_ptrs ? 4 : list->capacity * 2;
+		void **ptrs = realloc(inline_ptrs ? NULL : list->ptrs,
+				      capacity * sizeof(*ptrs));
 
 		if (!ptrs)
 			return -ENOMEM;
+		if (inline_ptrs)
+			ptrs[0] = list->first;
 		list->ptrs = ptrs;
 		list->capacity = capacity;
 	}
@@ -73,8 +86,7 @@ void shadow_ptr_map_remove(struct shadow_ptr_map *map, u64 key, void *ptr)
 	if (list->nr)
 		return;
 	*link = list->next;
-	free(list->ptrs);
-	free(list);
+	shadow_ptr_list_free(list);
 }
 
 void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
@@ -86,8 +98,7 @@ void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
 			struct shadow_ptr_list *list = map->buckets[i];
 
 			map->buckets[i] = list->next;
-			free(list->ptrs);
-			free(list);
+			shadow_ptr_list_free(list);
 		}
 	}
 }
