@@ -77,7 +77,11 @@ struct src {
 	u64 rng;
 };
 
-static u8 src_u8(struct src *s)
+/*
+ * Without coverage: libFuzzer traced the end-of-input compare of every
+ * byte taken (3.5 % of the target's time), and it tells it nothing.
+ */
+static __attribute__((no_sanitize("coverage"))) u8 src_u8(struct src *s)
 {
 	u64 x;
 

