@@ -3,6 +3,7 @@
 #define MMUSIM_SIM_RUN_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sim/input/input.h"
@@ -131,9 +132,15 @@ struct run_stats {
 	u64 lines;
 	u64 bad_lines;
 	u64 accesses;
-	u64 reads;
-	u64 writes;
-	u64 fetches;
+	/* The accesses by kind: by_kind[] is indexed by sim_access_kind. */
+	union {
+		struct {
+			u64 reads;
+			u64 writes;
+			u64 fetches;
+		};
+		u64 by_kind[3];
+	};
 	/* Instructions of the trace (lackey I records, ChampSim records). */
 	u64 instructions;
 	/* Accesses that touched two pages: two translations. */
@@ -207,6 +214,14 @@ struct run_stats {
 	/* A bad input stopped the run: the report is of what came before. */
 	bool stopped;
 };
+
+static_assert(offsetof(struct run_stats, by_kind[SIM_ACCESS_READ]) ==
+			      offsetof(struct run_stats, reads) &&
+		      offsetof(struct run_stats, by_kind[SIM_ACCESS_WRITE]) ==
+			      offsetof(struct run_stats, writes) &&
+		      offsetof(struct run_stats, by_kind[SIM_ACCESS_FETCH]) ==
+			      offsetof(struct run_stats, fetches),
+	      "by_kind[] names the counter of each access kind");
 
 /*
  * The counters reported per process and per vCPU as well as in total:
@@ -364,28 +379,29 @@ void run_sim_destroy(struct run_sim *s);
 #define RUN_CLASS_IMPLICIT BIT(3)
 #define RUN_CLASS_AC BIT(4)
 
+/* The class bit of each kind of access, without a branch: BIT(kind) >> 1. */
+static_assert((BIT(SIM_ACCESS_READ) >> 1) == 0 &&
+		      (BIT(SIM_ACCESS_WRITE) >> 1) == RUN_CLASS_WRITE &&
+		      (BIT(SIM_ACCESS_FETCH) >> 1) == RUN_CLASS_FETCH,
+	      "a read has no class bit, a write and a fetch theirs");
+
 static inline u32 run_access_class(const struct sim_vcpu *v,
 				   const struct sim_access *a)
 {
-	u32 cls = 0;
+	u32 cls = BIT(a->kind) >> 1;
 	bool user;
 
-	if (a->kind == SIM_ACCESS_WRITE)
-		cls |= RUN_CLASS_WRITE;
-	else if (a->kind == SIM_ACCESS_FETCH)
-		cls |= RUN_CLASS_FETCH;
-	if (likely(a->priv == SIM_PRIV_USER && !a->implicit))
-		user = true;
-	else if (a->implicit)
+	/* An implicit access is a supervisor access whatever the CPL. */
+	if (unlikely(a->implicit)) {
 		user = false;
-	else if (a->priv == SIM_PRIV_CPL)
-		user = v->cpl == 3;
-	else
-		user = a->priv == SIM_PRIV_USER;
+		cls |= RUN_CLASS_IMPLICIT;
+	} else if (likely(a->priv == SIM_PRIV_USER)) {
+		user = true;
+	} else {
+		user = a->priv == SIM_PRIV_CPL && v->cpl == 3;
+	}
 	if (user)
 		cls |= RUN_CLASS_USER;
-	if (a->implicit)
-		cls |= RUN_CLASS_IMPLICIT;
 	if (v->rflags_ac)
 		cls |= RUN_CLASS_AC;
 	return cls;
@@ -449,13 +465,9 @@ int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
 static inline void run_count_guest_access(struct run_sim *s,
 					  enum sim_access_kind kind)
 {
+	MMU_WARN_ON((unsigned int)kind > SIM_ACCESS_FETCH);
 	s->st.accesses++;
-	if (kind == SIM_ACCESS_READ)
-		s->st.reads++;
-	else if (kind == SIM_ACCESS_WRITE)
-		s->st.writes++;
-	else
-		s->st.fetches++;
+	s->st.by_kind[kind]++;
 }
 
 /*
