@@ -230,7 +230,7 @@ static int records(struct run_sim *s, struct trace_reader *r,
 	char why[TRACE_ERROR_MAX];
 	u64 offset = 0;
 	const u8 *data;
-	size_t len, pos;
+	size_t len, pos, stop;
 	int n, ret;
 
 	memset(&dec, 0, sizeof(dec));
@@ -254,14 +254,22 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			return 0;
 		if (unlikely(run_stop))
 			return -EINTR;
-		for (pos = 0; pos < len; pos += n, offset += n) {
+		/*
+		 * Decode while the longest record fits in the bytes at hand:
+		 * near their end, ask for more (all of them at the end of
+		 * the input).
+		 */
+		if (r->eof)
+			stop = len;
+		else if (len >= BINARY_NAME_RECORD_MAX)
+			stop = len - BINARY_NAME_RECORD_MAX + 1;
+		else
+			stop = 0;
+		for (pos = 0; pos < stop; pos += n, offset += n) {
 			unsigned int kind;
 			u64 addr;
 			u32 size;
 
-			/* Near the end of the bytes at hand: ask for more. */
-			if (len - pos < BINARY_NAME_RECORD_MAX && !r->eof)
-				break;
 			s->st.lines++;
 			n = binary_decode_fast(&dec, data + pos, len - pos,
 					       &kind, &addr, &size);

@@ -124,12 +124,18 @@ static inline int binary_decode_fast(struct binary_decoder *d, const u8 *p,
 		/* Up to 9 bytes of difference, with room to read them all. */
 		if (len < BINARY_RECORD_MAX)
 			return 0;
-		do {
-			delta |= (u64)(p[n] & 0x7f) << shift;
-			shift += 7;
-		} while ((p[n++] & 0x80) && n < 10);
-		if (p[n - 1] & 0x80)
-			return 0;
+		if (likely(!(p[1] & 0x80))) {
+			/* The common one-byte difference, without the loop. */
+			delta = p[1];
+			n = 2;
+		} else {
+			do {
+				delta |= (u64)(p[n] & 0x7f) << shift;
+				shift += 7;
+			} while ((p[n++] & 0x80) && n < 10);
+			if (p[n - 1] & 0x80)
+				return 0;
+		}
 		addr += (u64)((s64)(delta >> 1) ^ -(s64)(delta & 1));
 	}
 	d->slots.addr[kind][slot] = addr;
