@@ -461,7 +461,10 @@ int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
 			  enum sim_privilege priv, u64 addr,
 			  struct tlb_entry *e);
 
-/* Counts an access of @kind (run_guest_access()). */
+/*
+ * Count an access of @kind: the one place the access counters are kept
+ * (run_guest_access() of the trace readers, the built-in workload).
+ */
 static inline void run_count_guest_access(struct run_sim *s,
 					  enum sim_access_kind kind)
 {

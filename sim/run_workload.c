@@ -106,13 +106,7 @@ static int one_access(struct workload *wl, enum sim_access_kind kind,
 	struct sim_access a = { .kind = kind, .priv = priv, .addr = addr };
 	int r;
 
-	s->st.accesses++;
-	if (kind == SIM_ACCESS_READ)
-		s->st.reads++;
-	else if (kind == SIM_ACCESS_WRITE)
-		s->st.writes++;
-	else
-		s->st.fetches++;
+	run_count_guest_access(s, kind);
 	wl->done++;
 	wl->vcpus[s->cur_vcpu].done++;
 	r = run_access(s, &a);
