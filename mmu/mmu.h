@@ -150,6 +150,47 @@ void mmu_invlpg(struct mmu_context *mmu, u64 gva);
  */
 void mmu_zap_all(struct mmu_context *mmu);
 
+/*
+ * A shadow_mmu page looked up or zapped, with what KVM's kvm_mmu_get_page
+ * and kvm_mmu_prepare_zap_page tracepoints print of it
+ * (KVM_MMU_PAGE_PRINTK()), at the same points: a lookup once the page is
+ * found or made (a child already linked is no lookup), a zap before the
+ * page is unlinked.  @access is ACC_*.
+ */
+enum mmu_page_event_kind {
+	MMU_PAGE_GET,
+	MMU_PAGE_PREPARE_ZAP,
+};
+
+struct mmu_page_event {
+	enum mmu_page_event_kind kind;
+	u64 gfn;
+	u8 level;
+	/* 4 for a 2-level guest's tables, else 8. */
+	u8 gpte_bytes;
+	u8 quadrant;
+	u8 access;
+	bool direct;
+	bool invalid;
+	bool efer_nx;
+	bool ad_disabled;
+	bool unsync;
+	unsigned int root_count;
+	/* MMU_PAGE_GET: made now, not found. */
+	bool created;
+};
+
+typedef void (*mmu_page_observer_fn)(void *opaque,
+				     const struct mmu_page_event *ev);
+
+/*
+ * Call @fn(@opaque, event) at every page event from now on; NULL @fn for
+ * none (the default).  For tests and trace replay: the MMU does not
+ * depend on it.
+ */
+void mmu_set_page_observer(struct mmu_context *mmu, mmu_page_observer_fn fn,
+			   void *opaque);
+
 const struct mmu_stats *mmu_get_stats(const struct mmu_context *mmu);
 const struct kvm_page_format *mmu_spte_format(const struct mmu_context *mmu);
 

@@ -226,6 +226,9 @@ struct mmu_context {
 	struct kvm_pagewalk hw_gva;
 
 	struct mmu_stats stats;
+	/* mmu_set_page_observer()'s, or NULL. */
+	mmu_page_observer_fn page_observer;
+	void *page_observer_opaque;
 };
 
 /* mmu.c: page tables, memslots, and the pieces every fault path uses. */

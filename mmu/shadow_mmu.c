@@ -299,12 +299,47 @@ static struct kvm_mmu_page *shadow_find_page(struct mmu_context *mmu, u64 gfn,
 	return NULL;
 }
 
+/* Tell the page observer, if any, of @sp: KVM's tracepoints. */
+static void report_page(struct mmu_context *mmu, enum mmu_page_event_kind kind,
+			const struct kvm_mmu_page *sp, bool created)
+{
+	struct mmu_page_event ev = {
+		.kind = kind,
+		.gfn = sp->gfn,
+		.level = sp->role.level,
+		.gpte_bytes = sp->role.has_4_byte_gpte ? 4 : 8,
+		.quadrant = sp->role.quadrant,
+		.access = sp->role.access,
+		.direct = sp->role.direct,
+		.invalid = sp->role.invalid,
+		.efer_nx = sp->role.efer_nx,
+		.ad_disabled = sp->role.ad_disabled,
+		.unsync = sp->unsync,
+		.root_count = sp->root_count,
+		.created = created,
+	};
+
+	mmu->page_observer(mmu->page_observer_opaque, &ev);
+}
+
+void mmu_set_page_observer(struct mmu_context *mmu, mmu_page_observer_fn fn,
+			   void *opaque)
+{
+	mmu->page_observer = fn;
+	mmu->page_observer_opaque = opaque;
+}
+
 struct kvm_mmu_page *shadow_mmu_get_page(struct mmu_context *mmu, u64 gfn,
 					 union kvm_mmu_page_role role)
 {
 	struct kvm_mmu_page *sp = shadow_find_page(mmu, gfn, role);
+	bool created = !sp;
 
-	return sp ? sp : shadow_alloc_page(mmu, gfn, role);
+	if (created)
+		sp = shadow_alloc_page(mmu, gfn, role);
+	if (sp && mmu->page_observer)
+		report_page(mmu, MMU_PAGE_GET, sp, created);
+	return sp;
 }
 
 /* The role of the page that the SPTE at @sptep links: kvm_mmu_child_role(). */
@@ -470,6 +505,8 @@ bool shadow_mmu_prepare_zap_page(struct mmu_context *mmu,
 	bool list_unstable;
 	unsigned int i;
 
+	if (mmu->page_observer)
+		report_page(mmu, MMU_PAGE_PREPARE_ZAP, sp, false);
 	list_unstable = shadow_mmu_zap_unsync_children(mmu, sp);
 	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
 		list_unstable |= zap_pte(mmu, sp, &sp->spt[i], true);

@@ -3,10 +3,11 @@
  * tables (checked by walking them as the CPU does), guest faults handed
  * back for injection, write protection and unsync of guest tables, sync
  * on a CR3 load and INVLPG, emulated writes and write flooding, the root
- * cache, the (gfn, role) page hash, shadowing L1's EPT, and what is not
- * supported.  Every test ends by checking every shadow page: SPTEs valid
- * in the SPTE format, links matching parent_ptes, and no writable SPTE
- * over a gfn that holds a synced shadowed guest table.
+ * cache, the (gfn, role) page hash, shadowing L1's EPT, the page events
+ * KVM traces, and what is not supported.  Every test ends by checking
+ * every shadow page: SPTEs valid in the SPTE format, links matching
+ * parent_ptes, and no writable SPTE over a gfn that holds a synced
+ * shadowed guest table.
  *
  * The tests reach shadow_mmu's internals (mmu/mmu_internal.h) through
  * mmu/shadow_mmu.h, the header under test, and load the MMU with the
@@ -2277,5 +2278,91 @@ Test(mmu_dirty_log, shadow_paging_writes_after_logging_starts_are_logged)
 		cr_assert_not(collect_dirty_gfn(&e, gfn), "round %d", round);
 	}
 	check_shadow_pages(&e);
+	env_destroy(&e);
+}
+
+struct page_events {
+	struct mmu_page_event ev[16];
+	int nr;
+};
+
+static void record_page_event(void *opaque, const struct mmu_page_event *ev)
+{
+	struct page_events *pe = opaque;
+
+	cr_assert_lt(pe->nr, 16);
+	pe->ev[pe->nr++] = *ev;
+}
+
+/*
+ * The page observer sees what KVM's kvm_mmu_get_page and
+ * kvm_mmu_prepare_zap_page trace: a fault gets one page per guest table
+ * below the loaded root, each made with its gfn and role; a fault that
+ * finds every page linked gets none; a zap reports the page before it
+ * is unlinked.
+ */
+Test(shadow_mmu, page_events_are_kvm_s_get_page_and_prepare_zap)
+{
+	struct page_events pe = { .nr = 0 };
+	struct mmu_page_event *ev;
+	struct shadow_env e;
+	int i, level;
+
+	env_setup(&e);
+	mmu_set_page_observer(e.mmu, record_page_event, &pe);
+	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U);
+	map(&e, GVA_DATA + PAGE_SIZE, DATA_GPA + PAGE_SIZE, PG_LEVEL_4K,
+	    P | W | U);
+	access_ok(&e, GVA_DATA, PFERR_USER_MASK);
+	cr_assert_eq(pe.nr, 3);
+	for (i = 0, level = PT64_ROOT_4LEVEL - 1; i < 3; i++, level--) {
+		ev = &pe.ev[i];
+		cr_assert_eq(ev->kind, MMU_PAGE_GET);
+		cr_assert_eq(ev->gfn,
+			     gpa_to_gfn(table_of(&e, GVA_DATA, level)));
+		cr_assert_eq(ev->level, level);
+		cr_assert_eq(ev->gpte_bytes, 8);
+		cr_assert_eq(ev->quadrant, 0);
+		cr_assert_eq(ev->access, ACC_ALL);
+		cr_assert(!ev->direct && !ev->invalid && ev->efer_nx &&
+			  !ev->ad_disabled && !ev->unsync && ev->created);
+		cr_assert_eq(ev->root_count, 0);
+	}
+	/* The next page's path is linked down to its PT. */
+	pe.nr = 0;
+	access_ok(&e, GVA_DATA + PAGE_SIZE, PFERR_USER_MASK);
+	cr_assert_eq(pe.nr, 0);
+
+	/* A CR3 load of the same root finds it. */
+	cr_assert_eq(env_load_cr3(&e, e.cr3), 0);
+	for (i = 0; i < pe.nr; i++)
+		cr_assert(pe.ev[i].kind != MMU_PAGE_GET || !pe.ev[i].created);
+
+	pe.nr = 0;
+	mmu_zap_all(e.mmu);
+	/*
+	 * Each page of the path zapped once; the root, in use, twice as in
+	 * KVM: zapped while loaded (valid, root_count 1), then again, invalid,
+	 * when its last user lets go (root_count 0).
+	 */
+	for (level = PT64_ROOT_4LEVEL; level >= PG_LEVEL_4K; level--) {
+		int seen = 0;
+
+		for (i = 0; i < pe.nr; i++)
+			seen += pe.ev[i].kind == MMU_PAGE_PREPARE_ZAP &&
+				pe.ev[i].level == level &&
+				pe.ev[i].gfn == gpa_to_gfn(table_of(
+							&e, GVA_DATA, level));
+		cr_assert_eq(seen, level == PT64_ROOT_4LEVEL ? 2 : 1,
+			     "level %d", level);
+	}
+	for (i = 0; i < pe.nr && pe.ev[i].gfn != gpa_to_gfn(e.cr3); i++)
+		;
+	cr_assert(!pe.ev[i].invalid && pe.ev[i].root_count == 1);
+	for (i++; i < pe.nr && pe.ev[i].gfn != gpa_to_gfn(e.cr3); i++)
+		;
+	cr_assert_lt(i, pe.nr);
+	cr_assert(pe.ev[i].invalid && pe.ev[i].root_count == 0);
+	mmu_set_page_observer(e.mmu, NULL, NULL);
 	env_destroy(&e);
 }
