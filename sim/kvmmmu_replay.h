@@ -6,6 +6,7 @@
 #ifndef MMUSIM_SIM_KVMMMU_REPLAY_H
 #define MMUSIM_SIM_KVMMMU_REPLAY_H
 
+#include "mmu/mmu.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/run.h"
 
@@ -87,5 +88,27 @@ enum spte_verdict {
 int kvmmmu_judge_spte(struct run_sim *s, const struct recorded_walk *w,
 		      u32 flip, const struct kvmmmu_event *ev, char *why,
 		      size_t why_len);
+
+/*
+ * The access of the walk @w, which agreed with the role bits in @flip
+ * the other way, made again through a fresh shadow_mmu over the walk's
+ * memory (kvmmmu_spte.c), @fn(@opaque) seeing its page events (NULL for
+ * none): @rp is the walk's replay, @rc what mmu_guest_access() and then
+ * mmu_hardware_walk() returned, with @fault and @rec.
+ */
+struct shadow_replay {
+	struct replay rp;
+	int rc;
+	struct walk_fault fault;
+	struct walk_record rec;
+};
+
+/*
+ * 0 with *@out filled; SPTE_NOT_JUDGED when the walk has no such replay
+ * (it disagreed, faulted, or is an EPT walk); -ENOMEM with @why.
+ */
+int kvmmmu_shadow_replay(struct run_sim *s, const struct recorded_walk *w,
+			 u32 flip, mmu_page_observer_fn fn, void *opaque,
+			 struct shadow_replay *out, char *why, size_t why_len);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * KVM's kvm_mmu_set_spte against shadow_mmu: the SPTE KVM set for the
- * page a walk translated, beside the one shadow_mmu builds for the same
- * access over the walk's memory (docs/trace-formats.md).
+ * A recorded walk's access made again through shadow_mmu over the walk's
+ * memory, and KVM's kvm_mmu_set_spte against it: the SPTE KVM set for
+ * the page a walk translated, beside the one shadow_mmu builds for the
+ * same access (docs/trace-formats.md).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -61,9 +62,9 @@ static int add_slots(struct mmu_context *mmu, const struct replay *rp, int nr,
 	return 0;
 }
 
-int kvmmmu_judge_spte(struct run_sim *s, const struct recorded_walk *w,
-		      u32 flip, const struct kvmmmu_event *ev, char *why,
-		      size_t why_len)
+int kvmmmu_shadow_replay(struct run_sim *s, const struct recorded_walk *w,
+			 u32 flip, mmu_page_observer_fn fn, void *opaque,
+			 struct shadow_replay *out, char *why, size_t why_len)
 {
 	struct mmu_config cfg = {
 		.kind = MMU_SHADOW,
@@ -77,38 +78,54 @@ int kvmmmu_judge_spte(struct run_sim *s, const struct recorded_walk *w,
 		.mmio_caching = true,
 		.max_huge_page_level = PG_LEVEL_1G,
 	};
+	struct replay *rp = &out->rp;
 	struct walk_access wa;
-	struct walk_fault fault;
-	struct walk_record rec;
 	struct mmu_context *mmu;
-	const struct walk_entry *leaf;
-	struct replay rp;
-	char kvm[8], mm[8];
-	u8 perm, mask;
 	int r;
 
 	/* Replay the walk again: its memory and walkers, for the MMU. */
-	if (kvmmmu_judge(s, w, &rp, flip) != VERDICT_AGREE || rp.rc || rp.ept ||
-	    rp.rec.gpa >> PAGE_SHIFT != ev->gfn)
+	if (kvmmmu_judge(s, w, rp, flip) != VERDICT_AGREE || rp->rc || rp->ept)
 		return SPTE_NOT_JUDGED;
-	r = guest_memory_back(&s->vcpu.mem, rp.rec.gpa & ~(u64)PAGE_OFFSET_MASK,
-			      PAGE_SIZE);
+	r = guest_memory_back(&s->vcpu.mem,
+			      rp->rec.gpa & ~(u64)PAGE_OFFSET_MASK, PAGE_SIZE);
 	r = r ?: mmu_create(&mmu, &cfg, &s->vcpu.mem, s->vcpu.host);
 	if (r) {
 		snprintf(why, why_len, "cannot create shadow_mmu (%s)",
 			 strerror(-r));
 		return -ENOMEM;
 	}
+	mmu_set_page_observer(mmu, fn, opaque);
 	memset(&wa, 0, sizeof(wa));
 	wa.pfec = w->pferr &
 		  (PFERR_WRITE_MASK | PFERR_USER_MASK | PFERR_FETCH_MASK);
-	wa.rflags_ac = rp.role_bits & BIT(KVMMMU_ROLE_RFLAGS_AC);
-	r = add_slots(mmu, &rp, w->nr, ev->gfn);
+	wa.rflags_ac = rp->role_bits & BIT(KVMMMU_ROLE_RFLAGS_AC);
+	r = add_slots(mmu, rp, w->nr, rp->rec.gpa >> PAGE_SHIFT);
 	r = r ?: mmu_reset_context(mmu, &s->vcpu.gva_walk);
-	r = r ?: mmu_guest_access(mmu, w->addr, &wa, &fault, &rec);
+	r = r ?: mmu_guest_access(mmu, w->addr, &wa, &out->fault, &out->rec);
 	if (!r)
-		r = mmu_hardware_walk(mmu, w->addr, &wa, &fault, &rec);
+		r = mmu_hardware_walk(mmu, w->addr, &wa, &out->fault,
+				      &out->rec);
 	mmu_destroy(mmu);
+	out->rc = r;
+	return 0;
+}
+
+int kvmmmu_judge_spte(struct run_sim *s, const struct recorded_walk *w,
+		      u32 flip, const struct kvmmmu_event *ev, char *why,
+		      size_t why_len)
+{
+	struct shadow_replay sr;
+	const struct walk_entry *leaf;
+	char kvm[8], mm[8];
+	u8 perm, mask;
+	int r;
+
+	r = kvmmmu_shadow_replay(s, w, flip, NULL, NULL, &sr, why, why_len);
+	if (r)
+		return r;
+	if (sr.rp.rec.gpa >> PAGE_SHIFT != ev->gfn)
+		return SPTE_NOT_JUDGED;
+	r = sr.rc;
 	if (r < 0) {
 		snprintf(why, why_len, "shadow_mmu failed (%s)", strerror(-r));
 		return SPTE_DISAGREE;
@@ -117,10 +134,10 @@ int kvmmmu_judge_spte(struct run_sim *s, const struct recorded_walk *w,
 		snprintf(why, why_len,
 			 "shadow_mmu faulted (%s ec=0x%" PRIx64
 			 "), KVM set an SPTE",
-			 walk_fault_name(fault.kind), fault.error_code);
+			 walk_fault_name(sr.fault.kind), sr.fault.error_code);
 		return SPTE_DISAGREE;
 	}
-	leaf = &rec.guest.entries[rec.guest.nr_entries - 1];
+	leaf = &sr.rec.guest.entries[sr.rec.guest.nr_entries - 1];
 	mask = ev->spte_has_u ? 0xf : 0x7;
 	perm = spte_perm(leaf->before) & mask;
 	if (leaf->level == ev->level && perm == (ev->spte_perm & mask))
