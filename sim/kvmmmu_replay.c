@@ -162,7 +162,9 @@ static int replay_walk(struct run_sim *s, const struct recorded_walk *w,
 	pt32 = !rp->ept && level == PT32_ROOT_LEVEL;
 	esize = pt32 ? 4 : 8;
 	addr_mask = pt32 ? GENMASK_ULL(31, 12) : PT_BASE_ADDR_MASK;
-	root = pick_root(w, addr_mask, rp->ept, level);
+	root = !rp->ept && w->root_gpa && w->root_level == level ?
+		       w->root_gpa :
+		       pick_root(w, addr_mask, rp->ept, level);
 
 	for (i = 0; i < w->nr; i++) {
 		u64 table = i ? w->pte[i - 1] & addr_mask : root;

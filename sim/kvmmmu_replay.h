@@ -30,6 +30,13 @@ struct recorded_walk {
 	u32 error_pferr;
 	/* The task's "mmusim-role:" bits when the walk started. */
 	struct kvmmmu_role role;
+	/*
+	 * Where CR3 points, when the task's last kvm_mmu_get_page of a
+	 * 4- or 5-level root (@root_level) said so; 0: not known, and the
+	 * replay picks a page that holds none of the walk's tables.
+	 */
+	u64 root_gpa;
+	int root_level;
 	int nr_a, nr_d;
 	u64 a_gpa[KVMMMU_MAX_ENTRIES];
 	u64 d_gpa[KVMMMU_MAX_ENTRIES];
@@ -110,5 +117,24 @@ struct shadow_replay {
 int kvmmmu_shadow_replay(struct run_sim *s, const struct recorded_walk *w,
 			 u32 flip, mmu_page_observer_fn fn, void *opaque,
 			 struct shadow_replay *out, char *why, size_t why_len);
+
+enum page_verdict {
+	/* No cause in the trace (see docs/trace-formats.md). */
+	PAGE_NOT_JUDGED,
+	PAGE_AGREE,
+	/* A zap shadow_mmu does not make, but KVM's unprotect would. */
+	PAGE_AGREE_UNPROTECT,
+	PAGE_DISAGREE,
+};
+
+/*
+ * KVM's kvm_mmu_get_page or kvm_mmu_prepare_zap_page @ev after the walk
+ * @w (agreeing with @flip) against the pages shadow_mmu gets and zaps
+ * for the same access (kvmmmu_page.c): a page_verdict, @why on a
+ * disagreement, or -ENOMEM.
+ */
+int kvmmmu_judge_page(struct run_sim *s, const struct recorded_walk *w,
+		      u32 flip, const struct kvmmmu_event *ev, char *why,
+		      size_t why_len);
 
 #endif

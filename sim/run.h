@@ -114,6 +114,22 @@ struct run_kvmmmu_stats {
 	u64 spte_agree;
 	u64 spte_disagree;
 	u64 spte_not_judged;
+	/*
+	 * kvm_mmu_get_page and kvm_mmu_prepare_zap_page events, and how
+	 * they compare with the pages shadow_mmu gets and zaps for the
+	 * access of the walk before them; zap_agree_unprotect: a zap of a
+	 * page shadow_mmu has for the gfn the walk wrote, where shadow_mmu
+	 * emulated the write (KVM unprotects the gfn and retries).
+	 */
+	u64 get_page_events;
+	u64 get_page_agree;
+	u64 get_page_disagree;
+	u64 get_page_not_judged;
+	u64 zap_events;
+	u64 zap_agree;
+	u64 zap_agree_unprotect;
+	u64 zap_disagree;
+	u64 zap_not_judged;
 	/* The other events by name, the first RUN_MAX_EVENT_NAMES of them. */
 	unsigned int nr_event_names;
 	char event_names[RUN_MAX_EVENT_NAMES][RUN_EVENT_NAME_MAX];

@@ -859,7 +859,8 @@ static int run_command_sets(int argc, char **argv, const char **sets,
 	else if (s->st.interrupted)
 		status = EXIT_INTERRUPTED;
 	else if (s->st.bad_lines || s->st.kvmmmu.disagree ||
-		 s->st.kvmmmu.spte_disagree)
+		 s->st.kvmmmu.spte_disagree || s->st.kvmmmu.get_page_disagree ||
+		 s->st.kvmmmu.zap_disagree)
 		status = EXIT_FINDINGS;
 	else
 		status = 0;

@@ -36,6 +36,12 @@ struct kvmmmu_task {
 	 */
 	struct recorded_walk *last;
 	u32 last_flip;
+	/*
+	 * The gfn of the task's last 4- and 5-level root (a non-direct
+	 * kvm_mmu_get_page at that level), +1: 0 when none was seen.  The
+	 * trace records no CR3; this is where it points.
+	 */
+	u64 root_gfn_plus1[2];
 };
 
 /*
@@ -284,6 +290,85 @@ static int judge_spte(struct run_sim *s, struct kvmmmu_task *task,
 	}
 }
 
+/* The role of a 4- or 5-level root, which only CR3 points at. */
+static bool is_root_page(const struct kvmmmu_sp *sp)
+{
+	return sp->level >= PT64_ROOT_4LEVEL && !sp->direct &&
+	       sp->gpte_bytes == 8;
+}
+
+/*
+ * A kvm_mmu_get_page or kvm_mmu_prepare_zap_page of @task, after the walk
+ * that led to it: judged when that walk agreed (and, for a zap, wrote a
+ * table it went through); a root's get_page gives CR3 instead.
+ */
+static int judge_page(struct run_sim *s, struct kvmmmu_task *task,
+		      const struct kvmmmu_event *ev, unsigned long line,
+		      char *why, size_t why_len)
+{
+	struct run_kvmmmu_stats *k = &s->st.kvmmmu;
+	bool get = ev->kind == KVMMMU_EV_GET_PAGE;
+	const char *name = get ? "get_page" : "prepare_zap_page";
+	struct recorded_walk at;
+	char what[WHY_MAX];
+	int v = PAGE_NOT_JUDGED;
+
+	if (get)
+		k->get_page_events++;
+	else
+		k->zap_events++;
+	if (get && is_root_page(&ev->sp)) {
+		task->root_gfn_plus1[ev->sp.level - PT64_ROOT_4LEVEL] =
+			ev->sp.gfn + 1;
+		k->get_page_not_judged++;
+		return 0;
+	}
+	if (task->last)
+		v = kvmmmu_judge_page(s, task->last, task->last_flip, ev, what,
+				      sizeof(what));
+	switch (v) {
+	case PAGE_AGREE:
+	case PAGE_AGREE_UNPROTECT:
+		if (get)
+			k->get_page_agree++;
+		else if (v == PAGE_AGREE)
+			k->zap_agree++;
+		else
+			k->zap_agree_unprotect++;
+		if (s->cfg.list_walks)
+			printf("%s:%lu: %s gfn 0x%" PRIx64
+			       " l%d: agree with shadow_mmu%s (the walk of line %lu)\n",
+			       s->kvmmmu->file, line, name, ev->sp.gfn,
+			       ev->sp.level,
+			       v == PAGE_AGREE ? "" :
+						 " as an unprotect of the gfn",
+			       task->last->line);
+		return 0;
+	case PAGE_DISAGREE:
+		if (get)
+			k->get_page_disagree++;
+		else
+			k->zap_disagree++;
+		at = *task->last;
+		at.line = line;
+		keep_disagreement(s, s->kvmmmu->file, &at, what);
+		if (!s->cfg.json)
+			printf("%s:%lu: walk 0x%" PRIx64
+			       " pferr 0x%x: disagree: %s\n",
+			       s->kvmmmu->file, line, at.addr, at.pferr, what);
+		return 0;
+	case PAGE_NOT_JUDGED:
+		if (get)
+			k->get_page_not_judged++;
+		else
+			k->zap_not_judged++;
+		return 0;
+	default:
+		snprintf(why, why_len, "%s", what);
+		return v;
+	}
+}
+
 /* Judge every open walk, in the order they opened. */
 static void finish_all_tasks(struct run_sim *s, bool cut)
 {
@@ -299,6 +384,7 @@ static int open_walk(struct run_sim *s, struct kvmmmu_task *task, char *why,
 {
 	struct kvmmmu_state *st = s->kvmmmu;
 	struct recorded_walk *w;
+	size_t i;
 
 	if (st->nr_open == KVMMMU_MAX_OPEN_WALKS) {
 		snprintf(why, why_len,
@@ -311,6 +397,14 @@ static int open_walk(struct run_sim *s, struct kvmmmu_task *task, char *why,
 		return -ENOMEM;
 	w->pid = task->pid;
 	w->role = task->role;
+	/* The root the task loaded last, for the MMU judgments. */
+	for (i = 0; i < ARRAY_SIZE(task->root_gfn_plus1); i++) {
+		if (task->root_gfn_plus1[i]) {
+			w->root_level = PT64_ROOT_4LEVEL + i;
+			w->root_gpa = (task->root_gfn_plus1[i] - 1)
+				      << PAGE_SHIFT;
+		}
+	}
 	w->prev = st->open.prev;
 	w->next = &st->open;
 	st->open.prev->next = w;
@@ -514,6 +608,10 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 	case KVMMMU_EV_SET_SPTE:
 		close_walk(s, task, false);
 		return judge_spte(s, task, ev, line, why, why_len);
+	case KVMMMU_EV_GET_PAGE:
+	case KVMMMU_EV_PREPARE_ZAP:
+		close_walk(s, task, false);
+		return judge_page(s, task, ev, line, why, why_len);
 	case KVMMMU_EV_ROLE:
 		k->role_lines++;
 		merge_role(&task->role, &ev->role);

@@ -151,6 +151,16 @@ static void text_kvmmmu(FILE *out, const struct run_stats *st)
 		k->spte_events, k->spte_agree, k->spte_disagree,
 		k->spte_not_judged);
 	fprintf(out,
+		"  pages           get_page %" PRIu64 ": agree %" PRIu64
+		", disagree %" PRIu64 ", not judged %" PRIu64
+		"; prepare_zap %" PRIu64 ": agree %" PRIu64
+		", agree as an unprotect %" PRIu64 ", disagree %" PRIu64
+		", not judged %" PRIu64
+		" (shadow_mmu's pages for the access of the walk before it)\n",
+		k->get_page_events, k->get_page_agree, k->get_page_disagree,
+		k->get_page_not_judged, k->zap_events, k->zap_agree,
+		k->zap_agree_unprotect, k->zap_disagree, k->zap_not_judged);
+	fprintf(out,
 		"  walk events     pagetable_walk %" PRIu64
 		", paging_element %" PRIu64 ", walker_error %" PRIu64
 		", set_accessed_bit %" PRIu64 ", set_dirty_bit %" PRIu64
@@ -477,6 +487,18 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 	json_u64(out, "agree", k->spte_agree, false);
 	json_u64(out, "disagree", k->spte_disagree, false);
 	json_u64(out, "not_judged", k->spte_not_judged, true);
+	fprintf(out, "}, ");
+	fprintf(out, "\"pages\": {");
+	json_u64(out, "get_page", k->get_page_events, false);
+	json_u64(out, "get_page_agree", k->get_page_agree, false);
+	json_u64(out, "get_page_disagree", k->get_page_disagree, false);
+	json_u64(out, "get_page_not_judged", k->get_page_not_judged, false);
+	json_u64(out, "prepare_zap", k->zap_events, false);
+	json_u64(out, "prepare_zap_agree", k->zap_agree, false);
+	json_u64(out, "prepare_zap_agree_unprotect", k->zap_agree_unprotect,
+		 false);
+	json_u64(out, "prepare_zap_disagree", k->zap_disagree, false);
+	json_u64(out, "prepare_zap_not_judged", k->zap_not_judged, true);
 	fprintf(out, "}, ");
 	fprintf(out, "\"disagreements\": [");
 	for (i = 0; i < st->nr_disagreements; i++) {

@@ -7,6 +7,7 @@
 
 #include "sim/input_error.h"
 #include "sim/input/trace_kvmmmu.h"
+#include "sim/input/trace_kvmmmu_internal.h"
 #include "sim/input/trace_reader.h"
 #include "walker/page_format.h"
 
@@ -50,16 +51,6 @@ void kvmmmu_pferr_flags(u32 pferr, bool newer, char *buf, size_t len)
 		snprintf(buf + n, len - n, "%s0x%x", n ? "|" : "", pferr);
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static bool is_ident(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -71,13 +62,6 @@ static bool starts_with(const char *s, const char *end, const char *word)
 	size_t n = strlen(word);
 
 	return (size_t)(end - s) >= n && !memcmp(s, word, n);
-}
-
-static const char *skip_blanks(const char *p, const char *end)
-{
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
 }
 
 /* The header before the timestamp @ts whose colon is @p, within [@s, @p). */
@@ -201,13 +185,7 @@ static int digit_value(char c)
 	return -1;
 }
 
-/*
- * "WORD " then a number of at most 64 bits in @base: 16 (an optional 0x,
- * as kvmmmu's %llx and %x print without it) or 10 (%u, %d).  False when
- * the number is missing, does not fit or runs into a character that is
- * no blank.
- */
-static bool parse_field(const char **pp, const char *end, const char *word,
+bool kvmmmu_parse_field(const char **pp, const char *end, const char *word,
 			unsigned int base, u64 *val)
 {
 	const char *p = skip_blanks(*pp, end), *start;
@@ -265,7 +243,7 @@ static int parse_pferr(const char *p, const char *end, const char *event,
 {
 	u64 v;
 
-	if (!parse_field(&p, end, "pferr", 16, &v) || v >> 32)
+	if (!kvmmmu_parse_field(&p, end, "pferr", 16, &v) || v >> 32)
 		return -ENOENT;
 	*pferr = v;
 	return check_flags(p, end, *pferr, event, why, why_len);
@@ -284,6 +262,10 @@ static const struct {
 	{ "kvm_mmu_set_dirty_bit", KVMMMU_EV_DIRTY, "gpa HEX" },
 	{ "kvm_mmu_set_spte", KVMMMU_EV_SET_SPTE,
 	  "gfn HEX spte HEX (rwxu) level N at HEX" },
+	{ "kvm_mmu_get_page", KVMMMU_EV_GET_PAGE,
+	  "sp gen N gfn HEX lN N-byte qN [direct] wux [invalid] [!]nxe [!]ad root N sync|unsync new|existing, or trace-cmd's new|existing sp gfn HEX N qN ... root N sync|unsync" },
+	{ "kvm_mmu_prepare_zap_page", KVMMMU_EV_PREPARE_ZAP,
+	  "sp gen N gfn HEX lN N-byte qN [direct] wux [invalid] [!]nxe [!]ad root N sync|unsync, or trace-cmd's N qN ... root N sync|unsync" },
 };
 
 /* "(rwxu)", '-' for a right not given; EPT SPTEs have no 'u'. */
@@ -321,13 +303,13 @@ static int parse_payload(const char *p, const char *end, size_t i,
 
 	switch (ev->kind) {
 	case KVMMMU_EV_WALK:
-		if (!parse_field(&p, end, "addr", 16, &ev->addr))
+		if (!kvmmmu_parse_field(&p, end, "addr", 16, &ev->addr))
 			goto bad;
 		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
 		break;
 	case KVMMMU_EV_ELEMENT:
-		if (!parse_field(&p, end, "pte", 16, &ev->pte) ||
-		    !parse_field(&p, end, "level", 10, &v))
+		if (!kvmmmu_parse_field(&p, end, "pte", 16, &ev->pte) ||
+		    !kvmmmu_parse_field(&p, end, "level", 10, &v))
 			goto bad;
 		if (v < 1 || v > 5)
 			return input_why(why, why_len,
@@ -338,17 +320,23 @@ static int parse_payload(const char *p, const char *end, size_t i,
 	case KVMMMU_EV_ERROR:
 		r = parse_pferr(p, end, name, &ev->pferr, why, why_len);
 		break;
+	case KVMMMU_EV_GET_PAGE:
+	case KVMMMU_EV_PREPARE_ZAP:
+		if (!kvmmmu_parse_sp(&p, end, ev->kind == KVMMMU_EV_GET_PAGE,
+				     &ev->sp))
+			goto bad;
+		break;
 	case KVMMMU_EV_SET_SPTE:
-		if (!parse_field(&p, end, "gfn", 16, &ev->gfn) ||
-		    !parse_field(&p, end, "spte", 16, &ev->pte) ||
+		if (!kvmmmu_parse_field(&p, end, "gfn", 16, &ev->gfn) ||
+		    !kvmmmu_parse_field(&p, end, "spte", 16, &ev->pte) ||
 		    !parse_spte_perm(&p, end, ev) ||
-		    !parse_field(&p, end, "level", 10, &v) || v < 1 || v > 5 ||
-		    !parse_field(&p, end, "at", 16, &ev->addr))
+		    !kvmmmu_parse_field(&p, end, "level", 10, &v) || v < 1 ||
+		    v > 5 || !kvmmmu_parse_field(&p, end, "at", 16, &ev->addr))
 			goto bad;
 		ev->level = v;
 		break;
 	default:
-		if (!parse_field(&p, end, "gpa", 16, &ev->gpa))
+		if (!kvmmmu_parse_field(&p, end, "gpa", 16, &ev->gpa))
 			goto bad;
 		break;
 	}
@@ -357,7 +345,9 @@ static int parse_payload(const char *p, const char *end, size_t i,
 	if (r)
 		return r;
 	if (ev->kind == KVMMMU_EV_ELEMENT || ev->kind == KVMMMU_EV_ACCESSED ||
-	    ev->kind == KVMMMU_EV_DIRTY || ev->kind == KVMMMU_EV_SET_SPTE) {
+	    ev->kind == KVMMMU_EV_DIRTY || ev->kind == KVMMMU_EV_SET_SPTE ||
+	    ev->kind == KVMMMU_EV_GET_PAGE ||
+	    ev->kind == KVMMMU_EV_PREPARE_ZAP) {
 		p = skip_blanks(p, end);
 		if (p < end)
 			return input_why(why, why_len, "%s: unexpected '%s'",

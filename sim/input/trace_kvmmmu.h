@@ -28,8 +28,43 @@ enum kvmmmu_event_kind {
 	 * any other event, it ends its task's walk.
 	 */
 	KVMMMU_EV_SET_SPTE,
+	/*
+	 * kvm_mmu_get_page and kvm_mmu_prepare_zap_page: @sp.  Like any
+	 * other event, they end their task's walk.
+	 */
+	KVMMMU_EV_GET_PAGE,
+	KVMMMU_EV_PREPARE_ZAP,
 	/* Any other event: counted by name, and it ends its task's walk. */
 	KVMMMU_EV_OTHER,
+};
+
+/*
+ * A shadow page as KVM_MMU_PAGE_PRINTK() prints it: "sp gen G gfn X lL
+ * B-byte qQ [direct] ACCESS [invalid] [!]nxe [!]ad root N sync|unsync",
+ * then "new" or "existing" for kvm_mmu_get_page (trace-cmd's form:
+ * trace_kvmmmu.c).  @access is ACC_*;
+ * kernels before MBEC print it as three letters "wux", which say nothing
+ * of ACC_READ_MASK (@access_has_read false), later ones as "rwux".
+ */
+struct kvmmmu_sp {
+	u64 gfn;
+	u32 gen;
+	u32 root_count;
+	u8 level;
+	u8 gpte_bytes;
+	u8 quadrant;
+	u8 access;
+	bool access_has_read;
+	bool direct;
+	bool invalid;
+	bool efer_nx;
+	bool ad_disabled;
+	bool unsync;
+	/* kvm_mmu_get_page: "new" (made, not found). */
+	bool created;
+	/* Printed: trace-cmd prints no gfn for a zap, and no ad. */
+	bool has_gfn;
+	bool has_ad;
 };
 
 /* What the guest's CPUID says and the trace does not; unset: not said. */
@@ -68,7 +103,7 @@ struct kvmmmu_role {
  * One line.  @pid is the task's (-1 when the line names none); @comm
  * and @name point into the line.  WALK: @addr, @pferr; ELEMENT: @pte, @level;
  * ERROR: @pferr; ACCESSED, DIRTY: @gpa; LOST: @lost; GUEST: @guest;
- * ROLE: @role.
+ * ROLE: @role; GET_PAGE, PREPARE_ZAP: @sp.
  */
 struct kvmmmu_event {
 	enum kvmmmu_event_kind kind;
@@ -92,6 +127,7 @@ struct kvmmmu_event {
 	/* SPTE_PERM_* as the event prints them, "(rwxu)". */
 	u8 spte_perm;
 	bool spte_has_u;
+	struct kvmmmu_sp sp;
 };
 
 /* kvm_mmu_set_spte's "(rwxu)": readable, writable, executable, user. */

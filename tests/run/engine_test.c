@@ -570,7 +570,7 @@ Test(run_kvmmmu, faults_restarts_and_trace_cmd_lines)
 		"q-5 [000] 2.000013: kvm_mmu_paging_element: pte 3027 level 3\n"
 		"q-5 [000] 2.000014: kvm_mmu_paging_element: pte 4027 level 2\n"
 		"q-5 [000] 2.000015: kvm_mmu_paging_element: pte 5025 level 1\n"
-		"q-5 [000] 2.000016: kvm_mmu_get_page: sp gen 0 gfn 5 l1 8-byte q0 wux nxe ad root 0 sync new\n"
+		"q-5 [000] 2.000016: kvm_mmu_spte_requested: gfn 5 pfn 1234 level 1\n"
 		"q-5 [000] 2.000017: kvm_mmu_pagetable_walk: addr 1000 pferr 7 P|W|U\n"
 		"q-5 [000] 2.000018: kvm_mmu_paging_element: pte 2027 level 4\n"
 		"q-5 [000] 2.000019: kvm_mmu_paging_element: pte 3027 level 3\n"
@@ -588,7 +588,7 @@ Test(run_kvmmmu, faults_restarts_and_trace_cmd_lines)
 	cr_assert_eq(k->restarts, 1);
 	cr_assert_eq(k->ignored_events, 1);
 	cr_assert_eq(k->nr_event_names, 1);
-	cr_assert_str_eq(k->event_names[0], "kvm_mmu_get_page");
+	cr_assert_str_eq(k->event_names[0], "kvm_mmu_spte_requested");
 	done();
 }
 
