@@ -33,8 +33,25 @@ struct shadow_ptr_list {
 	void *first;
 };
 
+/* Lists come from chunks of this many, and go back to the map's free list. */
+#define SHADOW_PTR_LISTS_PER_CHUNK 64
+
+struct shadow_ptr_chunk {
+	struct shadow_ptr_chunk *next;
+	struct shadow_ptr_list lists[SHADOW_PTR_LISTS_PER_CHUNK];
+};
+
+/*
+ * A zeroed map is empty.  Its lists are allocated from chunks and kept
+ * on @free_lists when emptied, as KVM takes pte_list_desc from a
+ * kmem_cache: a list is made and dropped for every gfn mapped and
+ * unmapped, and malloc() was most of the cost of a shadow_mmu fault.
+ * The chunks go with the map.
+ */
 struct shadow_ptr_map {
 	struct shadow_ptr_list *buckets[SHADOW_PTR_MAP_BUCKETS];
+	struct shadow_ptr_list *free_lists;
+	struct shadow_ptr_chunk *chunks;
 };
 
 /*

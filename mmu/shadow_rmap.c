@@ -22,11 +22,37 @@ struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,
 	return NULL;
 }
 
-static void shadow_ptr_list_free(struct shadow_ptr_list *list)
+/* A zeroed list from @map's free list, which takes a new chunk if empty. */
+static struct shadow_ptr_list *shadow_ptr_list_alloc(struct shadow_ptr_map *map)
+{
+	struct shadow_ptr_list *list;
+
+	if (!map->free_lists) {
+		struct shadow_ptr_chunk *chunk = malloc(sizeof(*chunk));
+		int i;
+
+		if (!chunk)
+			return NULL;
+		chunk->next = map->chunks;
+		map->chunks = chunk;
+		for (i = 0; i < SHADOW_PTR_LISTS_PER_CHUNK; i++) {
+			chunk->lists[i].next = map->free_lists;
+			map->free_lists = &chunk->lists[i];
+		}
+	}
+	list = map->free_lists;
+	map->free_lists = list->next;
+	*list = (struct shadow_ptr_list){ 0 };
+	return list;
+}
+
+static void shadow_ptr_list_free(struct shadow_ptr_map *map,
+				 struct shadow_ptr_list *list)
 {
 	if (list->ptrs != &list->first)
 		free(list->ptrs);
-	free(list);
+	list->next = map->free_lists;
+	map->free_lists = list;
 }
 
 int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
@@ -36,7 +62,7 @@ int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
 	if (!list) {
 		unsigned int bucket = shadow_ptr_map_bucket(key);
 
-		list = calloc(1, sizeof(*list));
+		list = shadow_ptr_list_alloc(map);
 		if (!list)
 			return -ENOMEM;
 		list->key = key;
@@ -86,7 +112,7 @@ void shadow_ptr_map_remove(struct shadow_ptr_map *map, u64 key, void *ptr)
 	if (list->nr)
 		return;
 	*link = list->next;
-	shadow_ptr_list_free(list);
+	shadow_ptr_list_free(map, list);
 }
 
 void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
@@ -98,9 +124,16 @@ void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
 			struct shadow_ptr_list *list = map->buckets[i];
 
 			map->buckets[i] = list->next;
-			shadow_ptr_list_free(list);
+			shadow_ptr_list_free(map, list);
 		}
 	}
+	while (map->chunks) {
+		struct shadow_ptr_chunk *chunk = map->chunks;
+
+		map->chunks = chunk->next;
+		free(chunk);
+	}
+	map->free_lists = NULL;
 }
 
 /*
