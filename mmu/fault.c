@@ -312,9 +312,10 @@ static int load_hw_pdptrs(struct mmu_context *mmu)
 	return r ? -EIO : 0;
 }
 
-int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
-		      const struct walk_access *access,
-		      struct walk_fault *fault, struct walk_record *rec)
+/* mmu_hardware_walk() in @mode, which is mmu_mode(@mmu). */
+static int hardware_walk(struct mmu_context *mmu, enum mmu_mode mode, u64 gva,
+			 const struct walk_access *access,
+			 struct walk_fault *fault, struct walk_record *rec)
 {
 	int r;
 
@@ -324,7 +325,7 @@ int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
 	 * A zap may have replaced the root since the context was set up, or
 	 * the PDPTEs of a PAE root: the CPU loads them at every VM entry.
 	 */
-	if (mmu_mode(mmu) == MODE_SHADOW) {
+	if (mode == MODE_SHADOW) {
 		mmu->hw_gva.root = mmu->root.hpa;
 		if (mmu->hw_gva.role.level == PT32E_ROOT_LEVEL) {
 			r = load_hw_pdptrs(mmu);
@@ -336,6 +337,13 @@ int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
 				     mmu->root.hpa;
 	}
 	return gva_walk_translate(&mmu->hw_gva, gva, access, fault, rec);
+}
+
+int mmu_hardware_walk(struct mmu_context *mmu, u64 gva,
+		      const struct walk_access *access,
+		      struct walk_fault *fault, struct walk_record *rec)
+{
+	return hardware_walk(mmu, mmu_mode(mmu), gva, access, fault, rec);
 }
 
 /*
@@ -498,7 +506,7 @@ int mmu_guest_access(struct mmu_context *mmu, u64 gva,
 	int pass, r;
 
 	for (pass = 0; pass < MMU_MAX_FAULT_PASSES; pass++) {
-		r = mmu_hardware_walk(mmu, gva, access, fault, rec);
+		r = hardware_walk(mmu, mode, gva, access, fault, rec);
 		if (r <= 0)
 			return r;
 
