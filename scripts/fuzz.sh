@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the fuzz preset and fuzz each target for a bounded time on a copy of
-# its seed corpus, after replaying its saved crashes:
+# its seed corpus, after replaying its saved crashes (and, for fuzz_mmu and
+# fuzz_readers, checking that each seed finds the same alone as after the
+# others):
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS (or $FUZZ_SECONDS) is per target, 25 by default; the targets are
 # fuzz_spte, fuzz_walk, fuzz_readers, fuzz_mmu, fuzz_api and fuzz_results.  Any crash,
@@ -18,6 +20,53 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 campaigns=${FUZZ_CAMPAIGNS:-fuzz-campaigns}
+
+# The targets that print a digest of what each input found (FUZZ_DIGEST,
+# tests/fuzz/fuzz_check.h) and keep state across inputs (host memory's
+# pool of arenas).
+digest_targets=" fuzz_mmu fuzz_readers "
+
+# The digest of each input a libFuzzer log ran, one a line, or "differs"
+# when it ran more than once (libFuzzer runs an input again to look for a
+# leak when it allocated more than it freed) and found something else.
+digests_by_input() {
+	awk '/^Running: / { if (n++) print d; d = ""; next }
+	     /^fuzz digest: / { d = d == "" || d == $3 ? $3 : "differs" }
+	     END { if (n) print d }' "$@"
+}
+
+# isolation_check BIN LOG INPUT...: each input's digest after the others
+# in one process, in order and then in reverse, must be its digest in a
+# process of its own: state one input leaves must not change what the
+# next one finds, or a finding would not reproduce alone.
+isolation_check() {
+	local bin=$1 log=$2 i n f alone
+	local -a inputs together
+	shift 2
+	inputs=("$@")
+	for ((i = $# - 1; i >= 0; i--)); do
+		inputs+=("${inputs[i]}")
+	done
+	if ! FUZZ_DIGEST=1 "$bin" "${inputs[@]}" >"$log" 2>&1; then
+		echo "fuzz: $bin fails on the inputs in one process ($log)" >&2
+		return 1
+	fi
+	mapfile -t together < <(digests_by_input "$log")
+	n=${#inputs[@]}
+	if [ ${#together[@]} -ne "$n" ]; then
+		echo "fuzz: $bin ran ${#together[@]} of $n inputs ($log)" >&2
+		return 1
+	fi
+	for ((i = 0; i < $#; i++)); do
+		f=${inputs[i]}
+		alone=$(FUZZ_DIGEST=1 "$bin" "$f" 2>&1 | digests_by_input)
+		if [ "$alone" != "${together[i]}" ] ||
+			[ "$alone" != "${together[n - 1 - i]}" ]; then
+			echo "fuzz: $f finds $alone alone, ${together[i]} and ${together[n - 1 - i]} after other inputs ($log)" >&2
+			return 1
+		fi
+	done
+}
 
 # The last "#RUNS ... exec/s: N" line of a libFuzzer log, or "starting".
 campaign_progress() {
@@ -166,6 +215,15 @@ for t in "${targets[@]}"; do
 			grep -m1 -A8 -E '^fuzz_|ERROR|runtime error' "$dir/replay.log" >&2 ||
 				tail -40 "$dir/replay.log" >&2
 			echo "fuzz: $t: a saved crash fails again ($dir/replay.log)" >&2
+			failed=$((failed + 1))
+			continue
+		fi
+	fi
+
+	if [[ $digest_targets == *" $t "* ]]; then
+		echo "== fuzz: $t finds the same on each seed alone and after the others"
+		if ! isolation_check "$bin" "$dir/isolation.log" tests/fuzz/corpus/"$t"/*; then
+			echo "fuzz: $t: state leaks from one input to the next" >&2
 			failed=$((failed + 1))
 			continue
 		fi

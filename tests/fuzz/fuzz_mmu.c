@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "fuzz_layout.h"
 #include "mmu/mmu.h"
 #include "walker/types.h"
@@ -160,6 +161,8 @@ struct vm {
 	char history[16][96];
 	unsigned int nr_ops;
 	unsigned int compared;
+	/* What the MMU gave each access and the dirty logs (fuzz_check.h). */
+	u64 digest;
 };
 
 static bool mode_is_nested(enum mmu_fuzz_mode m)
@@ -710,6 +713,13 @@ static void compare(struct vm *vm, u64 gva, const struct walk_access *a)
 	FM_CHECK(vm, rr >= 0, "%s %#" PRIx64 ": gva_walk_translate() = %d",
 		 access_name(a), gva, rr);
 	vm->compared++;
+	vm->digest = fuzz_digest_u64(vm->digest, mr);
+	vm->digest = fuzz_digest_u64(vm->digest, mr ? mf.kind : mrec.hpa);
+	if (mr) {
+		vm->digest = fuzz_digest_u64(vm->digest, mf.address);
+		vm->digest = fuzz_digest_u64(vm->digest, mf.error_code);
+		vm->digest = fuzz_digest_u64(vm->digest, mf.exit_qualification);
+	}
 	if (mr != rr || (!rr && mrec.hpa != rrec.hpa) ||
 	    (rr && (mf.kind != rf.kind || mf.address != rf.address ||
 		    mf.exit_qualification != rf.exit_qualification ||
@@ -942,6 +952,7 @@ static void op_dirty_log(struct vm *vm)
 	r = mmu_get_dirty_log(vm->mmu, RAM_GPA >> PAGE_SHIFT, bitmap,
 			      RAM_WORDS);
 	FM_CHECK(vm, !r, "mmu_get_dirty_log: %d", r);
+	vm->digest = fuzz_digest_bytes(vm->digest, bitmap, sizeof(bitmap));
 	for (i = 0; i < RAM_WORDS; i++)
 		FM_CHECK(vm, !(vm->written[i] & ~bitmap[i]),
 			 "dirty log: gfn %#" PRIx64
@@ -1137,17 +1148,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct src s = { .data = data, .size = size };
 	struct vm *vm;
 	unsigned int nr_ops, i;
-	u64 hash = 0xcbf29ce484222325ULL;
 	bool ok;
 
-	for (i = 0; i < size; i++)
-		hash = (hash ^ data[i]) * 0x100000001b3ULL;
-	s.rng = hash | 1;
+	s.rng = fuzz_digest_bytes(FUZZ_DIGEST_INIT, data, size) | 1;
 
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return 0;
 	vm->src = &s;
+	vm->digest = FUZZ_DIGEST_INIT;
 	ok = setup(vm);
 	nr_ops = 16 + src_below(&s, MAX_OPS - 16);
 	for (i = 0; ok && i < nr_ops; i++) {
@@ -1170,6 +1179,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	if (vm->host)
 		teardown(vm);
+	fuzz_digest_print(fuzz_digest_u64(vm->digest, vm->nr_ops));
 	free(vm);
 	return 0;
 }

@@ -72,6 +72,13 @@ enum reader_mode {
 #define READERS_CHECK(cond, ...) FUZZ_CHECK("fuzz_readers", cond, __VA_ARGS__)
 
 /*
+ * What the input gave: its errors, the statements read, the lines'
+ * results, the format detected, a run's result and counters
+ * (fuzz_check.h).
+ */
+static u64 readers_digest;
+
+/*
  * Lines of the input as the readers count them.  memchr(), not a loop of
  * compares: libFuzzer traced each byte's compare with '\n', 3.5 %
  * of the target's time, and that tells it nothing.
@@ -99,6 +106,7 @@ static void check_error(const char *who, const char *err, unsigned long line,
 	unsigned long got = 0;
 	const char *p;
 
+	readers_digest = fuzz_digest_str(readers_digest, err);
 	READERS_CHECK(!strncmp(err, NAME ":", n + 1),
 		      "%s: error '%s' does not start with '" NAME ":'", who,
 		      err);
@@ -434,6 +442,10 @@ static void fuzz_scenario(const u8 *data, size_t size, u8 sel)
 		      "--- fmemopen\n%s--- trace_reader_fopen\n%s",
 		      a.log.s ? a.log.s : "", b.log.s ? b.log.s : "");
 
+	if (a.log.len)
+		readers_digest =
+			fuzz_digest_bytes(readers_digest, a.log.s, a.log.len);
+
 	/*
 	 * 3: the statements printed back form a file that reads as the same
 	 * statements (one a line, no errors).
@@ -548,6 +560,7 @@ static void for_each_line(const u8 *data, size_t size, u8 sel, line_fn fn)
 			      r.line, len, ref == 1 ? "a line" : "an error",
 			      ref_len);
 		fn(&r, line, len, sel, max_line);
+		readers_digest = fuzz_digest_u64(readers_digest, r.status);
 		if (r.status) {
 			check_error("bad line", r.error, r.line, max_line);
 			READERS_CHECK(!trace_reader_skip_error(&r),
@@ -893,6 +906,9 @@ static void fuzz_detect(const u8 *data, size_t size, u8 sel)
 	READERS_CHECK(!full || run_input_find(full->name) == full,
 		      "run_input_detect() = %p, not a row of the table",
 		      (const void *)full);
+	readers_digest = fuzz_digest_str(readers_digest,
+					 full ? full->name : "undecided");
+	readers_digest = fuzz_digest_u64(readers_digest, line);
 	/* With all the input there, only a line no format has is undecided. */
 	READERS_CHECK(!full == (line != 0) && line <= max_line,
 		      "run_input_detect(eof) = %s with line %lu of %lu",
@@ -1106,6 +1122,7 @@ static unsigned long decoded_lines(const u8 *data, size_t size, bool check)
 		break;
 	}
 	trace_reader_close(&r);
+	readers_digest = fuzz_digest_u64(readers_digest, lines);
 	return lines;
 }
 
@@ -1194,6 +1211,11 @@ static void fuzz_run(const u8 *data, size_t size, u8 sel)
 	READERS_CHECK(ret <= 0, "run %s = %d", name, ret);
 	/* What mmusim run prints (run_cmd.c's run_file()). */
 	err = r.error[0] && r.status ? r.error : s->error;
+	readers_digest = fuzz_digest_u64(readers_digest, ret);
+	readers_digest = fuzz_digest_str(readers_digest, ret ? err : "");
+	/* The counters: those before the kvmmmu ones are u64s, no timing. */
+	readers_digest = fuzz_digest_bytes(readers_digest, &s->st,
+					   offsetof(struct run_stats, kvmmmu));
 	if (ret && !known_simulator_bug(s)) {
 		/*
 		 * A bad line names its line; what fails the run as a whole
@@ -1241,15 +1263,13 @@ const char *__asan_default_options(void)
 	return "quarantine_size_mb=32";
 }
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+static void fuzz_readers(const u8 *data, size_t size)
 {
 	enum reader_mode mode;
 	u8 sel;
 
 	if (!size)
-		return 0;
+		return;
 	sel = data[0];
 	data++;
 	size--;
@@ -1257,7 +1277,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	/* The plain-text references do not apply to a stream it decodes. */
 	if (mode != RM_DETECT && mode != RM_RUN && compressed(data, size)) {
 		decoded_lines(data, size, true);
-		return 0;
+		return;
 	}
 	switch (mode) {
 	case RM_SCENARIO:
@@ -1276,5 +1296,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		fuzz_run(data, size, sel);
 		break;
 	}
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	readers_digest = FUZZ_DIGEST_INIT;
+	fuzz_readers(data, size);
+	fuzz_digest_print(readers_digest);
 	return 0;
 }
