@@ -201,22 +201,21 @@ static int first_process(struct run_sim *s, struct binary_pids *pids,
 static inline int sweep_access(struct run_sim *s, unsigned int kind,
 			       enum sim_privilege priv, u64 addr, u32 size)
 {
-	struct run_sim *t = s;
-	int ret = 0, r;
+	struct run_sim *t;
+	int ret, r;
 
-	do {
-		/* A fetch is an instruction, as lackey's I. */
+	/* A fetch is an instruction, as lackey's I. */
+	s->st.instructions += kind == SIM_ACCESS_FETCH;
+	ret = run_guest_access(s, kind, priv, addr, size);
+	for (t = s->sweep_next; unlikely(t); t = t->sweep_next) {
 		t->st.instructions += kind == SIM_ACCESS_FETCH;
 		r = run_guest_access(t, kind, priv, addr, size);
-		if (unlikely(r < 0) && !ret) {
+		if (unlikely(r < 0) && ret >= 0) {
 			ret = r;
-			if (t != s)
-				snprintf(s->error, sizeof(s->error), "%s",
-					 t->error);
+			snprintf(s->error, sizeof(s->error), "%s", t->error);
 		}
-		t = t->sweep_next;
-	} while (unlikely(t));
-	return ret;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 static int records(struct run_sim *s, struct trace_reader *r,
@@ -229,6 +228,8 @@ static int records(struct run_sim *s, struct trace_reader *r,
 	struct binary_record rec;
 	char why[TRACE_ERROR_MAX];
 	u64 offset = 0;
+	/* The privilege of the accesses, priv[dec.supervisor]. */
+	enum sim_privilege cur_priv = SIM_PRIV_USER;
 	const u8 *data;
 	size_t len, pos, stop;
 	int n, ret;
@@ -274,8 +275,7 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			n = binary_decode_fast(&dec, data + pos, len - pos,
 					       &kind, &addr, &size);
 			if (likely(n)) {
-				ret = sweep_access(s, kind,
-						   priv[dec.supervisor], addr,
+				ret = sweep_access(s, kind, cur_priv, addr,
 						   size);
 				if (unlikely(ret < 0))
 					goto access_error;
@@ -290,6 +290,8 @@ static int records(struct run_sim *s, struct trace_reader *r,
 					  "the trace ends inside a record");
 				goto bad;
 			}
+			/* Only binary_decode() changes dec.supervisor. */
+			cur_priv = priv[dec.supervisor];
 			if (rec.kind == BINARY_KIND_CONTROL) {
 				ret = control(s, pids, r->name, &rec);
 			} else {
