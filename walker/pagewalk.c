@@ -65,14 +65,15 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 /*
  * The fast path of a walk: the common case, in which every entry is in
  * memory, present and without reserved bits, the access is allowed and no
- * A/D flag needs setting.  Such a walk only reads memory and records
- * what it read, so when anything else happens the fast path
+ * A/D flag needs setting.  Such a walk only reads memory (and records
+ * what it read when asked), so when anything else happens the fast path
  * gives up (returns 0 or false) and the walk starts again in
  * __stage_walk(), which records over what the fast path recorded.  It
  * handles 8-byte x86 and EPT entries read from a 4- or 5-level root
- * (fast_walk); the format and the levels are constants in every
- * instance, so that each level's shifts, masks and
- * cache slots are constants too.
+ * (fast_walk); the format, the levels and whether to record are
+ * constants in every instance, so that each level's shifts, masks and
+ * cache slots are constants too, and a walk without a record stores
+ * nothing but its result.
  *
  * Tables are found through host pointers the fast path keeps
  * (kvm_pagewalk.root_cache, .entry_cache, .table_cache), each a key and
@@ -491,21 +492,23 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
 /*
  * The fast path of gva_walk @w (a @levels-level guest), one-dimensional
  * or, with @nest, through its nested stage of format @nested_ept and
- * @nested_levels levels.  *@fault is clear; *@ret is set for
- * FAST_WALK_FAULTED.
+ * @nested_levels levels.  With @record it fills *@rec (but rec->hpa),
+ * else only *@out.  *@fault is clear; *@ret is set for FAST_WALK_FAULTED,
+ * which only @record returns.
  */
 static __attribute__((always_inline)) inline enum fast_walk_outcome
 gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
-	      struct walk_fault *fault, struct walk_record *rec, int *ret,
+	      struct walk_fault *fault, struct walk_record *rec,
+	      struct walk_translation *out, int *ret, const bool record,
 	      const int levels, const bool nest, const bool nested_ept,
 	      const int nested_levels)
 {
 	struct kvm_pagewalk *nested = w->nested;
 	u64 access = acc->pfec;
 	u64 table_access = nest ? nested_access(nested, access, true, 0) : 0;
-	struct walk_entry *e = rec->guest.entries;
-	struct walk_path *tw = rec->table_walks;
-	u64 pte = w->root, pte_access = ~0ULL, mask, ngpa;
+	struct walk_entry *e = record ? rec->guest.entries : NULL;
+	struct walk_path *tw = record ? rec->table_walks : NULL;
+	u64 pte = w->root, pte_access = ~0ULL, mask, ngpa, gpa;
 	unsigned int refs = 0, n;
 	struct stage_walk sw;
 	int level, rights;
@@ -539,21 +542,26 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 
 		/* The table's page: its offset in the page is 0. */
 		n = stage_walk_fast(nested, nested->entry_cache[level],
-				    table_ngpa, table_access, NULL, tw->entries,
-				    &sw, nested_ept, nested_levels);
+				    table_ngpa, table_access, NULL,
+				    record ? tw->entries : NULL, &sw,
+				    nested_ept, nested_levels);
 		if (!n)
 			return FAST_WALK_GIVE_UP;
-		tw->nr_entries = n;
-		tw->refs = n;
-		tw++;
+		if (record) {
+			tw->nr_entries = n;
+			tw->refs = n;
+			tw++;
+		}
 		refs += n;
 		page = table_cache_page(w->mem, &w->table_cache[level - 1],
 					sw.ngpa);
 		if (unlikely(!page))
 			return FAST_WALK_GIVE_UP;
 		pte = page[index];
-		fast_record(e++, level, table_ngpa | (index * sizeof(u64)),
-			    sw.ngpa | (index * sizeof(u64)), pte);
+		if (record)
+			fast_record(e++, level,
+				    table_ngpa | (index * sizeof(u64)),
+				    sw.ngpa | (index * sizeof(u64)), pte);
 		pte_access &= pte ^ PT64_NX_MASK;
 		if (unlikely(!fast_entry_ok(w, pte, level, false)))
 			return FAST_WALK_GIVE_UP;
@@ -569,22 +577,25 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 translated:
 	n = levels - level + 1;
 	refs += n;
-	/* The table walks the guest's levels did not need. */
-	for (; tw < &rec->table_walks[WALK_MAX_LEVELS]; tw++) {
-		tw->nr_entries = 0;
-		tw->refs = 0;
+	gpa = ngpa;
+	if (record) {
+		/* The table walks the guest's levels did not need. */
+		for (; tw < &rec->table_walks[WALK_MAX_LEVELS]; tw++) {
+			tw->nr_entries = 0;
+			tw->refs = 0;
+		}
+		n = levels - level + 1;
+		rec->guest.nr_entries = n;
+		rec->guest.refs = n;
+		rec->restarts = 0;
+		rec->two_dimensional = nest;
+		rec->ngpa = ngpa;
+		rec->pte_access = rights;
+		rec->leaf_level = level;
+		rec->gpa = ngpa;
+		rec->final_walk.nr_entries = 0;
+		rec->final_walk.refs = 0;
 	}
-	n = levels - level + 1;
-	rec->guest.nr_entries = n;
-	rec->guest.refs = n;
-	rec->restarts = 0;
-	rec->two_dimensional = nest;
-	rec->ngpa = ngpa;
-	rec->pte_access = rights;
-	rec->leaf_level = level;
-	rec->gpa = ngpa;
-	rec->final_walk.nr_entries = 0;
-	rec->final_walk.refs = 0;
 	if (nest) {
 		/*
 		 * protect_clean_gpte() may have taken W from @rights;
@@ -593,19 +604,31 @@ translated:
 		u64 final_access = nested_access(nested, access, false, rights);
 
 		n = stage_walk_fast(nested, nested->entry_cache[0], ngpa,
-				    final_access, NULL, rec->final_walk.entries,
+				    final_access, NULL,
+				    record ? rec->final_walk.entries : NULL,
 				    &sw, nested_ept, nested_levels);
 		if (unlikely(!n)) {
+			if (!record)
+				return FAST_WALK_GIVE_UP;
 			rec->refs = refs;
 			return finish_final_translation(
 				w, addr, ngpa, final_access, fault, rec, ret);
 		}
 		refs += n;
-		rec->final_walk.nr_entries = n;
-		rec->final_walk.refs = n;
-		rec->gpa = sw.ngpa;
+		gpa = sw.ngpa;
+		if (record) {
+			rec->final_walk.nr_entries = n;
+			rec->final_walk.refs = n;
+			rec->gpa = gpa;
+		}
 	}
-	rec->refs = refs;
+	if (record) {
+		rec->refs = refs;
+	} else {
+		out->gpa = gpa;
+		out->pte_access = rights;
+		out->leaf_level = level;
+	}
 	return FAST_WALK_TRANSLATED;
 }
 
@@ -613,7 +636,8 @@ translated:
 static __attribute__((always_inline)) inline enum fast_walk_outcome
 gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
 		  const struct walk_access *acc, struct walk_fault *fault,
-		  struct walk_record *rec, int *ret)
+		  struct walk_record *rec, struct walk_translation *out,
+		  int *ret, const bool record)
 {
 	const struct kvm_pagewalk *nested = w->nested;
 	bool five = w->role.level == PT64_ROOT_5LEVEL;
@@ -622,9 +646,9 @@ gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
 	    !is_canonical_address(addr, w->role.level))
 		return FAST_WALK_GIVE_UP;
 
-#define GVA_WALK_FAST(levels, nest, nested_ept, nested_levels)                 \
-	gva_walk_fast(w, addr, acc, fault, rec, ret, levels, nest, nested_ept, \
-		      nested_levels)
+#define GVA_WALK_FAST(levels, nest, nested_ept, nested_levels)            \
+	gva_walk_fast(w, addr, acc, fault, rec, out, ret, record, levels, \
+		      nest, nested_ept, nested_levels)
 #define GVA_WALK_FAST_NESTED(nested_ept)                          \
 	(nested->role.level == PT64_ROOT_5LEVEL ?                 \
 		 (five ? GVA_WALK_FAST(5, true, nested_ept, 5) :  \
@@ -712,7 +736,7 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 	if (!rec)
 		rec = &scratch;
 	memset(fault, 0, sizeof(*fault));
-	fast = gva_walk_try_fast(w, addr, access, fault, rec, &r);
+	fast = gva_walk_try_fast(w, addr, access, fault, rec, NULL, &r, true);
 	if (unlikely(fast != FAST_WALK_TRANSLATED)) {
 		if (fast == FAST_WALK_FAULTED)
 			return r;
@@ -722,6 +746,40 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 	}
 	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
 	return 0;
+}
+
+/*
+ * gva_walk_translate_gpa() when the fast path gave up: the general walk,
+ * into a record of its own.
+ */
+static __attribute__((noinline)) int gva_walk_translate_gpa_slow(
+	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
+	struct walk_fault *fault, struct walk_translation *out)
+{
+	struct walk_record rec;
+	int r;
+
+	memset(fault, 0, sizeof(*fault));
+	r = gva_walk_general(w, addr, access, fault, &rec);
+	if (r)
+		return r;
+	out->gpa = rec.gpa;
+	out->pte_access = rec.pte_access;
+	out->leaf_level = rec.leaf_level;
+	return 0;
+}
+
+int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
+			   const struct walk_access *access,
+			   struct walk_fault *fault,
+			   struct walk_translation *out)
+{
+	int r;
+
+	if (likely(gva_walk_try_fast(w, addr, access, fault, NULL, out, &r,
+				     false) == FAST_WALK_TRANSLATED))
+		return 0;
+	return gva_walk_translate_gpa_slow(w, addr, access, fault, out);
 }
 
 int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,

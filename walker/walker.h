@@ -229,6 +229,25 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 		       const struct walk_access *access,
 		       struct walk_fault *fault, struct walk_record *rec);
 
+/* What gva_walk_translate_gpa() gives: the record's outputs it needs. */
+struct walk_translation {
+	u64 gpa;
+	/* Accumulated ACC_* rights and leaf level of the guest walk. */
+	unsigned int pte_access;
+	int leaf_level;
+};
+
+/*
+ * gva_walk_translate() for callers that want only the translation, not
+ * what the walk read: *@out set as walk_record's gpa, pte_access and
+ * leaf_level would be, nothing else (no HPA lookup).  Same returns;
+ * *@fault is written only for a fault (1).
+ */
+int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
+			   const struct walk_access *access,
+			   struct walk_fault *fault,
+			   struct walk_translation *out);
+
 /*
  * Translate an nGPA with ngpa_walk @w alone: the final translation of a
  * guest access, or with PFERR_GUEST_PAGE_MASK in @access->pfec an access
