@@ -328,6 +328,7 @@ static u64 next_gva(struct walk_state *s, u64 *rng)
 static int check_walk(struct walk_state *s, u64 gva)
 {
 	struct walk_record rec;
+	struct walk_translation out;
 	struct walk_fault fault;
 	u64 want = expected_gpa(gva), ref_gpa = INVALID_GPA;
 	int r, raw;
@@ -344,6 +345,16 @@ static int check_walk(struct walk_state *s, u64 gva)
 		return -EINVAL;
 	}
 	s->refs = rec.refs;
+	r = gva_walk_translate_gpa(&s->gw, gva, &s->access, &fault, &out);
+	if (r || out.gpa != want || out.pte_access != rec.pte_access ||
+	    out.leaf_level != rec.leaf_level) {
+		fprintf(stderr,
+			"walk: %#llx: gva_walk_translate_gpa() returned %d, "
+			"gpa %#llx, want %#llx\n",
+			(unsigned long long)gva, r, (unsigned long long)out.gpa,
+			(unsigned long long)want);
+		return -EINVAL;
+	}
 	for (raw = 0; raw <= 1; raw++) {
 		if (!ref_walk(s, gva, raw, &ref_gpa) && ref_gpa == want)
 			continue;
@@ -529,6 +540,25 @@ static u64 run_walker(void *state, u64 n)
 	return sum;
 }
 
+/* The walker without a record: gva_walk_translate_gpa(). */
+static u64 run_walker_gpa(void *state, u64 n)
+{
+	struct walk_state *s = state;
+	struct walk_translation out;
+	struct walk_fault fault;
+	u64 i, sum = 0, rng = s->rng;
+
+	for (i = 0; i < n; i++) {
+		u64 gva = next_gva(s, &rng);
+
+		sum += gva_walk_translate_gpa(&s->gw, gva, &s->access, &fault,
+					      &out);
+		sum += out.gpa;
+	}
+	s->rng = rng;
+	return sum;
+}
+
 #define DEFINE_RUN_REF(name, walk)                               \
 	static u64 name(void *state, u64 n)                      \
 	{                                                        \
@@ -601,6 +631,16 @@ static const struct walk_config walk_2d5_spread = { PT64_ROOT_5LEVEL, true,
 			.extra = walk_refs,                         \
 			.teardown = walk_teardown,                  \
 		},                                                  \
+		{                                                   \
+			.name = n "-gpa",                           \
+			.unit = "walk",                             \
+			.reference = n "-ref",                      \
+			.arg = &(cfg),                              \
+			.setup = walk_setup,                        \
+			.run = run_walker_gpa,                      \
+			.extra = walk_refs,                         \
+			.teardown = walk_teardown,                  \
+		},                                                  \
 	{                                                           \
 		.name = n "-raw", .unit = "walk", .reference = n,   \
 		.arg = &(cfg), .setup = walk_setup, .run = raw_run, \
@@ -626,8 +666,8 @@ static const struct bench_candidate walk_candidates[] = {
 
 const struct bench_suite walk_suite = {
 	.name = "walk",
-	.question = "gva_walk_translate(), 1D and 2D, tables hot or spread, "
-		    "vs a straight-line walk",
+	.question = "gva_walk_translate() and gva_walk_translate_gpa(), 1D "
+		    "and 2D, tables hot or spread, vs a straight-line walk",
 	.extra_name = "refs/walk",
 	.candidates = walk_candidates,
 	.nr_candidates = ARRAY_SIZE(walk_candidates),
