@@ -32,6 +32,34 @@ const char *walk_fault_name(enum walk_fault_kind kind)
 
 static void table_cache_reset(struct kvm_pagewalk *w);
 
+/*
+ * What the fast path takes for granted of the reserved bits of 8-byte
+ * entries up to @root_level, as every format sets them
+ * (walker/page_format.c): PS cannot end a walk at the 4K, 512G or 256T
+ * level, so the PS-set row is the PS-clear row there, and above 1G PS is
+ * reserved.
+ */
+static bool fast_walk_format_ok(const struct kvm_page_format *fmt,
+				int root_level)
+{
+	static const int levels[] = { PG_LEVEL_4K, PT64_ROOT_4LEVEL,
+				      PT64_ROOT_5LEVEL };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(levels); i++) {
+		int l = levels[i] - 1;
+
+		if (levels[i] > root_level)
+			break;
+		if (fmt->rsvd_bits_mask[1][l] != fmt->rsvd_bits_mask[0][l])
+			return false;
+		if (levels[i] > PG_LEVEL_1G &&
+		    !(fmt->rsvd_bits_mask[0][l] & PT_PAGE_SIZE_MASK))
+			return false;
+	}
+	return true;
+}
+
 int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 		      u64 root, struct guest_memory *mem,
 		      struct kvm_pagewalk *nested)
@@ -57,7 +85,8 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	w->pte_accessed_mask = BIT_ULL(walk_accessed_shift(w));
 	w->pte_dirty_mask = BIT_ULL(walk_dirty_shift(w));
 	w->pte_size = walk_has_4_byte_gpte(w) ? 4 : 8;
-	w->fast_walk = w->role.level >= PT64_ROOT_4LEVEL;
+	w->fast_walk = w->role.level >= PT64_ROOT_4LEVEL &&
+		       fast_walk_format_ok(&w->fmt, w->role.level);
 	table_cache_reset(w);
 	return 0;
 }
@@ -170,6 +199,32 @@ fast_record(struct walk_entry *e, int level, u64 pte_addr, u64 pte_gpa, u64 pte)
 }
 
 /*
+ * Can an entry of @level map a page (PS)?  At 2M and 1G; a 4K entry is a
+ * leaf anyway, and PS is reserved above 1G (fast_walk_format_ok()).
+ */
+static __attribute__((always_inline)) inline bool fast_level_has_ps(int level)
+{
+	return level == PG_LEVEL_2M || level == PG_LEVEL_1G;
+}
+
+/* Does @pte, which fast_entry_ok() accepted at @level, map a page? */
+static __attribute__((always_inline)) inline bool fast_is_leaf(u64 pte,
+							       int level)
+{
+	return level == PG_LEVEL_4K ||
+	       (fast_level_has_ps(level) && (pte & PT_PAGE_SIZE_MASK));
+}
+
+/* The address @addr maps to through the leaf @pte at @level. */
+static __attribute__((always_inline)) inline u64
+fast_leaf_address(u64 pte, u64 addr, int level)
+{
+	u64 mask = BIT_ULL(pt_level_shift(level)) - 1;
+
+	return (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
+}
+
+/*
  * Is @pte, read at @level, present and without reserved bits (and, for
  * EPT, of a valid memory type and XWR)?  False: the fast path gives up.
  */
@@ -179,11 +234,13 @@ fast_entry_ok(const struct kvm_pagewalk *w, u64 pte, int level, const bool ept)
 	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
 	/* get_rsvd_bits(): the rows of the table are PS clear and set. */
 	const u64 *rsvd = &w->fmt.rsvd_bits_mask[0][level - 1];
+	/* fast_walk_format_ok(): where PS cannot end a walk, they agree. */
+	unsigned int row =
+		fast_level_has_ps(level) ? (pte >> PT_PAGE_SIZE_SHIFT) & 1 : 0;
 
 	MMU_WARN_ON(level < 1 || level > PT64_ROOT_MAX_LEVEL);
 	return likely(pte & present_mask) &&
-	       likely(!(pte & rsvd[((pte >> PT_PAGE_SIZE_SHIFT) & 1) *
-				   PT64_ROOT_MAX_LEVEL])) &&
+	       likely(!(pte & rsvd[row * PT64_ROOT_MAX_LEVEL])) &&
 	       likely(!(ept && __is_bad_mt_xwr(&w->fmt, pte)));
 }
 
@@ -246,7 +303,7 @@ stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
 {
 	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
 	u64 table = w->root & PT_BASE_ADDR_MASK;
-	u64 pte = 0, pte_access = ~0ULL, mask;
+	u64 pte = 0, pte_access = ~0ULL, ngpa = 0;
 	const u64 *page;
 	int level, rights;
 
@@ -277,8 +334,10 @@ stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
 		}
 		if (unlikely(!fast_entry_ok(w, pte, level, ept)))
 			return 0;
-		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
+		if (fast_is_leaf(pte, level)) {
+			ngpa = fast_leaf_address(pte, addr, level);
 			break;
+		}
 		table = pte & PT_BASE_ADDR_MASK;
 		page = table_cache_fill(w->mem, c, pte, table);
 		if (unlikely(!page))
@@ -288,10 +347,9 @@ stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
 	if (rights < 0)
 		return 0;
-	mask = BIT_ULL(pt_level_shift(level)) - 1;
 	sw->level = level;
 	sw->pte_access = rights;
-	sw->ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
+	sw->ngpa = ngpa;
 	/* One entry a level, from the root down to the leaf. */
 	return levels - level + 1;
 }
@@ -490,6 +548,58 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
 }
 
 /*
+ * One level of gva_walk_fast()'s guest stage through its nested stage:
+ * translate the table at *@ptep through the nested stage (the entries it
+ * reads recorded at **@tw when @tw is not NULL), read and check the entry
+ * of @level (recorded at **@e likewise) into *@ptep.  1 when it is the
+ * leaf (*@ngpa set), 0 to go on, -1 to give up.
+ */
+static __attribute__((always_inline)) inline int
+gva_walk_fast_2d_level(struct kvm_pagewalk *w, u64 addr, u64 table_access,
+		       struct walk_path **tw, struct walk_entry **e, u64 *ptep,
+		       u64 *pte_access, u64 *ngpa, unsigned int *refs,
+		       const int level, const int levels, const bool nested_ept,
+		       const int nested_levels)
+{
+	struct kvm_pagewalk *nested = w->nested;
+	u64 table_ngpa = *ptep & PT_BASE_ADDR_MASK;
+	unsigned int index = fast_index(addr, level);
+	struct stage_walk sw;
+	const u64 *page;
+	unsigned int n;
+	u64 pte;
+
+	MMU_WARN_ON(level > levels);
+	/* The table's page: its offset in the page is 0. */
+	n = stage_walk_fast(nested, nested->entry_cache[level], table_ngpa,
+			    table_access, NULL, tw ? (*tw)->entries : NULL, &sw,
+			    nested_ept, nested_levels);
+	if (!n)
+		return -1;
+	if (tw) {
+		(*tw)->nr_entries = n;
+		(*tw)->refs = n;
+		(*tw)++;
+	}
+	*refs += n;
+	page = table_cache_page(w->mem, &w->table_cache[level - 1], sw.ngpa);
+	if (unlikely(!page))
+		return -1;
+	pte = page[index];
+	*ptep = pte;
+	if (e)
+		fast_record((*e)++, level, table_ngpa | (index * sizeof(u64)),
+			    sw.ngpa | (index * sizeof(u64)), pte);
+	*pte_access &= pte ^ PT64_NX_MASK;
+	if (unlikely(!fast_entry_ok(w, pte, level, false)))
+		return -1;
+	if (!fast_is_leaf(pte, level))
+		return 0;
+	*ngpa = fast_leaf_address(pte, addr, level);
+	return 1;
+}
+
+/*
  * The fast path of gva_walk @w (a @levels-level guest), one-dimensional
  * or, with @nest, through its nested stage of format @nested_ept and
  * @nested_levels levels.  With @record it fills *@rec (but rec->hpa),
@@ -508,7 +618,7 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	u64 table_access = nest ? nested_access(nested, access, true, 0) : 0;
 	struct walk_entry *e = record ? rec->guest.entries : NULL;
 	struct walk_path *tw = record ? rec->table_walks : NULL;
-	u64 pte = w->root, pte_access = ~0ULL, mask, ngpa, gpa;
+	u64 pte = w->root, pte_access = ~0ULL, ngpa = 0, gpa;
 	unsigned int refs = 0, n;
 	struct stage_walk sw;
 	int level, rights;
@@ -534,45 +644,37 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	}
 
 	table_cache_check(nested);
-#pragma GCC unroll 5
-	for (level = levels; level >= PG_LEVEL_4K; level--) {
-		u64 table_ngpa = pte & PT_BASE_ADDR_MASK;
-		unsigned int index = fast_index(addr, level);
-		const u64 *page;
+	/*
+	 * One guest level at a time, each with its level a constant (a
+	 * loop around the inlined nested walks is not unrolled).
+	 */
+#define GUEST_LEVEL_2D(l)                                                    \
+	do {                                                                 \
+		int r2d = gva_walk_fast_2d_level(                            \
+			w, addr, table_access, record ? &tw : NULL,          \
+			record ? &e : NULL, &pte, &pte_access, &ngpa, &refs, \
+			l, levels, nested_ept, nested_levels);               \
+		if (r2d < 0)                                                 \
+			return FAST_WALK_GIVE_UP;                            \
+		if (r2d) {                                                   \
+			level = l;                                           \
+			goto leaf;                                           \
+		}                                                            \
+	} while (0)
+	if (levels == PT64_ROOT_5LEVEL)
+		GUEST_LEVEL_2D(PT64_ROOT_5LEVEL);
+	GUEST_LEVEL_2D(PT64_ROOT_4LEVEL);
+	GUEST_LEVEL_2D(PG_LEVEL_1G);
+	GUEST_LEVEL_2D(PG_LEVEL_2M);
+	GUEST_LEVEL_2D(PG_LEVEL_4K);
+#undef GUEST_LEVEL_2D
+	/* The 4K level always ends the walk. */
+	return FAST_WALK_GIVE_UP;
 
-		/* The table's page: its offset in the page is 0. */
-		n = stage_walk_fast(nested, nested->entry_cache[level],
-				    table_ngpa, table_access, NULL,
-				    record ? tw->entries : NULL, &sw,
-				    nested_ept, nested_levels);
-		if (!n)
-			return FAST_WALK_GIVE_UP;
-		if (record) {
-			tw->nr_entries = n;
-			tw->refs = n;
-			tw++;
-		}
-		refs += n;
-		page = table_cache_page(w->mem, &w->table_cache[level - 1],
-					sw.ngpa);
-		if (unlikely(!page))
-			return FAST_WALK_GIVE_UP;
-		pte = page[index];
-		if (record)
-			fast_record(e++, level,
-				    table_ngpa | (index * sizeof(u64)),
-				    sw.ngpa | (index * sizeof(u64)), pte);
-		pte_access &= pte ^ PT64_NX_MASK;
-		if (unlikely(!fast_entry_ok(w, pte, level, false)))
-			return FAST_WALK_GIVE_UP;
-		if (level == PG_LEVEL_4K || (pte & PT_PAGE_SIZE_MASK))
-			break;
-	}
+leaf:
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, false);
 	if (rights < 0)
 		return FAST_WALK_GIVE_UP;
-	mask = BIT_ULL(pt_level_shift(level)) - 1;
-	ngpa = (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
 
 translated:
 	n = levels - level + 1;
