@@ -142,6 +142,10 @@ table_cache_reset(struct kvm_pagewalk *w)
 			table_cache_clear(&w->entry_cache[row][level],
 					  walk_empty_table);
 	}
+	/* fast_leaf_is_cached(): pte_access 1 goes with no pte 0. */
+	for (row = 0; row < WALK_TABLE_CACHE_ROWS; row++)
+		w->leaf_cache[row] =
+			(struct walk_leaf_cache){ .pte = 0, .pte_access = 1 };
 	w->table_cache_generation = w->mem->generation;
 }
 
@@ -288,20 +292,39 @@ fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
 
 /*
  * The fast path of one stage without a nested stage (a 1D walk, or a
- * nested stage) of @levels levels, through the entry_cache row @memo:
+ * nested stage) of @levels levels, through its entry_cache and leaf_cache @row:
  * the number of entries read, recorded from @entries on unless @entries
  * is NULL, with sw->level, ->pte_access and ->ngpa as __stage_walk()
  * sets them; the caller counts the entries and references.  0 to give
  * up.  @acc is NULL for a nested stage.  The caller checked the stage's
  * table cache (table_cache_check()).
  */
+/*
+ * Is the 4K leaf @pte, read at @level by a walk of @row whose entries
+ * ANDed (NX inverted) give @pte_access, for @access, the one @leaf holds,
+ * which fast_entry_ok() and fast_leaf_rights() accepted?  Only the rows
+ * of a nested stage's walks of guest tables keep one: those walks meet
+ * the same leaf time after time, and have no struct walk_access.  An
+ * empty @leaf (pte 0, pte_access 1) matches no walk: a walk whose leaf is
+ * 0 has bit 0 clear in its pte_access.
+ */
+static __attribute__((always_inline)) inline bool
+fast_leaf_is_cached(const int row, int level,
+		    const struct walk_leaf_cache *leaf, u64 pte, u64 pte_access,
+		    u64 access)
+{
+	return row && level == PG_LEVEL_4K && pte == leaf->pte &&
+	       pte_access == leaf->pte_access && access == leaf->access;
+}
+
 static __attribute__((always_inline)) inline unsigned int
-stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
-		u64 access, const struct walk_access *acc,
-		struct walk_entry *entries, struct stage_walk *sw,
-		const bool ept, const int levels)
+stage_walk_fast(struct kvm_pagewalk *w, const int row, u64 addr, u64 access,
+		const struct walk_access *acc, struct walk_entry *entries,
+		struct stage_walk *sw, const bool ept, const int levels)
 {
 	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
+	struct walk_table_cache *memo = w->entry_cache[row];
+	struct walk_leaf_cache *leaf = &w->leaf_cache[row];
 	u64 table = w->root & PT_BASE_ADDR_MASK;
 	u64 pte = 0, pte_access = ~0ULL, ngpa = 0;
 	const u64 *page;
@@ -326,6 +349,12 @@ stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
 				    table | (index * sizeof(u64)),
 				    table | (index * sizeof(u64)), pte);
 		pte_access &= pte ^ nx_mask;
+		if (fast_leaf_is_cached(row, level, leaf, pte, pte_access,
+					access)) {
+			rights = leaf->rights;
+			ngpa = fast_leaf_address(pte, addr, level);
+			goto translated;
+		}
 		if (level > PG_LEVEL_4K && likely(pte == c->key)) {
 			/* Checked when it was cached: a table, at c->page. */
 			page = c->page;
@@ -347,6 +376,10 @@ stage_walk_fast(struct kvm_pagewalk *w, struct walk_table_cache *memo, u64 addr,
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
 	if (rights < 0)
 		return 0;
+	if (row && level == PG_LEVEL_4K)
+		*leaf = (struct walk_leaf_cache){ pte, pte_access, access,
+						  rights };
+translated:
 	sw->level = level;
 	sw->pte_access = rights;
 	sw->ngpa = ngpa;
@@ -362,24 +395,22 @@ static __attribute__((always_inline)) inline unsigned int
 nested_walk_fast(struct kvm_pagewalk *nested, int row, u64 ngpa, u64 access,
 		 struct walk_entry *entries, struct stage_walk *sw)
 {
-	struct walk_table_cache *memo = nested->entry_cache[row];
-
 	if (unlikely(!nested->fast_walk))
 		return 0;
 	table_cache_check(nested);
 	if (nested->role.ept)
 		return nested->role.level == PT64_ROOT_5LEVEL ?
-			       stage_walk_fast(nested, memo, ngpa, access, NULL,
+			       stage_walk_fast(nested, row, ngpa, access, NULL,
 					       entries, sw, true,
 					       PT64_ROOT_5LEVEL) :
-			       stage_walk_fast(nested, memo, ngpa, access, NULL,
+			       stage_walk_fast(nested, row, ngpa, access, NULL,
 					       entries, sw, true,
 					       PT64_ROOT_4LEVEL);
 	return nested->role.level == PT64_ROOT_5LEVEL ?
-		       stage_walk_fast(nested, memo, ngpa, access, NULL,
-				       entries, sw, false, PT64_ROOT_5LEVEL) :
-		       stage_walk_fast(nested, memo, ngpa, access, NULL,
-				       entries, sw, false, PT64_ROOT_4LEVEL);
+		       stage_walk_fast(nested, row, ngpa, access, NULL, entries,
+				       sw, false, PT64_ROOT_5LEVEL) :
+		       stage_walk_fast(nested, row, ngpa, access, NULL, entries,
+				       sw, false, PT64_ROOT_4LEVEL);
 }
 
 /*
@@ -571,9 +602,9 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, u64 addr, u64 table_access,
 
 	MMU_WARN_ON(level > levels);
 	/* The table's page: its offset in the page is 0. */
-	n = stage_walk_fast(nested, nested->entry_cache[level], table_ngpa,
-			    table_access, NULL, tw ? (*tw)->entries : NULL, &sw,
-			    nested_ept, nested_levels);
+	n = stage_walk_fast(nested, level, table_ngpa, table_access, NULL,
+			    tw ? (*tw)->entries : NULL, &sw, nested_ept,
+			    nested_levels);
 	if (!n)
 		return -1;
 	if (tw) {
@@ -633,8 +664,8 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 
 	table_cache_check(w);
 	if (!nest) {
-		n = stage_walk_fast(w, w->entry_cache[0], addr, access, acc, e,
-				    &sw, false, levels);
+		n = stage_walk_fast(w, 0, addr, access, acc, e, &sw, false,
+				    levels);
 		if (!n)
 			return FAST_WALK_GIVE_UP;
 		level = sw.level;
@@ -705,8 +736,7 @@ translated:
 		 */
 		u64 final_access = nested_access(nested, access, false, rights);
 
-		n = stage_walk_fast(nested, nested->entry_cache[0], ngpa,
-				    final_access, NULL,
+		n = stage_walk_fast(nested, 0, ngpa, final_access, NULL,
 				    record ? rec->final_walk.entries : NULL,
 				    &sw, nested_ept, nested_levels);
 		if (unlikely(!n)) {

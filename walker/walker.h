@@ -41,6 +41,18 @@ struct walk_table_cache {
 };
 
 /*
+ * A 4K leaf a walk of a nested stage's fast path accepted: @pte, read
+ * after entries whose AND (NX inverted) was @pte_access, gives @rights
+ * for @access.
+ */
+struct walk_leaf_cache {
+	u64 pte;
+	u64 pte_access;
+	u64 access;
+	int rights;
+};
+
+/*
  * A stage's fast path keeps an entry_cache row for each origin of its
  * walks: row 0 for its own walks and a nested stage's walks of final
  * addresses, row L for a nested stage's walks of the guest's tables of
@@ -110,6 +122,8 @@ struct kvm_pagewalk {
 	struct walk_table_cache entry_cache[WALK_TABLE_CACHE_ROWS]
 					   [WALK_MAX_LEVELS];
 	struct walk_table_cache table_cache[WALK_MAX_LEVELS];
+	/* The last 4K leaf accepted in each row (only rows 1 and up). */
+	struct walk_leaf_cache leaf_cache[WALK_TABLE_CACHE_ROWS];
 	u64 table_cache_generation;
 };
 
