@@ -84,15 +84,16 @@ void shadow_mark_mmio_spte(struct mmu_context *mmu, u64 *sptep, u64 gfn,
 }
 
 /*
- * Map @gfn (frame @pfn) at @sptep with @pte_access: KVM's mmu_set_spte().
- * @fault is NULL for a prefetch.  A present SPTE of another frame, or a
- * link to a page table where a huge leaf goes, is dropped first.
+ * Map @gfn (frame @pfn) at @sptep, an SPTE of @sp, with @pte_access: KVM's
+ * mmu_set_spte().  The callers know @sp from their walk; sptep_to_sp() is
+ * a hash lookup here, not KVM's page-struct read.  @fault is NULL for a
+ * prefetch.  A present SPTE of another frame, or a link to a page table
+ * where a huge leaf goes, is dropped first.
  */
-static int shadow_set_spte(struct mmu_context *mmu, u64 *sptep,
-			   unsigned int pte_access, u64 gfn, u64 pfn,
-			   struct kvm_page_fault *fault)
+static int shadow_set_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+			   u64 *sptep, unsigned int pte_access, u64 gfn,
+			   u64 pfn, struct kvm_page_fault *fault)
 {
-	struct kvm_mmu_page *sp = sptep_to_sp(mmu, sptep);
 	bool host_writable = !fault || fault->map_writable;
 	bool prefetch = !fault || fault->prefetch;
 	bool write_fault = fault && fault->write;
@@ -104,6 +105,7 @@ static int shadow_set_spte(struct mmu_context *mmu, u64 *sptep,
 	bool wrprot;
 	u64 spte;
 
+	MMU_WARN_ON(sp != sptep_to_sp(mmu, sptep));
 	if (fault && !fault->slot) {
 		shadow_mark_mmio_spte(mmu, sptep, gfn, pte_access);
 		mmu->stats.pf_mmio_spte_created++;
@@ -146,12 +148,13 @@ static int shadow_set_spte(struct mmu_context *mmu, u64 *sptep,
 }
 
 /*
- * Map @nr frames from @gfn at @sptep onwards without a fault:
- * kvm_mmu_prefetch_sptes().  Only RAM in one writable slot qualifies, and
- * a dirty-logged slot only for read-only mappings.
+ * Map @nr frames from @gfn at @sptep onwards, SPTEs of @sp, without a
+ * fault: kvm_mmu_prefetch_sptes().  Only RAM in one writable slot
+ * qualifies, and a dirty-logged slot only for read-only mappings.
  */
-static bool prefetch_sptes(struct mmu_context *mmu, u64 gfn, u64 *sptep,
-			   unsigned int nr, unsigned int access)
+static bool prefetch_sptes(struct mmu_context *mmu, struct kvm_mmu_page *sp,
+			   u64 gfn, u64 *sptep, unsigned int nr,
+			   unsigned int access)
 {
 	struct kvm_memory_slot *slot = gfn_to_memslot(mmu, gfn);
 	unsigned int i;
@@ -170,7 +173,7 @@ static bool prefetch_sptes(struct mmu_context *mmu, u64 gfn, u64 *sptep,
 		 */
 		if (hpa == INVALID_HPA)
 			return false;
-		if (shadow_set_spte(mmu, sptep + i, access, gfn + i,
+		if (shadow_set_spte(mmu, sp, sptep + i, access, gfn + i,
 				    hpa >> PAGE_SHIFT, NULL) < 0)
 			return false;
 	}
@@ -198,7 +201,7 @@ static bool prefetch_gpte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 		return false;
 	access = sp->role.access & gpte_access(mmu->w->role.ept, gpte);
 	walk_protect_clean_gpte(mmu->w, &access, gpte);
-	return prefetch_sptes(mmu, gpte_to_gfn(gpte), sptep, 1, access);
+	return prefetch_sptes(mmu, sp, gpte_to_gfn(gpte), sptep, 1, access);
 }
 
 /*
@@ -219,7 +222,7 @@ static void direct_pte_prefetch(struct mmu_context *mmu,
 			if (!start)
 				continue;
 			if (!prefetch_sptes(
-				    mmu,
+				    mmu, sp,
 				    shadow_sp_get_gfn(
 					    sp, shadow_spte_index(sp, start)),
 				    start, spte - start, sp->role.access))
@@ -230,7 +233,7 @@ static void direct_pte_prefetch(struct mmu_context *mmu,
 		}
 	}
 	if (start)
-		prefetch_sptes(mmu,
+		prefetch_sptes(mmu, sp,
 			       shadow_sp_get_gfn(sp,
 						 shadow_spte_index(sp, start)),
 			       start, spte - start, sp->role.access);
@@ -242,11 +245,12 @@ static void direct_pte_prefetch(struct mmu_context *mmu,
  * cannot be prefetched.  Prefetched SPTEs are access-tracked and never
  * unsync a page: a write to a shadowed table still faults first.
  */
-static void shadow_pte_prefetch(struct mmu_context *mmu, u64 *sptep)
+static void shadow_pte_prefetch(struct mmu_context *mmu,
+				struct kvm_mmu_page *sp, u64 *sptep)
 {
-	struct kvm_mmu_page *sp = sptep_to_sp(mmu, sptep);
 	unsigned int first, i;
 
+	MMU_WARN_ON(sp != sptep_to_sp(mmu, sptep));
 	if (sp->role.level > PG_LEVEL_4K)
 		return;
 	if (sp->role.direct) {
@@ -320,12 +324,12 @@ static int shadow_fetch_direct(struct mmu_context *mmu,
 	if (it->level != fault->goal_level)
 		return -EFAULT;
 
-	r = shadow_set_spte(mmu, it->sptep, pte_access, base_gfn, fault->pfn,
-			    fault);
+	r = shadow_set_spte(mmu, it->sp, it->sptep, pte_access, base_gfn,
+			    fault->pfn, fault);
 	if (r == RET_PF_SPURIOUS || r < 0)
 		return r;
 	if (validate || !it->sp->role.ad_disabled)
-		shadow_pte_prefetch(mmu, it->sptep);
+		shadow_pte_prefetch(mmu, it->sp, it->sptep);
 	return r;
 }
 
