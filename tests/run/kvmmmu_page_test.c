@@ -278,7 +278,10 @@ Test(kvmmmu_page, tracefs_s_form_field_by_field)
 			     -EINVAL, "%s", bad[i]);
 }
 
-/* The captures of this host: every page event either agrees or has no cause. */
+/*
+ * The captures of tests/kvm/data: every page event either agrees or has
+ * no cause in the trace.
+ */
 Test(kvmmmu_page, the_captures_agree)
 {
 	const struct run_kvmmmu_stats *k = &sim.st.kvmmmu;
@@ -306,5 +309,21 @@ Test(kvmmmu_page, the_captures_agree)
 	cr_assert_eq(k->get_page_agree, 6);
 	cr_assert_eq(k->get_page_not_judged, 3);
 	cr_assert_eq(k->get_page_disagree, 0, "%s",
+		     sim.st.disagreements[0].what);
+	done();
+
+	/* The same workload captured on an AMD host, read compressed. */
+	cr_assert_eq(replay(MMUSIM_KVM_DATA "/kvmmmu-amd.txt.xz", NULL), 0,
+		     "%s", error);
+	cr_assert_eq(k->walks, 496);
+	cr_assert_eq(k->agree, 496);
+	cr_assert_eq(k->spte_agree, 3);
+	cr_assert_eq(k->get_page_events, 10);
+	cr_assert_eq(k->get_page_agree, 6);
+	cr_assert_eq(k->get_page_not_judged, 4);
+	cr_assert_eq(k->zap_events, 11);
+	cr_assert_eq(k->zap_agree_unprotect, 2);
+	cr_assert_eq(k->zap_not_judged, 9);
+	cr_assert_eq(k->get_page_disagree + k->zap_disagree, 0, "%s",
 		     sim.st.disagreements[0].what);
 }
