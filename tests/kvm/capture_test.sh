@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end: capture "kvm_sweep --fixture" with scripts/capture-kvmmmu.sh
 # and replay the trace with no options.  Every walk agrees (the SMEP case
-# by its mmusim-role marker, the guest by the mmusim-guest header) and
-# every SPTE of a walked page agrees with shadow_mmu's.
+# by its mmusim-role marker, the guest by the mmusim-guest header), every
+# SPTE of a walked page agrees with shadow_mmu's, and no get_page or
+# prepare_zap_page disagrees with shadow_mmu's pages.
 #
 #   capture_test.sh SOURCE_DIR BUILD_DIR MMUSIM
 #
@@ -51,10 +52,13 @@ expect() {
 expect '"disagree": 0, "incomplete": 0,'
 expect '"guest_lines": 2, "role_lines": 6, "agree_inferred": 0,'
 expect '"sptes": {"set_spte": [1-9][0-9]*, "agree": [1-9][0-9]*, "disagree": 0,'
+expect '"pages": {"get_page": [1-9][0-9]*, "get_page_agree": [1-9][0-9]*, "get_page_disagree": 0,'
+expect '"prepare_zap_disagree": 0,'
 if [ $status -ne 0 ] || [ $fail -ne 0 ]; then
 	echo "mmusim run exited $status:"
 	echo "$json"
 	exit 1
 fi
 echo "captured and replayed: $(grep -o '"walks": [0-9]*, "agree": [0-9]*' <<<"$json" | head -1)," \
-	"$(grep -o '"sptes": {[^}]*}' <<<"$json")"
+	"$(grep -o '"sptes": {[^}]*}' <<<"$json")," \
+	"$(grep -o '"pages": {[^}]*}' <<<"$json")"
