@@ -21,6 +21,8 @@
 # instance's trace_marker in $MMUSIM_TRACE_MARKER, for its "mmusim-role:"
 # lines (kvm_sweep writes one per case).  MMUSIM_TRACE_CMD=1 saves
 # "trace-cmd report" text instead of tracefs's.
+# kvm_tdp_mmu_spte_changed is enabled but fires only with the TDP MMU
+# (kvm.tdp_mmu=Y): otherwise a note on standard error says so.
 # Needs root, /dev/kvm and a kernel with the kvmmmu events.
 set -euo pipefail
 
@@ -71,6 +73,11 @@ fi
 if [ ! -d "$tracefs/events/kvmmmu" ]; then
 	echo "$0: no kvmmmu events in $tracefs (is kvm loaded?)" >&2
 	exit 1
+fi
+# kvm_tdp_mmu_spte_changed fires only under the TDP MMU.
+tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu 2>/dev/null || echo unknown)
+if [ "$tdp_mmu" != Y ]; then
+	echo "$0: note: kvm.tdp_mmu=$tdp_mmu: no kvm_tdp_mmu_spte_changed events (the shadow MMU's get_page, set_spte and prepare_zap_page are captured)" >&2
 fi
 
 events="kvm_mmu_pagetable_walk kvm_mmu_paging_element kvm_mmu_walker_error
