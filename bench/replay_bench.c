@@ -17,15 +17,13 @@
 #include <unistd.h>
 
 #include "bench/harness.h"
+#include "bench/replay_trace.h"
 
 /* Lines of the generated trace. */
 #ifndef BENCH_REPLAY_LINES
 #define BENCH_REPLAY_LINES 10000000
 #endif
 
-#define REPLAY_SEED 0x6c61636b6579ULL
-#define REPLAY_BUF_SIZE (1 << 20)
-#define REPLAY_LINE_MAX 64
 #define REPLAY_JSON_MAX (64 << 10)
 /*
  * Replays per run() call: one replay lasts long enough for any batch the
@@ -33,25 +31,6 @@
  * would take days).
  */
 #define REPLAY_MAX_BATCH 16
-
-/*
- * The process the trace comes from: a 4-level user address space.  Text
- * is run in loops of REPLAY_LOOP bytes; data is the heap read and written
- * in sequence, an array walked with a stride of a page and a cache line,
- * the stack, and random accesses in an mmap region.
- */
-#define REPLAY_TEXT 0x400000ULL
-#define REPLAY_TEXT_SIZE (256ULL << 10)
-#define REPLAY_LOOP 256
-#define REPLAY_HEAP 0x100000000ULL
-#define REPLAY_HEAP_SIZE (32ULL << 20)
-#define REPLAY_ARRAY 0x200000000ULL
-#define REPLAY_ARRAY_SIZE (2ULL << 20)
-#define REPLAY_STRIDE (4096 + 64)
-#define REPLAY_MMAP 0x7f0000000000ULL
-#define REPLAY_MMAP_SIZE (8ULL << 20)
-#define REPLAY_STACK_TOP 0x7ffffffff000ULL
-#define REPLAY_STACK_SIZE (64ULL << 10)
 
 static_assert(BENCH_REPLAY_LINES > 0, "BENCH_REPLAY_LINES must be positive");
 
@@ -120,144 +99,6 @@ static double replay_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* The generator: deterministic from REPLAY_SEED. */
-struct replay_gen {
-	u64 rng;
-	u64 func;
-	u64 ip;
-	u64 heap;
-	u64 array;
-	u64 sp;
-};
-
-/* "%08llx": lackey prints at least 8 hex digits. */
-static char *put_hex(char *p, u64 v)
-{
-	char digits[16];
-	int n = 0;
-
-	do {
-		digits[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n < 8)
-		digits[n++] = '0';
-	while (n)
-		*p++ = digits[--n];
-	return p;
-}
-
-/* One lackey record in @p: "I  ADDR,SIZE" or " L ADDR,SIZE". */
-static size_t replay_line(struct replay_gen *g, char *p)
-{
-	char *start = p;
-	u64 r = bench_rand64(&g->rng);
-	unsigned int size = 8;
-	u64 addr;
-
-	if (r % 100 < 60) {
-		/* An instruction: loops, now and then another function. */
-		size = 1 + (r >> 8) % 7;
-		addr = g->ip;
-		g->ip += size;
-		if (g->ip >= g->func + REPLAY_LOOP) {
-			if (!((r >> 16) & 15))
-				g->func = REPLAY_TEXT +
-					  ((r >> 20) %
-					   (REPLAY_TEXT_SIZE / REPLAY_LOOP)) *
-						  REPLAY_LOOP;
-			g->ip = g->func;
-		}
-		*p++ = 'I';
-		*p++ = ' ';
-		*p++ = ' ';
-	} else {
-		unsigned int where = (r >> 8) % 100, op = (r >> 16) % 10;
-
-		if (where < 45) {
-			addr = REPLAY_HEAP + g->heap;
-			g->heap = (g->heap + 8) % REPLAY_HEAP_SIZE;
-		} else if (where < 60) {
-			addr = REPLAY_ARRAY + g->array;
-			g->array =
-				(g->array + REPLAY_STRIDE) % REPLAY_ARRAY_SIZE;
-			g->array &= ~7ULL;
-		} else if (where < 85) {
-			/* Calls and returns move the stack pointer. */
-			if (!((r >> 24) & 63))
-				g->sp = REPLAY_STACK_TOP -
-					((r >> 32) % REPLAY_STACK_SIZE);
-			addr = (g->sp + ((r >> 40) & 0xff)) & ~7ULL;
-		} else {
-			addr = REPLAY_MMAP +
-			       ((r >> 24) % REPLAY_MMAP_SIZE & ~7ULL);
-		}
-		if ((r >> 48) % 8 == 0)
-			size = 4;
-		*p++ = ' ';
-		*p++ = op < 6 ? 'L' : op < 9 ? 'S' : 'M';
-		*p++ = ' ';
-	}
-	p = put_hex(p, addr);
-	*p++ = ',';
-	*p++ = '0' + size;
-	*p++ = '\n';
-	return p - start;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int replay_generate(struct replay_state *s)
-{
-	struct replay_gen g = {
-		.rng = REPLAY_SEED,
-		.func = REPLAY_TEXT,
-		.ip = REPLAY_TEXT,
-		.sp = REPLAY_STACK_TOP - 512,
-	};
-	char *buf = malloc(REPLAY_BUF_SIZE);
-	size_t used = 0;
-	int fd, r = 0;
-	u64 i;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(s->trace, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
-	for (i = 0; i < BENCH_REPLAY_LINES && !r; i++) {
-		used += replay_line(&g, buf + used);
-		if (used > REPLAY_BUF_SIZE - REPLAY_LINE_MAX) {
-			r = write_all(fd, buf, used);
-			s->bytes += used;
-			used = 0;
-		}
-	}
-	if (!r)
-		r = write_all(fd, buf, used);
-	s->bytes += used;
-	if (close(fd) && !r)
-		r = -EIO;
-	free(buf);
-	s->lines = BENCH_REPLAY_LINES;
-	return r;
 }
 
 static const signed char replay_hex[256] = {
@@ -565,7 +406,8 @@ static void *replay_setup(const void *arg)
 	snprintf(s->binary, sizeof(s->binary), "%s/trace.mmt", s->dir);
 
 	t0 = replay_now();
-	r = replay_generate(s);
+	r = replay_write_trace(s->trace, BENCH_REPLAY_LINES, &s->bytes);
+	s->lines = BENCH_REPLAY_LINES;
 	if (r) {
 		fprintf(stderr, "replay: writing %s: %s\n", s->trace,
 			strerror(-r));
