@@ -31,6 +31,18 @@
 #define REPLAY_STACK_TOP 0x7ffffffff000ULL
 #define REPLAY_STACK_SIZE (64ULL << 10)
 
+/*
+ * The walk-heavy trace: 45% fetches in one page of text, 30% reads in
+ * one page of stack, 25% 8-byte reads at random in REPLAY_WALK_SIZE of
+ * heap, eight times what the default 2048-entry TLB maps.  The hot
+ * accesses cycle through REPLAY_WALK_PAGE_BYTES of their page, so that
+ * none crosses into the next.
+ */
+#define REPLAY_WALK_SEED (REPLAY_SEED + 1)
+#define REPLAY_WALK_SIZE (32ULL << 20)
+#define REPLAY_WALK_PAGE 4096ULL
+#define REPLAY_WALK_PAGE_BYTES 4000
+
 /* The generator: deterministic from REPLAY_SEED. */
 struct replay_gen {
 	u64 rng;
@@ -39,6 +51,8 @@ struct replay_gen {
 	u64 heap;
 	u64 array;
 	u64 sp;
+	/* Lines written so far. */
+	u64 n;
 };
 
 /* "%08llx": lackey prints at least 8 hex digits. */
@@ -116,6 +130,38 @@ static size_t replay_line(struct replay_gen *g, char *p)
 	return p - start;
 }
 
+/* Line g->n of the walk-heavy trace in @p. */
+static size_t replay_walk_line(struct replay_gen *g, char *p)
+{
+	char *start = p;
+	u64 r = bench_rand64(&g->rng) % 100;
+	unsigned int size = 8;
+	u64 addr;
+
+	if (r < 45) {
+		size = 4;
+		addr = REPLAY_TEXT + g->n * size % REPLAY_WALK_PAGE_BYTES;
+		*p++ = 'I';
+		*p++ = ' ';
+	} else {
+		if (r < 75)
+			addr = REPLAY_STACK_TOP - REPLAY_WALK_PAGE +
+			       g->n * size % REPLAY_WALK_PAGE_BYTES;
+		else
+			addr = REPLAY_HEAP +
+			       (bench_rand64(&g->rng) % REPLAY_WALK_SIZE &
+				~7ULL);
+		*p++ = ' ';
+		*p++ = 'L';
+	}
+	*p++ = ' ';
+	p = put_hex(p, addr);
+	*p++ = ',';
+	*p++ = '0' + size;
+	*p++ = '\n';
+	return p - start;
+}
+
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -131,14 +177,11 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int replay_write_trace(const char *path, u64 lines, u64 *bytes)
+/* @lines lines from @line to the new file @path; their size in *@bytes. */
+static int write_lines(const char *path, u64 lines, struct replay_gen *g,
+		       size_t (*line)(struct replay_gen *g, char *p),
+		       u64 *bytes)
 {
-	struct replay_gen g = {
-		.rng = REPLAY_SEED,
-		.func = REPLAY_TEXT,
-		.ip = REPLAY_TEXT,
-		.sp = REPLAY_STACK_TOP - 512,
-	};
 	char *buf = malloc(REPLAY_BUF_SIZE);
 	size_t used = 0;
 	int fd, r = 0;
@@ -151,8 +194,8 @@ int replay_write_trace(const char *path, u64 lines, u64 *bytes)
 		free(buf);
 		return -errno;
 	}
-	for (i = 0; i < lines && !r; i++) {
-		used += replay_line(&g, buf + used);
+	for (i = 0; i < lines && !r; i++, g->n++) {
+		used += line(g, buf + used);
 		if (used > REPLAY_BUF_SIZE - REPLAY_LINE_MAX) {
 			r = write_all(fd, buf, used);
 			*bytes += used;
@@ -166,4 +209,23 @@ int replay_write_trace(const char *path, u64 lines, u64 *bytes)
 		r = -EIO;
 	free(buf);
 	return r;
+}
+
+int replay_write_trace(const char *path, u64 lines, u64 *bytes)
+{
+	struct replay_gen g = {
+		.rng = REPLAY_SEED,
+		.func = REPLAY_TEXT,
+		.ip = REPLAY_TEXT,
+		.sp = REPLAY_STACK_TOP - 512,
+	};
+
+	return write_lines(path, lines, &g, replay_line, bytes);
+}
+
+int replay_write_walk_trace(const char *path, u64 lines, u64 *bytes)
+{
+	struct replay_gen g = { .rng = REPLAY_WALK_SEED };
+
+	return write_lines(path, lines, &g, replay_walk_line, bytes);
 }
