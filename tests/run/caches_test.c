@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -627,4 +628,119 @@ Test(caches_config, a_number_starts_with_a_digit)
 				       sizeof(why)),
 		     0, "%s", why);
 	cr_assert_eq(cfg.stlb.entries, 16);
+}
+
+/*
+ * A sweep's configurations against the same configurations run alone:
+ * a sweep feeds each the records of one read of the input, and every
+ * count must be what its own run gives.  The trace: a few thousand
+ * accesses of every kind over a few hundred pages, some crossing a page,
+ * from a fixed LCG.
+ */
+#define SWEEP_TEST_ACCESSES 6000
+#define SWEEP_TEST_CONFIGS 4
+
+static char *sweep_test_trace(void)
+{
+	static const char *const ops[] = { "I ", " L", " S", " M" };
+	size_t cap = SWEEP_TEST_ACCESSES * 32, used = 0;
+	char *text = malloc(cap);
+	u64 x = 12345;
+	int i;
+
+	cr_assert_not_null(text);
+	for (i = 0; i < SWEEP_TEST_ACCESSES; i++) {
+		u64 page, offset;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		/* Mostly a few hot pages, now and then one of 512 in 2M apart. */
+		page = (x >> 60) < 12 ? (x >> 33) % 24 : (x >> 33) % 512;
+		page = (page & 63) | (page >> 6) << 9;
+		offset = (x >> 20) % 4096;
+		used += snprintf(
+			text + used, cap - used, "%s %llx,%u\n",
+			ops[(x >> 16) % 4],
+			(unsigned long long)(0x400000 + PAGE(page) + offset),
+			(unsigned int)(1 + (x >> 8) % 8));
+	}
+	return text;
+}
+
+static void sweep_test_init(struct run_sim *s, const char *const *sets,
+			    enum sim_nested_kind nested,
+			    enum run_page_size pages)
+{
+	struct run_config cfg;
+	char why[256];
+
+	run_config_init(&cfg);
+	cfg.input = &run_lackey_input;
+	cfg.nested = nested;
+	cfg.page_size = pages;
+	cfg.nested_page_size = pages;
+	for (; *sets; sets++)
+		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
+						  sizeof(why)),
+			     0, "%s", why);
+	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
+		     "%s", why);
+	cr_assert_eq(run_sim_init(s, &cfg), 0);
+}
+
+static void sweep_test_feed(struct run_sim *s, const char *text)
+{
+	struct trace_reader r;
+
+	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
+	cr_assert_eq(s->cfg.input->run(s, &r), 0, "%s", r.error);
+	trace_reader_close(&r);
+}
+
+static void sweep_equals_separate_runs(const char *const (*sets)[5],
+				       enum sim_nested_kind nested,
+				       enum run_page_size pages)
+{
+	static struct run_sim swept[SWEEP_TEST_CONFIGS], alone;
+	char *text = sweep_test_trace();
+	int i;
+
+	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
+		sweep_test_init(&swept[i], sets[i], nested, pages);
+		if (i)
+			swept[i - 1].sweep_next = &swept[i];
+	}
+	sweep_test_feed(&swept[0], text);
+	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
+		sweep_test_init(&alone, sets[i], nested, pages);
+		sweep_test_feed(&alone, text);
+		cr_assert_gt(alone.st.walks, 10);
+		cr_assert_gt(alone.st.tlb_hits, 100);
+		/* The reader counts lines once; mmusim run copies them. */
+		swept[i].st.lines = swept[0].st.lines;
+		alone.st.seconds = swept[i].st.seconds = 0;
+		cr_assert_eq(memcmp(&alone.st, &swept[i].st, sizeof(alone.st)),
+			     0, "configuration %d differs from its own run", i);
+		run_sim_destroy(&alone);
+	}
+	for (i = 0; i < SWEEP_TEST_CONFIGS; i++)
+		run_sim_destroy(&swept[i]);
+	free(text);
+}
+
+Test(run_sweep, each_configuration_counts_what_its_own_run_does)
+{
+	static const char *const sets[SWEEP_TEST_CONFIGS][5] = {
+		{ "tlb.l1d.entries=16", "tlb.l1d.policy=roundrobin", NULL },
+		{ "tlb.l1d.entries=16", "tlb.l1d.policy=lru",
+		  "tlb.l2.entries=64", NULL },
+		{ "tlb.l1d.entries=8", "tlb.l1d.policy=plru",
+		  "tlb.l1i.entries=8", "psc.pde.entries=2", NULL },
+		{ "tlb.l1d.entries=32", "tlb.l1d.policy=random",
+		  "tlb.l1d.ways=32", "tlb.l1d.2m.entries=4", NULL },
+	};
+
+	sweep_equals_separate_runs(sets, SIM_NESTED_NONE, RUN_PAGE_4K);
+	sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_4K);
+	sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_MIXED);
+	sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M);
 }
