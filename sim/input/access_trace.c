@@ -9,6 +9,7 @@
 #include "sim/input/input.h"
 #include "sim/input/trace_reader.h"
 #include "sim/run.h"
+#include "sim/run_sweep_access.h"
 
 /* A user process: every page it touches is user, writable, executable. */
 static bool user_protection(const struct run_demand *d, u64 gva, u64 *flags)
@@ -20,21 +21,6 @@ static bool user_protection(const struct run_demand *d, u64 gva, u64 *flags)
 }
 
 /* The accesses of @rec, in order, up to the first error. */
-static int record_accesses(struct run_sim *s,
-			   const struct run_input_record *rec)
-{
-	unsigned int i;
-	int r;
-
-	for (i = 0; i < rec->nr; i++) {
-		r = run_guest_access(s, rec->acc[i].kind, SIM_PRIV_USER,
-				     rec->acc[i].addr, rec->acc[i].size);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* Each file is a process of its own: own CR3, own tables. */
 static int start_process(struct run_sim *s, const char *name)
 {
@@ -56,25 +42,19 @@ static int start_process(struct run_sim *s, const char *name)
 
 /*
  * @rec through @s and every configuration of its sweep: parsed once, fed
- * to each.  An error (the same for all: the address does not fit the
- * mode) is @s's.
+ * to each, access by access.  An error (the same for all: the address
+ * does not fit the mode) is @s's.
  */
 static int sweep_records(struct run_sim *s, const struct run_input_record *rec)
 {
-	struct run_sim *t;
-	int ret = 0, r;
+	unsigned int i;
+	int ret = 0;
 
-	for (t = s; t; t = t->sweep_next) {
-		t->st.instructions += rec->instruction;
-		r = record_accesses(t, rec);
-		if (r && !ret) {
-			ret = r;
-			if (t != s)
-				snprintf(s->error, sizeof(s->error), "%s",
-					 t->error);
-		}
-	}
-	return ret;
+	for (i = 0; i < rec->nr && ret >= 0; i++)
+		ret = run_sweep_guest_access(s, rec->acc[i].kind, SIM_PRIV_USER,
+					     rec->acc[i].addr, rec->acc[i].size,
+					     !i && rec->instruction);
+	return ret < 0 ? ret : 0;
 }
 
 static int read_records(struct run_sim *s, struct trace_reader *r, void *state)

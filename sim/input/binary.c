@@ -12,6 +12,7 @@
 #include "sim/input/trace_reader.h"
 #include "sim/input_error.h"
 #include "sim/run.h"
+#include "sim/run_sweep_access.h"
 
 /* Bytes asked of the reader at a time: a record fits many times over. */
 #define BINARY_CHUNK 4096
@@ -194,30 +195,6 @@ static int first_process(struct run_sim *s, struct binary_pids *pids,
 	return 0;
 }
 
-/*
- * One access through @s and every configuration of its sweep; an error
- * (the same for all: an address the mode cannot take) is @s's.
- */
-static inline int sweep_access(struct run_sim *s, unsigned int kind,
-			       enum sim_privilege priv, u64 addr, u32 size)
-{
-	struct run_sim *t;
-	int ret, r;
-
-	/* A fetch is an instruction, as lackey's I. */
-	s->st.instructions += kind == SIM_ACCESS_FETCH;
-	ret = run_guest_access(s, kind, priv, addr, size);
-	for (t = s->sweep_next; unlikely(t); t = t->sweep_next) {
-		t->st.instructions += kind == SIM_ACCESS_FETCH;
-		r = run_guest_access(t, kind, priv, addr, size);
-		if (unlikely(r < 0) && ret >= 0) {
-			ret = r;
-			snprintf(s->error, sizeof(s->error), "%s", t->error);
-		}
-	}
-	return ret < 0 ? ret : 0;
-}
-
 static int records(struct run_sim *s, struct trace_reader *r,
 		   struct binary_pids *pids)
 {
@@ -275,8 +252,9 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			n = binary_decode_fast(&dec, data + pos, len - pos,
 					       &kind, &addr, &size);
 			if (likely(n)) {
-				ret = sweep_access(s, kind, cur_priv, addr,
-						   size);
+				ret = run_sweep_guest_access(
+					s, kind, cur_priv, addr, size,
+					kind == SIM_ACCESS_FETCH);
 				if (unlikely(ret < 0))
 					goto access_error;
 				continue;
@@ -295,9 +273,10 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			if (rec.kind == BINARY_KIND_CONTROL) {
 				ret = control(s, pids, r->name, &rec);
 			} else {
-				ret = sweep_access(s, rec.kind,
-						   priv[rec.supervisor],
-						   rec.addr, rec.size);
+				ret = run_sweep_guest_access(
+					s, rec.kind, priv[rec.supervisor],
+					rec.addr, rec.size,
+					rec.kind == SIM_ACCESS_FETCH);
 			}
 			if (unlikely(ret < 0))
 				goto access_error;
