@@ -356,6 +356,18 @@ static int path_leaf_level(const struct walk_path *path)
 				  PG_LEVEL_4K;
 }
 
+/*
+ * Cache the paging-structure entry of @addr in @t, a PSC array: its tag
+ * is all it holds.  tlb_fill() takes the way that has the tag before any
+ * other, so a set holds a tag at most once, and filling a valid entry
+ * rewrites it as it is and uses it: only the use is left to make.
+ */
+static void psc_fill(struct tlb *t, u64 addr)
+{
+	if (t->nr_sets && !tlb_probe(t, addr, 1))
+		tlb_fill(t, addr, 1, false);
+}
+
 /* The lowest level whose nested PSC holds @ngpa's entry, 0 for none. */
 static int npsc_lookup(struct translation_caches *c,
 		       const struct kvm_pagewalk *nested, u64 ngpa)
@@ -406,8 +418,7 @@ nested_translation(struct translation_caches *c,
 		return saved;
 	for (i = 0; c->has_npsc && i < nwalk->nr_entries - 1; i++)
 		if (nwalk->entries[i].level >= 2)
-			tlb_fill(&c->npsc[nwalk->entries[i].level], ngpa, 1,
-				 false);
+			psc_fill(&c->npsc[nwalk->entries[i].level], ngpa);
 	if (!c->ntlb.nr_sets)
 		return saved;
 	level = path_leaf_level(nwalk);
@@ -538,7 +549,7 @@ void translation_caches_fill(struct translation_caches *c,
 			break;
 		}
 		if (g->level >= 2 && !is_pdptr_entry(&w->role, g))
-			tlb_fill(&c->psc[g->level], addr, 1, false);
+			psc_fill(&c->psc[g->level], addr);
 	}
 
 	if (w->role.level && rec->leaf_level)
