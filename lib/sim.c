@@ -197,13 +197,7 @@ int mmusim_sim_access(mmusim_sim *sim, enum mmusim_access_kind kind,
 			return sim_error(sim, r, "cannot set up demand paging");
 	}
 	sim->fed = true;
-	s->st.accesses++;
-	if (kind == MMUSIM_ACCESS_READ)
-		s->st.reads++;
-	else if (kind == MMUSIM_ACCESS_WRITE)
-		s->st.writes++;
-	else
-		s->st.fetches++;
+	run_count_guest_access(s, (enum sim_access_kind)kind);
 	r = access_page(sim, (enum sim_access_kind)kind, gva, fault);
 	if (r || (last >> PAGE_SHIFT) == (gva >> PAGE_SHIFT))
 		return r;

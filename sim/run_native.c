@@ -104,13 +104,7 @@ static int native_access(struct scenario_exec *x,
 	const struct sim_access *a = &stmt->access;
 	int ret;
 
-	s->st.accesses++;
-	if (a->kind == SIM_ACCESS_READ)
-		s->st.reads++;
-	else if (a->kind == SIM_ACCESS_WRITE)
-		s->st.writes++;
-	else
-		s->st.fetches++;
+	run_count_guest_access(s, a->kind);
 	ret = run_access(s, a);
 	if (ret < 0 && ret != -EINVAL)
 		snprintf(x->why, sizeof(x->why), "%s", s->error);
