@@ -4,6 +4,7 @@
  * zeroed, to a small pool that the next hosts take theirs from.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,11 +42,52 @@ static_assert(HOST_ARENA_PAGES % BITS_PER_U64 == 0,
  * them PROT_NONE cost more than it saved: mprotect() visits every page),
  * so a pointer kept into a destroyed host's memory no longer faults.  The
  * pool holds at most HOST_ARENA_POOL_MAX arenas (64 MiB of address space, and
- * of RSS at most) and, like the rest of the simulator, serves one thread.
+ * of RSS at most).  It is the one state that hosts share, and hosts may
+ * live on different threads (docs/library.md: different handles are
+ * independent), so host_arena_pool_lock guards it; it is taken once per
+ * 2 MiB arena, never per page.
  */
 #define HOST_ARENA_POOL_MAX 32
 static void *host_arena_pool[HOST_ARENA_POOL_MAX];
 static unsigned int host_arena_pool_len;
+static atomic_flag host_arena_pool_lock = ATOMIC_FLAG_INIT;
+
+static void host_arena_pool_acquire(void)
+{
+	while (atomic_flag_test_and_set_explicit(&host_arena_pool_lock,
+						 memory_order_acquire))
+		;
+}
+
+static void host_arena_pool_release(void)
+{
+	atomic_flag_clear_explicit(&host_arena_pool_lock, memory_order_release);
+}
+
+/* Put @arena, all zero, in the pool; false when the pool is full. */
+static bool host_arena_pool_put(void *arena)
+{
+	bool put;
+
+	host_arena_pool_acquire();
+	put = host_arena_pool_len < HOST_ARENA_POOL_MAX;
+	if (put)
+		host_arena_pool[host_arena_pool_len++] = arena;
+	host_arena_pool_release();
+	return put;
+}
+
+/* An arena from the pool, all zero, or NULL when the pool is empty. */
+static void *host_arena_pool_take(void)
+{
+	void *arena = NULL;
+
+	host_arena_pool_acquire();
+	if (host_arena_pool_len)
+		arena = host_arena_pool[--host_arena_pool_len];
+	host_arena_pool_release();
+	return arena;
+}
 
 /*
  * One run of host frames, allocated in order from @first_pfn.  Frame i
@@ -100,10 +142,6 @@ static void release_arena(struct host_frames *frames, u64 i)
 	u8 *arena = frames->arenas[i];
 	u64 word, bits;
 
-	if (host_arena_pool_len == HOST_ARENA_POOL_MAX) {
-		munmap(arena, HOST_ARENA_BYTES);
-		return;
-	}
 	for (word = 0; word < HOST_ARENA_PAGES / BITS_PER_U64; word++) {
 		for (bits = touched[word]; bits; bits &= bits - 1) {
 			u64 frame = word * BITS_PER_U64 + __builtin_ctzll(bits);
@@ -111,7 +149,8 @@ static void release_arena(struct host_frames *frames, u64 i)
 			memset(arena + (frame << PAGE_SHIFT), 0, PAGE_SIZE);
 		}
 	}
-	host_arena_pool[host_arena_pool_len++] = arena;
+	if (!host_arena_pool_put(arena))
+		munmap(arena, HOST_ARENA_BYTES);
 }
 
 static void free_frames(struct host_frames *frames)
@@ -194,8 +233,9 @@ static int map_arena(struct host_frames *frames, u64 arena)
 
 	if (frames->arenas[arena])
 		return 0;
-	if (host_arena_pool_len) {
-		frames->arenas[arena] = host_arena_pool[--host_arena_pool_len];
+	p = host_arena_pool_take();
+	if (p) {
+		frames->arenas[arena] = p;
 		return 0;
 	}
 	p = mmap(NULL, HOST_ARENA_BYTES, PROT_READ | PROT_WRITE,
