@@ -1,5 +1,6 @@
 /* Guest physical memory: gfn -> host page, with a small lookup cache. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,14 +53,17 @@ static void clear_cache(struct gfn_cache_entry *cache)
 	}
 }
 
-/* The last guest_memory.generation handed out. */
-static u64 last_generation;
+/*
+ * The last guest_memory.generation handed out; atomic, because guest
+ * memories on different threads must not get the same one.
+ */
+static _Atomic u64 last_generation;
 
 int guest_memory_init(struct guest_memory *mem, struct host_memory *host)
 {
 	memset(mem, 0, sizeof(*mem));
 	mem->host = host;
-	mem->generation = ++last_generation;
+	mem->generation = atomic_fetch_add(&last_generation, 1) + 1;
 	mem->nr_slots = GFN_SLOTS_MIN;
 	mem->slots = malloc(mem->nr_slots * sizeof(*mem->slots));
 	mem->cache = malloc(GFN_CACHE_SIZE * sizeof(*mem->cache));

@@ -1,7 +1,9 @@
 /*
- * Hosts on different threads are independent, as docs/library.md promises
- * for different handles: the pool of arenas that destroyed hosts leave
- * behind is the state they share.
+ * Hosts and guest memories on different threads are independent, as
+ * docs/library.md promises for different handles: the pool of arenas that
+ * destroyed hosts leave behind, and the generations guest_memory_init()
+ * hands out (which a walker's kept table pages are checked against), are
+ * the state they share.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -112,4 +114,27 @@ Test(host_memory, hosts_on_threads_never_share_an_arena)
 		cr_assert_eq(results[t].bad_round, -1,
 			     "thread %u: page %d of round %d was not its own",
 			     t, results[t].bad_page, results[t].bad_round);
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+Test(guest_memory, memories_on_threads_never_share_a_generation)
+{
+	static u64 all[NR_THREADS * ROUNDS];
+	unsigned int t, i;
+
+	run_host_rounds_on_threads();
+	for (t = 0; t < NR_THREADS; t++)
+		memcpy(&all[t * ROUNDS], results[t].generations,
+		       sizeof(results[t].generations));
+	qsort(all, NR_THREADS * ROUNDS, sizeof(all[0]), compare_u64);
+	for (i = 1; i < NR_THREADS * ROUNDS; i++)
+		cr_assert_neq(all[i - 1], all[i],
+			      "two guest memories got generation %llu",
+			      (unsigned long long)all[i]);
 }
