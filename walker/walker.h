@@ -69,8 +69,10 @@ struct walk_leaf_cache {
  * it produces go through ngpa_walk: the two-dimensional walk.
  *
  * A guest page table is guest memory; a kvm_pagewalk only knows where the
- * root is and how to read entries (fmt); it caches nothing but the PAE
- * PDPTRs, which the CPU loads when CR3 is written.
+ * root is and how to read entries (fmt).  Of the tables it keeps the PAE
+ * PDPTRs, which the CPU loads when CR3 is written, and, for speed only,
+ * the fast path's table pages below, which change no result: every entry
+ * is still read from memory at every walk.
  */
 struct kvm_pagewalk {
 	struct cpu_role role;
