@@ -189,10 +189,17 @@ static int reset_shadow(struct mmu_context *mmu)
 	 * page roles do not record CR4.PSE, so KVM reuses the pages built
 	 * for the other reading, even past a CR3 load; mmusim zaps them, so
 	 * that the next walk of its tables is the guest's (docs/mmu.md).
+	 * The vCPU lets go of its root first, as kvm_mmu_reset_context()
+	 * unloads before kvm_init_mmu(): a zap reloads a loaded root, and
+	 * here it would do so for the previous mode's root_role with no
+	 * walk of the guest's tables (mmu->w is NULL until set below).
+	 * shadow_mmu_alloc_root() loads the root of the new mode.
 	 */
 	if (guest->level == PT32_ROOT_LEVEL) {
-		if (guest->cr4_pse != mmu->shadowed_cr4_pse)
+		if (guest->cr4_pse != mmu->shadowed_cr4_pse) {
+			mmu->root = (struct kvm_mmu_root){ 0 };
 			shadow_mmu_zap_all(mmu);
+		}
 		mmu->shadowed_cr4_pse = guest->cr4_pse;
 	}
 	spte_masks_init(&mmu->masks, false, true, mmu->cfg.host.maxphyaddr);
