@@ -312,3 +312,85 @@ Test(pcide, setting_pcide_with_cr3_11_0_nonzero_is_gp)
 		mmusim_cmd_result_free(&r);
 	}
 }
+
+/*
+ * An efer statement is no WRMSR: the settings before an access are loaded
+ * together at the access, as on VM entry, so a change of EFER.LME while
+ * CR0.PG is set is no #GP (unlike a cr4 setting PCIDE) and LMA follows
+ * LME && PG.  A PAE guest goes to long mode, a long-mode guest back to
+ * PAE, and LME set with paging off then PG set gives long mode, in
+ * mmusim walk and mmusim run alike; only an LMA that disagrees with LME
+ * is an error, of the access.
+ */
+Test(efer, lme_change_with_paging_on_is_loaded_as_on_vm_entry)
+{
+	static const char *const run_args[] = { "--format=native", "-", NULL };
+	static const char pae[] = "L3@pdptr0=";
+	static const char four_level[] = "L4@0x1000=";
+	static const struct {
+		const char *name;
+		const char *efer_cr0[2];
+		const char *walks[2];
+	} good[] = {
+		{ "lme-set-with-pg",
+		  { "efer 0\ncr0 0x80010001\n", "efer 0x100\n" },
+		  { pae, four_level } },
+		{ "lme-cleared-with-pg",
+		  { "efer 0x100\ncr0 0x80010001\n", "efer 0\n" },
+		  { four_level, pae } },
+		{ "lma-stated-with-pg",
+		  { "efer 0\ncr0 0x80010001\n", "efer 0x500\n" },
+		  { pae, four_level } },
+		{ "lme-set-then-pg",
+		  { "efer 0x100\ncr0 0x10001\n", "cr0 0x80010001\n" },
+		  { "gpa=0x0 hpa=none refs=0", four_level } },
+	};
+	static const char bad[] =
+		"scenario lma-without-lme\ncr4 0x20\ncr3 0x1000\n"
+		"mem 0x1000 0x1000\nefer 0x100\ncr0 0x80010001\nread 0\n"
+		"efer 0x400\nread 0\n";
+	char text[512], line[64];
+	const char *start, *end, *found;
+	struct mmusim_cmd_result r;
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "scenario %s\ncr4 0x20\ncr3 0x1000\n"
+			 "mem 0x1000 0x1000\n%sread 0\n%sread 0\n",
+			 good[i].name, good[i].efer_cr0[0],
+			 good[i].efer_cr0[1]);
+		walk(NULL, text, &r);
+		cr_assert_eq(r.status, 0, "%s: %s", text, r.err);
+		for (j = 0; j < 2; j++) {
+			snprintf(line, sizeof(line), "%s:%d read 0x0 cpl0 -> ",
+				 good[i].name, j ? 9 : 7);
+			start = strstr(r.out, line);
+			cr_assert_not_null(start, "no '%s' in:\n%s", line,
+					   r.out);
+			end = strchr(start, '\n');
+			found = strstr(start, good[i].walks[j]);
+			cr_assert(found && end && found < end,
+				  "no '%s' in '%s' of:\n%s", good[i].walks[j],
+				  line, r.out);
+		}
+		mmusim_cmd_result_free(&r);
+		mmusim_cmd_run(MMUSIM_BIN, "run", run_args, text, strlen(text),
+			       &r);
+		cr_assert_eq(r.status, 0, "%s: %s", text, r.err);
+		mmusim_cmd_result_free(&r);
+	}
+	walk(NULL, bad, &r);
+	cr_assert_eq(r.status, 2);
+	assert_has(
+		r.err,
+		"<stdin>:9: efer 0x400 sets LMA without LME (efer set on line 8)\n");
+	mmusim_cmd_result_free(&r);
+	mmusim_cmd_run(MMUSIM_BIN, "run", run_args, bad, strlen(bad), &r);
+	cr_assert_eq(r.status, 2);
+	assert_has(
+		r.err,
+		"<stdin>:9: efer 0x400 sets LMA without LME (efer set on line 8)\n");
+	mmusim_cmd_result_free(&r);
+}
