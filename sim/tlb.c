@@ -256,7 +256,7 @@ void tlb_flush_pcid(struct tlb *t, u16 pcid)
 
 struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 {
-	struct tlb_entry *set, *e = NULL;
+	struct tlb_entry *set, *e = NULL, *first_free = NULL;
 	u64 tag;
 	u32 i;
 
@@ -265,21 +265,29 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 	MMU_WARN_ON(level < 1 || level > TLB_MAX_LEVEL);
 	set = tlb_set(t, addr, level);
 	tag = tlb_tag_for(t, addr, level, global ? t->global_tag : t->pcid_tag);
-	for (i = 0; i < t->ways && !e; i++)
-		if (set[i].tag == tag)
+	/*
+	 * One pass: the way with the same tag wins over every free way (a
+	 * set holds a tag at most once), else the first free way in way
+	 * order, else the policy's victim.
+	 */
+	for (i = 0; i < t->ways; i++) {
+		if (set[i].tag == tag) {
 			e = &set[i];
-	for (i = 0; i < t->ways && !e; i++)
-		if (!tlb_entry_valid(t, &set[i]))
-			e = &set[i];
+			break;
+		}
+		if (!first_free && !tlb_entry_valid(t, &set[i]))
+			first_free = &set[i];
+	}
 	if (!e)
-		e = tlb_victim(t, set);
+		e = first_free ? first_free : tlb_victim(t, set);
 
 	memset(e, 0, sizeof(*e));
 	e->tag = tag;
 	e->level = level;
 	e->global = global;
 	e->gen = global ? t->global_gen : t->gen;
-	tlb_touch(t, e);
+	if (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU)
+		tlb_touch(t, e);
 	if (level > 1)
 		t->has_large = true;
 	if (global && t->global_tag != t->pcid_tag)

@@ -233,9 +233,9 @@ static inline struct tlb_entry *tlb_lookup(struct tlb *t, u64 addr)
 /*
  * The entry to fill for @addr at size @level, for the current PCID (any
  * PCID for a global entry under CR4.PCIDE): the one with the same tag if
- * there is one, else a free way, else a victim.  Tag, size, generation and
- * global flag are set and the class masks cleared; the caller fills the
- * rest.  NULL when the cache is disabled.
+ * there is one, valid or not, else the first free way, else a victim.
+ * Tag, size, generation and global flag are set and every other field
+ * cleared; the caller fills the rest.  NULL when the cache is disabled.
  */
 struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global);
 

@@ -129,6 +129,74 @@ Test(tlb_policy, a_free_way_is_taken_before_a_victim)
 	tlb_destroy(&t);
 }
 
+Test(tlb_policy, the_way_with_the_tag_is_refilled_before_an_earlier_free_way)
+{
+	struct tlb t;
+
+	cr_assert_eq(tlb_init_policy(&t, 4, 4, TLB_POLICY_ROUNDROBIN,
+				     TLB_SIZE_4K, 0),
+		     0);
+	cr_assert_eq(tlb_fill(&t, PAGE(0), 1, false), &t.entries[0]);
+	cr_assert_eq(tlb_fill(&t, PAGE(1), 1, true), &t.entries[1]);
+	/* Way 0 is stale, way 1 (global) still valid with page 1's tag. */
+	tlb_flush(&t, false);
+	cr_assert_null(tlb_probe(&t, PAGE(0), 1));
+	cr_assert_eq(tlb_fill(&t, PAGE(1), 1, true), &t.entries[1]);
+	/* Way 0 is still the first free way: no victim is drawn. */
+	cr_assert_eq(tlb_fill(&t, PAGE(5), 1, false), &t.entries[0]);
+	cr_assert_eq(t.victim, 0);
+	tlb_destroy(&t);
+}
+
+Test(tlb_policy, a_stale_way_with_the_tag_is_refilled_before_other_free_ways)
+{
+	struct tlb t;
+
+	one_set(&t, TLB_POLICY_ROUNDROBIN, 0);
+	/* Every way invalid, each keeping its tag. */
+	tlb_flush(&t, false);
+	cr_assert_null(tlb_probe(&t, PAGE(3), 1));
+	cr_assert_eq(tlb_fill(&t, PAGE(3), 1, false), &t.entries[3]);
+	cr_assert_not_null(tlb_probe(&t, PAGE(3), 1));
+	/* A new page takes the first free way in way order. */
+	cr_assert_eq(tlb_fill(&t, PAGE(6), 1, false), &t.entries[0]);
+	cr_assert_eq(tlb_fill(&t, PAGE(7), 1, false), &t.entries[1]);
+	tlb_destroy(&t);
+}
+
+Test(tlb_policy, a_refilled_entry_keeps_nothing_of_the_old_one)
+{
+	struct tlb t;
+	struct tlb_entry *e;
+
+	cr_assert_eq(tlb_init_policy(&t, 4, 4, TLB_POLICY_ROUNDROBIN,
+				     TLB_SIZES_ALL, 0),
+		     0);
+	e = tlb_fill(&t, PAGE(0), 1, false);
+	e->gpa = PAGE(7);
+	e->hpa = PAGE(9);
+	e->used = 5;
+	e->allowed = 3;
+	e->denied = 4;
+	e->pte_access = ACC_ALL;
+	e->nested_access = ACC_ALL;
+	e->pkey = 2;
+	cr_assert_eq(tlb_fill(&t, PAGE(0), 1, true), e);
+	cr_assert_eq(e->tag, tlb_tag(&t, PAGE(0), 1));
+	cr_assert_eq(e->gen, t.global_gen);
+	cr_assert_eq(e->level, 1);
+	cr_assert(e->global);
+	cr_assert_eq(e->gpa, 0);
+	cr_assert_eq(e->hpa, 0);
+	cr_assert_eq(e->used, 0);
+	cr_assert_eq(e->allowed, 0);
+	cr_assert_eq(e->denied, 0);
+	cr_assert_eq(e->pte_access, 0);
+	cr_assert_eq(e->nested_access, 0);
+	cr_assert_eq(e->pkey, 0);
+	tlb_destroy(&t);
+}
+
 Test(tlb_geometry, sets_must_be_a_power_of_two_and_plru_ways_too)
 {
 	struct tlb t;
