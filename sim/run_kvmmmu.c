@@ -69,16 +69,26 @@ static void describe_result(char *buf, size_t len, const struct replay *rp)
 		snprintf(buf, len, "ok gpa=0x%" PRIx64, rp->rec.gpa);
 }
 
-static void keep_disagreement(struct run_sim *s, const char *file,
-			      const struct recorded_walk *w, const char *why)
+/*
+ * A disagreement about @w, at @line (the walk's own line, or the line of
+ * an SPTE or page event judged after it): kept for the report and, but
+ * for JSON output, printed as it is found.
+ */
+static void report_disagreement(struct run_sim *s,
+				const struct recorded_walk *w,
+				unsigned long line, const char *why)
 {
+	const char *file = s->kvmmmu->file;
 	struct run_disagreement *d;
 
+	if (!s->cfg.json)
+		printf("%s:%lu: walk 0x%" PRIx64 " pferr 0x%x: disagree: %s\n",
+		       file, line, w->addr, w->pferr, why);
 	if (s->st.nr_disagreements >= RUN_MAX_DISAGREEMENTS)
 		return;
 	d = &s->st.disagreements[s->st.nr_disagreements++];
 	snprintf(d->file, sizeof(d->file), "%s", file);
-	d->line = w->line;
+	d->line = line;
 	d->addr = w->addr;
 	snprintf(d->what, sizeof(d->what), "%s", why);
 }
@@ -147,11 +157,7 @@ static int finish(struct run_sim *s, struct recorded_walk *w, bool cut,
 		break;
 	default:
 		k->disagree++;
-		keep_disagreement(s, file, w, rp->why);
-		if (!s->cfg.json)
-			printf("%s:%lu: walk 0x%" PRIx64
-			       " pferr 0x%x: disagree: %s\n",
-			       file, w->line, w->addr, w->pferr, rp->why);
+		report_disagreement(s, w, w->line, rp->why);
 		break;
 	}
 	*flip = inferred >= 0 ? BIT(inferred) : 0;
@@ -254,7 +260,6 @@ static int judge_spte(struct run_sim *s, struct kvmmmu_task *task,
 		      char *why, size_t why_len)
 {
 	struct run_kvmmmu_stats *k = &s->st.kvmmmu;
-	struct recorded_walk at;
 	char what[WHY_MAX];
 	int v = SPTE_NOT_JUDGED;
 
@@ -273,13 +278,7 @@ static int judge_spte(struct run_sim *s, struct kvmmmu_task *task,
 		return 0;
 	case SPTE_DISAGREE:
 		k->spte_disagree++;
-		at = *task->last;
-		at.line = line;
-		keep_disagreement(s, s->kvmmmu->file, &at, what);
-		if (!s->cfg.json)
-			printf("%s:%lu: walk 0x%" PRIx64
-			       " pferr 0x%x: disagree: %s\n",
-			       s->kvmmmu->file, line, at.addr, at.pferr, what);
+		report_disagreement(s, task->last, line, what);
 		return 0;
 	case SPTE_NOT_JUDGED:
 		k->spte_not_judged++;
@@ -309,7 +308,6 @@ static int judge_page(struct run_sim *s, struct kvmmmu_task *task,
 	struct run_kvmmmu_stats *k = &s->st.kvmmmu;
 	bool get = ev->kind == KVMMMU_EV_GET_PAGE;
 	const char *name = get ? "get_page" : "prepare_zap_page";
-	struct recorded_walk at;
 	char what[WHY_MAX];
 	int v = PAGE_NOT_JUDGED;
 
@@ -349,13 +347,7 @@ static int judge_page(struct run_sim *s, struct kvmmmu_task *task,
 			k->get_page_disagree++;
 		else
 			k->zap_disagree++;
-		at = *task->last;
-		at.line = line;
-		keep_disagreement(s, s->kvmmmu->file, &at, what);
-		if (!s->cfg.json)
-			printf("%s:%lu: walk 0x%" PRIx64
-			       " pferr 0x%x: disagree: %s\n",
-			       s->kvmmmu->file, line, at.addr, at.pferr, what);
+		report_disagreement(s, task->last, line, what);
 		return 0;
 	case PAGE_NOT_JUDGED:
 		if (get)
