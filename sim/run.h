@@ -8,7 +8,7 @@
 
 #include "sim/input/input.h"
 #include "sim/run_mmu.h"
-#include "sim/caches.h"
+#include "sim/cache_model.h"
 #include "sim/vcpu.h"
 
 struct binary_trace_writer;
@@ -318,7 +318,7 @@ struct run_demand {
  * it waits (and is stale for the running one).
  */
 struct run_vcpu {
-	struct translation_caches caches;
+	struct cache_model caches;
 	unsigned int proc;
 	struct run_counts counts;
 	/* The MMU's remote TLB flush requests made while this vCPU ran. */
@@ -332,7 +332,7 @@ struct run_sim {
 	struct run_stats st;
 	struct sim_vcpu vcpu;
 	struct sim_result res;
-	struct translation_caches caches;
+	struct cache_model caches;
 	struct run_demand demand;
 	/* The counters at the last switch of process or vCPU. */
 	struct run_counts split_snap;
@@ -443,8 +443,8 @@ static inline bool run_access_hit(struct run_sim *s, const struct sim_access *a,
 	*e = NULL;
 	if (unlikely(s->vcpu.pending))
 		return false;
-	*e = translation_caches_lookup(&s->caches, a->addr,
-				       a->kind == SIM_ACCESS_FETCH);
+	*e = cache_model_lookup(&s->caches, a->addr,
+				a->kind == SIM_ACCESS_FETCH);
 	if (unlikely(!*e ||
 		     !((*e)->allowed & BIT(run_access_class(&s->vcpu, a)))))
 		return false;

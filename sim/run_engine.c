@@ -43,7 +43,7 @@ int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 	r = sim_vcpu_init(&s->vcpu);
 	if (r)
 		return r;
-	r = translation_caches_init(&s->caches, &cfg->caches);
+	r = cache_model_init(&s->caches, &cache_model_hierarchy, &cfg->caches);
 	if (!r)
 		r = run_vcpus_init(s);
 	if (!r && cfg->mmu && cfg->mmu->create)
@@ -61,7 +61,7 @@ void run_sim_destroy(struct run_sim *s)
 		s->cfg.mmu->destroy(s->mmu);
 	s->mmu = NULL;
 	run_vcpus_destroy(s);
-	translation_caches_destroy(&s->caches);
+	cache_model_destroy(&s->caches);
 	sim_vcpu_destroy(&s->vcpu);
 	run_demand_destroy(&s->demand);
 	free(s->kvmmmu);
@@ -93,15 +93,15 @@ int run_cr3_load(struct run_sim *s, bool flush)
 	bool pcide = v->cr4 & X86_CR4_PCIDE;
 
 	s->st.cr3_writes++;
-	translation_caches_set_pcid(&s->caches, sim_vcpu_pcid(v), pcide);
+	cache_model_set_pcid(&s->caches, sim_vcpu_pcid(v), pcide);
 	if (!flush) {
 		s->st.cr3_noflush++;
 	} else if (pcide) {
 		s->st.tlb_flushes++;
-		translation_caches_flush_pcid(&s->caches, sim_vcpu_pcid(v));
+		cache_model_flush_pcid(&s->caches, sim_vcpu_pcid(v));
 	} else {
 		s->st.tlb_flushes++;
-		translation_caches_flush(&s->caches, false);
+		cache_model_flush(&s->caches, false);
 	}
 	return run_mmu_cr3(s);
 }
@@ -150,16 +150,16 @@ int run_invpcid(struct run_sim *s, unsigned int type, u16 pcid, u64 gva)
 	s->st.invpcid++;
 	switch (type) {
 	case RUN_INVPCID_ADDR:
-		translation_caches_invpcid_addr(&s->caches, gva, pcid);
+		cache_model_invpcid_addr(&s->caches, gva, pcid);
 		break;
 	case RUN_INVPCID_SINGLE:
-		translation_caches_flush_pcid(&s->caches, pcid);
+		cache_model_flush_pcid(&s->caches, pcid);
 		break;
 	case RUN_INVPCID_ALL:
-		translation_caches_flush(&s->caches, true);
+		cache_model_flush(&s->caches, true);
 		break;
 	case RUN_INVPCID_ALL_NON_GLOBAL:
-		translation_caches_flush(&s->caches, false);
+		cache_model_flush(&s->caches, false);
 		break;
 	}
 	/* KVM's INVPCID handler frees the roots of that PCID: a new root. */
@@ -179,7 +179,7 @@ int run_invpcid(struct run_sim *s, unsigned int type, u16 pcid, u64 gva)
 void run_flush_all(struct run_sim *s)
 {
 	s->st.tlb_global_flushes++;
-	translation_caches_flush(&s->caches, true);
+	cache_model_flush(&s->caches, true);
 }
 
 int run_invlpg(struct run_sim *s, u64 gva)
@@ -188,7 +188,7 @@ int run_invlpg(struct run_sim *s, u64 gva)
 	int r;
 
 	s->st.invlpg++;
-	translation_caches_invlpg(&s->caches, gva);
+	cache_model_invlpg(&s->caches, gva);
 	if (ops && ops->on_invlpg) {
 		r = ops->on_invlpg(s->mmu, gva);
 		if (r)
@@ -218,7 +218,7 @@ int run_vcpu_reset(struct run_sim *s)
 	r = sim_vcpu_reset(&s->vcpu);
 	if (r)
 		return r;
-	translation_caches_flush_nested(&s->caches);
+	cache_model_flush_nested(&s->caches);
 	run_flush_all(s);
 	run_vcpus_flush_waiting(s);
 	return 0;
@@ -227,7 +227,7 @@ int run_vcpu_reset(struct run_sim *s)
 void run_invept(struct run_sim *s)
 {
 	s->st.invept++;
-	translation_caches_flush_nested(&s->caches);
+	cache_model_flush_nested(&s->caches);
 	run_flush_all(s);
 }
 
@@ -305,8 +305,7 @@ static void account_walk(struct run_sim *s, int psc_level, bool ok)
 		s->st.psc_hits[psc_level]++;
 	}
 
-	translation_caches_walk(&s->caches, &s->vcpu, rec, psc_level, ok,
-				&cost);
+	cache_model_walk(&s->caches, &s->vcpu, rec, psc_level, ok, &cost);
 	s->st.ntlb_lookups += cost.ntlb_lookups;
 	s->st.ntlb_hits += cost.ntlb_hits;
 	s->st.npsc_lookups += cost.npsc_lookups;
@@ -382,9 +381,9 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 	bool pending;
 
 	for (tries = 0;; tries++) {
-		translation_caches_update_shifts(&s->caches, &s->vcpu);
-		psc_level = translation_caches_psc_lookup(&s->caches, &s->vcpu,
-							  a->addr);
+		cache_model_update_shifts(&s->caches, &s->vcpu);
+		psc_level =
+			cache_model_psc_lookup(&s->caches, &s->vcpu, a->addr);
 		pending = s->vcpu.pending;
 		r = sim_vcpu_access(&s->vcpu, a, res);
 		if (r < 0)
@@ -394,7 +393,7 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 		 * loads them when, and only when, settings were pending.
 		 */
 		if (unlikely(pending))
-			translation_caches_update_shifts(&s->caches, &s->vcpu);
+			cache_model_update_shifts(&s->caches, &s->vcpu);
 		if (res->outcome == SIM_CR3_LOAD_GP ||
 		    res->outcome == SIM_CR3_LOAD_FAULT) {
 			s->st.cr3_load_faults++;
@@ -407,9 +406,9 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 		}
 		if (res->outcome == SIM_OK) {
 			account_walk(s, psc_level, true);
-			translation_caches_fill(&s->caches, &s->vcpu,
-						&s->res.rec, a->addr, cls,
-						a->kind == SIM_ACCESS_FETCH);
+			cache_model_fill(&s->caches, &s->vcpu, &s->res.rec,
+					 a->addr, cls,
+					 a->kind == SIM_ACCESS_FETCH);
 			if (ops && ops->on_walk_success) {
 				mmu_walk(s, a, &mw, false);
 				r = ops->on_walk_success(s->mmu, &mw);
@@ -424,7 +423,7 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 			account_walk(s, psc_level, false);
 		account_fault(s, &res->fault);
 		/* A fault drops the TLB entries of its linear address. */
-		translation_caches_flush_addr(&s->caches, a->addr);
+		cache_model_flush_addr(&s->caches, a->addr);
 		if (ops && ops->on_fault) {
 			mmu_walk(s, a, &mw, true);
 			r = ops->on_fault(s->mmu, &mw);
@@ -474,11 +473,11 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a,
 		r = sim_vcpu_load(v, &s->res);
 		if (r < 0)
 			return vcpu_error(s, r);
-		translation_caches_set_pcid(&s->caches, sim_vcpu_pcid(v),
-					    v->cr4 & X86_CR4_PCIDE);
-		translation_caches_update_shifts(&s->caches, &s->vcpu);
+		cache_model_set_pcid(&s->caches, sim_vcpu_pcid(v),
+				     v->cr4 & X86_CR4_PCIDE);
+		cache_model_update_shifts(&s->caches, &s->vcpu);
 		/* A failed PDPTR load: access_miss() tries it again. */
-		e = translation_caches_lookup(&s->caches, a->addr, fetch);
+		e = cache_model_lookup(&s->caches, a->addr, fetch);
 	}
 	cls = run_access_class(v, a);
 	if (likely(e)) {
@@ -490,11 +489,11 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a,
 		return access_miss(s, a, cls);
 	}
 	s->st.tlb_misses++;
-	if (fetch && s->caches.split_l1)
+	if (fetch && cache_model_split_l1(&s->caches))
 		s->st.l1i_misses++;
-	if (translation_caches_has_stlb(&s->caches)) {
+	if (cache_model_has_stlb(&s->caches)) {
 		s->st.stlb_lookups++;
-		e = translation_caches_stlb_refill(&s->caches, a->addr, fetch);
+		e = cache_model_stlb_refill(&s->caches, a->addr, fetch);
 		if (e) {
 			/* Refused rights walk, as after a first-level hit. */
 			s->st.stlb_hits++;

@@ -123,7 +123,7 @@ static int native_nested(struct scenario_exec *x)
 {
 	struct native_state *ns = x->opaque;
 
-	translation_caches_flush_nested(&ns->s->caches);
+	cache_model_flush_nested(&ns->s->caches);
 	run_flush_all(ns->s);
 	return 0;
 }

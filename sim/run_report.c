@@ -249,8 +249,10 @@ static void text_tlb_levels(FILE *out, const struct run_sim *s)
 	const struct run_stats *st = &s->st;
 	bool first = true;
 
-	if (!s->caches.split_l1 && !s->caches.l1_size_arrays &&
-	    !translation_caches_has_stlb(&s->caches))
+	/* Only the hierarchy model has arrays (zeroed for another model). */
+	if (!cache_model_split_l1(&s->caches) &&
+	    !s->caches.hierarchy.l1_size_arrays &&
+	    !cache_model_has_stlb(&s->caches))
 		return;
 	fprintf(out, "  TLB arrays     ");
 	text_geometry(out, "L1D", &c->l1d[CACHES_L1_MAIN], &first);
@@ -262,7 +264,7 @@ static void text_tlb_levels(FILE *out, const struct run_sim *s)
 	text_geometry(out, "STLB", &c->stlb, &first);
 	fprintf(out, "\n  TLB misses      L1I %" PRIu64 ", L1D %" PRIu64,
 		st->l1i_misses, st->tlb_misses - st->l1i_misses);
-	if (translation_caches_has_stlb(&s->caches))
+	if (cache_model_has_stlb(&s->caches))
 		fprintf(out,
 			"; STLB %" PRIu64 " lookups, hits %" PRIu64
 			" (%.2f%%), misses %" PRIu64,
@@ -361,7 +363,7 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		" lookups, hits %" PRIu64 " (%.2f%%)\n",
 		cfg->caches.ntlb.entries, st->ntlb_lookups, st->ntlb_hits,
 		percent(st->ntlb_hits, st->ntlb_lookups));
-	if (s->caches.has_npsc)
+	if (s->caches.hierarchy.has_npsc)
 		fprintf(out,
 			"  nested PSC      %" PRIu64 " lookups, hits %" PRIu64
 			", misses %" PRIu64 "\n",

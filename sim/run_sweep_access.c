@@ -55,7 +55,7 @@ int run_sweep_guest_access_all(struct run_sim *s, enum sim_access_kind kind,
 		t->st.instructions += instruction;
 		run_count_guest_access(t, kind);
 		if (likely(!t->vcpu.pending))
-			e = translation_caches_lookup(&t->caches, addr, fetch);
+			e = cache_model_lookup(&t->caches, addr, fetch);
 		if (likely(e && (e->allowed & cls))) {
 			t->st.translations++;
 			t->st.tlb_hits++;

@@ -26,7 +26,7 @@ void run_vcpus_destroy(struct run_sim *s)
 
 	for (i = 0; i < s->nr_vcpus; i++)
 		if (i != s->cur_vcpu)
-			translation_caches_destroy(&s->vcpus[i].caches);
+			cache_model_destroy(&s->vcpus[i].caches);
 	free(s->vcpus);
 	s->vcpus = NULL;
 	s->nr_vcpus = 0;
@@ -50,7 +50,8 @@ int run_vcpus_grow(struct run_sim *s, unsigned int n)
 		v = &s->vcpus[s->nr_vcpus];
 		memset(v, 0, sizeof(*v));
 		v->flush_requests_seen = run_remote_flush_requests(s);
-		r = translation_caches_init(&v->caches, &cfg->caches);
+		r = cache_model_init(&v->caches, &cache_model_hierarchy,
+				     &cfg->caches);
 		if (r)
 			return r;
 		s->nr_vcpus++;
@@ -97,8 +98,8 @@ int run_vcpu_switch(struct run_sim *s, unsigned int vcpu)
 	 * are flushed when it runs next: once for any number of requests.
 	 */
 	if (to->flush_requests_seen != s->remote_flush_snap) {
-		translation_caches_flush_nested(&s->caches);
-		translation_caches_flush(&s->caches, true);
+		cache_model_flush_nested(&s->caches);
+		cache_model_flush(&s->caches, true);
 	}
 	if (!d->enabled || to->proc == d->cur)
 		return 0;
@@ -114,8 +115,8 @@ void run_vcpus_flush_waiting(struct run_sim *s)
 	for (i = 0; i < s->nr_vcpus; i++) {
 		if (i == s->cur_vcpu)
 			continue;
-		translation_caches_flush_nested(&s->vcpus[i].caches);
-		translation_caches_flush(&s->vcpus[i].caches, true);
+		cache_model_flush_nested(&s->vcpus[i].caches);
+		cache_model_flush(&s->vcpus[i].caches, true);
 	}
 }
 
@@ -127,6 +128,6 @@ void run_vcpus_shootdown(struct run_sim *s, unsigned int proc, u64 gva)
 		if (i == s->cur_vcpu || s->vcpus[i].proc != proc)
 			continue;
 		s->st.invlpg++;
-		translation_caches_invlpg(&s->vcpus[i].caches, gva);
+		cache_model_invlpg(&s->vcpus[i].caches, gva);
 	}
 }
