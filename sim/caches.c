@@ -430,6 +430,33 @@ nested_translation(struct translation_caches *c,
 	return saved;
 }
 
+/*
+ * The guest references a PSC hit at @psc_level saved a 1D walk: the
+ * entries of that level and above that the walk read (a failed walk's
+ * last entry only when memory backs it), PDPTRs aside.
+ */
+static unsigned int psc_skipped_1d(const struct sim_vcpu *v,
+				   const struct walk_record *rec, int psc_level,
+				   bool ok)
+{
+	bool pae = v->gva_walk.role.level == PT32E_ROOT_LEVEL;
+	int i, n = rec->guest.nr_entries;
+	unsigned int skipped = 0;
+
+	if (psc_level <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct walk_entry *e = &rec->guest.entries[i];
+
+		if (e->level < psc_level ||
+		    (pae && e->level == PT32E_ROOT_LEVEL))
+			continue;
+		skipped += i < n - 1 || ok ||
+			   guest_memory_is_backed(&v->mem, e->pte_gpa);
+	}
+	return skipped;
+}
+
 void translation_caches_walk(struct translation_caches *c,
 			     const struct sim_vcpu *v,
 			     const struct walk_record *rec, int psc_level,
@@ -439,6 +466,10 @@ void translation_caches_walk(struct translation_caches *c,
 	int i;
 
 	memset(cost, 0, sizeof(*cost));
+	if (!rec->two_dimensional) {
+		cost->skipped_guest = psc_skipped_1d(v, rec, psc_level, ok);
+		return;
+	}
 	for (i = 0; i < rec->guest.nr_entries; i++) {
 		const struct walk_entry *e = &rec->guest.entries[i];
 		bool read = i < rec->guest.nr_entries - 1 || ok ||
