@@ -299,13 +299,14 @@ static struct tlb_level first_level(struct translation_caches *c, bool fetch)
 	return l;
 }
 
-void translation_caches_update_shifts(struct translation_caches *c,
-				      const struct sim_vcpu *v)
+void translation_caches_set_shifts(struct translation_caches *c,
+				   const struct sim_vcpu *v, u32 key)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	bool pt32 = w->role.level == PT32_ROOT_LEVEL;
 	int i, level;
 
+	c->shifts_key = key;
 	if (c->l1d[CACHES_L1_MAIN].shift[2] != (pt32 ? 22 : 21)) {
 		caches_drop_hints(c);
 		for (i = 0; i < CACHES_L1_ARRAYS; i++) {

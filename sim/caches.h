@@ -120,6 +120,8 @@ struct translation_caches {
 	u64 hint_page[2];
 	struct tlb_entry *hint[2];
 	const struct tlb_entry *hint_set[2];
+	/* The key of the roles the page shifts were last set for. */
+	u32 shifts_key;
 };
 
 #define CACHES_NO_HINT (~0ULL)
@@ -148,9 +150,48 @@ int translation_caches_init(struct translation_caches *c,
 			    const struct translation_caches_config *cfg);
 void translation_caches_destroy(struct translation_caches *c);
 
+/*
+ * What the page shifts depend on: the level and format of the guest's
+ * tables and of the nested stage's, with a bit that the key of new
+ * caches (0) does not have.
+ */
+#define CACHES_SHIFTS_KEY_SET BIT(31)
+#define CACHES_SHIFTS_KEY_EPT BIT(3)
+#define CACHES_SHIFTS_KEY_NESTED BIT(4)
+#define CACHES_SHIFTS_KEY_NESTED_SHIFT 5
+
+static inline u32 caches_role_shifts_key(const struct cpu_role *role)
+{
+	static_assert(PT64_ROOT_MAX_LEVEL < CACHES_SHIFTS_KEY_EPT,
+		      "a level fits below the EPT bit");
+	return role->level | (role->ept ? CACHES_SHIFTS_KEY_EPT : 0);
+}
+
+static inline u32 caches_shifts_key(const struct kvm_pagewalk *w)
+{
+	u32 key = CACHES_SHIFTS_KEY_SET | caches_role_shifts_key(&w->role);
+
+	if (w->nested)
+		key |= CACHES_SHIFTS_KEY_NESTED |
+		       (caches_role_shifts_key(&w->nested->role)
+			<< CACHES_SHIFTS_KEY_NESTED_SHIFT);
+	return key;
+}
+
+/* Set the page shifts of @c for @v's paging modes, whose key is @key. */
+void translation_caches_set_shifts(struct translation_caches *c,
+				   const struct sim_vcpu *v, u32 key);
+
 /* Keep the caches' page shifts in step with @v's paging modes. */
-void translation_caches_update_shifts(struct translation_caches *c,
-				      const struct sim_vcpu *v);
+static inline void
+translation_caches_update_shifts(struct translation_caches *c,
+				 const struct sim_vcpu *v)
+{
+	u32 key = caches_shifts_key(&v->gva_walk);
+
+	if (unlikely(key != c->shifts_key))
+		translation_caches_set_shifts(c, v, key);
+}
 
 /* The entry @e of @t, for @addr, is now side @fetch's hint. */
 static inline struct tlb_entry *caches_hint(struct translation_caches *c,
