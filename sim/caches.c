@@ -124,6 +124,7 @@ static void psc_flush(struct translation_caches *c)
 {
 	int level;
 
+	c->psc_looked = false;
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 		tlb_flush(&c->psc[level], true);
 }
@@ -161,6 +162,7 @@ void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
 	int i, level;
 
 	caches_drop_hints(c);
+	c->psc_looked = false;
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_set_pcid(tlbs[i], pcid, pcide);
@@ -172,6 +174,7 @@ static void psc_flush_pcid(struct translation_caches *c, u16 pcid)
 {
 	int level;
 
+	c->psc_looked = false;
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 		tlb_flush_pcid(&c->psc[level], pcid);
 }
@@ -307,6 +310,7 @@ void translation_caches_set_shifts(struct translation_caches *c,
 	int i, level;
 
 	c->shifts_key = key;
+	c->psc_looked = false;
 	if (c->l1d[CACHES_L1_MAIN].shift[2] != (pt32 ? 22 : 21)) {
 		caches_drop_hints(c);
 		for (i = 0; i < CACHES_L1_ARRAYS; i++) {
@@ -327,22 +331,60 @@ void translation_caches_set_shifts(struct translation_caches *c,
 	}
 }
 
+/* tlb_probe() of PSC level @level for @addr, through its hint. */
+static struct tlb_entry *psc_probe(struct translation_caches *c, int level,
+				   u64 addr)
+{
+	struct tlb *t = &c->psc[level];
+	struct tlb_entry *e = c->psc_hint[level];
+
+	if (e && e->tag == tlb_tag(t, addr, 1) && tlb_entry_valid(t, e)) {
+		tlb_use(t, e);
+		return e;
+	}
+	e = tlb_probe(t, addr, 1);
+	if (e)
+		c->psc_hint[level] = e;
+	return e;
+}
+
+/*
+ * tlb_probe() of PSC level @level for @addr, its hit the level's hint:
+ * for the lookup before a walk, whose lowest levels change more often
+ * than their hints would hit.
+ */
+static struct tlb_entry *psc_probe_set(struct translation_caches *c, int level,
+				       u64 addr)
+{
+	struct tlb_entry *e = tlb_probe(&c->psc[level], addr, 1);
+
+	if (e)
+		c->psc_hint[level] = e;
+	return e;
+}
+
 int translation_caches_psc_lookup(struct translation_caches *c,
 				  const struct sim_vcpu *v, u64 addr)
 {
 	const struct cpu_role *role = &v->gva_walk.role;
-	int level;
+	int level, found = 0;
 
+	c->psc_looked = false;
 	if (role->level < PT32_ROOT_LEVEL || !c->has_psc)
 		return -1;
 	for (level = 2; level <= role->level; level++) {
 		if (level == PT32E_ROOT_LEVEL &&
 		    role->level == PT32E_ROOT_LEVEL)
 			break;
-		if (c->psc[level].nr_sets && tlb_probe(&c->psc[level], addr, 1))
-			return level;
+		if (c->psc[level].nr_sets && psc_probe_set(c, level, addr)) {
+			found = level;
+			break;
+		}
 	}
-	return 0;
+	c->psc_looked = true;
+	c->psc_found = found;
+	c->psc_looked_addr = addr;
+	return found;
 }
 
 static bool is_pdptr_entry(const struct cpu_role *role,
@@ -367,6 +409,20 @@ static void psc_fill(struct tlb *t, u64 addr)
 {
 	if (t->nr_sets && !tlb_probe(t, addr, 1))
 		tlb_fill(t, addr, 1, false);
+}
+
+/*
+ * Cache the entry of level @level of @addr's walk in the PSC, probing
+ * first unless the probe is @known_miss; as psc_fill(), with the hint.
+ */
+static void psc_fill_level(struct translation_caches *c, int level, u64 addr,
+			   bool known_miss)
+{
+	struct tlb *t = &c->psc[level];
+
+	if (!t->nr_sets || (!known_miss && psc_probe(c, level, addr)))
+		return;
+	c->psc_hint[level] = tlb_fill(t, addr, 1, false);
 }
 
 /* The lowest level whose nested PSC holds @ngpa's entry, 0 for none. */
@@ -570,9 +626,15 @@ void translation_caches_fill(struct translation_caches *c,
 	const struct walk_entry *leaf = NULL;
 	struct tlb_level stlb = { &c->stlb, 1 };
 	struct tlb_entry tmpl;
-	int i, level;
+	int i, level, found;
 
 	caches_drop_hints(c);
+	/*
+	 * The PSC lookup before the walk missed below the level it found
+	 * and used the entry there: those levels need no probe.
+	 */
+	found = c->psc_looked && c->psc_looked_addr == addr ? c->psc_found : -1;
+	c->psc_looked = false;
 	for (i = 0; i < rec->guest.nr_entries; i++) {
 		const struct walk_entry *g = &rec->guest.entries[i];
 
@@ -580,8 +642,10 @@ void translation_caches_fill(struct translation_caches *c,
 			leaf = g;
 			break;
 		}
-		if (g->level >= 2 && !is_pdptr_entry(&w->role, g))
-			psc_fill(&c->psc[g->level], addr);
+		if (g->level >= 2 && g->level != found &&
+		    !is_pdptr_entry(&w->role, g))
+			psc_fill_level(c, g->level, addr,
+				       found == 0 || g->level < found);
 	}
 
 	if (w->role.level && rec->leaf_level)

@@ -122,6 +122,22 @@ struct translation_caches {
 	const struct tlb_entry *hint_set[2];
 	/* The key of the roles the page shifts were last set for. */
 	u32 shifts_key;
+	/*
+	 * Per PSC level: the entry its last probe hit or its last fill
+	 * took.  A probe takes it when it is valid and has the tag: a set
+	 * holds a tag at most once, so it is the entry the probe would find.
+	 */
+	struct tlb_entry *psc_hint[PT64_ROOT_MAX_LEVEL + 1];
+	/*
+	 * What the last translation_caches_psc_lookup() found, for the fill
+	 * after the walk it went before: while @psc_looked, it looked up
+	 * @psc_looked_addr, missed at every level below @psc_found (every
+	 * level for 0) and used the entry of @psc_found.  A change of the
+	 * PSC, its PCID or its page shifts clears @psc_looked.
+	 */
+	bool psc_looked;
+	int psc_found;
+	u64 psc_looked_addr;
 };
 
 #define CACHES_NO_HINT (~0ULL)

@@ -174,6 +174,13 @@ static inline struct tlb_entry *tlb_set(const struct tlb *t, u64 addr,
 /* A hit on @e: LRU and PLRU remember it. */
 void tlb_touch(struct tlb *t, struct tlb_entry *e);
 
+/* A use of @e, which only LRU and PLRU remember. */
+static inline void tlb_use(struct tlb *t, struct tlb_entry *e)
+{
+	if (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU)
+		tlb_touch(t, e);
+}
+
 /* A hit is a use. */
 static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
 					      int level, u64 pcid_tag)
@@ -184,9 +191,7 @@ static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
 
 	for (i = 0; i < t->ways; i++) {
 		if (set[i].tag == tag && tlb_entry_valid(t, &set[i])) {
-			if (t->policy == TLB_POLICY_LRU ||
-			    t->policy == TLB_POLICY_PLRU)
-				tlb_touch(t, &set[i]);
+			tlb_use(t, &set[i]);
 			return &set[i];
 		}
 	}
