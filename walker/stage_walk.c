@@ -226,6 +226,38 @@ update_accessed_dirty_bits(struct kvm_pagewalk *w, struct stage_walk *sw,
 }
 
 /*
+ * gva_walk_resume(): the table walk @tw of the pass being resumed
+ * translated the table this pass reaches (same nGPA, same access), and
+ * the caller promises that every entry it read still holds its after
+ * value.  A walk from the root would read those values again: with the
+ * A/D flags it needs set already, it writes none, restarts on none, and
+ * records each entry with before == after.
+ */
+static void reuse_table_walk(struct walk_path *tw, unsigned int *refs)
+{
+	int i;
+
+	for (i = 0; i < tw->nr_entries; i++)
+		tw->entries[i].before = tw->entries[i].after;
+	*refs += tw->refs;
+}
+
+/*
+ * gva_walk_resume()'s first pass ended having taken the table walks below
+ * @end: those of the pass it resumed above them are not part of a walk
+ * from the root, whose record starts with none (init_record()).
+ */
+static void forget_table_walks(struct walk_path *table_walks, unsigned int end)
+{
+	unsigned int i;
+
+	for (i = end; i < WALK_MAX_LEVELS; i++) {
+		table_walks[i].nr_entries = 0;
+		table_walks[i].refs = 0;
+	}
+}
+
+/*
  * The entry formats a stage reads, for which __stage_walk() is compiled
  * separately so that their constants are constants: 8-byte x86 entries
  * (PAE, 4- and 5-level paging, NPT), EPT entries, and 32-bit paging's
@@ -251,7 +283,8 @@ static __attribute__((always_inline)) inline int
 __stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	     const struct walk_access *acc, struct walk_fault *fault,
 	     struct stage_record *rec, struct stage_walk *sw,
-	     const enum walk_format f, const bool nest)
+	     const enum walk_format f, const bool nest, const bool resume,
+	     unsigned int nr_saved)
 {
 	static const struct walk_access nested_stage_access = { 0 };
 	const bool ept = f == WALK_FORMAT_EPT;
@@ -279,6 +312,14 @@ __stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	unsigned int refs_start = *refs;
 	unsigned int path_refs_start = path->refs;
 	u64 table_access = 0;
+	/*
+	 * gva_walk_resume(): the first pass may take the table walk of guest
+	 * entry i from the pass it resumes, below @nr_reusable; the slots it
+	 * leaves from @steps_end on are forgotten when it ends.
+	 */
+	unsigned int nr_reusable = resume ? nr_saved : 0;
+	unsigned int steps_end = 0;
+	bool first_pass = resume;
 	u64 pte, pte_access, accessed_dirty, ngpa, gpa;
 	unsigned int start, nr, shift;
 	u16 errcode;
@@ -288,6 +329,7 @@ __stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 		    walk_has_4_byte_gpte(w) != (f == WALK_FORMAT_X86_32));
 	MMU_WARN_ON(nest !=
 		    (w->nested && (rec->table_walks || rec->final_walk)));
+	MMU_WARN_ON(resume && (!nest || !rec->table_walks || path_start));
 	MMU_WARN_ON(w->pte_size != size || walk_level_bits(w) != level_bits ||
 		    walk_base_addr_mask(w) != base_mask ||
 		    w->pte_present_mask != present_mask ||
@@ -365,14 +407,26 @@ retry_walk:
 			struct walk_path *tw = &rec->table_walks[nr];
 			u64 tw_gpa;
 
-			tw->nr_entries = 0;
-			tw->refs = 0;
-			r = translate_ngpa(w, pte_ngpa, table_access, addr,
-					   fault, tw, refs, rec->restarts,
-					   &tw_gpa);
-			if (r) {
-				end_entries(path, refs, nr, nr - start);
-				return r;
+			steps_end = nr + 1;
+			/* Read before this step records over entry nr. */
+			if (resume && nr < nr_reusable &&
+			    path->entries[nr].pte_addr == pte_ngpa) {
+				tw_gpa = path->entries[nr].pte_gpa;
+				reuse_table_walk(tw, refs);
+			} else {
+				tw->nr_entries = 0;
+				tw->refs = 0;
+				r = translate_ngpa(w, pte_ngpa, table_access,
+						   addr, fault, tw, refs,
+						   rec->restarts, &tw_gpa);
+				if (r) {
+					end_entries(path, refs, nr, nr - start);
+					if (first_pass)
+						forget_table_walks(
+							rec->table_walks,
+							steps_end);
+					return r;
+				}
 			}
 			table_gpa = tw_gpa;
 		} else {
@@ -420,6 +474,10 @@ retry_walk:
 		level--;
 	}
 	end_entries(path, refs, nr, nr - start);
+	if (first_pass) {
+		forget_table_walks(rec->table_walks, steps_end);
+		first_pass = false;
+	}
 
 	sw->level = level;
 	accessed_dirty = has_ad ? (pte_access & a_mask) : 0;
@@ -481,6 +539,11 @@ retry_walk:
 			path->nr_entries = path_start;
 			path->refs = path_refs_start;
 			*refs = refs_start;
+			/*
+			 * Memory changed under the walk: a walk from the root
+			 * translates every table again, as this pass does.
+			 */
+			nr_reusable = 0;
 			goto retry_walk;
 		case AD_UPDATE_NESTED_FAULT:
 			return 1;
@@ -491,6 +554,8 @@ retry_walk:
 	return 0;
 
 error:
+	if (first_pass)
+		forget_table_walks(rec->table_walks, steps_end);
 	fill_stage_fault(w, addr, access, errcode, pte_access, level, fault);
 	return 1;
 }
@@ -505,13 +570,90 @@ int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	 */
 	bool nest = w->nested && (rec->table_walks || rec->final_walk);
 
-#define STAGE_WALK(f)                                                         \
-	(nest ? __stage_walk(w, addr, access, acc, fault, rec, sw, f, true) : \
-		__stage_walk(w, addr, access, acc, fault, rec, sw, f, false))
+#define STAGE_WALK(f)                                                        \
+	(nest ? __stage_walk(w, addr, access, acc, fault, rec, sw, f, true,  \
+			     false, 0) :                                     \
+		__stage_walk(w, addr, access, acc, fault, rec, sw, f, false, \
+			     false, 0))
 	if (w->role.ept)
 		return STAGE_WALK(WALK_FORMAT_EPT);
 	if (unlikely(walk_has_4_byte_gpte(w)))
 		return STAGE_WALK(WALK_FORMAT_X86_32);
 	return STAGE_WALK(WALK_FORMAT_X86_64);
 #undef STAGE_WALK
+}
+
+/*
+ * The first pass of gva_walk(@w)'s general walk may take the table walks
+ * of the first @nr_saved guest entries that *@rec's path holds.  @w is a
+ * gva_walk, so its entries are x86's.
+ */
+static __attribute__((noinline)) int
+stage_walk_resumed(struct kvm_pagewalk *w, u64 addr,
+		   const struct walk_access *acc, struct walk_fault *fault,
+		   struct stage_record *rec, struct stage_walk *sw,
+		   unsigned int nr_saved)
+{
+	MMU_WARN_ON(w->role.ept);
+	if (unlikely(walk_has_4_byte_gpte(w)))
+		return __stage_walk(w, addr, acc->pfec, acc, fault, rec, sw,
+				    WALK_FORMAT_X86_32, true, true, nr_saved);
+	return __stage_walk(w, addr, acc->pfec, acc, fault, rec, sw,
+			    WALK_FORMAT_X86_64, true, true, nr_saved);
+}
+
+int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
+		    const struct walk_access *access, struct walk_fault *fault,
+		    struct walk_record *rec)
+{
+	unsigned int nr_saved;
+	struct stage_record srec;
+	struct stage_walk sw;
+	int r;
+
+	if (!rec)
+		return -EINVAL;
+	nr_saved = rec->guest.nr_entries;
+	/*
+	 * Nothing to take over: a walk without a nested stage, with paging
+	 * off, or one that read no guest entry; and what the general walk
+	 * refuses (gva_walk_general()) goes there to be refused.
+	 */
+	if (!w->nested || w->role.tdp || !w->role.level || !nr_saved ||
+	    nr_saved > WALK_MAX_LEVELS ||
+	    (w->role.level == PT32E_ROOT_LEVEL && !w->pdptrs_valid))
+		return gva_walk_translate(w, addr, access, fault, rec);
+
+	memset(fault, 0, sizeof(*fault));
+	/* init_record() but for the table walks, which the walk takes over. */
+	rec->guest.nr_entries = 0;
+	rec->guest.refs = 0;
+	rec->final_walk.nr_entries = 0;
+	rec->final_walk.refs = 0;
+	rec->refs = 0;
+	rec->restarts = 0;
+	rec->ngpa = INVALID_GPA;
+	rec->gpa = INVALID_GPA;
+	rec->hpa = INVALID_HPA;
+	rec->pte_access = 0;
+	rec->leaf_level = 0;
+	rec->two_dimensional = true;
+
+	srec = (struct stage_record){
+		.path = &rec->guest,
+		.table_walks = rec->table_walks,
+		.final_walk = &rec->final_walk,
+		.refs = &rec->refs,
+		.restarts = &rec->restarts,
+	};
+	r = stage_walk_resumed(w, addr, access, fault, &srec, &sw, nr_saved);
+	if (r)
+		return r;
+	/* As gva_walk_general() and gva_walk_translate() finish a walk. */
+	rec->pte_access = sw.pte_access;
+	rec->leaf_level = sw.level;
+	rec->gpa = gfn_to_gpa(sw.gfn) | (addr & PAGE_OFFSET_MASK);
+	rec->ngpa = sw.ngpa;
+	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
+	return 0;
 }

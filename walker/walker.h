@@ -245,6 +245,26 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 		       const struct walk_access *access,
 		       struct walk_fault *fault, struct walk_record *rec);
 
+/*
+ * Walk @addr again with gva_walk @w after gva_walk_translate(@w, @addr,
+ * @access) (or this function) returned 0 or 1 with *@rec, taking over
+ * the nested stage's translations of the guest's tables that *@rec holds
+ * rather than walking the nested stage for them again: a 2D walk whose
+ * final translation faulted, redone once the fault is handled, reads the
+ * guest's entries again but walks the nested stage only for the final
+ * address.  The same returns, *@fault, *@rec and writes to memory as
+ * gva_walk_translate() would give now, provided that @w and its nested
+ * stage have their roles, roots and PDPTRs of that walk and that every
+ * entry *@rec's table walks read still holds its `after` value, which
+ * the caller promises (the MMU knows whether it changed its tables); the
+ * guest's own entries may have changed.  A table whose nGPA changed is
+ * walked again.  -EINVAL when @rec is NULL; without a nested stage, or
+ * with no guest entry in *@rec, this is gva_walk_translate().
+ */
+int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
+		    const struct walk_access *access, struct walk_fault *fault,
+		    struct walk_record *rec);
+
 /* What gva_walk_translate_gpa() gives: the record's outputs it needs. */
 struct walk_translation {
 	u64 gpa;
