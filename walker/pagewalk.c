@@ -113,7 +113,12 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
  * read again at that level needs none of those checks and leads to the
  * same page, so a walk that meets the entries it met before only loads
  * and compares them.  Every entry is still read from memory at every
- * walk, so a rewritten table is seen at once.
+ * walk, so a rewritten table is seen at once.  A nested stage also keeps
+ * the last walk of each row of guest tables whole (kvm_pagewalk.path_memo:
+ * where each entry is, and its value): a walk of the same table that
+ * finds every entry as it was gives the same result, so the 2D walk
+ * checks them all with one load and compare each, and a root that
+ * changes (root_cache_fill()) forgets them.
  */
 
 /*
@@ -130,12 +135,22 @@ static void table_cache_clear(struct walk_table_cache *c, const u64 *page)
 	c->page = page;
 }
 
+/* Forget the path memos, which hold for the root at root_cache's key. */
+static void path_memo_clear(struct kvm_pagewalk *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(w->path_memo); i++)
+		w->path_memo[i].addr = WALK_TABLE_NONE;
+}
+
 static __attribute__((noinline, cold)) void
 table_cache_reset(struct kvm_pagewalk *w)
 {
 	int row, level;
 
 	table_cache_clear(&w->root_cache, NULL);
+	path_memo_clear(w);
 	for (level = 0; level < WALK_MAX_LEVELS; level++) {
 		table_cache_clear(&w->table_cache[level], NULL);
 		for (row = 0; row < WALK_TABLE_CACHE_ROWS; row++)
@@ -172,6 +187,32 @@ table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
 		c->page = page;
 	}
 	return page;
+}
+
+/*
+ * The root table of @w missed root_cache: its host page, kept in
+ * root_cache, or NULL when it is not in memory.  The path memos, whose
+ * walks started at the root root_cache had, go.
+ */
+static __attribute__((noinline)) const u64 *
+root_cache_fill(struct kvm_pagewalk *w, u64 table)
+{
+	path_memo_clear(w);
+	return table_cache_fill(w->mem, &w->root_cache, table, table);
+}
+
+/*
+ * The host page of @w's root table, NULL when it is not in memory.  The
+ * caller checked the stage's table cache (table_cache_check()).
+ */
+static __attribute__((always_inline)) inline const u64 *
+stage_root_page(struct kvm_pagewalk *w)
+{
+	u64 table = w->root & PT_BASE_ADDR_MASK;
+
+	if (likely(w->root_cache.key == table))
+		return w->root_cache.page;
+	return root_cache_fill(w, table);
 }
 
 /* The host page of the table at the page-aligned GPA @table, via @c. */
@@ -317,33 +358,110 @@ fast_leaf_is_cached(const int row, int level,
 	       pte_access == leaf->pte_access && access == leaf->access;
 }
 
+/*
+ * Does the path memo @m hold the walk of @addr for @access by a stage of
+ * @levels levels, whose root is still the one @m's walk started at: is
+ * every entry @m read still in its place?
+ */
+static __attribute__((always_inline)) inline bool
+path_memo_holds(const struct walk_path_memo *m, u64 addr, u64 access,
+		const int levels)
+{
+	u64 diff = 0;
+	int i;
+
+	/* An empty memo's pointers are not to be read. */
+	if (m->addr != addr || m->access != access)
+		return false;
+#pragma GCC unroll 5
+	for (i = 0; i < levels; i++)
+		diff |= *m->ptep[i] ^ m->pte[i];
+	return !diff;
+}
+
+/*
+ * Record the entries of the walk that the path memo @m of a stage of
+ * @levels levels holds at @entries, as stage_walk_fast() does.
+ */
+static __attribute__((always_inline)) inline void
+path_memo_record(const struct walk_path_memo *m, struct walk_entry *entries,
+		 const int levels)
+{
+	unsigned int i;
+
+#pragma GCC unroll 5
+	for (i = 0; i < (unsigned int)levels; i++) {
+		if (i >= m->nr_entries)
+			break;
+		/* A stage without a nested stage reads its input space. */
+		fast_record(&entries[i], levels - i, m->pte_gpa[i],
+			    m->pte_gpa[i], m->pte[i]);
+	}
+}
+
+/*
+ * The walk of @addr for @access, which read the first @nr_entries of
+ * @m's entries and gave @ngpa, @level and @rights, is complete: @m holds
+ * it from now on.
+ */
+static __attribute__((always_inline)) inline void
+path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
+	       unsigned int nr_entries, u64 ngpa, int level, int rights,
+	       const int levels)
+{
+	int i;
+
+	for (i = nr_entries; i < levels; i++) {
+		m->ptep[i] = walk_empty_table;
+		m->pte[i] = 0;
+	}
+	m->access = access;
+	m->ngpa = ngpa;
+	m->nr_entries = nr_entries;
+	m->level = level;
+	m->rights = rights;
+	m->addr = addr;
+}
+
+/*
+ * @root_page is the host page of @w's root table (stage_root_page()).
+ * Rows 1 and up also fill their path memo.
+ */
 static __attribute__((always_inline)) inline unsigned int
-stage_walk_fast(struct kvm_pagewalk *w, const int row, u64 addr, u64 access,
-		const struct walk_access *acc, struct walk_entry *entries,
-		struct stage_walk *sw, const bool ept, const int levels)
+stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
+		u64 addr, u64 access, const struct walk_access *acc,
+		struct walk_entry *entries, struct stage_walk *sw,
+		const bool ept, const int levels)
 {
 	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
 	struct walk_table_cache *memo = w->entry_cache[row];
 	struct walk_leaf_cache *leaf = &w->leaf_cache[row];
+	struct walk_path_memo *path = row ? &w->path_memo[row - 1] : NULL;
 	u64 table = w->root & PT_BASE_ADDR_MASK;
 	u64 pte = 0, pte_access = ~0ULL, ngpa = 0;
-	const u64 *page;
+	const u64 *page = root_page;
 	int level, rights;
 
 	MMU_WARN_ON(!w->fast_walk || w->role.ept != ept || w->pte_size != 8 ||
 		    w->pte_large_mask != PT_PAGE_SIZE_MASK ||
 		    w->role.level != levels);
 	MMU_WARN_ON(w->table_cache_generation != w->mem->generation);
+	MMU_WARN_ON(w->root_cache.key != table || page != w->root_cache.page);
 
-	page = table_cache_page(w->mem, &w->root_cache, table);
-	if (unlikely(!page))
-		return 0;
+	if (path)
+		path->addr = WALK_TABLE_NONE;
 #pragma GCC unroll 5
 	for (level = levels; level >= PG_LEVEL_4K; level--) {
 		struct walk_table_cache *c = &memo[level - 1];
 		unsigned int index = fast_index(addr, level);
 
 		pte = page[index];
+		if (path) {
+			path->ptep[levels - level] = &page[index];
+			path->pte[levels - level] = pte;
+			path->pte_gpa[levels - level] = table |
+							(index * sizeof(u64));
+		}
 		if (entries)
 			fast_record(&entries[levels - level], level,
 				    table | (index * sizeof(u64)),
@@ -380,6 +498,9 @@ stage_walk_fast(struct kvm_pagewalk *w, const int row, u64 addr, u64 access,
 		*leaf = (struct walk_leaf_cache){ pte, pte_access, access,
 						  rights };
 translated:
+	if (path)
+		path_memo_fill(path, addr, access, levels - level + 1, ngpa,
+			       level, rights, levels);
 	sw->level = level;
 	sw->pte_access = rights;
 	sw->ngpa = ngpa;
@@ -395,22 +516,27 @@ static __attribute__((always_inline)) inline unsigned int
 nested_walk_fast(struct kvm_pagewalk *nested, int row, u64 ngpa, u64 access,
 		 struct walk_entry *entries, struct stage_walk *sw)
 {
+	const u64 *root;
+
 	if (unlikely(!nested->fast_walk))
 		return 0;
 	table_cache_check(nested);
+	root = stage_root_page(nested);
+	if (unlikely(!root))
+		return 0;
 	if (nested->role.ept)
 		return nested->role.level == PT64_ROOT_5LEVEL ?
-			       stage_walk_fast(nested, row, ngpa, access, NULL,
-					       entries, sw, true,
+			       stage_walk_fast(nested, root, row, ngpa, access,
+					       NULL, entries, sw, true,
 					       PT64_ROOT_5LEVEL) :
-			       stage_walk_fast(nested, row, ngpa, access, NULL,
-					       entries, sw, true,
+			       stage_walk_fast(nested, root, row, ngpa, access,
+					       NULL, entries, sw, true,
 					       PT64_ROOT_4LEVEL);
 	return nested->role.level == PT64_ROOT_5LEVEL ?
-		       stage_walk_fast(nested, row, ngpa, access, NULL, entries,
-				       sw, false, PT64_ROOT_5LEVEL) :
-		       stage_walk_fast(nested, row, ngpa, access, NULL, entries,
-				       sw, false, PT64_ROOT_4LEVEL);
+		       stage_walk_fast(nested, root, row, ngpa, access, NULL,
+				       entries, sw, false, PT64_ROOT_5LEVEL) :
+		       stage_walk_fast(nested, root, row, ngpa, access, NULL,
+				       entries, sw, false, PT64_ROOT_4LEVEL);
 }
 
 /*
@@ -586,13 +712,16 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
  * leaf (*@ngpa set), 0 to go on, -1 to give up.
  */
 static __attribute__((always_inline)) inline int
-gva_walk_fast_2d_level(struct kvm_pagewalk *w, u64 addr, u64 table_access,
-		       struct walk_path **tw, struct walk_entry **e, u64 *ptep,
-		       u64 *pte_access, u64 *ngpa, unsigned int *refs,
-		       const int level, const int levels, const bool nested_ept,
+gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
+		       u64 table_access, struct walk_path **tw,
+		       struct walk_entry **e, u64 *ptep, u64 *pte_access,
+		       u64 *ngpa, unsigned int *refs, const int level,
+		       const int levels, const bool nested_ept,
 		       const int nested_levels)
 {
 	struct kvm_pagewalk *nested = w->nested;
+	/* The nested stage's row for guest tables of @level. */
+	const struct walk_path_memo *memo = &nested->path_memo[level - 1];
 	u64 table_ngpa = *ptep & PT_BASE_ADDR_MASK;
 	unsigned int index = fast_index(addr, level);
 	struct stage_walk sw;
@@ -602,11 +731,20 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, u64 addr, u64 table_access,
 
 	MMU_WARN_ON(level > levels);
 	/* The table's page: its offset in the page is 0. */
-	n = stage_walk_fast(nested, level, table_ngpa, table_access, NULL,
-			    tw ? (*tw)->entries : NULL, &sw, nested_ept,
-			    nested_levels);
-	if (!n)
-		return -1;
+	if (likely(path_memo_holds(memo, table_ngpa, table_access,
+				   nested_levels))) {
+		n = memo->nr_entries;
+		sw.ngpa = memo->ngpa;
+		if (tw)
+			path_memo_record(memo, (*tw)->entries, nested_levels);
+	} else {
+		n = stage_walk_fast(nested, nested_root, level, table_ngpa,
+				    table_access, NULL,
+				    tw ? (*tw)->entries : NULL, &sw, nested_ept,
+				    nested_levels);
+		if (!n)
+			return -1;
+	}
 	if (tw) {
 		(*tw)->nr_entries = n;
 		(*tw)->refs = n;
@@ -650,6 +788,7 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	struct walk_entry *e = record ? rec->guest.entries : NULL;
 	struct walk_path *tw = record ? rec->table_walks : NULL;
 	u64 pte = w->root, pte_access = ~0ULL, ngpa = 0, gpa;
+	const u64 *nested_root = NULL;
 	unsigned int refs = 0, n;
 	struct stage_walk sw;
 	int level, rights;
@@ -664,8 +803,12 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 
 	table_cache_check(w);
 	if (!nest) {
-		n = stage_walk_fast(w, 0, addr, access, acc, e, &sw, false,
-				    levels);
+		const u64 *root = stage_root_page(w);
+
+		if (unlikely(!root))
+			return FAST_WALK_GIVE_UP;
+		n = stage_walk_fast(w, root, 0, addr, access, acc, e, &sw,
+				    false, levels);
 		if (!n)
 			return FAST_WALK_GIVE_UP;
 		level = sw.level;
@@ -675,22 +818,26 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	}
 
 	table_cache_check(nested);
-	/*
+	nested_root = stage_root_page(nested);
+	if (unlikely(!nested_root))
+		return FAST_WALK_GIVE_UP;
+		/*
 	 * One guest level at a time, each with its level a constant (a
 	 * loop around the inlined nested walks is not unrolled).
 	 */
-#define GUEST_LEVEL_2D(l)                                                    \
-	do {                                                                 \
-		int r2d = gva_walk_fast_2d_level(                            \
-			w, addr, table_access, record ? &tw : NULL,          \
-			record ? &e : NULL, &pte, &pte_access, &ngpa, &refs, \
-			l, levels, nested_ept, nested_levels);               \
-		if (r2d < 0)                                                 \
-			return FAST_WALK_GIVE_UP;                            \
-		if (r2d) {                                                   \
-			level = l;                                           \
-			goto leaf;                                           \
-		}                                                            \
+#define GUEST_LEVEL_2D(l)                                                 \
+	do {                                                              \
+		int r2d = gva_walk_fast_2d_level(                         \
+			w, nested_root, addr, table_access,               \
+			record ? &tw : NULL, record ? &e : NULL, &pte,    \
+			&pte_access, &ngpa, &refs, l, levels, nested_ept, \
+			nested_levels);                                   \
+		if (r2d < 0)                                              \
+			return FAST_WALK_GIVE_UP;                         \
+		if (r2d) {                                                \
+			level = l;                                        \
+			goto leaf;                                        \
+		}                                                         \
 	} while (0)
 	if (levels == PT64_ROOT_5LEVEL)
 		GUEST_LEVEL_2D(PT64_ROOT_5LEVEL);
@@ -736,7 +883,8 @@ translated:
 		 */
 		u64 final_access = nested_access(nested, access, false, rights);
 
-		n = stage_walk_fast(nested, 0, ngpa, final_access, NULL,
+		n = stage_walk_fast(nested, nested_root, 0, ngpa, final_access,
+				    NULL,
 				    record ? rec->final_walk.entries : NULL,
 				    &sw, nested_ept, nested_levels);
 		if (unlikely(!n)) {

@@ -53,6 +53,26 @@ struct walk_leaf_cache {
 };
 
 /*
+ * The last walk a nested stage's fast path made from one row of guest
+ * tables (see below): the nGPA @addr it translated for @access (@addr
+ * WALK_TABLE_NONE when empty), the entries it read, root first, as host
+ * pointers, values and GPAs (past the @nr_entries it read, a pointer to
+ * a 0 that reads 0), and what it gave: the same entries at the same
+ * places, read for the same address and access, give the same walk.
+ */
+struct walk_path_memo {
+	u64 addr;
+	u64 access;
+	const u64 *ptep[WALK_MAX_LEVELS];
+	u64 pte[WALK_MAX_LEVELS];
+	u64 pte_gpa[WALK_MAX_LEVELS];
+	u64 ngpa;
+	unsigned int nr_entries;
+	int level;
+	int rights;
+};
+
+/*
  * A stage's fast path keeps an entry_cache row for each origin of its
  * walks: row 0 for its own walks and a nested stage's walks of final
  * addresses, row L for a nested stage's walks of the guest's tables of
@@ -126,6 +146,11 @@ struct kvm_pagewalk {
 	struct walk_table_cache table_cache[WALK_MAX_LEVELS];
 	/* The last 4K leaf accepted in each row (only rows 1 and up). */
 	struct walk_leaf_cache leaf_cache[WALK_TABLE_CACHE_ROWS];
+	/*
+	 * The last walk of rows 1 and up, [row - 1], while the root stays
+	 * at root_cache's key.
+	 */
+	struct walk_path_memo path_memo[WALK_TABLE_CACHE_ROWS - 1];
 	u64 table_cache_generation;
 };
 

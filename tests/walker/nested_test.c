@@ -946,6 +946,60 @@ Test(ngpa_walk, ept_5x5_walk_makes_35_refs)
 	nest_check_reference(&o, &c);
 }
 
+/*
+ * The nested stage keeps the last walk of each guest level's table (where
+ * its entries are, their values): a walk after one of those entries
+ * changed sees the change, and a walk after it changed back translates
+ * as before, with and without a record.
+ */
+Test(ngpa_walk, changed_ept_entry_of_a_kept_table_walk_is_seen)
+{
+	struct walk_translation out;
+	struct walk_record rec;
+	struct walk_fault f;
+	struct nest_case c;
+	struct nest_walk o;
+	int i, level, r;
+
+	nest_fixed(&c, REF_NESTED_EPT, 4, 4);
+	nest_walk(&o, &c, false);
+	cr_assert_eq(o.ret, 0);
+	for (level = 0; level < 4; level++) {
+		const struct walk_path *tw = &o.rec.table_walks[level];
+
+		for (i = 0; i < tw->nr_entries; i++) {
+			u64 gpa = tw->entries[i].pte_gpa;
+			u64 pte = mem_now(&o, gpa);
+
+			/* A and D are set: the fast path walks, and keeps. */
+			r = gva_walk_translate_gpa(&o.gw, c.gva, &o.acc, &f,
+						   &out);
+			cr_assert_eq(r, 0);
+			cr_assert_eq(out.gpa, o.rec.gpa);
+			cr_assert_eq(guest_memory_write(o.gw.mem, gpa, 8,
+							pte & ~EPT_RWX_MASK),
+				     0);
+			r = gva_walk_translate_gpa(&o.gw, c.gva, &o.acc, &f,
+						   &out);
+			cr_assert_eq(r, 1, "table %d entry %d: %d", level, i,
+				     r);
+			cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
+			r = gva_walk_translate(&o.gw, c.gva, &o.acc, &f, &rec);
+			cr_assert_eq(r, 1);
+			cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
+			cr_assert_eq(guest_memory_write(o.gw.mem, gpa, 8, pte),
+				     0);
+			r = gva_walk_translate(&o.gw, c.gva, &o.acc, &f, &rec);
+			cr_assert_eq(r, 0);
+			cr_assert_eq(rec.gpa, o.rec.gpa);
+			cr_assert_eq(rec.refs, 24);
+			cr_assert_eq(rec.table_walks[level].entries[i].before,
+				     pte);
+		}
+	}
+	nest_check_reference(&o, &c);
+}
+
 Test(ngpa_walk, npt_4x4_write_makes_24_refs_and_sets_dirty)
 {
 	struct nest_case c;
