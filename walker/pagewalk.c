@@ -722,6 +722,8 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 	struct kvm_pagewalk *nested = w->nested;
 	/* The nested stage's row for guest tables of @level. */
 	const struct walk_path_memo *memo = &nested->path_memo[level - 1];
+	/* The guest's last entry of @level found to point to a table. */
+	struct walk_table_cache *c = &w->entry_cache[0][level - 1];
 	u64 table_ngpa = *ptep & PT_BASE_ADDR_MASK;
 	unsigned int index = fast_index(addr, level);
 	struct stage_walk sw;
@@ -760,10 +762,21 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 		fast_record((*e)++, level, table_ngpa | (index * sizeof(u64)),
 			    sw.ngpa | (index * sizeof(u64)), pte);
 	*pte_access &= pte ^ PT64_NX_MASK;
+	if (level > PG_LEVEL_4K && likely(pte == c->key))
+		return 0;
 	if (unlikely(!fast_entry_ok(w, pte, level, false)))
 		return -1;
-	if (!fast_is_leaf(pte, level))
+	if (!fast_is_leaf(pte, level)) {
+		/*
+		 * Checked, and a table: kept in entry_cache row 0 as a 1D
+		 * walk keeps it, but with the empty table's page (the
+		 * table's address is an nGPA), on which a 1D walk that
+		 * meets it gives up.
+		 */
+		c->key = pte;
+		c->page = walk_empty_table;
 		return 0;
+	}
 	*ngpa = fast_leaf_address(pte, addr, level);
 	return 1;
 }
