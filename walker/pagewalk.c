@@ -341,21 +341,72 @@ fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
  * table cache (table_cache_check()).
  */
 /*
- * Is the 4K leaf @pte, read at @level by a walk of @row whose entries
- * ANDed (NX inverted) give @pte_access, for @access, the one @leaf holds,
- * which fast_entry_ok() and fast_leaf_rights() accepted?  Only the rows
- * of a nested stage's walks of guest tables keep one: those walks meet
- * the same leaf time after time, and have no struct walk_access.  An
- * empty @leaf (pte 0, pte_access 1) matches no walk: a walk whose leaf is
- * 0 has bit 0 clear in its pte_access.
+ * The bits of a walk's AND of entries (NX inverted) that
+ * fast_leaf_rights() reads: the rights and A.
+ */
+static __attribute__((always_inline)) inline u64
+fast_rights_bits(const bool ept)
+{
+	return ept ? EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK |
+			       EPT_ACCESSED_MASK :
+		     PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK |
+			       PT_ACCESSED_MASK | PT64_NX_MASK;
+}
+
+static_assert(!((EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK | EPT_ACCESSED_MASK |
+		 EPT_DIRTY_MASK | EPT_MT_XWR_MASK | PT_PRESENT_MASK |
+		 PT_WRITABLE_MASK | PT_USER_MASK | PT_ACCESSED_MASK |
+		 PT_DIRTY_MASK | PT64_NX_MASK | PT_PKEY_MASK) &
+		PT_BASE_ADDR_MASK),
+	      "what a 4K leaf's checks read lies outside its address bits");
+
+/*
+ * The bits of a 4K leaf @pte that fast_entry_ok() and fast_leaf_rights()
+ * read: all but the address bits that are not reserved, which only
+ * fast_leaf_address() reads.
+ */
+static __attribute__((always_inline)) inline u64
+fast_leaf_key(const struct kvm_pagewalk *w, u64 pte)
+{
+	return pte &
+	       (~PT_BASE_ADDR_MASK | w->fmt.rsvd_bits_mask[0][PG_LEVEL_4K - 1]);
+}
+
+/*
+ * Is the 4K leaf @pte, read at @level by a walk whose entries ANDed (NX
+ * inverted) give @pte_access, for @access and @acc, one like @leaf holds,
+ * which fast_entry_ok() and fast_leaf_rights() accepted: the same in
+ * every bit those read?  Then it gives @leaf's rights.  A row's walks
+ * tend to meet leaves alike (a table's leaves differ in their address).
+ * An empty @leaf (pte 0, pte_access 1) matches no walk: a walk whose
+ * leaf has bit 0 clear has it clear in its pte_access.
  */
 static __attribute__((always_inline)) inline bool
-fast_leaf_is_cached(const int row, int level,
+fast_leaf_is_cached(const struct kvm_pagewalk *w, int level,
 		    const struct walk_leaf_cache *leaf, u64 pte, u64 pte_access,
-		    u64 access)
+		    u64 access, const struct walk_access *acc, const bool ept)
 {
-	return row && level == PG_LEVEL_4K && pte == leaf->pte &&
-	       pte_access == leaf->pte_access && access == leaf->access;
+	return level == PG_LEVEL_4K && fast_leaf_key(w, pte) == leaf->pte &&
+	       (pte_access & fast_rights_bits(ept)) == leaf->pte_access &&
+	       access == leaf->access &&
+	       (acc ? acc->rflags_ac : false) == leaf->rflags_ac &&
+	       (acc ? acc->pkru : 0) == leaf->pkru;
+}
+
+/* The 4K leaf fast_leaf_rights() accepted: what @leaf holds from now on. */
+static __attribute__((always_inline)) inline void
+fast_leaf_keep(const struct kvm_pagewalk *w, struct walk_leaf_cache *leaf,
+	       u64 pte, u64 pte_access, u64 access,
+	       const struct walk_access *acc, int rights, const bool ept)
+{
+	*leaf = (struct walk_leaf_cache){
+		.pte = fast_leaf_key(w, pte),
+		.pte_access = pte_access & fast_rights_bits(ept),
+		.access = access,
+		.rights = rights,
+		.rflags_ac = acc ? acc->rflags_ac : false,
+		.pkru = acc ? acc->pkru : 0,
+	};
 }
 
 /*
@@ -467,8 +518,8 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 				    table | (index * sizeof(u64)),
 				    table | (index * sizeof(u64)), pte);
 		pte_access &= pte ^ nx_mask;
-		if (fast_leaf_is_cached(row, level, leaf, pte, pte_access,
-					access)) {
+		if (fast_leaf_is_cached(w, level, leaf, pte, pte_access, access,
+					acc, ept)) {
 			rights = leaf->rights;
 			ngpa = fast_leaf_address(pte, addr, level);
 			goto translated;
@@ -494,9 +545,9 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
 	if (rights < 0)
 		return 0;
-	if (row && level == PG_LEVEL_4K)
-		*leaf = (struct walk_leaf_cache){ pte, pte_access, access,
-						  rights };
+	if (level == PG_LEVEL_4K)
+		fast_leaf_keep(w, leaf, pte, pte_access, access, acc, rights,
+			       ept);
 translated:
 	if (path)
 		path_memo_fill(path, addr, access, levels - level + 1, ngpa,
@@ -711,13 +762,12 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
  * of @level (recorded at **@e likewise) into *@ptep.  1 when it is the
  * leaf (*@ngpa set), 0 to go on, -1 to give up.
  */
-static __attribute__((always_inline)) inline int
-gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
-		       u64 table_access, struct walk_path **tw,
-		       struct walk_entry **e, u64 *ptep, u64 *pte_access,
-		       u64 *ngpa, unsigned int *refs, const int level,
-		       const int levels, const bool nested_ept,
-		       const int nested_levels)
+static __attribute__((always_inline)) inline int gva_walk_fast_2d_level(
+	struct kvm_pagewalk *w, const u64 *nested_root, u64 addr, u64 access,
+	const struct walk_access *acc, u64 table_access, struct walk_path **tw,
+	struct walk_entry **e, u64 *ptep, u64 *pte_access, u64 *ngpa,
+	int *rights, unsigned int *refs, const int level, const int levels,
+	const bool nested_ept, const int nested_levels)
 {
 	struct kvm_pagewalk *nested = w->nested;
 	/* The nested stage's row for guest tables of @level. */
@@ -764,6 +814,12 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 	*pte_access &= pte ^ PT64_NX_MASK;
 	if (level > PG_LEVEL_4K && likely(pte == c->key))
 		return 0;
+	if (fast_leaf_is_cached(w, level, &w->leaf_cache[0], pte, *pte_access,
+				access, acc, false)) {
+		*rights = w->leaf_cache[0].rights;
+		*ngpa = fast_leaf_address(pte, addr, level);
+		return 1;
+	}
 	if (unlikely(!fast_entry_ok(w, pte, level, false)))
 		return -1;
 	if (!fast_is_leaf(pte, level)) {
@@ -804,7 +860,8 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	const u64 *nested_root = NULL;
 	unsigned int refs = 0, n;
 	struct stage_walk sw;
-	int level, rights;
+	/* Not known yet: -1. */
+	int level, rights = -1;
 
 	MMU_WARN_ON(!w->fast_walk || w->role.ept || w->pte_size != 8 ||
 		    w->pte_large_mask != PT_PAGE_SIZE_MASK ||
@@ -838,19 +895,19 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	 * One guest level at a time, each with its level a constant (a
 	 * loop around the inlined nested walks is not unrolled).
 	 */
-#define GUEST_LEVEL_2D(l)                                                 \
-	do {                                                              \
-		int r2d = gva_walk_fast_2d_level(                         \
-			w, nested_root, addr, table_access,               \
-			record ? &tw : NULL, record ? &e : NULL, &pte,    \
-			&pte_access, &ngpa, &refs, l, levels, nested_ept, \
-			nested_levels);                                   \
-		if (r2d < 0)                                              \
-			return FAST_WALK_GIVE_UP;                         \
-		if (r2d) {                                                \
-			level = l;                                        \
-			goto leaf;                                        \
-		}                                                         \
+#define GUEST_LEVEL_2D(l)                                                \
+	do {                                                             \
+		int r2d = gva_walk_fast_2d_level(                        \
+			w, nested_root, addr, access, acc, table_access, \
+			record ? &tw : NULL, record ? &e : NULL, &pte,   \
+			&pte_access, &ngpa, &rights, &refs, l, levels,   \
+			nested_ept, nested_levels);                      \
+		if (r2d < 0)                                             \
+			return FAST_WALK_GIVE_UP;                        \
+		if (r2d) {                                               \
+			level = l;                                       \
+			goto leaf;                                       \
+		}                                                        \
 	} while (0)
 	if (levels == PT64_ROOT_5LEVEL)
 		GUEST_LEVEL_2D(PT64_ROOT_5LEVEL);
@@ -863,9 +920,15 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	return FAST_WALK_GIVE_UP;
 
 leaf:
-	rights = fast_leaf_rights(w, pte_access, pte, access, acc, false);
-	if (rights < 0)
-		return FAST_WALK_GIVE_UP;
+	if (rights < 0) {
+		rights = fast_leaf_rights(w, pte_access, pte, access, acc,
+					  false);
+		if (rights < 0)
+			return FAST_WALK_GIVE_UP;
+		if (level == PG_LEVEL_4K)
+			fast_leaf_keep(w, &w->leaf_cache[0], pte, pte_access,
+				       access, acc, rights, false);
+	}
 
 translated:
 	n = levels - level + 1;

@@ -41,15 +41,20 @@ struct walk_table_cache {
 };
 
 /*
- * A 4K leaf a walk of a nested stage's fast path accepted: @pte, read
- * after entries whose AND (NX inverted) was @pte_access, gives @rights
- * for @access.
+ * A 4K leaf a walk of a stage's fast path accepted: a leaf whose bits
+ * that the checks read (all but the address bits that are not reserved)
+ * are @pte, read after entries whose AND (NX inverted) has in the bits
+ * that the rights read @pte_access, gives @rights for @access with
+ * @rflags_ac and @pkru (false and 0 for a walk without a struct
+ * walk_access).
  */
 struct walk_leaf_cache {
 	u64 pte;
 	u64 pte_access;
 	u64 access;
 	int rights;
+	bool rflags_ac;
+	u32 pkru;
 };
 
 /*
@@ -144,7 +149,7 @@ struct kvm_pagewalk {
 	struct walk_table_cache entry_cache[WALK_TABLE_CACHE_ROWS]
 					   [WALK_MAX_LEVELS];
 	struct walk_table_cache table_cache[WALK_MAX_LEVELS];
-	/* The last 4K leaf accepted in each row (only rows 1 and up). */
+	/* The last 4K leaf accepted in each row. */
 	struct walk_leaf_cache leaf_cache[WALK_TABLE_CACHE_ROWS];
 	/*
 	 * The last walk of rows 1 and up, [row - 1], while the root stays

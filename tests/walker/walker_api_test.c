@@ -466,6 +466,87 @@ Test(walker_api, accessed_dirty_race_restarts_walk_into_fault)
 	cr_assert_eq(f.error_code, PFERR_PRESENT_MASK | PFERR_WRITE_MASK);
 }
 
+/*
+ * Walk @gva with and without a record, which must agree: the return, and
+ * the GPA and rights of a translation.
+ */
+static int walk_both(struct kvm_pagewalk *gw, u64 gva,
+		     const struct walk_access *acc, struct walk_record *rec)
+{
+	struct walk_translation out;
+	struct walk_fault f;
+	int r = gva_walk_translate(gw, gva, acc, &f, rec);
+
+	cr_assert_eq(gva_walk_translate_gpa(gw, gva, acc, &f, &out), r);
+	if (!r) {
+		cr_assert_eq(out.gpa, rec->gpa);
+		cr_assert_eq(out.pte_access, rec->pte_access);
+	}
+	return r;
+}
+
+/*
+ * The fast path keeps the last 4K leaf it accepted by the bits that its
+ * checks read: a leaf at another address takes its rights, and a leaf
+ * that differs in a bit the checks read, or an access with another
+ * RFLAGS.AC, is checked again.
+ */
+Test(gva_walk, kept_leaf_is_checked_again_when_what_its_checks_read_changes)
+{
+	struct walk_access acc, ac;
+	struct walk_record rec;
+	struct ac_case c = { 0 };
+	struct ref_mmu cfg = { 0 };
+	struct kvm_pagewalk gw;
+	struct walk_env e;
+	u64 leaf_gpa, leaf, gpa;
+
+	env_init(&e);
+	c.g.levels = 4;
+	c.g.leaf_level = 1;
+	c.g.maxphyaddr = 46;
+	c.g.rsvd_bit = -1;
+	c.g.low_rsvd_bit = -1;
+	c.g.gva = GVA_4LEVEL;
+	c.g.target = 0x5000;
+	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
+		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
+		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP) | AC(CPU_CR4_SMAP);
+	ac_build(&e, &c, &cfg, &acc);
+	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
+	/* A supervisor write to a user page: SMAP lets it through with AC. */
+	ac = (struct walk_access){ .pfec = PFERR_WRITE_MASK,
+				   .rflags_ac = true };
+	/* The first walk sets A and D, the next ones take the fast path. */
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 0);
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 0);
+	gpa = rec.gpa;
+	leaf_gpa = rec.guest.entries[3].pte_gpa;
+	leaf = env_read(&e, ENV_WALKER, leaf_gpa, 8);
+	cr_assert(leaf & PT_DIRTY_MASK);
+
+	ac.rflags_ac = false;
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 1);
+	ac.rflags_ac = true;
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 0);
+
+	env_write(&e, leaf_gpa, 8, leaf ^ BIT_ULL(30));
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 0);
+	cr_assert_eq(rec.gpa, gpa ^ BIT_ULL(30));
+
+	env_write(&e, leaf_gpa, 8, leaf & ~PT_WRITABLE_MASK);
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 1);
+
+	/* Bit 50 is above MAXPHYADDR: reserved. */
+	env_write(&e, leaf_gpa, 8, leaf | BIT_ULL(50));
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 1);
+
+	env_write(&e, leaf_gpa, 8, leaf);
+	cr_assert_eq(walk_both(&gw, GVA_4LEVEL, &ac, &rec), 0);
+	cr_assert_eq(rec.gpa, gpa);
+	env_destroy(&e);
+}
+
 Test(walk_record, path_refs_count_entries_read)
 {
 	struct walk_access acc;
