@@ -1,0 +1,451 @@
+/*
+ * The fast path of a walk (walker/pagewalk.c): the helpers of one
+ * stage's fast walk, inline, for the walker's own files.
+ */
+#ifndef MMUSIM_FAST_WALK_INTERNAL_H
+#define MMUSIM_FAST_WALK_INTERNAL_H
+
+#include "walker/walker_internal.h"
+
+/*
+ * The fast path of a walk: the common case, in which every entry is in
+ * memory, present and without reserved bits, the access is allowed and no
+ * A/D flag needs setting.  Such a walk only reads memory (and records
+ * what it read when asked), so when anything else happens the fast path
+ * gives up (returns 0 or false) and the walk starts again in
+ * __stage_walk(), which records over what the fast path recorded.  It
+ * handles 8-byte x86 and EPT entries read from a 4- or 5-level root
+ * (fast_walk); the format, the levels and whether to record are
+ * constants in every instance, so that each level's shifts, masks and
+ * cache slots are constants too, and a walk without a record stores
+ * nothing but its result.
+ *
+ * Tables are found through host pointers the fast path keeps
+ * (kvm_pagewalk.root_cache, .entry_cache, .table_cache), each a key and
+ * the host page of a table.  A backed GFN keeps its host page while
+ * guest_memory's generation stays (walker/guest_memory.h), which a walk
+ * checks once a stage.  An entry_cache key is an entry that a walk found
+ * present, without reserved bits and pointing to a table: the same value
+ * read again at that level needs none of those checks and leads to the
+ * same page, so a walk that meets the entries it met before only loads
+ * and compares them.  Every entry is still read from memory at every
+ * walk, so a rewritten table is seen at once.  A nested stage also keeps
+ * the last walk of each row of guest tables whole (kvm_pagewalk.path_memo:
+ * where each entry is, and its value): a walk of the same table that
+ * finds every entry as it was gives the same result, so the 2D walk
+ * checks them all with one load and compare each, and a root that
+ * changes (root_cache_fill()) forgets them.
+ */
+
+/*
+ * The page of an empty entry_cache slot: its key (WALK_TABLE_NONE) is no
+ * table entry, but an entry of that value would match it and lead here,
+ * where every entry is 0, not present in either format: the next level
+ * gives up.
+ */
+extern const u64 walk_empty_table[PT64_ENT_PER_PAGE];
+
+/* Out of line, in walker/pagewalk.c: see there. */
+void table_cache_reset(struct kvm_pagewalk *w);
+const u64 *table_cache_fill(const struct guest_memory *mem,
+			    struct walk_table_cache *c, u64 key, u64 table);
+const u64 *root_cache_fill(struct kvm_pagewalk *w, u64 table);
+
+/* Before a fast walk of @w: forget the table pages if they may be stale. */
+static __attribute__((always_inline)) inline void
+table_cache_check(struct kvm_pagewalk *w)
+{
+	if (unlikely(w->table_cache_generation != w->mem->generation))
+		table_cache_reset(w);
+}
+
+/*
+ * The host page of @w's root table, NULL when it is not in memory.  The
+ * caller checked the stage's table cache (table_cache_check()).
+ */
+static __attribute__((always_inline)) inline const u64 *
+stage_root_page(struct kvm_pagewalk *w)
+{
+	u64 table = w->root & PT_BASE_ADDR_MASK;
+
+	if (likely(w->root_cache.key == table))
+		return w->root_cache.page;
+	return root_cache_fill(w, table);
+}
+
+/* The host page of the table at the page-aligned GPA @table, via @c. */
+static __attribute__((always_inline)) inline const u64 *
+table_cache_page(const struct guest_memory *mem, struct walk_table_cache *c,
+		 u64 table)
+{
+	if (likely(c->key == table))
+		return c->page;
+	return table_cache_fill(mem, c, table, table);
+}
+
+/* The index of @addr's entry in a table of @level (8-byte entries). */
+static __attribute__((always_inline)) inline unsigned int fast_index(u64 addr,
+								     int level)
+{
+	return (addr >> pt_level_shift(level)) & (PT64_ENT_PER_PAGE - 1);
+}
+
+/* Record the entry @pte of @level read at @pte_gpa (@pte_addr). */
+static __attribute__((always_inline)) inline void
+fast_record(struct walk_entry *e, int level, u64 pte_addr, u64 pte_gpa, u64 pte)
+{
+	e->level = level;
+	e->pte_addr = pte_addr;
+	e->pte_gpa = pte_gpa;
+	e->before = pte;
+	e->after = pte;
+}
+
+/*
+ * Can an entry of @level map a page (PS)?  At 2M and 1G; a 4K entry is a
+ * leaf anyway, and PS is reserved above 1G (fast_walk_format_ok()).
+ */
+static __attribute__((always_inline)) inline bool fast_level_has_ps(int level)
+{
+	return level == PG_LEVEL_2M || level == PG_LEVEL_1G;
+}
+
+/* Does @pte, which fast_entry_ok() accepted at @level, map a page? */
+static __attribute__((always_inline)) inline bool fast_is_leaf(u64 pte,
+							       int level)
+{
+	return level == PG_LEVEL_4K ||
+	       (fast_level_has_ps(level) && (pte & PT_PAGE_SIZE_MASK));
+}
+
+/* The address @addr maps to through the leaf @pte at @level. */
+static __attribute__((always_inline)) inline u64
+fast_leaf_address(u64 pte, u64 addr, int level)
+{
+	u64 mask = BIT_ULL(pt_level_shift(level)) - 1;
+
+	return (pte & PT_BASE_ADDR_MASK & ~mask) | (addr & mask);
+}
+
+/*
+ * Is @pte, read at @level, present and without reserved bits (and, for
+ * EPT, of a valid memory type and XWR)?  False: the fast path gives up.
+ */
+static __attribute__((always_inline)) inline bool
+fast_entry_ok(const struct kvm_pagewalk *w, u64 pte, int level, const bool ept)
+{
+	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
+	/* get_rsvd_bits(): the rows of the table are PS clear and set. */
+	const u64 *rsvd = &w->fmt.rsvd_bits_mask[0][level - 1];
+	/* fast_walk_format_ok(): where PS cannot end a walk, they agree. */
+	unsigned int row =
+		fast_level_has_ps(level) ? (pte >> PT_PAGE_SIZE_SHIFT) & 1 : 0;
+
+	MMU_WARN_ON(level < 1 || level > PT64_ROOT_MAX_LEVEL);
+	return likely(pte & present_mask) &&
+	       likely(!(pte & rsvd[row * PT64_ROOT_MAX_LEVEL])) &&
+	       likely(!(ept && __is_bad_mt_xwr(&w->fmt, pte)));
+}
+
+/*
+ * The ACC_* rights of a walk whose entries ANDed (NX inverted) give
+ * @pte_access and whose leaf is @pte, after protect_clean_gpte(): -1 when
+ * the access faults or an A/D flag must be set.
+ */
+static __attribute__((always_inline)) inline int
+fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
+		 u64 access, const struct walk_access *acc, const bool ept)
+{
+	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
+	const u64 a_mask = ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK;
+	const u64 d_mask = ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
+	const bool has_ad = ept ? w->has_ad : true;
+	unsigned int rights = gpte_access(ept, pte_access ^ nx_mask);
+	u64 accessed_dirty;
+
+	MMU_WARN_ON(w->pte_accessed_mask != a_mask ||
+		    w->pte_dirty_mask != d_mask || w->has_ad != has_ad);
+	if (unlikely(permission_fault_inline(
+		    &w->fmt, rights,
+		    ept ? 0 : (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT,
+		    access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
+			      PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
+		    acc ? acc->rflags_ac : false, acc ? acc->pkru : 0)))
+		return -1;
+	if (!has_ad)
+		return rights;
+
+	/* A on every level, and D on the leaf of a write. */
+	accessed_dirty = pte_access & a_mask;
+	if (!(access & PFERR_WRITE_MASK)) {
+		/* protect_clean_gpte(): a clean leaf is not writable yet. */
+		if (!(pte & d_mask))
+			rights &= ~ACC_WRITE_MASK;
+	} else {
+		accessed_dirty &= pte >>
+				  (ept ? EPT_DIRTY_SHIFT - EPT_ACCESSED_SHIFT :
+					 PT_DIRTY_SHIFT - PT_ACCESSED_SHIFT);
+	}
+	return likely(accessed_dirty) ? (int)rights : -1;
+}
+
+/*
+ * The fast path of one stage without a nested stage (a 1D walk, or a
+ * nested stage) of @levels levels, through its entry_cache and leaf_cache @row:
+ * the number of entries read, recorded from @entries on unless @entries
+ * is NULL, with sw->level, ->pte_access and ->ngpa as __stage_walk()
+ * sets them; the caller counts the entries and references.  0 to give
+ * up.  @acc is NULL for a nested stage.  The caller checked the stage's
+ * table cache (table_cache_check()).
+ */
+/*
+ * The bits of a walk's AND of entries (NX inverted) that
+ * fast_leaf_rights() reads: the rights and A.
+ */
+static __attribute__((always_inline)) inline u64
+fast_rights_bits(const bool ept)
+{
+	return ept ? EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK |
+			       EPT_ACCESSED_MASK :
+		     PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK |
+			       PT_ACCESSED_MASK | PT64_NX_MASK;
+}
+
+static_assert(!((EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK | EPT_ACCESSED_MASK |
+		 EPT_DIRTY_MASK | EPT_MT_XWR_MASK | PT_PRESENT_MASK |
+		 PT_WRITABLE_MASK | PT_USER_MASK | PT_ACCESSED_MASK |
+		 PT_DIRTY_MASK | PT64_NX_MASK | PT_PKEY_MASK) &
+		PT_BASE_ADDR_MASK),
+	      "what a 4K leaf's checks read lies outside its address bits");
+
+/*
+ * The bits of a 4K leaf @pte that fast_entry_ok() and fast_leaf_rights()
+ * read: all but the address bits that are not reserved, which only
+ * fast_leaf_address() reads.
+ */
+static __attribute__((always_inline)) inline u64
+fast_leaf_key(const struct kvm_pagewalk *w, u64 pte)
+{
+	return pte &
+	       (~PT_BASE_ADDR_MASK | w->fmt.rsvd_bits_mask[0][PG_LEVEL_4K - 1]);
+}
+
+/*
+ * Is the 4K leaf @pte, read at @level by a walk whose entries ANDed (NX
+ * inverted) give @pte_access, for @access and @acc, one like @leaf holds,
+ * which fast_entry_ok() and fast_leaf_rights() accepted: the same in
+ * every bit those read?  Then it gives @leaf's rights.  A row's walks
+ * tend to meet leaves alike (a table's leaves differ in their address).
+ * An empty @leaf (pte 0, pte_access 1) matches no walk: a walk whose
+ * leaf has bit 0 clear has it clear in its pte_access.
+ */
+static __attribute__((always_inline)) inline bool
+fast_leaf_is_cached(const struct kvm_pagewalk *w, int level,
+		    const struct walk_leaf_cache *leaf, u64 pte, u64 pte_access,
+		    u64 access, const struct walk_access *acc, const bool ept)
+{
+	return level == PG_LEVEL_4K && fast_leaf_key(w, pte) == leaf->pte &&
+	       (pte_access & fast_rights_bits(ept)) == leaf->pte_access &&
+	       access == leaf->access &&
+	       (acc ? acc->rflags_ac : false) == leaf->rflags_ac &&
+	       (acc ? acc->pkru : 0) == leaf->pkru;
+}
+
+/* The 4K leaf fast_leaf_rights() accepted: what @leaf holds from now on. */
+static __attribute__((always_inline)) inline void
+fast_leaf_keep(const struct kvm_pagewalk *w, struct walk_leaf_cache *leaf,
+	       u64 pte, u64 pte_access, u64 access,
+	       const struct walk_access *acc, int rights, const bool ept)
+{
+	*leaf = (struct walk_leaf_cache){
+		.pte = fast_leaf_key(w, pte),
+		.pte_access = pte_access & fast_rights_bits(ept),
+		.access = access,
+		.rights = rights,
+		.rflags_ac = acc ? acc->rflags_ac : false,
+		.pkru = acc ? acc->pkru : 0,
+	};
+}
+
+/*
+ * Does the path memo @m hold the walk of @addr for @access by a stage of
+ * @levels levels, whose root is still the one @m's walk started at: is
+ * every entry @m read still in its place?
+ */
+static __attribute__((always_inline)) inline bool
+path_memo_holds(const struct walk_path_memo *m, u64 addr, u64 access,
+		const int levels)
+{
+	u64 diff = 0;
+	int i;
+
+	/* An empty memo's pointers are not to be read. */
+	if (m->addr != addr || m->access != access)
+		return false;
+#pragma GCC unroll 5
+	for (i = 0; i < levels; i++)
+		diff |= *m->ptep[i] ^ m->pte[i];
+	return !diff;
+}
+
+/*
+ * Record the entries of the walk that the path memo @m of a stage of
+ * @levels levels holds at @entries, as stage_walk_fast() does.
+ */
+static __attribute__((always_inline)) inline void
+path_memo_record(const struct walk_path_memo *m, struct walk_entry *entries,
+		 const int levels)
+{
+	unsigned int i;
+
+#pragma GCC unroll 5
+	for (i = 0; i < (unsigned int)levels; i++) {
+		if (i >= m->nr_entries)
+			break;
+		/* A stage without a nested stage reads its input space. */
+		fast_record(&entries[i], levels - i, m->pte_gpa[i],
+			    m->pte_gpa[i], m->pte[i]);
+	}
+}
+
+/*
+ * The walk of @addr for @access, which read the first @nr_entries of
+ * @m's entries and gave @ngpa, @level and @rights, is complete: @m holds
+ * it from now on.
+ */
+static __attribute__((always_inline)) inline void
+path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
+	       unsigned int nr_entries, u64 ngpa, int level, int rights,
+	       const int levels)
+{
+	int i;
+
+	for (i = nr_entries; i < levels; i++) {
+		m->ptep[i] = walk_empty_table;
+		m->pte[i] = 0;
+	}
+	m->access = access;
+	m->ngpa = ngpa;
+	m->nr_entries = nr_entries;
+	m->level = level;
+	m->rights = rights;
+	m->addr = addr;
+}
+
+/*
+ * @root_page is the host page of @w's root table (stage_root_page()).
+ * Rows 1 and up also fill their path memo.
+ */
+static __attribute__((always_inline)) inline unsigned int
+stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
+		u64 addr, u64 access, const struct walk_access *acc,
+		struct walk_entry *entries, struct stage_walk *sw,
+		const bool ept, const int levels)
+{
+	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
+	struct walk_table_cache *memo = w->entry_cache[row];
+	struct walk_leaf_cache *leaf = &w->leaf_cache[row];
+	struct walk_path_memo *path = row ? &w->path_memo[row - 1] : NULL;
+	u64 table = w->root & PT_BASE_ADDR_MASK;
+	u64 pte = 0, pte_access = ~0ULL, ngpa = 0;
+	const u64 *page = root_page;
+	int level, rights;
+
+	MMU_WARN_ON(!w->fast_walk || w->role.ept != ept || w->pte_size != 8 ||
+		    w->pte_large_mask != PT_PAGE_SIZE_MASK ||
+		    w->role.level != levels);
+	MMU_WARN_ON(w->table_cache_generation != w->mem->generation);
+	MMU_WARN_ON(w->root_cache.key != table || page != w->root_cache.page);
+
+	if (path)
+		path->addr = WALK_TABLE_NONE;
+#pragma GCC unroll 5
+	for (level = levels; level >= PG_LEVEL_4K; level--) {
+		struct walk_table_cache *c = &memo[level - 1];
+		unsigned int index = fast_index(addr, level);
+
+		pte = page[index];
+		if (path) {
+			path->ptep[levels - level] = &page[index];
+			path->pte[levels - level] = pte;
+			path->pte_gpa[levels - level] = table |
+							(index * sizeof(u64));
+		}
+		if (entries)
+			fast_record(&entries[levels - level], level,
+				    table | (index * sizeof(u64)),
+				    table | (index * sizeof(u64)), pte);
+		pte_access &= pte ^ nx_mask;
+		if (fast_leaf_is_cached(w, level, leaf, pte, pte_access, access,
+					acc, ept)) {
+			rights = leaf->rights;
+			ngpa = fast_leaf_address(pte, addr, level);
+			goto translated;
+		}
+		if (level > PG_LEVEL_4K && likely(pte == c->key)) {
+			/* Checked when it was cached: a table, at c->page. */
+			page = c->page;
+			table = pte & PT_BASE_ADDR_MASK;
+			continue;
+		}
+		if (unlikely(!fast_entry_ok(w, pte, level, ept)))
+			return 0;
+		if (fast_is_leaf(pte, level)) {
+			ngpa = fast_leaf_address(pte, addr, level);
+			break;
+		}
+		table = pte & PT_BASE_ADDR_MASK;
+		page = table_cache_fill(w->mem, c, pte, table);
+		if (unlikely(!page))
+			return 0;
+	}
+
+	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
+	if (rights < 0)
+		return 0;
+	if (level == PG_LEVEL_4K)
+		fast_leaf_keep(w, leaf, pte, pte_access, access, acc, rights,
+			       ept);
+translated:
+	if (path)
+		path_memo_fill(path, addr, access, levels - level + 1, ngpa,
+			       level, rights, levels);
+	sw->level = level;
+	sw->pte_access = rights;
+	sw->ngpa = ngpa;
+	/* One entry a level, from the root down to the leaf. */
+	return levels - level + 1;
+}
+
+/*
+ * stage_walk_fast() for nested stage @nested, whatever its format and
+ * levels, through its entry_cache row @row; 0 when it cannot take it.
+ */
+static __attribute__((always_inline)) inline unsigned int
+nested_walk_fast(struct kvm_pagewalk *nested, int row, u64 ngpa, u64 access,
+		 struct walk_entry *entries, struct stage_walk *sw)
+{
+	const u64 *root;
+
+	if (unlikely(!nested->fast_walk))
+		return 0;
+	table_cache_check(nested);
+	root = stage_root_page(nested);
+	if (unlikely(!root))
+		return 0;
+	if (nested->role.ept)
+		return nested->role.level == PT64_ROOT_5LEVEL ?
+			       stage_walk_fast(nested, root, row, ngpa, access,
+					       NULL, entries, sw, true,
+					       PT64_ROOT_5LEVEL) :
+			       stage_walk_fast(nested, root, row, ngpa, access,
+					       NULL, entries, sw, true,
+					       PT64_ROOT_4LEVEL);
+	return nested->role.level == PT64_ROOT_5LEVEL ?
+		       stage_walk_fast(nested, root, row, ngpa, access, NULL,
+				       entries, sw, false, PT64_ROOT_5LEVEL) :
+		       stage_walk_fast(nested, root, row, ngpa, access, NULL,
+				       entries, sw, false, PT64_ROOT_4LEVEL);
+}
+
+#endif
