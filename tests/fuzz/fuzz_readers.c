@@ -963,7 +963,7 @@ static bool native_is_small(const u8 *data, size_t size)
 	return total <= RUN_NATIVE_MAX_MEM;
 }
 
-/* What the run's options may be for @format (sim/run_cmd.c's rules). */
+/* What the run's options may be for @format (sim/run_cmd_options.c's rules). */
 static void run_options(struct run_config *cfg,
 			const struct run_input_ops *input, u8 sel,
 			const u8 *opt)
