@@ -327,19 +327,23 @@ static const char *paging_mode_name(int level)
 }
 
 /*
- * The root of a paging mode: a 4K-aligned table below 4G for 32-bit
- * paging, a 32-byte aligned PDPT below 4G for PAE, a 4K-aligned table below
- * MAXPHYADDR in long mode.  PWT and PCD are allowed but not modelled;
- * nothing else may be set (no LAM), except a PCID in bits 11:0 of CR3
- * under CR4.PCIDE.
+ * The root of a paging mode: a table below 4G for 32-bit paging, a PDPT
+ * below 4G for PAE, a table below MAXPHYADDR in long mode (no LAM).  CR3's
+ * bits below the table's address are never reserved: without CR4.PCIDE,
+ * bits 4:3 are PWT and PCD (not modelled) and the others ignored (bits
+ * 4:0 with PAE), SDM Vol. 3A Tables 4-3, 4-7 and 4-12; with it, bits 11:0
+ * are the PCID.  KVM's kvm_set_cr3() refuses none of them.  nCR3 keeps
+ * the stricter check: 4K-aligned (32-byte aligned for PAE), PWT and PCD
+ * allowed.
  */
 static int check_root(struct sim_vcpu *vcpu, enum sim_reg reg, const char *name,
 		      u64 root, int level)
 {
 	u64 low_rsvd = GENMASK_ULL(11, 0) & ~(X86_CR3_PWT | X86_CR3_PCD);
+	u64 pae_low_rsvd = ~X86_CR3_PAE_ADDR_MASK;
 
-	if (reg == SIM_REG_CR3 && (vcpu->cr4 & X86_CR4_PCIDE))
-		low_rsvd = 0;
+	if (reg == SIM_REG_CR3)
+		low_rsvd = pae_low_rsvd = 0;
 	u8 maxphyaddr = vcpu->cpu.maxphyaddr;
 
 	switch (level) {
@@ -350,8 +354,7 @@ static int check_root(struct sim_vcpu *vcpu, enum sim_reg reg, const char *name,
 					  "%s 0x%" PRIx64
 					  " does not fit 32 bits (%s)",
 					  name, root, paging_mode_name(level));
-		if (level == PT32E_ROOT_LEVEL &&
-		    (root & ~X86_CR3_PAE_ADDR_MASK))
+		if (level == PT32E_ROOT_LEVEL && (root & pae_low_rsvd))
 			return load_error(
 				vcpu, reg,
 				"%s 0x%" PRIx64

@@ -375,12 +375,12 @@ Test(run_native, errors_name_the_line_and_the_setting)
 	cr_assert_eq(
 		run_text(
 			&cfg,
-			"scenario e\ncr0 0x80000001\ncr4 0x20\nefer 0x100\ncr3 0x1001\nread 0\n",
+			"scenario e\ncr0 0x80000001\ncr4 0x20\nefer 0x100\ncr3 0x400000001000\nread 0\n",
 			error, sizeof(error)),
 		-EINVAL);
 	cr_assert_str_eq(
 		error,
-		"t:6: cr3 0x1001 is not 4K-aligned (4-level paging; only PWT and PCD may be set in bits 11:0) (cr3 set on line 5)");
+		"t:6: cr3 0x400000001000: bits 63:46 are reserved (MAXPHYADDR 46) (cr3 set on line 5)");
 	done();
 	cr_assert_eq(run_text(&cfg, "scenario e\ninvlpg\n", error,
 			      sizeof(error)),

@@ -51,6 +51,22 @@ static void assert_access_error(u64 addr, const char *message)
 	cr_assert_str_eq(vcpu.error, message);
 }
 
+static void write32(u64 gpa, u64 value)
+{
+	cr_assert_eq(sim_vcpu_write(&vcpu, gpa, 4, value), 0);
+}
+
+/* The read of @addr translates to @gpa, its first entry read at @root. */
+static void assert_walk_from(u64 addr, u64 root, u64 gpa)
+{
+	struct sim_result res;
+
+	cr_assert_eq(access_read(addr, &res), 0, "%s", vcpu.error);
+	cr_assert_eq(res.outcome, SIM_OK);
+	cr_assert_eq(res.rec.gpa, gpa);
+	cr_assert_eq(res.rec.guest.entries[0].pte_addr, root);
+}
+
 static void long_mode(void)
 {
 	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE | X86_CR0_WP);
@@ -167,33 +183,22 @@ Test(sim_vcpu, lme_without_paging_is_not_long_mode)
 	cr_assert_eq(vcpu.gva_walk.role.level, 0);
 }
 
-Test(sim_vcpu, cr3_alignment_and_width_per_mode)
+Test(sim_vcpu, cr3_width_and_maxphyaddr_per_mode)
 {
 	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE);
 	set(SIM_REG_CR3, 0x1018);
 	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
-	set(SIM_REG_CR3, 0x1020);
-	assert_access_error(
-		0,
-		"cr3 0x1020 is not 4K-aligned (32-bit paging; only PWT and PCD may be set in bits 11:0)");
-	cr_assert_eq(vcpu.error_reg, SIM_REG_CR3);
 	set(SIM_REG_CR3, 0x100000000ULL);
 	assert_access_error(
 		0, "cr3 0x100000000 does not fit 32 bits (32-bit paging)");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_CR3);
 
 	pae_mode();
-	set(SIM_REG_CR3, 0x1008);
-	assert_access_error(0,
-			    "cr3 0x1008 is not 32-byte aligned (PAE paging)");
 	set(SIM_REG_CR3, 0x100000000ULL);
 	assert_access_error(
 		0, "cr3 0x100000000 does not fit 32 bits (PAE paging)");
 
 	long_mode();
-	set(SIM_REG_CR3, 0x1001);
-	assert_access_error(
-		0,
-		"cr3 0x1001 is not 4K-aligned (4-level paging; only PWT and PCD may be set in bits 11:0)");
 	set(SIM_REG_CR3, 1ULL << 46);
 	assert_access_error(
 		0,
@@ -206,6 +211,44 @@ Test(sim_vcpu, cr3_alignment_and_width_per_mode)
 	set(SIM_REG_EFER, 0);
 	set(SIM_REG_CR3, ~0ULL);
 	cr_assert_eq(sim_vcpu_load(&vcpu, NULL), 0, "%s", vcpu.error);
+}
+
+/*
+ * Without CR4.PCIDE, CR3 bits 3 and 4 are PWT and PCD and bits 2:0 and
+ * 11:5 are ignored (SDM Vol. 3A, Tables 4-3 and 4-12), as kvm_set_cr3()
+ * takes them: a CR3 with all of bits 11:0 set walks from its table.
+ */
+Test(sim_vcpu, cr3_ignored_low_bits_without_pcide_are_accepted)
+{
+	/* 32-bit paging: PD 0x1000 -> PT 0x2000 -> page 0x3000. */
+	set(SIM_REG_CR0, X86_CR0_PG | X86_CR0_PE);
+	write32(0x1000, 0x2003);
+	write32(0x2000, 0x3003);
+	set(SIM_REG_CR3, 0x1000 | GENMASK_ULL(11, 0));
+	assert_walk_from(0x123, 0x1000, 0x3123);
+
+	/* 4-level paging: 0x4000 -> 0x5000 -> 0x6000 -> 0x7000 -> 0x8000. */
+	long_mode();
+	write64(0x4000, 0x5003);
+	write64(0x5000, 0x6003);
+	write64(0x6000, 0x7003);
+	write64(0x7000, 0x8003);
+	set(SIM_REG_CR3, 0x4000 | GENMASK_ULL(11, 0));
+	assert_walk_from(0x123, 0x4000, 0x8123);
+}
+
+/*
+ * With PAE paging, CR3 bits 4:0 are ignored and bits 31:5 are the PDPT's
+ * address (SDM Vol. 3A, Table 4-7): the PDPTRs load from there.
+ */
+Test(sim_vcpu, pae_cr3_ignored_bits_4_0_are_accepted)
+{
+	pae_mode();
+	write64(0x1020, 0x2001);
+	write64(0x2000, 0x3003);
+	write64(0x3000, 0x4003);
+	set(SIM_REG_CR3, 0x1020 | GENMASK_ULL(4, 0));
+	assert_walk_from(0x123, 0x1020, 0x4123);
 }
 
 Test(sim_vcpu, nested_stage_checks)
