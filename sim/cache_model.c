@@ -12,14 +12,14 @@ static const struct cache_model_ops *const cache_models[] = {
 	&cache_model_hierarchy,
 };
 
-const struct cache_model_ops *cache_model_find(const char *name)
+int cache_model_find(const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(cache_models); i++)
 		if (!strcmp(name, cache_models[i]->name))
-			return cache_models[i];
-	return NULL;
+			return i;
+	return -1;
 }
 
 const struct cache_model_ops *cache_model_at(unsigned int i)
@@ -27,11 +27,14 @@ const struct cache_model_ops *cache_model_at(unsigned int i)
 	return i < ARRAY_SIZE(cache_models) ? cache_models[i] : NULL;
 }
 
-int cache_model_init(struct cache_model *m, const struct cache_model_ops *ops,
+int cache_model_init(struct cache_model *m,
 		     const struct translation_caches_config *cfg)
 {
+	const struct cache_model_ops *ops = cache_model_at(cfg->model);
 	int r;
 
+	if (!ops)
+		return -EINVAL;
 	memset(m, 0, sizeof(*m));
 	/* No hint for cache_model_lookup() to take but the hierarchy's. */
 	caches_drop_hints(&m->hierarchy);

@@ -67,13 +67,13 @@ struct cache_model {
 /* The first row of the table: sim/caches.c's configured hierarchy. */
 extern const struct cache_model_ops cache_model_hierarchy;
 
-/* The model named @name, or NULL. */
-const struct cache_model_ops *cache_model_find(const char *name);
+/* The index of the model named @name, or -1. */
+int cache_model_find(const char *name);
 /* The models, in table order: model @i, NULL past the last. */
 const struct cache_model_ops *cache_model_at(unsigned int i);
 
-/* Caches of model @ops with @cfg: 0, -EINVAL or -ENOMEM. */
-int cache_model_init(struct cache_model *m, const struct cache_model_ops *ops,
+/* Caches of @cfg's model (@cfg->model) with @cfg: 0, -EINVAL, -ENOMEM. */
+int cache_model_init(struct cache_model *m,
 		     const struct translation_caches_config *cfg);
 void cache_model_destroy(struct cache_model *m);
 

@@ -41,6 +41,11 @@ struct translation_caches_config {
 	/* Seed of every RANDOM array. */
 	u64 seed;
 	/*
+	 * The cache model (cache_model_at() in sim/cache_model.h): 0 is
+	 * these arrays (the "hierarchy"), another ignores them.
+	 */
+	u8 model;
+	/*
 	 * The latency model, in cycles (0: not modelled): a first-level hit,
 	 * an STLB hit, and each walk reference: @walk_ref fixed, plus
 	 * @ref_cache on a data-cache hit (@ref_cache_hit_percent of them)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "sim/cache_model.h"
 #include "sim/caches_config.h"
 #include "sim/input/trace_reader.h"
 
@@ -18,6 +19,8 @@ enum key_kind {
 	/* Cycles, or a percentage (KEY_PERCENT). */
 	KEY_CYCLES,
 	KEY_PERCENT,
+	/* A name of sim/cache_model.c's table. */
+	KEY_MODEL,
 };
 
 /* One configuration key: its name, and the field it sets. */
@@ -60,6 +63,7 @@ static const struct caches_key caches_keys[] = {
 	GEOMETRY_KEYS("npsc.pdpte", npsc[3]),
 	GEOMETRY_KEYS("npsc.pml4e", npsc[4]),
 	GEOMETRY_KEYS("npsc.pml5e", npsc[5]),
+	{ "caches.model", KEY_MODEL, CFG_OFFSET(model) },
 	{ "caches.seed", KEY_SEED, CFG_OFFSET(seed) },
 	{ "latency.l1_hit", KEY_CYCLES, CFG_OFFSET(latency.l1_hit) },
 	{ "latency.stlb_hit", KEY_CYCLES, CFG_OFFSET(latency.stlb_hit) },
@@ -176,6 +180,23 @@ static bool parse_sizes(const char *s, u8 *sizes)
 	return *sizes != 0;
 }
 
+/* "KEY=VALUE: not NAME, NAME or NAME": the names of the cache models. */
+static int model_names(char *why, size_t size, const char *qk, const char *qv)
+{
+	const struct cache_model_ops *ops;
+	unsigned int i;
+	int len = snprintf(why, size, "%s=%s: not ", qk, qv);
+
+	for (i = 0; (ops = cache_model_at(i)) && len >= 0 && (size_t)len < size;
+	     i++)
+		len += snprintf(why + len, size - len, "%s%s",
+				!i		      ? "" :
+				cache_model_at(i + 1) ? ", " :
+							" or ",
+				ops->name);
+	return -EINVAL;
+}
+
 int caches_config_set(struct translation_caches_config *cfg, const char *key,
 		      const char *value, char *why, size_t why_size)
 {
@@ -245,6 +266,12 @@ int caches_config_set(struct translation_caches_config *cfg, const char *key,
 				    k->kind == KEY_PERCENT ? 100 :
 							     CACHES_MAX_CYCLES);
 		*(u32 *)field = v;
+		return 0;
+	case KEY_MODEL:
+		policy = cache_model_find(value);
+		if (policy < 0)
+			return model_names(why, why_size, qk, qv);
+		*(u8 *)field = policy;
 		return 0;
 	}
 	return fail(why, why_size, "%s: unknown key", qk);
@@ -433,6 +460,10 @@ void caches_config_value(const struct translation_caches_config *cfg,
 		return;
 	case KEY_SEED:
 		snprintf(buf, size, "%" PRIu64, *(const u64 *)field);
+		return;
+	case KEY_MODEL:
+		snprintf(buf, size, "%s",
+			 cache_model_at(*(const u8 *)field)->name);
 		return;
 	}
 }

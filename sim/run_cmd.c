@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/cache_model.h"
 #include "sim/caches_config.h"
 #include "sim/cmd_options.h"
 #include "sim/input_error.h"
@@ -104,6 +105,15 @@ static void run_usage(FILE *out)
 		"                        --psc and --ntlb; keys in docs/mmusim-run.md\n"
 		"  --sweep=KEY=V1,V2,... run every value (repeatable: the cross product)\n"
 		"                        over one read of the input\n"
+		"  --set=caches.model=M  the cache model, %s (default) or another:\n",
+		RUN_DEFAULT_BUILTIN_ACCESSES, RUN_DEFAULT_SEED,
+		RUN_DEFAULT_MAX_TABLE_PAGES, sim_max_memory() >> 20,
+		CACHES_DEFAULT_TLB_ENTRIES, CACHES_DEFAULT_PSC_ENTRIES,
+		CACHES_DEFAULT_NTLB_ENTRIES, cache_model_at(0)->name);
+	for (i = 0; cache_model_at(i); i++)
+		fprintf(out, "    %-18s  %s\n", cache_model_at(i)->name,
+			cache_model_at(i)->description);
+	fprintf(out,
 		"  --mmu=M               none (default), tdp or shadow: every TLB miss also\n"
 		"                        goes through the MMU's own tables and must agree\n"
 		"kvmmmu replay:\n"
@@ -120,11 +130,7 @@ static void run_usage(FILE *out)
 		"\n"
 		"Exit status: 0; 1 when walks disagreed or lines were skipped; 2 for bad\n"
 		"usage or input (FILE:LINE: message); 130 when interrupted (the summary\n"
-		"so far is printed).  Formats: docs/trace-formats.md.\n",
-		RUN_DEFAULT_BUILTIN_ACCESSES, RUN_DEFAULT_SEED,
-		RUN_DEFAULT_MAX_TABLE_PAGES, sim_max_memory() >> 20,
-		CACHES_DEFAULT_TLB_ENTRIES, CACHES_DEFAULT_PSC_ENTRIES,
-		CACHES_DEFAULT_NTLB_ENTRIES);
+		"so far is printed).  Formats: docs/trace-formats.md.\n");
 }
 
 static void on_sigint(int sig)

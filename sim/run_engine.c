@@ -43,7 +43,7 @@ int run_sim_init(struct run_sim *s, const struct run_config *cfg)
 	r = sim_vcpu_init(&s->vcpu);
 	if (r)
 		return r;
-	r = cache_model_init(&s->caches, &cache_model_hierarchy, &cfg->caches);
+	r = cache_model_init(&s->caches, &cfg->caches);
 	if (!r)
 		r = run_vcpus_init(s);
 	if (!r && cfg->mmu && cfg->mmu->create)

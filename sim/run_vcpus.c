@@ -50,8 +50,7 @@ int run_vcpus_grow(struct run_sim *s, unsigned int n)
 		v = &s->vcpus[s->nr_vcpus];
 		memset(v, 0, sizeof(*v));
 		v->flush_requests_seen = run_remote_flush_requests(s);
-		r = cache_model_init(&v->caches, &cache_model_hierarchy,
-				     &cfg->caches);
+		r = cache_model_init(&v->caches, &cfg->caches);
 		if (r)
 			return r;
 		s->nr_vcpus++;

@@ -476,7 +476,7 @@ Test(caches_config, every_key_reads_back_what_was_set)
 						  sizeof(why)),
 			     0, "%s", why);
 	}
-	cr_assert_eq(i, 58);
+	cr_assert_eq(i, 59);
 	cr_assert_eq(memcmp(&cfg, &again, sizeof(cfg)), 0);
 }
 
