@@ -36,12 +36,16 @@ struct cache_model_ops {
 	void (*update_shifts)(struct cache_model *m, const struct sim_vcpu *v);
 	int (*psc_lookup)(struct cache_model *m, const struct sim_vcpu *v,
 			  u64 addr);
-	void (*walk)(struct cache_model *m, const struct sim_vcpu *v,
-		     const struct walk_record *rec, int psc_level, bool ok,
-		     struct translation_caches_walk_cost *cost);
-	void (*fill)(struct cache_model *m, const struct sim_vcpu *v,
-		     const struct walk_record *rec, u64 addr, u32 cls,
-		     bool fetch);
+	/*
+	 * walk() and fill() return 0, or -ENOMEM or -EDQUOT (over
+	 * --max-memory) for a model whose caches grow.
+	 */
+	int (*walk)(struct cache_model *m, const struct sim_vcpu *v,
+		    const struct walk_record *rec, int psc_level, bool ok,
+		    struct translation_caches_walk_cost *cost);
+	int (*fill)(struct cache_model *m, const struct sim_vcpu *v,
+		    const struct walk_record *rec, u64 addr, u32 cls,
+		    bool fetch);
 	void (*flush)(struct cache_model *m, bool global);
 	void (*set_pcid)(struct cache_model *m, u16 pcid, bool pcide);
 	void (*flush_pcid)(struct cache_model *m, u16 pcid);
@@ -140,29 +144,27 @@ static inline int cache_model_psc_lookup(struct cache_model *m,
 	return m->ops->psc_lookup(m, v, addr);
 }
 
-static inline void cache_model_walk(struct cache_model *m,
-				    const struct sim_vcpu *v,
-				    const struct walk_record *rec,
-				    int psc_level, bool ok,
-				    struct translation_caches_walk_cost *cost)
+static inline int cache_model_walk(struct cache_model *m,
+				   const struct sim_vcpu *v,
+				   const struct walk_record *rec, int psc_level,
+				   bool ok,
+				   struct translation_caches_walk_cost *cost)
 {
-	if (cache_model_is_hierarchy(m))
-		translation_caches_walk(&m->hierarchy, v, rec, psc_level, ok,
-					cost);
-	else
-		m->ops->walk(m, v, rec, psc_level, ok, cost);
+	if (!cache_model_is_hierarchy(m))
+		return m->ops->walk(m, v, rec, psc_level, ok, cost);
+	translation_caches_walk(&m->hierarchy, v, rec, psc_level, ok, cost);
+	return 0;
 }
 
-static inline void cache_model_fill(struct cache_model *m,
-				    const struct sim_vcpu *v,
-				    const struct walk_record *rec, u64 addr,
-				    u32 cls, bool fetch)
+static inline int cache_model_fill(struct cache_model *m,
+				   const struct sim_vcpu *v,
+				   const struct walk_record *rec, u64 addr,
+				   u32 cls, bool fetch)
 {
-	if (cache_model_is_hierarchy(m))
-		translation_caches_fill(&m->hierarchy, v, rec, addr, cls,
-					fetch);
-	else
-		m->ops->fill(m, v, rec, addr, cls, fetch);
+	if (!cache_model_is_hierarchy(m))
+		return m->ops->fill(m, v, rec, addr, cls, fetch);
+	translation_caches_fill(&m->hierarchy, v, rec, addr, cls, fetch);
+	return 0;
 }
 
 /* The invalidations, through the table for every model. */

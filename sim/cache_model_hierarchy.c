@@ -56,18 +56,21 @@ static int hierarchy_psc_lookup(struct cache_model *m, const struct sim_vcpu *v,
 	return translation_caches_psc_lookup(hierarchy(m), v, addr);
 }
 
-static void hierarchy_walk(struct cache_model *m, const struct sim_vcpu *v,
-			   const struct walk_record *rec, int psc_level,
-			   bool ok, struct translation_caches_walk_cost *cost)
+/* Its arrays are allocated at init: a walk and a fill cannot fail. */
+static int hierarchy_walk(struct cache_model *m, const struct sim_vcpu *v,
+			  const struct walk_record *rec, int psc_level, bool ok,
+			  struct translation_caches_walk_cost *cost)
 {
 	translation_caches_walk(hierarchy(m), v, rec, psc_level, ok, cost);
+	return 0;
 }
 
-static void hierarchy_fill(struct cache_model *m, const struct sim_vcpu *v,
-			   const struct walk_record *rec, u64 addr, u32 cls,
-			   bool fetch)
+static int hierarchy_fill(struct cache_model *m, const struct sim_vcpu *v,
+			  const struct walk_record *rec, u64 addr, u32 cls,
+			  bool fetch)
 {
 	translation_caches_fill(hierarchy(m), v, rec, addr, cls, fetch);
+	return 0;
 }
 
 static void hierarchy_flush(struct cache_model *m, bool global)

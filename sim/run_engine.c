@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "sim/input_error.h"
+#include "sim/memory_limit.h"
 #include "sim/run.h"
 #include "sim/input/trace_reader.h"
 
@@ -287,15 +288,28 @@ static bool class_allowed(const struct run_sim *s, const struct tlb_entry *e,
 	return true;
 }
 
+/* The cache model could not cache a walk (-ENOMEM, -EDQUOT). */
+static int cache_model_error(struct run_sim *s, int r)
+{
+	char buf[96];
+
+	snprintf(s->error, sizeof(s->error), "cache model %s: %s",
+		 s->caches.ops->name,
+		 sim_memory_error(NULL, r, buf, sizeof(buf)));
+	return r;
+}
+
 /*
  * Count one walk: what the walker read, and what would have been read
- * with the PSC hit at @psc_level and the nested TLB.
+ * with the PSC hit at @psc_level and the nested TLB.  0, or the cache
+ * model's error.
  */
-static void account_walk(struct run_sim *s, int psc_level, bool ok)
+static int account_walk(struct run_sim *s, int psc_level, bool ok)
 {
 	const struct walk_record *rec = &s->res.rec;
 	struct translation_caches_walk_cost cost;
 	unsigned int refs, guest, nested, bucket;
+	int r;
 
 	s->st.walks++;
 	s->st.walk_restarts += rec->restarts;
@@ -305,7 +319,9 @@ static void account_walk(struct run_sim *s, int psc_level, bool ok)
 		s->st.psc_hits[psc_level]++;
 	}
 
-	cache_model_walk(&s->caches, &s->vcpu, rec, psc_level, ok, &cost);
+	r = cache_model_walk(&s->caches, &s->vcpu, rec, psc_level, ok, &cost);
+	if (r)
+		return cache_model_error(s, r);
 	s->st.ntlb_lookups += cost.ntlb_lookups;
 	s->st.ntlb_hits += cost.ntlb_hits;
 	s->st.npsc_lookups += cost.npsc_lookups;
@@ -323,6 +339,7 @@ static void account_walk(struct run_sim *s, int psc_level, bool ok)
 	s->st.hist_walks[bucket]++;
 	s->st.hist_guest[bucket] += guest;
 	s->st.hist_nested[bucket] += nested;
+	return 0;
 }
 
 static void account_fault(struct run_sim *s, const struct walk_fault *f)
@@ -405,10 +422,14 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 			return 1;
 		}
 		if (res->outcome == SIM_OK) {
-			account_walk(s, psc_level, true);
-			cache_model_fill(&s->caches, &s->vcpu, &s->res.rec,
-					 a->addr, cls,
-					 a->kind == SIM_ACCESS_FETCH);
+			r = account_walk(s, psc_level, true);
+			if (r)
+				return r;
+			r = cache_model_fill(&s->caches, &s->vcpu, &s->res.rec,
+					     a->addr, cls,
+					     a->kind == SIM_ACCESS_FETCH);
+			if (r)
+				return cache_model_error(s, r);
 			if (ops && ops->on_walk_success) {
 				mmu_walk(s, a, &mw, false);
 				r = ops->on_walk_success(s->mmu, &mw);
@@ -419,8 +440,11 @@ static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 			return 0;
 		}
 
-		if (res->fault.kind != WALK_FAULT_GP)
-			account_walk(s, psc_level, false);
+		if (res->fault.kind != WALK_FAULT_GP) {
+			r = account_walk(s, psc_level, false);
+			if (r)
+				return r;
+		}
 		account_fault(s, &res->fault);
 		/* A fault drops the TLB entries of its linear address. */
 		cache_model_flush_addr(&s->caches, a->addr);
