@@ -10,6 +10,7 @@
  */
 static const struct cache_model_ops *const cache_models[] = {
 	&cache_model_hierarchy,
+	&cache_model_ideal,
 };
 
 int cache_model_find(const char *name)

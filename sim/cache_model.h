@@ -68,8 +68,9 @@ struct cache_model {
 	void *priv;
 };
 
-/* The first row of the table: sim/caches.c's configured hierarchy. */
+/* The rows of the table: sim/caches.c's configured hierarchy first. */
 extern const struct cache_model_ops cache_model_hierarchy;
+extern const struct cache_model_ops cache_model_ideal;
 
 /* The index of the model named @name, or -1. */
 int cache_model_find(const char *name);

@@ -274,9 +274,23 @@ static void text_tlb_levels(FILE *out, const struct run_sim *s)
 	fprintf(out, "\n");
 }
 
+/*
+ * "N entries" and @what of an array of the hierarchy; another model has
+ * no such sizes: its name.
+ */
+static const char *text_entries(const struct run_sim *s, u32 entries,
+				const char *what, char *buf, size_t len)
+{
+	if (!cache_model_is_hierarchy(&s->caches))
+		return s->caches.ops->name;
+	snprintf(buf, len, "%u entries%s", entries, what);
+	return buf;
+}
+
 void run_report_text(FILE *out, const struct run_sim *s,
 		     const char *const *files, int nr_files)
 {
+	char size[48];
 	const struct run_config *cfg = &s->cfg;
 	const struct run_stats *st = &s->st;
 	u64 values[RUN_MMU_MAX_COUNTERS];
@@ -336,12 +350,13 @@ void run_report_text(FILE *out, const struct run_sim *s,
 			per_kilo(st->tlb_misses, st->instructions),
 			per_kilo(st->walks, st->instructions));
 	fprintf(out,
-		"  TLB             %u entries: %" PRIu64
-		" lookups, hits %" PRIu64 " (%.2f%%), misses %" PRIu64
-		", rights misses %" PRIu64 "\n",
-		cfg->caches.l1d[CACHES_L1_MAIN].entries, st->translations,
-		st->tlb_hits, percent(st->tlb_hits, st->translations),
-		st->tlb_misses, st->tlb_rights_misses);
+		"  TLB             %s: %" PRIu64 " lookups, hits %" PRIu64
+		" (%.2f%%), misses %" PRIu64 ", rights misses %" PRIu64 "\n",
+		text_entries(s, cfg->caches.l1d[CACHES_L1_MAIN].entries, "",
+			     size, sizeof(size)),
+		st->translations, st->tlb_hits,
+		percent(st->tlb_hits, st->translations), st->tlb_misses,
+		st->tlb_rights_misses);
 	text_tlb_levels(out, s);
 	fprintf(out,
 		"  invalidations   CR3 writes %" PRIu64 " (no flush %" PRIu64
@@ -352,18 +367,23 @@ void run_report_text(FILE *out, const struct run_sim *s,
 	for (i = 2; i <= PT64_ROOT_MAX_LEVEL; i++)
 		psc_hits += st->psc_hits[i];
 	fprintf(out,
-		"  PSC             %u entries a level: %" PRIu64
-		" lookups, hits L2 %" PRIu64 ", L3 %" PRIu64 ", L4 %" PRIu64
-		", L5 %" PRIu64 ", misses %" PRIu64 "\n",
-		cfg->caches.psc[2].entries, st->psc_lookups, st->psc_hits[2],
-		st->psc_hits[3], st->psc_hits[4], st->psc_hits[5],
-		st->psc_lookups - psc_hits);
+		"  PSC             %s: %" PRIu64 " lookups, hits L2 %" PRIu64
+		", L3 %" PRIu64 ", L4 %" PRIu64 ", L5 %" PRIu64
+		", misses %" PRIu64 "\n",
+		text_entries(s, cfg->caches.psc[2].entries, " a level", size,
+			     sizeof(size)),
+		st->psc_lookups, st->psc_hits[2], st->psc_hits[3],
+		st->psc_hits[4], st->psc_hits[5], st->psc_lookups - psc_hits);
 	fprintf(out,
-		"  nested TLB      %u entries: %" PRIu64
-		" lookups, hits %" PRIu64 " (%.2f%%)\n",
-		cfg->caches.ntlb.entries, st->ntlb_lookups, st->ntlb_hits,
+		"  nested TLB      %s: %" PRIu64 " lookups, hits %" PRIu64
+		" (%.2f%%)\n",
+		text_entries(s, cfg->caches.ntlb.entries, "", size,
+			     sizeof(size)),
+		st->ntlb_lookups, st->ntlb_hits,
 		percent(st->ntlb_hits, st->ntlb_lookups));
-	if (s->caches.hierarchy.has_npsc)
+	/* Another model than the hierarchy has a nested PSC. */
+	if (!cache_model_is_hierarchy(&s->caches) ||
+	    s->caches.hierarchy.has_npsc)
 		fprintf(out,
 			"  nested PSC      %" PRIu64 " lookups, hits %" PRIu64
 			", misses %" PRIu64 "\n",
