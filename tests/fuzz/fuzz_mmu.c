@@ -126,6 +126,18 @@ struct mapping {
 	u64 pte_gpa[PT64_ROOT_MAX_LEVEL + 1];
 };
 
+/*
+ * One of the last operations, for a failure's message: a format, the
+ * string for its "%s" and the u64 values of its other conversions, put
+ * together only when a failure prints it (formatting every operation
+ * took 5 % of an input).
+ */
+struct note {
+	const char *fmt;
+	const char *what;
+	u64 v[4];
+};
+
 struct vm {
 	enum mmu_fuzz_mode mode;
 	struct src *src;
@@ -158,7 +170,7 @@ struct vm {
 	bool rom_present;
 	bool rom_readonly;
 	/* What the last operations were, for a failure's message. */
-	char history[16][96];
+	struct note history[16];
 	unsigned int nr_ops;
 	unsigned int compared;
 	/* What the MMU gave each access and the dirty logs (fuzz_check.h). */
@@ -170,20 +182,38 @@ static bool mode_is_nested(enum mmu_fuzz_mode m)
 	return m == MF_NESTED_EPT || m == MF_NESTED_NPT;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-note(struct vm *vm, const char *fmt, ...)
+static void note_print(FILE *f, const struct note *n)
 {
-	va_list ap;
+	fprintf(f, n->fmt, n->what, n->v[0], n->v[1], n->v[2], n->v[3]);
+}
 
-	va_start(ap, fmt);
-	vsnprintf(vm->history[vm->nr_ops % 16], sizeof(vm->history[0]), fmt,
-		  ap);
-	va_end(ap);
+static void note_add(struct vm *vm, const char *fmt, const char *what,
+		     const u64 *v)
+{
+	struct note *n = &vm->history[vm->nr_ops % 16];
+
+	n->fmt = fmt;
+	n->what = what;
+	memcpy(n->v, v, sizeof(n->v));
 #ifdef FUZZ_MMU_TRACE
-	fprintf(stderr, "%u: %s\n", vm->nr_ops, vm->history[vm->nr_ops % 16]);
+	fprintf(stderr, "%u: ", vm->nr_ops);
+	note_print(stderr, n);
+	fputc('\n', stderr);
 #endif
 	vm->nr_ops++;
 }
+
+/*
+ * note(vm, FMT, WHAT, VALUES...): FMT has "%s" for WHAT first, then one
+ * u64 conversion for each of up to four u64 VALUES.  printf() checks the
+ * format against them without running.
+ */
+#define note(vm, fmt, what, ...)                                        \
+	do {                                                            \
+		if (0)                                                  \
+			printf(fmt, what, ##__VA_ARGS__);               \
+		note_add(vm, fmt, what, (const u64[4]){ __VA_ARGS__ }); \
+	} while (0)
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 mmu_fail(struct vm *vm, const char *fmt, ...)
@@ -223,8 +253,11 @@ mmu_fail(struct vm *vm, const char *fmt, ...)
 				"");
 	fprintf(stderr, "  last operations (of %u):\n", vm->nr_ops);
 	first = vm->nr_ops > 16 ? vm->nr_ops - 16 : 0;
-	for (i = first; i < vm->nr_ops; i++)
-		fprintf(stderr, "    %u: %s\n", i, vm->history[i % 16]);
+	for (i = first; i < vm->nr_ops; i++) {
+		fprintf(stderr, "    %u: ", i);
+		note_print(stderr, &vm->history[i % 16]);
+		fputc('\n', stderr);
+	}
 	__builtin_trap();
 }
 
@@ -695,8 +728,9 @@ static void compare(struct vm *vm, u64 gva, const struct walk_access *a)
 
 	memset(&mf, 0, sizeof(mf));
 	memset(&rf, 0, sizeof(rf));
-	note(vm, "%s %#" PRIx64 " pfec %#" PRIx64 " ac %d pkru %#x",
-	     access_name(a), gva, a->pfec, a->rflags_ac, a->pkru);
+	note(vm,
+	     "%s %#" PRIx64 " pfec %#" PRIx64 " ac %" PRIu64 " pkru %#" PRIx64,
+	     access_name(a), gva, a->pfec, (u64)a->rflags_ac, (u64)a->pkru);
 	mr = mmu_guest_access(vm->mmu, gva, a, &mf, &mrec);
 	rr = gva_walk_translate(&vm->gva_walk, gva, a, &rf, &rrec);
 	FM_CHECK(vm, rr >= 0, "%s %#" PRIx64 ": gva_walk_translate() = %d",
@@ -745,7 +779,7 @@ static void compare(struct vm *vm, u64 gva, const struct walk_access *a)
 			 " (now backed by %#" PRIx64 ")",
 			 access_name(a), gva, mrec.hpa, rrec.gpa, rrec.hpa,
 			 hpa);
-		note(vm, "  -> gpa %#" PRIx64, rrec.gpa);
+		note(vm, "%s %#" PRIx64, "  -> gpa", rrec.gpa);
 		if ((a->pfec & PFERR_WRITE_MASK) && rrec.gpa >= RAM_GPA &&
 		    rrec.gpa < RAM_GPA + (RAM_PAGES << PAGE_SHIFT)) {
 			u64 gfn = gpa_to_gfn(rrec.gpa - RAM_GPA);
@@ -817,10 +851,10 @@ static bool op_access(struct vm *vm)
 static bool flush(struct vm *vm, u64 gva, bool cr3)
 {
 	if (cr3) {
-		note(vm, "CR3 load %#" PRIx64, vm->cr3);
+		note(vm, "%s %#" PRIx64, "CR3 load", vm->cr3);
 		return load_guest(vm);
 	}
-	note(vm, "INVLPG %#" PRIx64, gva);
+	note(vm, "%s %#" PRIx64, "INVLPG", gva);
 	mmu_invlpg(vm->mmu, gva);
 	return true;
 }
@@ -842,8 +876,10 @@ static bool op_rewrite_leaf(struct vm *vm)
 		pte = (pte & addr) | leaf_flags(vm, m->level);
 	else
 		pte = pick_target(vm, m->level) | (pte & ~addr);
-	note(vm, "guest L%d entry at %#" PRIx64 " for %#" PRIx64 " = %#" PRIx64,
-	     m->level, gpa, m->gva, pte);
+	note(vm,
+	     "%s L%" PRIu64 " entry at %#" PRIx64 " for %#" PRIx64
+	     " = %#" PRIx64,
+	     "guest", (u64)m->level, gpa, m->gva, pte);
 	guest_write(vm, gpa, pte, vm->esize);
 	return flush(vm, m->gva, src_chance(s, 30));
 }
@@ -867,8 +903,8 @@ static bool op_rewrite_table(struct vm *vm)
 	pte = (pte & ~(PT_WRITABLE_MASK | PT_USER_MASK | PT64_NX_MASK |
 		       PT_ACCESSED_MASK)) |
 	      (table_flags(vm, l) & ~PT_PRESENT_MASK);
-	note(vm, "guest L%d table entry at %#" PRIx64 " = %#" PRIx64, l, gpa,
-	     pte);
+	note(vm, "%s L%" PRIu64 " table entry at %#" PRIx64 " = %#" PRIx64,
+	     "guest", (u64)l, gpa, pte);
 	guest_write(vm, gpa, pte, vm->esize);
 	/* A PDPTE takes effect at the next CR3 load only. */
 	return flush(vm, m->gva, src_chance(s, 40));
@@ -900,8 +936,8 @@ static bool op_registers(struct vm *vm)
 			vm->efer ^= EFER_NX;
 		break;
 	}
-	note(vm, "cr0 %#" PRIx64 " cr4 %#" PRIx64 " efer %#" PRIx64, vm->cr0,
-	     vm->cr4, vm->efer);
+	note(vm, "%s %#" PRIx64 " cr4 %#" PRIx64 " efer %#" PRIx64, "cr0",
+	     vm->cr0, vm->cr4, vm->efer);
 	return load_guest(vm);
 }
 
@@ -924,10 +960,10 @@ static bool op_rewrite_nested(struct vm *vm)
 	pte = (pte & ~(EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK | PT_USER_MASK |
 		       PT64_NX_MASK)) |
 	      nested_rights(vm, page);
-	note(vm, "L1 leaf for nGPA %#" PRIx64 " at %#" PRIx64 " = %#" PRIx64,
-	     page, gpa, pte);
+	note(vm, "%s for nGPA %#" PRIx64 " at %#" PRIx64 " = %#" PRIx64,
+	     "L1 leaf", page, gpa, pte);
 	guest_write(vm, gpa, pte, 8);
-	note(vm, "nested flush and VM entry");
+	note(vm, "%s", "nested flush and VM entry");
 	return load_guest(vm);
 }
 
@@ -948,7 +984,7 @@ static void op_dirty_log(struct vm *vm)
 		memset(vm->written, 0, sizeof(vm->written));
 		return;
 	}
-	note(vm, "get dirty log");
+	note(vm, "%s", "get dirty log");
 	r = mmu_get_dirty_log(vm->mmu, RAM_GPA >> PAGE_SHIFT, bitmap,
 			      RAM_WORDS);
 	FM_CHECK(vm, !r, "mmu_get_dirty_log: %d", r);
@@ -972,7 +1008,7 @@ static void op_memslot(struct vm *vm)
 	if (vm->rom_host_level != PG_LEVEL_4K)
 		return;
 	if (vm->rom_present) {
-		note(vm, "delete the ROM memslot");
+		note(vm, "%s", "delete the ROM memslot");
 		r = mmu_delete_memslot(vm->mmu, ROM_GPA >> PAGE_SHIFT);
 	} else {
 		vm->rom_readonly = src_chance(s, 60);
