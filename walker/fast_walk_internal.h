@@ -5,6 +5,8 @@
 #ifndef MMUSIM_FAST_WALK_INTERNAL_H
 #define MMUSIM_FAST_WALK_INTERNAL_H
 
+#include <string.h>
+
 #include "walker/walker_internal.h"
 
 /*
@@ -284,7 +286,7 @@ path_memo_holds(const struct walk_path_memo *m, u64 addr, u64 access,
 		return false;
 #pragma GCC unroll 5
 	for (i = 0; i < levels; i++)
-		diff |= *m->ptep[i] ^ m->pte[i];
+		diff |= *m->ptep[i] ^ m->entry[i].before;
 	return !diff;
 }
 
@@ -296,16 +298,11 @@ static __attribute__((always_inline)) inline void
 path_memo_record(const struct walk_path_memo *m, struct walk_entry *entries,
 		 const int levels)
 {
-	unsigned int i;
-
-#pragma GCC unroll 5
-	for (i = 0; i < (unsigned int)levels; i++) {
-		if (i >= m->nr_entries)
-			break;
-		/* A stage without a nested stage reads its input space. */
-		fast_record(&entries[i], levels - i, m->pte_gpa[i],
-			    m->pte_gpa[i], m->pte[i]);
-	}
+	/* The common case, a walk to a 4K leaf, has a constant size. */
+	if (likely(m->nr_entries == (unsigned int)levels))
+		memcpy(entries, m->entry, levels * sizeof(*entries));
+	else
+		memcpy(entries, m->entry, m->nr_entries * sizeof(*entries));
 }
 
 /*
@@ -322,7 +319,7 @@ path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
 
 	for (i = nr_entries; i < levels; i++) {
 		m->ptep[i] = walk_empty_table;
-		m->pte[i] = 0;
+		m->entry[i].before = 0;
 	}
 	m->access = access;
 	m->ngpa = ngpa;
@@ -367,14 +364,15 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 		pte = page[index];
 		if (path) {
 			path->ptep[levels - level] = &page[index];
-			path->pte[levels - level] = pte;
-			path->pte_gpa[levels - level] = table |
-							(index * sizeof(u64));
+			fast_record(&path->entry[levels - level], level,
+				    table | (index * sizeof(u64)),
+				    table | (index * sizeof(u64)), pte);
 		}
-		if (entries)
+		if (entries) {
 			fast_record(&entries[levels - level], level,
 				    table | (index * sizeof(u64)),
 				    table | (index * sizeof(u64)), pte);
+		}
 		pte_access &= pte ^ nx_mask;
 		if (fast_leaf_is_cached(w, level, leaf, pte, pte_access, access,
 					acc, ept)) {

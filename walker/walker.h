@@ -57,20 +57,30 @@ struct walk_leaf_cache {
 	u32 pkru;
 };
 
+/* One entry read by a one-dimensional walk. */
+struct walk_entry {
+	int level;
+	/* Address of the entry in the walk's input space and in GPA space. */
+	u64 pte_addr;
+	u64 pte_gpa;
+	u64 before;
+	u64 after;
+};
+
 /*
  * The last walk a nested stage's fast path made from one row of guest
  * tables (see below): the nGPA @addr it translated for @access (@addr
  * WALK_TABLE_NONE when empty), the entries it read, root first, as host
- * pointers, values and GPAs (past the @nr_entries it read, a pointer to
- * a 0 that reads 0), and what it gave: the same entries at the same
- * places, read for the same address and access, give the same walk.
+ * pointers and as a walk records them (past the @nr_entries it read, a
+ * pointer to a 0 that reads 0 and an entry whose value is 0), and what it
+ * gave: the same entries at the same places, read for the same address
+ * and access, give the same walk.
  */
 struct walk_path_memo {
 	u64 addr;
 	u64 access;
 	const u64 *ptep[WALK_MAX_LEVELS];
-	u64 pte[WALK_MAX_LEVELS];
-	u64 pte_gpa[WALK_MAX_LEVELS];
+	struct walk_entry entry[WALK_MAX_LEVELS];
 	u64 ngpa;
 	unsigned int nr_entries;
 	int level;
@@ -201,16 +211,6 @@ struct walk_fault {
 	u64 gva;
 	/* Level whose entry faulted: 3 for a PAE PDPTR, 0 for #GP. */
 	int level;
-};
-
-/* One entry read by a one-dimensional walk. */
-struct walk_entry {
-	int level;
-	/* Address of the entry in the walk's input space and in GPA space. */
-	u64 pte_addr;
-	u64 pte_gpa;
-	u64 before;
-	u64 after;
 };
 
 /* A one-dimensional walk: ngpa_walk's, or gva_walk's without nesting. */
