@@ -127,13 +127,14 @@ static int merge_text(struct merge *m, struct merge_file *f)
 	if (format == MERGE_CSV && m->file_column && !m->columns.n) {
 		char *name = strdup(m->file_column);
 
-		if (!name || union_column(m, name) == SIZE_MAX) {
+		if (!name || merge_union_column(m, name) == SIZE_MAX) {
 			free(name);
 			return input_error(m->error, sizeof(m->error), f->name,
 					   0, "out of memory");
 		}
 	}
-	return format == MERGE_JSON ? json_file(m, f) : csv_file(m, f);
+	return format == MERGE_JSON ? merge_json_file(m, f) :
+				      merge_csv_file(m, f);
 }
 
 static int merge_file(struct merge *m, struct merge_file *f)
@@ -146,9 +147,9 @@ static int merge_file(struct merge *m, struct merge_file *f)
 static void merge_write(struct merge *m, FILE *out)
 {
 	if (m->format == MERGE_JSON)
-		json_write(m, out);
+		merge_json_write(m, out);
 	else
-		csv_write(m, out);
+		merge_csv_write(m, out);
 }
 
 static void merge_free(struct merge *m, struct merge_file *files, int n)
@@ -159,7 +160,7 @@ static void merge_free(struct merge *m, struct merge_file *files, int n)
 	int f;
 
 	for (i = 0; i < m->rows.n; i++)
-		row_free(&rows[i]);
+		merge_row_free(&rows[i]);
 	s = m->columns.items;
 	for (i = 0; i < m->columns.n; i++)
 		free(s[i]);

@@ -78,7 +78,7 @@ static int csv_record(struct merge *m, const struct merge_file *f,
 			p = q;
 		}
 		cell[n] = '\0';
-		slot = list_add(&cells, sizeof(char *));
+		slot = merge_list_add(&cells, sizeof(char *));
 		if (!slot) {
 			free(cell);
 			goto nomem;
@@ -114,7 +114,7 @@ fail:
 	return -EINVAL;
 }
 
-void row_free(struct merge_row *row)
+void merge_row_free(struct merge_row *row)
 {
 	while (row->nr_cells)
 		free(row->cells[--row->nr_cells]);
@@ -123,7 +123,7 @@ void row_free(struct merge_row *row)
 }
 
 /* The union column named @name, added if new; SIZE_MAX if out of memory. */
-size_t union_column(struct merge *m, char *name)
+size_t merge_union_column(struct merge *m, char *name)
 {
 	char **cols = m->columns.items, **slot;
 	size_t i;
@@ -131,7 +131,7 @@ size_t union_column(struct merge *m, char *name)
 	for (i = 0; i < m->columns.n; i++)
 		if (!strcmp(cols[i], name))
 			return i;
-	slot = list_add(&m->columns, sizeof(char *));
+	slot = merge_list_add(&m->columns, sizeof(char *));
 	if (!slot)
 		return SIZE_MAX;
 	*slot = name;
@@ -146,7 +146,7 @@ static int add_comment(struct merge *m, const char *p, size_t n)
 	for (i = 0; i < m->comments.n; i++)
 		if (strlen(lines[i]) == n && !memcmp(lines[i], p, n))
 			return 0;
-	slot = list_add(&m->comments, sizeof(char *));
+	slot = merge_list_add(&m->comments, sizeof(char *));
 	if (!slot || !(*slot = strndup(p, n))) {
 		if (slot)
 			m->comments.n--;
@@ -188,7 +188,7 @@ static int csv_header(struct merge *m, struct merge_file *f,
 						    strlen(head->cells[i])));
 	}
 	for (i = 0; i < head->nr_cells; i++) {
-		f->column_of[i] = union_column(m, head->cells[i]);
+		f->column_of[i] = merge_union_column(m, head->cells[i]);
 		if (f->column_of[i] == SIZE_MAX)
 			return input_error(m->error, sizeof(m->error), f->name,
 					   line, "out of memory");
@@ -204,7 +204,7 @@ static int csv_header(struct merge *m, struct merge_file *f,
 	return 0;
 }
 
-int csv_file(struct merge *m, struct merge_file *f)
+int merge_csv_file(struct merge *m, struct merge_file *f)
 {
 	const char *p = f->text, *end = f->text + f->len;
 	unsigned long line = 1;
@@ -256,7 +256,7 @@ int csv_file(struct merge *m, struct merge_file *f)
 		if (!have_header) {
 			have_header = true;
 			ret = csv_header(m, f, &row, row_line);
-			row_free(&row);
+			merge_row_free(&row);
 			if (ret)
 				return ret;
 			continue;
@@ -266,12 +266,12 @@ int csv_file(struct merge *m, struct merge_file *f)
 				    row_line, "%zu cell%s, the header has %zu",
 				    row.nr_cells, row.nr_cells == 1 ? "" : "s",
 				    f->nr_columns);
-			row_free(&row);
+			merge_row_free(&row);
 			return -EINVAL;
 		}
-		slot = list_add(&m->rows, sizeof(row));
+		slot = merge_list_add(&m->rows, sizeof(row));
 		if (!slot) {
-			row_free(&row);
+			merge_row_free(&row);
 			return input_error(m->error, sizeof(m->error), f->name,
 					   row_line, "out of memory");
 		}
@@ -285,7 +285,7 @@ int csv_file(struct merge *m, struct merge_file *f)
 	return 0;
 }
 
-void csv_write(struct merge *m, FILE *out)
+void merge_csv_write(struct merge *m, FILE *out)
 {
 	char **cols = m->columns.items, **comments = m->comments.items;
 	const struct merge_row *rows = m->rows.items;

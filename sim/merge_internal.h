@@ -58,7 +58,7 @@ struct merge {
 	char error[512];
 };
 
-static inline void *list_add(struct merge_list *l, size_t size)
+static inline void *merge_list_add(struct merge_list *l, size_t size)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -73,13 +73,13 @@ static inline void *list_add(struct merge_list *l, size_t size)
 }
 
 /* merge_csv.c */
-void row_free(struct merge_row *row);
-size_t union_column(struct merge *m, char *name);
-int csv_file(struct merge *m, struct merge_file *f);
-void csv_write(struct merge *m, FILE *out);
+void merge_row_free(struct merge_row *row);
+size_t merge_union_column(struct merge *m, char *name);
+int merge_csv_file(struct merge *m, struct merge_file *f);
+void merge_csv_write(struct merge *m, FILE *out);
 
 /* merge_json.c */
-int json_file(struct merge *m, struct merge_file *f);
-void json_write(struct merge *m, FILE *out);
+int merge_json_file(struct merge *m, struct merge_file *f);
+void merge_json_write(struct merge *m, FILE *out);
 
 #endif

@@ -210,7 +210,7 @@ static int json_run(struct json_cursor *c, int depth)
 	ret = json_container(c, depth, '}');
 	if (ret)
 		return ret;
-	run = list_add(&c->m->runs, sizeof(*run));
+	run = merge_list_add(&c->m->runs, sizeof(*run));
 	if (!run)
 		return json_fail(c, "out of memory");
 	run->file = c->f;
@@ -219,7 +219,7 @@ static int json_run(struct json_cursor *c, int depth)
 	return 0;
 }
 
-int json_file(struct merge *m, struct merge_file *f)
+int merge_json_file(struct merge *m, struct merge_file *f)
 {
 	struct json_cursor c = { m, f, f->text, f->text + f->len, 1, -1 };
 	int ret;
@@ -257,7 +257,7 @@ int json_file(struct merge *m, struct merge_file *f)
 	return 0;
 }
 
-void json_write(struct merge *m, FILE *out)
+void merge_json_write(struct merge *m, FILE *out)
 {
 	const struct merge_run *runs = m->runs.items;
 	size_t i;

@@ -192,7 +192,7 @@ static int run_file(struct run_sim *s, struct run_args *a, const char *path,
 		*first = false;
 		for (t = s; t; t = t->sweep_next)
 			t->cfg.input = input;
-		if (check_options(a, input)) {
+		if (run_cmd_check_options(a, input)) {
 			trace_reader_close(&r);
 			return -EINVAL;
 		}
@@ -242,20 +242,20 @@ static struct run_sim **create_sims(struct run_args *a, unsigned int *n)
 	char why[640];
 
 	if (!sims) {
-		usage_error("out of memory");
+		run_cmd_usage_error("out of memory");
 		return NULL;
 	}
 	for (i = 0; i < nr; i++) {
 		cfg = a->cfg;
 		if (run_sweep_config(a->caches.sweep, i, &cfg.caches, why,
 				     sizeof(why))) {
-			usage_error("%s", why);
+			run_cmd_usage_error("%s", why);
 			break;
 		}
 		sims[i] = malloc(sizeof(*sims[i]));
 		if (!sims[i] || run_sim_init(sims[i], &cfg)) {
 			free(sims[i]);
-			usage_error(
+			run_cmd_usage_error(
 				"cannot set up the simulation: out of memory");
 			break;
 		}
@@ -351,10 +351,10 @@ static int run_command_sets(int argc, char **argv, const char **sets,
 				     optarg))
 			return EXIT_USAGE;
 		a.given[c] = true;
-		if (parse_option(&a, c, optarg))
+		if (run_cmd_parse_option(&a, c, optarg))
 			return EXIT_USAGE;
 	}
-	if (apply_cache_options(&a) || check_config(&a.cfg))
+	if (run_cmd_apply_cache_options(&a) || run_cmd_check_config(&a.cfg))
 		return EXIT_USAGE;
 	if (!a.nested_page_size_given)
 		a.cfg.nested_page_size = a.cfg.page_size;
@@ -368,11 +368,11 @@ static int run_command_sets(int argc, char **argv, const char **sets,
 	catch_sigint();
 	if (!nr_files) {
 		if (a.cfg.input)
-			return usage_error(
+			return run_cmd_usage_error(
 				"--format=%s needs a TRACE (without one, the built-in workload runs)",
 				a.cfg.input->name);
 		a.cfg.input = &run_builtin_input;
-		if (check_options(&a, &run_builtin_input))
+		if (run_cmd_check_options(&a, &run_builtin_input))
 			return EXIT_USAGE;
 	}
 	sims = create_sims(&a, &nr_sims);
@@ -382,7 +382,7 @@ static int run_command_sets(int argc, char **argv, const char **sets,
 	s->progress = isatty(STDERR_FILENO);
 	if (a.profile && run_profile_start(a.profile, why, sizeof(why))) {
 		destroy_sims(sims, nr_sims);
-		return usage_error("%s", why);
+		return run_cmd_usage_error("%s", why);
 	}
 
 	/* No trace to read once: each configuration runs the workload. */
@@ -455,7 +455,7 @@ int run_command(int argc, char **argv)
 	int status;
 
 	if (!sets || !sweeps || !sweep)
-		status = usage_error("out of memory");
+		status = run_cmd_usage_error("out of memory");
 	else
 		status = run_command_sets(argc, argv, sets, sweeps, sweep);
 	free(sets);

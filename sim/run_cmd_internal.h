@@ -71,10 +71,12 @@ struct run_args {
 };
 
 /* run_cmd_options.c */
-int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int parse_option(struct run_args *a, int c, const char *arg);
-int check_options(const struct run_args *a, const struct run_input_ops *input);
-int apply_cache_options(struct run_args *a);
-int check_config(const struct run_config *cfg);
+int run_cmd_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+int run_cmd_parse_option(struct run_args *a, int c, const char *arg);
+int run_cmd_check_options(const struct run_args *a,
+			  const struct run_input_ops *input);
+int run_cmd_apply_cache_options(struct run_args *a);
+int run_cmd_check_config(const struct run_config *cfg);
 
 #endif

@@ -17,7 +17,7 @@
 
 #define MAX_CACHE_ENTRIES CACHES_MAX_ENTRIES
 
-int usage_error(const char *fmt, ...)
+int run_cmd_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,8 +43,9 @@ static int parse_u64_range(const char *opt, const char *s, u64 min, u64 max,
 		goto bad;
 	return 0;
 bad:
-	return usage_error("--%s=%s: not a number from %" PRIu64 " to %" PRIu64,
-			   opt, s, min, max);
+	return run_cmd_usage_error("--%s=%s: not a number from %" PRIu64
+				   " to %" PRIu64,
+				   opt, s, min, max);
 }
 
 static int parse_u64(const char *opt, const char *s, u64 max, u64 *v)
@@ -59,7 +60,8 @@ static int parse_cache(const char *opt, const char *s, u32 *entries)
 	if (parse_u64(opt, s, MAX_CACHE_ENTRIES, &v))
 		return EXIT_USAGE;
 	if (v & (v - 1))
-		return usage_error("--%s=%s: not 0 or a power of two", opt, s);
+		return run_cmd_usage_error("--%s=%s: not 0 or a power of two",
+					   opt, s);
 	*entries = v;
 	return 0;
 }
@@ -76,7 +78,7 @@ static int parse_page_size(const char *opt, const char *s,
 			return 0;
 		}
 	}
-	return usage_error("--%s=%s: not 4k, 2m, 1g or mixed", opt, s);
+	return run_cmd_usage_error("--%s=%s: not 4k, 2m, 1g or mixed", opt, s);
 }
 
 static int parse_mode(const char *s, struct run_config *cfg)
@@ -102,11 +104,11 @@ static int parse_mode(const char *s, struct run_config *cfg)
 			return 0;
 		}
 	}
-	return usage_error("--mode=%s: not 2level, pae, 4level, 5level or ept",
-			   s);
+	return run_cmd_usage_error(
+		"--mode=%s: not 2level, pae, 4level, 5level or ept", s);
 }
 
-int parse_option(struct run_args *a, int c, const char *arg)
+int run_cmd_parse_option(struct run_args *a, int c, const char *arg)
 {
 	struct run_config *cfg = &a->cfg;
 	char why[160];
@@ -116,9 +118,10 @@ int parse_option(struct run_args *a, int c, const char *arg)
 	case OPT_FORMAT:
 		cfg->input = strcmp(arg, "auto") ? run_input_find(arg) : NULL;
 		if (!cfg->input && strcmp(arg, "auto"))
-			return usage_error("--format=%s: not auto, %s", arg,
-					   run_input_names(why, sizeof(why),
-							   ", ", " or "));
+			return run_cmd_usage_error(
+				"--format=%s: not auto, %s", arg,
+				run_input_names(why, sizeof(why), ", ",
+						" or "));
 		return 0;
 	case OPT_MODE:
 		return parse_mode(arg, cfg);
@@ -130,19 +133,19 @@ int parse_option(struct run_args *a, int c, const char *arg)
 		else if (!strcmp(arg, "npt"))
 			cfg->nested = SIM_NESTED_NPT;
 		else
-			return usage_error("--nested=%s: not none, ept or npt",
-					   arg);
+			return run_cmd_usage_error(
+				"--nested=%s: not none, ept or npt", arg);
 		return 0;
 	case OPT_NESTED_LEVELS:
 		if (strcmp(arg, "4") && strcmp(arg, "5"))
-			return usage_error("--nested-levels=%s: not 4 or 5",
-					   arg);
+			return run_cmd_usage_error(
+				"--nested-levels=%s: not 4 or 5", arg);
 		cfg->nested_level = arg[0] - '0';
 		return 0;
 	case OPT_MMU:
 		cfg->mmu = run_mmu_find(arg, why, sizeof(why));
 		if (!cfg->mmu)
-			return usage_error("%s", why);
+			return run_cmd_usage_error("%s", why);
 		return 0;
 	case OPT_PAGE_SIZE:
 		return parse_page_size("page-size", arg, &cfg->page_size);
@@ -186,12 +189,13 @@ int parse_option(struct run_args *a, int c, const char *arg)
 			      &cfg->max_table_pages))
 			return EXIT_USAGE;
 		if (cfg->max_table_pages < 16)
-			return usage_error(
+			return run_cmd_usage_error(
 				"--max-table-pages=%s: fewer than 16", arg);
 		return 0;
 	case OPT_MAX_MEMORY:
 		if (sim_parse_max_memory(arg, &v, why, sizeof(why)))
-			return usage_error("--max-memory=%s: %s", arg, why);
+			return run_cmd_usage_error("--max-memory=%s: %s", arg,
+						   why);
 		sim_set_max_memory(v);
 		return 0;
 	case OPT_JSON:
@@ -226,21 +230,22 @@ int parse_option(struct run_args *a, int c, const char *arg)
 		if (parse_u64("maxphyaddr", arg, PHYS_ADDR_BITS_MAX, &v))
 			return EXIT_USAGE;
 		if (v < PHYS_ADDR_BITS_MIN)
-			return usage_error("--maxphyaddr=%s: not %d..%d", arg,
-					   PHYS_ADDR_BITS_MIN,
-					   PHYS_ADDR_BITS_MAX);
+			return run_cmd_usage_error(
+				"--maxphyaddr=%s: not %d..%d", arg,
+				PHYS_ADDR_BITS_MIN, PHYS_ADDR_BITS_MAX);
 		cfg->maxphyaddr = v;
 		return 0;
 	case OPT_VENDOR:
 		if (strcmp(arg, "intel") && strcmp(arg, "amd"))
-			return usage_error("--vendor=%s: not intel or amd",
-					   arg);
+			return run_cmd_usage_error(
+				"--vendor=%s: not intel or amd", arg);
 		cfg->amd = !strcmp(arg, "amd");
 		cfg->have_vendor = true;
 		return 0;
 	case OPT_GBPAGES:
 		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			return usage_error("--gbpages=%s: not on or off", arg);
+			return run_cmd_usage_error(
+				"--gbpages=%s: not on or off", arg);
 		cfg->no_gbpages = !strcmp(arg, "off");
 		cfg->have_gbpages = true;
 		return 0;
@@ -249,19 +254,21 @@ int parse_option(struct run_args *a, int c, const char *arg)
 		return 0;
 	case OPT_PROFILE:
 		if (!*arg)
-			return usage_error("--profile: want a file name");
+			return run_cmd_usage_error(
+				"--profile: want a file name");
 		if (!run_profiler_available())
-			return usage_error(
+			return run_cmd_usage_error(
 				"--profile=%s: this build has no gperftools libprofiler",
 				arg);
 		a->profile = arg;
 		return 0;
 	}
-	return usage_error("unknown option");
+	return run_cmd_usage_error("unknown option");
 }
 
 /* Options that mean nothing for @input: a usage error names the first. */
-int check_options(const struct run_args *a, const struct run_input_ops *input)
+int run_cmd_check_options(const struct run_args *a,
+			  const struct run_input_ops *input)
 {
 	static const struct {
 		int opt;
@@ -303,32 +310,34 @@ int check_options(const struct run_args *a, const struct run_input_ops *input)
 	for (i = 0; i < ARRAY_SIZE(applies); i++)
 		if (a->given[applies[i].opt] &&
 		    !(applies[i].groups & input->options))
-			return usage_error("%s does not apply to %s",
-					   applies[i].name, input->noun);
+			return run_cmd_usage_error("%s does not apply to %s",
+						   applies[i].name,
+						   input->noun);
 	if (cfg->mode_ept && !(input->options & RUN_INPUT_OPT_REPLAY))
-		return usage_error(
+		return run_cmd_usage_error(
 			"--mode=ept applies to kvmmmu input only (use --nested=ept)");
 	if (cfg->list_walks && cfg->json)
-		return usage_error("--walks does not go with --json");
+		return run_cmd_usage_error("--walks does not go with --json");
 	if (a->csv && (cfg->json || cfg->list_walks))
-		return usage_error("--csv does not go with --json or --walks");
+		return run_cmd_usage_error(
+			"--csv does not go with --json or --walks");
 	/* A sweep feeds access records; a scenario drives one vCPU itself. */
 	if (a->caches.nr_sweeps && input->model != RUN_INPUT_ACCESSES)
-		return usage_error(
+		return run_cmd_usage_error(
 			"--sweep applies to access traces and the built-in workload, not to %s",
 			input->noun);
 	if (input->options & RUN_INPUT_OPT_GUEST) {
 		u8 level = cfg->mode_level ?: PT64_ROOT_4LEVEL;
 
 		if (level < PT64_ROOT_4LEVEL && (cfg->page_size == RUN_PAGE_1G))
-			return usage_error(
+			return run_cmd_usage_error(
 				"--page-size=1g needs --mode=4level or 5level");
 	}
 	return 0;
 }
 
 /* The cache options of @a, in their order, into a->cfg.caches. */
-int apply_cache_options(struct run_args *a)
+int run_cmd_apply_cache_options(struct run_args *a)
 {
 	struct translation_caches_config *cfg = &a->cfg.caches;
 	char why[320];
@@ -336,7 +345,7 @@ int apply_cache_options(struct run_args *a)
 
 	if (a->caches.preset &&
 	    caches_config_preset(cfg, a->caches.preset, why, sizeof(why)))
-		return usage_error("%s", why);
+		return run_cmd_usage_error("%s", why);
 	if (a->caches.file &&
 	    caches_config_read(cfg, a->caches.file, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why);
@@ -351,13 +360,13 @@ int apply_cache_options(struct run_args *a)
 	for (i = 0; i < a->caches.nr_sets; i++)
 		if (caches_config_assign(cfg, a->caches.sets[i], why,
 					 sizeof(why)))
-			return usage_error("--set=%s", why);
+			return run_cmd_usage_error("--set=%s", why);
 	if (caches_config_check(cfg, why, sizeof(why)))
-		return usage_error("%s", why);
+		return run_cmd_usage_error("%s", why);
 	for (i = 0; i < a->caches.nr_sweeps; i++)
 		if (run_sweep_add(a->caches.sweep, a->caches.sweeps[i], cfg,
 				  why, sizeof(why)))
-			return usage_error("%s", why);
+			return run_cmd_usage_error("%s", why);
 	return 0;
 }
 
@@ -365,7 +374,7 @@ int apply_cache_options(struct run_args *a)
  * Configurations no MMU can run, whatever the input: refused before any
  * input is read, in the terms of the options.
  */
-int check_config(const struct run_config *cfg)
+int run_cmd_check_config(const struct run_config *cfg)
 {
 	static const char *const nested_names[] = {
 		[SIM_NESTED_NONE] = "none",
@@ -374,7 +383,7 @@ int check_config(const struct run_config *cfg)
 	};
 
 	if (cfg->mmu->nested_unsupported && cfg->nested != SIM_NESTED_NONE)
-		return usage_error(
+		return run_cmd_usage_error(
 			"--mmu=%s does not go with --nested=%s: %s (use --mmu=tdp)",
 			cfg->mmu->name, nested_names[cfg->nested],
 			cfg->mmu->nested_unsupported);

@@ -30,7 +30,7 @@ int scenario_error(struct scenario_reader *r, unsigned long line,
 }
 
 int __attribute__((format(printf, 2, 3)))
-syntax_error(struct scenario_reader *r, const char *fmt, ...)
+scenario_syntax_error(struct scenario_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
@@ -121,8 +121,9 @@ static int read_line(struct scenario_reader *r, size_t *len)
 		if (n == SCENARIO_LINE_MAX) {
 			r->line++;
 			r->mid_line = true;
-			return syntax_error(r, "line is longer than %d bytes",
-					    SCENARIO_LINE_MAX);
+			return scenario_syntax_error(
+				r, "line is longer than %d bytes",
+				SCENARIO_LINE_MAX);
 		}
 		r->buf[n++] = c;
 	}
@@ -152,15 +153,15 @@ static int tokenize(struct scenario_reader *r, size_t len,
 	size_t i;
 
 	if (nul)
-		return syntax_error(r, "NUL byte at column %zu",
-				    (size_t)(nul - p) + 1);
+		return scenario_syntax_error(r, "NUL byte at column %zu",
+					     (size_t)(nul - p) + 1);
 	hash = memchr(p, '#', len);
 	end = hash ? hash : p + len;
 	for (i = 0; p + i < end; i++) {
 		unsigned char c = p[i];
 
 		if (!is_space(c) && (c < 0x20 || c > 0x7e))
-			return syntax_error(
+			return scenario_syntax_error(
 				r, "unexpected byte 0x%02x at column %zu", c,
 				i + 1);
 	}
@@ -201,7 +202,7 @@ int scenario_read(struct scenario_reader *r, struct scenario_stmt *stmt)
 			continue;
 		memset(stmt, 0, sizeof(*stmt));
 		stmt->line = r->line;
-		ret = parse_statement(r, &lt, stmt);
+		ret = scenario_parse_statement(r, &lt, stmt);
 		if (ret < 0)
 			return r->status;
 		if (ret == 0)

@@ -20,11 +20,12 @@ struct line_tokens {
 /* scenario.c */
 /* An error at the line being parsed. */
 int __attribute__((format(printf, 2, 3)))
-syntax_error(struct scenario_reader *r, const char *fmt, ...);
+scenario_syntax_error(struct scenario_reader *r, const char *fmt, ...);
 
 /* scenario_parse.c */
 /* 0 with *@stmt filled, 1 for a statement taken by r->run_stmt, < 0. */
-int parse_statement(struct scenario_reader *r, const struct line_tokens *lt,
-		    struct scenario_stmt *stmt);
+int scenario_parse_statement(struct scenario_reader *r,
+			     const struct line_tokens *lt,
+			     struct scenario_stmt *stmt);
 
 #endif

@@ -72,11 +72,11 @@ static int parse_value(struct scenario_reader *r, const char *what,
 	int err = parse_number(t->s + skip, t->len - skip, val);
 
 	if (err == -ERANGE)
-		return syntax_error(r, "%s: '%.*s%s' does not fit 64 bits",
-				    what, QUOTE(t));
+		return scenario_syntax_error(
+			r, "%s: '%.*s%s' does not fit 64 bits", what, QUOTE(t));
 	if (err)
-		return syntax_error(r, "%s: '%.*s%s' is not a number", what,
-				    QUOTE(t));
+		return scenario_syntax_error(r, "%s: '%.*s%s' is not a number",
+					     what, QUOTE(t));
 	return 0;
 }
 
@@ -84,8 +84,8 @@ static int expect_end(struct scenario_reader *r, const struct line_tokens *lt,
 		      int n, const char *what)
 {
 	if (lt->n > n)
-		return syntax_error(r, "%s: unexpected '%.*s%s'", what,
-				    QUOTE(&lt->tok[n]));
+		return scenario_syntax_error(r, "%s: unexpected '%.*s%s'", what,
+					     QUOTE(&lt->tok[n]));
 	return 0;
 }
 
@@ -93,7 +93,7 @@ static int expect_arg(struct scenario_reader *r, const struct line_tokens *lt,
 		      int i, const char *what, const char *arg)
 {
 	if (lt->n <= i)
-		return syntax_error(r, "%s: missing %s", what, arg);
+		return scenario_syntax_error(r, "%s: missing %s", what, arg);
 	return 0;
 }
 
@@ -115,7 +115,7 @@ static int parse_begin(struct scenario_reader *r, const struct line_tokens *lt,
 		return -EINVAL;
 	for (i = 0; i < t->len; i++)
 		if (!is_name_char(t->s[i]))
-			return syntax_error(
+			return scenario_syntax_error(
 				r,
 				"scenario: '%.*s%s' is not a name (letters, digits and _ . - + / only)",
 				QUOTE(t));
@@ -162,8 +162,8 @@ static int parse_word_setting(struct scenario_reader *r,
 	else if (tok_is(t, word1))
 		stmt->set.value = 1;
 	else
-		return syntax_error(r, "%s: '%.*s%s' is not %s", what, QUOTE(t),
-				    choices);
+		return scenario_syntax_error(r, "%s: '%.*s%s' is not %s", what,
+					     QUOTE(t), choices);
 	return 0;
 }
 
@@ -180,7 +180,7 @@ static int parse_number_setting(struct scenario_reader *r,
 	    expect_end(r, lt, 2, what))
 		return -EINVAL;
 	if (sim_reg_check(reg, value, why, sizeof(why)))
-		return syntax_error(r, "%s", why);
+		return scenario_syntax_error(r, "%s", why);
 	stmt->kind = SCENARIO_STMT_SET;
 	stmt->set.reg = reg;
 	stmt->set.value = value;
@@ -270,7 +270,7 @@ static int set_nested_option(struct scenario_reader *r, const char *what,
 		if (parse_value(r, what, t, skip, &v))
 			return -EINVAL;
 		if (v < PG_LEVEL_4K || v > PG_LEVEL_1G)
-			return syntax_error(
+			return scenario_syntax_error(
 				r, "%s: '%.*s%s' is out of range %d..%d", what,
 				QUOTE(t), PG_LEVEL_4K, PG_LEVEL_1G);
 		n->huge_page_level = v;
@@ -284,7 +284,7 @@ static int set_nested_option(struct scenario_reader *r, const char *what,
 				return 0;
 			}
 		}
-		return syntax_error(
+		return scenario_syntax_error(
 			r,
 			"%s: '%.*s%s' is not host=2level, pae, 4level or 5level",
 			what, QUOTE(t));
@@ -297,9 +297,9 @@ static int set_nested_option(struct scenario_reader *r, const char *what,
 		else if (tok_is(val, "1"))
 			n->host_nx = true;
 		else
-			return syntax_error(r,
-					    "%s: '%.*s%s' is not nx=0 or nx=1",
-					    what, QUOTE(t));
+			return scenario_syntax_error(
+				r, "%s: '%.*s%s' is not nx=0 or nx=1", what,
+				QUOTE(t));
 		return 0;
 	}
 	return -EINVAL;
@@ -336,9 +336,9 @@ static int parse_nested(struct scenario_reader *r, const struct line_tokens *lt,
 		n->host_nx = true;
 		what = "nested npt";
 	} else {
-		return syntax_error(r,
-				    "nested: '%.*s%s' is not none, ept or npt",
-				    QUOTE(&lt->tok[1]));
+		return scenario_syntax_error(
+			r, "nested: '%.*s%s' is not none, ept or npt",
+			QUOTE(&lt->tok[1]));
 	}
 	ept = n->kind == SIM_NESTED_EPT;
 
@@ -348,26 +348,27 @@ static int parse_nested(struct scenario_reader *r, const struct line_tokens *lt,
 		int opt = find_nested_option(t, n->kind, &val);
 
 		if (opt < 0)
-			return syntax_error(
+			return scenario_syntax_error(
 				r,
 				ept ? "%s: unknown option '%.*s%s' (eptp=, execonly, mbec, huge-level=)" :
 				      "%s: unknown option '%.*s%s' (ncr3=, host=, gmet, nx=)",
 				what, QUOTE(t));
 		if (seen[opt])
-			return syntax_error(r, "%s: '%.*s%s' repeats an option",
-					    what, QUOTE(t));
+			return scenario_syntax_error(
+				r, "%s: '%.*s%s' repeats an option", what,
+				QUOTE(t));
 		seen[opt] = true;
 		if (set_nested_option(r, what, n, opt, t, &val))
 			return -EINVAL;
 	}
 	if (ept && !seen[OPT_EPTP])
-		return syntax_error(r, "%s: missing eptp=", what);
+		return scenario_syntax_error(r, "%s: missing eptp=", what);
 	if (!ept && !seen[OPT_NCR3])
-		return syntax_error(r, "%s: missing ncr3=", what);
+		return scenario_syntax_error(r, "%s: missing ncr3=", what);
 	if (!ept && !seen[OPT_HOST])
-		return syntax_error(r, "%s: missing host=", what);
+		return scenario_syntax_error(r, "%s: missing host=", what);
 	if (sim_nested_check(n, why, sizeof(why)))
-		return syntax_error(r, "%s: %s", what, why);
+		return scenario_syntax_error(r, "%s: %s", what, why);
 	return 0;
 }
 
@@ -384,9 +385,10 @@ static int parse_gpa(struct scenario_reader *r, const struct line_tokens *lt,
 	    parse_value(r, what, &lt->tok[i], 0, gpa))
 		return -EINVAL;
 	if (*gpa >> GPA_LIMIT_BITS)
-		return syntax_error(r,
-				    "%s: GPA 0x%" PRIx64 " is not below 2^%d",
-				    what, *gpa, GPA_LIMIT_BITS);
+		return scenario_syntax_error(r,
+					     "%s: GPA 0x%" PRIx64
+					     " is not below 2^%d",
+					     what, *gpa, GPA_LIMIT_BITS);
 	return 0;
 }
 
@@ -402,12 +404,13 @@ static int parse_mem(struct scenario_reader *r, const struct line_tokens *lt,
 	    expect_end(r, lt, 3, "mem"))
 		return -EINVAL;
 	if (!size)
-		return syntax_error(r, "mem: size 0");
+		return scenario_syntax_error(r, "mem: size 0");
 	if (size > (1ULL << GPA_LIMIT_BITS) - gpa)
-		return syntax_error(r,
-				    "mem: 0x%" PRIx64 " bytes at 0x%" PRIx64
-				    " go past 2^%d",
-				    size, gpa, GPA_LIMIT_BITS);
+		return scenario_syntax_error(r,
+					     "mem: 0x%" PRIx64
+					     " bytes at 0x%" PRIx64
+					     " go past 2^%d",
+					     size, gpa, GPA_LIMIT_BITS);
 	stmt->kind = SCENARIO_STMT_MEM;
 	stmt->mem.gpa = gpa;
 	stmt->mem.size = size;
@@ -419,15 +422,15 @@ static int check_gpa_value(struct scenario_reader *r, const char *what, u64 gpa,
 			   u64 value, int size)
 {
 	if (gpa & (size - 1))
-		return syntax_error(r,
-				    "%s: GPA 0x%" PRIx64
-				    " is not %d-byte aligned",
-				    what, gpa, size);
+		return scenario_syntax_error(r,
+					     "%s: GPA 0x%" PRIx64
+					     " is not %d-byte aligned",
+					     what, gpa, size);
 	if (size == 4 && (value >> 32))
-		return syntax_error(r,
-				    "%s: value 0x%" PRIx64
-				    " does not fit 32 bits",
-				    what, value);
+		return scenario_syntax_error(r,
+					     "%s: value 0x%" PRIx64
+					     " does not fit 32 bits",
+					     what, value);
 	return 0;
 }
 
@@ -497,7 +500,7 @@ static int parse_access(struct scenario_reader *r, const struct line_tokens *lt,
 
 		if (tok_is(t, "user") || tok_is(t, "supervisor")) {
 			if (a->priv != SIM_PRIV_CPL)
-				return syntax_error(
+				return scenario_syntax_error(
 					r,
 					"%s: '%.*s%s' after user or supervisor",
 					what, QUOTE(t));
@@ -505,22 +508,22 @@ static int parse_access(struct scenario_reader *r, const struct line_tokens *lt,
 						      SIM_PRIV_SUPERVISOR;
 		} else if (tok_is(t, "implicit")) {
 			if (a->implicit)
-				return syntax_error(
+				return scenario_syntax_error(
 					r, "%s: 'implicit' repeats an option",
 					what);
 			a->implicit = true;
 		} else {
-			return syntax_error(
+			return scenario_syntax_error(
 				r,
 				"%s: unknown option '%.*s%s' (user, supervisor, implicit)",
 				what, QUOTE(t));
 		}
 	}
 	if (a->implicit && kind == SIM_ACCESS_FETCH)
-		return syntax_error(
+		return scenario_syntax_error(
 			r, "fetch: implicit accesses are reads or writes");
 	if (a->implicit && a->priv == SIM_PRIV_USER)
-		return syntax_error(
+		return scenario_syntax_error(
 			r,
 			"%s: implicit accesses are supervisor accesses, not user",
 			what);
@@ -546,19 +549,19 @@ static int parse_invpcid(struct scenario_reader *r,
 	    parse_value(r, what, &lt->tok[1], 0, &type))
 		return -EINVAL;
 	if (type > 3)
-		return syntax_error(r,
-				    "invpcid: type %" PRIu64
-				    " is out of range 0..3",
-				    type);
+		return scenario_syntax_error(r,
+					     "invpcid: type %" PRIu64
+					     " is out of range 0..3",
+					     type);
 	args = type == 0 ? 3 : type == 1 ? 2 : 1;
 	if (args >= 2 && (expect_arg(r, lt, 2, what, "PCID") ||
 			  parse_value(r, what, &lt->tok[2], 0, &pcid)))
 		return -EINVAL;
 	if (pcid > 0xfff)
-		return syntax_error(r,
-				    "invpcid: PCID 0x%" PRIx64
-				    " does not fit 12 bits",
-				    pcid);
+		return scenario_syntax_error(r,
+					     "invpcid: PCID 0x%" PRIx64
+					     " does not fit 12 bits",
+					     pcid);
 	if (args == 3 && (expect_arg(r, lt, 3, what, "address") ||
 			  parse_value(r, what, &lt->tok[3], 0, &rs->addr)))
 		return -EINVAL;
@@ -580,8 +583,8 @@ static int parse_run_stmt(struct scenario_reader *r,
 	const char *what = invlpg ? "invlpg" : invpcid ? "invpcid" : "invept";
 
 	if (!r->in_scenario)
-		return syntax_error(r, "'%s' before the first 'scenario'",
-				    what);
+		return scenario_syntax_error(
+			r, "'%s' before the first 'scenario'", what);
 	if (invpcid) {
 		if (parse_invpcid(r, lt, &rs))
 			return -EINVAL;
@@ -598,14 +601,15 @@ static int parse_run_stmt(struct scenario_reader *r,
 	}
 	if (r->run_stmt(r, &rs, r->run_stmt_opaque)) {
 		if (!r->status)
-			return syntax_error(r, "%s failed", what);
+			return scenario_syntax_error(r, "%s failed", what);
 		return r->status;
 	}
 	return 1;
 }
 
-int parse_statement(struct scenario_reader *r, const struct line_tokens *lt,
-		    struct scenario_stmt *stmt)
+int scenario_parse_statement(struct scenario_reader *r,
+			     const struct line_tokens *lt,
+			     struct scenario_stmt *stmt)
 {
 	const struct token *t = &lt->tok[0];
 	size_t i;
@@ -626,10 +630,11 @@ int parse_statement(struct scenario_reader *r, const struct line_tokens *lt,
 	    !tok_is(t, "write") && !tok_is(t, "fetch") &&
 	    !tok_is(t, "read32") && !tok_is(t, "read64") &&
 	    !tok_is(t, "expect32") && !tok_is(t, "expect64"))
-		return syntax_error(r, "unknown statement '%.*s%s'", QUOTE(t));
+		return scenario_syntax_error(r, "unknown statement '%.*s%s'",
+					     QUOTE(t));
 	if (!r->in_scenario)
-		return syntax_error(r, "'%.*s%s' before the first 'scenario'",
-				    QUOTE(t));
+		return scenario_syntax_error(
+			r, "'%.*s%s' before the first 'scenario'", QUOTE(t));
 
 	if (i < ARRAY_SIZE(number_settings))
 		return parse_number_setting(r, lt, stmt,
