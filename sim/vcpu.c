@@ -328,22 +328,19 @@ static const char *paging_mode_name(int level)
 
 /*
  * The root of a paging mode: a table below 4G for 32-bit paging, a PDPT
- * below 4G for PAE, a table below MAXPHYADDR in long mode (no LAM).  CR3's
+ * below 4G for PAE, a table below MAXPHYADDR in long mode (no LAM).  The
  * bits below the table's address are never reserved: without CR4.PCIDE,
  * bits 4:3 are PWT and PCD (not modelled) and the others ignored (bits
  * 4:0 with PAE), SDM Vol. 3A Tables 4-3, 4-7 and 4-12; with it, bits 11:0
- * are the PCID.  KVM's kvm_set_cr3() refuses none of them.  nCR3 keeps
- * the stricter check: 4K-aligned (32-byte aligned for PAE), PWT and PCD
- * allowed.
+ * are the PCID.  KVM's kvm_set_cr3() refuses none of them.  Nor are
+ * nCR3's, checked as CR3 in the host's mode: VMRUN refuses an nCR3 only
+ * for an MBZ bit (APM Vol. 2, 15.25.4), and CR3's only MBZ bits are the
+ * unimplemented address bits (3.1, "System-Control Registers"); KVM's
+ * nested_vmcb_check_controls() refuses only an nCR3 above MAXPHYADDR.
  */
 static int check_root(struct sim_vcpu *vcpu, enum sim_reg reg, const char *name,
 		      u64 root, int level)
 {
-	u64 low_rsvd = GENMASK_ULL(11, 0) & ~(X86_CR3_PWT | X86_CR3_PCD);
-	u64 pae_low_rsvd = ~X86_CR3_PAE_ADDR_MASK;
-
-	if (reg == SIM_REG_CR3)
-		low_rsvd = pae_low_rsvd = 0;
 	u8 maxphyaddr = vcpu->cpu.maxphyaddr;
 
 	switch (level) {
@@ -354,12 +351,6 @@ static int check_root(struct sim_vcpu *vcpu, enum sim_reg reg, const char *name,
 					  "%s 0x%" PRIx64
 					  " does not fit 32 bits (%s)",
 					  name, root, paging_mode_name(level));
-		if (level == PT32E_ROOT_LEVEL && (root & pae_low_rsvd))
-			return load_error(
-				vcpu, reg,
-				"%s 0x%" PRIx64
-				" is not 32-byte aligned (PAE paging)",
-				name, root);
 		break;
 	case PT64_ROOT_4LEVEL:
 	case PT64_ROOT_5LEVEL:
@@ -373,12 +364,6 @@ static int check_root(struct sim_vcpu *vcpu, enum sim_reg reg, const char *name,
 	default:
 		return 0;
 	}
-	if (level != PT32E_ROOT_LEVEL && (root & low_rsvd))
-		return load_error(
-			vcpu, reg,
-			"%s 0x%" PRIx64
-			" is not 4K-aligned (%s; only PWT and PCD may be set in bits 11:0)",
-			name, root, paging_mode_name(level));
 	return 0;
 }
 

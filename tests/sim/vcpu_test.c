@@ -288,16 +288,17 @@ Test(sim_vcpu, nested_stage_checks)
 	cr_assert(vcpu.ngpa_walk.role.tdp);
 	cr_assert(vcpu.ngpa_walk.role.efer_nx);
 
-	npt.ncr3 = 0x1800;
+	npt.ncr3 = 1ULL << 46;
 	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
 	assert_access_error(
 		0,
-		"ncr3 0x1800 is not 4K-aligned (4-level paging; only PWT and PCD may be set in bits 11:0)");
+		"ncr3 0x400000000000: bits 63:46 are reserved (MAXPHYADDR 46)");
+	cr_assert_eq(vcpu.error_reg, SIM_REG_NESTED);
 	npt.host_level = PT32E_ROOT_LEVEL;
-	npt.ncr3 = 0x1810;
+	npt.ncr3 = 0x100000000ULL;
 	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
-	assert_access_error(0,
-			    "ncr3 0x1810 is not 32-byte aligned (PAE paging)");
+	assert_access_error(
+		0, "ncr3 0x100000000 does not fit 32 bits (PAE paging)");
 
 	set(SIM_REG_VENDOR, 0);
 	npt.ncr3 = 0x1000;
@@ -308,6 +309,64 @@ Test(sim_vcpu, nested_stage_checks)
 	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), -EINVAL);
 	cr_assert_str_eq(vcpu.error,
 			 "npt host paging level 1 is out of range 2..5");
+}
+
+/* Paging off: the read of @addr is nGPA @addr, walked from nCR3 @ncr3. */
+static void npt_read(u64 ncr3, int host_level, u64 addr, struct sim_result *res)
+{
+	struct sim_nested npt = {
+		.kind = SIM_NESTED_NPT,
+		.ncr3 = ncr3,
+		.host_level = host_level,
+		.host_nx = true,
+	};
+
+	set(SIM_REG_VENDOR, 1);
+	cr_assert_eq(sim_vcpu_set_nested(&vcpu, &npt), 0);
+	cr_assert_eq(access_read(addr, res), 0, "%s", vcpu.error);
+	cr_assert_eq(res->outcome, SIM_OK);
+}
+
+/*
+ * nCR3 has the host's CR3 format, whose only MBZ bits are the
+ * unimplemented address bits (APM Vol. 2, 3.1), and VMRUN refuses only
+ * its MBZ bits (15.25.4), as KVM's nested_vmcb_check_controls() does: an
+ * nCR3 with all of bits 11:0 set walks from its 4K-aligned table.
+ */
+Test(sim_vcpu, ncr3_ignored_low_bits_are_accepted)
+{
+	struct sim_result res;
+
+	/* nGPA 0x1000 -> 0x10000 -> 0x11000 -> 0x12000 -> 0x13000 -> 0x5000. */
+	write64(0x10000, 0x11007);
+	write64(0x11000, 0x12007);
+	write64(0x12000, 0x13007);
+	write64(0x13008, 0x5007);
+	npt_read(0x10000 | GENMASK_ULL(11, 0), PT64_ROOT_4LEVEL, 0x1000, &res);
+	cr_assert_eq(res.rec.gpa, 0x5000);
+	cr_assert_eq(res.rec.final_walk.entries[0].pte_addr, 0x10000);
+}
+
+/*
+ * With a PAE host, nCR3 bits 31:5 are the PDPT's address, as in a PAE CR3,
+ * and bits 4:0 are not MBZ: the PDPTE is read at nCR3[31:5], not at
+ * the page the 4K-aligned nCR3 would name.
+ */
+Test(sim_vcpu, pae_ncr3_ignored_bits_4_0_are_accepted)
+{
+	struct sim_result res;
+
+	/* nGPA 0x1000 -> PDPT 0x10020 -> PD 0x11000 -> PT 0x12000 -> 0x5000. */
+	write64(0x10020, 0x11007);
+	write64(0x11000, 0x12007);
+	write64(0x12008, 0x5007);
+	/* What a PDPT at 0x10000 would map instead: nGPA 0x1000 -> 0x6000. */
+	write64(0x10000, 0x14007);
+	write64(0x14000, 0x15007);
+	write64(0x15008, 0x6007);
+	npt_read(0x10020 | GENMASK_ULL(4, 0), PT32E_ROOT_LEVEL, 0x1000, &res);
+	cr_assert_eq(res.rec.gpa, 0x5000);
+	cr_assert_eq(res.rec.final_walk.entries[0].pte_addr, 0x10020);
 }
 
 /*

@@ -336,9 +336,9 @@ Test(walk_command, errors_found_when_registers_apply)
 		"scenario s\nnested npt ncr3=0 host=4level\nread 0\n",
 		"3: nested npt needs vendor amd (nested set on line 2)");
 	assert_walk_error(
-		"scenario s\nvendor amd\nnested npt ncr3=0x100 host=4level\n"
+		"scenario s\nvendor amd\nnested npt ncr3=0x400000000000 host=4level\n"
 		"read 0\n",
-		"4: ncr3 0x100 is not 4K-aligned (4-level paging; only PWT and PCD may be set in bits 11:0) (nested set on line 3)");
+		"4: ncr3 0x400000000000: bits 63:46 are reserved (MAXPHYADDR 46) (nested set on line 3)");
 	assert_walk_error(
 		"scenario s\nread 0x100000000\n",
 		"2: address 0x100000000 does not fit 32 bits (paging off)");
