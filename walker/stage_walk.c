@@ -269,6 +269,143 @@ enum walk_format {
 	WALK_FORMAT_X86_32,
 };
 
+/* The constants of format @f that the leaf's checks use. */
+static __attribute__((always_inline)) inline u64
+format_nx_mask(const enum walk_format f)
+{
+	return f == WALK_FORMAT_X86_64 ? PT64_NX_MASK : 0;
+}
+
+static __attribute__((always_inline)) inline u64
+format_base_mask(const enum walk_format f)
+{
+	return f == WALK_FORMAT_X86_32 ? PT32_BASE_ADDR_MASK :
+					 PT_BASE_ADDR_MASK;
+}
+
+static __attribute__((always_inline)) inline u64
+format_accessed_mask(const enum walk_format f)
+{
+	return f == WALK_FORMAT_EPT ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK;
+}
+
+static __attribute__((always_inline)) inline u64
+format_dirty_mask(const enum walk_format f)
+{
+	return f == WALK_FORMAT_EPT ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
+}
+
+static __attribute__((always_inline)) inline bool
+format_has_ad(const struct kvm_pagewalk *w, const enum walk_format f)
+{
+	return f == WALK_FORMAT_EPT ? w->has_ad : true;
+}
+
+/* How stage_walk_leaf() ended. */
+enum stage_leaf_outcome {
+	/* Translated: sw->level, ->pte_access, ->ngpa and ->gfn set. */
+	STAGE_LEAF_DONE,
+	/* The nested stage faulted: *fault is set. */
+	STAGE_LEAF_NESTED_FAULT,
+	/* The stage faults with *@errcode (0 when no table is in memory). */
+	STAGE_LEAF_FAULT,
+	/* An A/D exchange lost a race: the walk starts again. */
+	STAGE_LEAF_RACED,
+};
+
+/*
+ * The walk of one stage from its leaf on, once every entry down to the
+ * leaf @pte of @level passed its checks and the rights ANDed over them
+ * (NX inverted) are @pte_access: the permission check, the output
+ * address and its translation by the nested stage, and the A/D flags.
+ * The entries are path->entries[sw->first] on (sw->max_level set).
+ */
+static __attribute__((always_inline)) inline enum stage_leaf_outcome
+stage_walk_leaf(struct kvm_pagewalk *w, u64 addr, u64 access,
+		const struct walk_access *acc, struct walk_fault *fault,
+		struct stage_record *rec, struct stage_walk *sw, u64 pte,
+		u64 pte_access, int level, u16 *errcode,
+		const enum walk_format f, const bool nest)
+{
+	const bool ept = f == WALK_FORMAT_EPT;
+	const unsigned int level_bits = pt_level_bits(f == WALK_FORMAT_X86_32);
+	const u64 base_mask = format_base_mask(f);
+	const u64 nx_mask = format_nx_mask(f);
+	const u64 a_mask = format_accessed_mask(f);
+	const u64 d_mask = format_dirty_mask(f);
+	const bool has_ad = format_has_ad(w, f);
+	bool write_fault = access & PFERR_WRITE_MASK;
+	bool nested_final = nest && rec->final_walk;
+	u64 accessed_dirty, ngpa, gpa;
+	unsigned int shift;
+	int r;
+
+	sw->level = level;
+	accessed_dirty = has_ad ? (pte_access & a_mask) : 0;
+	sw->pte_access = gpte_access(ept, pte_access ^ nx_mask);
+
+	*errcode = permission_fault_inline(
+		&w->fmt, sw->pte_access,
+		nx_mask ? (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT : 0,
+		access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
+			  PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
+		acc->rflags_ac, acc->pkru);
+	if (unlikely(*errcode))
+		return STAGE_LEAF_FAULT;
+
+	shift = PAGE_SHIFT + (level - 1) * level_bits;
+	ngpa = (pte & base_mask & ~(BIT_ULL(shift) - 1)) |
+	       (addr & (BIT_ULL(shift) - 1));
+	if (f == WALK_FORMAT_X86_32 && level > PG_LEVEL_4K)
+		ngpa |= (pte & PT32_DIR_PSE36_MASK)
+			<< (32 - PT32_DIR_PSE36_SHIFT);
+	sw->ngpa = ngpa;
+	/* Without a nested stage, final_walk stays as init_record() left it. */
+	if (nested_final) {
+		u64 final_gpa;
+
+		rec->final_walk->nr_entries = 0;
+		rec->final_walk->refs = 0;
+		r = translate_ngpa(w, ngpa,
+				   nested_access(w->nested, access, false,
+						 sw->pte_access),
+				   addr, fault, rec->final_walk, rec->refs,
+				   rec->restarts, &final_gpa);
+		if (r)
+			return STAGE_LEAF_NESTED_FAULT;
+		gpa = final_gpa;
+	} else {
+		gpa = ngpa;
+	}
+	sw->gfn = gpa_to_gfn(gpa);
+
+	if (!write_fault) {
+		/* protect_clean_gpte(): a clean leaf is not writable yet. */
+		if (has_ad && !(pte & d_mask))
+			sw->pte_access &= ~ACC_WRITE_MASK;
+	} else {
+		accessed_dirty &= pte >>
+				  (ept ? EPT_DIRTY_SHIFT - EPT_ACCESSED_SHIFT :
+					 PT_DIRTY_SHIFT - PT_ACCESSED_SHIFT);
+	}
+
+	if (likely(accessed_dirty || !has_ad))
+		return STAGE_LEAF_DONE;
+	switch (update_accessed_dirty_bits(w, sw, write_fault, addr, fault,
+					   rec->path)) {
+	case AD_UPDATE_DONE:
+		break;
+	case AD_UPDATE_RACED:
+		return STAGE_LEAF_RACED;
+	case AD_UPDATE_NESTED_FAULT:
+		return STAGE_LEAF_NESTED_FAULT;
+	case AD_UPDATE_NO_MEMORY:
+		*errcode = 0;
+		return STAGE_LEAF_FAULT;
+	}
+	return STAGE_LEAF_DONE;
+}
+
 /*
  * One stage, as KVM's walk_addr_generic(): present, then reserved bits at
  * every level top-down; the permission check once, on the rights ANDed
@@ -292,22 +429,19 @@ __stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	const unsigned int index_mask = (1U << level_bits) - 1;
 	const unsigned int size_shift = f == WALK_FORMAT_X86_32 ? 2 : 3;
 	const int size = 1 << size_shift;
-	const u64 base_mask = f == WALK_FORMAT_X86_32 ? PT32_BASE_ADDR_MASK :
-							PT_BASE_ADDR_MASK;
-	const u64 nx_mask = f == WALK_FORMAT_X86_64 ? PT64_NX_MASK : 0;
+	const u64 base_mask = format_base_mask(f);
+	const u64 nx_mask = format_nx_mask(f);
 	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
 	const u64 large_mask = f == WALK_FORMAT_X86_32 ? w->pte_large_mask :
 							 PT_PAGE_SIZE_MASK;
-	const u64 a_mask = ept ? EPT_ACCESSED_MASK : PT_ACCESSED_MASK;
-	const u64 d_mask = ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
-	const bool has_ad = ept ? w->has_ad : true;
+	const u64 a_mask = format_accessed_mask(f);
+	const u64 d_mask = format_dirty_mask(f);
+	const bool has_ad = format_has_ad(w, f);
 	const struct guest_memory *mem = w->mem;
 	struct walk_path *path = rec->path;
 	unsigned int *refs = rec->refs;
-	bool write_fault = access & PFERR_WRITE_MASK;
 	/* Only gva_walk with a nested stage translates its table addresses. */
 	bool nested_tables = nest && rec->table_walks;
-	bool nested_final = nest && rec->final_walk;
 	unsigned int path_start = path->nr_entries;
 	unsigned int refs_start = *refs;
 	unsigned int path_refs_start = path->refs;
@@ -320,8 +454,8 @@ __stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	unsigned int nr_reusable = resume ? nr_saved : 0;
 	unsigned int steps_end = 0;
 	bool first_pass = resume;
-	u64 pte, pte_access, accessed_dirty, ngpa, gpa;
-	unsigned int start, nr, shift;
+	u64 pte, pte_access;
+	unsigned int start, nr;
 	u16 errcode;
 	int level, r;
 
@@ -479,77 +613,26 @@ retry_walk:
 		first_pass = false;
 	}
 
-	sw->level = level;
-	accessed_dirty = has_ad ? (pte_access & a_mask) : 0;
-	sw->pte_access = gpte_access(ept, pte_access ^ nx_mask);
-
-	errcode = permission_fault_inline(
-		&w->fmt, sw->pte_access,
-		nx_mask ? (pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT : 0,
-		access & (PFERR_WRITE_MASK | PFERR_USER_MASK |
-			  PFERR_FETCH_MASK | PFERR_IMPLICIT_ACCESS),
-		acc->rflags_ac, acc->pkru);
-	if (unlikely(errcode))
+	switch (stage_walk_leaf(w, addr, access, acc, fault, rec, sw, pte,
+				pte_access, level, &errcode, f, nest)) {
+	case STAGE_LEAF_DONE:
+		return 0;
+	case STAGE_LEAF_NESTED_FAULT:
+		return 1;
+	case STAGE_LEAF_FAULT:
 		goto error;
-
-	shift = PAGE_SHIFT + (level - 1) * level_bits;
-	ngpa = (pte & base_mask & ~(BIT_ULL(shift) - 1)) |
-	       (addr & (BIT_ULL(shift) - 1));
-	if (f == WALK_FORMAT_X86_32 && level > PG_LEVEL_4K)
-		ngpa |= (pte & PT32_DIR_PSE36_MASK)
-			<< (32 - PT32_DIR_PSE36_SHIFT);
-	sw->ngpa = ngpa;
-	/* Without a nested stage, final_walk stays as init_record() left it. */
-	if (nested_final) {
-		u64 final_gpa;
-
-		rec->final_walk->nr_entries = 0;
-		rec->final_walk->refs = 0;
-		r = translate_ngpa(w, ngpa,
-				   nested_access(w->nested, access, false,
-						 sw->pte_access),
-				   addr, fault, rec->final_walk, refs,
-				   rec->restarts, &final_gpa);
-		if (r)
-			return r;
-		gpa = final_gpa;
-	} else {
-		gpa = ngpa;
-	}
-	sw->gfn = gpa_to_gfn(gpa);
-
-	if (!write_fault) {
-		/* protect_clean_gpte(): a clean leaf is not writable yet. */
-		if (has_ad && !(pte & d_mask))
-			sw->pte_access &= ~ACC_WRITE_MASK;
-	} else {
-		accessed_dirty &= pte >>
-				  (ept ? EPT_DIRTY_SHIFT - EPT_ACCESSED_SHIFT :
-					 PT_DIRTY_SHIFT - PT_ACCESSED_SHIFT);
-	}
-
-	if (unlikely(!accessed_dirty && has_ad)) {
-		switch (update_accessed_dirty_bits(w, sw, write_fault, addr,
-						   fault, path)) {
-		case AD_UPDATE_DONE:
-			break;
-		case AD_UPDATE_RACED:
-			(*rec->restarts)++;
-			/* Forget the pass that lost an A/D race. */
-			path->nr_entries = path_start;
-			path->refs = path_refs_start;
-			*refs = refs_start;
-			/*
-			 * Memory changed under the walk: a walk from the root
-			 * translates every table again, as this pass does.
-			 */
-			nr_reusable = 0;
-			goto retry_walk;
-		case AD_UPDATE_NESTED_FAULT:
-			return 1;
-		case AD_UPDATE_NO_MEMORY:
-			goto error;
-		}
+	case STAGE_LEAF_RACED:
+		(*rec->restarts)++;
+		/* Forget the pass that lost an A/D race. */
+		path->nr_entries = path_start;
+		path->refs = path_refs_start;
+		*refs = refs_start;
+		/*
+		 * Memory changed under the walk: a walk from the root
+		 * translates every table again, as this pass does.
+		 */
+		nr_reusable = 0;
+		goto retry_walk;
 	}
 	return 0;
 
