@@ -235,9 +235,10 @@ update_accessed_dirty_bits(struct kvm_pagewalk *w, struct stage_walk *sw,
  */
 static void reuse_table_walk(struct walk_path *tw, unsigned int *refs)
 {
-	int i;
+	int i, n = tw->nr_entries;
 
-	for (i = 0; i < tw->nr_entries; i++)
+	MMU_WARN_ON(n > WALK_MAX_LEVELS);
+	for (i = 0; i < n; i++)
 		tw->entries[i].before = tw->entries[i].after;
 	*refs += tw->refs;
 }
@@ -685,6 +686,105 @@ stage_walk_resumed(struct kvm_pagewalk *w, u64 addr,
 			    WALK_FORMAT_X86_64, true, true, nr_saved);
 }
 
+/*
+ * Did the walk that left *@fault reach the guest's leaf and pass the
+ * permission check: did it succeed, or fault in the final translation?
+ */
+static bool walk_reached_leaf(const struct walk_fault *fault,
+			      const struct walk_record *rec)
+{
+	if (fault->kind == WALK_FAULT_NONE)
+		return rec->leaf_level;
+	if (!fault->nested)
+		return false;
+	if (fault->kind == WALK_FAULT_EPT_VIOLATION)
+		return fault->exit_qualification & EPT_VIOLATION_GVA_TRANSLATED;
+	return fault->error_code & PFERR_GUEST_FINAL_MASK;
+}
+
+/*
+ * gva_walk_resume() of a 4- or 5-level guest whose walk reached its leaf
+ * (walk_reached_leaf()): when every guest entry it read still holds its
+ * after value, a walk from the root would take the same steps to the
+ * same leaf (A/D flags decide nothing before it), with the table walks
+ * taken over and every entry recorded with before == after; it goes on
+ * from the leaf.  -EAGAIN, with *@rec untouched, when an entry changed.
+ */
+static __attribute__((noinline)) int
+resume_from_leaf(struct kvm_pagewalk *w, u64 addr,
+		 const struct walk_access *acc, struct walk_fault *fault,
+		 struct walk_record *rec, struct stage_walk *sw)
+{
+	const struct guest_memory *mem = w->mem;
+	struct walk_path *path = &rec->guest;
+	unsigned int n = path->nr_entries, refs = n, i;
+	struct stage_record srec = {
+		.path = path,
+		.table_walks = rec->table_walks,
+		.final_walk = &rec->final_walk,
+		.refs = &rec->refs,
+		.restarts = &rec->restarts,
+	};
+	u64 pte = 0, pte_access = ~0ULL;
+	u16 errcode;
+	int level;
+
+	MMU_WARN_ON(w->pte_size != 8 || w->role.ept ||
+		    w->role.level < PT64_ROOT_4LEVEL || !n ||
+		    path->entries[0].level != w->role.level);
+	for (i = 0; i < n; i++) {
+		const struct walk_entry *e = &path->entries[i];
+		u64 val;
+
+		if (unlikely(!guest_memory_cache_read(mem, e->pte_gpa, 8,
+						      &val))) {
+			struct entry_read er =
+				read_entry_slow(mem, e->pte_gpa, 8);
+
+			if (er.r)
+				return -EAGAIN;
+			val = er.val;
+		}
+		if (val != e->after)
+			return -EAGAIN;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct walk_entry *e = &path->entries[i];
+
+		e->before = e->after;
+		pte = e->after;
+		pte_access &= pte ^ PT64_NX_MASK;
+		reuse_table_walk(&rec->table_walks[i], &refs);
+	}
+	forget_table_walks(rec->table_walks, n);
+	path->refs = n;
+	rec->refs = refs;
+	level = path->entries[n - 1].level;
+	sw->max_level = w->role.level;
+	sw->first = 0;
+	switch (stage_walk_leaf(w, addr, acc->pfec, acc, fault, &srec, sw, pte,
+				pte_access, level, &errcode, WALK_FORMAT_X86_64,
+				true)) {
+	case STAGE_LEAF_DONE:
+		return 0;
+	case STAGE_LEAF_NESTED_FAULT:
+		return 1;
+	case STAGE_LEAF_FAULT:
+		fill_stage_fault(w, addr, acc->pfec, errcode, pte_access, level,
+				 fault);
+		return 1;
+	case STAGE_LEAF_RACED:
+		break;
+	}
+	/* As __stage_walk() after a lost race: the walk again, in full. */
+	rec->restarts++;
+	path->nr_entries = 0;
+	path->refs = 0;
+	rec->refs = 0;
+	return stage_walk(w, addr, acc->pfec, acc, fault, &srec, sw);
+}
+
 int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 		    const struct walk_access *access, struct walk_fault *fault,
 		    struct walk_record *rec)
@@ -692,6 +792,7 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 	unsigned int nr_saved;
 	struct stage_record srec;
 	struct stage_walk sw;
+	bool leaf_reached;
 	int r;
 
 	if (!rec)
@@ -707,6 +808,7 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 	    (w->role.level == PT32E_ROOT_LEVEL && !w->pdptrs_valid))
 		return gva_walk_translate(w, addr, access, fault, rec);
 
+	leaf_reached = walk_reached_leaf(fault, rec);
 	memset(fault, 0, sizeof(*fault));
 	/* init_record() but for the table walks, which the walk takes over. */
 	rec->guest.nr_entries = 0;
@@ -722,6 +824,17 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 	rec->leaf_level = 0;
 	rec->two_dimensional = true;
 
+	r = -EAGAIN;
+	if (leaf_reached && w->role.level >= PT64_ROOT_4LEVEL &&
+	    !walk_has_4_byte_gpte(w)) {
+		rec->guest.nr_entries = nr_saved;
+		r = resume_from_leaf(w, addr, access, fault, rec, &sw);
+		if (r == -EAGAIN)
+			rec->guest.nr_entries = 0;
+	}
+	if (r != -EAGAIN)
+		goto done;
+
 	srec = (struct stage_record){
 		.path = &rec->guest,
 		.table_walks = rec->table_walks,
@@ -730,6 +843,7 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 		.restarts = &rec->restarts,
 	};
 	r = stage_walk_resumed(w, addr, access, fault, &srec, &sw, nr_saved);
+done:
 	if (r)
 		return r;
 	/* As gva_walk_general() and gva_walk_translate() finish a walk. */

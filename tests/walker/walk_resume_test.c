@@ -480,6 +480,19 @@ static void clear_table_walks_ad(struct resume_case *c,
 		}
 }
 
+static void clear_guest_ad(struct resume_case *c, const struct walk_record *rec)
+{
+	int i;
+
+	for (i = 0; i < rec->guest.nr_entries; i++) {
+		u64 gpa = rec->guest.entries[i].pte_gpa, val;
+
+		if (!guest_memory_read(&c->mem[RESUMED], gpa, 8, &val))
+			write_both(c, gpa,
+				   val & ~(PT_ACCESSED_MASK | PT_DIRTY_MASK));
+	}
+}
+
 /* How a case breaks the final page's nested translation before the walk. */
 enum breakage {
 	BREAK_NOTHING,
@@ -607,6 +620,9 @@ static void one_case(struct resume_case *c, struct coverage *cov, u64 seed,
 	 */
 	if (chance(c, 40))
 		clear_table_walks_ad(c, &rec[RESUMED]);
+	/* And the guest's entries, which the walk sets once it translated. */
+	if (chance(c, 40))
+		clear_guest_ad(c, &rec[RESUMED]);
 
 	/* The walk to resume, in both memories. */
 	for (i = 0; i < NR_WORLDS; i++)
