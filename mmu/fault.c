@@ -504,16 +504,70 @@ static int emulate_access(struct mmu_context *mmu, u64 gva,
 	return 0;
 }
 
+/*
+ * The SPTEs a 2D walk of the MMU's tables read for the guest's tables, as
+ * it left them, until mmu->spte_generation moves: what gva_walk_resume()
+ * needs to take its table walks over.
+ */
+struct walk_checkpoint {
+	u64 spte_generation;
+	u64 root_hpa;
+};
+
+/*
+ * Can the CPU's walk that just faulted be resumed after the fault, from
+ * *@cp?  A 2D walk of tables the MMU builds from a 4- or 5-level root:
+ * a PAE root's PDPTEs are not SPTEs that mmu_write_spte() writes.
+ */
+static bool walk_resumable(const struct mmu_context *mmu, enum mmu_mode mode)
+{
+	return mode != MODE_SHADOW && !mmu->cfg.retry_walk_from_root &&
+	       mmu->hw_stage.role.level >= PT64_ROOT_4LEVEL;
+}
+
+static void walk_checkpoint_save(const struct mmu_context *mmu,
+				 struct walk_checkpoint *cp)
+{
+	cp->spte_generation = mmu->spte_generation;
+	cp->root_hpa = mmu->root.hpa;
+}
+
+/*
+ * The walk after a fault: resumed, when the SPTEs the faulting walk read
+ * for the guest's tables still hold what it left in them (the walk's own
+ * A/D writes included: its walks of the guest's tables all check the same
+ * access, so each sets in an SPTE what the others found or set), which
+ * they do while no SPTE that a walk can pass changed and the root stayed;
+ * else from the root.
+ */
+static int walk_after_fault(struct mmu_context *mmu, enum mmu_mode mode,
+			    const struct walk_checkpoint *cp, u64 gva,
+			    const struct walk_access *access,
+			    struct walk_fault *fault, struct walk_record *rec)
+{
+	if (cp->spte_generation != mmu->spte_generation ||
+	    cp->root_hpa != mmu->root.hpa)
+		return hardware_walk(mmu, mode, gva, access, fault, rec);
+	mmu->stats.walks_resumed++;
+	return gva_walk_resume(&mmu->hw_gva, gva, access, fault, rec);
+}
+
 int mmu_guest_access(struct mmu_context *mmu, u64 gva,
 		     const struct walk_access *access, struct walk_fault *fault,
 		     struct walk_record *rec)
 {
 	enum mmu_mode mode = mmu_mode(mmu);
+	struct walk_checkpoint cp;
 	struct kvm_page_fault pf;
+	bool resume = false;
 	int pass, r;
 
 	for (pass = 0; pass < MMU_MAX_FAULT_PASSES; pass++) {
-		r = hardware_walk(mmu, mode, gva, access, fault, rec);
+		if (resume)
+			r = walk_after_fault(mmu, mode, &cp, gva, access, fault,
+					     rec);
+		else
+			r = hardware_walk(mmu, mode, gva, access, fault, rec);
 		if (r <= 0)
 			return r;
 
@@ -546,6 +600,9 @@ int mmu_guest_access(struct mmu_context *mmu, u64 gva,
 					mode == MODE_TDP);
 		}
 
+		resume = walk_resumable(mmu, mode);
+		if (resume)
+			walk_checkpoint_save(mmu, &cp);
 		r = mmu_page_fault(mmu, &pf, access);
 		if (r < 0)
 			return r;

@@ -267,6 +267,7 @@ void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 	u64 index;
 	int i;
 
+	mmu->spte_generation++;
 	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
 		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
 	if (!sp_frame_index(sp->hpa, &index) && index < mmu->sp_by_frame_size)
@@ -291,9 +292,16 @@ struct kvm_mmu_page *sptep_to_sp(struct mmu_context *mmu, u64 *sptep)
 	return NULL;
 }
 
+/* What a CPU walk of the MMU's tables stops at, in either format. */
+static_assert((SHADOW_NONPRESENT_VALUE & (PT_PRESENT_MASK | EPT_RWX_MASK |
+					  EPT_USER_EXECUTABLE_MASK)) == 0,
+	      "a non-present SPTE is not present to the CPU's walk");
+
 void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte)
 {
 	MMU_WARN_ON(is_frozen_spte(spte));
+	if (*sptep != SHADOW_NONPRESENT_VALUE)
+		mmu->spte_generation++;
 	*sptep = spte;
 	mmu->stats.sptes_written++;
 }

@@ -50,6 +50,12 @@ struct mmu_config {
 	bool mmio_caching;
 	/* Largest page tdp_mmu maps, PG_LEVEL_4K..PG_LEVEL_1G. */
 	u8 max_huge_page_level;
+	/*
+	 * Redo the CPU's 2D walk after every fault from the root, never from
+	 * where it faulted (gva_walk_resume()): the reference the tests hold
+	 * the resumed walks to.
+	 */
+	bool retry_walk_from_root;
 };
 
 /* Every counter of the MMU, for mmusim run and the tests. */
@@ -69,6 +75,8 @@ struct mmu_stats {
 	u64 mmu_cache_miss;
 	u64 root_switches;
 	u64 root_cache_hits;
+	/* Walks after a fault handed to gva_walk_resume(). */
+	u64 walks_resumed;
 };
 
 #define MEMSLOT_READONLY BIT(0)

@@ -225,6 +225,14 @@ struct mmu_context {
 	struct kvm_pagewalk hw_stage;
 	struct kvm_pagewalk hw_gva;
 
+	/*
+	 * Changes whenever an SPTE that a walk of the MMU's tables can have
+	 * passed through changes: every write over a value other than
+	 * SHADOW_NONPRESENT_VALUE, which no walk passes, and every page
+	 * freed (mmu_write_spte(), mmu_free_page()).  mmu_guest_access()
+	 * resumes a walk only if it has not moved since the walk.
+	 */
+	u64 spte_generation;
 	struct mmu_stats stats;
 	/* mmu_set_page_observer()'s, or NULL. */
 	mmu_page_observer_fn page_observer;

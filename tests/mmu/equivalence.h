@@ -92,6 +92,36 @@ struct eq_op_counts {
 	unsigned int pkey_faults;
 };
 
+/*
+ * The MMU's retry walks resumed (gva_walk_resume()) or from the root, and
+ * with A/D flags off in the MMU's EPT and in L1's (EPT modes only).
+ */
+struct eq_variant {
+	bool retry_walk_from_root;
+	bool ad_disabled;
+};
+
+/* What mmu_guest_access() gave for one access. */
+struct eq_access_result {
+	u64 gva;
+	u64 pfec;
+	int r;
+	struct walk_fault fault;
+	struct walk_record rec;
+};
+
+/*
+ * Every access of a run and where the run ended: the MMU's counters and a
+ * hash of the guest's tables and L1's, for comparing two runs of a seed.
+ */
+#define EQ_TRACE_MAX_RESULTS (4 * NR_ACCESSES)
+struct eq_trace {
+	struct eq_access_result results[EQ_TRACE_MAX_RESULTS];
+	unsigned int nr_results;
+	struct mmu_stats stats;
+	u64 tables_hash;
+};
+
 /* L1's EPT/NPT maps nGPA = GPA below this (RAM and ROM). */
 #define NESTED_MAP_END 0x1200000ULL
 
@@ -130,6 +160,8 @@ struct scenario {
 	/* RAM pages written since the dirty log was last collected. */
 	u64 written[SLOT_RAM_PAGES / 64];
 	struct eq_op_counts ops;
+	/* Where the run's results go, or NULL (equivalence_trace.c). */
+	struct eq_trace *trace;
 };
 
 /* equivalence_test.c: a guest store to its tables, and a CR3 load. */
@@ -146,5 +178,15 @@ void eq_note_access(struct scenario *s, const struct walk_access *a,
 		    int r);
 void eq_random_op(struct scenario *s);
 void eq_check_ops(enum eq_mode mode, const struct eq_op_counts *ops);
+
+/* equivalence_trace.c */
+void eq_trace_access(struct scenario *s, u64 gva, const struct walk_access *a,
+		     int r, const struct walk_fault *f,
+		     const struct walk_record *rec);
+void eq_trace_end(struct scenario *s);
+/* Assert that two runs of @mode and @seed gave the same results. */
+void eq_trace_compare(const struct eq_trace *resumed,
+		      const struct eq_trace *from_root, enum eq_mode mode,
+		      u64 seed);
 
 #endif

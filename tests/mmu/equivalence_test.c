@@ -334,7 +334,8 @@ void eq_load_guest(struct scenario *s)
 		     "seed %#" PRIx64 ": mmu_reset_context", s->seed);
 }
 
-static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
+static void setup(struct scenario *s, enum eq_mode mode, u64 seed,
+		  const struct eq_variant *v)
 {
 	struct mmu_config cfg = {
 		.kind = eq_mode_is_shadow(mode) ? MMU_SHADOW : MMU_TDP,
@@ -347,10 +348,13 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 		.ad_enabled = true,
 		.mmio_caching = true,
 		.max_huge_page_level = PG_LEVEL_1G,
+		.retry_walk_from_root = v->retry_walk_from_root,
 	};
+	u64 eptp_ad = v->ad_disabled ? 0 : EPTP_AD_ENABLE_MASK;
 	u64 root;
 	int i;
 
+	cfg.ad_enabled = !v->ad_disabled;
 	memset(s, 0, sizeof(*s));
 	s->mode = mode;
 	s->seed = seed;
@@ -426,7 +430,7 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 			cr_assert_eq(
 				cpu_role_for_ept(&nrole,
 						 nroot | (3 << EPTP_PWL_SHIFT) |
-							 EPTP_AD_ENABLE_MASK,
+							 eptp_ad,
 						 false, false, PG_LEVEL_1G, 46),
 				0);
 		else
@@ -438,7 +442,7 @@ static void setup(struct scenario *s, enum eq_mode mode, u64 seed)
 		cr_assert_eq(
 			kvm_pagewalk_init(&s->ngpa_walk, &nrole,
 					  ept ? nroot | (3 << EPTP_PWL_SHIFT) |
-							  EPTP_AD_ENABLE_MASK :
+							  eptp_ad :
 						nroot,
 					  &s->mem, NULL),
 			0);
@@ -495,6 +499,7 @@ static void compare_one(struct scenario *s, u64 gva,
 	int mr, rr;
 
 	mr = mmu_guest_access(s->mmu, gva, a, &mf, &mrec);
+	eq_trace_access(s, gva, a, mr, &mf, &mrec);
 	rr = gva_walk_translate(&s->gva_walk, gva, a, &rf, &rrec);
 	cr_assert_geq(mr, 0,
 		      "%s seed %#" PRIx64 " gva %#" PRIx64 ": mmu error %d",
@@ -614,6 +619,8 @@ static void mutate(struct scenario *s)
  * operations did in @ops.
  */
 static unsigned int run_scenario(enum eq_mode mode, u64 seed,
+				 const struct eq_variant *v,
+				 struct eq_trace *trace,
 				 unsigned int *trapped_writes,
 				 struct eq_op_counts *ops)
 {
@@ -621,7 +628,10 @@ static unsigned int run_scenario(enum eq_mode mode, u64 seed,
 	struct scenario s;
 	int i;
 
-	setup(&s, mode, seed);
+	setup(&s, mode, seed, v);
+	s.trace = trace;
+	if (trace)
+		trace->nr_results = 0;
 	for (i = 0; i < NR_ACCESSES; i++) {
 		struct walk_access a;
 		u64 gva;
@@ -639,6 +649,7 @@ static unsigned int run_scenario(enum eq_mode mode, u64 seed,
 	ops->memslot_changes += s.ops.memslot_changes;
 	ops->pkey_faults += s.ops.pkey_faults;
 	unseen_writes = s.unseen_writes;
+	eq_trace_end(&s);
 	teardown(&s);
 	return unseen_writes;
 }
@@ -668,13 +679,15 @@ static u64 seeds_to_run(u64 nr_seeds)
 
 static void run_seeds(enum eq_mode mode, u64 nr_seeds)
 {
+	static const struct eq_variant plain = { 0 };
 	unsigned int trapped = 0, unseen = 0;
 	struct eq_op_counts ops = { 0 };
 	u64 seed;
 
 	nr_seeds = seeds_to_run(nr_seeds);
 	for (seed = 1; seed <= nr_seeds; seed++)
-		unseen += run_scenario(mode, seed, &trapped, &ops);
+		unseen +=
+			run_scenario(mode, seed, &plain, NULL, &trapped, &ops);
 	/*
 	 * Under shadow paging, stores to shadowed tables were emulated and
 	 * stores to unsync ones (and to tables never shadowed) were not.
@@ -723,4 +736,70 @@ Test(mmu_equivalence, shadow_mmu_of_a_pae_guest_matches_guest_walk)
 Test(mmu_equivalence, shadow_mmu_of_a_2level_guest_matches_guest_walk)
 {
 	run_seeds(EQ_SHADOW_2LEVEL, SEEDS_PER_32BIT_MODE);
+}
+
+#define RESUME_SEEDS 120
+
+/*
+ * mmu_guest_access() with its walks after a fault resumed gives, seed by
+ * seed, what it gives walking from the root after every fault: every
+ * access's return, fault and record, the MMU's counters, the tables.
+ */
+static void run_resume_seeds(enum eq_mode mode, bool ad_disabled)
+{
+	const struct eq_variant resumed = { .ad_disabled = ad_disabled };
+	const struct eq_variant from_root = { .retry_walk_from_root = true,
+					      .ad_disabled = ad_disabled };
+	struct eq_trace *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	unsigned int trapped = 0;
+	struct eq_op_counts ops = { 0 };
+	u64 seed, walks_resumed = 0, faults = 0;
+
+	cr_assert(a && b);
+	for (seed = 1; seed <= RESUME_SEEDS; seed++) {
+		run_scenario(mode, seed, &resumed, a, &trapped, &ops);
+		run_scenario(mode, seed, &from_root, b, &trapped, &ops);
+		eq_trace_compare(a, b, mode, seed);
+		walks_resumed += a->stats.walks_resumed;
+		faults += a->stats.pf_taken;
+	}
+	cr_log_info("%s, A/D %s: %llu walks resumed after %llu faults",
+		    eq_mode_name(mode), ad_disabled ? "off" : "on",
+		    (unsigned long long)walks_resumed,
+		    (unsigned long long)faults);
+	cr_assert_gt(walks_resumed, faults / 4);
+	free(a);
+	free(b);
+}
+
+Test(mmu_walk_resume, tdp_mmu_on_ept_resumes_as_it_walks_from_the_root)
+{
+	run_resume_seeds(EQ_TDP_EPT, false);
+}
+
+Test(mmu_walk_resume,
+     tdp_mmu_on_ept_without_ad_resumes_as_it_walks_from_the_root)
+{
+	run_resume_seeds(EQ_TDP_EPT, true);
+}
+
+Test(mmu_walk_resume, tdp_mmu_on_npt_resumes_as_it_walks_from_the_root)
+{
+	run_resume_seeds(EQ_TDP_NPT, false);
+}
+
+Test(mmu_walk_resume, shadow_of_l1_ept_resumes_as_it_walks_from_the_root)
+{
+	run_resume_seeds(EQ_NESTED_EPT, false);
+}
+
+Test(mmu_walk_resume,
+     shadow_of_l1_ept_without_ad_resumes_as_it_walks_from_the_root)
+{
+	run_resume_seeds(EQ_NESTED_EPT, true);
+}
+
+Test(mmu_walk_resume, shadow_of_l1_npt_resumes_as_it_walks_from_the_root)
+{
+	run_resume_seeds(EQ_NESTED_NPT, false);
 }
