@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "walker/walker_internal.h"
+#include "walker/walk_resume_internal.h"
 
 static bool has_pferr_fetch(const struct kvm_pagewalk *w)
 {
@@ -667,12 +667,8 @@ int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 #undef STAGE_WALK
 }
 
-/*
- * The first pass of gva_walk(@w)'s general walk may take the table walks
- * of the first @nr_saved guest entries that *@rec's path holds.  @w is a
- * gva_walk, so its entries are x86's.
- */
-static __attribute__((noinline)) int
+/* @w is a gva_walk, so its entries are x86's. */
+__attribute__((noinline)) int
 stage_walk_resumed(struct kvm_pagewalk *w, u64 addr,
 		   const struct walk_access *acc, struct walk_fault *fault,
 		   struct stage_record *rec, struct stage_walk *sw,
@@ -687,33 +683,14 @@ stage_walk_resumed(struct kvm_pagewalk *w, u64 addr,
 }
 
 /*
- * Did the walk that left *@fault reach the guest's leaf and pass the
- * permission check: did it succeed, or fault in the final translation?
+ * A 4- or 5-level guest: 8-byte entries, the first of them at the root's
+ * level (no PDPTR).
  */
-static bool walk_reached_leaf(const struct walk_fault *fault,
-			      const struct walk_record *rec)
-{
-	if (fault->kind == WALK_FAULT_NONE)
-		return rec->leaf_level;
-	if (!fault->nested)
-		return false;
-	if (fault->kind == WALK_FAULT_EPT_VIOLATION)
-		return fault->exit_qualification & EPT_VIOLATION_GVA_TRANSLATED;
-	return fault->error_code & PFERR_GUEST_FINAL_MASK;
-}
-
-/*
- * gva_walk_resume() of a 4- or 5-level guest whose walk reached its leaf
- * (walk_reached_leaf()): when every guest entry it read still holds its
- * after value, a walk from the root would take the same steps to the
- * same leaf (A/D flags decide nothing before it), with the table walks
- * taken over and every entry recorded with before == after; it goes on
- * from the leaf.  -EAGAIN, with *@rec untouched, when an entry changed.
- */
-static __attribute__((noinline)) int
-resume_from_leaf(struct kvm_pagewalk *w, u64 addr,
-		 const struct walk_access *acc, struct walk_fault *fault,
-		 struct walk_record *rec, struct stage_walk *sw)
+__attribute__((noinline)) int resume_from_leaf(struct kvm_pagewalk *w, u64 addr,
+					       const struct walk_access *acc,
+					       struct walk_fault *fault,
+					       struct walk_record *rec,
+					       struct stage_walk *sw)
 {
 	const struct guest_memory *mem = w->mem;
 	struct walk_path *path = &rec->guest;
@@ -783,74 +760,4 @@ resume_from_leaf(struct kvm_pagewalk *w, u64 addr,
 	path->refs = 0;
 	rec->refs = 0;
 	return stage_walk(w, addr, acc->pfec, acc, fault, &srec, sw);
-}
-
-int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
-		    const struct walk_access *access, struct walk_fault *fault,
-		    struct walk_record *rec)
-{
-	unsigned int nr_saved;
-	struct stage_record srec;
-	struct stage_walk sw;
-	bool leaf_reached;
-	int r;
-
-	if (!rec)
-		return -EINVAL;
-	nr_saved = rec->guest.nr_entries;
-	/*
-	 * Nothing to take over: a walk without a nested stage, with paging
-	 * off, or one that read no guest entry; and what the general walk
-	 * refuses (gva_walk_general()) goes there to be refused.
-	 */
-	if (!w->nested || w->role.tdp || !w->role.level || !nr_saved ||
-	    nr_saved > WALK_MAX_LEVELS ||
-	    (w->role.level == PT32E_ROOT_LEVEL && !w->pdptrs_valid))
-		return gva_walk_translate(w, addr, access, fault, rec);
-
-	leaf_reached = walk_reached_leaf(fault, rec);
-	memset(fault, 0, sizeof(*fault));
-	/* init_record() but for the table walks, which the walk takes over. */
-	rec->guest.nr_entries = 0;
-	rec->guest.refs = 0;
-	rec->final_walk.nr_entries = 0;
-	rec->final_walk.refs = 0;
-	rec->refs = 0;
-	rec->restarts = 0;
-	rec->ngpa = INVALID_GPA;
-	rec->gpa = INVALID_GPA;
-	rec->hpa = INVALID_HPA;
-	rec->pte_access = 0;
-	rec->leaf_level = 0;
-	rec->two_dimensional = true;
-
-	r = -EAGAIN;
-	if (leaf_reached && w->role.level >= PT64_ROOT_4LEVEL &&
-	    !walk_has_4_byte_gpte(w)) {
-		rec->guest.nr_entries = nr_saved;
-		r = resume_from_leaf(w, addr, access, fault, rec, &sw);
-		if (r == -EAGAIN)
-			rec->guest.nr_entries = 0;
-	}
-	if (r != -EAGAIN)
-		goto done;
-
-	srec = (struct stage_record){
-		.path = &rec->guest,
-		.table_walks = rec->table_walks,
-		.final_walk = &rec->final_walk,
-		.refs = &rec->refs,
-		.restarts = &rec->restarts,
-	};
-	r = stage_walk_resumed(w, addr, access, fault, &srec, &sw, nr_saved);
-done:
-	if (r)
-		return r;
-	/* As gva_walk_general() and gva_walk_translate() finish a walk. */
-	rec->pte_access = sw.pte_access;
-	rec->leaf_level = sw.level;
-	rec->gpa = gfn_to_gpa(sw.gfn) | (addr & PAGE_OFFSET_MASK);
-	rec->ngpa = sw.ngpa;
-	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
-	return 0;
 }
