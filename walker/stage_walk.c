@@ -709,28 +709,26 @@ __attribute__((noinline)) int resume_from_leaf(struct kvm_pagewalk *w, u64 addr,
 	MMU_WARN_ON(w->pte_size != 8 || w->role.ept ||
 		    w->role.level < PT64_ROOT_4LEVEL || !n ||
 		    path->entries[0].level != w->role.level);
+	/*
+	 * An entry that changed stops the loop: the table walks taken over
+	 * so far are what stage_walk_resumed() takes over too, and the guest
+	 * entries' addresses, all it reads of them, are as they were.
+	 */
 	for (i = 0; i < n; i++) {
-		const struct walk_entry *e = &path->entries[i];
-		u64 val;
+		struct walk_entry *e = &path->entries[i];
 
 		if (unlikely(!guest_memory_cache_read(mem, e->pte_gpa, 8,
-						      &val))) {
+						      &pte))) {
 			struct entry_read er =
 				read_entry_slow(mem, e->pte_gpa, 8);
 
 			if (er.r)
 				return -EAGAIN;
-			val = er.val;
+			pte = er.val;
 		}
-		if (val != e->after)
+		if (pte != e->after)
 			return -EAGAIN;
-	}
-
-	for (i = 0; i < n; i++) {
-		struct walk_entry *e = &path->entries[i];
-
-		e->before = e->after;
-		pte = e->after;
+		e->before = pte;
 		pte_access &= pte ^ PT64_NX_MASK;
 		reuse_table_walk(&rec->table_walks[i], &refs);
 	}

@@ -26,8 +26,8 @@ int stage_walk_resumed(struct kvm_pagewalk *w, u64 addr,
  * from the root would take the same steps to the same leaf (A/D flags
  * decide nothing before it), with the table walks taken over and every
  * entry recorded with before == after; this goes on from the leaf.
- * Returns as stage_walk(); -EAGAIN, with *@rec untouched, when an entry
- * changed.
+ * Returns as stage_walk(); -EAGAIN when an entry changed, with *@rec
+ * still as stage_walk_resumed() needs it.
  */
 int resume_from_leaf(struct kvm_pagewalk *w, u64 addr,
 		     const struct walk_access *acc, struct walk_fault *fault,
