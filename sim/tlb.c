@@ -208,6 +208,17 @@ void tlb_set_pcid(struct tlb *t, u16 pcid, bool pcide)
 				t->pcid_tag;
 }
 
+/*
+ * Drop @e: no tag matches 0, and generation 0 is never current (a flush
+ * that wraps a generation starts over at 1), so tlb_fill() takes the
+ * way as free, as it takes a way after a flush of everything.
+ */
+static void tlb_drop(struct tlb_entry *e)
+{
+	e->tag = 0;
+	e->gen = 0;
+}
+
 /* Drop the entries of @addr under @pcid_tag; global ones too if @global. */
 static void flush_addr_tag(struct tlb *t, u64 addr, u64 pcid_tag, bool global)
 {
@@ -220,7 +231,7 @@ static void flush_addr_tag(struct tlb *t, u64 addr, u64 pcid_tag, bool global)
 
 		for (i = 0; i < t->ways; i++)
 			if (set[i].tag == tag && (global || !set[i].global))
-				set[i].tag = 0;
+				tlb_drop(&set[i]);
 	}
 }
 
@@ -250,7 +261,7 @@ void tlb_flush_pcid(struct tlb *t, u16 pcid)
 		struct tlb_entry *e = &t->entries[i];
 
 		if ((e->tag & mask) == pcid_tag && !e->global)
-			e->tag = 0;
+			tlb_drop(e);
 	}
 }
 
