@@ -107,6 +107,11 @@ int translation_caches_init(struct translation_caches *c,
 		c->split_l1 |= c->l1i[i].nr_sets != 0;
 	for (i = CACHES_L1_2M; i < CACHES_L1_ARRAYS; i++)
 		c->l1_size_arrays |= c->l1d[i].nr_sets || c->l1i[i].nr_sets;
+	for (i = 0; !c->split_l1 && i < CACHES_L1_ARRAYS; i++)
+		c->hints_share_lru_sets |=
+			c->l1d[i].nr_sets &&
+			(c->l1d[i].policy == TLB_POLICY_LRU ||
+			 c->l1d[i].policy == TLB_POLICY_PLRU);
 	caches_drop_hints(c);
 	return 0;
 }

@@ -109,6 +109,14 @@ struct translation_caches {
 	bool split_l1;
 	/* The 2M or 1G arrays of an L1 have entries. */
 	bool l1_size_arrays;
+	/*
+	 * The two sides' hints can be entries of one LRU or PLRU set (a
+	 * unified L1 with such an array): only then does a hit of one
+	 * side's set drop the other's hint (caches_hint()).  Round robin
+	 * and random change nothing on a hit, and a split L1's sides never
+	 * share a set.
+	 */
+	bool hints_share_lru_sets;
 	bool has_psc;
 	bool has_npsc;
 	/*
@@ -219,12 +227,15 @@ static inline struct tlb_entry *caches_hint(struct translation_caches *c,
 					    struct tlb *t, struct tlb_entry *e,
 					    u64 addr, bool fetch)
 {
-	const struct tlb_entry *set = tlb_set(t, addr, e->level);
+	const struct tlb_entry *set;
 
-	if (c->hint_set[!fetch] == set && c->hint[!fetch] != e)
-		c->hint_page[!fetch] = CACHES_NO_HINT;
 	c->hint_page[fetch] = addr >> PAGE_SHIFT;
 	c->hint[fetch] = e;
+	if (likely(!c->hints_share_lru_sets))
+		return e;
+	set = tlb_set(t, addr, e->level);
+	if (c->hint_set[!fetch] == set && c->hint[!fetch] != e)
+		c->hint_page[!fetch] = CACHES_NO_HINT;
 	c->hint_set[fetch] = set;
 	return e;
 }
