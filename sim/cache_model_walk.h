@@ -1,17 +1,24 @@
 /*
  * What every cache model makes of a walk, whatever its arrays: the page
  * size and rights a translation is cached with, and which references a
- * PSC or nested-TLB hit leaves unread.  The rules are sim/caches.c's
- * (docs/mmusim-run.md, "Configuring the caches"); a model supplies its
- * lookups.
+ * PSC or nested-TLB hit leaves unread: the one copy of these rules
+ * (docs/mmusim-run.md, "Configuring the caches"), which sim/caches.c's
+ * hierarchy and every other model call; a model supplies its lookups.
  */
 #ifndef MMUSIM_SIM_CACHE_MODEL_WALK_H
 #define MMUSIM_SIM_CACHE_MODEL_WALK_H
 
+#include <string.h>
+
 #include "sim/caches.h"
 
 /* Page shift of a leaf at @level of a walk with @role. */
-unsigned int cache_walk_level_shift(const struct cpu_role *role, int level);
+static inline unsigned int cache_walk_level_shift(const struct cpu_role *role,
+						  int level)
+{
+	return __pt_level_shift(level, pt_level_bits(pt_has_4_byte_entries(
+					       role->ept, role->level)));
+}
 
 /* A PAE PDPTR, which no PSC caches. */
 static inline bool cache_walk_is_pdptr_entry(const struct cpu_role *role,
@@ -26,6 +33,16 @@ static inline int cache_walk_leaf_level(const struct walk_path *path)
 				  PG_LEVEL_4K;
 }
 
+/* CR4.PGE: global pages survive CR3 writes. */
+#define CACHE_WALK_CR4_PGE BIT_ULL(7)
+
+/*
+ * The nested rights of the final translation @final of a 2D walk by
+ * @nested: its entries' ACC_* rights ANDed, a clean leaf not writable.
+ */
+unsigned int cache_walk_nested_access(const struct kvm_pagewalk *nested,
+				      const struct walk_path *final);
+
 /*
  * The first-level entry of the successful walk @rec of an access of
  * class @cls by @v: its global flag, guest and nested rights, protection
@@ -33,9 +50,43 @@ static inline int cache_walk_leaf_level(const struct walk_path *path)
  * page shift it maps (the guest leaf's, or the nested leaf's when
  * smaller, at most 1G's).
  */
-unsigned int cache_walk_entry(const struct sim_vcpu *v,
-			      const struct walk_record *rec, u32 cls,
-			      struct tlb_entry *tmpl);
+static inline unsigned int cache_walk_entry(const struct sim_vcpu *v,
+					    const struct walk_record *rec,
+					    u32 cls, struct tlb_entry *tmpl)
+{
+	const struct kvm_pagewalk *w = &v->gva_walk;
+	const struct walk_entry *leaf = NULL;
+	unsigned int shift = 64, nshift;
+
+	if (rec->guest.nr_entries)
+		leaf = &rec->guest.entries[rec->guest.nr_entries - 1];
+	if (w->role.level && rec->leaf_level)
+		shift = cache_walk_level_shift(&w->role, rec->leaf_level);
+	if (w->nested) {
+		nshift = cache_walk_level_shift(
+			&w->nested->role,
+			cache_walk_leaf_level(&rec->final_walk));
+		if (nshift < shift)
+			shift = nshift;
+	}
+	if (shift > 30)
+		shift = 30;
+
+	memset(tmpl, 0, sizeof(*tmpl));
+	if (leaf && !w->role.ept && (v->cr4 & CACHE_WALK_CR4_PGE))
+		tmpl->global = leaf->after & PT_GLOBAL_MASK;
+	tmpl->pte_access = w->role.level ? rec->pte_access : ACC_ALL;
+	if (leaf && w->role.level >= PT32E_ROOT_LEVEL)
+		tmpl->pkey = (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
+	tmpl->nested_access =
+		w->nested ?
+			cache_walk_nested_access(w->nested, &rec->final_walk) :
+			ACC_ALL;
+	/* PKRU may change under a TLB entry: no class is cached with PKE. */
+	if (!w->role.cr4_pke)
+		tmpl->allowed = BIT(cls);
+	return shift;
+}
 
 /*
  * The nested translation of a 2D walk's nGPA @ngpa (GPA @gpa) by the
@@ -49,18 +100,89 @@ typedef unsigned int (*cache_walk_nested_fn)(
 	struct translation_caches_walk_cost *cost, int *err);
 
 /*
+ * The guest references a PSC hit at @psc_level saved the 1D walk @rec:
+ * the entries of that level and above that the walk read (a failed
+ * walk's last entry only when memory backs it), PDPTRs aside.
+ */
+static inline unsigned int cache_walk_skipped_1d(const struct sim_vcpu *v,
+						 const struct walk_record *rec,
+						 int psc_level, bool ok)
+{
+	int i, n = rec->guest.nr_entries;
+	unsigned int skipped = 0;
+
+	if (psc_level <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct walk_entry *e = &rec->guest.entries[i];
+
+		if (e->level < psc_level ||
+		    cache_walk_is_pdptr_entry(&v->gva_walk.role, e))
+			continue;
+		skipped += i < n - 1 || ok ||
+			   guest_memory_is_backed(&v->mem, e->pte_gpa);
+	}
+	return skipped;
+}
+
+/*
  * The references of the walk @rec that a PSC hit at @psc_level and the
  * nested translations (@nested of @model) leave unread, in @cost.
- * Returns 0 or the first nested translation's error.
+ * Returns 0 or the first nested translation's error.  Inline so that a
+ * model's miss path calls its @nested directly.
  */
-int cache_walk_cost(const struct sim_vcpu *v, const struct walk_record *rec,
-		    int psc_level, bool ok, cache_walk_nested_fn nested,
-		    void *model, struct translation_caches_walk_cost *cost);
+static inline int cache_walk_cost(const struct sim_vcpu *v,
+				  const struct walk_record *rec, int psc_level,
+				  bool ok, cache_walk_nested_fn nested,
+				  void *model,
+				  struct translation_caches_walk_cost *cost)
+{
+	const struct kvm_pagewalk *w = &v->gva_walk;
+	int i, err = 0;
+
+	memset(cost, 0, sizeof(*cost));
+	/* A 1D walk asks none of the 2D walk's questions per entry. */
+	if (!rec->two_dimensional) {
+		cost->skipped_guest =
+			cache_walk_skipped_1d(v, rec, psc_level, ok);
+		return 0;
+	}
+	for (i = 0; !err && i < rec->guest.nr_entries; i++) {
+		const struct walk_entry *e = &rec->guest.entries[i];
+		bool read = i < rec->guest.nr_entries - 1 || ok ||
+			    guest_memory_is_backed(&v->mem, e->pte_gpa);
+
+		if (cache_walk_is_pdptr_entry(&w->role, e))
+			continue;
+		if (psc_level > 0 && e->level >= psc_level) {
+			cost->skipped_guest += read;
+			cost->skipped_nested += rec->table_walks[i].refs;
+			continue;
+		}
+		cost->skipped_nested += nested(model, w->nested, e->pte_addr,
+					       e->pte_gpa, &rec->table_walks[i],
+					       read, cost, &err);
+	}
+	if (!err && (ok || rec->final_walk.nr_entries))
+		cost->skipped_nested += nested(model, w->nested, rec->ngpa,
+					       rec->gpa, &rec->final_walk, ok,
+					       cost, &err);
+	return err;
+}
 
 /*
  * The references of @nwalk that a nested-PSC hit at @level leaves
  * unread: its entries of levels @level and above.
  */
-unsigned int cache_walk_npsc_saved(const struct walk_path *nwalk, int level);
+static inline unsigned int cache_walk_npsc_saved(const struct walk_path *nwalk,
+						 int level)
+{
+	unsigned int saved = 0;
+	int i;
+
+	for (i = 0; i < nwalk->nr_entries; i++)
+		saved += nwalk->entries[i].level >= level;
+	return saved > nwalk->refs ? nwalk->refs : saved;
+}
 
 #endif

@@ -2,20 +2,7 @@
 #include <string.h>
 
 #include "sim/caches.h"
-
-/* CR4.PGE: global pages survive CR3 writes. */
-#define X86_CR4_PGE BIT_ULL(7)
-
-static unsigned int table_bits(const struct cpu_role *role)
-{
-	return pt_level_bits(pt_has_4_byte_entries(role->ept, role->level));
-}
-
-/* Page shift of a leaf at @level of a walk with @role. */
-static unsigned int level_shift(const struct cpu_role *role, int level)
-{
-	return __pt_level_shift(level, table_bits(role));
-}
+#include "sim/cache_model_walk.h"
 
 static void geometry(struct cache_geometry *g, u32 entries, u8 sizes)
 {
@@ -237,51 +224,6 @@ void translation_caches_flush_nested(struct translation_caches *c)
 		tlb_flush(&c->npsc[level], true);
 }
 
-/* The ACC_* rights of entries of @w's format, ANDed, NX ORed. */
-static unsigned int path_access(const struct kvm_pagewalk *w,
-				const struct walk_path *path)
-{
-	bool ept = w->role.ept;
-	bool nx = !ept && w->role.level != PT32_ROOT_LEVEL;
-	unsigned int access = ACC_ALL;
-	int i;
-
-	for (i = 0; i < path->nr_entries; i++) {
-		u64 pte = path->entries[i].after;
-		unsigned int a = 0;
-
-		if (ept) {
-			a |= (pte & EPT_READABLE_MASK) ? ACC_READ_MASK : 0;
-			a |= (pte & EPT_WRITABLE_MASK) ? ACC_WRITE_MASK : 0;
-			a |= (pte & EPT_EXECUTABLE_MASK) ? ACC_EXEC_MASK : 0;
-			a |= (pte & EPT_USER_EXECUTABLE_MASK) ?
-				     ACC_USER_EXEC_MASK :
-				     0;
-		} else {
-			a = pte &
-			    (PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK);
-			if (!nx || !(pte & PT64_NX_MASK))
-				a |= ACC_EXEC_MASK;
-		}
-		access &= a;
-	}
-	return access;
-}
-
-/* The nested rights of the final translation, a clean leaf not writable. */
-static unsigned int nested_final_access(const struct kvm_pagewalk *nested,
-					const struct walk_path *final)
-{
-	unsigned int access = path_access(nested, final);
-	bool has_ad = !(nested->role.ept && nested->role.ept_ad_disabled);
-	u64 dirty = nested->role.ept ? EPT_DIRTY_MASK : PT_DIRTY_MASK;
-
-	if (final->nr_entries && has_ad &&
-	    !(final->entries[final->nr_entries - 1].after & dirty))
-		access &= ~ACC_WRITE_MASK;
-	return access;
-}
-
 /* The TLB size of a page of 2^@shift bytes: the largest that fits in it. */
 static int tlb_level_for_shift(const struct tlb *t, unsigned int shift)
 {
@@ -325,14 +267,15 @@ void translation_caches_set_shifts(struct translation_caches *c,
 		tlb_set_shifts(&c->stlb, pt32);
 	}
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
-		c->psc[level].shift[1] = level_shift(&w->role, level);
+		c->psc[level].shift[1] =
+			cache_walk_level_shift(&w->role, level);
 	if (w->nested) {
 		tlb_set_shifts(&c->ntlb,
 			       !w->nested->role.ept && w->nested->role.level ==
 							       PT32_ROOT_LEVEL);
 		for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 			c->npsc[level].shift[1] =
-				level_shift(&w->nested->role, level);
+				cache_walk_level_shift(&w->nested->role, level);
 	}
 }
 
@@ -392,18 +335,6 @@ int translation_caches_psc_lookup(struct translation_caches *c,
 	return found;
 }
 
-static bool is_pdptr_entry(const struct cpu_role *role,
-			   const struct walk_entry *e)
-{
-	return role->level == PT32E_ROOT_LEVEL && e->level == PT32E_ROOT_LEVEL;
-}
-
-static int path_leaf_level(const struct walk_path *path)
-{
-	return path->nr_entries ? path->entries[path->nr_entries - 1].level :
-				  PG_LEVEL_4K;
-}
-
 /*
  * Cache the paging-structure entry of @addr in @t, a PSC array: its tag
  * is all it holds.  tlb_fill() takes the way that has the tag before any
@@ -444,19 +375,22 @@ static int npsc_lookup(struct translation_caches *c,
 }
 
 /*
- * A nested translation of the walk: a nested-TLB hit saves its refs, a
- * nested-PSC hit at level L those of the entries of levels L and above;
- * a successful translation fills both.  Returns the refs saved.
+ * A nested translation of the walk (cache_walk_nested_fn, which never
+ * fails): a nested-TLB hit saves its refs, a nested-PSC hit at level L
+ * those of the entries of levels L and above; a successful translation
+ * fills both.  Returns the refs saved.
  */
 static unsigned int
-nested_translation(struct translation_caches *c,
-		   const struct kvm_pagewalk *nested, u64 ngpa, u64 gpa,
-		   const struct walk_path *nwalk, bool ok,
-		   struct translation_caches_walk_cost *cost)
+nested_translation(void *model, const struct kvm_pagewalk *nested, u64 ngpa,
+		   u64 gpa, const struct walk_path *nwalk, bool ok,
+		   struct translation_caches_walk_cost *cost, int *err)
 {
+	struct translation_caches *c = model;
 	unsigned int saved = 0;
 	struct tlb_entry *e;
 	int i, level;
+
+	(void)err;
 
 	if (c->ntlb.nr_sets) {
 		cost->ntlb_lookups++;
@@ -470,10 +404,7 @@ nested_translation(struct translation_caches *c,
 		level = npsc_lookup(c, nested, ngpa);
 		if (level) {
 			cost->npsc_hits++;
-			for (i = 0; i < nwalk->nr_entries; i++)
-				saved += nwalk->entries[i].level >= level;
-			if (saved > nwalk->refs)
-				saved = nwalk->refs;
+			saved = cache_walk_npsc_saved(nwalk, level);
 		}
 	}
 	if (!ok)
@@ -483,7 +414,7 @@ nested_translation(struct translation_caches *c,
 			psc_fill(&c->npsc[nwalk->entries[i].level], ngpa);
 	if (!c->ntlb.nr_sets)
 		return saved;
-	level = path_leaf_level(nwalk);
+	level = cache_walk_leaf_level(nwalk);
 	if (level > TLB_MAX_LEVEL)
 		level = TLB_MAX_LEVEL;
 	e = tlb_fill(&c->ntlb, ngpa, level, false);
@@ -492,69 +423,12 @@ nested_translation(struct translation_caches *c,
 	return saved;
 }
 
-/*
- * The guest references a PSC hit at @psc_level saved a 1D walk: the
- * entries of that level and above that the walk read (a failed walk's
- * last entry only when memory backs it), PDPTRs aside.
- */
-static unsigned int psc_skipped_1d(const struct sim_vcpu *v,
-				   const struct walk_record *rec, int psc_level,
-				   bool ok)
-{
-	bool pae = v->gva_walk.role.level == PT32E_ROOT_LEVEL;
-	int i, n = rec->guest.nr_entries;
-	unsigned int skipped = 0;
-
-	if (psc_level <= 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		const struct walk_entry *e = &rec->guest.entries[i];
-
-		if (e->level < psc_level ||
-		    (pae && e->level == PT32E_ROOT_LEVEL))
-			continue;
-		skipped += i < n - 1 || ok ||
-			   guest_memory_is_backed(&v->mem, e->pte_gpa);
-	}
-	return skipped;
-}
-
 void translation_caches_walk(struct translation_caches *c,
 			     const struct sim_vcpu *v,
 			     const struct walk_record *rec, int psc_level,
 			     bool ok, struct translation_caches_walk_cost *cost)
 {
-	const struct kvm_pagewalk *w = &v->gva_walk;
-	int i;
-
-	memset(cost, 0, sizeof(*cost));
-	if (!rec->two_dimensional) {
-		cost->skipped_guest = psc_skipped_1d(v, rec, psc_level, ok);
-		return;
-	}
-	for (i = 0; i < rec->guest.nr_entries; i++) {
-		const struct walk_entry *e = &rec->guest.entries[i];
-		bool read = i < rec->guest.nr_entries - 1 || ok ||
-			    guest_memory_is_backed(&v->mem, e->pte_gpa);
-
-		if (is_pdptr_entry(&w->role, e))
-			continue;
-		if (psc_level > 0 && e->level >= psc_level) {
-			cost->skipped_guest += read;
-			if (rec->two_dimensional)
-				cost->skipped_nested +=
-					rec->table_walks[i].refs;
-			continue;
-		}
-		if (rec->two_dimensional)
-			cost->skipped_nested += nested_translation(
-				c, w->nested, e->pte_addr, e->pte_gpa,
-				&rec->table_walks[i], read, cost);
-	}
-	if (rec->two_dimensional && (ok || rec->final_walk.nr_entries))
-		cost->skipped_nested +=
-			nested_translation(c, w->nested, rec->ngpa, rec->gpa,
-					   &rec->final_walk, ok, cost);
+	cache_walk_cost(v, rec, psc_level, ok, nested_translation, c, cost);
 }
 
 /*
@@ -627,8 +501,6 @@ void translation_caches_fill(struct translation_caches *c,
 			     bool fetch)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
-	unsigned int shift = 64, nshift;
-	const struct walk_entry *leaf = NULL;
 	struct tlb_level stlb = { &c->stlb, 1 };
 	struct tlb_entry tmpl;
 	int i, level, found;
@@ -640,44 +512,18 @@ void translation_caches_fill(struct translation_caches *c,
 	 */
 	found = c->psc_looked && c->psc_looked_addr == addr ? c->psc_found : -1;
 	c->psc_looked = false;
-	for (i = 0; i < rec->guest.nr_entries; i++) {
+	/* The leaf is no paging-structure entry. */
+	for (i = 0; i < rec->guest.nr_entries - 1; i++) {
 		const struct walk_entry *g = &rec->guest.entries[i];
 
-		if (i == rec->guest.nr_entries - 1) {
-			leaf = g;
-			break;
-		}
 		if (g->level >= 2 && g->level != found &&
-		    !is_pdptr_entry(&w->role, g))
+		    !cache_walk_is_pdptr_entry(&w->role, g))
 			psc_fill_level(c, g->level, addr,
 				       found == 0 || g->level < found);
 	}
 
-	if (w->role.level && rec->leaf_level)
-		shift = level_shift(&w->role, rec->leaf_level);
-	if (w->nested) {
-		nshift = level_shift(&w->nested->role,
-				     path_leaf_level(&rec->final_walk));
-		if (nshift < shift)
-			shift = nshift;
-	}
-	if (shift > 30)
-		shift = 30;
-	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN], shift);
-
-	memset(&tmpl, 0, sizeof(tmpl));
-	if (leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE))
-		tmpl.global = leaf->after & PT_GLOBAL_MASK;
-	tmpl.pte_access = w->role.level ? rec->pte_access : ACC_ALL;
-	if (leaf && w->role.level >= PT32E_ROOT_LEVEL)
-		tmpl.pkey = (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
-	tmpl.nested_access =
-		w->nested ? nested_final_access(w->nested, &rec->final_walk) :
-			    ACC_ALL;
-	/* PKRU may change under a TLB entry: no class is cached with PKE. */
-	if (!w->role.cr4_pke)
-		tmpl.allowed = BIT(cls);
-
+	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
+				    cache_walk_entry(v, rec, cls, &tmpl));
 	fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa);
 	fill_level(first_level(c, fetch), addr, level, &tmpl, rec->gpa,
 		   rec->hpa);
