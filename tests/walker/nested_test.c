@@ -1000,6 +1000,153 @@ Test(ngpa_walk, changed_ept_entry_of_a_kept_table_walk_is_seen)
 	nest_check_reference(&o, &c);
 }
 
+static void assert_same_path(const char *what, const char *name,
+			     const struct walk_path *want,
+			     const struct walk_path *got)
+{
+	int i;
+
+	cr_assert_eq(got->nr_entries, want->nr_entries,
+		     "%s: %s: %d entries, want %d", what, name, got->nr_entries,
+		     want->nr_entries);
+	cr_assert_eq(got->refs, want->refs, "%s: %s: refs", what, name);
+	for (i = 0; i < want->nr_entries; i++) {
+		const struct walk_entry *w = &want->entries[i];
+		const struct walk_entry *g = &got->entries[i];
+
+		cr_assert(g->level == w->level && g->pte_addr == w->pte_addr &&
+				  g->pte_gpa == w->pte_gpa &&
+				  g->before == w->before &&
+				  g->after == w->after,
+			  "%s: %s: entry %d differs", what, name, i);
+	}
+}
+
+/*
+ * The walk of @gva with a record by the walker as it is (fast path, warm
+ * table caches) and by its general walk alone (fast_walk off in copies of
+ * both stages), which must fault: the same fault and record, and memory
+ * as the record says.
+ */
+static void assert_fault_is_general_walks(struct nest_walk *o, u64 gva,
+					  const char *what)
+{
+	struct kvm_pagewalk gs = o->gw, ns = o->nw;
+	struct walk_record wr, gr;
+	struct walk_fault wf, gf;
+	char name[32];
+	int wret, gret, i, j;
+
+	gs.fast_walk = false;
+	ns.fast_walk = false;
+	gs.nested = &ns;
+	memset(&wr, 0xa5, sizeof(wr));
+	memset(&gr, 0xa5, sizeof(gr));
+	memset(&wf, 0xa5, sizeof(wf));
+	memset(&gf, 0xa5, sizeof(gf));
+	gret = gva_walk_translate(&gs, gva, &o->acc, &gf, &gr);
+	wret = gva_walk_translate(&o->gw, gva, &o->acc, &wf, &wr);
+	cr_assert_eq(gret, 1, "%s: the general walk returns %d", what, gret);
+	cr_assert_eq(wret, 1, "%s: returns %d", what, wret);
+	cr_assert(wf.kind == gf.kind && wf.nested == gf.nested &&
+			  wf.vector == gf.vector &&
+			  wf.error_code == gf.error_code &&
+			  wf.exit_qualification == gf.exit_qualification &&
+			  wf.address == gf.address && wf.gva == gf.gva &&
+			  wf.level == gf.level,
+		  "%s: fault differs", what);
+	cr_assert(wf.nested, "%s: not a nested fault", what);
+	cr_assert_eq(wr.refs, gr.refs, "%s: refs", what);
+	cr_assert_eq(wr.restarts, gr.restarts, "%s: restarts", what);
+	assert_same_path(what, "guest", &gr.guest, &wr.guest);
+	for (i = 0; i < WALK_MAX_LEVELS; i++) {
+		snprintf(name, sizeof(name), "table_walks[%d]", i);
+		assert_same_path(what, name, &gr.table_walks[i],
+				 &wr.table_walks[i]);
+	}
+	assert_same_path(what, "final_walk", &gr.final_walk, &wr.final_walk);
+	for (i = 0; i < wr.final_walk.nr_entries; i++)
+		cr_assert_eq(mem_now(o, wr.final_walk.entries[i].pte_gpa),
+			     wr.final_walk.entries[i].after);
+	for (i = 0; i < WALK_MAX_LEVELS; i++)
+		for (j = 0; j < wr.table_walks[i].nr_entries; j++)
+			cr_assert_eq(
+				mem_now(o,
+					wr.table_walks[i].entries[j].pte_gpa),
+				wr.table_walks[i].entries[j].after);
+}
+
+/*
+ * A nested entry made not present at each level of each nested walk of a
+ * 2D walk (the guest tables' and the final address's): the walk, whose
+ * fast path hands such a fault on, faults exactly as the general walk.
+ */
+static void nested_not_present_at_each_level(enum ref_nested_kind kind, bool ad,
+					     u64 pfec)
+{
+	const u64 present = kind == REF_NESTED_EPT ? EPT_RWX_MASK :
+						     PT_PRESENT_MASK;
+	struct nest_case c;
+	struct nest_walk o;
+	char what[64];
+	int walk, i;
+
+	nest_fixed(&c, kind, 4, 4);
+	if (!ad)
+		c.nflags &= ~NF(CFG_AD);
+	nest_walk(&o, &c, false);
+	cr_assert_eq(o.ret, 0);
+	o.acc.pfec = pfec;
+	/* Walks 0 to 3: the guest tables', 4: the final address's. */
+	for (walk = 0; walk <= 4; walk++) {
+		const struct walk_path *p =
+			walk < 4 ? &o.rec.table_walks[walk] : &o.rec.final_walk;
+
+		cr_assert_eq(p->nr_entries, 4);
+		for (i = 0; i < p->nr_entries; i++) {
+			u64 gpa = p->entries[i].pte_gpa;
+			u64 pte = mem_now(&o, gpa);
+			struct walk_translation out;
+			struct walk_fault f;
+
+			/* Warm the fast path's caches with the good walk. */
+			cr_assert_eq(gva_walk_translate_gpa(&o.gw, c.gva,
+							    &o.acc, &f, &out),
+				     0);
+			cr_assert_eq(guest_memory_write(o.gw.mem, gpa, 8,
+							pte & ~present),
+				     0);
+			snprintf(what, sizeof(what), "walk %d level %d", walk,
+				 p->entries[i].level);
+			assert_fault_is_general_walks(&o, c.gva, what);
+			cr_assert_eq(guest_memory_write(o.gw.mem, gpa, 8, pte),
+				     0);
+		}
+	}
+	env_destroy(&o.e);
+}
+
+Test(ngpa_walk, ept_ad_not_present_nested_entry_faults_as_general_walk)
+{
+	nested_not_present_at_each_level(REF_NESTED_EPT, true, 0);
+	nested_not_present_at_each_level(REF_NESTED_EPT, true,
+					 PFERR_WRITE_MASK | PFERR_USER_MASK);
+}
+
+Test(ngpa_walk, ept_not_present_nested_entry_faults_as_general_walk)
+{
+	nested_not_present_at_each_level(REF_NESTED_EPT, false, 0);
+	nested_not_present_at_each_level(REF_NESTED_EPT, false,
+					 PFERR_WRITE_MASK | PFERR_USER_MASK);
+}
+
+Test(ngpa_walk, npt_not_present_nested_entry_faults_as_general_walk)
+{
+	nested_not_present_at_each_level(REF_NESTED_NPT, true, 0);
+	nested_not_present_at_each_level(REF_NESTED_NPT, true,
+					 PFERR_WRITE_MASK | PFERR_USER_MASK);
+}
+
 Test(ngpa_walk, npt_4x4_write_makes_24_refs_and_sets_dirty)
 {
 	struct nest_case c;
