@@ -33,9 +33,6 @@ static inline int cache_walk_leaf_level(const struct walk_path *path)
 				  PG_LEVEL_4K;
 }
 
-/* CR4.PGE: global pages survive CR3 writes. */
-#define CACHE_WALK_CR4_PGE BIT_ULL(7)
-
 /*
  * The nested rights of the final translation @final of a 2D walk by
  * @nested: its entries' ACC_* rights ANDed, a clean leaf not writable.
@@ -73,7 +70,7 @@ static inline unsigned int cache_walk_entry(const struct sim_vcpu *v,
 		shift = 30;
 
 	memset(tmpl, 0, sizeof(*tmpl));
-	if (leaf && !w->role.ept && (v->cr4 & CACHE_WALK_CR4_PGE))
+	if (leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE))
 		tmpl->global = leaf->after & PT_GLOBAL_MASK;
 	tmpl->pte_access = w->role.level ? rec->pte_access : ACC_ALL;
 	if (leaf && w->role.level >= PT32E_ROOT_LEVEL)

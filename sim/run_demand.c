@@ -8,7 +8,6 @@
 #include "sim/input/binary_trace.h"
 #include "sim/run.h"
 
-#define X86_CR4_PGE BIT_ULL(7)
 #define NESTED_NGPA_OFFSET (1ULL << 42)
 #define TABLE_BASE 0x100000ULL
 #define SMALL_TABLE_LIMIT 0x10000000ULL

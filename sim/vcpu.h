@@ -6,6 +6,8 @@
 
 #define X86_CR3_PWT BIT_ULL(3)
 #define X86_CR3_PCD BIT_ULL(4)
+/* CR4.PGE: global pages survive CR3 writes. */
+#define X86_CR4_PGE BIT_ULL(7)
 /* CR4.PCIDE: CR3[11:0] is the PCID (IA-32e mode only). */
 #define X86_CR4_PCIDE BIT_ULL(17)
 #define X86_CR3_PCID_MASK GENMASK_ULL(11, 0)
