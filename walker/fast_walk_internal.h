@@ -197,7 +197,9 @@ fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
  * the number of entries read, recorded from @entries on unless @entries
  * is NULL, with sw->level, ->pte_access and ->ngpa as __stage_walk()
  * sets them; the caller counts the entries and references.  0 to give
- * up.  @acc is NULL for a nested stage.  The caller checked the stage's
+ * up, with sw->level the level of the entry fast_entry_ok() refused (not
+ * present, or with reserved bits), the last one recorded, or 0 when it
+ * gave up for another reason.  @acc is NULL for a nested stage.  The caller checked the stage's
  * table cache (table_cache_check()).
  */
 /*
@@ -386,21 +388,27 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 			table = pte & PT_BASE_ADDR_MASK;
 			continue;
 		}
-		if (unlikely(!fast_entry_ok(w, pte, level, ept)))
+		if (unlikely(!fast_entry_ok(w, pte, level, ept))) {
+			sw->level = level;
 			return 0;
+		}
 		if (fast_is_leaf(pte, level)) {
 			ngpa = fast_leaf_address(pte, addr, level);
 			break;
 		}
 		table = pte & PT_BASE_ADDR_MASK;
 		page = table_cache_fill(w->mem, c, pte, table);
-		if (unlikely(!page))
+		if (unlikely(!page)) {
+			sw->level = 0;
 			return 0;
+		}
 	}
 
 	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
-	if (rights < 0)
+	if (rights < 0) {
+		sw->level = 0;
 		return 0;
+	}
 	if (level == PG_LEVEL_4K)
 		fast_leaf_keep(w, leaf, pte, pte_access, access, acc, rights,
 			       ept);

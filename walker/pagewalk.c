@@ -294,24 +294,34 @@ enum fast_walk_outcome {
  * only the final address left it (a nested fault such as the EPT
  * violation of a page not mapped yet, or an A/D flag to set): finish as
  * __stage_walk() does from its translate_ngpa() of the final address on,
- * whose state the fast path has reached, there from the general walk of
- * the nested stage, whose fast path just gave up on the same address.
+ * whose state the fast path has reached.  The nested stage's fast path
+ * gave up on the address at @stop_level (stage_walk_fast()), its entries
+ * down to there recorded in rec->final_walk: at an entry not present, the
+ * nested walk ends there, else in the general walk of the nested stage.
  * The guest leaf's A/D flags are set, so __stage_walk() would update none
  * after it.  *@ret: what gva_walk_translate() returns.
  */
 static __attribute__((noinline)) enum fast_walk_outcome
 finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
-			 u64 final_access, struct walk_fault *fault,
-			 struct walk_record *rec, int *ret)
+			 u64 final_access, int stop_level,
+			 struct walk_fault *fault, struct walk_record *rec,
+			 int *ret)
 {
+	const struct kvm_pagewalk *nested = w->nested;
+	unsigned int nr_read = nested->role.level - stop_level + 1;
 	u64 gpa;
 
 	rec->final_walk.nr_entries = 0;
 	rec->final_walk.refs = 0;
-	/* The nested stage's fast path gave up on it already. */
-	*ret = translate_ngpa_slow(w, ngpa, final_access, addr, fault,
-				   &rec->final_walk, &rec->refs, &rec->restarts,
-				   &gpa);
+	if (stop_level && !(rec->final_walk.entries[nr_read - 1].before &
+			    nested->pte_present_mask))
+		*ret = translate_ngpa_not_present(w, ngpa, final_access, addr,
+						  fault, &rec->final_walk,
+						  &rec->refs, nr_read);
+	else
+		*ret = translate_ngpa_slow(w, ngpa, final_access, addr, fault,
+					   &rec->final_walk, &rec->refs,
+					   &rec->restarts, &gpa);
 	if (*ret) {
 		/* gva_walk_translate() sets no output of a failed walk. */
 		rec->ngpa = INVALID_GPA;
@@ -537,8 +547,9 @@ translated:
 			if (!record)
 				return FAST_WALK_GIVE_UP;
 			rec->refs = refs;
-			return finish_final_translation(
-				w, addr, ngpa, final_access, fault, rec, ret);
+			return finish_final_translation(w, addr, ngpa,
+							final_access, sw.level,
+							fault, rec, ret);
 		}
 		refs += n;
 		gpa = sw.ngpa;

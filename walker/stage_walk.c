@@ -46,42 +46,27 @@ static void record_ad_update(struct walk_path *path, u64 pte_gpa, u64 pte)
 			path->entries[i].after = pte;
 }
 
-static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
-			     u16 errcode, u64 raw_access, int level,
-			     struct walk_fault *fault);
-
-/* How nested_walk_not_present() ended. */
-enum nested_fault_outcome {
-	/* Not its case: the general walk takes the address, as before. */
-	NESTED_FAULT_NOT_TAKEN,
-	/* A not-present entry: recorded and *fault set as the general walk. */
-	NESTED_FAULT_NOT_PRESENT,
-};
-
 /*
  * The common way a nested walk that its fast path gave up on ends: at an
  * entry that is not present (the EPT violation or NPF of a page not
  * mapped yet).  Walk the nested stage @w (no nested stage of its own) of
  * format @ept and @levels levels from the root through its table caches,
- * as stage_walk_fast() does, and end as __stage_walk() ends there: the
- * entries read, the not-present one included, recorded from
- * path->entries[path->nr_entries] on and counted, *@fault filled by
- * fill_stage_fault() with the rights ANDed over them.  Anything else (a
- * reserved bit, a leaf, a table not in memory) is left to the general
- * walk, which records over what this one recorded.  The entries it
- * continues through are present, without reserved bits and tables, which
- * __stage_walk() continues through too.
+ * as stage_walk_fast() does, recording the entries it reads from
+ * path->entries[path->nr_entries] on: the number of them when the last
+ * is not present, for translate_ngpa_not_present(), else 0.  Anything
+ * else (a reserved bit, a leaf, a table not in memory) is left to the
+ * general walk, which records over what this one recorded.  The entries
+ * it continues through are present, without reserved bits and tables,
+ * which __stage_walk() continues through too.
  */
-static __attribute__((always_inline)) inline enum nested_fault_outcome
-__nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
-			  struct walk_fault *fault, struct walk_path *path,
-			  unsigned int *refs, const bool ept, const int levels)
+static __attribute__((always_inline)) inline unsigned int
+__nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa,
+			  struct walk_path *path, const bool ept,
+			  const int levels)
 {
-	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
 	const u64 present_mask = ept ? w->pte_present_mask : PT_PRESENT_MASK;
 	struct walk_entry *entries = &path->entries[path->nr_entries];
 	u64 table = w->root & PT_BASE_ADDR_MASK;
-	u64 pte_access = ~0ULL;
 	const u64 *page;
 	int level;
 
@@ -89,7 +74,7 @@ __nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 	table_cache_check(w);
 	page = stage_root_page(w);
 	if (unlikely(!page))
-		return NESTED_FAULT_NOT_TAKEN;
+		return 0;
 #pragma GCC unroll 5
 	for (level = levels; level >= PG_LEVEL_4K; level--) {
 		struct walk_table_cache *c = &w->entry_cache[0][level - 1];
@@ -99,15 +84,8 @@ __nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 		fast_record(&entries[levels - level], level,
 			    table | (index * sizeof(u64)),
 			    table | (index * sizeof(u64)), pte);
-		pte_access &= pte ^ nx_mask;
-		if (!(pte & present_mask)) {
-			unsigned int n = levels - level + 1;
-
-			end_entries(path, refs, path->nr_entries + n, n);
-			fill_stage_fault(w, ngpa, access, 0, pte_access, level,
-					 fault);
-			return NESTED_FAULT_NOT_PRESENT;
-		}
+		if (!(pte & present_mask))
+			return levels - level + 1;
 		/*
 		 * Checked when it was cached: a table, at c->page; not the
 		 * empty table, whose key is no checked entry.
@@ -120,21 +98,19 @@ __nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 		}
 		if (!fast_entry_ok(w, pte, level, ept) ||
 		    fast_is_leaf(pte, level))
-			return NESTED_FAULT_NOT_TAKEN;
+			return 0;
 		table = pte & PT_BASE_ADDR_MASK;
 		page = table_cache_fill(w->mem, c, pte, table);
 		if (unlikely(!page))
-			return NESTED_FAULT_NOT_TAKEN;
+			return 0;
 	}
 	/* The 4K level is a leaf or not present. */
-	return NESTED_FAULT_NOT_TAKEN;
+	return 0;
 }
 
 /* __nested_walk_not_present() for nested stage @w, when it can take it. */
-static enum nested_fault_outcome
-nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
-			struct walk_fault *fault, struct walk_path *path,
-			unsigned int *refs)
+static unsigned int nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa,
+					    struct walk_path *path)
 {
 	bool five = w->role.level == PT64_ROOT_5LEVEL;
 
@@ -144,19 +120,17 @@ nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 	 * entry_cache.
 	 */
 	if (!w->fast_walk || w->nested)
-		return NESTED_FAULT_NOT_TAKEN;
+		return 0;
 	MMU_WARN_ON(w->pte_size != 8 || w->role.level < PT64_ROOT_4LEVEL);
 	if (w->role.ept)
-		return five ? __nested_walk_not_present(w, ngpa, access, fault,
-							path, refs, true,
+		return five ? __nested_walk_not_present(w, ngpa, path, true,
 							PT64_ROOT_5LEVEL) :
-			      __nested_walk_not_present(w, ngpa, access, fault,
-							path, refs, true,
+			      __nested_walk_not_present(w, ngpa, path, true,
 							PT64_ROOT_4LEVEL);
-	return five ? __nested_walk_not_present(w, ngpa, access, fault, path,
-						refs, false, PT64_ROOT_5LEVEL) :
-		      __nested_walk_not_present(w, ngpa, access, fault, path,
-						refs, false, PT64_ROOT_4LEVEL);
+	return five ? __nested_walk_not_present(w, ngpa, path, false,
+						PT64_ROOT_5LEVEL) :
+		      __nested_walk_not_present(w, ngpa, path, false,
+						PT64_ROOT_4LEVEL);
 }
 
 /*
@@ -175,13 +149,13 @@ translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 		.restarts = restarts,
 	};
 	struct stage_walk sw;
+	unsigned int nr_read;
 	int r;
 
-	if (nested_walk_not_present(w->nested, ngpa, access, fault, path,
-				    refs) == NESTED_FAULT_NOT_PRESENT) {
-		fault->gva = gva;
-		return 1;
-	}
+	nr_read = nested_walk_not_present(w->nested, ngpa, path);
+	if (nr_read)
+		return translate_ngpa_not_present(w, ngpa, access, gva, fault,
+						  path, refs, nr_read);
 	r = stage_walk(w->nested, ngpa, access, NULL, fault, &nested_rec, &sw);
 	if (r) {
 		fault->gva = gva;
@@ -256,6 +230,31 @@ static void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
 	if (w->ept_advanced_exit_info && !(access & PFERR_GUEST_PAGE_MASK) &&
 	    (access & PFERR_USER_MASK))
 		fault->exit_qualification |= EPT_VIOLATION_GVA_USER;
+}
+
+int translate_ngpa_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
+			       u64 gva, struct walk_fault *fault,
+			       struct walk_path *path, unsigned int *refs,
+			       unsigned int nr_read)
+{
+	const struct kvm_pagewalk *nested = w->nested;
+	const struct walk_entry *entries = &path->entries[path->nr_entries];
+	u64 nx_mask = nested->role.ept || walk_has_4_byte_gpte(nested) ?
+			      0 :
+			      PT64_NX_MASK;
+	u64 pte_access = ~0ULL;
+	unsigned int i;
+
+	MMU_WARN_ON(!nr_read || path->nr_entries + nr_read > WALK_MAX_LEVELS);
+	MMU_WARN_ON(entries[nr_read - 1].before & nested->pte_present_mask);
+	/* As __stage_walk(): the rights ANDed over every entry read. */
+	for (i = 0; i < nr_read; i++)
+		pte_access &= entries[i].before ^ nx_mask;
+	end_entries(path, refs, path->nr_entries + nr_read, nr_read);
+	fill_stage_fault(nested, ngpa, access, 0, pte_access,
+			 entries[nr_read - 1].level, fault);
+	fault->gva = gva;
+	return 1;
 }
 
 /*

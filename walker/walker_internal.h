@@ -112,5 +112,14 @@ int translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 int translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 			struct walk_fault *fault, struct walk_path *path,
 			unsigned int *refs, unsigned int *restarts, u64 *gpa);
+/*
+ * The nested walk of @ngpa for @access recorded its @nr_read entries at
+ * path->entries[path->nr_entries] on, the last of them not present: end
+ * translate_ngpa() as the general walk ends there (walker/stage_walk.c).
+ */
+int translate_ngpa_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
+			       u64 gva, struct walk_fault *fault,
+			       struct walk_path *path, unsigned int *refs,
+			       unsigned int nr_read);
 
 #endif
