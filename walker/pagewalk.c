@@ -240,22 +240,11 @@ static void init_record(struct walk_record *rec)
 {
 	int i;
 
-	rec->guest.nr_entries = 0;
-	rec->guest.refs = 0;
-	rec->final_walk.nr_entries = 0;
-	rec->final_walk.refs = 0;
+	walk_record_reset(rec);
 	for (i = 0; i < WALK_MAX_LEVELS; i++) {
 		rec->table_walks[i].nr_entries = 0;
 		rec->table_walks[i].refs = 0;
 	}
-	rec->refs = 0;
-	rec->restarts = 0;
-	rec->ngpa = INVALID_GPA;
-	rec->gpa = INVALID_GPA;
-	rec->hpa = INVALID_HPA;
-	rec->pte_access = 0;
-	rec->leaf_level = 0;
-	rec->two_dimensional = false;
 }
 
 static int check_linear_address(const struct kvm_pagewalk *w, u64 addr,

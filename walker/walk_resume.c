@@ -45,18 +45,8 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 
 	leaf_reached = walk_reached_leaf(fault, rec);
 	memset(fault, 0, sizeof(*fault));
-	/* init_record() but for the table walks, which the walk takes over. */
-	rec->guest.nr_entries = 0;
-	rec->guest.refs = 0;
-	rec->final_walk.nr_entries = 0;
-	rec->final_walk.refs = 0;
-	rec->refs = 0;
-	rec->restarts = 0;
-	rec->ngpa = INVALID_GPA;
-	rec->gpa = INVALID_GPA;
-	rec->hpa = INVALID_HPA;
-	rec->pte_access = 0;
-	rec->leaf_level = 0;
+	/* The table walks are taken over. */
+	walk_record_reset(rec);
 	rec->two_dimensional = true;
 
 	r = -EAGAIN;

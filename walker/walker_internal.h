@@ -122,4 +122,25 @@ int translate_ngpa_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 			       struct walk_path *path, unsigned int *refs,
 			       unsigned int nr_read);
 
+/*
+ * A record before a walk, but for its table walks: no entries, no
+ * translation.  gva_walk_resume() keeps the table walks it takes over;
+ * every other walk empties them too (init_record()).
+ */
+static inline void walk_record_reset(struct walk_record *rec)
+{
+	rec->guest.nr_entries = 0;
+	rec->guest.refs = 0;
+	rec->final_walk.nr_entries = 0;
+	rec->final_walk.refs = 0;
+	rec->refs = 0;
+	rec->restarts = 0;
+	rec->ngpa = INVALID_GPA;
+	rec->gpa = INVALID_GPA;
+	rec->hpa = INVALID_HPA;
+	rec->pte_access = 0;
+	rec->leaf_level = 0;
+	rec->two_dimensional = false;
+}
+
 #endif
