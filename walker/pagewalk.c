@@ -630,24 +630,11 @@ gva_walk_general(struct kvm_pagewalk *w, u64 addr,
 			&rec->restarts, &rec->gpa);
 	}
 
-	srec = (struct stage_record){
-		.path = &rec->guest,
-		.table_walks = rec->table_walks,
-		.final_walk = &rec->final_walk,
-		.refs = &rec->refs,
-		.restarts = &rec->restarts,
-	};
+	srec = gva_walk_stage_record(rec);
 	r = stage_walk(w, addr, access->pfec, access, fault, &srec, &sw);
 	if (r)
 		return r;
-	rec->pte_access = sw.pte_access;
-	rec->leaf_level = sw.level;
-	rec->gpa = gfn_to_gpa(sw.gfn) | (addr & PAGE_OFFSET_MASK);
-	/*
-	 * The leaf as read and as recorded after A/D differ only in A/D
-	 * bits, which are not address bits.
-	 */
-	rec->ngpa = sw.ngpa;
+	gva_walk_record_translation(rec, &sw, addr);
 	return 0;
 }
 

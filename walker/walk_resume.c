@@ -60,22 +60,13 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 	if (r != -EAGAIN)
 		goto done;
 
-	srec = (struct stage_record){
-		.path = &rec->guest,
-		.table_walks = rec->table_walks,
-		.final_walk = &rec->final_walk,
-		.refs = &rec->refs,
-		.restarts = &rec->restarts,
-	};
+	srec = gva_walk_stage_record(rec);
 	r = stage_walk_resumed(w, addr, access, fault, &srec, &sw, nr_saved);
 done:
 	if (r)
 		return r;
 	/* As gva_walk_general() and gva_walk_translate() finish a walk. */
-	rec->pte_access = sw.pte_access;
-	rec->leaf_level = sw.level;
-	rec->gpa = gfn_to_gpa(sw.gfn) | (addr & PAGE_OFFSET_MASK);
-	rec->ngpa = sw.ngpa;
+	gva_walk_record_translation(rec, &sw, addr);
 	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
 	return 0;
 }

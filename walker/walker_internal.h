@@ -41,6 +41,33 @@ struct stage_record {
 	unsigned int *restarts;
 };
 
+/* Where a gva_walk's stage walk records into @rec: every path of it. */
+static inline struct stage_record gva_walk_stage_record(struct walk_record *rec)
+{
+	return (struct stage_record){
+		.path = &rec->guest,
+		.table_walks = rec->table_walks,
+		.final_walk = &rec->final_walk,
+		.refs = &rec->refs,
+		.restarts = &rec->restarts,
+	};
+}
+
+/*
+ * The translation of @addr that a gva_walk's stage walk @sw ended with,
+ * into @rec.  The leaf as read and as recorded after A/D differ only in
+ * A/D bits, which are not address bits.
+ */
+static inline void gva_walk_record_translation(struct walk_record *rec,
+					       const struct stage_walk *sw,
+					       u64 addr)
+{
+	rec->pte_access = sw->pte_access;
+	rec->leaf_level = sw->level;
+	rec->gpa = gfn_to_gpa(sw->gfn) | (addr & PAGE_OFFSET_MASK);
+	rec->ngpa = sw->ngpa;
+}
+
 /* An entry read: the value, and guest_memory_read()'s return. */
 struct entry_read {
 	u64 val;
