@@ -9,7 +9,6 @@
 #include "sim/input_error.h"
 
 #define LEB128_MAX 10
-#define LEB128_MORE BIT(7)
 #define LEB128_BITS GENMASK(6, 0)
 
 static u64 zigzag(s64 v)
@@ -33,7 +32,7 @@ static inline int leb128(const u8 *p, size_t len, u64 *v)
 
 	for (i = 0; i < len && i < LEB128_MAX; i++) {
 		x |= (u64)(p[i] & LEB128_BITS) << (7 * i);
-		if (!(p[i] & LEB128_MORE)) {
+		if (!(p[i] & BINARY_LEB128_MORE)) {
 			/* The tenth byte holds bit 63 only. */
 			if (i == LEB128_MAX - 1 && p[i] > 1)
 				return -1;
@@ -43,8 +42,6 @@ static inline int leb128(const u8 *p, size_t len, u64 *v)
 	}
 	return i == LEB128_MAX ? -1 : 0;
 }
-
-static const u8 size_of_code[8] = { 0, 1, 2, 3, 4, 5, 6, 8 };
 
 int binary_check_header(const u8 *p, size_t len, char *why, size_t why_len)
 {
@@ -156,7 +153,7 @@ int binary_decode(struct binary_decoder *d, const u8 *p, size_t len,
 					 " is out of range 1..4096",
 					 size);
 	} else {
-		size = size_of_code[code];
+		size = binary_size_of_code(code);
 	}
 	rec->addr = base + (u64)unzigzag(delta);
 	rec->size = size;
@@ -188,7 +185,7 @@ static size_t put_leb128(u8 *p, u64 v)
 		p[n] = v & LEB128_BITS;
 		v >>= 7;
 		if (v)
-			p[n] |= LEB128_MORE;
+			p[n] |= BINARY_LEB128_MORE;
 		n++;
 	} while (v);
 	return n;

@@ -7,6 +7,7 @@
 #define MMUSIM_SIM_INPUT_BINARY_TRACE_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/vcpu.h"
 
@@ -98,10 +99,51 @@ struct binary_decoder {
 int binary_decode(struct binary_decoder *d, const u8 *p, size_t len,
 		  struct binary_record *rec, char *why, size_t why_len);
 
+/* The 8 bytes after a record's first byte, as binary_decode_fast() reads them. */
+#define BINARY_FAST_BYTES 8
+/* LEB128's "more" bit, and its 7 bits of value, in each byte of a u64. */
+#define BINARY_LEB128_MORE_BYTES 0x8080808080808080ULL
+#define BINARY_LEB128_BITS_BYTES 0x7f7f7f7f7f7f7f7fULL
+#define BINARY_LEB128_MORE BIT(7)
+
+/* The size of an access of size code 1..7 (BINARY_SIZE_CODE_8 is 8). */
+static inline u32 binary_size_of_code(unsigned int code)
+{
+	return code + (code == BINARY_SIZE_CODE_8);
+}
+
+static inline u64 binary_load_le64(const u8 *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/*
+ * The value of the LEB128 bytes in @v (little-endian, the "more" bits
+ * and the bytes past the last cleared): the 7-bit groups joined in
+ * three steps, pairs of bytes, then of 14-bit groups, then of 28-bit.
+ */
+static inline u64 binary_leb128_join(u64 v)
+{
+	v &= BINARY_LEB128_BITS_BYTES;
+	v = (v & 0x007f007f007f007fULL) | ((v & 0x7f007f007f007f00ULL) >> 1);
+	v = (v & 0x00003fff00003fffULL) | ((v & 0x3fff00003fff0000ULL) >> 2);
+	return (v & 0x000000000fffffffULL) | ((v & 0x0fffffff00000000ULL) >> 4);
+}
+
 /*
  * binary_decode() of the common records inline: an access whose address
- * is "next" or a one-byte difference and whose size is coded in its first
- * byte.  Its length, or 0 for any other record (binary_decode() then).
+ * is "next" or a difference of up to 8 bytes, and whose size is coded in
+ * its first byte or is one byte after the difference (1..127).  Its
+ * length, or 0 for any other record and when fewer than 1 +
+ * BINARY_FAST_BYTES bytes are at hand (binary_decode() then).  The
+ * difference and the size byte come from one 64-bit load, the length of
+ * the difference from its first byte without "more", not from a loop.
  */
 static inline int binary_decode_fast(struct binary_decoder *d, const u8 *p,
 				     size_t len, unsigned int *kindp,
@@ -110,40 +152,44 @@ static inline int binary_decode_fast(struct binary_decoder *d, const u8 *p,
 	unsigned int kind = p[0] & BINARY_KIND_MASK;
 	unsigned int code = (p[0] & BINARY_SIZE_MASK) >> BINARY_SIZE_SHIFT;
 	unsigned int slot = p[0] >> BINARY_SLOT_SHIFT;
-	u32 size = code == BINARY_SIZE_CODE_8 ? 8 : code;
-	u64 addr, delta = 0;
-	unsigned int shift = 0;
-	int n = 1;
+	unsigned int n = 0, end;
+	u64 w, ends, delta, addr;
+	u32 size;
 
-	if (kind == BINARY_KIND_CONTROL || code == BINARY_SIZE_LEB128)
+	if (kind == BINARY_KIND_CONTROL || len < 1 + BINARY_FAST_BYTES)
 		return 0;
+	w = binary_load_le64(p + 1);
 	addr = d->slots.addr[kind][slot];
 	if (p[0] & BINARY_NEXT) {
 		addr += d->slots.size[kind][slot];
 	} else {
-		/* Up to 9 bytes of difference, with room to read them all. */
-		if (len < BINARY_RECORD_MAX)
+		/* The bytes of @w without "more": the first ends it. */
+		ends = ~w & BINARY_LEB128_MORE_BYTES;
+		if (unlikely(!ends))
 			return 0;
-		if (likely(!(p[1] & 0x80))) {
-			/* The common one-byte difference, without the loop. */
-			delta = p[1];
-			n = 2;
-		} else {
-			do {
-				delta |= (u64)(p[n] & 0x7f) << shift;
-				shift += 7;
-			} while ((p[n++] & 0x80) && n < 10);
-			if (p[n - 1] & 0x80)
-				return 0;
-		}
+		end = __builtin_ctzll(ends);
+		n = end / 8 + 1;
+		/* Bits 0..end of @w; 2 << 63 is 0, and then all 64 bits. */
+		delta = binary_leb128_join(w & ((2ULL << end) - 1));
 		addr += (u64)((s64)(delta >> 1) ^ -(s64)(delta & 1));
+		w >>= (8 * n) & 63;
+	}
+	if (code == BINARY_SIZE_LEB128) {
+		/* One byte of size, 1..127, after up to 7 of difference. */
+		size = w & 0xff;
+		if (unlikely(n == BINARY_FAST_BYTES || !size ||
+			     (size & BINARY_LEB128_MORE)))
+			return 0;
+		n++;
+	} else {
+		size = binary_size_of_code(code);
 	}
 	d->slots.addr[kind][slot] = addr;
 	d->slots.size[kind][slot] = size;
 	*kindp = kind;
 	*addrp = addr;
 	*sizep = size;
-	return n;
+	return n + 1;
 }
 
 /*
