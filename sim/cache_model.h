@@ -7,6 +7,7 @@
 #ifndef MMUSIM_SIM_CACHE_MODEL_H
 #define MMUSIM_SIM_CACHE_MODEL_H
 
+#include "sim/cache_model_walk.h"
 #include "sim/caches.h"
 
 struct cache_model;
@@ -153,6 +154,9 @@ static inline int cache_model_walk(struct cache_model *m,
 {
 	if (!cache_model_is_hierarchy(m))
 		return m->ops->walk(m, v, rec, psc_level, ok, cost);
+	/* A 1D walk makes no nested translation: all of it inline. */
+	if (likely(!rec->two_dimensional))
+		return cache_walk_cost(v, rec, psc_level, ok, NULL, NULL, cost);
 	translation_caches_walk(&m->hierarchy, v, rec, psc_level, ok, cost);
 	return 0;
 }

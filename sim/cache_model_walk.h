@@ -105,11 +105,23 @@ static inline unsigned int cache_walk_skipped_1d(const struct sim_vcpu *v,
 						 const struct walk_record *rec,
 						 int psc_level, bool ok)
 {
-	int i, n = rec->guest.nr_entries;
+	int i, n = rec->guest.nr_entries, top;
 	unsigned int skipped = 0;
 
-	if (psc_level <= 0)
+	if (psc_level <= 0 || !n)
 		return 0;
+	/*
+	 * A successful walk read one entry a level, from the root's at
+	 * entries[0] down: those of @psc_level and above are the first
+	 * ones.  PAE's PDPTR, which no PSC caches, takes the loop.
+	 */
+	top = rec->guest.entries[0].level;
+	if (likely(ok && v->gva_walk.role.level != PT32E_ROOT_LEVEL)) {
+		MMU_WARN_ON(rec->guest.entries[n - 1].level != top - n + 1);
+		return psc_level > top	       ? 0 :
+		       top - psc_level + 1 > n ? n :
+						 top - psc_level + 1;
+	}
 	for (i = 0; i < n; i++) {
 		const struct walk_entry *e = &rec->guest.entries[i];
 
