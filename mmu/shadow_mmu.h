@@ -46,7 +46,8 @@ struct shadow_ptr_chunk {
  * on @free_lists when emptied, as KVM takes pte_list_desc from a
  * kmem_cache: a list is made and dropped for every gfn mapped and
  * unmapped, and malloc() was most of the cost of a shadow_mmu fault.
- * The chunks go with the map.
+ * A list not in use (on @free_lists, or never used) has @ptrs NULL.  The
+ * chunks go with the map.
  */
 struct shadow_ptr_map {
 	struct shadow_ptr_list *buckets[SHADOW_PTR_MAP_BUCKETS];
