@@ -502,14 +502,23 @@ bool shadow_mmu_prepare_zap_page(struct mmu_context *mmu,
 				 struct kvm_mmu_page *sp)
 {
 	struct shadow_mmu *s = mmu->shadow;
+	const struct spte_masks *m = &s->masks;
 	bool list_unstable;
 	unsigned int i;
+	u64 spte;
 
 	if (mmu->page_observer)
 		report_page(mmu, MMU_PAGE_PREPARE_ZAP, sp, false);
 	list_unstable = shadow_mmu_zap_unsync_children(mmu, sp);
-	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
-		list_unstable |= zap_pte(mmu, sp, &sp->spt[i], true);
+	/*
+	 * Most of a page's SPTEs are not present: zap_pte() leaves those
+	 * alone unless they cache MMIO, and the call was most of a zap.
+	 */
+	for (i = 0; i < SPTE_ENT_PER_PAGE; i++) {
+		spte = sp->spt[i];
+		if (is_shadow_present_pte(spte) || is_mmio_spte(m, spte))
+			list_unstable |= zap_pte(mmu, sp, &sp->spt[i], true);
+	}
 	while (sp->nr_parent_ptes)
 		drop_parent_pte(mmu, sp, sp->parent_ptes[0]);
 
