@@ -43,9 +43,10 @@ unsigned int cache_walk_nested_access(const struct kvm_pagewalk *nested,
 /*
  * The first-level entry of the successful walk @rec of an access of
  * class @cls by @v: its global flag, guest and nested rights, protection
- * key and allowed classes in *@tmpl (every other field zero), and the
- * page shift it maps (the guest leaf's, or the nested leaf's when
- * smaller, at most 1G's).
+ * key, allowed classes and no denied ones in *@tmpl (only these fields,
+ * which a fill copies into the entry it takes), and the page shift it
+ * maps (the guest leaf's, or the nested leaf's when smaller, at most
+ * 1G's).
  */
 static inline unsigned int cache_walk_entry(const struct sim_vcpu *v,
 					    const struct walk_record *rec,
@@ -69,19 +70,19 @@ static inline unsigned int cache_walk_entry(const struct sim_vcpu *v,
 	if (shift > 30)
 		shift = 30;
 
-	memset(tmpl, 0, sizeof(*tmpl));
-	if (leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE))
-		tmpl->global = leaf->after & PT_GLOBAL_MASK;
+	tmpl->global = leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE) &&
+		       (leaf->after & PT_GLOBAL_MASK);
 	tmpl->pte_access = w->role.level ? rec->pte_access : ACC_ALL;
-	if (leaf && w->role.level >= PT32E_ROOT_LEVEL)
-		tmpl->pkey = (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
+	tmpl->pkey = leaf && w->role.level >= PT32E_ROOT_LEVEL ?
+			     (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT :
+			     0;
 	tmpl->nested_access =
 		w->nested ?
 			cache_walk_nested_access(w->nested, &rec->final_walk) :
 			ACC_ALL;
 	/* PKRU may change under a TLB entry: no class is cached with PKE. */
-	if (!w->role.cr4_pke)
-		tmpl->allowed = BIT(cls);
+	tmpl->allowed = w->role.cr4_pke ? 0 : BIT(cls);
+	tmpl->denied = 0;
 	return shift;
 }
 

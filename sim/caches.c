@@ -501,7 +501,7 @@ void translation_caches_fill(struct translation_caches *c,
 			     bool fetch)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
-	struct tlb_level stlb = { &c->stlb, 1 };
+	struct tlb_level stlb = { &c->stlb, 1 }, l1;
 	struct tlb_entry tmpl;
 	int i, level, found;
 
@@ -524,7 +524,11 @@ void translation_caches_fill(struct translation_caches *c,
 
 	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
 				    cache_walk_entry(v, rec, cls, &tmpl));
-	fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa);
-	fill_level(first_level(c, fetch), addr, level, &tmpl, rec->gpa,
-		   rec->hpa);
+	if (translation_caches_has_stlb(c))
+		fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa);
+	l1 = first_level(c, fetch);
+	/* Without 2M or 1G arrays, pick_array() has one array to look at. */
+	if (likely(!c->l1_size_arrays))
+		l1.nr = 1;
+	fill_level(l1, addr, level, &tmpl, rec->gpa, rec->hpa);
 }
