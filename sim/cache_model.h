@@ -110,6 +110,8 @@ static inline struct tlb_entry *cache_model_lookup(struct cache_model *m,
 
 static inline bool cache_model_split_l1(const struct cache_model *m)
 {
+	if (cache_model_is_hierarchy(m))
+		return m->hierarchy.split_l1;
 	return m->ops->split_l1(m);
 }
 

@@ -302,9 +302,10 @@ static int cache_model_error(struct run_sim *s, int r)
 /*
  * Count one walk: what the walker read, and what would have been read
  * with the PSC hit at @psc_level and the nested TLB.  0, or the cache
- * model's error.
+ * model's error.  Inline in the miss path, which counts a walk a miss.
  */
-static int account_walk(struct run_sim *s, int psc_level, bool ok)
+static __attribute__((always_inline)) inline int
+account_walk(struct run_sim *s, int psc_level, bool ok)
 {
 	const struct walk_record *rec = &s->res.rec;
 	struct translation_caches_walk_cost cost;
@@ -389,7 +390,9 @@ static int vcpu_error(struct run_sim *s, int r)
 	return r;
 }
 
-static int access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
+/* Inline in access_slow(), which makes one call less a miss. */
+static __attribute__((always_inline)) inline int
+access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 {
 	const struct run_mmu_ops *ops = s->cfg.mmu;
 	struct sim_result *res = &s->res;
@@ -484,8 +487,12 @@ static bool entry_allows(const struct run_sim *s, struct tlb_entry *e, u32 cls)
 	return false;
 }
 
-int run_access_slow(struct run_sim *s, const struct sim_access *a,
-		    struct tlb_entry *e)
+/*
+ * run_access_slow(), inline in it and in run_guest_access_miss(): a
+ * TLB miss makes one call less.
+ */
+static __attribute__((always_inline)) inline int
+access_slow(struct run_sim *s, const struct sim_access *a, struct tlb_entry *e)
 {
 	struct sim_vcpu *v = &s->vcpu;
 	bool fetch = a->kind == SIM_ACCESS_FETCH;
@@ -510,22 +517,28 @@ int run_access_slow(struct run_sim *s, const struct sim_access *a,
 			return 0;
 		}
 		s->st.tlb_rights_misses++;
-		return access_miss(s, a, cls);
-	}
-	s->st.tlb_misses++;
-	if (fetch && cache_model_split_l1(&s->caches))
-		s->st.l1i_misses++;
-	if (cache_model_has_stlb(&s->caches)) {
-		s->st.stlb_lookups++;
-		e = cache_model_stlb_refill(&s->caches, a->addr, fetch);
-		if (e) {
-			/* Refused rights walk, as after a first-level hit. */
-			s->st.stlb_hits++;
-			if (entry_allows(s, e, cls))
-				return 0;
+	} else {
+		s->st.tlb_misses++;
+		if (fetch && cache_model_split_l1(&s->caches))
+			s->st.l1i_misses++;
+		if (cache_model_has_stlb(&s->caches)) {
+			s->st.stlb_lookups++;
+			e = cache_model_stlb_refill(&s->caches, a->addr, fetch);
+			if (e) {
+				/* Refused rights walk, as after an L1 hit. */
+				s->st.stlb_hits++;
+				if (entry_allows(s, e, cls))
+					return 0;
+			}
 		}
 	}
 	return access_miss(s, a, cls);
+}
+
+int run_access_slow(struct run_sim *s, const struct sim_access *a,
+		    struct tlb_entry *e)
+{
+	return access_slow(s, a, e);
 }
 
 int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
@@ -538,7 +551,7 @@ int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
 		.addr = addr,
 	};
 
-	return run_access_slow(s, &a, e);
+	return access_slow(s, &a, e);
 }
 
 int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,
