@@ -297,45 +297,6 @@ static struct tlb_entry *psc_probe(struct translation_caches *c, int level,
 }
 
 /*
- * tlb_probe() of PSC level @level for @addr, its hit the level's hint:
- * for the lookup before a walk, whose lowest levels change more often
- * than their hints would hit.
- */
-static struct tlb_entry *psc_probe_set(struct translation_caches *c, int level,
-				       u64 addr)
-{
-	struct tlb_entry *e = tlb_probe(&c->psc[level], addr, 1);
-
-	if (e)
-		c->psc_hint[level] = e;
-	return e;
-}
-
-int translation_caches_psc_lookup(struct translation_caches *c,
-				  const struct sim_vcpu *v, u64 addr)
-{
-	const struct cpu_role *role = &v->gva_walk.role;
-	int level, found = 0;
-
-	c->psc_looked = false;
-	if (role->level < PT32_ROOT_LEVEL || !c->has_psc)
-		return -1;
-	for (level = 2; level <= role->level; level++) {
-		if (level == PT32E_ROOT_LEVEL &&
-		    role->level == PT32E_ROOT_LEVEL)
-			break;
-		if (c->psc[level].nr_sets && psc_probe_set(c, level, addr)) {
-			found = level;
-			break;
-		}
-	}
-	c->psc_looked = true;
-	c->psc_found = found;
-	c->psc_looked_addr = addr;
-	return found;
-}
-
-/*
  * Cache the paging-structure entry of @addr in @t, a PSC array: its tag
  * is all it holds.  tlb_fill() takes the way that has the tag before any
  * other, so a set holds a tag at most once, and filling a valid entry

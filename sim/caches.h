@@ -284,11 +284,49 @@ struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
 						 u64 addr, bool fetch);
 
 /*
- * The lowest level whose PSC holds @addr's entry, 0 for none, -1 when
- * there is no PSC to look in.
+ * tlb_probe() of PSC level @level for @addr, its hit the level's hint:
+ * for the lookup before a walk, whose lowest levels change more often
+ * than their hints would hit.
  */
-int translation_caches_psc_lookup(struct translation_caches *c,
-				  const struct sim_vcpu *v, u64 addr);
+static inline struct tlb_entry *
+caches_psc_probe_set(struct translation_caches *c, int level, u64 addr)
+{
+	struct tlb_entry *e = tlb_probe(&c->psc[level], addr, 1);
+
+	if (e)
+		c->psc_hint[level] = e;
+	return e;
+}
+
+/*
+ * The lowest level whose PSC holds @addr's entry, 0 for none, -1 when
+ * there is no PSC to look in.  Inline: a TLB miss makes no call for it.
+ */
+static inline int translation_caches_psc_lookup(struct translation_caches *c,
+						const struct sim_vcpu *v,
+						u64 addr)
+{
+	const struct cpu_role *role = &v->gva_walk.role;
+	int level, found = 0;
+
+	c->psc_looked = false;
+	if (role->level < PT32_ROOT_LEVEL || !c->has_psc)
+		return -1;
+	for (level = 2; level <= role->level; level++) {
+		if (level == PT32E_ROOT_LEVEL &&
+		    role->level == PT32E_ROOT_LEVEL)
+			break;
+		if (c->psc[level].nr_sets &&
+		    caches_psc_probe_set(c, level, addr)) {
+			found = level;
+			break;
+		}
+	}
+	c->psc_looked = true;
+	c->psc_found = found;
+	c->psc_looked_addr = addr;
+	return found;
+}
 
 /*
  * Look up (and fill) the nested TLB and nested PSC with the nested
