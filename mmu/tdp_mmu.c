@@ -256,20 +256,27 @@ static bool tdp_mmu_allow_writable(struct mmu_context *mmu,
 }
 
 /*
- * Install the leaf (or MMIO SPTE) for @fault at its goal level, as KVM's
- * tdp_mmu_map_handle_target_level().
+ * Install the leaf (or MMIO SPTE) for @fault at its goal level in @root,
+ * as KVM's tdp_mmu_map_handle_target_level().  KVM takes the rights from
+ * the page that holds the SPTE, sptep_to_sp(); every tdp_mmu page has
+ * its root's role but for the level (tdp_mmu_alloc_child_sp()), so they
+ * are the root's, without the lookup of the page.
  */
 static int tdp_mmu_map_handle_target_level(struct mmu_context *mmu,
 					   struct kvm_page_fault *fault,
+					   struct kvm_mmu_page *root,
 					   struct tdp_iter *iter)
 {
-	struct kvm_mmu_page *sp = sptep_to_sp(mmu, iter->sptep);
+	const unsigned int access = root->role.access;
 	const struct spte_masks *m = &mmu->tdp_masks;
 	int ret = RET_PF_FIXED;
 	bool wrprot = false;
 	u64 new_spte;
 
-	MMU_WARN_ON(!sp || sp->role.level != fault->goal_level);
+	MMU_WARN_ON(!sptep_to_sp(mmu, iter->sptep) ||
+		    sptep_to_sp(mmu, iter->sptep)->role.level !=
+			    fault->goal_level ||
+		    sptep_to_sp(mmu, iter->sptep)->role.access != access);
 
 	/* Already mapped, e.g. by a fault the TLB had not caught up with. */
 	if (is_shadow_present_pte(iter->old_spte) &&
@@ -281,16 +288,16 @@ static int tdp_mmu_map_handle_target_level(struct mmu_context *mmu,
 	}
 
 	if (!fault->slot) {
-		new_spte = make_mmio_spte(m, iter->gfn, sp->role.access,
+		new_spte = make_mmio_spte(m, iter->gfn, access,
 					  mmu->memslots.generation);
 	} else {
 		struct spte_request req = {
 			.pfn = fault->pfn,
 			.level = iter->level,
-			.access = sp->role.access,
+			.access = access,
 			.host_writable = fault->map_writable,
-			.allow_writable = tdp_mmu_allow_writable(
-				mmu, fault, iter, sp->role.access),
+			.allow_writable = tdp_mmu_allow_writable(mmu, fault,
+								 iter, access),
 			.prefetch = fault->prefetch,
 			.ad_disabled = !tdp_mmu_ad_enabled(mmu),
 		};
@@ -360,7 +367,7 @@ static int tdp_mmu_map(struct mmu_context *mmu, struct kvm_page_fault *fault)
 			return RET_PF_RETRY;
 
 		if (iter.level == fault->goal_level)
-			return tdp_mmu_map_handle_target_level(mmu, fault,
+			return tdp_mmu_map_handle_target_level(mmu, fault, root,
 							       &iter);
 
 		/* Step down into the table that is there. */
