@@ -354,11 +354,31 @@ update_accessed_dirty_bits(struct kvm_pagewalk *w, struct stage_walk *sw,
  */
 static void reuse_table_walk(struct walk_path *tw, unsigned int *refs)
 {
-	int i, n = tw->nr_entries;
+	struct walk_entry *e = tw->entries;
 
-	MMU_WARN_ON(n > WALK_MAX_LEVELS);
-	for (i = 0; i < n; i++)
-		tw->entries[i].before = tw->entries[i].after;
+	/* Unrolled: a resumed walk takes over up to 25 entries. */
+	static_assert(WALK_MAX_LEVELS == 5, "one case a level");
+	switch (tw->nr_entries) {
+	case 5:
+		e[4].before = e[4].after;
+		__attribute__((fallthrough));
+	case 4:
+		e[3].before = e[3].after;
+		__attribute__((fallthrough));
+	case 3:
+		e[2].before = e[2].after;
+		__attribute__((fallthrough));
+	case 2:
+		e[1].before = e[1].after;
+		__attribute__((fallthrough));
+	case 1:
+		e[0].before = e[0].after;
+		__attribute__((fallthrough));
+	case 0:
+		break;
+	default:
+		MMU_WARN_ON(true);
+	}
 	*refs += tw->refs;
 }
 
