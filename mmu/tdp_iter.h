@@ -59,12 +59,68 @@ static inline u64 gfn_round_for_level(u64 gfn, int level)
  * The child table a non-leaf SPTE at @level points to, or NULL for a leaf
  * or a non-present SPTE.
  */
-u64 *tdp_iter_child_pt(struct mmu_context *mmu, u64 spte, int level);
+static inline u64 *tdp_iter_child_pt(struct mmu_context *mmu, u64 spte,
+				     int level)
+{
+	struct kvm_mmu_page *child;
+
+	if (!is_shadow_present_pte(spte) || is_last_spte(spte, level))
+		return NULL;
+	child = spte_to_child_sp(mmu, spte);
+	/* A present non-leaf SPTE always points at a live tdp_mmu page. */
+	MMU_WARN_ON(!child || child->role.level != level - 1);
+	return child ? child->spt : NULL;
+}
+
+/* Point sptep at the SPTE for the current gfn and level, and read it. */
+static inline void tdp_iter_refresh_sptep(struct tdp_iter *iter)
+{
+	iter->sptep = iter->pt_path[iter->level - 1] +
+		      gfn_pt_index(iter->gfn, iter->level);
+	iter->old_spte = *iter->sptep;
+}
+
+/*
+ * Step down into the child table of the current SPTE, unless the walk is
+ * at min_level or the SPTE (re-read, since the caller may have replaced
+ * it) maps no child table.
+ */
+static inline bool tdp_iter_try_step_down(struct tdp_iter *iter)
+{
+	u64 *child_pt;
+
+	if (iter->level == iter->min_level)
+		return false;
+
+	iter->old_spte = *iter->sptep;
+	child_pt = tdp_iter_child_pt(iter->mmu, iter->old_spte, iter->level);
+	if (!child_pt)
+		return false;
+
+	iter->level--;
+	iter->pt_path[iter->level - 1] = child_pt;
+	iter->gfn = gfn_round_for_level(iter->next_last_level_gfn, iter->level);
+	tdp_iter_refresh_sptep(iter);
+	return true;
+}
 
 void tdp_iter_start(struct tdp_iter *iter, struct mmu_context *mmu,
 		    struct kvm_mmu_page *root, int min_level,
 		    u64 next_last_level_gfn);
-void tdp_iter_next(struct tdp_iter *iter);
+void tdp_iter_next_no_step_down(struct tdp_iter *iter);
 void tdp_iter_restart(struct tdp_iter *iter);
+
+/*
+ * The next SPTE in pre-order: after a yield, the SPTE at
+ * next_last_level_gfn from the root; else the current SPTE's child
+ * table, stepped down into inline, as every map from the root does at
+ * each level; else the next SPTE sideways, or up.
+ */
+static inline void tdp_iter_next(struct tdp_iter *iter)
+{
+	if (likely(!iter->yielded) && tdp_iter_try_step_down(iter))
+		return;
+	tdp_iter_next_no_step_down(iter);
+}
 
 #endif
