@@ -243,13 +243,27 @@ int translate_ngpa_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 			      0 :
 			      PT64_NX_MASK;
 	u64 pte_access = ~0ULL;
-	unsigned int i;
 
 	MMU_WARN_ON(!nr_read || path->nr_entries + nr_read > WALK_MAX_LEVELS);
 	MMU_WARN_ON(entries[nr_read - 1].before & nested->pte_present_mask);
 	/* As __stage_walk(): the rights ANDed over every entry read. */
-	for (i = 0; i < nr_read; i++)
-		pte_access &= entries[i].before ^ nx_mask;
+	static_assert(WALK_MAX_LEVELS == 5, "one case a level");
+	switch (nr_read) {
+	case 5:
+		pte_access &= entries[4].before ^ nx_mask;
+		__attribute__((fallthrough));
+	case 4:
+		pte_access &= entries[3].before ^ nx_mask;
+		__attribute__((fallthrough));
+	case 3:
+		pte_access &= entries[2].before ^ nx_mask;
+		__attribute__((fallthrough));
+	case 2:
+		pte_access &= entries[1].before ^ nx_mask;
+		__attribute__((fallthrough));
+	default:
+		pte_access &= entries[0].before ^ nx_mask;
+	}
 	end_entries(path, refs, path->nr_entries + nr_read, nr_read);
 	fill_stage_fault(nested, ngpa, access, 0, pte_access,
 			 entries[nr_read - 1].level, fault);
