@@ -708,7 +708,7 @@ void mmu_gfn_write_track_remove(struct mmu_context *mmu, u64 gfn)
 		e->count--;
 }
 
-bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn)
+bool __mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn)
 {
 	struct gfn_count *e = find_write_track(mmu, gfn);
 

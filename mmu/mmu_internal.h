@@ -284,7 +284,15 @@ void mmu_gfn_disallow_lpage(struct mmu_context *mmu, u64 gfn);
 void mmu_gfn_allow_lpage(struct mmu_context *mmu, u64 gfn);
 void mmu_gfn_write_track_add(struct mmu_context *mmu, u64 gfn);
 void mmu_gfn_write_track_remove(struct mmu_context *mmu, u64 gfn);
-bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn);
+bool __mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn);
+/*
+ * Inline for the common answer: a guest none of whose tables are shadowed
+ * tracks no gfn, and every tdp_mmu fault asks (write faults twice).
+ */
+static inline bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn)
+{
+	return mmu->write_track_used && __mmu_gfn_is_write_tracked(mmu, gfn);
+}
 /*
  * A write fault on a present SPTE of a gfn whose writes are tracked (a
  * shadowed guest page table) cannot be fixed by mapping: the write must
