@@ -297,15 +297,6 @@ static_assert((SHADOW_NONPRESENT_VALUE & (PT_PRESENT_MASK | EPT_RWX_MASK |
 					  EPT_USER_EXECUTABLE_MASK)) == 0,
 	      "a non-present SPTE is not present to the CPU's walk");
 
-void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte)
-{
-	MMU_WARN_ON(is_frozen_spte(spte));
-	if (*sptep != SHADOW_NONPRESENT_VALUE)
-		mmu->spte_generation++;
-	*sptep = spte;
-	mmu->stats.sptes_written++;
-}
-
 void mmu_flush_tlb(struct mmu_context *mmu)
 {
 	mmu->stats.tlb_flushes++;

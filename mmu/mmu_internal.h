@@ -257,7 +257,15 @@ static inline struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu,
 	return index < mmu->sp_by_frame_size ? mmu->sp_by_frame[index] : NULL;
 }
 struct kvm_mmu_page *sptep_to_sp(struct mmu_context *mmu, u64 *sptep);
-void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte);
+/* Every write of an SPTE; inline, since every fault makes at least one. */
+static inline void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte)
+{
+	MMU_WARN_ON(is_frozen_spte(spte));
+	if (*sptep != SHADOW_NONPRESENT_VALUE)
+		mmu->spte_generation++;
+	*sptep = spte;
+	mmu->stats.sptes_written++;
+}
 
 struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
 /*
