@@ -2,47 +2,6 @@
 #include "mmu/tdp_iter.h"
 
 /*
- * Go back to the root and walk down again towards next_last_level_gfn:
- * after a yield, the tables on the old path may be gone.
- */
-void tdp_iter_restart(struct tdp_iter *iter)
-{
-	iter->yielded = false;
-	iter->yielded_gfn = iter->next_last_level_gfn;
-	iter->level = iter->root_level;
-	iter->gfn = gfn_round_for_level(iter->next_last_level_gfn, iter->level);
-	tdp_iter_refresh_sptep(iter);
-	iter->valid = true;
-}
-
-/*
- * Start at the root SPTE that maps @next_last_level_gfn.  A missing root,
- * or levels no table has, is a simulator bug; release builds then leave
- * the iterator invalid, so that the loop visits nothing.
- */
-void tdp_iter_start(struct tdp_iter *iter, struct mmu_context *mmu,
-		    struct kvm_mmu_page *root, int min_level,
-		    u64 next_last_level_gfn)
-{
-	bool bad = !root || root->role.level < PG_LEVEL_4K ||
-		   root->role.level > PT64_ROOT_MAX_LEVEL ||
-		   min_level < PG_LEVEL_4K || min_level > (int)root->role.level;
-
-	MMU_WARN_ON(bad);
-	if (bad) {
-		iter->valid = false;
-		return;
-	}
-
-	iter->mmu = mmu;
-	iter->next_last_level_gfn = next_last_level_gfn;
-	iter->root_level = root->role.level;
-	iter->min_level = min_level;
-	iter->pt_path[iter->root_level - 1] = root->spt;
-	tdp_iter_restart(iter);
-}
-
-/*
  * Step to the next SPTE in the same table, unless the current one is the
  * last.  Moving sideways makes the new SPTE's GFN the next one to visit
  * at the last level.

@@ -104,11 +104,49 @@ static inline bool tdp_iter_try_step_down(struct tdp_iter *iter)
 	return true;
 }
 
-void tdp_iter_start(struct tdp_iter *iter, struct mmu_context *mmu,
-		    struct kvm_mmu_page *root, int min_level,
-		    u64 next_last_level_gfn);
+/*
+ * Go back to the root and walk down again towards next_last_level_gfn:
+ * after a yield, the tables on the old path may be gone.
+ */
+static inline void tdp_iter_restart(struct tdp_iter *iter)
+{
+	iter->yielded = false;
+	iter->yielded_gfn = iter->next_last_level_gfn;
+	iter->level = iter->root_level;
+	iter->gfn = gfn_round_for_level(iter->next_last_level_gfn, iter->level);
+	tdp_iter_refresh_sptep(iter);
+	iter->valid = true;
+}
+
+/*
+ * Start at the root SPTE that maps @next_last_level_gfn.  A missing root,
+ * or levels no table has, is a simulator bug; release builds then leave
+ * the iterator invalid, so that the loop visits nothing.
+ */
+static inline void tdp_iter_start(struct tdp_iter *iter,
+				  struct mmu_context *mmu,
+				  struct kvm_mmu_page *root, int min_level,
+				  u64 next_last_level_gfn)
+{
+	bool bad = !root || root->role.level < PG_LEVEL_4K ||
+		   root->role.level > PT64_ROOT_MAX_LEVEL ||
+		   min_level < PG_LEVEL_4K || min_level > (int)root->role.level;
+
+	MMU_WARN_ON(bad);
+	if (bad) {
+		iter->valid = false;
+		return;
+	}
+
+	iter->mmu = mmu;
+	iter->next_last_level_gfn = next_last_level_gfn;
+	iter->root_level = root->role.level;
+	iter->min_level = min_level;
+	iter->pt_path[iter->root_level - 1] = root->spt;
+	tdp_iter_restart(iter);
+}
+
 void tdp_iter_next_no_step_down(struct tdp_iter *iter);
-void tdp_iter_restart(struct tdp_iter *iter);
 
 /*
  * The next SPTE in pre-order: after a yield, the SPTE at
