@@ -448,9 +448,11 @@ static void init_page_fault(struct kvm_page_fault *pf, u64 addr, u64 pfec,
 
 /*
  * One hardware fault through KVM's kvm_mmu_page_fault(): the MMIO path
- * for reserved-bit faults, then the page-fault handler of the mode.
+ * for reserved-bit faults, then the page-fault handler of @mode, which is
+ * mmu_mode(@mmu).
  */
-static int mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *pf,
+static int mmu_page_fault(struct mmu_context *mmu, enum mmu_mode mode,
+			  struct kvm_page_fault *pf,
 			  const struct walk_access *access)
 {
 	int r = RET_PF_INVALID;
@@ -471,7 +473,7 @@ static int mmu_page_fault(struct mmu_context *mmu, struct kvm_page_fault *pf,
 	 * implicit accesses.
 	 */
 	pf->error_code |= access->pfec & PFERR_IMPLICIT_ACCESS;
-	if (mmu_mode(mmu) == MODE_TDP)
+	if (mode == MODE_TDP)
 		r = tdp_mmu_page_fault(mmu, pf);
 	else
 		r = shadow_mmu_page_fault(mmu, pf);
@@ -603,7 +605,7 @@ int mmu_guest_access(struct mmu_context *mmu, u64 gva,
 		resume = walk_resumable(mmu, mode);
 		if (resume)
 			walk_checkpoint_save(mmu, &cp);
-		r = mmu_page_fault(mmu, &pf, access);
+		r = mmu_page_fault(mmu, mode, &pf, access);
 		if (r < 0)
 			return r;
 		mmu->stats.ret_pf[r]++;
