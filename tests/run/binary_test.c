@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "mmusim_cmd.h"
+#include "sim/caches_config.h"
 #include "sim/input/binary_trace.h"
 #include "sim/input/input.h"
 #include "sim/input/trace_reader.h"
@@ -539,4 +540,145 @@ Test(binary_trace, a_sweep_over_a_binary_trace_matches_the_text)
 	mmusim_cmd_result_free(&c);
 	unlink(out);
 	free(out);
+}
+
+/*
+ * A sweep over a binary trace against each configuration run alone: the
+ * reader hands every access and every switch of process, vCPU or
+ * privilege to each configuration.  Every count, in total and per
+ * process and vCPU, must be what the configuration's own run gives; also
+ * when a bad record stops the trace after the accesses before it.
+ */
+#define SWEEP_ACCESSES 5000
+#define SWEEP_CONFIGS 4
+
+static void fill_sweep(struct binary_trace_writer *w)
+{
+	u64 x = 12345;
+	int i;
+
+	for (i = 0; i < SWEEP_ACCESSES; i++) {
+		u64 page, offset;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		if (i % 700 == 350)
+			cr_assert_eq(binary_trace_write_process(w, i / 700 % 3),
+				     0);
+		if (i % 1100 == 1099)
+			cr_assert_eq(binary_trace_write_vcpu(w, i / 1100 % 2),
+				     0);
+		/* Mostly a few hot pages, now and then one of 512. */
+		page = (x >> 60) < 12 ? (x >> 33) % 24 : (x >> 33) % 512;
+		page = (page & 63) | (page >> 6) << 9;
+		offset = (x >> 20) % PAGE_SIZE;
+		/* Now and then at the end of the page: some cross it. */
+		if ((x >> 44) % 16 == 0)
+			offset = PAGE_SIZE - 4;
+		cr_assert_eq(binary_trace_write_access(
+				     w, (x >> 16) % 3, (x >> 40) % 64 == 0,
+				     0x400000 + (page << PAGE_SHIFT) + offset,
+				     1 + (x >> 8) % 8),
+			     0);
+	}
+}
+
+static void sweep_init(struct run_sim *s, const char *const *sets)
+{
+	struct run_config cfg;
+	char why[256];
+
+	run_config_init(&cfg);
+	cfg.input = &run_binary_input;
+	for (; *sets; sets++)
+		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
+						  sizeof(why)),
+			     0, "%s", why);
+	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
+		     "%s", why);
+	cr_assert_eq(run_sim_init(s, &cfg), 0);
+}
+
+/* Replay @len bytes at @data through @s: @ret and @error expected. */
+static void sweep_replay(struct run_sim *s, const char *data, size_t len,
+			 int ret, const char *error)
+{
+	struct trace_reader r;
+
+	cr_assert_eq(trace_reader_open_mem(&r, data, len, "t"), 0);
+	cr_assert_eq(run_binary_input.run(s, &r), ret, "%s", r.error);
+	if (error)
+		cr_assert_str_eq(r.error, error);
+	trace_reader_close(&r);
+}
+
+static void sweep_equals_separate_runs(const char *data, size_t len, int ret,
+				       const char *error)
+{
+	static const char *const sets[SWEEP_CONFIGS][3] = {
+		{ "tlb.l1d.entries=16", "tlb.l1d.policy=roundrobin", NULL },
+		{ "tlb.l1d.entries=16", "tlb.l1d.policy=lru", NULL },
+		{ "tlb.l1d.entries=8", "tlb.l1d.policy=plru", NULL },
+		{ "tlb.l1d.entries=32", "tlb.l1d.policy=random", NULL },
+	};
+	static struct run_sim swept[SWEEP_CONFIGS], alone;
+	struct run_counts a, b;
+	u64 fa, fb;
+	unsigned int i, p;
+
+	for (i = 0; i < SWEEP_CONFIGS; i++) {
+		sweep_init(&swept[i], sets[i]);
+		if (i)
+			swept[i - 1].sweep_next = &swept[i];
+	}
+	sweep_replay(&swept[0], data, len, ret, error);
+	for (i = 0; i < SWEEP_CONFIGS; i++) {
+		sweep_init(&alone, sets[i]);
+		sweep_replay(&alone, data, len, ret, error);
+		cr_assert_gt(alone.st.walks, 100);
+		cr_assert_gt(alone.st.tlb_hits, 500);
+		cr_assert_gt(alone.st.page_crossings, 10);
+		/* The reader counts lines once; mmusim run copies them. */
+		swept[i].st.lines = swept[0].st.lines;
+		alone.st.seconds = swept[i].st.seconds = 0;
+		cr_assert_eq(memcmp(&alone.st, &swept[i].st, sizeof(alone.st)),
+			     0, "configuration %u differs from its own run", i);
+		cr_assert_eq(alone.demand.nr_procs, 3);
+		cr_assert_eq(swept[i].demand.nr_procs, 3);
+		for (p = 0; p < alone.demand.nr_procs; p++) {
+			run_process_counts(&alone, p, &a);
+			run_process_counts(&swept[i], p, &b);
+			cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0,
+				     "configuration %u, process %u", i, p);
+		}
+		cr_assert_eq(alone.nr_vcpus, 2);
+		cr_assert_eq(swept[i].nr_vcpus, 2);
+		for (p = 0; p < alone.nr_vcpus; p++) {
+			run_vcpu_counts(&alone, p, &a, &fa);
+			run_vcpu_counts(&swept[i], p, &b, &fb);
+			cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0,
+				     "configuration %u, vCPU %u", i, p);
+			cr_assert_eq(fa, fb);
+		}
+		run_sim_destroy(&alone);
+	}
+	for (i = 0; i < SWEEP_CONFIGS; i++)
+		run_sim_destroy(&swept[i]);
+}
+
+Test(binary_trace, each_configuration_of_a_sweep_counts_what_its_own_run_does)
+{
+	/* A read of size 0 (a difference of 0, the size after it). */
+	static const char bad[] = { 0x00, 0x00, 0x00 };
+	char error[64];
+	size_t len;
+	char *buf = write_trace(fill_sweep, &len);
+
+	sweep_equals_separate_runs(buf, len, 0, NULL);
+	buf = realloc(buf, len + sizeof(bad));
+	cr_assert_not_null(buf);
+	memcpy(buf + len, bad, sizeof(bad));
+	snprintf(error, sizeof(error),
+		 "t: byte %zu: access size 0 is out of range 1..4096", len);
+	sweep_equals_separate_runs(buf, len + sizeof(bad), -EINVAL, error);
+	free(buf);
 }
