@@ -37,6 +37,14 @@
  * finds every entry as it was gives the same result, so the 2D walk
  * checks them all with one load and compare each, and a root that
  * changes (root_cache_fill()) forgets them.
+ *
+ * A walk that reaches a 4K leaf has met, at every level above it, the
+ * entry its entry_cache row holds there (or put it there), so those
+ * entries are the row's keys; a row's kept leaf (leaf_cache), which goes
+ * whenever the rights of one of the row's entries change
+ * (entry_cache_forget_leaf()), was accepted after entries with the same rights.
+ * The AND of a walk's entries is only needed where the leaf is not the
+ * kept one, and comes from the keys then (fast_walk_access()).
  */
 
 /*
@@ -52,6 +60,54 @@ void table_cache_reset(struct kvm_pagewalk *w);
 const u64 *table_cache_fill(const struct guest_memory *mem,
 			    struct walk_table_cache *c, u64 key, u64 table);
 const u64 *root_cache_fill(struct kvm_pagewalk *w, u64 table);
+
+/* An empty leaf_cache slot: no 4K leaf's key (fast_leaf_key()) is ~0. */
+#define WALK_LEAF_NONE                  \
+	((struct walk_leaf_cache){      \
+		.pte = WALK_TABLE_NONE, \
+	})
+
+/*
+ * The bits of an entry that fast_leaf_rights() reads, through the AND of
+ * a walk's entries: the rights and A.
+ */
+static __attribute__((always_inline)) inline u64
+fast_rights_bits(const bool ept)
+{
+	return ept ? EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK |
+			       EPT_ACCESSED_MASK :
+		     PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK |
+			       PT_ACCESSED_MASK | PT64_NX_MASK;
+}
+
+/*
+ * @key is to replace the entry that @w's entry_cache @row keeps at
+ * @level.  The row's kept leaf was accepted after entries with the
+ * rights of the row's entries: it goes when @key's rights differ from
+ * those of the entry it replaces.
+ */
+static __attribute__((always_inline)) inline void
+entry_cache_forget_leaf(struct kvm_pagewalk *w, int row, int level, u64 key,
+			const bool ept)
+{
+	if ((w->entry_cache[row][level - 1].key ^ key) & fast_rights_bits(ept))
+		w->leaf_cache[row].pte = WALK_LEAF_NONE.pte;
+}
+
+/*
+ * The entry @pte of @level of a stage of format @ept, present, without
+ * reserved bits and pointing to a table, missed its slot of @w's
+ * entry_cache @row: the table's host page, kept in the slot under @pte,
+ * or NULL (and the slot unchanged) when the table is not in memory.
+ */
+static __attribute__((always_inline)) inline const u64 *
+entry_cache_fill(struct kvm_pagewalk *w, int row, int level, u64 pte,
+		 const bool ept)
+{
+	entry_cache_forget_leaf(w, row, level, pte, ept);
+	return table_cache_fill(w->mem, &w->entry_cache[row][level - 1], pte,
+				pte & PT_BASE_ADDR_MASK);
+}
 
 /* Before a fast walk of @w: forget the table pages if they may be stale. */
 static __attribute__((always_inline)) inline void
@@ -202,19 +258,6 @@ fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
  * gave up for another reason.  @acc is NULL for a nested stage.  The caller checked the stage's
  * table cache (table_cache_check()).
  */
-/*
- * The bits of a walk's AND of entries (NX inverted) that
- * fast_leaf_rights() reads: the rights and A.
- */
-static __attribute__((always_inline)) inline u64
-fast_rights_bits(const bool ept)
-{
-	return ept ? EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK |
-			       EPT_ACCESSED_MASK :
-		     PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK |
-			       PT_ACCESSED_MASK | PT64_NX_MASK;
-}
-
 static_assert(!((EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK | EPT_ACCESSED_MASK |
 		 EPT_DIRTY_MASK | EPT_MT_XWR_MASK | PT_PRESENT_MASK |
 		 PT_WRITABLE_MASK | PT_USER_MASK | PT_ACCESSED_MASK |
@@ -225,7 +268,8 @@ static_assert(!((EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK | EPT_ACCESSED_MASK |
 /*
  * The bits of a 4K leaf @pte that fast_entry_ok() and fast_leaf_rights()
  * read: all but the address bits that are not reserved, which only
- * fast_leaf_address() reads.
+ * fast_leaf_address() reads.  Bit 12 is an address bit of every format
+ * (MAXPHYADDR is above 12), so no key is WALK_LEAF_NONE's.
  */
 static __attribute__((always_inline)) inline u64
 fast_leaf_key(const struct kvm_pagewalk *w, u64 pte)
@@ -235,35 +279,53 @@ fast_leaf_key(const struct kvm_pagewalk *w, u64 pte)
 }
 
 /*
- * Is the 4K leaf @pte, read at @level by a walk whose entries ANDed (NX
- * inverted) give @pte_access, for @access and @acc, one like @leaf holds,
- * which fast_entry_ok() and fast_leaf_rights() accepted: the same in
- * every bit those read?  Then it gives @leaf's rights.  A row's walks
- * tend to meet leaves alike (a table's leaves differ in their address).
- * An empty @leaf (pte 0, pte_access 1) matches no walk: a walk whose
- * leaf has bit 0 clear has it clear in its pte_access.
+ * The AND (NX inverted) of the entries of a walk of @w from a @levels
+ * root down to @pte at @level, whose entries above @level are the keys
+ * of @w's entry_cache @row, as every walk of the fast path leaves them.
+ */
+static __attribute__((always_inline)) inline u64
+fast_walk_access(const struct kvm_pagewalk *w, int row, u64 pte, int level,
+		 const bool ept, const int levels)
+{
+	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
+	u64 pte_access = pte ^ nx_mask;
+	int l;
+
+	for (l = levels; l > level; l--)
+		pte_access &= w->entry_cache[row][l - 1].key ^ nx_mask;
+	return pte_access;
+}
+
+/*
+ * Is the 4K leaf @pte, read at @level by a walk that met its row's
+ * entries above it, for @access and @acc, one like its row's kept @leaf,
+ * which fast_entry_ok() and fast_leaf_rights() accepted after entries
+ * with the same rights: the same in every bit those read?  Then it gives @leaf's
+ * rights.  A row's walks tend to meet leaves alike (a table's leaves
+ * differ in their address).  An empty @leaf matches no walk.
  */
 static __attribute__((always_inline)) inline bool
 fast_leaf_is_cached(const struct kvm_pagewalk *w, int level,
-		    const struct walk_leaf_cache *leaf, u64 pte, u64 pte_access,
-		    u64 access, const struct walk_access *acc, const bool ept)
+		    const struct walk_leaf_cache *leaf, u64 pte, u64 access,
+		    const struct walk_access *acc)
 {
 	return level == PG_LEVEL_4K && fast_leaf_key(w, pte) == leaf->pte &&
-	       (pte_access & fast_rights_bits(ept)) == leaf->pte_access &&
 	       access == leaf->access &&
 	       (acc ? acc->rflags_ac : false) == leaf->rflags_ac &&
 	       (acc ? acc->pkru : 0) == leaf->pkru;
 }
 
-/* The 4K leaf fast_leaf_rights() accepted: what @leaf holds from now on. */
+/*
+ * The 4K leaf fast_leaf_rights() accepted after the entries of its row:
+ * what @leaf holds from now on.
+ */
 static __attribute__((always_inline)) inline void
 fast_leaf_keep(const struct kvm_pagewalk *w, struct walk_leaf_cache *leaf,
-	       u64 pte, u64 pte_access, u64 access,
-	       const struct walk_access *acc, int rights, const bool ept)
+	       u64 pte, u64 access, const struct walk_access *acc, int rights)
 {
+	MMU_WARN_ON(fast_leaf_key(w, pte) == WALK_TABLE_NONE);
 	*leaf = (struct walk_leaf_cache){
 		.pte = fast_leaf_key(w, pte),
-		.pte_access = pte_access & fast_rights_bits(ept),
 		.access = access,
 		.rights = rights,
 		.rflags_ac = acc ? acc->rflags_ac : false,
@@ -341,12 +403,11 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 		struct walk_entry *entries, struct stage_walk *sw,
 		const bool ept, const int levels)
 {
-	const u64 nx_mask = ept ? 0 : PT64_NX_MASK;
 	struct walk_table_cache *memo = w->entry_cache[row];
 	struct walk_leaf_cache *leaf = &w->leaf_cache[row];
 	struct walk_path_memo *path = row ? &w->path_memo[row - 1] : NULL;
 	u64 table = w->root & PT_BASE_ADDR_MASK;
-	u64 pte = 0, pte_access = ~0ULL, ngpa = 0;
+	u64 pte = 0, ngpa = 0;
 	const u64 *page = root_page;
 	int level, rights;
 
@@ -375,9 +436,7 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 				    table | (index * sizeof(u64)),
 				    table | (index * sizeof(u64)), pte);
 		}
-		pte_access &= pte ^ nx_mask;
-		if (fast_leaf_is_cached(w, level, leaf, pte, pte_access, access,
-					acc, ept)) {
+		if (fast_leaf_is_cached(w, level, leaf, pte, access, acc)) {
 			rights = leaf->rights;
 			ngpa = fast_leaf_address(pte, addr, level);
 			goto translated;
@@ -397,21 +456,22 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 			break;
 		}
 		table = pte & PT_BASE_ADDR_MASK;
-		page = table_cache_fill(w->mem, c, pte, table);
+		page = entry_cache_fill(w, row, level, pte, ept);
 		if (unlikely(!page)) {
 			sw->level = 0;
 			return 0;
 		}
 	}
 
-	rights = fast_leaf_rights(w, pte_access, pte, access, acc, ept);
+	rights = fast_leaf_rights(
+		w, fast_walk_access(w, row, pte, level, ept, levels), pte,
+		access, acc, ept);
 	if (rights < 0) {
 		sw->level = 0;
 		return 0;
 	}
 	if (level == PG_LEVEL_4K)
-		fast_leaf_keep(w, leaf, pte, pte_access, access, acc, rights,
-			       ept);
+		fast_leaf_keep(w, leaf, pte, access, acc, rights);
 translated:
 	if (path)
 		path_memo_fill(path, addr, access, levels - level + 1, ngpa,

@@ -124,10 +124,8 @@ __attribute__((noinline, cold)) void table_cache_reset(struct kvm_pagewalk *w)
 			table_cache_clear(&w->entry_cache[row][level],
 					  walk_empty_table);
 	}
-	/* fast_leaf_is_cached(): pte_access 1 goes with no pte 0. */
 	for (row = 0; row < WALK_TABLE_CACHE_ROWS; row++)
-		w->leaf_cache[row] =
-			(struct walk_leaf_cache){ .pte = 0, .pte_access = 1 };
+		w->leaf_cache[row] = WALK_LEAF_NONE;
 	w->table_cache_generation = w->mem->generation;
 }
 
@@ -331,12 +329,13 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
  * of @level (recorded at **@e likewise) into *@ptep.  1 when it is the
  * leaf (*@ngpa set), 0 to go on, -1 to give up.
  */
-static __attribute__((always_inline)) inline int gva_walk_fast_2d_level(
-	struct kvm_pagewalk *w, const u64 *nested_root, u64 addr, u64 access,
-	const struct walk_access *acc, u64 table_access, struct walk_path **tw,
-	struct walk_entry **e, u64 *ptep, u64 *pte_access, u64 *ngpa,
-	int *rights, unsigned int *refs, const int level, const int levels,
-	const bool nested_ept, const int nested_levels)
+static __attribute__((always_inline)) inline int
+gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
+		       u64 access, const struct walk_access *acc,
+		       u64 table_access, struct walk_path **tw,
+		       struct walk_entry **e, u64 *ptep, u64 *ngpa, int *rights,
+		       unsigned int *refs, const int level, const int levels,
+		       const bool nested_ept, const int nested_levels)
 {
 	struct kvm_pagewalk *nested = w->nested;
 	/* The nested stage's row for guest tables of @level. */
@@ -380,11 +379,10 @@ static __attribute__((always_inline)) inline int gva_walk_fast_2d_level(
 	if (e)
 		fast_record((*e)++, level, table_ngpa | (index * sizeof(u64)),
 			    sw.ngpa | (index * sizeof(u64)), pte);
-	*pte_access &= pte ^ PT64_NX_MASK;
 	if (level > PG_LEVEL_4K && likely(pte == c->key))
 		return 0;
-	if (fast_leaf_is_cached(w, level, &w->leaf_cache[0], pte, *pte_access,
-				access, acc, false)) {
+	if (fast_leaf_is_cached(w, level, &w->leaf_cache[0], pte, access,
+				acc)) {
 		*rights = w->leaf_cache[0].rights;
 		*ngpa = fast_leaf_address(pte, addr, level);
 		return 1;
@@ -398,6 +396,7 @@ static __attribute__((always_inline)) inline int gva_walk_fast_2d_level(
 		 * table's address is an nGPA), on which a 1D walk that
 		 * meets it gives up.
 		 */
+		entry_cache_forget_leaf(w, 0, level, pte, false);
 		c->key = pte;
 		c->page = walk_empty_table;
 		return 0;
@@ -425,7 +424,7 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	u64 table_access = nest ? nested_access(nested, access, true, 0) : 0;
 	struct walk_entry *e = record ? rec->guest.entries : NULL;
 	struct walk_path *tw = record ? rec->table_walks : NULL;
-	u64 pte = w->root, pte_access = ~0ULL, ngpa = 0, gpa;
+	u64 pte = w->root, ngpa = 0, gpa;
 	const u64 *nested_root = NULL;
 	unsigned int refs = 0, n;
 	struct stage_walk sw;
@@ -464,19 +463,18 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 	 * One guest level at a time, each with its level a constant (a
 	 * loop around the inlined nested walks is not unrolled).
 	 */
-#define GUEST_LEVEL_2D(l)                                                \
-	do {                                                             \
-		int r2d = gva_walk_fast_2d_level(                        \
-			w, nested_root, addr, access, acc, table_access, \
-			record ? &tw : NULL, record ? &e : NULL, &pte,   \
-			&pte_access, &ngpa, &rights, &refs, l, levels,   \
-			nested_ept, nested_levels);                      \
-		if (r2d < 0)                                             \
-			return FAST_WALK_GIVE_UP;                        \
-		if (r2d) {                                               \
-			level = l;                                       \
-			goto leaf;                                       \
-		}                                                        \
+#define GUEST_LEVEL_2D(l)                                                      \
+	do {                                                                   \
+		int r2d = gva_walk_fast_2d_level(                              \
+			w, nested_root, addr, access, acc, table_access,       \
+			record ? &tw : NULL, record ? &e : NULL, &pte, &ngpa,  \
+			&rights, &refs, l, levels, nested_ept, nested_levels); \
+		if (r2d < 0)                                                   \
+			return FAST_WALK_GIVE_UP;                              \
+		if (r2d) {                                                     \
+			level = l;                                             \
+			goto leaf;                                             \
+		}                                                              \
 	} while (0)
 	if (levels == PT64_ROOT_5LEVEL)
 		GUEST_LEVEL_2D(PT64_ROOT_5LEVEL);
@@ -490,13 +488,14 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 
 leaf:
 	if (rights < 0) {
-		rights = fast_leaf_rights(w, pte_access, pte, access, acc,
-					  false);
+		rights = fast_leaf_rights(
+			w, fast_walk_access(w, 0, pte, level, false, levels),
+			pte, access, acc, false);
 		if (rights < 0)
 			return FAST_WALK_GIVE_UP;
 		if (level == PG_LEVEL_4K)
-			fast_leaf_keep(w, &w->leaf_cache[0], pte, pte_access,
-				       access, acc, rights, false);
+			fast_leaf_keep(w, &w->leaf_cache[0], pte, access, acc,
+				       rights);
 	}
 
 translated:

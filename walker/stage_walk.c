@@ -100,7 +100,7 @@ __nested_walk_not_present(struct kvm_pagewalk *w, u64 ngpa,
 		    fast_is_leaf(pte, level))
 			return 0;
 		table = pte & PT_BASE_ADDR_MASK;
-		page = table_cache_fill(w->mem, c, pte, table);
+		page = entry_cache_fill(w, 0, level, pte, ept);
 		if (unlikely(!page))
 			return 0;
 	}

@@ -43,14 +43,14 @@ struct walk_table_cache {
 /*
  * A 4K leaf a walk of a stage's fast path accepted: a leaf whose bits
  * that the checks read (all but the address bits that are not reserved)
- * are @pte, read after entries whose AND (NX inverted) has in the bits
- * that the rights read @pte_access, gives @rights for @access with
- * @rflags_ac and @pkru (false and 0 for a walk without a struct
- * walk_access).
+ * are @pte, read after entries with the rights of those its row of
+ * entry_cache (below) holds, gives @rights for @access with @rflags_ac and @pkru (false and 0 for a
+ * walk without a struct walk_access).  A change to the rights of an
+ * entry of the row empties it (@pte WALK_TABLE_NONE, which no leaf's bits
+ * equal).
  */
 struct walk_leaf_cache {
 	u64 pte;
-	u64 pte_access;
 	u64 access;
 	int rights;
 	bool rflags_ac;

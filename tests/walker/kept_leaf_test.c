@@ -1,0 +1,160 @@
+/*
+ * The fast path's kept 4K leaf (walker/fast_walk_internal.h) holds only
+ * for the entries its row met above it: a leaf met again below entries
+ * that changed is checked again, in the guest's walk and in the nested
+ * stage's.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "access_flags.h"
+
+#define KEPT_GVA 0x00007f8123456789ULL
+#define KEPT_NGPA 0x7123ULL
+
+/*
+ * Walk @gva with and without a record, which must agree: the return, and
+ * the GPA and rights of a translation.
+ */
+static int walk_both(struct kvm_pagewalk *gw, u64 gva,
+		     const struct walk_access *acc, struct walk_record *rec,
+		     struct walk_fault *f)
+{
+	struct walk_translation out;
+	struct walk_fault gf;
+	int r = gva_walk_translate(gw, gva, acc, f, rec);
+
+	cr_assert_eq(gva_walk_translate_gpa(gw, gva, acc, &gf, &out), r);
+	if (!r) {
+		cr_assert_eq(out.gpa, rec->gpa);
+		cr_assert_eq(out.pte_access, rec->pte_access);
+		cr_assert_eq(out.leaf_level, rec->leaf_level);
+	} else {
+		cr_assert_eq(gf.kind, f->kind);
+		cr_assert_eq(gf.error_code, f->error_code);
+	}
+	return r;
+}
+
+/*
+ * A user write through 4-level tables whose leaf the fast path keeps:
+ * each upper entry in turn, rewritten to the same table without W, then
+ * without U, makes the same leaf fault; put back, the walk translates.
+ */
+Test(gva_walk, kept_leaf_is_checked_again_below_a_changed_upper_entry)
+{
+	static const u64 rights[] = { PT_WRITABLE_MASK, PT_USER_MASK };
+	struct walk_access acc, user_write;
+	struct ac_case c = { 0 };
+	struct ref_mmu cfg = { 0 };
+	struct walk_record rec;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+	unsigned int i, j;
+	u64 gpa;
+
+	env_init(&e);
+	c.g.levels = 4;
+	c.g.leaf_level = 1;
+	c.g.maxphyaddr = 46;
+	c.g.rsvd_bit = -1;
+	c.g.low_rsvd_bit = -1;
+	c.g.gva = KEPT_GVA;
+	c.g.target = 0x5000;
+	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
+		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
+		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP);
+	ac_build(&e, &c, &cfg, &acc);
+	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
+	user_write = (struct walk_access){ .pfec = PFERR_WRITE_MASK |
+						   PFERR_USER_MASK };
+	/* The first walk sets A and D, the next ones keep the leaf. */
+	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_write, &rec, &f), 0);
+	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_write, &rec, &f), 0);
+	cr_assert_eq(rec.guest.nr_entries, 4);
+	gpa = rec.gpa;
+
+	for (i = 0; i < 3; i++) {
+		struct walk_entry entry = rec.guest.entries[i];
+
+		for (j = 0; j < ARRAY_SIZE(rights); j++) {
+			env_write(&e, entry.pte_gpa, 8,
+				  entry.after & ~rights[j]);
+			cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_write, &rec,
+					       &f),
+				     1, "level %d without %#llx", entry.level,
+				     (unsigned long long)rights[j]);
+			cr_assert_eq(f.kind, WALK_FAULT_PF);
+			cr_assert_eq(f.error_code, PFERR_PRESENT_MASK |
+							   PFERR_WRITE_MASK |
+							   PFERR_USER_MASK);
+			env_write(&e, entry.pte_gpa, 8, entry.after);
+			cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_write, &rec,
+					       &f),
+				     0);
+			cr_assert_eq(rec.gpa, gpa);
+		}
+	}
+	env_destroy(&e);
+}
+
+/*
+ * The nested stage's walk of the final address, with paging off in the
+ * guest: each upper EPT entry in turn, rewritten to the same table
+ * without W, makes the kept leaf an EPT violation of a write.
+ */
+Test(ngpa_walk, kept_leaf_is_checked_again_below_a_changed_ept_entry)
+{
+	struct cpu_features cpu = { .maxphyaddr = 46 };
+	struct env_tree ept = { .fmt = ENV_FMT_EPT, .levels = 4, .id = 1 };
+	struct walk_access write = { .pfec = PFERR_WRITE_MASK };
+	struct kvm_pagewalk gw, nw;
+	struct env_map m = { 0 };
+	struct walk_record rec;
+	struct cpu_role role;
+	struct walk_fault f;
+	struct walk_env e;
+	unsigned int i;
+	u64 eptp;
+
+	/* Without EPT A/D: walks only read. */
+	env_init(&e);
+	ept.root = env_alloc_page(&e);
+	eptp = ept.root | (3ULL << EPTP_PWL_SHIFT) | 6;
+	m.addr = KEPT_NGPA & ~PAGE_OFFSET_MASK;
+	m.leaf_level = 1;
+	m.target = 0x8000;
+	m.flags[0] = EPT_RWX_MASK | (6 << EPT_MT_SHIFT);
+	m.flags[1] = m.flags[2] = m.flags[3] = EPT_RWX_MASK;
+	env_map(&e, &ept, &m);
+	cr_assert_eq(cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
+				      46),
+		     0);
+	cr_assert_eq(kvm_pagewalk_init(&nw, &role, eptp, &e.mem[ENV_WALKER],
+				       NULL),
+		     0);
+	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE, 0, 0, &cpu), 0);
+	cr_assert_eq(kvm_pagewalk_init(&gw, &role, 0, &e.mem[ENV_WALKER], &nw),
+		     0);
+	cr_assert_eq(walk_both(&gw, KEPT_NGPA, &write, &rec, &f), 0);
+	cr_assert_eq(walk_both(&gw, KEPT_NGPA, &write, &rec, &f), 0);
+	cr_assert_eq(rec.final_walk.nr_entries, 4);
+	cr_assert_eq(rec.gpa, 0x8123);
+
+	for (i = 0; i < 3; i++) {
+		struct walk_entry entry = rec.final_walk.entries[i];
+
+		env_write(&e, entry.pte_gpa, 8,
+			  entry.after & ~(u64)EPT_WRITABLE_MASK);
+		cr_assert_eq(walk_both(&gw, KEPT_NGPA, &write, &rec, &f), 1,
+			     "level %d without W", entry.level);
+		cr_assert_eq(f.kind, WALK_FAULT_EPT_VIOLATION);
+		cr_assert(f.exit_qualification & EPT_VIOLATION_ACC_WRITE);
+		cr_assert_not(f.exit_qualification & EPT_VIOLATION_PROT_WRITE);
+		env_write(&e, entry.pte_gpa, 8, entry.after);
+		cr_assert_eq(walk_both(&gw, KEPT_NGPA, &write, &rec, &f), 0);
+		cr_assert_eq(rec.gpa, 0x8123);
+	}
+	env_destroy(&e);
+}
