@@ -504,37 +504,9 @@ int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_result *res)
 	return 0;
 }
 
-struct walk_access sim_vcpu_walk_access(const struct sim_vcpu *vcpu,
-					const struct sim_access *access)
+int sim_vcpu_access_slow(struct sim_vcpu *vcpu, const struct sim_access *access,
+			 struct sim_result *res)
 {
-	struct walk_access wa = {
-		.rflags_ac = vcpu->rflags_ac,
-		.pkru = vcpu->pkru,
-	};
-	bool user;
-
-	if (access->kind == SIM_ACCESS_WRITE)
-		wa.pfec |= PFERR_WRITE_MASK;
-	else if (access->kind == SIM_ACCESS_FETCH)
-		wa.pfec |= PFERR_FETCH_MASK;
-
-	if (access->implicit)
-		user = false;
-	else if (access->priv == SIM_PRIV_CPL)
-		user = vcpu->cpl == 3;
-	else
-		user = access->priv == SIM_PRIV_USER;
-	if (user)
-		wa.pfec |= PFERR_USER_MASK;
-	if (access->implicit)
-		wa.pfec |= PFERR_IMPLICIT_ACCESS;
-	return wa;
-}
-
-int sim_vcpu_access(struct sim_vcpu *vcpu, const struct sim_access *access,
-		    struct sim_result *res)
-{
-	struct walk_access wa;
 	int r;
 
 	if (unlikely(vcpu->pending)) {
@@ -556,24 +528,11 @@ int sim_vcpu_access(struct sim_vcpu *vcpu, const struct sim_access *access,
 			 paging_mode_name(vcpu->gva_walk.role.level));
 		return -EINVAL;
 	}
+	return sim_vcpu_walk(vcpu, access, res);
+}
 
-	/*
-	 * gva_walk_translate() sets *fault and every count, address and flag
-	 * of *rec (the entries up to each path's nr_entries): clearing all of
-	 * *res here, every level's path included, cost more than the walk.
-	 */
-	res->cr3_load_error = 0;
-	wa = sim_vcpu_walk_access(vcpu, access);
-	r = gva_walk_translate(&vcpu->gva_walk, access->addr, &wa, &res->fault,
-			       &res->rec);
-	if (r == 0) {
-		res->outcome = SIM_OK;
-		return 0;
-	}
-	if (r == 1) {
-		res->outcome = SIM_FAULT;
-		return 0;
-	}
+int sim_vcpu_walk_failed(struct sim_vcpu *vcpu, int r)
+{
 	vcpu->error_reg = SIM_NR_REGS;
 	snprintf(vcpu->error, sizeof(vcpu->error),
 		 "gva_walk_translate() failed with %d (%s)", r, strerror(-r));

@@ -201,8 +201,73 @@ static inline u16 sim_vcpu_pcid(const struct sim_vcpu *vcpu)
 }
 
 /* The PFEC and flags a walk checks for @access at the vCPU's CPL. */
-struct walk_access sim_vcpu_walk_access(const struct sim_vcpu *vcpu,
-					const struct sim_access *access);
+static inline struct walk_access
+sim_vcpu_walk_access(const struct sim_vcpu *vcpu,
+		     const struct sim_access *access)
+{
+	struct walk_access wa = {
+		.rflags_ac = vcpu->rflags_ac,
+		.pkru = vcpu->pkru,
+	};
+	bool user;
+
+	if (access->kind == SIM_ACCESS_WRITE)
+		wa.pfec |= PFERR_WRITE_MASK;
+	else if (access->kind == SIM_ACCESS_FETCH)
+		wa.pfec |= PFERR_FETCH_MASK;
+
+	if (access->implicit)
+		user = false;
+	else if (access->priv == SIM_PRIV_CPL)
+		user = vcpu->cpl == 3;
+	else
+		user = access->priv == SIM_PRIV_USER;
+	if (user)
+		wa.pfec |= PFERR_USER_MASK;
+	if (access->implicit)
+		wa.pfec |= PFERR_IMPLICIT_ACCESS;
+	return wa;
+}
+
+/* A walk failed with -errno @r: @r, with vcpu->error. */
+int sim_vcpu_walk_failed(struct sim_vcpu *vcpu, int r);
+
+/*
+ * The walk of sim_vcpu_access(), with the settings loaded and an
+ * address that fits the mode.
+ */
+static inline int sim_vcpu_walk(struct sim_vcpu *vcpu,
+				const struct sim_access *access,
+				struct sim_result *res)
+{
+	struct walk_access wa = sim_vcpu_walk_access(vcpu, access);
+	int r;
+
+	/*
+	 * gva_walk_translate() sets *fault and every count, address and flag
+	 * of *rec (the entries up to each path's nr_entries): clearing all of
+	 * *res here, every level's path included, cost more than the walk.
+	 */
+	res->cr3_load_error = 0;
+	r = gva_walk_translate(&vcpu->gva_walk, access->addr, &wa, &res->fault,
+			       &res->rec);
+	if (likely(r == 0)) {
+		res->outcome = SIM_OK;
+		return 0;
+	}
+	if (r == 1) {
+		res->outcome = SIM_FAULT;
+		return 0;
+	}
+	return sim_vcpu_walk_failed(vcpu, r);
+}
+
+/*
+ * sim_vcpu_access() with settings pending or an address wider than the
+ * mode's linear addresses: the load and the checks, then the walk.
+ */
+int sim_vcpu_access_slow(struct sim_vcpu *vcpu, const struct sim_access *access,
+			 struct sim_result *res);
 
 /*
  * Make @access: sim_vcpu_load() if settings are pending, then the walk.
@@ -211,10 +276,19 @@ struct walk_access sim_vcpu_walk_access(const struct sim_vcpu *vcpu,
  * (a path's entries past its nr_entries are not cleared); after a failed
  * CR3 load, all of *@res that the outcome does not set is 0.  -EINVAL
  * with vcpu->error for invalid settings or an address wider than the
- * mode's linear addresses; *@res is then undefined.
+ * mode's linear addresses; *@res is then undefined.  Inline for a TLB
+ * miss of mmusim run: only the walk is a call.
  */
-int sim_vcpu_access(struct sim_vcpu *vcpu, const struct sim_access *access,
-		    struct sim_result *res);
+static inline int sim_vcpu_access(struct sim_vcpu *vcpu,
+				  const struct sim_access *access,
+				  struct sim_result *res)
+{
+	if (unlikely(vcpu->pending ||
+		     (vcpu->gva_walk.role.level < PT64_ROOT_4LEVEL &&
+		      (access->addr >> 32))))
+		return sim_vcpu_access_slow(vcpu, access, res);
+	return sim_vcpu_walk(vcpu, access, res);
+}
 
 const char *sim_access_kind_name(enum sim_access_kind kind);
 const char *sim_reg_name(enum sim_reg reg);
