@@ -706,14 +706,6 @@ bool __mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn)
 	return e && e->count;
 }
 
-bool page_fault_handle_page_track(struct mmu_context *mmu,
-				  const struct kvm_page_fault *fault)
-{
-	if (fault->rsvd || !fault->present || !fault->write)
-		return false;
-	return mmu_gfn_is_write_tracked(mmu, fault->gfn);
-}
-
 int mmu_faultin_pfn(struct mmu_context *mmu, struct kvm_page_fault *fault,
 		    unsigned int access)
 {

@@ -307,8 +307,14 @@ static inline bool mmu_gfn_is_write_tracked(struct mmu_context *mmu, u64 gfn)
  * be emulated.  A reserved-bit fault came from an MMIO SPTE, not from
  * the write protection.  KVM's page_fault_handle_page_track().
  */
-bool page_fault_handle_page_track(struct mmu_context *mmu,
-				  const struct kvm_page_fault *fault);
+static inline bool
+page_fault_handle_page_track(struct mmu_context *mmu,
+			     const struct kvm_page_fault *fault)
+{
+	if (fault->rsvd || !fault->present || !fault->write)
+		return false;
+	return mmu_gfn_is_write_tracked(mmu, fault->gfn);
+}
 void mmu_flush_tlb(struct mmu_context *mmu);
 
 /* shadow_root.c */
