@@ -304,18 +304,12 @@ void mmu_flush_tlb(struct mmu_context *mmu)
 
 /* Memslots. */
 
-static bool memslot_has_gfn(const struct kvm_memory_slot *slot, u64 gfn)
-{
-	return gfn >= slot->base_gfn && gfn - slot->base_gfn < slot->npages;
-}
-
-struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn)
+/* gfn_to_memslot() when the slot it found last does not hold @gfn. */
+struct kvm_memory_slot *__gfn_to_memslot(struct mmu_context *mmu, u64 gfn)
 {
 	struct kvm_memslots *slots = &mmu->memslots;
-	int i = slots->last_used_slot;
+	int i;
 
-	if (i < slots->nr_slots && memslot_has_gfn(&slots->slots[i], gfn))
-		return &slots->slots[i];
 	for (i = 0; i < slots->nr_slots; i++) {
 		if (memslot_has_gfn(&slots->slots[i], gfn)) {
 			slots->last_used_slot = i;

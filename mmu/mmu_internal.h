@@ -267,7 +267,23 @@ static inline void mmu_write_spte(struct mmu_context *mmu, u64 *sptep, u64 spte)
 	mmu->stats.sptes_written++;
 }
 
-struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
+static inline bool memslot_has_gfn(const struct kvm_memory_slot *slot, u64 gfn)
+{
+	return gfn >= slot->base_gfn && gfn - slot->base_gfn < slot->npages;
+}
+
+struct kvm_memory_slot *__gfn_to_memslot(struct mmu_context *mmu, u64 gfn);
+/* Inline for the last slot found, which every fault tries first. */
+static inline struct kvm_memory_slot *gfn_to_memslot(struct mmu_context *mmu,
+						     u64 gfn)
+{
+	struct kvm_memslots *slots = &mmu->memslots;
+	int i = slots->last_used_slot;
+
+	if (i < slots->nr_slots && memslot_has_gfn(&slots->slots[i], gfn))
+		return &slots->slots[i];
+	return __gfn_to_memslot(mmu, gfn);
+}
 /*
  * Resolve fault->gfn to a host frame (kvm_mmu_faultin_pfn()) in
  * fault->slot, which the caller has looked up for it (NULL: no memslot):
