@@ -288,8 +288,26 @@ static int reset_shadow_nested(struct mmu_context *mmu)
 	return r;
 }
 
+/*
+ * The vCPU lets go of its root.  tdp_mmu's roots count the vCPU's hold
+ * (tdp_mmu_alloc_root()); shadow_mmu's current root stays its own, so a
+ * zap or a write frees it as it frees any root no vCPU has loaded.
+ */
+static void mmu_unload_root(struct mmu_context *mmu)
+{
+	struct kvm_mmu_page *sp = mmu->root.sp;
+
+	if (sp && sp->tdp_mmu_page) {
+		MMU_WARN_ON(sp->root_count < 2);
+		sp->root_count--;
+	}
+	mmu->root = (struct kvm_mmu_root){ 0 };
+}
+
 int mmu_reset_context(struct mmu_context *mmu, struct kvm_pagewalk *gva_walk)
 {
+	int r = -EINVAL;
+
 	if (!gva_walk || gva_walk->role.tdp || gva_walk->mem != mmu->mem)
 		return -EINVAL;
 	mmu->gva_walk = gva_walk;
@@ -297,13 +315,25 @@ int mmu_reset_context(struct mmu_context *mmu, struct kvm_pagewalk *gva_walk)
 
 	switch (mmu_mode(mmu)) {
 	case MODE_TDP:
-		return reset_tdp(mmu);
+		r = reset_tdp(mmu);
+		break;
 	case MODE_SHADOW:
-		return reset_shadow(mmu);
+		r = reset_shadow(mmu);
+		break;
 	case MODE_SHADOW_NESTED:
-		return reset_shadow_nested(mmu);
+		r = reset_shadow_nested(mmu);
+		break;
 	}
-	return -EINVAL;
+	/*
+	 * A refused context leaves no root loaded, as KVM's
+	 * kvm_mmu_reset_context() unloads before kvm_init_mmu(): a write the
+	 * MMU traps next must not reload the previous mode's root with no
+	 * walk of the guest's tables (mmu->w is NULL), and an access fails
+	 * (-EINVAL) until a reset succeeds.
+	 */
+	if (r)
+		mmu_unload_root(mmu);
+	return r;
 }
 
 /*

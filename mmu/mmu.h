@@ -115,7 +115,9 @@ int mmu_get_dirty_log(struct mmu_context *mmu, u64 base_gfn, u64 *bitmap,
  * any change of the guest's paging registers or root (the root cache
  * makes a CR3 switch back cheap).  -EOPNOTSUPP for a guest the MMU does
  * not model; -EINVAL for misuse, or an L1 EPTP with A/D the MMU cannot
- * offer (no cfg.ad_enabled).
+ * offer (no cfg.ad_enabled).  When it refuses the guest's state, the
+ * vCPU is left with no root: mmu_guest_access() is -EINVAL until a reset
+ * succeeds, and guest writes are still taken.
  */
 int mmu_reset_context(struct mmu_context *mmu, struct kvm_pagewalk *gva_walk);
 

@@ -18,6 +18,7 @@
  *  - PAE: GVA_2LEVEL_4K and GVA_4M fall in non-present PDEs of PAE_PD.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <inttypes.h>
 
 #include "mmu/mmu.h"
@@ -273,4 +274,76 @@ Test(mmu_mode_change, paging_off_between_pae_and_2level_matches_guest_walk)
 					     &mode_pae_paging_off, &mode_pae };
 
 	run_modes(modes, ARRAY_SIZE(modes));
+}
+
+/*
+ * Regression (fuzz_readers, `mmusim run --mmu=shadow --keep-going` on a
+ * PAE guest given a nested stage): a context the MMU refuses kept the
+ * previous mode's root loaded with no guest walk (a NULL mmu->w), and
+ * the next trapped write to a shadowed table reloaded that PAE root
+ * through it.  A nested NPT stage on an EPT host is refused by both MMUs:
+ * tdp_mmu shadows only L1 tables of its own kind, shadow_mmu none.
+ */
+Test(mmu_mode_change, refused_context_leaves_no_root_until_next_reset)
+{
+	/* Enough for KVM's write-flooding rule (three) and then some. */
+	enum { MAX_PD_WRITES = 8 };
+	static const enum mmu_kind kinds[] = { MMU_TDP, MMU_SHADOW };
+	struct kvm_pagewalk npt_walk, l2_walk;
+	struct walk_access read = { 0 };
+	struct walk_fault fault;
+	struct walk_record rec;
+	struct cpu_role role;
+	unsigned int k, i;
+	u64 gpa;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		struct env e;
+
+		env_setup(&e, kinds[k]);
+		set_mode(&e, &mode_pae);
+		check_mode(&e);
+
+		cr_assert_eq(cpu_role_for_npt(&role, X86_CR4_PAE,
+					      EFER_LME | EFER_LMA | EFER_NX,
+					      false, &e.cpu),
+			     0);
+		cr_assert_eq(kvm_pagewalk_init(&npt_walk, &role, CR3_GPA,
+					       &e.mem, NULL),
+			     0);
+		cr_assert_eq(cpu_role_from_regs(&role, mode_pae.cr0,
+						mode_pae.cr4, 0, &e.cpu),
+			     0);
+		cr_assert_eq(kvm_pagewalk_init(&l2_walk, &role, CR3_GPA, &e.mem,
+					       &npt_walk),
+			     0);
+		cr_assert_eq(mmu_reset_context(e.mmu, &l2_walk), -EOPNOTSUPP,
+			     "%s", kind_name(e.kind));
+
+		/*
+		 * The guest rewrites its PD's entry for GVA_4K's table, often
+		 * enough that shadow_mmu takes the PD as no longer a table
+		 * (write flooding) and zaps it: the PAE root above it is
+		 * obsolete, the case that reloaded it.
+		 */
+		for (i = 0;
+		     i < MAX_PD_WRITES && !mmu_get_stats(e.mmu)->mmu_flooded;
+		     i++) {
+			wr(&e, PAE_PD, PAE_PT | TABLE_FLAGS, 8);
+			cr_assert_eq(mmu_guest_write(e.mmu, PAE_PD,
+						     PAE_PT | TABLE_FLAGS, 8),
+				     0, "%s", kind_name(e.kind));
+		}
+		cr_assert_eq(mmu_get_stats(e.mmu)->mmu_flooded,
+			     e.kind == MMU_SHADOW, "%s", kind_name(e.kind));
+		cr_assert_eq(
+			mmu_guest_access(e.mmu, GVA_4K, &read, &fault, &rec),
+			-EINVAL, "%s: access with no root", kind_name(e.kind));
+
+		set_mode(&e, &mode_pae);
+		check_mode(&e);
+		cr_assert_eq(access_both(&e, GVA_4K, 0, &gpa), 0);
+		cr_assert_eq(gpa, GPA_PAE_DATA);
+		env_destroy(&e);
+	}
 }
