@@ -60,6 +60,7 @@ void table_cache_reset(struct kvm_pagewalk *w);
 const u64 *table_cache_fill(const struct guest_memory *mem,
 			    struct walk_table_cache *c, u64 key, u64 table);
 const u64 *root_cache_fill(struct kvm_pagewalk *w, u64 table);
+void kvm_pagewalk_bind(struct kvm_pagewalk *w);
 
 /* An empty leaf_cache slot: no 4K leaf's key (fast_leaf_key()) is ~0. */
 #define WALK_LEAF_NONE                  \

@@ -381,6 +381,32 @@ translated:
 	return FAST_WALK_TRANSLATED;
 }
 
+/*
+ * gva_walk_fast() for a @levels-level guest @w with a nested stage, in
+ * the nested stage's mode now, when the fast path can take it.
+ */
+static __attribute__((always_inline)) inline enum fast_walk_outcome
+gva_walk_fast_2d(struct kvm_pagewalk *w, u64 addr,
+		 const struct walk_access *acc, struct walk_fault *fault,
+		 struct walk_record *rec, struct walk_translation *out,
+		 int *ret, const bool record, const int levels)
+{
+	const struct kvm_pagewalk *nested = w->nested;
+	bool nested_five = nested->role.level == PT64_ROOT_5LEVEL;
+
+#define GVA_WALK_FAST_2D(nested_ept, nested_levels)                       \
+	gva_walk_fast(w, addr, acc, fault, rec, out, ret, record, levels, \
+		      true, nested_ept, nested_levels)
+	if (!nested->fast_walk)
+		return FAST_WALK_GIVE_UP;
+	if (nested->role.ept)
+		return nested_five ? GVA_WALK_FAST_2D(true, 5) :
+				     GVA_WALK_FAST_2D(true, 4);
+	return nested_five ? GVA_WALK_FAST_2D(false, 5) :
+			     GVA_WALK_FAST_2D(false, 4);
+#undef GVA_WALK_FAST_2D
+}
+
 /* gva_walk_fast() for @w, when it can take it: its variant for @w. */
 static __attribute__((always_inline)) inline enum fast_walk_outcome
 gva_walk_try_fast(struct kvm_pagewalk *w, u64 addr,
@@ -485,8 +511,8 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 }
 
 /*
- * gva_walk_translate_gpa() when the fast path gave up: the general walk,
- * into a record of its own.
+ * gva_walk_translate_gpa() when the fast path gave up, or of a stage it
+ * does not take: the general walk, into a record of its own.
  */
 static __attribute__((noinline)) int gva_walk_translate_gpa_slow(
 	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
@@ -505,17 +531,170 @@ static __attribute__((noinline)) int gva_walk_translate_gpa_slow(
 	return 0;
 }
 
+/*
+ * gva_walk_translate_gpa() through the fast path of a @levels-level
+ * guest, one-dimensional or, with @nest, through its nested stage in the
+ * nested stage's mode now; where it gives up, the general walk.
+ */
+static __attribute__((always_inline)) inline int
+gva_walk_gpa_fast(struct kvm_pagewalk *w, u64 addr,
+		  const struct walk_access *access, struct walk_fault *fault,
+		  struct walk_translation *out, const int levels,
+		  const bool nest)
+{
+	enum fast_walk_outcome fast;
+	int r;
+
+	if (likely(is_canonical_address(addr, levels))) {
+		fast = nest ? gva_walk_fast_2d(w, addr, access, fault, NULL,
+					       out, &r, false, levels) :
+			      gva_walk_fast(w, addr, access, fault, NULL, out,
+					    &r, false, levels, false, false, 0);
+		if (likely(fast == FAST_WALK_TRANSLATED))
+			return 0;
+	}
+	return gva_walk_translate_gpa_slow(w, addr, access, fault, out);
+}
+
+/*
+ * The common case of a one-dimensional walk of a @levels-level guest, in
+ * straight-line code: every upper entry the one its slot of entry_cache
+ * row 0 keeps, and a 4K leaf like the row's kept leaf, whose rights it
+ * takes (fast_walk_internal.h).  Without protection keys (@pkeys false:
+ * pkru_mask 0) the rights do not read PKRU, and neither does the kept
+ * leaf's match.  It only reads, so anything else starts over in
+ * gva_walk_gpa_fast() through @from_root.
+ */
+static __attribute__((always_inline)) inline int
+gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
+		  const struct walk_access *access, struct walk_fault *fault,
+		  struct walk_translation *out, const int levels,
+		  const bool pkeys,
+		  int (*from_root)(struct kvm_pagewalk *w, u64 addr,
+				   const struct walk_access *access,
+				   struct walk_fault *fault,
+				   struct walk_translation *out))
+{
+	const struct walk_leaf_cache *leaf = &w->leaf_cache[0];
+	const u64 *page;
+	int level;
+	u64 pte;
+
+	MMU_WARN_ON(!w->fast_walk || w->role.tdp || w->nested ||
+		    w->role.level != levels || !w->fmt.pkru_mask != !pkeys);
+	if (unlikely(!is_canonical_address(addr, levels)) ||
+	    unlikely(w->table_cache_generation != w->mem->generation) ||
+	    unlikely(w->root_cache.key != (w->root & PT_BASE_ADDR_MASK)))
+		return from_root(w, addr, access, fault, out);
+	page = w->root_cache.page;
+#pragma GCC unroll 5
+	for (level = levels; level > PG_LEVEL_4K; level--) {
+		const struct walk_table_cache *c =
+			&w->entry_cache[0][level - 1];
+
+		pte = page[fast_index(addr, level)];
+		if (unlikely(pte != c->key))
+			return from_root(w, addr, access, fault, out);
+		page = c->page;
+	}
+	pte = page[fast_index(addr, PG_LEVEL_4K)];
+	if (unlikely(fast_leaf_key(w, pte) != leaf->pte ||
+		     access->pfec != leaf->access ||
+		     access->rflags_ac != leaf->rflags_ac ||
+		     (pkeys && access->pkru != leaf->pkru)))
+		return from_root(w, addr, access, fault, out);
+	/*
+	 * The leaf's bits outside its key (fast_leaf_key()) are its
+	 * address bits that are not reserved, those of
+	 * fast_leaf_address().
+	 */
+	out->gpa = (pte ^ leaf->pte) | (addr & PAGE_OFFSET_MASK);
+	out->pte_access = leaf->rights;
+	out->leaf_level = PG_LEVEL_4K;
+	return 0;
+}
+
+/* The walks kvm_pagewalk_bind() binds gva_walk_translate_gpa() to. */
+static __attribute__((noinline)) int gva_walk_gpa_1d4_from_root(
+	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
+	struct walk_fault *fault, struct walk_translation *out)
+{
+	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_4LEVEL,
+				 false);
+}
+
+static __attribute__((noinline)) int gva_walk_gpa_1d5_from_root(
+	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
+	struct walk_fault *fault, struct walk_translation *out)
+{
+	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_5LEVEL,
+				 false);
+}
+
+#define DEFINE_GVA_WALK_GPA_KEPT(name, levels, pkeys, from_root)              \
+	static int name(struct kvm_pagewalk *w, u64 addr,                     \
+			const struct walk_access *access,                     \
+			struct walk_fault *fault,                             \
+			struct walk_translation *out)                         \
+	{                                                                     \
+		return gva_walk_gpa_kept(w, addr, access, fault, out, levels, \
+					 pkeys, from_root);                   \
+	}
+DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d4, PT64_ROOT_4LEVEL, false,
+			 gva_walk_gpa_1d4_from_root)
+DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d4_pkeys, PT64_ROOT_4LEVEL, true,
+			 gva_walk_gpa_1d4_from_root)
+DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d5, PT64_ROOT_5LEVEL, false,
+			 gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d5_pkeys, PT64_ROOT_5LEVEL, true,
+			 gva_walk_gpa_1d5_from_root)
+#undef DEFINE_GVA_WALK_GPA_KEPT
+
+static int gva_walk_gpa_2d4(struct kvm_pagewalk *w, u64 addr,
+			    const struct walk_access *access,
+			    struct walk_fault *fault,
+			    struct walk_translation *out)
+{
+	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_4LEVEL,
+				 true);
+}
+
+static int gva_walk_gpa_2d5(struct kvm_pagewalk *w, u64 addr,
+			    const struct walk_access *access,
+			    struct walk_fault *fault,
+			    struct walk_translation *out)
+{
+	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_5LEVEL,
+				 true);
+}
+
+/*
+ * Bind gva_walk_translate_gpa() of @w to the walk of its role, format and
+ * nested stage, as kvm_pagewalk_init() set them: a stage the fast path
+ * does not take walks the general walk; a 1D walk of 4 or 5 levels has a
+ * function of its own, with or without protection keys.
+ */
+void kvm_pagewalk_bind(struct kvm_pagewalk *w)
+{
+	bool five = w->role.level == PT64_ROOT_5LEVEL;
+
+	if (!w->fast_walk || w->role.tdp)
+		w->translate_gpa = gva_walk_translate_gpa_slow;
+	else if (w->nested)
+		w->translate_gpa = five ? gva_walk_gpa_2d5 : gva_walk_gpa_2d4;
+	else if (w->fmt.pkru_mask)
+		w->translate_gpa = five ? gva_walk_gpa_1d5_pkeys :
+					  gva_walk_gpa_1d4_pkeys;
+	else
+		w->translate_gpa = five ? gva_walk_gpa_1d5 : gva_walk_gpa_1d4;
+}
+
 int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 			   const struct walk_access *access,
 			   struct walk_fault *fault,
 			   struct walk_translation *out)
 {
-	int r;
-
-	if (likely(gva_walk_try_fast(w, addr, access, fault, NULL, out, &r,
-				     false) == FAST_WALK_TRANSLATED))
-		return 0;
-	return gva_walk_translate_gpa_slow(w, addr, access, fault, out);
+	return w->translate_gpa(w, addr, access, fault, out);
 }
 
 int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,

@@ -44,6 +44,8 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	if (!mem || nested == w)
 		return -EINVAL;
 	memset(w, 0, sizeof(*w));
+	/* Until the role is set: the general walk. */
+	kvm_pagewalk_bind(w);
 	r = kvm_page_format_init(&w->fmt, role);
 	if (r)
 		return r;
@@ -63,6 +65,7 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	w->fast_walk = w->role.level >= PT64_ROOT_4LEVEL &&
 		       fast_walk_format_ok(&w->fmt, w->role.level);
 	table_cache_reset(w);
+	kvm_pagewalk_bind(w);
 	return 0;
 }
 

@@ -96,6 +96,10 @@ struct walk_path_memo {
  */
 #define WALK_TABLE_CACHE_ROWS (WALK_MAX_LEVELS + 1)
 
+struct walk_access;
+struct walk_fault;
+struct walk_translation;
+
 /*
  * One translation stage.  A vCPU has two instances: gva_walk reads the
  * guest's own tables from CR3 (GVA -> nGPA, or GVA -> GPA without a nested
@@ -167,6 +171,18 @@ struct kvm_pagewalk {
 	 */
 	struct walk_path_memo path_memo[WALK_TABLE_CACHE_ROWS - 1];
 	u64 table_cache_generation;
+	/*
+	 * gva_walk_translate_gpa() of this stage, bound by
+	 * kvm_pagewalk_init() to the walk of its mode, as KVM binds
+	 * mmu->gva_to_gpa when the mode changes: the walk of a 4- or
+	 * 5-level guest without a nested stage is a function of its own,
+	 * and the common case of it straight-line code.  A walk through a
+	 * nested stage reads the nested stage's mode at every walk.
+	 */
+	int (*translate_gpa)(struct kvm_pagewalk *w, u64 addr,
+			     const struct walk_access *access,
+			     struct walk_fault *fault,
+			     struct walk_translation *out);
 };
 
 /*

@@ -158,3 +158,47 @@ Test(ngpa_walk, kept_leaf_is_checked_again_below_a_changed_ept_entry)
 	}
 	env_destroy(&e);
 }
+
+/*
+ * With protection keys the rights read PKRU: a kept leaf of a user page
+ * with key 1 is checked again when PKRU comes to deny key 1 access.
+ */
+Test(gva_walk, kept_leaf_is_checked_again_when_pkru_changes)
+{
+	struct walk_access acc, user_read;
+	struct ac_case c = { 0 };
+	struct ref_mmu cfg = { 0 };
+	struct walk_record rec;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+
+	env_init(&e);
+	c.g.levels = 4;
+	c.g.leaf_level = 1;
+	c.g.maxphyaddr = 46;
+	c.g.rsvd_bit = -1;
+	c.g.low_rsvd_bit = -1;
+	c.g.gva = KEPT_GVA;
+	c.g.target = 0x5000;
+	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
+		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
+		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP) | AC(CPU_CR4_PKE) |
+		  AC(PKU_PKEY);
+	ac_build(&e, &c, &cfg, &acc);
+	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
+	cr_assert(gw.fmt.pkru_mask);
+	user_read = (struct walk_access){ .pfec = PFERR_USER_MASK };
+	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_read, &rec, &f), 0);
+	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_read, &rec, &f), 0);
+
+	/* PKRU.AD for key 1. */
+	user_read.pkru = BIT(2);
+	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_read, &rec, &f), 1);
+	cr_assert_eq(f.kind, WALK_FAULT_PF);
+	cr_assert_eq(f.error_code,
+		     PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_PK_MASK);
+	user_read.pkru = 0;
+	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_read, &rec, &f), 0);
+	env_destroy(&e);
+}
