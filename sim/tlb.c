@@ -162,7 +162,10 @@ static struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
 	case TLB_POLICY_RANDOM:
 		return &set[(tlb_random(t) >> 32) % t->ways];
 	default:
-		/* The whole array's counter: t->ways is a power of two. */
+		/*
+		 * One counter for the whole array, not one a set; any
+		 * number of ways (12 entries in 3 ways, say).
+		 */
 		return &set[t->victim++ % t->ways];
 	}
 }
