@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -665,6 +666,35 @@ Test(run_command, an_option_wins_over_the_mmusim_guest_line)
 	mmusim_cmd_result_free(&r);
 }
 
+/*
+ * Whether @pid has read everything written into the pipe whose write end
+ * is @wfd and sleeps, waiting for more: a SIGINT sent now finds the
+ * input read and the handler in place (mmusim run sets it before its
+ * first read).  A fixed sleep is not enough on a loaded machine, where
+ * the child may not have started yet.
+ */
+static bool waits_for_more_input(pid_t pid, int wfd)
+{
+	char path[64], stat[512];
+	const char *state;
+	int unread;
+	FILE *f;
+	size_t n;
+
+	if (ioctl(wfd, FIONREAD, &unread) || unread)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses. */
+	state = strrchr(stat, ')');
+	return state && state[1] == ' ' && state[2] == 'S';
+}
+
 Test(run_command, sigint_prints_the_summary_so_far)
 {
 	int in[2], out[2], wstatus;
@@ -693,7 +723,9 @@ Test(run_command, sigint_prints_the_summary_so_far)
 	for (i = 0; i < 100; i++)
 		cr_assert_eq(write(in[1], " L 1000,8\n", 10), 10);
 	/* The input stays open: mmusim waits for more when SIGINT comes. */
-	usleep(200000);
+	for (i = 0; i < 6000 && !waits_for_more_input(pid, in[1]); i++)
+		usleep(10000);
+	cr_assert_lt(i, 6000, "mmusim run never waited for more input");
 	kill(pid, SIGINT);
 	while ((got = read(out[0], buf + n, sizeof(buf) - 1 - n)) > 0)
 		n += got;
