@@ -248,17 +248,6 @@ fast_leaf_rights(const struct kvm_pagewalk *w, u64 pte_access, u64 pte,
 	return likely(accessed_dirty) ? (int)rights : -1;
 }
 
-/*
- * The fast path of one stage without a nested stage (a 1D walk, or a
- * nested stage) of @levels levels, through its entry_cache and leaf_cache @row:
- * the number of entries read, recorded from @entries on unless @entries
- * is NULL, with sw->level, ->pte_access and ->ngpa as __stage_walk()
- * sets them; the caller counts the entries and references.  0 to give
- * up, with sw->level the level of the entry fast_entry_ok() refused (not
- * present, or with reserved bits), the last one recorded, or 0 when it
- * gave up for another reason.  @acc is NULL for a nested stage.  The caller checked the stage's
- * table cache (table_cache_check()).
- */
 static_assert(!((EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK | EPT_ACCESSED_MASK |
 		 EPT_DIRTY_MASK | EPT_MT_XWR_MASK | PT_PRESENT_MASK |
 		 PT_WRITABLE_MASK | PT_USER_MASK | PT_ACCESSED_MASK |
@@ -395,8 +384,17 @@ path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
 }
 
 /*
- * @root_page is the host page of @w's root table (stage_root_page()).
- * Rows 1 and up also fill their path memo.
+ * The fast path of one stage without a nested stage (a 1D walk, or a
+ * nested stage) of @levels levels, through its entry_cache and
+ * leaf_cache @row: the number of entries read, recorded from @entries on
+ * unless @entries is NULL, with sw->level, ->pte_access and ->ngpa as
+ * __stage_walk() sets them; the caller counts the entries and
+ * references.  0 to give up, with sw->level the level of the entry
+ * fast_entry_ok() refused (not present, or with reserved bits), the last
+ * one recorded, or 0 when it gave up for another reason.  @acc is NULL
+ * for a nested stage.  The caller checked the stage's table cache
+ * (table_cache_check()).  @root_page is the host page of @w's root table
+ * (stage_root_page()).  Rows 1 and up also fill their path memo.
  */
 static __attribute__((always_inline)) inline unsigned int
 stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
