@@ -390,18 +390,33 @@ static void *gpa_to_ptr(const struct guest_memory *mem, u64 gpa)
 {
 	u64 gfn = gpa_to_gfn(gpa);
 	struct gfn_cache_entry *c = &mem->cache[gfn % GFN_CACHE_SIZE];
+	void *page;
 	u64 hpa;
 
 	if (likely(c->page && c->gfn == gfn))
 		return (u8 *)c->page + (gpa & PAGE_OFFSET_MASK);
 
-	hpa = guest_memory_gpa_to_hpa(mem, gpa);
-	if (hpa == INVALID_HPA)
+	/*
+	 * The host page straight from the lookup: guest_memory_gpa_to_hpa()
+	 * of the host view would ask host_memory_page() once to see the page
+	 * is there and once more for it.
+	 */
+	if (gpa >> GPA_BITS_MAX)
 		return NULL;
+	if (mem->host_view) {
+		page = host_memory_page(mem->host, gpa);
+		if (!page)
+			return NULL;
+	} else {
+		hpa = gfn_to_hpa(mem, gfn);
+		if (hpa == INVALID_HPA)
+			return NULL;
+		page = host_memory_page(mem->host, hpa);
+		MMU_WARN_ON(!page);
+	}
 	c->gfn = gfn;
-	c->page = host_memory_page(mem->host, hpa);
-	MMU_WARN_ON(!c->page);
-	return (u8 *)c->page + (gpa & PAGE_OFFSET_MASK);
+	c->page = page;
+	return (u8 *)page + (gpa & PAGE_OFFSET_MASK);
 }
 
 void *guest_memory_page(const struct guest_memory *mem, u64 gpa)
