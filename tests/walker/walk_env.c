@@ -555,3 +555,35 @@ bool env_check(struct walk_env *e, struct kvm_pagewalk *w, bool ngpa_only,
 	}
 	return false;
 }
+
+int env_setup_ept_under_paging_off(struct walk_env *e, u64 ngpa, u64 target,
+				   struct kvm_pagewalk *gw,
+				   struct kvm_pagewalk *nw)
+{
+	enum { MAXPHYADDR = 46 };
+	struct cpu_features cpu = { .maxphyaddr = MAXPHYADDR };
+	struct env_tree ept = { .fmt = ENV_FMT_EPT, .levels = 4, .id = 1 };
+	struct env_map m = { 0 };
+	struct cpu_role role;
+	u64 eptp;
+	int r;
+
+	ept.root = env_alloc_page(e);
+	eptp = ept.root | (3ULL << EPTP_PWL_SHIFT) | MTRR_TYPE_WRBACK;
+	m.addr = ngpa & ~PAGE_OFFSET_MASK;
+	m.leaf_level = PG_LEVEL_4K;
+	m.target = target;
+	m.flags[0] = EPT_RWX_MASK | (MTRR_TYPE_WRBACK << EPT_MT_SHIFT);
+	m.flags[1] = m.flags[2] = m.flags[3] = EPT_RWX_MASK;
+	env_map(e, &ept, &m);
+	r = cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
+			     MAXPHYADDR);
+	if (!r)
+		r = kvm_pagewalk_init(nw, &role, eptp, &e->mem[ENV_WALKER],
+				      NULL);
+	if (!r)
+		r = cpu_role_from_regs(&role, X86_CR0_PE, 0, 0, &cpu);
+	if (!r)
+		r = kvm_pagewalk_init(gw, &role, 0, &e->mem[ENV_WALKER], nw);
+	return r;
+}

@@ -153,6 +153,16 @@ int env_setup_walkers(struct walk_env *e, struct ref_mmu *cfg,
 		      struct kvm_pagewalk *gw, struct kvm_pagewalk *nw);
 
 /*
+ * Guest paging off over a 4-level EPT without A/D (its walks only read)
+ * that maps the 4K page of @ngpa to @target, in mem[ENV_WALKER]: @nw is
+ * the nested stage, @gw the guest's over it.  Returns 0 or the first
+ * error.
+ */
+int env_setup_ept_under_paging_off(struct walk_env *e, u64 ngpa, u64 target,
+				   struct kvm_pagewalk *gw,
+				   struct kvm_pagewalk *nw);
+
+/*
  * Translate @addr with the walker (@w: a gva_walk, or an ngpa_walk with
  * @ngpa_only) and with the reference, then compare return value, fault,
  * record and memory.  On a disagreement print the case (@describe of

@@ -592,35 +592,16 @@ Test(walk_record, path_refs_count_entries_read)
 
 Test(walk_record, nested_path_refs_count_entries_read)
 {
-	struct cpu_features cpu = { .maxphyaddr = 46 };
-	struct env_tree ept = { .fmt = ENV_FMT_EPT, .levels = 4, .id = 1 };
 	struct walk_access acc = { 0 };
 	struct kvm_pagewalk gw, nw;
-	struct env_map m = { 0 };
 	struct walk_record rec;
-	struct cpu_role role;
 	struct walk_fault f;
 	struct walk_env e;
-	u64 eptp;
 
 	/* Guest paging off, 4-level EPT: one nested walk of 4 entries. */
 	env_init(&e);
-	ept.root = env_alloc_page(&e);
-	eptp = ept.root | (3ULL << EPTP_PWL_SHIFT) | 6;
-	m.addr = 0x7000;
-	m.leaf_level = 1;
-	m.target = 0x8000;
-	m.flags[0] = EPT_RWX_MASK | (6 << EPT_MT_SHIFT);
-	m.flags[1] = m.flags[2] = m.flags[3] = EPT_RWX_MASK;
-	env_map(&e, &ept, &m);
-	cr_assert_eq(cpu_role_for_ept(&role, eptp, false, false, PG_LEVEL_1G,
-				      46),
-		     0);
-	cr_assert_eq(kvm_pagewalk_init(&nw, &role, eptp, &e.mem[ENV_WALKER],
-				       NULL),
-		     0);
-	cr_assert_eq(cpu_role_from_regs(&role, X86_CR0_PE, 0, 0, &cpu), 0);
-	cr_assert_eq(kvm_pagewalk_init(&gw, &role, 0, &e.mem[ENV_WALKER], &nw),
+	cr_assert_eq(env_setup_ept_under_paging_off(&e, 0x7000, 0x8000, &gw,
+						    &nw),
 		     0);
 	memset(&rec, 0xa5, sizeof(rec));
 	cr_assert_eq(gva_walk_translate(&gw, 0x7123, &acc, &f, &rec), 0);
