@@ -37,24 +37,17 @@ static int walk_both(struct kvm_pagewalk *gw, u64 gva,
 }
 
 /*
- * A user write through 4-level tables whose leaf the fast path keeps:
- * each upper entry in turn, rewritten to the same table without W, then
- * without U, makes the same leaf fault; put back, the walk translates.
+ * 4-level guest tables, every entry present, writable and user, mapping
+ * KEPT_GVA's 4K page to 0x5000, with EFER.NX, CR0.WP and @extra_flags
+ * (access_flags.h); @gw walks them.
  */
-Test(gva_walk, kept_leaf_is_checked_again_below_a_changed_upper_entry)
+static void kept_gva_setup(struct walk_env *e, u64 extra_flags,
+			   struct kvm_pagewalk *gw)
 {
-	static const u64 rights[] = { PT_WRITABLE_MASK, PT_USER_MASK };
-	struct walk_access acc, user_write;
+	struct walk_access acc;
 	struct ac_case c = { 0 };
 	struct ref_mmu cfg = { 0 };
-	struct walk_record rec;
-	struct kvm_pagewalk gw;
-	struct walk_fault f;
-	struct walk_env e;
-	unsigned int i, j;
-	u64 gpa;
 
-	env_init(&e);
 	c.g.levels = 4;
 	c.g.leaf_level = 1;
 	c.g.maxphyaddr = 46;
@@ -64,9 +57,29 @@ Test(gva_walk, kept_leaf_is_checked_again_below_a_changed_upper_entry)
 	c.g.target = 0x5000;
 	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
 		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP);
-	ac_build(&e, &c, &cfg, &acc);
-	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
+		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP) | extra_flags;
+	ac_build(e, &c, &cfg, &acc);
+	cr_assert_eq(env_setup_walkers(e, &cfg, gw, NULL), 0);
+}
+
+/*
+ * A user write through 4-level tables whose leaf the fast path keeps:
+ * each upper entry in turn, rewritten to the same table without W, then
+ * without U, makes the same leaf fault; put back, the walk translates.
+ */
+Test(gva_walk, kept_leaf_is_checked_again_below_a_changed_upper_entry)
+{
+	static const u64 rights[] = { PT_WRITABLE_MASK, PT_USER_MASK };
+	struct walk_access user_write;
+	struct walk_record rec;
+	struct kvm_pagewalk gw;
+	struct walk_fault f;
+	struct walk_env e;
+	unsigned int i, j;
+	u64 gpa;
+
+	env_init(&e);
+	kept_gva_setup(&e, 0, &gw);
 	user_write = (struct walk_access){ .pfec = PFERR_WRITE_MASK |
 						   PFERR_USER_MASK };
 	/* The first walk sets A and D, the next ones keep the leaf. */
@@ -146,28 +159,14 @@ Test(ngpa_walk, kept_leaf_is_checked_again_below_a_changed_ept_entry)
  */
 Test(gva_walk, kept_leaf_is_checked_again_when_pkru_changes)
 {
-	struct walk_access acc, user_read;
-	struct ac_case c = { 0 };
-	struct ref_mmu cfg = { 0 };
+	struct walk_access user_read;
 	struct walk_record rec;
 	struct kvm_pagewalk gw;
 	struct walk_fault f;
 	struct walk_env e;
 
 	env_init(&e);
-	c.g.levels = 4;
-	c.g.leaf_level = 1;
-	c.g.maxphyaddr = 46;
-	c.g.rsvd_bit = -1;
-	c.g.low_rsvd_bit = -1;
-	c.g.gva = KEPT_GVA;
-	c.g.target = 0x5000;
-	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
-		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP) | AC(CPU_CR4_PKE) |
-		  AC(PKU_PKEY);
-	ac_build(&e, &c, &cfg, &acc);
-	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
+	kept_gva_setup(&e, AC(CPU_CR4_PKE) | AC(PKU_PKEY), &gw);
 	cr_assert(gw.fmt.pkru_mask);
 	user_read = (struct walk_access){ .pfec = PFERR_USER_MASK };
 	cr_assert_eq(walk_both(&gw, KEPT_GVA, &user_read, &rec, &f), 0);
