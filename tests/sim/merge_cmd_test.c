@@ -4,7 +4,9 @@
  * the messages and exit status of bad input, also of randomly damaged
  * input.
  */
+#define _GNU_SOURCE /* nftw() */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +21,39 @@
 #error "MMUSIM_BIN must name the mmusim binary"
 #endif
 
-/* Each test runs in a directory of its own, so messages name "a.csv". */
+/*
+ * Each test runs in a directory of its own, so messages name "a.csv";
+ * the suite's fini removes it, whether the test passed or not.
+ */
+static char temp_dir[] = "/tmp/mmusim-merge-XXXXXX";
+static bool temp_dir_made;
+
 static void enter_temp_dir(void)
 {
-	char dir[] = "/tmp/mmusim-merge-XXXXXX";
-
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	cr_assert_eq(chdir(dir), 0);
+	cr_assert_not_null(mkdtemp(temp_dir), "mkdtemp: %s", strerror(errno));
+	temp_dir_made = true;
+	cr_assert_eq(chdir(temp_dir), 0);
 }
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void leave_temp_dir(void)
+{
+	if (!temp_dir_made)
+		return;
+	cr_assert_eq(chdir("/"), 0);
+	cr_assert_eq(nftw(temp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0,
+		     "removing %s: %s", temp_dir, strerror(errno));
+}
+
+TestSuite(merge_command, .fini = leave_temp_dir);
 
 static void write_file(const char *name, const char *text)
 {
