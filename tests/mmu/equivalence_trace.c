@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "equivalence.h"
+#include "walk_compare.h"
 
 void eq_trace_access(struct scenario *s, u64 gva, const struct walk_access *a,
 		     int r, const struct walk_fault *f,
@@ -51,71 +52,13 @@ void eq_trace_end(struct scenario *s)
 				      0xcbf29ce484222325ULL));
 }
 
-static void compare_path(const struct walk_path *a, const struct walk_path *b,
-			 const char *ctx, const char *what, int index)
-{
-	int i;
-
-	cr_assert_eq(a->nr_entries, b->nr_entries, "%s: %s[%d] nr_entries", ctx,
-		     what, index);
-	cr_assert_eq(a->refs, b->refs, "%s: %s[%d] refs", ctx, what, index);
-	for (i = 0; i < a->nr_entries; i++) {
-		const struct walk_entry *x = &a->entries[i],
-					*y = &b->entries[i];
-
-		cr_assert(x->level == y->level && x->pte_addr == y->pte_addr &&
-				  x->pte_gpa == y->pte_gpa &&
-				  x->before == y->before &&
-				  x->after == y->after,
-			  "%s: %s[%d] entry %d: L%d %#" PRIx64 "/%#" PRIx64
-			  " %#" PRIx64 "->%#" PRIx64 ", from the root L%d "
-			  "%#" PRIx64 "/%#" PRIx64 " %#" PRIx64 "->%#" PRIx64,
-			  ctx, what, index, i, x->level, x->pte_addr,
-			  x->pte_gpa, x->before, x->after, y->level,
-			  y->pte_addr, y->pte_gpa, y->before, y->after);
-	}
-}
-
 static void compare_result(const struct eq_access_result *a,
 			   const struct eq_access_result *b, const char *ctx)
 {
-	const struct walk_fault *fa = &a->fault, *fb = &b->fault;
-	const struct walk_record *ra = &a->rec, *rb = &b->rec;
-	int i;
-
 	cr_assert(a->gva == b->gva && a->pfec == b->pfec,
 		  "%s: the runs made different accesses", ctx);
-	cr_assert_eq(a->r, b->r, "%s: returns %d, from the root %d", ctx, a->r,
-		     b->r);
-	cr_assert(fa->kind == fb->kind && fa->nested == fb->nested &&
-			  fa->vector == fb->vector &&
-			  fa->error_code == fb->error_code &&
-			  fa->exit_qualification == fb->exit_qualification &&
-			  fa->address == fb->address && fa->gva == fb->gva &&
-			  fa->level == fb->level,
-		  "%s: fault %s %#" PRIx64 "/%#" PRIx64 " at %#" PRIx64
-		  ", from the root %s %#" PRIx64 "/%#" PRIx64 " at %#" PRIx64,
-		  ctx, walk_fault_name(fa->kind), fa->error_code,
-		  fa->exit_qualification, fa->address,
-		  walk_fault_name(fb->kind), fb->error_code,
-		  fb->exit_qualification, fb->address);
-	/* A fault that reached no walk leaves the record as it was. */
-	compare_path(&ra->guest, &rb->guest, ctx, "guest", 0);
-	for (i = 0; i < WALK_MAX_LEVELS; i++)
-		compare_path(&ra->table_walks[i], &rb->table_walks[i], ctx,
-			     "table_walks", i);
-	compare_path(&ra->final_walk, &rb->final_walk, ctx, "final_walk", 0);
-	cr_assert(ra->two_dimensional == rb->two_dimensional &&
-			  ra->refs == rb->refs &&
-			  ra->restarts == rb->restarts &&
-			  ra->ngpa == rb->ngpa && ra->gpa == rb->gpa &&
-			  ra->hpa == rb->hpa &&
-			  ra->pte_access == rb->pte_access &&
-			  ra->leaf_level == rb->leaf_level,
-		  "%s: record outputs: refs %u/%u restarts %u/%u gpa %#" PRIx64
-		  "/%#" PRIx64 " hpa %#" PRIx64 "/%#" PRIx64,
-		  ctx, ra->refs, rb->refs, ra->restarts, rb->restarts, ra->gpa,
-		  rb->gpa, ra->hpa, rb->hpa);
+	assert_same_walk(ctx, a->r, &a->fault, &a->rec, b->r, &b->fault,
+			 &b->rec);
 }
 
 void eq_trace_compare(const struct eq_trace *resumed,

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "walk_compare.h"
 #include "walker/walker.h"
 
 #define NR_WORLDS 2
@@ -354,79 +355,6 @@ static void teardown(struct resume_case *c)
 	}
 }
 
-static void assert_same_path(const struct walk_path *a,
-			     const struct walk_path *b, const char *what,
-			     int index, const char *ctx)
-{
-	int i;
-
-	cr_assert_eq(a->nr_entries, b->nr_entries, "%s %s[%d]: nr_entries", ctx,
-		     what, index);
-	cr_assert_eq(a->refs, b->refs, "%s %s[%d]: refs", ctx, what, index);
-	for (i = 0; i < a->nr_entries; i++) {
-		const struct walk_entry *x = &a->entries[i],
-					*y = &b->entries[i];
-
-		cr_assert(x->level == y->level && x->pte_addr == y->pte_addr &&
-				  x->pte_gpa == y->pte_gpa &&
-				  x->before == y->before &&
-				  x->after == y->after,
-			  "%s %s[%d] entry %d: L%d %#llx/%#llx %#llx->%#llx, "
-			  "from the root L%d %#llx/%#llx %#llx->%#llx",
-			  ctx, what, index, i, x->level,
-			  (unsigned long long)x->pte_addr,
-			  (unsigned long long)x->pte_gpa,
-			  (unsigned long long)x->before,
-			  (unsigned long long)x->after, y->level,
-			  (unsigned long long)y->pte_addr,
-			  (unsigned long long)y->pte_gpa,
-			  (unsigned long long)y->before,
-			  (unsigned long long)y->after);
-	}
-}
-
-static void assert_same_walk(int ra, const struct walk_fault *fa,
-			     const struct walk_record *a, int rb,
-			     const struct walk_fault *fb,
-			     const struct walk_record *b, const char *ctx)
-{
-	int i;
-
-	cr_assert_eq(ra, rb, "%s: returns %d, from the root %d", ctx, ra, rb);
-	cr_assert(fa->kind == fb->kind && fa->nested == fb->nested &&
-			  fa->vector == fb->vector &&
-			  fa->error_code == fb->error_code &&
-			  fa->exit_qualification == fb->exit_qualification &&
-			  fa->address == fb->address && fa->gva == fb->gva &&
-			  fa->level == fb->level,
-		  "%s: fault %d %#llx/%#llx at %#llx L%d, from the root %d "
-		  "%#llx/%#llx at %#llx L%d",
-		  ctx, fa->kind, (unsigned long long)fa->error_code,
-		  (unsigned long long)fa->exit_qualification,
-		  (unsigned long long)fa->address, fa->level, fb->kind,
-		  (unsigned long long)fb->error_code,
-		  (unsigned long long)fb->exit_qualification,
-		  (unsigned long long)fb->address, fb->level);
-	assert_same_path(&a->guest, &b->guest, "guest", 0, ctx);
-	for (i = 0; i < WALK_MAX_LEVELS; i++)
-		assert_same_path(&a->table_walks[i], &b->table_walks[i],
-				 "table_walks", i, ctx);
-	assert_same_path(&a->final_walk, &b->final_walk, "final_walk", 0, ctx);
-	cr_assert(a->two_dimensional == b->two_dimensional &&
-			  a->refs == b->refs && a->restarts == b->restarts &&
-			  a->ngpa == b->ngpa && a->gpa == b->gpa &&
-			  a->hpa == b->hpa && a->pte_access == b->pte_access &&
-			  a->leaf_level == b->leaf_level,
-		  "%s: record outputs: refs %u/%u restarts %u/%u ngpa "
-		  "%#llx/%#llx gpa %#llx/%#llx hpa %#llx/%#llx access %u/%u "
-		  "level %d/%d",
-		  ctx, a->refs, b->refs, a->restarts, b->restarts,
-		  (unsigned long long)a->ngpa, (unsigned long long)b->ngpa,
-		  (unsigned long long)a->gpa, (unsigned long long)b->gpa,
-		  (unsigned long long)a->hpa, (unsigned long long)b->hpa,
-		  a->pte_access, b->pte_access, a->leaf_level, b->leaf_level);
-}
-
 static void assert_same_memory(struct resume_case *c, const char *ctx)
 {
 	unsigned int t;
@@ -628,8 +556,8 @@ static void one_case(struct resume_case *c, struct coverage *cov, u64 seed,
 	for (i = 0; i < NR_WORLDS; i++)
 		r[i] = gva_walk_translate(&c->gw[i], gva, &access, &fault[i],
 					  &rec[i]);
-	assert_same_walk(r[RESUMED], &fault[RESUMED], &rec[RESUMED],
-			 r[FROM_ROOT], &fault[FROM_ROOT], &rec[FROM_ROOT], ctx);
+	assert_same_walk(ctx, r[RESUMED], &fault[RESUMED], &rec[RESUMED],
+			 r[FROM_ROOT], &fault[FROM_ROOT], &rec[FROM_ROOT]);
 	if (r[RESUMED] == 1 && fault[RESUMED].nested &&
 	    rec[RESUMED].final_walk.nr_entries)
 		cov->final_faults++;
@@ -661,8 +589,8 @@ static void one_case(struct resume_case *c, struct coverage *cov, u64 seed,
 				     &fault[RESUMED], &rec[RESUMED]);
 	r[FROM_ROOT] = gva_walk_translate(&c->gw[FROM_ROOT], gva, &access,
 					  &fault[FROM_ROOT], &rec[FROM_ROOT]);
-	assert_same_walk(r[RESUMED], &fault[RESUMED], &rec[RESUMED],
-			 r[FROM_ROOT], &fault[FROM_ROOT], &rec[FROM_ROOT], ctx);
+	assert_same_walk(ctx, r[RESUMED], &fault[RESUMED], &rec[RESUMED],
+			 r[FROM_ROOT], &fault[FROM_ROOT], &rec[FROM_ROOT]);
 	if (r[RESUMED])
 		cov->refaults++;
 	cov->restarts += rec[RESUMED].restarts;
