@@ -266,7 +266,73 @@ static const struct {
 	  "sp gen N gfn HEX lN N-byte qN [direct] wux [invalid] [!]nxe [!]ad root N sync|unsync new|existing, or trace-cmd's new|existing sp gfn HEX N qN ... root N sync|unsync" },
 	{ "kvm_mmu_prepare_zap_page", KVMMMU_EV_PREPARE_ZAP,
 	  "sp gen N gfn HEX lN N-byte qN [direct] wux [invalid] [!]nxe [!]ad root N sync|unsync, or trace-cmd's N qN ... root N sync|unsync" },
+	{ "kvm_page_fault", KVMMMU_EV_PAGE_FAULT,
+	  "[vcpu N rip HEX] address HEX error_code HEX" },
+	{ "kvm_tdp_mmu_spte_changed", KVMMMU_EV_TDP_SPTE_CHANGED,
+	  "as id N gfn HEX level N old_spte HEX new_spte HEX" },
 };
+
+/* x86 has two address spaces, the second for SMM. */
+#define KVMMMU_MAX_AS_ID 1
+
+/*
+ * kvm_page_fault: "address %lx error_code %x" in old kernels, then
+ * "vcpu %u rip 0x%lx address 0x%lx error_code %x", now "vcpu %u rip
+ * 0x%lx address 0x%016llx error_code 0x%llx" (a 64-bit error code).
+ */
+static bool parse_page_fault(const char **pp, const char *end,
+			     struct kvmmmu_event *ev)
+{
+	const char *p = *pp, *code;
+	u64 v;
+
+	ev->vcpu = -1;
+	if (kvmmmu_parse_field(&p, end, "vcpu", 10, &v)) {
+		if (v > UINT32_MAX ||
+		    !kvmmmu_parse_field(&p, end, "rip", 16, &ev->rip))
+			return false;
+		ev->vcpu = v;
+	}
+	if (!kvmmmu_parse_field(&p, end, "address", 16, &ev->addr))
+		return false;
+	code = skip_blanks(p, end);
+	if (!kvmmmu_parse_field(&p, end, "error_code", 16, &ev->error_code))
+		return false;
+	code = skip_blanks(code + strlen("error_code"), end);
+	ev->error_code_64 =
+		(end - code > 2 && code[0] == '0' && code[1] == 'x') ||
+		ev->error_code >> 32;
+	*pp = p;
+	return true;
+}
+
+/* kvm_tdp_mmu_spte_changed: -ENOENT when the text is not the format. */
+static int parse_spte_changed(const char **pp, const char *end,
+			      struct kvmmmu_event *ev, const char *name,
+			      char *why, size_t why_len)
+{
+	const char *p = *pp;
+	u64 as_id, level;
+
+	if (!kvmmmu_parse_field(&p, end, "as id", 10, &as_id) ||
+	    !kvmmmu_parse_field(&p, end, "gfn", 16, &ev->gfn) ||
+	    !kvmmmu_parse_field(&p, end, "level", 10, &level) ||
+	    !kvmmmu_parse_field(&p, end, "old_spte", 16, &ev->old_spte) ||
+	    !kvmmmu_parse_field(&p, end, "new_spte", 16, &ev->new_spte))
+		return -ENOENT;
+	if (as_id > KVMMMU_MAX_AS_ID)
+		return input_why(why, why_len,
+				 "%s: as id %llu is not 0 or 1 (x86 has two)",
+				 name, (unsigned long long)as_id);
+	if (level < PG_LEVEL_4K || level > PT64_ROOT_MAX_LEVEL)
+		return input_why(why, why_len,
+				 "%s: level %llu is out of range 1..5", name,
+				 (unsigned long long)level);
+	ev->as_id = as_id;
+	ev->level = level;
+	*pp = p;
+	return 0;
+}
 
 /* "(rwxu)", '-' for a right not given; EPT SPTEs have no 'u'. */
 static bool parse_spte_perm(const char **pp, const char *end,
@@ -335,6 +401,13 @@ static int parse_payload(const char *p, const char *end, size_t i,
 			goto bad;
 		ev->level = v;
 		break;
+	case KVMMMU_EV_PAGE_FAULT:
+		if (!parse_page_fault(&p, end, ev))
+			goto bad;
+		break;
+	case KVMMMU_EV_TDP_SPTE_CHANGED:
+		r = parse_spte_changed(&p, end, ev, name, why, why_len);
+		break;
 	default:
 		if (!kvmmmu_parse_field(&p, end, "gpa", 16, &ev->gpa))
 			goto bad;
@@ -347,7 +420,9 @@ static int parse_payload(const char *p, const char *end, size_t i,
 	if (ev->kind == KVMMMU_EV_ELEMENT || ev->kind == KVMMMU_EV_ACCESSED ||
 	    ev->kind == KVMMMU_EV_DIRTY || ev->kind == KVMMMU_EV_SET_SPTE ||
 	    ev->kind == KVMMMU_EV_GET_PAGE ||
-	    ev->kind == KVMMMU_EV_PREPARE_ZAP) {
+	    ev->kind == KVMMMU_EV_PREPARE_ZAP ||
+	    ev->kind == KVMMMU_EV_PAGE_FAULT ||
+	    ev->kind == KVMMMU_EV_TDP_SPTE_CHANGED) {
 		p = skip_blanks(p, end);
 		if (p < end)
 			return input_why(why, why_len, "%s: unexpected '%s'",

@@ -34,6 +34,17 @@ enum kvmmmu_event_kind {
 	 */
 	KVMMMU_EV_GET_PAGE,
 	KVMMMU_EV_PREPARE_ZAP,
+	/*
+	 * kvm_page_fault: @addr (the GPA of an NPF or EPT violation, or the
+	 * CR2 of a #PF), @error_code, and @vcpu, @rip where the kernel
+	 * prints them.  Like any other event, it ends its task's walk.
+	 */
+	KVMMMU_EV_PAGE_FAULT,
+	/*
+	 * kvm_tdp_mmu_spte_changed: @as_id, @gfn, @level, @old_spte,
+	 * @new_spte.  Like any other event, it ends its task's walk.
+	 */
+	KVMMMU_EV_TDP_SPTE_CHANGED,
 	/* Any other event: counted by name, and it ends its task's walk. */
 	KVMMMU_EV_OTHER,
 };
@@ -103,7 +114,9 @@ struct kvmmmu_role {
  * One line.  @pid is the task's (-1 when the line names none); @comm
  * and @name point into the line.  WALK: @addr, @pferr; ELEMENT: @pte, @level;
  * ERROR: @pferr; ACCESSED, DIRTY: @gpa; LOST: @lost; GUEST: @guest;
- * ROLE: @role; GET_PAGE, PREPARE_ZAP: @sp.
+ * ROLE: @role; GET_PAGE, PREPARE_ZAP: @sp; PAGE_FAULT: @addr,
+ * @error_code, @error_code_64, @vcpu, @rip; TDP_SPTE_CHANGED: @as_id,
+ * @gfn, @level, @old_spte, @new_spte.
  */
 struct kvmmmu_event {
 	enum kvmmmu_event_kind kind;
@@ -128,6 +141,19 @@ struct kvmmmu_event {
 	u8 spte_perm;
 	bool spte_has_u;
 	struct kvmmmu_sp sp;
+	/*
+	 * kvm_page_fault: the error code as printed; @error_code_64 when
+	 * the kernel prints all 64 bits ("0x%llx"), false when it prints
+	 * the low 32 ("%x", which drops an NPF's PFERR_GUEST_* bits).
+	 * @vcpu is -1 where the kernel prints no vCPU (nor RIP).
+	 */
+	u64 error_code;
+	bool error_code_64;
+	long vcpu;
+	u64 rip;
+	u8 as_id;
+	u64 old_spte;
+	u64 new_spte;
 };
 
 /* kvm_mmu_set_spte's "(rwxu)": readable, writable, executable, user. */
