@@ -22,7 +22,11 @@
 # lines (kvm_sweep writes one per case).  MMUSIM_TRACE_CMD=1 saves
 # "trace-cmd report" text instead of tracefs's.
 # kvm_tdp_mmu_spte_changed is enabled but fires only with the TDP MMU
-# (kvm.tdp_mmu=Y): otherwise a note on standard error says so.
+# (kvm.tdp_mmu=Y): otherwise a note on standard error says so.  The kvm
+# system's kvm_page_fault is enabled too: under TDP it is the NPT or EPT
+# violation KVM handles (the GPA and the error code or exit
+# qualification), under the shadow MMU the guest's #PF it intercepted
+# (PVM's fault path traces none).
 # Needs root, /dev/kvm and a kernel with the kvmmmu events.
 set -euo pipefail
 
@@ -80,9 +84,12 @@ if [ "$tdp_mmu" != Y ]; then
 	echo "$0: note: kvm.tdp_mmu=$tdp_mmu: no kvm_tdp_mmu_spte_changed events (the shadow MMU's get_page, set_spte and prepare_zap_page are captured)" >&2
 fi
 
-events="kvm_mmu_pagetable_walk kvm_mmu_paging_element kvm_mmu_walker_error
-kvm_mmu_set_accessed_bit kvm_mmu_set_dirty_bit kvm_mmu_get_page
-kvm_mmu_set_spte kvm_mmu_prepare_zap_page kvm_tdp_mmu_spte_changed"
+# SYSTEM/EVENT, as under events/.
+events="kvmmmu/kvm_mmu_pagetable_walk kvmmmu/kvm_mmu_paging_element
+kvmmmu/kvm_mmu_walker_error kvmmmu/kvm_mmu_set_accessed_bit
+kvmmmu/kvm_mmu_set_dirty_bit kvmmmu/kvm_mmu_get_page kvmmmu/kvm_mmu_set_spte
+kvmmmu/kvm_mmu_prepare_zap_page kvmmmu/kvm_tdp_mmu_spte_changed
+kvm/kvm_page_fault"
 inst=$tracefs/instances/mmusim-capture-$$
 
 # shellcheck disable=SC2317 # called by the EXIT trap
@@ -90,7 +97,7 @@ cleanup() {
 	if [ -d "$inst" ]; then
 		echo 0 >"$inst/tracing_on" || true
 		for e in $events; do
-			echo 0 >"$inst/events/kvmmmu/$e/enable" || true
+			echo 0 >"$inst/events/$e/enable" || true
 		done
 		rmdir "$inst" || true
 	fi
@@ -101,7 +108,7 @@ mkdir "$inst"
 echo 0 >"$inst/tracing_on"
 echo "${MMUSIM_TRACE_BUFFER_KB:-8192}" >"$inst/buffer_size_kb"
 for e in $events; do
-	echo 1 >"$inst/events/kvmmmu/$e/enable"
+	echo 1 >"$inst/events/$e/enable"
 done
 : >"$inst/trace"
 
@@ -113,7 +120,7 @@ MMUSIM_TRACE_MARKER=$inst/trace_marker \
 	sh "$inst" "$@" || status=$?
 echo 0 >"$inst/tracing_on"
 for e in $events; do
-	echo 0 >"$inst/events/kvmmmu/$e/enable"
+	echo 0 >"$inst/events/$e/enable"
 done
 
 counts=$(sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$inst/trace")
