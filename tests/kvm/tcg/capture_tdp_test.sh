@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Opt-in: capture KVM's TDP MMU in a nested TCG guest with
+# tests/kvm/tcg/capture-tdp.sh and replay the trace with no options.  The
+# trace must hold kvm_tdp_mmu_spte_changed and kvm_page_fault events, and
+# no walk of it may disagree or be incomplete.
+#
+#   capture_tdp_test.sh SOURCE_DIR BUILD_DIR MMUSIM
+#
+# Exit 77 (ctest: Skipped) unless MMUSIM_TCG_CAPTURE=1 asks for it (the
+# boot takes 15-60 s), or when capture-tdp.sh cannot run here.
+set -uo pipefail
+
+src=$1
+build=$2
+mmusim=$3
+
+if [ "${MMUSIM_TCG_CAPTURE:-0}" != 1 ]; then
+	echo "skipped: set MMUSIM_TCG_CAPTURE=1 to boot the nested TCG guest"
+	exit 77
+fi
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+MMUSIM_BUILD=$build "$src/tests/kvm/tcg/capture-tdp.sh" "$out"
+status=$?
+[ $status -ne 77 ] || exit 77
+[ $status -eq 0 ] || {
+	echo "capture-tdp.sh failed ($status)"
+	exit 1
+}
+
+fail=0
+for e in kvm_tdp_mmu_spte_changed kvm_page_fault; do
+	if ! grep -q " $e: " "$out"; then
+		echo "no $e event in the trace"
+		fail=1
+	fi
+done
+json=$("$mmusim" run --json "$out")
+status=$?
+if ! grep -q '"disagree": 0, "incomplete": 0,' <<<"$json"; then
+	echo "a walk disagrees or is incomplete"
+	fail=1
+fi
+if [ $status -ne 0 ] || [ $fail -ne 0 ]; then
+	echo "mmusim run exited $status:"
+	echo "$json"
+	exit 1
+fi
+echo "captured and replayed: $(grep -c ' kvm_tdp_mmu_spte_changed: ' "$out") kvm_tdp_mmu_spte_changed," \
+	"$(grep -o '"walks": [0-9]*, "agree": [0-9]*' <<<"$json" | head -1)"
