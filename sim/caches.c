@@ -67,6 +67,7 @@ static unsigned int all_arrays(struct translation_caches *c,
 int translation_caches_init(struct translation_caches *c,
 			    const struct translation_caches_config *cfg)
 {
+	bool psc_lru = false;
 	int i, r = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -84,6 +85,9 @@ int translation_caches_init(struct translation_caches *c,
 		if (!r)
 			r = init_array(&c->npsc[i], &cfg->npsc[i], cfg->seed);
 		c->has_psc |= c->psc[i].nr_sets != 0;
+		if (c->psc[i].nr_sets && (c->psc[i].policy == TLB_POLICY_LRU ||
+					  c->psc[i].policy == TLB_POLICY_PLRU))
+			psc_lru = true;
 		c->has_npsc |= c->npsc[i].nr_sets != 0;
 	}
 	if (r) {
@@ -99,6 +103,7 @@ int translation_caches_init(struct translation_caches *c,
 			c->l1d[i].nr_sets &&
 			(c->l1d[i].policy == TLB_POLICY_LRU ||
 			 c->l1d[i].policy == TLB_POLICY_PLRU);
+	c->psc_hits_change_nothing = !psc_lru;
 	caches_drop_hints(c);
 	return 0;
 }
@@ -112,11 +117,21 @@ void translation_caches_destroy(struct translation_caches *c)
 		tlb_destroy(arrays[i]);
 }
 
+/*
+ * The PSC, its PCID or its page shifts changed: what the lookup found
+ * and what the last fill left held no longer hold.
+ */
+static void psc_changed(struct translation_caches *c)
+{
+	c->psc_looked = false;
+	c->psc_upper_held = false;
+}
+
 static void psc_flush(struct translation_caches *c)
 {
 	int level;
 
-	c->psc_looked = false;
+	psc_changed(c);
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 		tlb_flush(&c->psc[level], true);
 }
@@ -154,7 +169,7 @@ void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
 	int i, level;
 
 	caches_drop_hints(c);
-	c->psc_looked = false;
+	psc_changed(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_set_pcid(tlbs[i], pcid, pcide);
@@ -166,7 +181,7 @@ static void psc_flush_pcid(struct translation_caches *c, u16 pcid)
 {
 	int level;
 
-	c->psc_looked = false;
+	psc_changed(c);
 	for (level = 2; level <= PT64_ROOT_MAX_LEVEL; level++)
 		tlb_flush_pcid(&c->psc[level], pcid);
 }
@@ -257,7 +272,7 @@ void translation_caches_set_shifts(struct translation_caches *c,
 	int i, level;
 
 	c->shifts_key = key;
-	c->psc_looked = false;
+	psc_changed(c);
 	if (c->l1d[CACHES_L1_MAIN].shift[2] != (pt32 ? 22 : 21)) {
 		caches_drop_hints(c);
 		for (i = 0; i < CACHES_L1_ARRAYS; i++) {
@@ -280,8 +295,8 @@ void translation_caches_set_shifts(struct translation_caches *c,
 }
 
 /* tlb_probe() of PSC level @level for @addr, through its hint. */
-static struct tlb_entry *psc_probe(struct translation_caches *c, int level,
-				   u64 addr)
+static __attribute__((always_inline)) inline struct tlb_entry *
+psc_probe(struct translation_caches *c, int level, u64 addr)
 {
 	struct tlb *t = &c->psc[level];
 	struct tlb_entry *e = c->psc_hint[level];
@@ -312,14 +327,78 @@ static void psc_fill(struct tlb *t, u64 addr)
  * Cache the entry of level @level of @addr's walk in the PSC, probing
  * first unless the probe is @known_miss; as psc_fill(), with the hint.
  */
-static void psc_fill_level(struct translation_caches *c, int level, u64 addr,
-			   bool known_miss)
+static __attribute__((always_inline)) inline void
+psc_fill_level(struct translation_caches *c, int level, u64 addr,
+	       bool known_miss)
 {
 	struct tlb *t = &c->psc[level];
 
 	if (!t->nr_sets || (!known_miss && psc_probe(c, level, addr)))
 		return;
 	c->psc_hint[level] = tlb_fill(t, addr, 1, false);
+}
+
+/*
+ * Cache in the PSC the paging-structure entries of the successful walk
+ * @path of @addr, all but its leaf, given what the lookup before the
+ * walk found (@found, as translation_caches_psc_lookup() returns, or -1
+ * when it looked up no PSC for @addr): it used the entry of level
+ * @found and missed below it, so those levels need no probe.
+ */
+static void psc_fill_walk(struct translation_caches *c,
+			  const struct cpu_role *role,
+			  const struct walk_path *path, u64 addr, int found)
+{
+	int i, level, n = path->nr_entries, leaf, top, from;
+	u64 region;
+
+	if (n < 2)
+		return;
+	top = path->entries[0].level;
+	leaf = path->entries[n - 1].level;
+	/*
+	 * A successful walk read one entry a level from the root down:
+	 * its paging-structure entries are those of levels leaf + 1 to
+	 * the root's, no level asked twice.  PAE's PDPTR, which no PSC
+	 * caches, takes the loop over the entries.
+	 */
+	if (likely(role->level != PT32E_ROOT_LEVEL && leaf == top - n + 1)) {
+		if (found <= 0) {
+			c->psc_upper_held = false;
+			for (level = leaf + 1; level <= top; level++)
+				psc_fill_level(c, level, addr, found == 0);
+			return;
+		}
+		/* These fills may drop an entry the last fill left held. */
+		if (found > leaf + 1)
+			c->psc_upper_held = false;
+		for (level = leaf + 1; level < found; level++)
+			psc_fill_level(c, level, addr, true);
+		from = (found < leaf ? leaf : found) + 1;
+		if (from > top)
+			return;
+		region = addr >> c->psc[from].shift[1];
+		if (c->psc_upper_held && c->psc_upper_from == from &&
+		    c->psc_upper_top == top && c->psc_upper_region == region &&
+		    c->psc_hits_change_nothing)
+			return;
+		for (level = from; level <= top; level++)
+			psc_fill_level(c, level, addr, false);
+		c->psc_upper_held = true;
+		c->psc_upper_from = from;
+		c->psc_upper_top = top;
+		c->psc_upper_region = region;
+		return;
+	}
+	c->psc_upper_held = false;
+	for (i = 0; i < n - 1; i++) {
+		const struct walk_entry *g = &path->entries[i];
+
+		if (g->level >= 2 && g->level != found &&
+		    !cache_walk_is_pdptr_entry(role, g))
+			psc_fill_level(c, g->level, addr,
+				       found == 0 || g->level < found);
+	}
 }
 
 /* The lowest level whose nested PSC holds @ngpa's entry, 0 for none. */
@@ -464,7 +543,7 @@ void translation_caches_fill(struct translation_caches *c,
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	struct tlb_level stlb = { &c->stlb, 1 }, l1;
 	struct tlb_entry tmpl;
-	int i, level, found;
+	int level, found;
 
 	caches_drop_hints(c);
 	/*
@@ -473,15 +552,8 @@ void translation_caches_fill(struct translation_caches *c,
 	 */
 	found = c->psc_looked && c->psc_looked_addr == addr ? c->psc_found : -1;
 	c->psc_looked = false;
-	/* The leaf is no paging-structure entry. */
-	for (i = 0; i < rec->guest.nr_entries - 1; i++) {
-		const struct walk_entry *g = &rec->guest.entries[i];
-
-		if (g->level >= 2 && g->level != found &&
-		    !cache_walk_is_pdptr_entry(&w->role, g))
-			psc_fill_level(c, g->level, addr,
-				       found == 0 || g->level < found);
-	}
+	if (c->has_psc)
+		psc_fill_walk(c, &w->role, &rec->guest, addr, found);
 
 	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
 				    cache_walk_entry(v, rec, cls, &tmpl));

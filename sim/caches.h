@@ -151,6 +151,24 @@ struct translation_caches {
 	bool psc_looked;
 	int psc_found;
 	u64 psc_looked_addr;
+	/*
+	 * A hit of no PSC level changes its replacement state (no level is
+	 * LRU or PLRU): a probe that hits changes nothing.
+	 */
+	bool psc_hits_change_nothing;
+	/*
+	 * While @psc_upper_held, PSC levels @psc_upper_from to
+	 * @psc_upper_top hold the entries of the addresses whose region at
+	 * level @psc_upper_from is @psc_upper_region: the last fill probed
+	 * or filled them, and only a fill or a change of the PSC, its PCID
+	 * or its page shifts (which clears it) can drop one.  With
+	 * @psc_hits_change_nothing, a fill's probe of those levels for such
+	 * an address would hit and change nothing: it is left out.
+	 */
+	bool psc_upper_held;
+	int psc_upper_from;
+	int psc_upper_top;
+	u64 psc_upper_region;
 };
 
 #define CACHES_NO_HINT (~0ULL)
