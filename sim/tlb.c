@@ -57,6 +57,7 @@ int tlb_init_policy(struct tlb *t, u32 nr_entries, u32 ways,
 		return -ENOMEM;
 	t->ways = ways;
 	t->nr_sets = nr_entries / ways;
+	t->nr_entries = nr_entries;
 	if (policy == TLB_POLICY_PLRU) {
 		t->plru = calloc(t->nr_sets, sizeof(*t->plru));
 		if (!t->plru) {
@@ -187,12 +188,15 @@ static void tlb_clear(struct tlb *t)
 	t->global_gen = 1;
 	t->has_large = false;
 	t->global_any = false;
+	t->nr_valid_min = 0;
 }
 
 void tlb_flush(struct tlb *t, bool global)
 {
 	if (!t->nr_sets)
 		return;
+	/* How many global entries stay valid is not known. */
+	t->nr_valid_min = 0;
 	if (++t->gen == 0 || (global && ++t->global_gen == 0)) {
 		tlb_clear(t);
 		return;
@@ -216,8 +220,10 @@ void tlb_set_pcid(struct tlb *t, u16 pcid, bool pcide)
  * that wraps a generation starts over at 1), so tlb_fill() takes the
  * way as free, as it takes a way after a flush of everything.
  */
-static void tlb_drop(struct tlb_entry *e)
+static void tlb_drop(struct tlb *t, struct tlb_entry *e)
 {
+	if (tlb_entry_valid(t, e) && t->nr_valid_min)
+		t->nr_valid_min--;
 	e->tag = 0;
 	e->gen = 0;
 }
@@ -234,7 +240,7 @@ static void flush_addr_tag(struct tlb *t, u64 addr, u64 pcid_tag, bool global)
 
 		for (i = 0; i < t->ways; i++)
 			if (set[i].tag == tag && (global || !set[i].global))
-				tlb_drop(&set[i]);
+				tlb_drop(t, &set[i]);
 	}
 }
 
@@ -264,7 +270,7 @@ void tlb_flush_pcid(struct tlb *t, u16 pcid)
 		struct tlb_entry *e = &t->entries[i];
 
 		if ((e->tag & mask) == pcid_tag && !e->global)
-			tlb_drop(e);
+			tlb_drop(t, e);
 	}
 }
 
@@ -282,18 +288,33 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 	/*
 	 * One pass: the way with the same tag wins over every free way (a
 	 * set holds a tag at most once), else the first free way in way
-	 * order, else the policy's victim.
+	 * order, else the policy's victim.  When every entry is valid,
+	 * there is no free way to look for.
 	 */
-	for (i = 0; i < t->ways; i++) {
-		if (set[i].tag == tag) {
-			e = &set[i];
-			break;
+	if (t->nr_valid_min == t->nr_entries) {
+		for (i = 0; i < t->ways; i++) {
+			if (set[i].tag == tag) {
+				e = &set[i];
+				break;
+			}
 		}
-		if (!first_free && !tlb_entry_valid(t, &set[i]))
-			first_free = &set[i];
+		if (!e)
+			e = tlb_victim(t, set);
+		MMU_WARN_ON(!tlb_entry_valid(t, e));
+	} else {
+		for (i = 0; i < t->ways; i++) {
+			if (set[i].tag == tag) {
+				e = &set[i];
+				break;
+			}
+			if (!first_free && !tlb_entry_valid(t, &set[i]))
+				first_free = &set[i];
+		}
+		if (!e)
+			e = first_free ? first_free : tlb_victim(t, set);
+		if (!tlb_entry_valid(t, e))
+			t->nr_valid_min++;
 	}
-	if (!e)
-		e = first_free ? first_free : tlb_victim(t, set);
 
 	memset(e, 0, sizeof(*e));
 	e->tag = tag;

@@ -111,6 +111,14 @@ struct tlb {
 	u64 global_tag;
 	/* A global entry may be cached under TLB_PCID_ANY. */
 	bool global_any;
+	/*
+	 * At most the number of valid entries: a fill of a free way adds
+	 * one, a drop of a valid entry takes one back, a flush starts over
+	 * at 0.  At @nr_entries every entry is valid, and a fill looks for
+	 * no free way.
+	 */
+	u32 nr_valid_min;
+	u32 nr_entries;
 };
 
 /*
