@@ -124,7 +124,7 @@ void translation_caches_destroy(struct translation_caches *c)
 static void psc_changed(struct translation_caches *c)
 {
 	c->psc_looked = false;
-	c->psc_upper_held = false;
+	c->psc_upper_key = 0;
 }
 
 static void psc_flush(struct translation_caches *c)
@@ -339,6 +339,33 @@ psc_fill_level(struct translation_caches *c, int level, u64 addr,
 }
 
 /*
+ * The key of what a fill leaves the PSC levels above a lookup's hit at
+ * @found holding, for a walk whose leaf is at @leaf, no lower than
+ * @found - 1 (not 0: @found is a PSC level, 2 or more).
+ */
+static inline u32 psc_upper_key(int found, int leaf)
+{
+	static_assert(PT64_ROOT_MAX_LEVEL < BIT(8), "a level fits a byte");
+	return (u32)found | (u32)leaf << 8;
+}
+
+/*
+ * Would the fill of the successful walk of @addr, leaf at @leaf, after
+ * a lookup that found @found (as psc_fill_walk() takes it) probe only
+ * PSC levels the last fill left holding @addr's entries, and change
+ * nothing?  A successful walk, PAE's aside, reads one entry a level from
+ * the root down, and the root's level is the mode's, whose change clears
+ * the key: so @found and @leaf say which levels the fill probes (PAE
+ * never sets the key).  @found -1 or 0 matches no key.
+ */
+static inline bool psc_upper_held(const struct translation_caches *c, int found,
+				  int leaf, u64 addr)
+{
+	return c->psc_upper_key == psc_upper_key(found, leaf) &&
+	       addr >> c->psc_upper_shift == c->psc_upper_region;
+}
+
+/*
  * Cache in the PSC the paging-structure entries of the successful walk
  * @path of @addr, all but its leaf, given what the lookup before the
  * walk found (@found, as translation_caches_psc_lookup() returns, or -1
@@ -350,7 +377,6 @@ static void psc_fill_walk(struct translation_caches *c,
 			  const struct walk_path *path, u64 addr, int found)
 {
 	int i, level, n = path->nr_entries, leaf, top, from;
-	u64 region;
 
 	if (n < 2)
 		return;
@@ -363,34 +389,31 @@ static void psc_fill_walk(struct translation_caches *c,
 	 * caches, takes the loop over the entries.
 	 */
 	if (likely(role->level != PT32E_ROOT_LEVEL && leaf == top - n + 1)) {
+		MMU_WARN_ON(top != role->level);
+		/* These fills may drop an entry the last fill left held. */
+		if (found <= 0 || found > leaf + 1)
+			c->psc_upper_key = 0;
 		if (found <= 0) {
-			c->psc_upper_held = false;
 			for (level = leaf + 1; level <= top; level++)
 				psc_fill_level(c, level, addr, found == 0);
 			return;
 		}
-		/* These fills may drop an entry the last fill left held. */
-		if (found > leaf + 1)
-			c->psc_upper_held = false;
 		for (level = leaf + 1; level < found; level++)
 			psc_fill_level(c, level, addr, true);
 		from = (found < leaf ? leaf : found) + 1;
 		if (from > top)
 			return;
-		region = addr >> c->psc[from].shift[1];
-		if (c->psc_upper_held && c->psc_upper_from == from &&
-		    c->psc_upper_top == top && c->psc_upper_region == region &&
-		    c->psc_hits_change_nothing)
-			return;
 		for (level = from; level <= top; level++)
 			psc_fill_level(c, level, addr, false);
-		c->psc_upper_held = true;
-		c->psc_upper_from = from;
-		c->psc_upper_top = top;
-		c->psc_upper_region = region;
+		/* A key says the fill has no level below @found to fill. */
+		if (c->psc_hits_change_nothing && found <= leaf + 1) {
+			c->psc_upper_key = psc_upper_key(found, leaf);
+			c->psc_upper_shift = c->psc[from].shift[1];
+			c->psc_upper_region = addr >> c->psc_upper_shift;
+		}
 		return;
 	}
-	c->psc_upper_held = false;
+	c->psc_upper_key = 0;
 	for (i = 0; i < n - 1; i++) {
 		const struct walk_entry *g = &path->entries[i];
 
@@ -552,7 +575,7 @@ void translation_caches_fill(struct translation_caches *c,
 	 */
 	found = c->psc_looked && c->psc_looked_addr == addr ? c->psc_found : -1;
 	c->psc_looked = false;
-	if (c->has_psc)
+	if (c->has_psc && !psc_upper_held(c, found, rec->leaf_level, addr))
 		psc_fill_walk(c, &w->role, &rec->guest, addr, found);
 
 	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],

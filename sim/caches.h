@@ -157,17 +157,19 @@ struct translation_caches {
 	 */
 	bool psc_hits_change_nothing;
 	/*
-	 * While @psc_upper_held, PSC levels @psc_upper_from to
-	 * @psc_upper_top hold the entries of the addresses whose region at
-	 * level @psc_upper_from is @psc_upper_region: the last fill probed
-	 * or filled them, and only a fill or a change of the PSC, its PCID
-	 * or its page shifts (which clears it) can drop one.  With
+	 * While @psc_upper_key is not 0, the PSC levels above the one a
+	 * lookup hit, from the level above the hit (or above the walk's
+	 * leaf, when higher) to the root's, hold the entries of the
+	 * addresses whose bits from @psc_upper_shift up are
+	 * @psc_upper_region: the last fill probed or filled them, and only a
+	 * fill or a change of the PSC, its PCID or its page shifts (which
+	 * clears the key) can drop one.  The key is
+	 * psc_upper_key(hit level, leaf level) of that fill's walk.  With
 	 * @psc_hits_change_nothing, a fill's probe of those levels for such
 	 * an address would hit and change nothing: it is left out.
 	 */
-	bool psc_upper_held;
-	int psc_upper_from;
-	int psc_upper_top;
+	u32 psc_upper_key;
+	unsigned int psc_upper_shift;
 	u64 psc_upper_region;
 };
 

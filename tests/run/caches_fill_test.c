@@ -2,7 +2,7 @@
  * What a fill leaves in the PSC levels above the level the lookup before
  * its walk hit: the fill skips their probe while the last fill left them
  * holding the address's entries (struct translation_caches,
- * @psc_upper_held), and must not once another fill has dropped one.
+ * @psc_upper_key), and must not once another fill has dropped one.
  */
 #include <string.h>
 
