@@ -8,7 +8,8 @@
 # a guest (kvm_sweep is looked for in $MMUSIM_BUILD, build/ and
 # /tmp/kvm-build).  The events
 # are enabled in a tracefs instance of their own, for the workload's
-# process only, and disabled again (the instance removed) on exit.  The
+# process and its children only (a COMMAND may be a shell running
+# several), and disabled again (the instance removed) on exit.  The
 # buffer holds MMUSIM_TRACE_BUFFER_KB (8192) KB per CPU; an overflow is
 # reported and makes the exit status 1.
 #
@@ -107,13 +108,14 @@ trap cleanup EXIT
 mkdir "$inst"
 echo 0 >"$inst/tracing_on"
 echo "${MMUSIM_TRACE_BUFFER_KB:-8192}" >"$inst/buffer_size_kb"
+echo 1 >"$inst/options/event-fork"
 for e in $events; do
 	echo 1 >"$inst/events/$e/enable"
 done
 : >"$inst/trace"
 
-# Only the workload's own process: set_event_pid is written by the shell
-# that then becomes the workload.
+# Only the workload's own process and those it starts (event-fork):
+# set_event_pid is written by the shell that then becomes the workload.
 status=0
 MMUSIM_TRACE_MARKER=$inst/trace_marker \
 	sh -c 'echo $$ >"$1/set_event_pid" && echo 1 >"$1/tracing_on" && shift && exec "$@"' \
