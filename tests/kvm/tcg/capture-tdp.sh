@@ -2,24 +2,30 @@
 # Capture KVM's TDP MMU (kvm_tdp_mmu_spte_changed, kvm_page_fault) in a
 # nested guest: boot a Linux kernel with KVM in QEMU's TCG, whose emulated
 # CPU has SVM with nested paging, load kvm_amd there (kvm.tdp_mmu=Y) and
-# run scripts/capture-kvmmmu.sh (workload "kvm_sweep --fixture") in it.
+# run scripts/capture-kvmmmu.sh in it, with two workloads: "kvm_sweep
+# --fixture" (KVM's walks of a 64-bit guest's tables, 4K TDP mappings)
+# and kvm_tdp_sizes (TDP faults on 4K, 2M and 1G host pages, MMU-notifier
+# zaps and a memslot deleted and added back).
 #
 #   tests/kvm/tcg/capture-tdp.sh OUTPUT
 #
 # The kernel and its modules are $MMUSIM_TCG_ROOT/boot/vmlinuz-VERSION
 # (the newest) and $MMUSIM_TCG_ROOT/lib/modules/VERSION: the installed
 # ones by default, or a Debian linux-image package unpacked with
-# "dpkg-deb -x PACKAGE.deb DIR" and MMUSIM_TCG_ROOT=DIR.  kvm_sweep is
-# taken from $MMUSIM_BUILD (default build/).  $MMUSIM_TCG_CPU is QEMU's
-# -cpu: "max,la57=off,phys-bits=48" by default, TCG's CPU with SVM and
-# NPT, 4-level paging (so a 4-level NPT, as on the EPYC hosts of the
-# other captures) and MAXPHYADDR 48 (kvm_sweep's guest memory has an
-# alias at 1 << 47, which KVM refuses beyond the host's MAXPHYADDR).
-# $MMUSIM_TCG_MEM (1024) is QEMU's -m in MiB, $MMUSIM_TCG_TIMEOUT (900)
-# the seconds after which QEMU is killed.
+# "dpkg-deb -x PACKAGE.deb DIR" and MMUSIM_TCG_ROOT=DIR.  kvm_sweep and
+# kvm_tdp_sizes are taken from $MMUSIM_BUILD (default build/).
+# $MMUSIM_TCG_CPU is QEMU's -cpu: "max,la57=off,phys-bits=48" by default,
+# TCG's CPU with SVM and NPT, 4-level paging (so a 4-level NPT, as on the
+# EPYC hosts of the other captures) and MAXPHYADDR 48 (kvm_sweep's guest
+# memory has an alias at 1 << 47, which KVM refuses beyond the host's
+# MAXPHYADDR).  $MMUSIM_TCG_MEM (3072) is QEMU's -m in MiB: the guest
+# kernel reserves a 1G and two 2M hugetlb pages for kvm_tdp_sizes at boot,
+# and with 2048 no 1G-aligned gigabyte is free then.  $MMUSIM_TCG_TIMEOUT
+# (900) is the seconds after which QEMU is killed.
 #
-# The initramfs holds busybox (static), bash, kvm_sweep (with the shared
-# libraries both need), the capture script and the modules kvm_amd needs.
+# The initramfs holds busybox (static), bash, kvm_sweep and kvm_tdp_sizes
+# (with the shared libraries they need), the capture script and the
+# modules kvm_amd needs.
 # The guest's init writes "mmusim-tcg: ..." lines on the console (ttyS0)
 # and the trace on the second serial port (ttyS1, a file here).
 # Exit status: 0 when the capture succeeded, 1 when it or the guest
@@ -43,7 +49,7 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=${MMUSIM_BUILD:-$root/build}
 sysroot=${MMUSIM_TCG_ROOT:-}
 cpu=${MMUSIM_TCG_CPU:-max,la57=off,phys-bits=48}
-mem=${MMUSIM_TCG_MEM:-1024}
+mem=${MMUSIM_TCG_MEM:-3072}
 limit=${MMUSIM_TCG_TIMEOUT:-900}
 
 for tool in qemu-system-x86_64 busybox cpio gzip timeout ldd; do
@@ -55,7 +61,10 @@ if ldd "$busybox" >/dev/null 2>&1; then
 	skip "$busybox is not static (apt-get install busybox-static)"
 fi
 sweep=$build/tests/kvm/kvm_sweep
-[ -x "$sweep" ] || skip "no $sweep (build first, or set MMUSIM_BUILD)"
+sizes=$build/tests/kvm/kvm_tdp_sizes
+for f in "$sweep" "$sizes"; do
+	[ -x "$f" ] || skip "no $f (build first, or set MMUSIM_BUILD)"
+done
 
 # The first of its arguments that exists (a glob that matched nothing
 # stays as it is).
@@ -97,6 +106,7 @@ copy_with_libs() {
 cp "$busybox" "$rd/bin/busybox"
 copy_with_libs "$(command -v bash)" /bin/bash
 copy_with_libs "$sweep" /mmusim/build/tests/kvm/kvm_sweep
+copy_with_libs "$sizes" /mmusim/build/tests/kvm/kvm_tdp_sizes
 cp "$root/scripts/capture-kvmmmu.sh" "$rd/mmusim/scripts/"
 for m in $modules; do
 	f=$(first_existing "$moddir/$m".ko*)
@@ -135,7 +145,9 @@ echo "mmusim-tcg: kvm.tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu) kvm_amd.
 [ "$(cat /sys/module/kvm/parameters/tdp_mmu)" = Y ] || end fail "kvm.tdp_mmu is not Y"
 [ "$(cat /sys/module/kvm_amd/parameters/npt)" = Y ] || end fail "kvm_amd.npt is not Y"
 status=0
-MMUSIM_BUILD=/mmusim/build /mmusim/scripts/capture-kvmmmu.sh /tmp/trace.txt || status=$?
+bin=/mmusim/build/tests/kvm
+MMUSIM_BUILD=/mmusim/build /mmusim/scripts/capture-kvmmmu.sh /tmp/trace.txt \
+	sh -c "$bin/kvm_sweep --fixture && $bin/kvm_tdp_sizes" || status=$?
 stty -F /dev/ttyS1 raw -echo
 cat /tmp/trace.txt >/dev/ttyS1
 end status $status
@@ -152,7 +164,8 @@ timeout "$limit" qemu-system-x86_64 -accel tcg -cpu "$cpu" -m "$mem" \
 	-smp 1 -no-reboot -display none -monitor none \
 	-serial "file:$console" -serial "file:$trace" \
 	-kernel "$kernel" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4" || qstatus=$?
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=2" ||
+	qstatus=$?
 secs=$(($(date +%s) - start))
 [ -f "$console" ] || : >"$console"
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Opt-in: capture KVM's TDP MMU in a nested TCG guest with
 # tests/kvm/tcg/capture-tdp.sh and replay the trace with no options.  The
-# trace must hold kvm_tdp_mmu_spte_changed and kvm_page_fault events, and
-# no walk of it may disagree or be incomplete.
+# trace must hold kvm_tdp_mmu_spte_changed and kvm_page_fault events,
+# leaf SPTEs at levels 1, 2 and 3 (4K, 2M and 1G), and no walk of it may
+# disagree or be incomplete.
 #
 #   capture_tdp_test.sh SOURCE_DIR BUILD_DIR MMUSIM
 #
 # Exit 77 (ctest: Skipped) unless MMUSIM_TCG_CAPTURE=1 asks for it (the
-# boot takes 15-60 s), or when capture-tdp.sh cannot run here.
+# boot takes 30-60 s), or when capture-tdp.sh cannot run here.
 set -uo pipefail
 
 src=$1
@@ -36,6 +37,23 @@ for e in kvm_tdp_mmu_spte_changed kvm_page_fault; do
 		fail=1
 	fi
 done
+# KVM's leaf SPTEs by level: present (SPTE_MMU_PRESENT, bit 11) and at
+# level 1 or with PS (bit 7).  kvm_tdp_sizes maps 4K, 2M and 1G pages.
+spte_mmu_present=$((1 << 11))
+spte_ps=$((1 << 7))
+leaves=$(grep -o ' kvm_tdp_mmu_spte_changed: .*' "$out" |
+	while read -r _ _ _ _ _ _ _ level _ _ _ new; do
+		v=$((16#$new))
+		if ((v & spte_mmu_present)) && { [ "$level" = 1 ] || ((v & spte_ps)); }; then
+			echo "$level"
+		fi
+	done | sort | uniq -c)
+for level in 1 2 3; do
+	if ! grep -q " $level\$" <<<"$leaves"; then
+		echo "no level-$level leaf SPTE in the trace"
+		fail=1
+	fi
+done
 json=$("$mmusim" run --json "$out")
 status=$?
 if ! grep -q '"disagree": 0, "incomplete": 0,' <<<"$json"; then
@@ -47,5 +65,6 @@ if [ $status -ne 0 ] || [ $fail -ne 0 ]; then
 	echo "$json"
 	exit 1
 fi
+echo "leaf SPTEs set: $(awk '{ printf "%slevel %s: %s", sep, $2, $1; sep = ", " }' <<<"$leaves")"
 echo "captured and replayed: $(grep -c ' kvm_tdp_mmu_spte_changed: ' "$out") kvm_tdp_mmu_spte_changed," \
 	"$(grep -o '"walks": [0-9]*, "agree": [0-9]*' <<<"$json" | head -1)"
