@@ -519,18 +519,25 @@ static struct tlb *pick_array(struct tlb_level l, int *level)
 /*
  * Cache in @l the translation @tmpl (rights, keys, class masks) of the
  * page of @addr of size @level whose GPA is @gpa (and HPA @hpa, for a 4K
- * page, else INVALID_HPA).  Returns the entry, NULL if @l has none.
+ * page, else INVALID_HPA).  @missed is the array, if any, whose probe for
+ * @addr's 4K page missed since the last change of an entry (struct
+ * translation_caches).  Returns the entry, NULL if @l has none.
  */
 static struct tlb_entry *fill_level(struct tlb_level l, u64 addr, int level,
 				    const struct tlb_entry *tmpl, u64 gpa,
-				    u64 hpa)
+				    u64 hpa, const struct tlb *missed)
 {
 	struct tlb *t = pick_array(l, &level);
 	struct tlb_entry *e;
 
 	if (!t)
 		return NULL;
-	e = tlb_fill(t, addr, level, tmpl->global);
+	/* A global entry's tag under CR4.PCIDE is not the one probed. */
+	if (t == missed && level == 1 &&
+	    (!tmpl->global || t->global_tag == t->pcid_tag))
+		e = tlb_fill_absent(t, addr, level, tmpl->global);
+	else
+		e = tlb_fill(t, addr, level, tmpl->global);
 	e->gpa = gpa & ~((1ULL << t->shift[level]) - 1);
 	e->hpa = level == 1 && hpa != INVALID_HPA ? hpa & ~PAGE_OFFSET_MASK :
 						    INVALID_HPA;
@@ -553,7 +560,8 @@ struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
 	caches_drop_hints(c);
 	offset = addr & ((1ULL << c->stlb.shift[e->level]) - 1);
 	l1 = fill_level(first_level(c, fetch), addr, e->level, e,
-			e->gpa | offset, e->level == 1 ? e->hpa : INVALID_HPA);
+			e->gpa | offset, e->level == 1 ? e->hpa : INVALID_HPA,
+			NULL);
 	/* Without a first level, the STLB's own entry is the translation. */
 	return l1 ? l1 : e;
 }
@@ -565,6 +573,8 @@ void translation_caches_fill(struct translation_caches *c,
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	struct tlb_level stlb = { &c->stlb, 1 }, l1;
+	const struct tlb *missed =
+		c->missed_page == addr >> PAGE_SHIFT ? c->missed : NULL;
 	struct tlb_entry tmpl;
 	int level, found;
 
@@ -581,10 +591,10 @@ void translation_caches_fill(struct translation_caches *c,
 	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
 				    cache_walk_entry(v, rec, cls, &tmpl));
 	if (translation_caches_has_stlb(c))
-		fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa);
+		fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa, NULL);
 	l1 = first_level(c, fetch);
 	/* Without 2M or 1G arrays, pick_array() has one array to look at. */
 	if (likely(!c->l1_size_arrays))
 		l1.nr = 1;
-	fill_level(l1, addr, level, &tmpl, rec->gpa, rec->hpa);
+	fill_level(l1, addr, level, &tmpl, rec->gpa, rec->hpa, missed);
 }

@@ -133,6 +133,14 @@ struct translation_caches {
 	u64 hint_page[2];
 	struct tlb_entry *hint[2];
 	const struct tlb_entry *hint_set[2];
+	/*
+	 * The 4K page number (CACHES_NO_HINT for none) whose probe of the
+	 * main first-level array @missed last missed: no valid entry of
+	 * its set has the page's 4K tag of the current PCID, while no entry
+	 * is filled or dropped, which drops the hints, and this with them.
+	 */
+	u64 missed_page;
+	const struct tlb *missed;
 	/* The key of the roles the page shifts were last set for. */
 	u32 shifts_key;
 	/*
@@ -179,6 +187,7 @@ static inline void caches_drop_hints(struct translation_caches *c)
 {
 	c->hint_page[0] = CACHES_NO_HINT;
 	c->hint_page[1] = CACHES_NO_HINT;
+	c->missed_page = CACHES_NO_HINT;
 }
 
 /*
@@ -270,6 +279,8 @@ translation_caches_probe(struct translation_caches *c, u64 addr, bool fetch)
 
 	if (likely(e))
 		return caches_hint(c, &l1[CACHES_L1_MAIN], e, addr, fetch);
+	c->missed_page = addr >> PAGE_SHIFT;
+	c->missed = &l1[CACHES_L1_MAIN];
 	if (likely(!c->l1_size_arrays))
 		return NULL;
 	for (i = CACHES_L1_2M; i <= CACHES_L1_1G; i++) {

@@ -252,4 +252,14 @@ static inline struct tlb_entry *tlb_lookup(struct tlb *t, u64 addr)
  */
 struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global);
 
+/*
+ * tlb_fill() for a caller that knows that no valid entry of the set has
+ * the tag the fill gives the entry (a probe for it just missed, and no
+ * entry was filled or dropped since): once every entry is valid, no
+ * entry has it, and the fill takes the victim without looking in the
+ * set.  The same entry as tlb_fill() would take.
+ */
+struct tlb_entry *tlb_fill_absent(struct tlb *t, u64 addr, int level,
+				  bool global);
+
 #endif

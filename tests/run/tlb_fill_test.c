@@ -1,7 +1,8 @@
 /*
  * tlb_fill() of a full array looks for no free way: what frees a way of
  * a full set (a flush, an entry dropped by address or by PCID) must make
- * the next fill of the set take it before a victim.
+ * the next fill of the set take it before a victim.  tlb_fill_absent(),
+ * for a tag the set does not hold, takes the same way.
  */
 #include <criterion/criterion.h>
 
@@ -93,5 +94,30 @@ Test(tlb_fill, a_flush_keeping_global_entries_frees_the_others)
 	cr_assert_eq(tlb_fill(&t, PAGE(6), 1, false), &t.entries[3]);
 	/* Full with the global entry, which was never counted: a victim. */
 	cr_assert_eq(tlb_fill(&t, PAGE(7), 1, false), &t.entries[0]);
+	tlb_destroy(&t);
+}
+
+Test(tlb_fill, absent_from_a_full_set_takes_the_victim)
+{
+	struct tlb t;
+
+	full_set(&t);
+	cr_assert_eq(tlb_fill_absent(&t, PAGE(4), 1, false), &t.entries[0]);
+	cr_assert_eq(tlb_fill_absent(&t, PAGE(5), 1, false), &t.entries[1]);
+	cr_assert_eq(t.victim, 2);
+	cr_assert_eq(tlb_probe(&t, PAGE(5), 1), &t.entries[1]);
+	cr_assert_null(tlb_probe(&t, PAGE(1), 1));
+	tlb_destroy(&t);
+}
+
+Test(tlb_fill, absent_takes_a_way_dropped_before_a_victim)
+{
+	struct tlb t;
+
+	full_set(&t);
+	tlb_flush_addr(&t, PAGE(2));
+	cr_assert_eq(tlb_fill_absent(&t, PAGE(4), 1, false), &t.entries[2]);
+	cr_assert_eq(t.victim, 0);
+	cr_assert_eq(tlb_fill_absent(&t, PAGE(5), 1, false), &t.entries[0]);
 	tlb_destroy(&t);
 }
