@@ -148,7 +148,9 @@ static u64 tlb_random(struct tlb *t)
 	return t->rng * 0x2545f4914f6cdd1dULL;
 }
 
-static struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
+/* The victim of the full @set under LRU, PLRU or RANDOM. */
+static struct tlb_entry *tlb_victim_tracked(struct tlb *t,
+					    struct tlb_entry *set)
 {
 	u32 i, way = 0;
 
@@ -160,15 +162,22 @@ static struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
 		return &set[way];
 	case TLB_POLICY_PLRU:
 		return &set[plru_victim(t, (set - t->entries) / t->ways)];
-	case TLB_POLICY_RANDOM:
-		return &set[(tlb_random(t) >> 32) % t->ways];
 	default:
-		/*
-		 * One counter for the whole array, not one a set; any
-		 * number of ways (12 entries in 3 ways, say).
-		 */
-		return &set[t->victim++ % t->ways];
+		MMU_WARN_ON(t->policy != TLB_POLICY_RANDOM);
+		return &set[(tlb_random(t) >> 32) % t->ways];
 	}
+}
+
+/* The victim of the full @set: round robin's without a call. */
+static inline struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
+{
+	/*
+	 * One counter for the whole array, not one a set; any number of
+	 * ways (12 entries in 3 ways, say).
+	 */
+	if (t->policy == TLB_POLICY_ROUNDROBIN)
+		return &set[t->victim++ % t->ways];
+	return tlb_victim_tracked(t, set);
 }
 
 void tlb_set_shifts(struct tlb *t, bool pt32)
