@@ -204,11 +204,12 @@ static int records(struct run_sim *s, struct trace_reader *r,
 	struct binary_decoder dec;
 	struct binary_record rec;
 	char why[TRACE_ERROR_MAX];
+	/* The offset in the input of data[0]. */
 	u64 offset = 0;
 	/* The privilege of the accesses, priv[dec.supervisor]. */
 	enum sim_privilege cur_priv = SIM_PRIV_USER;
-	const u8 *data;
-	size_t len, pos, stop;
+	const u8 *data, *p, *end, *fast_end;
+	size_t len, stop;
 	int n, ret;
 
 	memset(&dec, 0, sizeof(dec));
@@ -216,6 +217,7 @@ static int records(struct run_sim *s, struct trace_reader *r,
 	ret = trace_reader_bytes(r, BINARY_TRACE_HEADER_LEN, &data, &len);
 	if (ret)
 		return ret;
+	p = data;
 	if (binary_check_header(data, len, why, sizeof(why)))
 		goto bad;
 	trace_reader_consume(r, BINARY_TRACE_HEADER_LEN);
@@ -243,24 +245,30 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			stop = len - BINARY_NAME_RECORD_MAX + 1;
 		else
 			stop = 0;
-		for (pos = 0; pos < stop; pos += n, offset += n) {
-			unsigned int kind;
+		/* Before here binary_decode_fast() has all the bytes it reads. */
+		fast_end =
+			data +
+			(len > BINARY_FAST_BYTES ? len - BINARY_FAST_BYTES : 0);
+		for (p = data, end = data + stop; p < end;) {
+			unsigned int kind, fast = 0;
 			u64 addr;
 			u32 size;
 
 			s->st.lines++;
-			n = binary_decode_fast(&dec, data + pos, len - pos,
-					       &kind, &addr, &size);
-			if (likely(n)) {
+			if (likely(p < fast_end))
+				fast = binary_decode_fast(&dec, p, &kind, &addr,
+							  &size);
+			if (likely(fast)) {
 				ret = run_sweep_guest_access(
 					s, kind, cur_priv, addr, size,
 					kind == SIM_ACCESS_FETCH);
 				if (unlikely(ret < 0))
 					goto access_error;
+				p += fast;
 				continue;
 			}
-			n = binary_decode(&dec, data + pos, len - pos, &rec,
-					  why, sizeof(why));
+			n = binary_decode(&dec, p, data + len - p, &rec, why,
+					  sizeof(why));
 			if (n < 0)
 				goto bad;
 			if (!n) {
@@ -280,16 +288,19 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			}
 			if (unlikely(ret < 0))
 				goto access_error;
+			p += n;
 		}
-		trace_reader_consume(r, pos);
+		offset += p - data;
+		trace_reader_consume(r, p - data);
 		run_progress(s, r->name);
 	}
 bad:
-	return trace_reader_error_at_byte(r, offset, "%s", why);
+	return trace_reader_error_at_byte(r, offset + (p - data), "%s", why);
 access_error:
 	if (ret != -EINVAL)
 		return ret;
-	return trace_reader_error_at_byte(r, offset, "%s", s->error);
+	return trace_reader_error_at_byte(r, offset + (p - data), "%s",
+					  s->error);
 }
 
 static int run_binary(struct run_sim *s, struct trace_reader *r)

@@ -139,15 +139,16 @@ static inline u64 binary_leb128_join(u64 v)
 /*
  * binary_decode() of the common records inline: an access whose address
  * is "next" or a difference of up to 8 bytes, and whose size is coded in
- * its first byte or is one byte after the difference (1..127).  Its
- * length, or 0 for any other record and when fewer than 1 +
- * BINARY_FAST_BYTES bytes are at hand (binary_decode() then).  The
- * difference and the size byte come from one 64-bit load, the length of
- * the difference from its first byte without "more", not from a loop.
+ * its first byte or is one byte after the difference (1..127).  The
+ * caller has 1 + BINARY_FAST_BYTES bytes at @p, so that no record needs
+ * a test of the bytes at hand.  Its length, or 0 for any other record
+ * (binary_decode() then).  The difference and the size byte come from
+ * one 64-bit load, the length of the difference from its first byte
+ * without "more", not from a loop.
  */
-static inline int binary_decode_fast(struct binary_decoder *d, const u8 *p,
-				     size_t len, unsigned int *kindp,
-				     u64 *addrp, u32 *sizep)
+static inline unsigned int binary_decode_fast(struct binary_decoder *d,
+					      const u8 *p, unsigned int *kindp,
+					      u64 *addrp, u32 *sizep)
 {
 	unsigned int kind = p[0] & BINARY_KIND_MASK;
 	unsigned int code = (p[0] & BINARY_SIZE_MASK) >> BINARY_SIZE_SHIFT;
@@ -156,7 +157,7 @@ static inline int binary_decode_fast(struct binary_decoder *d, const u8 *p,
 	u64 w, ends, delta, addr;
 	u32 size;
 
-	if (kind == BINARY_KIND_CONTROL || len < 1 + BINARY_FAST_BYTES)
+	if (kind == BINARY_KIND_CONTROL)
 		return 0;
 	w = binary_load_le64(p + 1);
 	addr = d->slots.addr[kind][slot];
