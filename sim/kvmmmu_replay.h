@@ -67,6 +67,14 @@ struct replay {
 	char why[WHY_MAX];
 };
 
+/*
+ * Keep the disagreement @what at @line of the file being read, about
+ * address @addr, for the report (run_kvmmmu.c); the first
+ * RUN_MAX_DISAGREEMENTS, @what cut to fit.
+ */
+void kvmmmu_keep_disagreement(struct run_sim *s, unsigned long line, u64 addr,
+			      const char *what);
+
 /* Replay @w with the role bits in @flip the other way, and compare. */
 int kvmmmu_judge(struct run_sim *s, const struct recorded_walk *w,
 		 struct replay *rp, u32 flip);

@@ -78,19 +78,24 @@ static void report_disagreement(struct run_sim *s,
 				const struct recorded_walk *w,
 				unsigned long line, const char *why)
 {
-	const char *file = s->kvmmmu->file;
-	struct run_disagreement *d;
-
 	if (!s->cfg.json)
 		printf("%s:%lu: walk 0x%" PRIx64 " pferr 0x%x: disagree: %s\n",
-		       file, line, w->addr, w->pferr, why);
+		       s->kvmmmu->file, line, w->addr, w->pferr, why);
+	kvmmmu_keep_disagreement(s, line, w->addr, why);
+}
+
+void kvmmmu_keep_disagreement(struct run_sim *s, unsigned long line, u64 addr,
+			      const char *what)
+{
+	struct run_disagreement *d;
+
 	if (s->st.nr_disagreements >= RUN_MAX_DISAGREEMENTS)
 		return;
 	d = &s->st.disagreements[s->st.nr_disagreements++];
-	snprintf(d->file, sizeof(d->file), "%s", file);
+	snprintf(d->file, sizeof(d->file), "%s", s->kvmmmu->file);
 	d->line = line;
-	d->addr = w->addr;
-	snprintf(d->what, sizeof(d->what), "%s", why);
+	d->addr = addr;
+	snprintf(d->what, sizeof(d->what), "%s", what);
 }
 
 /*
