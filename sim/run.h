@@ -130,6 +130,16 @@ struct run_kvmmmu_stats {
 	u64 zap_agree_unprotect;
 	u64 zap_disagree;
 	u64 zap_not_judged;
+	/*
+	 * kvm_page_fault events, and the kvm_tdp_mmu_spte_changed events
+	 * and how they compare with the SPTEs tdp_mmu writes for the fault
+	 * before them (kvmmmu_tdp.c).
+	 */
+	u64 page_fault_events;
+	u64 tdp_events;
+	u64 tdp_agree;
+	u64 tdp_disagree;
+	u64 tdp_not_judged;
 	/* The other events by name, the first RUN_MAX_EVENT_NAMES of them. */
 	unsigned int nr_event_names;
 	char event_names[RUN_MAX_EVENT_NAMES][RUN_EVENT_NAME_MAX];

@@ -432,7 +432,7 @@ static int run_command_sets(int argc, char **argv, const char **sets,
 		status = EXIT_INTERRUPTED;
 	else if (s->st.bad_lines || s->st.kvmmmu.disagree ||
 		 s->st.kvmmmu.spte_disagree || s->st.kvmmmu.get_page_disagree ||
-		 s->st.kvmmmu.zap_disagree)
+		 s->st.kvmmmu.zap_disagree || s->st.kvmmmu.tdp_disagree)
 		status = EXIT_FINDINGS;
 	else
 		status = 0;

@@ -10,6 +10,7 @@
 
 #include "sim/input_error.h"
 #include "sim/kvmmmu_replay.h"
+#include "sim/kvmmmu_tdp.h"
 #include "sim/run.h"
 #include "sim/input/trace_kvmmmu.h"
 #include "sim/input/trace_reader.h"
@@ -42,6 +43,8 @@ struct kvmmmu_task {
 	 * trace records no CR3; this is where it points.
 	 */
 	u64 root_gfn_plus1[2];
+	/* The task's last kvm_page_fault, open until it moves on. */
+	struct kvmmmu_tdp_fault *tdp_fault;
 };
 
 /*
@@ -51,7 +54,10 @@ struct kvmmmu_task {
  */
 struct kvmmmu_state {
 	/* The guest's CPUID facts as the options give them. */
-	bool options_amd, options_no_gbpages;
+	bool options_amd, options_no_gbpages, options_vendor;
+	/* The vendor is known: an option or a "mmusim-guest:" line gave it. */
+	bool vendor_known;
+	struct kvmmmu_tdp *tdp;
 	u8 options_maxphyaddr;
 	struct kvmmmu_task *tasks;
 	size_t nr_tasks, tasks_cap;
@@ -366,6 +372,27 @@ static int judge_page(struct run_sim *s, struct kvmmmu_task *task,
 	}
 }
 
+/*
+ * End every task's open fault: at lost events and at the end of the
+ * file.  0, or -ENOMEM with @why.
+ */
+static int end_all_faults(struct run_sim *s, char *why, size_t why_len)
+{
+	struct kvmmmu_state *st = s->kvmmmu;
+	size_t i;
+	int r;
+
+	for (i = 0; i < st->tasks_cap; i++) {
+		if (st->tasks[i].pid == -1)
+			continue;
+		r = kvmmmu_tdp_end_fault(s, st->tdp, &st->tasks[i].tdp_fault,
+					 why, why_len);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* Judge every open walk, in the order they opened. */
 static void finish_all_tasks(struct run_sim *s, bool cut)
 {
@@ -509,6 +536,8 @@ static void set_guest(struct run_sim *s, const struct kvmmmu_guest *g)
 
 	if (g->have_vendor && !cfg->have_vendor)
 		cfg->amd = g->amd;
+	if (g->have_vendor)
+		s->kvmmmu->vendor_known = true;
 	if (g->have_gbpages && !cfg->have_gbpages)
 		cfg->no_gbpages = !g->gbpages;
 	if (g->maxphyaddr && !s->kvmmmu->options_maxphyaddr)
@@ -540,7 +569,7 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 	case KVMMMU_EV_LOST:
 		k->lost_events += ev->lost;
 		finish_all_tasks(s, true);
-		return 0;
+		return end_all_faults(s, why, why_len);
 	case KVMMMU_EV_GUEST:
 		k->guest_lines++;
 		set_guest(s, &ev->guest);
@@ -557,6 +586,12 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 	if (r) {
 		close_walk(s, task, true);
 		return r;
+	}
+	if (task->tdp_fault && !kvmmmu_tdp_in_fault(ev)) {
+		r = kvmmmu_tdp_end_fault(s, s->kvmmmu->tdp, &task->tdp_fault,
+					 why, why_len);
+		if (r)
+			return r;
 	}
 	w = task->walk;
 	switch (ev->kind) {
@@ -609,6 +644,22 @@ static int handle_event(struct run_sim *s, const struct kvmmmu_event *ev,
 	case KVMMMU_EV_PREPARE_ZAP:
 		close_walk(s, task, false);
 		return judge_page(s, task, ev, line, why, why_len);
+	case KVMMMU_EV_PAGE_FAULT:
+		/*
+		 * A fault's SPTEs and pages follow its own walk, which comes
+		 * after this event, or none (a TDP fault, a fast page fault):
+		 * not the walk before it, an emulator's.
+		 */
+		close_walk(s, task, false);
+		free(task->last);
+		task->last = NULL;
+		return kvmmmu_tdp_page_fault(s, s->kvmmmu->tdp,
+					     &task->tdp_fault, ev, line,
+					     s->kvmmmu->vendor_known);
+	case KVMMMU_EV_TDP_SPTE_CHANGED:
+		close_walk(s, task, false);
+		return kvmmmu_tdp_spte_changed(s, s->kvmmmu->tdp,
+					       &task->tdp_fault, ev, line);
 	case KVMMMU_EV_ROLE:
 		k->role_lines++;
 		merge_role(&task->role, &ev->role);
@@ -631,9 +682,12 @@ static void reset_tasks(struct kvmmmu_state *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->tasks_cap; i++)
-		if (st->tasks[i].pid != -1)
-			free(st->tasks[i].last);
+	for (i = 0; i < st->tasks_cap; i++) {
+		if (st->tasks[i].pid == -1)
+			continue;
+		free(st->tasks[i].last);
+		free(st->tasks[i].tdp_fault);
+	}
 	free(st->tasks);
 	st->tasks = NULL;
 	st->tasks_cap = 0;
@@ -681,6 +735,7 @@ static int read_events(struct run_sim *s, struct trace_reader *r)
 
 int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 {
+	char why[TRACE_ERROR_MAX] = "";
 	struct kvmmmu_state *st;
 	int ret;
 
@@ -691,6 +746,7 @@ int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 		s->kvmmmu->options_amd = s->cfg.amd;
 		s->kvmmmu->options_no_gbpages = s->cfg.no_gbpages;
 		s->kvmmmu->options_maxphyaddr = s->cfg.maxphyaddr;
+		s->kvmmmu->options_vendor = s->cfg.have_vendor;
 	}
 	st = s->kvmmmu;
 	/* A file's "mmusim-guest:" line is about that file only. */
@@ -700,11 +756,22 @@ int run_kvmmmu(struct run_sim *s, struct trace_reader *r)
 	/* Lines detection went past (comments) count as read. */
 	s->st.lines += r->line;
 	st->file = r->name;
+	st->vendor_known = st->options_vendor;
 	st->open.prev = &st->open;
 	st->open.next = &st->open;
+	st->tdp = kvmmmu_tdp_create(r->name);
+	if (!st->tdp)
+		return -ENOMEM;
 	ret = read_events(s, r);
 	/* Judged even when the file stops at an error: a summary of it. */
 	finish_all_tasks(s, true);
+	if (!ret) {
+		ret = end_all_faults(s, why, sizeof(why));
+		if (ret == -ENOMEM)
+			trace_reader_error(r, r->line, "%s", why);
+	}
 	reset_tasks(st);
+	kvmmmu_tdp_destroy(st->tdp);
+	st->tdp = NULL;
 	return ret;
 }

@@ -161,6 +161,13 @@ static void text_kvmmmu(FILE *out, const struct run_stats *st)
 		k->get_page_not_judged, k->zap_events, k->zap_agree,
 		k->zap_agree_unprotect, k->zap_disagree, k->zap_not_judged);
 	fprintf(out,
+		"  tdp sptes       spte_changed %" PRIu64 ": agree %" PRIu64
+		", disagree %" PRIu64 ", not judged %" PRIu64
+		"; page_fault %" PRIu64
+		" (tdp_mmu's SPTEs for the fault before it)\n",
+		k->tdp_events, k->tdp_agree, k->tdp_disagree, k->tdp_not_judged,
+		k->page_fault_events);
+	fprintf(out,
 		"  walk events     pagetable_walk %" PRIu64
 		", paging_element %" PRIu64 ", walker_error %" PRIu64
 		", set_accessed_bit %" PRIu64 ", set_dirty_bit %" PRIu64
@@ -521,6 +528,13 @@ static void json_kvmmmu(FILE *out, const struct run_stats *st)
 		 false);
 	json_u64(out, "prepare_zap_disagree", k->zap_disagree, false);
 	json_u64(out, "prepare_zap_not_judged", k->zap_not_judged, true);
+	fprintf(out, "}, ");
+	fprintf(out, "\"tdp_sptes\": {");
+	json_u64(out, "spte_changed", k->tdp_events, false);
+	json_u64(out, "agree", k->tdp_agree, false);
+	json_u64(out, "disagree", k->tdp_disagree, false);
+	json_u64(out, "not_judged", k->tdp_not_judged, false);
+	json_u64(out, "page_fault", k->page_fault_events, true);
 	fprintf(out, "}, ");
 	fprintf(out, "\"disagreements\": [");
 	for (i = 0; i < st->nr_disagreements; i++) {
