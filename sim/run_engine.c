@@ -323,16 +323,24 @@ account_walk(struct run_sim *s, int psc_level, bool ok)
 	r = cache_model_walk(&s->caches, &s->vcpu, rec, psc_level, ok, &cost);
 	if (r)
 		return cache_model_error(s, r);
-	s->st.ntlb_lookups += cost.ntlb_lookups;
-	s->st.ntlb_hits += cost.ntlb_hits;
-	s->st.npsc_lookups += cost.npsc_lookups;
-	s->st.npsc_hits += cost.npsc_hits;
 	if (cost.skipped_guest > rec->guest.refs)
 		cost.skipped_guest = rec->guest.refs;
 	guest = rec->guest.refs - cost.skipped_guest;
-	nested = rec->refs - rec->guest.refs;
-	nested = cost.skipped_nested > nested ? 0 :
-						nested - cost.skipped_nested;
+	nested = 0;
+	/* A 1D walk reads no nested entry and makes no nested lookup. */
+	MMU_WARN_ON(!rec->two_dimensional &&
+		    (rec->refs != rec->guest.refs || cost.ntlb_lookups ||
+		     cost.npsc_lookups));
+	if (rec->two_dimensional) {
+		s->st.ntlb_lookups += cost.ntlb_lookups;
+		s->st.ntlb_hits += cost.ntlb_hits;
+		s->st.npsc_lookups += cost.npsc_lookups;
+		s->st.npsc_hits += cost.npsc_hits;
+		nested = rec->refs - rec->guest.refs;
+		nested = cost.skipped_nested > nested ?
+				 0 :
+				 nested - cost.skipped_nested;
+	}
 	refs = guest + nested;
 	s->st.guest_refs += guest;
 	s->st.nested_refs += nested;
