@@ -222,11 +222,25 @@ static void sp_by_spt_remove(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 	}
 }
 
+/*
+ * A table of non-present SPTEs, copied over a page's SPTEs: one memcpy()
+ * costs what the loop of 512 stores costs in a release build, and under
+ * ASan and UBSan one range check instead of a check of each store.
+ */
+static const u64 nonpresent_spt[SPTE_ENT_PER_PAGE] = {
+	[0 ... SPTE_ENT_PER_PAGE - 1] = SHADOW_NONPRESENT_VALUE,
+};
+static_assert(sizeof(nonpresent_spt) == PAGE_SIZE, "a table fills its page");
+
+static void clear_spt(u64 *spt)
+{
+	memcpy(spt, nonpresent_spt, sizeof(nonpresent_spt));
+}
+
 struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
 				    union kvm_mmu_page_role role, u64 gfn)
 {
 	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
-	int i;
 
 	if (!sp)
 		return NULL;
@@ -250,8 +264,7 @@ struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
 			mmu->sp_by_frame[index] = NULL;
 		goto out_free_sp;
 	}
-	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
-		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
+	clear_spt(sp->spt);
 	sp->role = role;
 	sp->gfn = gfn;
 	sp->mmu_valid_gen = mmu->mmu_valid_gen;
@@ -271,11 +284,9 @@ out_free_sp:
 void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 {
 	u64 index;
-	int i;
 
 	mmu->spte_generation++;
-	for (i = 0; i < SPTE_ENT_PER_PAGE; i++)
-		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
+	clear_spt(sp->spt);
 	if (!sp_frame_index(sp->hpa, &index) && index < mmu->sp_by_frame_size)
 		mmu->sp_by_frame[index] = NULL;
 	sp_by_spt_remove(mmu, sp);
