@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "mmusim_cmd.h"
+#include "run_setup.h"
 #include "sim/caches_config.h"
 #include "sim/input/binary_trace.h"
 #include "sim/input/input.h"
@@ -589,17 +590,10 @@ static void fill_sweep(struct binary_trace_writer *w)
 static void sweep_init(struct run_sim *s, const char *const *sets)
 {
 	struct run_config cfg;
-	char why[256];
 
 	run_config_init(&cfg);
 	cfg.input = &run_binary_input;
-	for (; *sets; sets++)
-		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
-						  sizeof(why)),
-			     0, "%s", why);
-	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
-		     "%s", why);
-	cr_assert_eq(run_sim_init(s, &cfg), 0);
+	init_run_sim_with_sets(s, &cfg, sets);
 }
 
 /* Replay @len bytes at @data through @s: @ret and @error expected. */

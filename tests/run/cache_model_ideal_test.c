@@ -9,12 +9,11 @@
 
 #include <criterion/criterion.h>
 
+#include "run_setup.h"
 #include "sim/cache_model.h"
-#include "sim/caches_config.h"
 #include "sim/memory_limit.h"
 #include "sim/run.h"
 #include "sim/input/input.h"
-#include "sim/input/trace_reader.h"
 
 #define PAGE(n) ((u64)(n) << PAGE_SHIFT)
 /* Lackey's pages, as demand paging maps them: user, writable. */
@@ -30,24 +29,14 @@ static void start(struct run_sim *s, const char *const *sets, const char *text,
 		  enum sim_nested_kind nested, enum run_page_size pages)
 {
 	struct run_config cfg;
-	struct trace_reader r;
-	char why[256];
 
 	run_config_init(&cfg);
 	cfg.input = &run_lackey_input;
 	cfg.nested = nested;
 	cfg.page_size = pages;
 	cfg.nested_page_size = pages;
-	for (; *sets; sets++)
-		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
-						  sizeof(why)),
-			     0, "%s", why);
-	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
-		     "%s", why);
-	cr_assert_eq(run_sim_init(s, &cfg), 0);
-	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
-	cr_assert_eq(cfg.input->run(s, &r), 0, "%s", r.error);
-	trace_reader_close(&r);
+	init_run_sim_with_sets(s, &cfg, sets);
+	replay_text(s, text);
 }
 
 static const char *const ideal[] = { "caches.model=ideal", NULL };

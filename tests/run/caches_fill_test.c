@@ -8,10 +8,9 @@
 
 #include <criterion/criterion.h>
 
-#include "sim/caches_config.h"
+#include "run_setup.h"
 #include "sim/run.h"
 #include "sim/input/input.h"
-#include "sim/input/trace_reader.h"
 
 /* Run lackey @text with the caches @sets, keeping the counts in @st. */
 static void run_text(const char *const *sets, const char *text,
@@ -19,21 +18,11 @@ static void run_text(const char *const *sets, const char *text,
 {
 	struct run_sim sim;
 	struct run_config cfg;
-	struct trace_reader r;
-	char why[256];
 
 	run_config_init(&cfg);
 	cfg.input = &run_lackey_input;
-	for (; *sets; sets++)
-		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
-						  sizeof(why)),
-			     0, "%s", why);
-	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
-		     "%s", why);
-	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
-	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
-	cr_assert_eq(cfg.input->run(&sim, &r), 0, "%s", r.error);
-	trace_reader_close(&r);
+	init_run_sim_with_sets(&sim, &cfg, sets);
+	replay_text(&sim, text);
 	*st = sim.st;
 	run_sim_destroy(&sim);
 }

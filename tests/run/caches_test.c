@@ -11,11 +11,11 @@
 
 #include <criterion/criterion.h>
 
+#include "run_setup.h"
 #include "sim/caches_config.h"
 #include "sim/run.h"
 #include "sim/run_sweep.h"
 #include "sim/input/input.h"
-#include "sim/input/trace_reader.h"
 
 #define PAGE(n) ((u64)(n) << PAGE_SHIFT)
 
@@ -233,24 +233,14 @@ static void run_lines(const char *const *sets, const char *text,
 		      enum sim_nested_kind nested, enum run_page_size pages)
 {
 	struct run_config cfg;
-	struct trace_reader r;
-	char why[256];
 
 	run_config_init(&cfg);
 	cfg.input = &run_lackey_input;
 	cfg.nested = nested;
 	cfg.page_size = pages;
 	cfg.nested_page_size = pages;
-	for (; *sets; sets++)
-		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
-						  sizeof(why)),
-			     0, "%s", why);
-	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
-		     "%s", why);
-	cr_assert_eq(run_sim_init(&sim, &cfg), 0);
-	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
-	cr_assert_eq(cfg.input->run(&sim, &r), 0, "%s", r.error);
-	trace_reader_close(&r);
+	init_run_sim_with_sets(&sim, &cfg, sets);
+	replay_text(&sim, text);
 }
 
 static void done(void)
@@ -739,29 +729,13 @@ static void sweep_test_init(struct run_sim *s, const char *const *sets,
 			    enum run_page_size pages)
 {
 	struct run_config cfg;
-	char why[256];
 
 	run_config_init(&cfg);
 	cfg.input = &run_lackey_input;
 	cfg.nested = nested;
 	cfg.page_size = pages;
 	cfg.nested_page_size = pages;
-	for (; *sets; sets++)
-		cr_assert_eq(caches_config_assign(&cfg.caches, *sets, why,
-						  sizeof(why)),
-			     0, "%s", why);
-	cr_assert_eq(caches_config_check(&cfg.caches, why, sizeof(why)), 0,
-		     "%s", why);
-	cr_assert_eq(run_sim_init(s, &cfg), 0);
-}
-
-static void sweep_test_feed(struct run_sim *s, const char *text)
-{
-	struct trace_reader r;
-
-	cr_assert_eq(trace_reader_open_mem(&r, text, strlen(text), "t"), 0);
-	cr_assert_eq(s->cfg.input->run(s, &r), 0, "%s", r.error);
-	trace_reader_close(&r);
+	init_run_sim_with_sets(s, &cfg, sets);
 }
 
 static void sweep_equals_separate_runs(const char *const (*sets)[5],
@@ -777,10 +751,10 @@ static void sweep_equals_separate_runs(const char *const (*sets)[5],
 		if (i)
 			swept[i - 1].sweep_next = &swept[i];
 	}
-	sweep_test_feed(&swept[0], text);
+	replay_text(&swept[0], text);
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
 		sweep_test_init(&alone, sets[i], nested, pages);
-		sweep_test_feed(&alone, text);
+		replay_text(&alone, text);
 		cr_assert_gt(alone.st.walks, 10);
 		cr_assert_gt(alone.st.tlb_hits, 100);
 		/* The reader counts lines once; mmusim run copies them. */

@@ -1,0 +1,18 @@
+#ifndef MMUSIM_TESTS_RUN_SETUP_H
+#define MMUSIM_TESTS_RUN_SETUP_H
+
+#include "sim/run.h"
+
+/*
+ * Start @s from @cfg with the cache settings @sets ("KEY=VALUE" as
+ * --set takes them, NULL ends them) assigned on top of @cfg's caches;
+ * asserts that each is accepted, that the whole checks, and that @s
+ * starts.
+ */
+void init_run_sim_with_sets(struct run_sim *s, struct run_config *cfg,
+			    const char *const *sets);
+
+/* Replay @text, a trace in @s's input format, through @s to its end. */
+void replay_text(struct run_sim *s, const char *text);
+
+#endif
