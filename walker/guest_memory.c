@@ -385,6 +385,34 @@ bool guest_memory_is_backed(const struct guest_memory *mem, u64 gpa)
 	return guest_memory_gpa_to_hpa(mem, gpa) != INVALID_HPA;
 }
 
+bool guest_memory_find_span(const struct guest_memory *mem, u64 gpa,
+			    struct guest_memory_span *span)
+{
+	u64 gfn = gpa_to_gfn(gpa), hpa, before, after, frame;
+	const struct gfn_range *range;
+
+	*span = GUEST_MEMORY_SPAN_EMPTY;
+	if (mem->host_view || gpa >> GPA_BITS_MAX)
+		return false;
+	range = find_range(mem, gfn);
+	if (!range)
+		return false;
+	/*
+	 * The range's HPAs are contiguous, but its frames may lie in two
+	 * runs (below and above 4G): the span is the part in @gpa's run.
+	 */
+	hpa = range->hpa + ((gfn - range->gfn) << PAGE_SHIFT);
+	after = host_memory_frames(mem->host, hpa, &span->arenas, &frame);
+	MMU_WARN_ON(!after);
+	if (after > range->nr_pages - (gfn - range->gfn))
+		after = range->nr_pages - (gfn - range->gfn);
+	before = gfn - range->gfn < frame ? gfn - range->gfn : frame;
+	span->gfn = gfn - before;
+	span->frame = frame - before;
+	span->nr_pages = before + after;
+	return true;
+}
+
 /* The simulator's pointer to the byte at @gpa, or NULL when unbacked. */
 static void *gpa_to_ptr(const struct guest_memory *mem, u64 gpa)
 {

@@ -70,6 +70,34 @@ u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align);
 u64 host_memory_alloc_page_below_4g(struct host_memory *host);
 /* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
 void *host_memory_page(struct host_memory *host, u64 hpa);
+
+/*
+ * Host frames are mapped HOST_ARENA_PAGES at a time: frame i of a run of
+ * frames (those from 4G, those below) lives in the run's arena
+ * i >> HOST_ARENA_SHIFT, i % HOST_ARENA_PAGES pages from its start.
+ */
+#define HOST_ARENA_SHIFT 9
+#define HOST_ARENA_PAGES (1ULL << HOST_ARENA_SHIFT)
+
+/* Frame @i of the run whose arenas are @arenas: its first byte. */
+static __attribute__((always_inline)) inline u8 *
+host_arena_frame(u8 *const *arenas, u64 i)
+{
+	return arenas[i >> HOST_ARENA_SHIFT] +
+	       ((i & (HOST_ARENA_PAGES - 1)) << PAGE_SHIFT);
+}
+
+/*
+ * The run of frames that holds the allocated page at @hpa: *@arenas is
+ * where the run keeps its table of arenas (that place stays while @host
+ * lives; the table may move when the run grows), *@frame @hpa's frame in
+ * the run.  Returns the number of frames of the run from @hpa's on,
+ * allocated or not, or 0 (and nothing set) when @hpa is not allocated.
+ * Unlike host_memory_page(), it does not count the frame as written: a
+ * pointer from host_arena_frame() is for reading only.
+ */
+u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
+		       u64 *frame);
 /* Pages allocated, below and above 4G (not the frames skipped). */
 u64 host_memory_nr_pages(const struct host_memory *host);
 
@@ -173,6 +201,46 @@ u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa);
  * mem->generation keeps its value.
  */
 void *guest_memory_page(const struct guest_memory *mem, u64 gpa);
+
+/*
+ * A span of guest memory: @nr_pages GFNs from @gfn, backed by the host
+ * frames from @frame on of the run whose table of arenas is at @arenas
+ * (host_memory_frames()), so that a GFN's page is found by arithmetic.
+ * An empty span has @nr_pages 0.  A span stays true while
+ * mem->generation keeps its value, as guest_memory_page()'s pointers do.
+ */
+struct guest_memory_span {
+	u64 gfn;
+	u64 nr_pages;
+	u64 frame;
+	u8 **const *arenas;
+};
+
+#define GUEST_MEMORY_SPAN_EMPTY ((struct guest_memory_span){ .nr_pages = 0 })
+
+/*
+ * The span of the GFNs around @gpa that one memslot-like range of @mem
+ * backs with host frames of one run, in *@span: true, or false (and
+ * *@span empty) when @gpa is not backed, is backed page by page (past
+ * the ranges' table), or @mem is the host view.
+ */
+bool guest_memory_find_span(const struct guest_memory *mem, u64 gpa,
+			    struct guest_memory_span *span);
+
+/*
+ * The page that backs @gpa when @span holds it (its first byte, for
+ * reading only: writes go through guest_memory_page() and the accessors
+ * below), else NULL.  Same page as guest_memory_page().
+ */
+static __attribute__((always_inline)) inline const void *
+guest_memory_span_page(const struct guest_memory_span *span, u64 gpa)
+{
+	u64 i = gpa_to_gfn(gpa) - span->gfn;
+
+	if (i >= span->nr_pages)
+		return NULL;
+	return host_arena_frame(*span->arenas, span->frame + i);
+}
 
 /*
  * Accesses of @size 4 or 8 at a naturally aligned @gpa.  -EFAULT for an

@@ -24,8 +24,6 @@
  * then 4 KiB.  Transparent huge pages are refused, or one touched frame
  * would cost 2 MiB.
  */
-#define HOST_ARENA_SHIFT 9
-#define HOST_ARENA_PAGES (1ULL << HOST_ARENA_SHIFT)
 #define HOST_ARENA_BYTES (HOST_ARENA_PAGES << PAGE_SHIFT)
 #define BITS_PER_U64 64
 static_assert(HOST_ARENA_BYTES == 2ULL << 20, "an arena is 2 MiB");
@@ -307,16 +305,30 @@ u64 host_memory_alloc_page_below_4g(struct host_memory *host)
 	return alloc_frames(host, &host->low, 1, 1, &hpa) ? INVALID_HPA : hpa;
 }
 
+/*
+ * Is frame @i of @frames allocated?  @i is a pfn less @frames->first_pfn,
+ * which wraps past nr_pages for a pfn below the run.
+ */
+static bool frame_is_allocated(const struct host_frames *frames, u64 i)
+{
+	return i < frames->nr_pages && (frames->allocated[i / BITS_PER_U64] &
+					BIT_ULL(i % BITS_PER_U64));
+}
+
 static void *frames_page(struct host_frames *frames, u64 pfn)
 {
 	u64 i = pfn - frames->first_pfn;
 
-	if (pfn < frames->first_pfn || i >= frames->nr_pages ||
-	    !(frames->allocated[i / BITS_PER_U64] & BIT_ULL(i % BITS_PER_U64)))
+	if (!frame_is_allocated(frames, i))
 		return NULL;
 	frames->touched[i / BITS_PER_U64] |= BIT_ULL(i % BITS_PER_U64);
-	return frames->arenas[i >> HOST_ARENA_SHIFT] +
-	       ((i & (HOST_ARENA_PAGES - 1)) << PAGE_SHIFT);
+	return host_arena_frame(frames->arenas, i);
+}
+
+static struct host_frames *hpa_frames(struct host_memory *host, u64 hpa)
+{
+	return hpa >> PAGE_SHIFT < HOST_MEMORY_FIRST_PFN ? &host->low :
+							   &host->high;
 }
 
 void *host_memory_page(struct host_memory *host, u64 hpa)
@@ -326,6 +338,19 @@ void *host_memory_page(struct host_memory *host, u64 hpa)
 	if (pfn < HOST_MEMORY_FIRST_PFN)
 		return frames_page(&host->low, pfn);
 	return frames_page(&host->high, pfn);
+}
+
+u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
+		       u64 *frame)
+{
+	struct host_frames *frames = hpa_frames(host, hpa);
+	u64 i = (hpa >> PAGE_SHIFT) - frames->first_pfn;
+
+	if (!frame_is_allocated(frames, i))
+		return 0;
+	*arenas = &frames->arenas;
+	*frame = i;
+	return frames->nr_pages - i;
 }
 
 u64 host_memory_nr_pages(const struct host_memory *host)

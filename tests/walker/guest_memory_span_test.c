@@ -1,0 +1,174 @@
+/*
+ * guest_memory_find_span() and guest_memory_span_page() against
+ * guest_memory_page(): a span gives the page of each of its GFNs and
+ * nothing past its ends, keeps giving them while more memory is backed,
+ * and is empty where guest memory is not a memslot-like range.
+ */
+#include <criterion/criterion.h>
+
+#include "walker/guest_memory.h"
+
+#define SPAN_RANGE_GPA 0x100000ULL
+#define SPAN_RANGE_PAGES 64
+#define SPAN_FAR_GPA (1ULL << 40)
+#define SPAN_FAR_PAGES 8
+/* Backed by a frame below 4G, apart from every range. */
+#define SPAN_LOW_GPA 0x7000000ULL
+/* Enough pages to grow the host's table of arenas several times. */
+#define SPAN_GROW_PAGES (64 * 512)
+#define SPAN_GROW_GPA (1ULL << 36)
+/* Single pages apart: more than the ranges table holds (1024). */
+#define SPAN_NR_APART 1100
+#define SPAN_APART_GPA (1ULL << 44)
+/* Beyond the widest GPA guest memory takes. */
+#define GPA_TOO_WIDE (1ULL << 52)
+
+struct span_env {
+	struct host_memory *host;
+	struct guest_memory mem;
+};
+
+static void span_env_init(struct span_env *s)
+{
+	s->host = host_memory_create();
+	cr_assert_not_null(s->host);
+	cr_assert_eq(guest_memory_init(&s->mem, s->host), 0);
+	cr_assert_eq(guest_memory_back(&s->mem, SPAN_RANGE_GPA,
+				       SPAN_RANGE_PAGES * PAGE_SIZE),
+		     0);
+	cr_assert_eq(guest_memory_back(&s->mem, SPAN_FAR_GPA,
+				       SPAN_FAR_PAGES * PAGE_SIZE),
+		     0);
+}
+
+static void span_env_destroy(struct span_env *s)
+{
+	guest_memory_destroy(&s->mem);
+	host_memory_destroy(s->host);
+}
+
+/*
+ * The span of @gpa holds @gpa and gives guest_memory_page() of each of
+ * its GFNs, and NULL for the GFNs just past its ends.
+ */
+static void assert_span(const struct guest_memory *mem, u64 gpa,
+			struct guest_memory_span *span)
+{
+	u64 gfn;
+
+	cr_assert(guest_memory_find_span(mem, gpa, span), "gpa %#llx",
+		  (unsigned long long)gpa);
+	cr_assert_geq(gpa_to_gfn(gpa), span->gfn);
+	cr_assert_lt(gpa_to_gfn(gpa) - span->gfn, span->nr_pages);
+	for (gfn = span->gfn; gfn < span->gfn + span->nr_pages; gfn++) {
+		const void *page = guest_memory_page(mem, gfn << PAGE_SHIFT);
+
+		cr_assert_not_null(page, "gfn %#llx", (unsigned long long)gfn);
+		cr_assert_eq(guest_memory_span_page(span, gfn << PAGE_SHIFT),
+			     page, "gfn %#llx", (unsigned long long)gfn);
+		cr_assert_eq(
+			guest_memory_span_page(span, (gfn << PAGE_SHIFT) |
+							     PAGE_OFFSET_MASK),
+			page, "gfn %#llx, last byte", (unsigned long long)gfn);
+	}
+	cr_assert_null(
+		guest_memory_span_page(span, (span->gfn - 1) << PAGE_SHIFT));
+	cr_assert_null(guest_memory_span_page(span, (span->gfn + span->nr_pages)
+							    << PAGE_SHIFT));
+}
+
+/* Not in a range: no span, and an empty one gives no page. */
+static void assert_no_span(const struct guest_memory *mem, u64 gpa)
+{
+	struct guest_memory_span span;
+
+	cr_assert_not(guest_memory_find_span(mem, gpa, &span), "gpa %#llx",
+		      (unsigned long long)gpa);
+	cr_assert_eq(span.nr_pages, 0);
+	cr_assert_null(guest_memory_span_page(&span, gpa));
+	cr_assert_null(guest_memory_span_page(&span, 0));
+}
+
+Test(guest_memory_span, gives_the_page_of_each_gfn_of_its_range)
+{
+	struct guest_memory_span span;
+	struct span_env s;
+	u64 i;
+
+	span_env_init(&s);
+	for (i = 0; i < SPAN_RANGE_PAGES; i++) {
+		assert_span(&s.mem, SPAN_RANGE_GPA + i * PAGE_SIZE + i, &span);
+		/* The range's frames are in one run: the span is all of it. */
+		cr_assert_eq(span.gfn, gpa_to_gfn(SPAN_RANGE_GPA));
+		cr_assert_eq(span.nr_pages, SPAN_RANGE_PAGES);
+	}
+	assert_span(&s.mem, SPAN_FAR_GPA + PAGE_SIZE, &span);
+	cr_assert_eq(span.gfn, gpa_to_gfn(SPAN_FAR_GPA));
+	cr_assert_eq(span.nr_pages, SPAN_FAR_PAGES);
+	span_env_destroy(&s);
+}
+
+Test(guest_memory_span, gives_a_page_backed_below_4g)
+{
+	struct guest_memory_span span;
+	struct span_env s;
+	u64 hpa;
+
+	span_env_init(&s);
+	hpa = host_memory_alloc_page_below_4g(s.host);
+	cr_assert_neq(hpa, INVALID_HPA);
+	cr_assert_eq(guest_memory_map_page(&s.mem, SPAN_LOW_GPA, hpa), 0);
+	assert_span(&s.mem, SPAN_LOW_GPA, &span);
+	cr_assert_eq(guest_memory_span_page(&span, SPAN_LOW_GPA),
+		     host_memory_page(s.host, hpa));
+	span_env_destroy(&s);
+}
+
+Test(guest_memory_span, holds_while_more_memory_is_backed)
+{
+	struct guest_memory_span span;
+	struct span_env s;
+	u64 generation;
+
+	span_env_init(&s);
+	generation = s.mem.generation;
+	assert_span(&s.mem, SPAN_RANGE_GPA, &span);
+	cr_assert_eq(guest_memory_back(&s.mem, SPAN_GROW_GPA,
+				       SPAN_GROW_PAGES * PAGE_SIZE),
+		     0);
+	cr_assert_eq(s.mem.generation, generation);
+	assert_span(&s.mem, SPAN_RANGE_GPA, &span);
+	assert_span(&s.mem, SPAN_GROW_GPA + SPAN_GROW_PAGES / 2 * PAGE_SIZE,
+		    &span);
+	span_env_destroy(&s);
+}
+
+Test(guest_memory_span, is_empty_where_no_range_backs_the_gpa)
+{
+	struct guest_memory view;
+	struct span_env s;
+	u64 i;
+
+	span_env_init(&s);
+	assert_no_span(&s.mem, SPAN_RANGE_GPA - PAGE_SIZE);
+	assert_no_span(&s.mem, SPAN_RANGE_GPA + SPAN_RANGE_PAGES * PAGE_SIZE);
+	assert_no_span(&s.mem, 0);
+	assert_no_span(&s.mem, GPA_TOO_WIDE + SPAN_RANGE_GPA);
+
+	/* Past the ranges table, pages are backed one by one. */
+	for (i = 0; i < SPAN_NR_APART; i++)
+		cr_assert_eq(guest_memory_back(
+				     &s.mem, SPAN_APART_GPA + 2 * i * PAGE_SIZE,
+				     PAGE_SIZE),
+			     0);
+	cr_assert_not_null(guest_memory_page(
+		&s.mem, SPAN_APART_GPA + 2 * (SPAN_NR_APART - 1) * PAGE_SIZE));
+	assert_no_span(&s.mem,
+		       SPAN_APART_GPA + 2 * (SPAN_NR_APART - 1) * PAGE_SIZE);
+
+	/* The host view has no ranges. */
+	cr_assert_eq(guest_memory_init_host_view(&view, s.host), 0);
+	assert_no_span(&view, guest_memory_gpa_to_hpa(&s.mem, SPAN_RANGE_GPA));
+	guest_memory_destroy(&view);
+	span_env_destroy(&s);
+}
