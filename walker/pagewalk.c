@@ -223,6 +223,7 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 		entry_cache_forget_leaf(w, 0, level, pte, false);
 		c->key = pte;
 		c->page = walk_empty_table;
+		c->span = GUEST_MEMORY_SPAN_EMPTY;
 		return 0;
 	}
 	*ngpa = fast_leaf_address(pte, addr, level);

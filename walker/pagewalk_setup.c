@@ -81,6 +81,7 @@ static void table_cache_clear(struct walk_table_cache *c, const u64 *page)
 {
 	c->key = WALK_TABLE_NONE;
 	c->page = page;
+	c->span = GUEST_MEMORY_SPAN_EMPTY;
 }
 
 /* Forget the path memos, which hold for the root at root_cache's key. */
@@ -109,21 +110,73 @@ __attribute__((noinline, cold)) void table_cache_reset(struct kvm_pagewalk *w)
 	w->table_cache_generation = w->mem->generation;
 }
 
-/*
- * A table that missed its cache slot @c: its host page, kept in @c under
- * @key, or NULL (and @c unchanged) when @table is not in memory.
- */
-__attribute__((noinline)) const u64 *
-table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
-		 u64 key, u64 table)
+/* @page, the host page of a table that missed @c, is kept under @key. */
+static const u64 *table_cache_keep(struct walk_table_cache *c, u64 key,
+				   const u64 *page)
 {
-	const u64 *page = guest_memory_page(mem, table);
-
 	if (page) {
 		c->key = key;
 		c->page = page;
 	}
 	return page;
+}
+
+/* table_cache_fill() in the host view: the page looked up. */
+static __attribute__((noinline)) const u64 *
+table_cache_fill_lookup(const struct guest_memory *mem,
+			struct walk_table_cache *c, u64 key, u64 table)
+{
+	return table_cache_keep(c, key, guest_memory_page(mem, table));
+}
+
+/*
+ * table_cache_fill() in a guest's view, past @c's span: the page from
+ * the span around @table, which @c keeps from now on, else looked up.
+ */
+static __attribute__((noinline)) const u64 *
+table_cache_fill_find(const struct guest_memory *mem,
+		      struct walk_table_cache *c, u64 key, u64 table)
+{
+	const u64 *page = NULL;
+
+	if (guest_memory_find_span(mem, table, &c->span))
+		page = guest_memory_span_page(&c->span, table);
+	if (!page)
+		page = guest_memory_page(mem, table);
+	return table_cache_keep(c, key, page);
+}
+
+/*
+ * table_cache_fill() in a guest's view: the page from the span of guest
+ * memory kept in @c when it holds @table.
+ */
+static const u64 *table_cache_fill_span(const struct guest_memory *mem,
+					struct walk_table_cache *c, u64 key,
+					u64 table)
+{
+	const u64 *page = guest_memory_span_page(&c->span, table);
+
+	if (likely(page))
+		return table_cache_keep(c, key, page);
+	return table_cache_fill_find(mem, c, key, table);
+}
+
+/*
+ * A table that missed its cache slot @c: its host page, kept in @c under
+ * @key, or NULL (and @c's key and page unchanged) when @table is not in
+ * memory.  In a guest's view the page comes without a lookup from the
+ * span of guest memory around the last table @c kept when that holds
+ * @table, as the tables of one memslot-like range that a walk meets at
+ * one level in turn do.  The host view, which has no ranges, looks every
+ * table up.
+ */
+__attribute__((noinline)) const u64 *
+table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
+		 u64 key, u64 table)
+{
+	if (!mem->host_view)
+		return table_cache_fill_span(mem, c, key, table);
+	return table_cache_fill_lookup(mem, c, key, table);
 }
 
 /*

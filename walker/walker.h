@@ -29,15 +29,19 @@
 #define WALK_MAX_LEVELS PT64_ROOT_MAX_LEVEL
 
 /*
- * The host page of a table the fast path read: the table at the
- * page-aligned GPA @table is at @page.  An empty entry has @table
- * WALK_TABLE_NONE, which no table address equals.
+ * The host page of a table the fast path read: the table of @key (its
+ * page-aligned GPA, or an entry pointing to it) is at @page, and @span
+ * is the span of guest memory around that table (empty when there is
+ * none), where the pages of the tables next to it are found without a
+ * lookup.  An empty entry has @key WALK_TABLE_NONE, which no table
+ * address equals, and an empty span.
  */
 #define WALK_TABLE_NONE (~0ULL)
 
 struct walk_table_cache {
 	u64 key;
 	const u64 *page;
+	struct guest_memory_span span;
 };
 
 /*
