@@ -110,6 +110,53 @@ entry_cache_fill(struct kvm_pagewalk *w, int row, int level, u64 pte,
 				pte & PT_BASE_ADDR_MASK);
 }
 
+/*
+ * The bits in which an entry of @level that points to a table may differ
+ * from another such entry and still pass every check the other passed
+ * (fast_entry_ok(), fast_is_leaf()) with the same rights
+ * (fast_rights_bits()): its address bits that are not reserved.
+ */
+static __attribute__((always_inline)) inline u64
+fast_table_address_bits(const struct kvm_pagewalk *w, int level)
+{
+	return PT_BASE_ADDR_MASK & ~w->fmt.rsvd_bits_mask[0][level - 1];
+}
+
+/*
+ * Is @pte, read at @level, the entry @key that a walk checked and found
+ * to point to a table, but for the table's address?  Then @pte is
+ * present, without reserved bits and a table too, with @key's rights.
+ */
+static __attribute__((always_inline)) inline bool
+fast_entry_like_key(const struct kvm_pagewalk *w, u64 pte, u64 key, int level)
+{
+	return !((pte ^ key) & ~fast_table_address_bits(w, level));
+}
+
+/*
+ * The entry @pte of @level missed its slot @c of an entry_cache row,
+ * whose key it is but for the table's address (fast_entry_like_key()),
+ * and its table is in the span of the key's: the table's host page,
+ * kept in @c under @pte.  The row's kept leaf holds, since the rights
+ * of the row's entries are the same.  Else NULL, and @c unchanged.  An
+ * empty slot's span is empty.
+ */
+static __attribute__((always_inline)) inline const u64 *
+entry_cache_span_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
+		      int level, u64 pte)
+{
+	const u64 *page;
+
+	if (!fast_entry_like_key(w, pte, c->key, level))
+		return NULL;
+	page = guest_memory_span_page(&c->span, pte & PT_BASE_ADDR_MASK);
+	if (likely(page)) {
+		c->key = pte;
+		c->page = page;
+	}
+	return page;
+}
+
 /* Before a fast walk of @w: forget the table pages if they may be stale. */
 static __attribute__((always_inline)) inline void
 table_cache_check(struct kvm_pagewalk *w)

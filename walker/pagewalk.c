@@ -205,6 +205,12 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 			    sw.ngpa | (index * sizeof(u64)), pte);
 	if (level > PG_LEVEL_4K && likely(pte == c->key))
 		return 0;
+	if (level > PG_LEVEL_4K && c->key != WALK_TABLE_NONE &&
+	    fast_entry_like_key(w, pte, c->key, level)) {
+		/* A checked entry's like: a table, with the key's rights. */
+		c->key = pte;
+		return 0;
+	}
 	if (fast_leaf_is_cached(w, level, &w->leaf_cache[0], pte, access,
 				acc)) {
 		*rights = w->leaf_cache[0].rights;
@@ -557,11 +563,66 @@ gva_walk_gpa_fast(struct kvm_pagewalk *w, u64 addr,
 	return gva_walk_translate_gpa_slow(w, addr, access, fault, out);
 }
 
+/* The walks kvm_pagewalk_bind() binds gva_walk_translate_gpa() to. */
+static __attribute__((noinline)) int gva_walk_gpa_1d4_from_root(
+	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
+	struct walk_fault *fault, struct walk_translation *out)
+{
+	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_4LEVEL,
+				 false);
+}
+
+static __attribute__((noinline)) int gva_walk_gpa_1d5_from_root(
+	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
+	struct walk_fault *fault, struct walk_translation *out)
+{
+	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_5LEVEL,
+				 false);
+}
+
+/*
+ * gva_walk_gpa_kept() on from the table of @level at @page, whose entry
+ * missed its slot, through the slots' spans: one function for each
+ * @level of each walk, so that the walk that calls it keeps its
+ * registers and its levels stay constants.
+ */
+#define DECLARE_GVA_WALK_GPA_SPANS(name)                                    \
+	static __attribute__((noinline)) int name(                          \
+		struct kvm_pagewalk *w, u64 addr,                           \
+		const struct walk_access *access, struct walk_fault *fault, \
+		struct walk_translation *out, const u64 *page)
+#define DECLARE_GVA_WALK_GPA_SPANS_OF(walk)   \
+	DECLARE_GVA_WALK_GPA_SPANS(walk##_4); \
+	DECLARE_GVA_WALK_GPA_SPANS(walk##_3); \
+	DECLARE_GVA_WALK_GPA_SPANS(walk##_2)
+DECLARE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d4_spans);
+DECLARE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d4_pkeys_spans);
+DECLARE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d5_spans);
+DECLARE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d5_pkeys_spans);
+DECLARE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_spans_5);
+DECLARE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_pkeys_spans_5);
+
+/*
+ * The function of gva_walk_gpa_kept() on from @level through the spans,
+ * of a walk of 4 and of 5 levels.
+ */
+#define GVA_WALK_GPA_SPANS4(walk, level)          \
+	((level) == PT64_ROOT_4LEVEL ? walk##_4 : \
+	 (level) == PG_LEVEL_1G	     ? walk##_3 : \
+				       walk##_2)
+#define GVA_WALK_GPA_SPANS5(walk, level)          \
+	((level) == PT64_ROOT_5LEVEL ? walk##_5 : \
+				       GVA_WALK_GPA_SPANS4(walk, level))
+
 /*
  * The common case of a one-dimensional walk of a @levels-level guest, in
  * straight-line code: every upper entry the one its slot of entry_cache
  * row 0 keeps, and a 4K leaf like the row's kept leaf, whose rights it
- * takes (fast_walk_internal.h).  Without protection keys (@pkeys false:
+ * takes (fast_walk_internal.h).  An entry that misses its slot but is
+ * its key but for the address of a table in the slot's span leads there
+ * as well (entry_cache_span_page()); the walk from the root (@spans
+ * false, @from @levels, @page the root's) goes on through the spans in
+ * a function of its own.  Without protection keys (@pkeys false:
  * pkru_mask 0) the rights do not read PKRU, and neither does the kept
  * leaf's match.  It only reads, so anything else starts over in
  * gva_walk_gpa_fast() through @from_root.
@@ -569,34 +630,45 @@ gva_walk_gpa_fast(struct kvm_pagewalk *w, u64 addr,
 static __attribute__((always_inline)) inline int
 gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 		  const struct walk_access *access, struct walk_fault *fault,
-		  struct walk_translation *out, const int levels,
-		  const bool pkeys,
+		  struct walk_translation *out, const u64 *page, const int from,
+		  const int levels, const bool pkeys, const bool spans,
 		  int (*from_root)(struct kvm_pagewalk *w, u64 addr,
 				   const struct walk_access *access,
 				   struct walk_fault *fault,
 				   struct walk_translation *out))
 {
 	const struct walk_leaf_cache *leaf = &w->leaf_cache[0];
-	const u64 *page;
 	int level;
 	u64 pte;
 
 	MMU_WARN_ON(!w->fast_walk || w->role.tdp || w->nested ||
 		    w->role.level != levels || !w->fmt.pkru_mask != !pkeys);
-	if (unlikely(!is_canonical_address(addr, levels)) ||
-	    unlikely(w->table_cache_generation != w->mem->generation) ||
-	    unlikely(w->root_cache.key != (w->root & PT_BASE_ADDR_MASK)))
-		return from_root(w, addr, access, fault, out);
-	page = w->root_cache.page;
 #pragma GCC unroll 5
-	for (level = levels; level > PG_LEVEL_4K; level--) {
-		const struct walk_table_cache *c =
-			&w->entry_cache[0][level - 1];
+	for (level = from; level > PG_LEVEL_4K; level--) {
+		struct walk_table_cache *c = &w->entry_cache[0][level - 1];
 
 		pte = page[fast_index(addr, level)];
-		if (unlikely(pte != c->key))
+		if (likely(pte == c->key)) {
+			page = c->page;
+			continue;
+		}
+		if (!spans && levels == PT64_ROOT_5LEVEL)
+			return (pkeys ? GVA_WALK_GPA_SPANS5(
+						gva_walk_gpa_1d5_pkeys_spans,
+						level) :
+					GVA_WALK_GPA_SPANS5(
+						gva_walk_gpa_1d5_spans, level))(
+				w, addr, access, fault, out, page);
+		if (!spans)
+			return (pkeys ? GVA_WALK_GPA_SPANS4(
+						gva_walk_gpa_1d4_pkeys_spans,
+						level) :
+					GVA_WALK_GPA_SPANS4(
+						gva_walk_gpa_1d4_spans, level))(
+				w, addr, access, fault, out, page);
+		page = entry_cache_span_page(w, c, level, pte);
+		if (unlikely(!page))
 			return from_root(w, addr, access, fault, out);
-		page = c->page;
 	}
 	pte = page[fast_index(addr, PG_LEVEL_4K)];
 	if (unlikely(fast_leaf_key(w, pte) != leaf->pte ||
@@ -615,32 +687,49 @@ gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 	return 0;
 }
 
-/* The walks kvm_pagewalk_bind() binds gva_walk_translate_gpa() to. */
-static __attribute__((noinline)) int gva_walk_gpa_1d4_from_root(
+/* gva_walk_gpa_kept() from the root, or to start over in @from_root. */
+static __attribute__((always_inline)) inline int gva_walk_gpa_kept_from_root(
 	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
-	struct walk_fault *fault, struct walk_translation *out)
+	struct walk_fault *fault, struct walk_translation *out,
+	const int levels, const bool pkeys,
+	int (*from_root)(struct kvm_pagewalk *w, u64 addr,
+			 const struct walk_access *access,
+			 struct walk_fault *fault,
+			 struct walk_translation *out))
 {
-	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_4LEVEL,
-				 false);
+	if (unlikely(!is_canonical_address(addr, levels)) ||
+	    unlikely(w->table_cache_generation != w->mem->generation) ||
+	    unlikely(w->root_cache.key != (w->root & PT_BASE_ADDR_MASK)))
+		return from_root(w, addr, access, fault, out);
+	return gva_walk_gpa_kept(w, addr, access, fault, out,
+				 w->root_cache.page, levels, levels, pkeys,
+				 false, from_root);
 }
 
-static __attribute__((noinline)) int gva_walk_gpa_1d5_from_root(
-	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
-	struct walk_fault *fault, struct walk_translation *out)
-{
-	return gva_walk_gpa_fast(w, addr, access, fault, out, PT64_ROOT_5LEVEL,
-				 false);
-}
-
-#define DEFINE_GVA_WALK_GPA_KEPT(name, levels, pkeys, from_root)              \
-	static int name(struct kvm_pagewalk *w, u64 addr,                     \
-			const struct walk_access *access,                     \
-			struct walk_fault *fault,                             \
-			struct walk_translation *out)                         \
-	{                                                                     \
-		return gva_walk_gpa_kept(w, addr, access, fault, out, levels, \
-					 pkeys, from_root);                   \
+#define DEFINE_GVA_WALK_GPA_KEPT(name, levels, pkeys, from_root)           \
+	static int name(struct kvm_pagewalk *w, u64 addr,                  \
+			const struct walk_access *access,                  \
+			struct walk_fault *fault,                          \
+			struct walk_translation *out)                      \
+	{                                                                  \
+		return gva_walk_gpa_kept_from_root(w, addr, access, fault, \
+						   out, levels, pkeys,     \
+						   from_root);             \
 	}
+#define DEFINE_GVA_WALK_GPA_SPANS(name, level, levels, pkeys, from_root)    \
+	DECLARE_GVA_WALK_GPA_SPANS(name)                                    \
+	{                                                                   \
+		return gva_walk_gpa_kept(w, addr, access, fault, out, page, \
+					 level, levels, pkeys, true,        \
+					 from_root);                        \
+	}
+#define DEFINE_GVA_WALK_GPA_SPANS_OF(walk, levels, pkeys, from_root)         \
+	DEFINE_GVA_WALK_GPA_SPANS(walk##_4, PT64_ROOT_4LEVEL, levels, pkeys, \
+				  from_root)                                 \
+	DEFINE_GVA_WALK_GPA_SPANS(walk##_3, PG_LEVEL_1G, levels, pkeys,      \
+				  from_root)                                 \
+	DEFINE_GVA_WALK_GPA_SPANS(walk##_2, PG_LEVEL_2M, levels, pkeys,      \
+				  from_root)
 DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d4, PT64_ROOT_4LEVEL, false,
 			 gva_walk_gpa_1d4_from_root)
 DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d4_pkeys, PT64_ROOT_4LEVEL, true,
@@ -649,6 +738,20 @@ DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d5, PT64_ROOT_5LEVEL, false,
 			 gva_walk_gpa_1d5_from_root)
 DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d5_pkeys, PT64_ROOT_5LEVEL, true,
 			 gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d4_spans, PT64_ROOT_4LEVEL, false,
+			     gva_walk_gpa_1d4_from_root)
+DEFINE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d4_pkeys_spans, PT64_ROOT_4LEVEL,
+			     true, gva_walk_gpa_1d4_from_root)
+DEFINE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d5_spans, PT64_ROOT_5LEVEL, false,
+			     gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d5_pkeys_spans, PT64_ROOT_5LEVEL,
+			     true, gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_spans_5, PT64_ROOT_5LEVEL,
+			  PT64_ROOT_5LEVEL, false, gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_pkeys_spans_5, PT64_ROOT_5LEVEL,
+			  PT64_ROOT_5LEVEL, true, gva_walk_gpa_1d5_from_root)
+#undef DEFINE_GVA_WALK_GPA_SPANS_OF
+#undef DEFINE_GVA_WALK_GPA_SPANS
 #undef DEFINE_GVA_WALK_GPA_KEPT
 
 static int gva_walk_gpa_2d4(struct kvm_pagewalk *w, u64 addr,
