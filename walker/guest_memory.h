@@ -243,6 +243,20 @@ guest_memory_span_page(const struct guest_memory_span *span, u64 gpa)
 }
 
 /*
+ * The page that backs @gpa when guest_memory_page() has it in the cache
+ * of @mem (for reading only, as guest_memory_span_page()'s), else NULL
+ * (the page may still be backed).
+ */
+static __attribute__((always_inline)) inline const void *
+guest_memory_cached_page(const struct guest_memory *mem, u64 gpa)
+{
+	u64 gfn = gpa_to_gfn(gpa);
+	const struct gfn_cache_entry *c = &mem->cache[gfn % GFN_CACHE_SIZE];
+
+	return likely(c->gfn == gfn) ? c->page : NULL;
+}
+
+/*
  * Accesses of @size 4 or 8 at a naturally aligned @gpa.  -EFAULT for an
  * unbacked GPA, -EINVAL for a bad size or alignment.  Writes back the page
  * first when it is not backed yet.

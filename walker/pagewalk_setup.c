@@ -130,16 +130,18 @@ table_cache_fill_lookup(const struct guest_memory *mem,
 }
 
 /*
- * table_cache_fill() in a guest's view, past @c's span: the page from
- * the span around @table, which @c keeps from now on, else looked up.
+ * table_cache_fill() in a guest's view, past @c's span: the page in
+ * guest memory's page cache, which costs less than a search for a
+ * span, else from the span around @table, which @c keeps from now on,
+ * else looked up.
  */
 static __attribute__((noinline)) const u64 *
 table_cache_fill_find(const struct guest_memory *mem,
 		      struct walk_table_cache *c, u64 key, u64 table)
 {
-	const u64 *page = NULL;
+	const u64 *page = guest_memory_cached_page(mem, table);
 
-	if (guest_memory_find_span(mem, table, &c->span))
+	if (!page && guest_memory_find_span(mem, table, &c->span))
 		page = guest_memory_span_page(&c->span, table);
 	if (!page)
 		page = guest_memory_page(mem, table);
