@@ -75,7 +75,8 @@ printf "%-22s %14s %14s %12s\n" candidate "Ir(setup)" "Ir(N=$n)" "Ir/op"
 for c in "${candidates[@]}"; do
 	base=$(count "$out/$bench.$c.0.out" "$bench" --fixed --iterations=0 --filter="$c")
 	total=$(count "$out/$bench.$c.$n.out" "$bench" --fixed --iterations="$n" --filter="$c")
+	# %.0f: mawk's %d stops at 2147483647, a count that -n can pass.
 	awk -v c="$c" -v b="$base" -v t="$total" -v n="$n" \
-		'BEGIN { printf "%-22s %14d %14d %12.1f\n", c, b, t, (t - b) / n }'
+		'BEGIN { printf "%-22s %14.0f %14.0f %12.1f\n", c, b, t, (t - b) / n }'
 done
 echo "callgrind files: $out (callgrind_annotate $out/$bench.CANDIDATE.$n.out)"
