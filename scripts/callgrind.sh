@@ -4,7 +4,7 @@
 #
 #   scripts/callgrind.sh [-n N] [-b BUILD_DIR] [-o OUT_DIR] BENCH [GLOBS]
 #
-# For each candidate of BENCH (perm, spte, walk) matching GLOBS (as
+# For each candidate of BENCH (perm, spte, walk, fault) matching GLOBS (as
 # --filter; default: all), runs "mmusim-bench BENCH --fixed" twice under
 # callgrind, with --iterations=0 (setup and teardown only) and with
 # --iterations=N, and prints (Ir(N) - Ir(0)) / N.  The loop that feeds
@@ -34,6 +34,13 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 fi
 bench=$1
 filter=${2:-*}
+# The replay bench's work is mmusim run in a child process, which this
+# count of the bench's own process would leave out.
+if [ "$bench" = replay ]; then
+	echo "callgrind.sh: replay: its mmusim run is a child process; count it with" >&2
+	echo "  valgrind --tool=callgrind $build/mmusim run --no-timing TRACE" >&2
+	exit 2
+fi
 case $n in
 '' | *[!0-9]* | 0)
 	echo "callgrind.sh: -n $n: want a positive count" >&2
