@@ -129,9 +129,18 @@ int stage_walk(struct kvm_pagewalk *w, u64 addr, u64 access,
 	       struct stage_record *rec, struct stage_walk *sw);
 
 /*
+ * Fill @fault for stage @w's walk of @addr for @access, which failed at
+ * level @level with error code bits @errcode, the rights of the levels
+ * walked ANDed in @raw_access (walker/stage_walk_fault.c).
+ */
+void fill_stage_fault(const struct kvm_pagewalk *w, u64 addr, u64 access,
+		      u16 errcode, u64 raw_access, int level,
+		      struct walk_fault *fault);
+
+/*
  * Translate the nGPA @ngpa of gva_walk @w through its nested stage
  * (walker/pagewalk.c), and the same in the nested stage's general walk
- * alone (walker/stage_walk.c).
+ * alone (walker/stage_walk_fault.c).
  */
 int translate_ngpa(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 		   struct walk_fault *fault, struct walk_path *path,
@@ -142,7 +151,8 @@ int translate_ngpa_slow(struct kvm_pagewalk *w, u64 ngpa, u64 access, u64 gva,
 /*
  * The nested walk of @ngpa for @access recorded its @nr_read entries at
  * path->entries[path->nr_entries] on, the last of them not present: end
- * translate_ngpa() as the general walk ends there (walker/stage_walk.c).
+ * translate_ngpa() as the general walk ends there
+ * (walker/stage_walk_fault.c).
  */
 int translate_ngpa_not_present(struct kvm_pagewalk *w, u64 ngpa, u64 access,
 			       u64 gva, struct walk_fault *fault,
