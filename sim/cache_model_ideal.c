@@ -19,6 +19,7 @@
 
 #include "sim/cache_model.h"
 #include "sim/cache_model_walk.h"
+#include "sim/fib_hash.h"
 #include "sim/memory_limit.h"
 
 /* Slots of a new table; a table grows (doubles) past half full. */
@@ -50,16 +51,10 @@ static struct ideal_caches *ideal(const struct cache_model *m)
 	return m->priv;
 }
 
-static u32 slot_hash(u64 tag)
-{
-	/* Fibonacci hashing: the page number's low bits spread. */
-	return (tag * 0x9e3779b97f4a7c15ULL) >> 32;
-}
-
 /* The slot that holds @tag, or the empty one where it would go. */
 static struct tlb_entry *slot_of(const struct ideal_array *a, u64 tag)
 {
-	u32 i = slot_hash(tag) & a->mask;
+	u32 i = fib_hash(tag) & a->mask;
 
 	while (a->slots[i].tag && a->slots[i].tag != tag)
 		i = (i + 1) & a->mask;

@@ -12,6 +12,7 @@
 
 #include "mmu/mmu.h"
 #include "mmu/spte.h"
+#include "sim/fib_hash.h"
 #include "sim/kvmmmu_replay.h"
 #include "sim/kvmmmu_tdp.h"
 #include "sim/run.h"
@@ -157,7 +158,7 @@ static struct frame_entry *frame_slot(struct frame_entry *frames, size_t cap,
 				      u64 key)
 {
 	size_t mask = cap - 1;
-	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+	size_t i = fib_hash(key) & mask;
 
 	while (frames[i].key_plus1 && frames[i].key_plus1 != key)
 		i = (i + 1) & mask;

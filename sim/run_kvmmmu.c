@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/fib_hash.h"
 #include "sim/input_error.h"
 #include "sim/kvmmmu_replay.h"
 #include "sim/kvmmmu_tdp.h"
@@ -178,7 +179,7 @@ static int finish(struct run_sim *s, struct recorded_walk *w, bool cut,
 static size_t task_slot(const struct kvmmmu_state *st, long pid)
 {
 	size_t mask = st->tasks_cap - 1;
-	size_t i = (size_t)(((u64)pid * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+	size_t i = fib_hash((u64)pid) & mask;
 
 	while (st->tasks[i].pid != -1 && st->tasks[i].pid != pid)
 		i = (i + 1) & mask;
