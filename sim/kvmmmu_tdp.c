@@ -369,7 +369,7 @@ static int frame_update(struct kvmmmu_tdp *t, const struct tdp_change *c)
 static bool judgeable(const struct kvmmmu_tdp_fault *f,
 		      const struct tdp_change *c)
 {
-	u64 gfn = f->gpa >> PAGE_SHIFT;
+	u64 gfn = gpa_to_gfn(f->gpa);
 
 	return c->gfn == (gfn & ~(pages_per_hpage(c->level) - 1)) &&
 	       is_shadow_present_pte(c->new_spte);
@@ -446,7 +446,7 @@ struct tdp_replay {
  */
 static int write_guest_tables(struct sim_vcpu *v, u64 tables_gfn, u64 gpa)
 {
-	u64 table = tables_gfn << PAGE_SHIFT;
+	u64 table = gfn_to_gpa(tables_gfn);
 	int i, r = 0;
 
 	for (i = 0; i < REPLAY_GUEST_LEVELS && !r; i++) {
@@ -490,7 +490,7 @@ static int replay_fault(struct run_sim *s, const struct kvmmmu_tdp_fault *f,
 		.max_huge_page_level = PG_LEVEL_1G,
 	};
 	u64 pages = pages_per_hpage(h->leaf_level);
-	u64 base = (f->gpa >> PAGE_SHIFT) & ~(pages - 1);
+	u64 base = gpa_to_gfn(f->gpa) & ~(pages - 1);
 	u64 tables_gfn = base >= REPLAY_GUEST_LEVELS ?
 				 base - REPLAY_GUEST_LEVELS :
 				 base + pages;
@@ -506,7 +506,7 @@ static int replay_fault(struct run_sim *s, const struct kvmmmu_tdp_fault *f,
 	r = r ?: sim_vcpu_set(v, SIM_REG_CR0, X86_CR0_PE | X86_CR0_PG);
 	r = r ?: sim_vcpu_set(v, SIM_REG_CR4, X86_CR4_PAE);
 	r = r ?: sim_vcpu_set(v, SIM_REG_EFER, EFER_LME | EFER_LMA);
-	r = r ?: sim_vcpu_set(v, SIM_REG_CR3, tables_gfn << PAGE_SHIFT);
+	r = r ?: sim_vcpu_set(v, SIM_REG_CR3, gfn_to_gpa(tables_gfn));
 	r = r ?: sim_vcpu_load(v, &s->res);
 	if (r) {
 		snprintf(out->why, sizeof(out->why), "the vCPU: %s",
