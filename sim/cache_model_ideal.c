@@ -19,7 +19,6 @@
 
 #include "sim/cache_model.h"
 #include "sim/cache_model_walk.h"
-#include "sim/fib_hash.h"
 #include "sim/memory_limit.h"
 
 /* Slots of a new table; a table grows (doubles) past half full. */
@@ -54,7 +53,7 @@ static struct ideal_caches *ideal(const struct cache_model *m)
 /* The slot that holds @tag, or the empty one where it would go. */
 static struct tlb_entry *slot_of(const struct ideal_array *a, u64 tag)
 {
-	u32 i = fib_hash(tag) & a->mask;
+	u32 i = hash_64(tag, __builtin_ctzll((u64)a->mask + 1));
 
 	while (a->slots[i].tag && a->slots[i].tag != tag)
 		i = (i + 1) & a->mask;

@@ -12,7 +12,6 @@
 
 #include "mmu/mmu.h"
 #include "mmu/spte.h"
-#include "sim/fib_hash.h"
 #include "sim/kvmmmu_replay.h"
 #include "sim/kvmmmu_tdp.h"
 #include "sim/run.h"
@@ -158,7 +157,7 @@ static struct frame_entry *frame_slot(struct frame_entry *frames, size_t cap,
 				      u64 key)
 {
 	size_t mask = cap - 1;
-	size_t i = fib_hash(key) & mask;
+	size_t i = hash_64(key, __builtin_ctzll(cap));
 
 	while (frames[i].key_plus1 && frames[i].key_plus1 != key)
 		i = (i + 1) & mask;

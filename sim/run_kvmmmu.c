@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/fib_hash.h"
 #include "sim/input_error.h"
 #include "sim/kvmmmu_replay.h"
 #include "sim/kvmmmu_tdp.h"
@@ -179,7 +178,7 @@ static int finish(struct run_sim *s, struct recorded_walk *w, bool cut,
 static size_t task_slot(const struct kvmmmu_state *st, long pid)
 {
 	size_t mask = st->tasks_cap - 1;
-	size_t i = fib_hash((u64)pid) & mask;
+	size_t i = hash_64((u64)pid, __builtin_ctzll(st->tasks_cap));
 
 	while (st->tasks[i].pid != -1 && st->tasks[i].pid != pid)
 		i = (i + 1) & mask;
