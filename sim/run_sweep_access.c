@@ -13,14 +13,36 @@ static int sweep_error(struct run_sim *s, struct run_sim *t, int r, int ret)
 	return r;
 }
 
+void run_sweep_sync(struct run_sim *s, struct run_sweep_memo *m)
+{
+	struct run_sim *t;
+	unsigned int k;
+
+	for (t = s->sweep_next; t; t = t->sweep_next) {
+		for (k = 0; k < ARRAY_SIZE(m->by_kind); k++) {
+			t->st.accesses += m->by_kind[k];
+			t->st.by_kind[k] += m->by_kind[k];
+		}
+		t->st.instructions += m->instructions;
+		t->st.translations += m->hits;
+		t->st.tlb_hits += m->hits;
+	}
+	for (k = 0; k < ARRAY_SIZE(m->by_kind); k++)
+		m->by_kind[k] = 0;
+	m->instructions = 0;
+	m->hits = 0;
+}
+
 /*
  * What does not depend on the caches is worked out once: whether the
  * access stays in one page, and its access class, which the registers
  * decide, and every configuration has the same registers, being fed the
- * same records.  Each configuration then only counts the access, looks
- * up its first level, and counts a hit or takes run_guest_access_miss().
+ * same records.  The access is counted once for all (run_sweep_sync()).
+ * Past run_sweep_memo_hit(), each configuration looks up its first
+ * level and counts a hit, or takes run_guest_access_miss().
  */
-int run_sweep_guest_access_all(struct run_sim *s, enum sim_access_kind kind,
+int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
+			       enum sim_access_kind kind,
 			       enum sim_privilege priv, u64 addr, u32 size,
 			       bool instruction)
 {
@@ -30,13 +52,15 @@ int run_sweep_guest_access_all(struct run_sim *s, enum sim_access_kind kind,
 		.addr = addr,
 	};
 	bool fetch = kind == SIM_ACCESS_FETCH;
+	u64 page = addr >> PAGE_SHIFT;
+	bool all_hint = true, keep_other = true;
 	struct run_sim *t = s;
 	int ret = 0;
 	u32 cls;
 
 	if (unlikely(s->recorder) ||
-	    unlikely(((addr + size - 1) >> PAGE_SHIFT) !=
-		     (addr >> PAGE_SHIFT))) {
+	    unlikely(((addr + size - 1) >> PAGE_SHIFT) != page)) {
+		run_sweep_forget(m);
 		do {
 			t->st.instructions += instruction;
 			ret = sweep_error(s, t,
@@ -48,24 +72,40 @@ int run_sweep_guest_access_all(struct run_sim *s, enum sim_access_kind kind,
 		return ret;
 	}
 	cls = BIT(run_access_class(&s->vcpu, &a));
+	run_sweep_count(s, m, kind, instruction);
 	do {
+		struct translation_caches *c = &t->caches.hierarchy;
 		struct tlb_entry *e = NULL;
 
 		MMU_WARN_ON(BIT(run_access_class(&t->vcpu, &a)) != cls);
-		t->st.instructions += instruction;
-		run_count_guest_access(t, kind);
 		if (likely(!t->vcpu.pending))
 			e = cache_model_lookup(&t->caches, addr, fetch);
 		if (likely(e && (e->allowed & cls))) {
 			t->st.translations++;
 			t->st.tlb_hits++;
+			/* A hit of another model than the hierarchy has none. */
+			all_hint &= c->hint_page[fetch] == page;
 		} else {
+			all_hint = false;
 			ret = sweep_error(s, t,
 					  run_guest_access_miss(t, kind, priv,
 								addr, e),
 					  ret);
 		}
+		/* Only dropped, if at all: this access is the other side's. */
+		keep_other &= c->hint_page[!fetch] == m->page[!fetch] &&
+			      !t->vcpu.pending;
 		t = t->sweep_next;
 	} while (t);
+	if (!keep_other)
+		m->page[!fetch] = RUN_SWEEP_NO_PAGE;
+	if (all_hint) {
+		if (m->page[fetch] != page)
+			m->classes[fetch] = 0;
+		m->page[fetch] = page;
+		m->classes[fetch] |= cls;
+	} else {
+		m->page[fetch] = RUN_SWEEP_NO_PAGE;
+	}
 	return ret;
 }

@@ -45,19 +45,22 @@ static int start_process(struct run_sim *s, const char *name)
  * to each, access by access.  An error (the same for all: the address
  * does not fit the mode) is @s's.
  */
-static int sweep_records(struct run_sim *s, const struct run_input_record *rec)
+static int sweep_records(struct run_sim *s, struct run_sweep_memo *memo,
+			 const struct run_input_record *rec)
 {
 	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < rec->nr && ret >= 0; i++)
-		ret = run_sweep_guest_access(s, rec->acc[i].kind, SIM_PRIV_USER,
-					     rec->acc[i].addr, rec->acc[i].size,
+		ret = run_sweep_guest_access(s, memo, rec->acc[i].kind,
+					     SIM_PRIV_USER, rec->acc[i].addr,
+					     rec->acc[i].size,
 					     !i && rec->instruction);
 	return ret < 0 ? ret : 0;
 }
 
-static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
+static int read_records(struct run_sim *s, struct trace_reader *r, void *state,
+			struct run_sweep_memo *memo)
 {
 	const struct run_input_ops *ops = s->cfg.input;
 	struct run_input_record rec;
@@ -79,7 +82,7 @@ static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
 			return -EINTR;
 		if (unlikely(!(s->st.lines % RUN_PROGRESS_LINES)))
 			run_progress(s, r->name);
-		ret = sweep_records(s, &rec);
+		ret = sweep_records(s, memo, &rec);
 		if (ret == -EINVAL) {
 			trace_reader_record_error(r, "%s", s->error);
 			ret = run_bad_line(s, r, ret);
@@ -92,6 +95,7 @@ static int read_records(struct run_sim *s, struct trace_reader *r, void *state)
 int run_access_trace(struct run_sim *s, struct trace_reader *r)
 {
 	const struct run_input_ops *ops = s->cfg.input;
+	struct run_sweep_memo memo;
 	void *state = NULL;
 	struct run_sim *t;
 	int ret;
@@ -106,7 +110,9 @@ int run_access_trace(struct run_sim *s, struct trace_reader *r)
 		if (!state)
 			return -ENOMEM;
 	}
-	ret = read_records(s, r, state);
+	run_sweep_memo_init(&memo);
+	ret = read_records(s, r, state, &memo);
+	run_sweep_sync(s, &memo);
 	free(state);
 	return ret;
 }

@@ -196,7 +196,7 @@ static int first_process(struct run_sim *s, struct binary_pids *pids,
 }
 
 static int records(struct run_sim *s, struct trace_reader *r,
-		   struct binary_pids *pids)
+		   struct binary_pids *pids, struct run_sweep_memo *memo)
 {
 	static const enum sim_privilege priv[2] = { SIM_PRIV_USER,
 						    SIM_PRIV_SUPERVISOR };
@@ -260,7 +260,7 @@ static int records(struct run_sim *s, struct trace_reader *r,
 							  &size);
 			if (likely(fast)) {
 				ret = run_sweep_guest_access(
-					s, kind, cur_priv, addr, size,
+					s, memo, kind, cur_priv, addr, size,
 					kind == SIM_ACCESS_FETCH);
 				if (unlikely(ret < 0))
 					goto access_error;
@@ -279,10 +279,13 @@ static int records(struct run_sim *s, struct trace_reader *r,
 			/* Only binary_decode() changes dec.supervisor. */
 			cur_priv = priv[dec.supervisor];
 			if (rec.kind == BINARY_KIND_CONTROL) {
+				/* A switch reads the counters, changes caches. */
+				run_sweep_sync(s, memo);
+				run_sweep_forget(memo);
 				ret = control(s, pids, r->name, &rec);
 			} else {
 				ret = run_sweep_guest_access(
-					s, rec.kind, priv[rec.supervisor],
+					s, memo, rec.kind, priv[rec.supervisor],
 					rec.addr, rec.size,
 					rec.kind == SIM_ACCESS_FETCH);
 			}
@@ -306,8 +309,12 @@ access_error:
 static int run_binary(struct run_sim *s, struct trace_reader *r)
 {
 	struct binary_pids pids = { 0 };
-	int ret = records(s, r, &pids);
+	struct run_sweep_memo memo;
+	int ret;
 
+	run_sweep_memo_init(&memo);
+	ret = records(s, r, &pids, &memo);
+	run_sweep_sync(s, &memo);
 	free(pids.pid);
 	free(pids.proc);
 	return ret;

@@ -587,6 +587,53 @@ static void fill_sweep(struct binary_trace_writer *w)
 	}
 }
 
+/*
+ * Accesses as programs make them: fetches that stay in one page of code
+ * for a while, reads and writes that stay in one page of data for a
+ * shorter while, now and then as the supervisor, so that most accesses
+ * are of a page every configuration has as its side's last hit
+ * (sim/run_sweep_access.h).  In between: switches, page crossings,
+ * first writes to pages read before, and pages of one set of the small
+ * TLBs taking each other's place.
+ */
+static void fill_sweep_runs(struct binary_trace_writer *w)
+{
+	u64 x = 54321, code = 0, data = 64;
+	bool supervisor = false;
+	int i;
+
+	for (i = 0; i < SWEEP_ACCESSES; i++) {
+		unsigned int kind = SIM_ACCESS_FETCH;
+		u64 *page = &code, offset;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		if (i % 700 == 350)
+			cr_assert_eq(binary_trace_write_process(w, i / 700 % 3),
+				     0);
+		if (i % 1100 == 1099)
+			cr_assert_eq(binary_trace_write_vcpu(w, i / 1100 % 2),
+				     0);
+		if ((x >> 56) % 32 == 0)
+			supervisor = !supervisor;
+		if ((x >> 16) % 2) {
+			kind = (x >> 17) % 3 ? SIM_ACCESS_READ :
+					       SIM_ACCESS_WRITE;
+			page = &data;
+		}
+		/* A new page: code now and then, data more often. */
+		if ((x >> 60) < (page == &code ? 1 : 3))
+			*page = (page == &code ? 0 : 64) + (x >> 33) % 40;
+		offset = (x >> 20) % PAGE_SIZE;
+		if ((x >> 44) % 64 == 0)
+			offset = PAGE_SIZE - 4;
+		cr_assert_eq(binary_trace_write_access(
+				     w, kind, supervisor,
+				     0x400000 + (*page << PAGE_SHIFT) + offset,
+				     1 + (x >> 8) % 8),
+			     0);
+	}
+}
+
 static void sweep_init(struct run_sim *s, const char *const *sets)
 {
 	struct run_config cfg;
@@ -609,28 +656,33 @@ static void sweep_replay(struct run_sim *s, const char *data, size_t len,
 	trace_reader_close(&r);
 }
 
+/* The --set keys of each configuration of a sweep. */
+typedef const char *const sweep_sets[SWEEP_CONFIGS][4];
+
+static const sweep_sets sweep_policies = {
+	{ "tlb.l1d.entries=16", "tlb.l1d.policy=roundrobin", NULL },
+	{ "tlb.l1d.entries=16", "tlb.l1d.policy=lru", NULL },
+	{ "tlb.l1d.entries=8", "tlb.l1d.policy=plru", NULL },
+	{ "tlb.l1d.entries=32", "tlb.l1d.policy=random", NULL },
+};
+
 static void sweep_equals_separate_runs(const char *data, size_t len, int ret,
-				       const char *error)
+				       const char *error,
+				       const sweep_sets *sets)
 {
-	static const char *const sets[SWEEP_CONFIGS][3] = {
-		{ "tlb.l1d.entries=16", "tlb.l1d.policy=roundrobin", NULL },
-		{ "tlb.l1d.entries=16", "tlb.l1d.policy=lru", NULL },
-		{ "tlb.l1d.entries=8", "tlb.l1d.policy=plru", NULL },
-		{ "tlb.l1d.entries=32", "tlb.l1d.policy=random", NULL },
-	};
 	static struct run_sim swept[SWEEP_CONFIGS], alone;
 	struct run_counts a, b;
 	u64 fa, fb;
 	unsigned int i, p;
 
 	for (i = 0; i < SWEEP_CONFIGS; i++) {
-		sweep_init(&swept[i], sets[i]);
+		sweep_init(&swept[i], (*sets)[i]);
 		if (i)
 			swept[i - 1].sweep_next = &swept[i];
 	}
 	sweep_replay(&swept[0], data, len, ret, error);
 	for (i = 0; i < SWEEP_CONFIGS; i++) {
-		sweep_init(&alone, sets[i]);
+		sweep_init(&alone, (*sets)[i]);
 		sweep_replay(&alone, data, len, ret, error);
 		cr_assert_gt(alone.st.walks, 100);
 		cr_assert_gt(alone.st.tlb_hits, 500);
@@ -671,12 +723,39 @@ Test(binary_trace, each_configuration_of_a_sweep_counts_what_its_own_run_does)
 	size_t len;
 	char *buf = write_trace(fill_sweep, &len);
 
-	sweep_equals_separate_runs(buf, len, 0, NULL);
+	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies);
 	buf = realloc(buf, len + sizeof(bad));
 	cr_assert_not_null(buf);
 	memcpy(buf + len, bad, sizeof(bad));
 	snprintf(error, sizeof(error),
 		 "t: byte %zu: access size 0 is out of range 1..4096", len);
-	sweep_equals_separate_runs(buf, len + sizeof(bad), -EINVAL, error);
+	sweep_equals_separate_runs(buf, len + sizeof(bad), -EINVAL, error,
+				   &sweep_policies);
+	free(buf);
+}
+
+/*
+ * The same with accesses that stay in a page, which a sweep counts once
+ * for every configuration while each has the page as its last hit: also
+ * with a split L1, a unified L1 whose LRU sets both sides' last hits
+ * share, an STLB, large-page arrays and a cache model other than the
+ * hierarchy.
+ */
+Test(binary_trace, a_sweep_of_accesses_in_one_page_counts_what_each_run_does)
+{
+	static const sweep_sets mixed = {
+		{ "tlb.l1d.entries=8", "tlb.l1d.policy=lru", "tlb.l1d.ways=8",
+		  NULL },
+		{ "tlb.l1d.entries=16", "tlb.l1i.entries=8",
+		  "tlb.l1i.policy=plru", NULL },
+		{ "tlb.l1d.entries=16", "tlb.l2.entries=64",
+		  "tlb.l1d.2m.entries=4", NULL },
+		{ "caches.model=ideal", NULL },
+	};
+	size_t len;
+	char *buf = write_trace(fill_sweep_runs, &len);
+
+	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies);
+	sweep_equals_separate_runs(buf, len, 0, NULL, &mixed);
 	free(buf);
 }

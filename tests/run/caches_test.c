@@ -693,17 +693,19 @@ Test(caches_config, a_number_starts_with_a_digit)
  * a sweep feeds each the records of one read of the input, and every
  * count must be what its own run gives.  The trace: a few thousand
  * accesses of every kind over a few hundred pages, some crossing a page,
- * from a fixed LCG.
+ * from a fixed LCG; with @runs, most accesses of the page of the side's
+ * access before, which a sweep counts once for every configuration
+ * while each has the page as its last hit (sim/run_sweep_access.h).
  */
 #define SWEEP_TEST_ACCESSES 6000
 #define SWEEP_TEST_CONFIGS 4
 
-static char *sweep_test_trace(void)
+static char *sweep_test_trace(bool runs)
 {
 	static const char *const ops[] = { "I ", " L", " S", " M" };
 	size_t cap = SWEEP_TEST_ACCESSES * 32, used = 0;
 	char *text = malloc(cap);
-	u64 x = 12345;
+	u64 x = 12345, code = 0, data = 64;
 	int i;
 
 	cr_assert_not_null(text);
@@ -713,6 +715,15 @@ static char *sweep_test_trace(void)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		/* Mostly a few hot pages, now and then one of 512 in 2M apart. */
 		page = (x >> 60) < 12 ? (x >> 33) % 24 : (x >> 33) % 512;
+		/*
+		 * @runs: fetches stay in a page of code a while, data
+		 * accesses in a page of data a shorter while.
+		 */
+		if (runs && (x >> 16) % 4 == 0)
+			page = (x >> 59) ? code : (code = (x >> 33) % 24);
+		else if (runs)
+			page = (x >> 58) > 4 ? data :
+					       (data = 24 + (x >> 33) % 488);
 		page = (page & 63) | (page >> 6) << 9;
 		offset = (x >> 20) % 4096;
 		used += snprintf(
@@ -740,10 +751,10 @@ static void sweep_test_init(struct run_sim *s, const char *const *sets,
 
 static void sweep_equals_separate_runs(const char *const (*sets)[5],
 				       enum sim_nested_kind nested,
-				       enum run_page_size pages)
+				       enum run_page_size pages, bool runs)
 {
 	static struct run_sim swept[SWEEP_TEST_CONFIGS], alone;
-	char *text = sweep_test_trace();
+	char *text = sweep_test_trace(runs);
 	int i;
 
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
@@ -781,8 +792,16 @@ Test(run_sweep, each_configuration_counts_what_its_own_run_does)
 		  "tlb.l1d.ways=32", "tlb.l1d.2m.entries=4", NULL },
 	};
 
-	sweep_equals_separate_runs(sets, SIM_NESTED_NONE, RUN_PAGE_4K);
-	sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_4K);
-	sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_MIXED);
-	sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M);
+	int runs;
+
+	for (runs = 0; runs <= 1; runs++) {
+		sweep_equals_separate_runs(sets, SIM_NESTED_NONE, RUN_PAGE_4K,
+					   runs);
+		sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_4K,
+					   runs);
+		sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_MIXED,
+					   runs);
+		sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M,
+					   runs);
+	}
 }
