@@ -498,6 +498,42 @@ bool shadow_mmu_zap_pte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 	return present;
 }
 
+/*
+ * The first SPTE of @spt from @i on that is not SHADOW_NONPRESENT_VALUE,
+ * or SPTE_ENT_PER_PAGE.  That value is neither present nor MMIO.  ASan
+ * does not check this scan: a table is a host page, from host memory's
+ * mmap()ed arenas, which ASan never poisons, so its check of each load
+ * could not fail, and it was most of the time of a zap under ASan.
+ */
+static_assert(!(SHADOW_NONPRESENT_VALUE &
+		(SPTE_MMU_PRESENT_MASK | PT_PRESENT_MASK | EPT_RWX_MASK)),
+	      "the non-present value is not present, nor MMIO, whose values "
+	      "all have P (x86) or W (EPT's misconfiguration)");
+#define SPTES_PER_LINE 8
+static_assert(SPTE_ENT_PER_PAGE % SPTES_PER_LINE == 0,
+	      "a table is whole lines of SPTEs");
+
+static __attribute__((no_sanitize("address"))) unsigned int
+next_used_spte(const u64 *spt, unsigned int i)
+{
+	const u64 v = SHADOW_NONPRESENT_VALUE;
+
+	while (i < SPTE_ENT_PER_PAGE) {
+		/* A cache line of them at once. */
+		if (i % SPTES_PER_LINE == 0 &&
+		    !((spt[i] ^ v) | (spt[i + 1] ^ v) | (spt[i + 2] ^ v) |
+		      (spt[i + 3] ^ v) | (spt[i + 4] ^ v) | (spt[i + 5] ^ v) |
+		      (spt[i + 6] ^ v) | (spt[i + 7] ^ v))) {
+			i += SPTES_PER_LINE;
+			continue;
+		}
+		if (spt[i] != v)
+			break;
+		i++;
+	}
+	return i;
+}
+
 bool shadow_mmu_prepare_zap_page(struct mmu_context *mmu,
 				 struct kvm_mmu_page *sp)
 {
@@ -514,7 +550,8 @@ bool shadow_mmu_prepare_zap_page(struct mmu_context *mmu,
 	 * Most of a page's SPTEs are not present: zap_pte() leaves those
 	 * alone unless they cache MMIO, and the call was most of a zap.
 	 */
-	for (i = 0; i < SPTE_ENT_PER_PAGE; i++) {
+	for (i = next_used_spte(sp->spt, 0); i < SPTE_ENT_PER_PAGE;
+	     i = next_used_spte(sp->spt, i + 1)) {
 		spte = sp->spt[i];
 		if (is_shadow_present_pte(spte) || is_mmio_spte(m, spte))
 			list_unstable |= zap_pte(mmu, sp, &sp->spt[i], true);
