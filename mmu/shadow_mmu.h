@@ -13,8 +13,8 @@
 #define PAE_ROOT_NR_ENTRIES PAE_NR_PDPTES
 #define PAE_ROOT_PDPTE_FLAGS PT_PRESENT_MASK
 
-#define SHADOW_PTR_MAP_SHIFT 12
-#define SHADOW_PTR_MAP_BUCKETS (1U << SHADOW_PTR_MAP_SHIFT)
+/* A map's first buckets; it doubles them past one list a bucket. */
+#define SHADOW_PTR_MAP_MIN_SHIFT 6
 
 /*
  * Pointers filed under a u64 key, as KVM's rmap heads (struct
@@ -48,9 +48,16 @@ struct shadow_ptr_chunk {
  * unmapped, and malloc() was most of the cost of a shadow_mmu fault.
  * A list not in use (on @free_lists, or never used) has @ptrs NULL.  The
  * chunks go with the map.
+ *
+ * The lists in use hang from 2^@shift buckets, allocated with the first
+ * list and doubled when there would be more lists than buckets: a small
+ * VM's maps stay small (4,096 buckets each, zeroed with every shadow
+ * MMU, were most of its setup under ASan), a large one's chains short.
  */
 struct shadow_ptr_map {
-	struct shadow_ptr_list *buckets[SHADOW_PTR_MAP_BUCKETS];
+	struct shadow_ptr_list **buckets;
+	unsigned int shift;
+	u64 nr_lists;
 	struct shadow_ptr_list *free_lists;
 	struct shadow_ptr_chunk *chunks;
 };

@@ -5,9 +5,9 @@
 #include "mmu/shadow_mmu.h"
 #include "mmu/tdp_mmu.h"
 
-static unsigned int shadow_ptr_map_bucket(u64 key)
+static u64 shadow_ptr_map_bucket(const struct shadow_ptr_map *map, u64 key)
 {
-	return hash_64(key, SHADOW_PTR_MAP_SHIFT);
+	return hash_64(key, map->shift);
 }
 
 struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,
@@ -15,11 +15,44 @@ struct shadow_ptr_list *shadow_ptr_map_find(const struct shadow_ptr_map *map,
 {
 	struct shadow_ptr_list *list;
 
-	for (list = map->buckets[shadow_ptr_map_bucket(key)]; list;
+	if (!map->buckets)
+		return NULL;
+	for (list = map->buckets[shadow_ptr_map_bucket(map, key)]; list;
 	     list = list->next)
 		if (list->key == key)
 			return list;
 	return NULL;
+}
+
+/*
+ * Room for one more list: the first buckets, or twice as many with the
+ * lists moved over, when there would be more lists than buckets.
+ */
+static int shadow_ptr_map_reserve(struct shadow_ptr_map *map)
+{
+	struct shadow_ptr_list **old = map->buckets, *list;
+	unsigned int old_shift = map->shift, shift;
+	u64 i, bucket;
+
+	if (old && map->nr_lists < (1ULL << old_shift))
+		return 0;
+	shift = old ? old_shift + 1 : SHADOW_PTR_MAP_MIN_SHIFT;
+	map->buckets = calloc(1ULL << shift, sizeof(*map->buckets));
+	if (!map->buckets) {
+		map->buckets = old;
+		return -ENOMEM;
+	}
+	map->shift = shift;
+	for (i = 0; old && i < (1ULL << old_shift); i++) {
+		while ((list = old[i])) {
+			old[i] = list->next;
+			bucket = shadow_ptr_map_bucket(map, list->key);
+			list->next = map->buckets[bucket];
+			map->buckets[bucket] = list;
+		}
+	}
+	free(old);
+	return 0;
 }
 
 /* A zeroed list from @map's free list, which takes a new chunk if empty. */
@@ -62,16 +95,20 @@ int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
 	struct shadow_ptr_list *list = shadow_ptr_map_find(map, key);
 
 	if (!list) {
-		unsigned int bucket = shadow_ptr_map_bucket(key);
+		u64 bucket;
 
+		if (shadow_ptr_map_reserve(map))
+			return -ENOMEM;
 		list = shadow_ptr_list_alloc(map);
 		if (!list)
 			return -ENOMEM;
+		bucket = shadow_ptr_map_bucket(map, key);
 		list->key = key;
 		list->ptrs = &list->first;
 		list->capacity = 1;
 		list->next = map->buckets[bucket];
 		map->buckets[bucket] = list;
+		map->nr_lists++;
 	}
 	if (list->nr == list->capacity) {
 		bool inline_ptrs = list->ptrs == &list->first;
@@ -93,11 +130,13 @@ int shadow_ptr_map_add(struct shadow_ptr_map *map, u64 key, void *ptr)
 /* Removing a pointer that is not filed under @key is a simulator bug. */
 void shadow_ptr_map_remove(struct shadow_ptr_map *map, u64 key, void *ptr)
 {
-	struct shadow_ptr_list **link =
-		&map->buckets[shadow_ptr_map_bucket(key)];
-	struct shadow_ptr_list *list;
+	struct shadow_ptr_list **link, *list;
 	unsigned int i;
 
+	MMU_WARN_ON(!map->buckets);
+	if (!map->buckets)
+		return;
+	link = &map->buckets[shadow_ptr_map_bucket(map, key)];
 	while (*link && (*link)->key != key)
 		link = &(*link)->next;
 	list = *link;
@@ -114,14 +153,15 @@ void shadow_ptr_map_remove(struct shadow_ptr_map *map, u64 key, void *ptr)
 	if (list->nr)
 		return;
 	*link = list->next;
+	map->nr_lists--;
 	shadow_ptr_list_free(map, list);
 }
 
 /*
  * Every list is in a chunk, in use or free (ptrs NULL): the chunks give
- * each grown array to free, and the buckets, most of them empty in a
- * small VM, are zeroed at once rather than walked one by one (the walk
- * was most of a small VM's shadow_mmu teardown under ASan).
+ * each grown array to free, and the buckets go at once rather than
+ * walked one by one (the walk was most of a small VM's shadow_mmu
+ * teardown under ASan).
  */
 void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
 {
@@ -138,6 +178,7 @@ void shadow_ptr_map_destroy(struct shadow_ptr_map *map)
 		map->chunks = chunk->next;
 		free(chunk);
 	}
+	free(map->buckets);
 	*map = (struct shadow_ptr_map){ 0 };
 }
 
