@@ -435,7 +435,7 @@ path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
  * nested stage) of @levels levels, through its entry_cache and
  * leaf_cache @row: the number of entries read, recorded from @entries on
  * unless @entries is NULL, with sw->level, ->pte_access and ->ngpa as
- * __stage_walk() sets them; the caller counts the entries and
+ * __stage_walk() sets them and sw->leaf_pte the leaf; the caller counts the entries and
  * references.  0 to give up, with sw->level the level of the entry
  * fast_entry_ok() refused (not present, or with reserved bits), the last
  * one recorded, or 0 when it gave up for another reason.  @acc is NULL
@@ -525,6 +525,7 @@ translated:
 	sw->level = level;
 	sw->pte_access = rights;
 	sw->ngpa = ngpa;
+	sw->leaf_pte = pte;
 	/* One entry a level, from the root down to the leaf. */
 	return levels - level + 1;
 }

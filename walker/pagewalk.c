@@ -283,6 +283,7 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 		level = sw.level;
 		rights = sw.pte_access;
 		ngpa = sw.ngpa;
+		pte = sw.leaf_pte;
 		goto translated;
 	}
 
@@ -384,6 +385,7 @@ translated:
 		out->gpa = gpa;
 		out->pte_access = rights;
 		out->leaf_level = level;
+		out->leaf_pte = pte;
 	}
 	return FAST_WALK_TRANSLATED;
 }
@@ -535,6 +537,10 @@ static __attribute__((noinline)) int gva_walk_translate_gpa_slow(
 	out->gpa = rec.gpa;
 	out->pte_access = rec.pte_access;
 	out->leaf_level = rec.leaf_level;
+	out->leaf_pte =
+		rec.guest.nr_entries ?
+			rec.guest.entries[rec.guest.nr_entries - 1].after :
+			0;
 	return 0;
 }
 
@@ -684,6 +690,7 @@ gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 	out->gpa = (pte ^ leaf->pte) | (addr & PAGE_OFFSET_MASK);
 	out->pte_access = leaf->rights;
 	out->leaf_level = PG_LEVEL_4K;
+	out->leaf_pte = pte;
 	return 0;
 }
 

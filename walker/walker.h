@@ -315,19 +315,27 @@ int gva_walk_resume(struct kvm_pagewalk *w, u64 addr,
 		    const struct walk_access *access, struct walk_fault *fault,
 		    struct walk_record *rec);
 
-/* What gva_walk_translate_gpa() gives: the record's outputs it needs. */
+/*
+ * What gva_walk_translate_gpa() gives: the record's outputs that a
+ * translation, or a TLB entry of it, needs.
+ */
 struct walk_translation {
 	u64 gpa;
 	/* Accumulated ACC_* rights and leaf level of the guest walk. */
 	unsigned int pte_access;
 	int leaf_level;
+	/*
+	 * The guest's leaf entry as the walk left it (its record's
+	 * `after`: global and protection-key bits); 0 with paging off.
+	 */
+	u64 leaf_pte;
 };
 
 /*
  * gva_walk_translate() for callers that want only the translation, not
  * what the walk read: *@out set as walk_record's gpa, pte_access and
- * leaf_level would be, nothing else (no HPA lookup).  Same returns;
- * *@fault is written only for a fault (1).
+ * leaf_level and its leaf entry would be, nothing else (no HPA lookup).
+ * Same returns; *@fault is written only for a fault (1).
  */
 int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 			   const struct walk_access *access,

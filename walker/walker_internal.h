@@ -29,6 +29,8 @@ struct stage_walk {
 	/* The stage's output address (before any nested stage), its GFN. */
 	u64 ngpa;
 	u64 gfn;
+	/* stage_walk_fast() only: the leaf entry it read. */
+	u64 leaf_pte;
 };
 
 /* Where the records of one stage go: its own path and, for gva_walk, the

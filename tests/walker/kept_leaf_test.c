@@ -14,7 +14,7 @@
 
 /*
  * Walk @gva with and without a record, which must agree: the return, and
- * the GPA and rights of a translation.
+ * the GPA, rights, leaf level and leaf entry of a translation.
  */
 static int walk_both(struct kvm_pagewalk *gw, u64 gva,
 		     const struct walk_access *acc, struct walk_record *rec,
@@ -29,6 +29,12 @@ static int walk_both(struct kvm_pagewalk *gw, u64 gva,
 		cr_assert_eq(out.gpa, rec->gpa);
 		cr_assert_eq(out.pte_access, rec->pte_access);
 		cr_assert_eq(out.leaf_level, rec->leaf_level);
+		cr_assert_eq(out.leaf_pte,
+			     rec->guest.nr_entries ?
+				     rec->guest
+					     .entries[rec->guest.nr_entries - 1]
+					     .after :
+				     0);
 	} else {
 		cr_assert_eq(gf.kind, f->kind);
 		cr_assert_eq(gf.error_code, f->error_code);

@@ -117,6 +117,8 @@ static int span_check(struct span_case *s, u64 gva,
 		cr_assert_eq(out.gpa, rr.gpa);
 		cr_assert_eq(out.pte_access, rr.pte_access);
 		cr_assert_eq(out.leaf_level, rr.leaf_level);
+		cr_assert_eq(out.leaf_pte,
+			     rr.guest.entries[rr.guest.nr_entries - 1].after);
 	} else if (rret == 1) {
 		cr_assert_eq(wf.kind, rf.kind);
 		cr_assert_eq(wf.error_code, rf.error_code);
