@@ -521,7 +521,8 @@ int gva_walk_translate(struct kvm_pagewalk *w, u64 addr,
 
 /*
  * gva_walk_translate_gpa() when the fast path gave up, or of a stage it
- * does not take: the general walk, into a record of its own.
+ * does not take: the general walk, into a record of its own; for
+ * gva_walk_try_translate_gpa() (@fault NULL), -EAGAIN.
  */
 static __attribute__((noinline)) int gva_walk_translate_gpa_slow(
 	struct kvm_pagewalk *w, u64 addr, const struct walk_access *access,
@@ -530,6 +531,8 @@ static __attribute__((noinline)) int gva_walk_translate_gpa_slow(
 	struct walk_record rec;
 	int r;
 
+	if (!fault)
+		return -EAGAIN;
 	memset(fault, 0, sizeof(*fault));
 	r = gva_walk_general(w, addr, access, fault, &rec);
 	if (r)
@@ -806,6 +809,14 @@ int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 			   struct walk_translation *out)
 {
 	return w->translate_gpa(w, addr, access, fault, out);
+}
+
+int gva_walk_try_translate_gpa(struct kvm_pagewalk *w, u64 addr,
+			       const struct walk_access *access,
+			       struct walk_translation *out)
+{
+	/* The bound walks read only, up to where they would go slow. */
+	return w->translate_gpa(w, addr, access, NULL, out);
 }
 
 int ngpa_walk_translate(struct kvm_pagewalk *w, u64 ngpa,

@@ -181,7 +181,9 @@ struct kvm_pagewalk {
 	 * mmu->gva_to_gpa when the mode changes: the walk of a 4- or
 	 * 5-level guest without a nested stage is a function of its own,
 	 * and the common case of it straight-line code.  A walk through a
-	 * nested stage reads the nested stage's mode at every walk.
+	 * nested stage reads the nested stage's mode at every walk.  With
+	 * @fault NULL it is gva_walk_try_translate_gpa(): where the
+	 * record-less walk would take the general walk, -EAGAIN.
 	 */
 	int (*translate_gpa)(struct kvm_pagewalk *w, u64 addr,
 			     const struct walk_access *access,
@@ -341,6 +343,20 @@ int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 			   const struct walk_access *access,
 			   struct walk_fault *fault,
 			   struct walk_translation *out);
+
+/*
+ * gva_walk_translate_gpa() where it needs neither the general walk nor a
+ * write to memory: 0 with *@out, or -EAGAIN, having written nothing (to
+ * memory or to *@out), for a walk that faults, would set an accessed or
+ * dirty flag, or that the fast path does not take (a 2-level or PAE
+ * guest, paging off, an entry it does not check itself); the caller
+ * then walks with gva_walk_translate(), which gives what the walk gives
+ * now.  A walk it translates read one entry a level, from the root's
+ * down to the leaf, and was not restarted.
+ */
+int gva_walk_try_translate_gpa(struct kvm_pagewalk *w, u64 addr,
+			       const struct walk_access *access,
+			       struct walk_translation *out);
 
 /*
  * Translate an nGPA with ngpa_walk @w alone: the final translation of a

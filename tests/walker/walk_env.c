@@ -467,6 +467,48 @@ void env_fail(struct walk_env *e, const char *msg,
 	}
 }
 
+/* Did the walk @path write no entry (every A/D flag already set)? */
+static bool path_read_only(const struct walk_path *path)
+{
+	int i;
+
+	for (i = 0; i < path->nr_entries; i++)
+		if (path->entries[i].before != path->entries[i].after)
+			return false;
+	return true;
+}
+
+/*
+ * gva_walk_try_translate_gpa() of @addr, made before the walks that
+ * env_check() compares (so that a write of it would show there): a
+ * translation is the reference's @rr, of a walk that wrote nothing and
+ * was not restarted; else -EAGAIN.
+ */
+static void diff_try_translate(struct diff *d, int tret,
+			       const struct walk_translation *tr, int rret,
+			       const struct walk_record *rr)
+{
+	int n = rr->guest.nr_entries, i;
+	bool read_only;
+
+	if (tret == -EAGAIN)
+		return;
+	diff_add(d, "try: return", (u64)(s64)rret, (u64)(s64)tret);
+	if (tret || rret)
+		return;
+	read_only = path_read_only(&rr->guest) &&
+		    path_read_only(&rr->final_walk);
+	for (i = 0; i < WALK_MAX_LEVELS; i++)
+		read_only &= path_read_only(&rr->table_walks[i]);
+	diff_add(d, "try: the walk wrote nothing", true, read_only);
+	diff_add(d, "try: rec.restarts", 0, rr->restarts);
+	diff_add(d, "try: gpa", rr->gpa, tr->gpa);
+	diff_add(d, "try: pte_access", rr->pte_access, tr->pte_access);
+	diff_add(d, "try: leaf_level", rr->leaf_level, tr->leaf_level);
+	diff_add(d, "try: leaf_pte", n ? rr->guest.entries[n - 1].after : 0,
+		 tr->leaf_pte);
+}
+
 bool env_check(struct walk_env *e, struct kvm_pagewalk *w, bool ngpa_only,
 	       struct ref_mmu *cfg, u64 addr, const struct walk_access *access,
 	       void (*describe)(const void *ctx, char *buf, size_t len),
@@ -475,22 +517,26 @@ bool env_check(struct walk_env *e, struct kvm_pagewalk *w, bool ngpa_only,
 	char what[1024];
 	struct walk_record wr, rr;
 	struct walk_fault wf, rf;
+	struct walk_translation tr;
 	struct diff d = { .len = 0 };
 	char name[32];
 	unsigned int i;
-	int wret, rret;
+	int wret, rret, tret = -EAGAIN;
 
 	/* Poison: a field the walker forgets to set must not match by luck. */
 	memset(&wr, 0xa5, sizeof(wr));
 	memset(&wf, 0xa5, sizeof(wf));
+	memset(&tr, 0xa5, sizeof(tr));
 	if (ngpa_only) {
 		wret = ngpa_walk_translate(w, addr, access, &wf, &wr);
 		rret = ref_ngpa_translate(cfg, addr, access, &rf, &rr);
 	} else {
+		tret = gva_walk_try_translate_gpa(w, addr, access, &tr);
 		wret = gva_walk_translate(w, addr, access, &wf, &wr);
 		rret = ref_gva_translate(cfg, addr, access, &rf, &rr);
 	}
 	e->checks++;
+	diff_try_translate(&d, tret, &tr, rret, &rr);
 	if (rret >= 0)
 		e->outcomes[outcome_of(rret, &rf)]++;
 
