@@ -55,6 +55,7 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 	u64 page = addr >> PAGE_SHIFT;
 	bool all_hint = true, keep_other = true;
 	struct run_sim *t = s;
+	u64 other_page;
 	int ret = 0;
 	u32 cls;
 
@@ -73,8 +74,15 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 	}
 	cls = BIT(run_access_class(&s->vcpu, &a));
 	run_sweep_count(s, m, kind, instruction);
+	/*
+	 * The other side's hint can only be dropped by an access not of its
+	 * side: it is kept if every configuration still has it after this.
+	 */
+	other_page = m->page[!fetch];
 	do {
 		struct translation_caches *c = &t->caches.hierarchy;
+		/* A lookup of the hint's page takes the hint, changing nothing. */
+		bool hinted = c->hint_page[fetch] == page;
 		struct tlb_entry *e = NULL;
 
 		MMU_WARN_ON(BIT(run_access_class(&t->vcpu, &a)) != cls);
@@ -83,18 +91,24 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 		if (likely(e && (e->allowed & cls))) {
 			t->st.translations++;
 			t->st.tlb_hits++;
-			/* A hit of another model than the hierarchy has none. */
-			all_hint &= c->hint_page[fetch] == page;
+			/*
+			 * A probe's hit is the hint now (another model's has
+			 * none), and may have dropped the other side's.
+			 */
+			if (!hinted) {
+				all_hint &= c->hint_page[fetch] == page;
+				keep_other &= c->hint_page[!fetch] ==
+					      other_page;
+			}
 		} else {
 			all_hint = false;
 			ret = sweep_error(s, t,
 					  run_guest_access_miss(t, kind, priv,
 								addr, e),
 					  ret);
+			keep_other &= c->hint_page[!fetch] == other_page &&
+				      !t->vcpu.pending;
 		}
-		/* Only dropped, if at all: this access is the other side's. */
-		keep_other &= c->hint_page[!fetch] == m->page[!fetch] &&
-			      !t->vcpu.pending;
 		t = t->sweep_next;
 	} while (t);
 	if (!keep_other)
