@@ -945,7 +945,12 @@ static bool native_is_small(const u8 *data, size_t size)
 	FILE *f;
 	int ret;
 
-	if (!size)
+	/*
+	 * A "mem" statement starts with that word: without it there is
+	 * nothing to count, and reading the input for nothing was a tenth
+	 * of the target's time.
+	 */
+	if (!size || !memmem(data, size, "mem", 3))
 		return true;
 	f = fmemopen((void *)data, size, "r");
 	READERS_CHECK(f, "fmemopen: %s", strerror(errno));
