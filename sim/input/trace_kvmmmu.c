@@ -139,8 +139,9 @@ static const char *find_timestamp(const char *s, const char *end,
 {
 	const char *p, *q;
 
-	for (p = s; p + 1 < end; p++) {
-		if (p[0] != ':' || p[1] != ' ')
+	/* Each ':' from memchr(), not a test of every byte. */
+	for (p = s; p + 1 < end && (p = memchr(p, ':', end - 1 - p)); p++) {
+		if (p[1] != ' ')
 			continue;
 		/* The word before the colon: SECONDS.FRACTION? */
 		*ts = p;
