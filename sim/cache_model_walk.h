@@ -41,49 +41,86 @@ unsigned int cache_walk_nested_access(const struct kvm_pagewalk *nested,
 				      const struct walk_path *final);
 
 /*
- * The first-level entry of the successful walk @rec of an access of
- * class @cls by @v: its global flag, guest and nested rights, protection
- * key, allowed classes and no denied ones in *@tmpl (only these fields,
- * which a fill copies into the entry it takes), and the page shift it
- * maps (the guest leaf's, or the nested leaf's when smaller, at most
- * 1G's).
+ * The first-level entry of a successful walk of an access of class @cls
+ * by @v, whose guest leaf at @leaf_level is @leaf_pte (0 with paging
+ * off) with the guest rights @pte_access, and whose nested walk of the
+ * final address is @final (NULL without a nested stage): its global
+ * flag, guest and nested rights, protection key, allowed classes and no
+ * denied ones in *@tmpl (only these fields, which a fill copies into the
+ * entry it takes), and the page shift it maps (the guest leaf's, or the
+ * nested leaf's when smaller, at most 1G's).
  */
-static inline unsigned int cache_walk_entry(const struct sim_vcpu *v,
-					    const struct walk_record *rec,
-					    u32 cls, struct tlb_entry *tmpl)
+static inline unsigned int
+cache_walk_leaf_entry(const struct sim_vcpu *v, u64 leaf_pte,
+		      unsigned int pte_access, int leaf_level,
+		      const struct walk_path *final, u32 cls,
+		      struct tlb_entry *tmpl)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
-	const struct walk_entry *leaf = NULL;
 	unsigned int shift = 64, nshift;
 
-	if (rec->guest.nr_entries)
-		leaf = &rec->guest.entries[rec->guest.nr_entries - 1];
-	if (w->role.level && rec->leaf_level)
-		shift = cache_walk_level_shift(&w->role, rec->leaf_level);
+	MMU_WARN_ON(!w->nested != !final);
+	if (w->role.level && leaf_level)
+		shift = cache_walk_level_shift(&w->role, leaf_level);
 	if (w->nested) {
-		nshift = cache_walk_level_shift(
-			&w->nested->role,
-			cache_walk_leaf_level(&rec->final_walk));
+		nshift = cache_walk_level_shift(&w->nested->role,
+						cache_walk_leaf_level(final));
 		if (nshift < shift)
 			shift = nshift;
 	}
 	if (shift > 30)
 		shift = 30;
 
-	tmpl->global = leaf && !w->role.ept && (v->cr4 & X86_CR4_PGE) &&
-		       (leaf->after & PT_GLOBAL_MASK);
-	tmpl->pte_access = w->role.level ? rec->pte_access : ACC_ALL;
-	tmpl->pkey = leaf && w->role.level >= PT32E_ROOT_LEVEL ?
-			     (leaf->after & PT_PKEY_MASK) >> PT_PKEY_SHIFT :
+	tmpl->global = !w->role.ept && (v->cr4 & X86_CR4_PGE) &&
+		       (leaf_pte & PT_GLOBAL_MASK);
+	tmpl->pte_access = w->role.level ? pte_access : ACC_ALL;
+	tmpl->pkey = w->role.level >= PT32E_ROOT_LEVEL ?
+			     (leaf_pte & PT_PKEY_MASK) >> PT_PKEY_SHIFT :
 			     0;
 	tmpl->nested_access =
-		w->nested ?
-			cache_walk_nested_access(w->nested, &rec->final_walk) :
-			ACC_ALL;
+		w->nested ? cache_walk_nested_access(w->nested, final) :
+			    ACC_ALL;
 	/* PKRU may change under a TLB entry: no class is cached with PKE. */
 	tmpl->allowed = w->role.cr4_pke ? 0 : BIT(cls);
 	tmpl->denied = 0;
 	return shift;
+}
+
+/* cache_walk_leaf_entry() of the successful walk @rec. */
+static inline unsigned int cache_walk_entry(const struct sim_vcpu *v,
+					    const struct walk_record *rec,
+					    u32 cls, struct tlb_entry *tmpl)
+{
+	int n = rec->guest.nr_entries;
+
+	return cache_walk_leaf_entry(
+		v, n ? rec->guest.entries[n - 1].after : 0, rec->pte_access,
+		rec->leaf_level, v->gva_walk.nested ? &rec->final_walk : NULL,
+		cls, tmpl);
+}
+
+/*
+ * The entries of a successful walk that read one entry a level, from
+ * the root's, of level @top, down to the leaf's, of level @leaf: as
+ * gva_walk_try_translate_gpa()'s walks do, and every 1D walk but PAE's
+ * (whose PDPTR is not read at the walk).
+ */
+static inline int cache_walk_levels_read(int top, int leaf)
+{
+	return top - leaf + 1;
+}
+
+/*
+ * Of @n entries read one a level from the root's, of level @top, down,
+ * those a PSC hit at @psc_level saved: the first ones, of @psc_level and
+ * above.
+ */
+static inline unsigned int cache_walk_skipped_levels(int top, int n,
+						     int psc_level)
+{
+	if (psc_level <= 0 || psc_level > top)
+		return 0;
+	return top - psc_level + 1 > n ? n : top - psc_level + 1;
 }
 
 /*
@@ -118,10 +155,9 @@ static inline unsigned int cache_walk_skipped_1d(const struct sim_vcpu *v,
 	 */
 	top = rec->guest.entries[0].level;
 	if (likely(ok && v->gva_walk.role.level != PT32E_ROOT_LEVEL)) {
-		MMU_WARN_ON(rec->guest.entries[n - 1].level != top - n + 1);
-		return psc_level > top	       ? 0 :
-		       top - psc_level + 1 > n ? n :
-						 top - psc_level + 1;
+		MMU_WARN_ON(cache_walk_levels_read(
+				    top, rec->guest.entries[n - 1].level) != n);
+		return cache_walk_skipped_levels(top, n, psc_level);
 	}
 	for (i = 0; i < n; i++) {
 		const struct walk_entry *e = &rec->guest.entries[i];

@@ -366,17 +366,54 @@ static inline bool psc_upper_held(const struct translation_caches *c, int found,
 }
 
 /*
+ * Cache in the PSC the paging-structure entries of levels @leaf + 1 to
+ * @top of @addr's successful walk, which read one entry a level from
+ * the root's, of level @top, down to the leaf's, of level @leaf, given
+ * what the lookup before the walk found (@found, as
+ * translation_caches_psc_lookup() returns, or -1 when it looked up no
+ * PSC for @addr): it used the entry of level @found and missed below
+ * it, so those levels need no probe.
+ */
+static __attribute__((always_inline)) inline void
+psc_fill_levels(struct translation_caches *c, int top, int leaf, u64 addr,
+		int found)
+{
+	int level, from;
+
+	MMU_WARN_ON(leaf >= top);
+	/* These fills may drop an entry the last fill left held. */
+	if (found <= 0 || found > leaf + 1)
+		c->psc_upper_key = 0;
+	if (found <= 0) {
+		for (level = leaf + 1; level <= top; level++)
+			psc_fill_level(c, level, addr, found == 0);
+		return;
+	}
+	for (level = leaf + 1; level < found; level++)
+		psc_fill_level(c, level, addr, true);
+	from = (found < leaf ? leaf : found) + 1;
+	if (from > top)
+		return;
+	for (level = from; level <= top; level++)
+		psc_fill_level(c, level, addr, false);
+	/* A key says the fill has no level below @found to fill. */
+	if (c->psc_hits_change_nothing && found <= leaf + 1) {
+		c->psc_upper_key = psc_upper_key(found, leaf);
+		c->psc_upper_shift = c->psc[from].shift[1];
+		c->psc_upper_region = addr >> c->psc_upper_shift;
+	}
+}
+
+/*
  * Cache in the PSC the paging-structure entries of the successful walk
  * @path of @addr, all but its leaf, given what the lookup before the
- * walk found (@found, as translation_caches_psc_lookup() returns, or -1
- * when it looked up no PSC for @addr): it used the entry of level
- * @found and missed below it, so those levels need no probe.
+ * walk found (@found, as psc_fill_levels() takes it).
  */
 static void psc_fill_walk(struct translation_caches *c,
 			  const struct cpu_role *role,
 			  const struct walk_path *path, u64 addr, int found)
 {
-	int i, level, n = path->nr_entries, leaf, top, from;
+	int i, n = path->nr_entries, leaf, top;
 
 	if (n < 2)
 		return;
@@ -388,29 +425,10 @@ static void psc_fill_walk(struct translation_caches *c,
 	 * the root's, no level asked twice.  PAE's PDPTR, which no PSC
 	 * caches, takes the loop over the entries.
 	 */
-	if (likely(role->level != PT32E_ROOT_LEVEL && leaf == top - n + 1)) {
+	if (likely(role->level != PT32E_ROOT_LEVEL &&
+		   cache_walk_levels_read(top, leaf) == n)) {
 		MMU_WARN_ON(top != role->level);
-		/* These fills may drop an entry the last fill left held. */
-		if (found <= 0 || found > leaf + 1)
-			c->psc_upper_key = 0;
-		if (found <= 0) {
-			for (level = leaf + 1; level <= top; level++)
-				psc_fill_level(c, level, addr, found == 0);
-			return;
-		}
-		for (level = leaf + 1; level < found; level++)
-			psc_fill_level(c, level, addr, true);
-		from = (found < leaf ? leaf : found) + 1;
-		if (from > top)
-			return;
-		for (level = from; level <= top; level++)
-			psc_fill_level(c, level, addr, false);
-		/* A key says the fill has no level below @found to fill. */
-		if (c->psc_hits_change_nothing && found <= leaf + 1) {
-			c->psc_upper_key = psc_upper_key(found, leaf);
-			c->psc_upper_shift = c->psc[from].shift[1];
-			c->psc_upper_region = addr >> c->psc_upper_shift;
-		}
+		psc_fill_levels(c, top, leaf, addr, found);
 		return;
 	}
 	c->psc_upper_key = 0;
@@ -566,18 +584,18 @@ struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
 	return l1 ? l1 : e;
 }
 
-void translation_caches_fill(struct translation_caches *c,
-			     const struct sim_vcpu *v,
-			     const struct walk_record *rec, u64 addr, u32 cls,
-			     bool fetch)
+/*
+ * The start of a fill of @addr: the array whose probe for @addr's page
+ * missed, if any (struct translation_caches), into *@missed, and the
+ * hints dropped.  Returns what the PSC lookup before the walk found,
+ * as psc_fill_levels() takes it.
+ */
+static __attribute__((always_inline)) inline int
+fill_start(struct translation_caches *c, u64 addr, const struct tlb **missed)
 {
-	const struct kvm_pagewalk *w = &v->gva_walk;
-	struct tlb_level stlb = { &c->stlb, 1 }, l1;
-	const struct tlb *missed =
-		c->missed_page == addr >> PAGE_SHIFT ? c->missed : NULL;
-	struct tlb_entry tmpl;
-	int level, found;
+	int found;
 
+	*missed = c->missed_page == addr >> PAGE_SHIFT ? c->missed : NULL;
 	caches_drop_hints(c);
 	/*
 	 * The PSC lookup before the walk missed below the level it found
@@ -585,16 +603,42 @@ void translation_caches_fill(struct translation_caches *c,
 	 */
 	found = c->psc_looked && c->psc_looked_addr == addr ? c->psc_found : -1;
 	c->psc_looked = false;
-	if (c->has_psc && !psc_upper_held(c, found, rec->leaf_level, addr))
-		psc_fill_walk(c, &w->role, &rec->guest, addr, found);
+	return found;
+}
 
-	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
-				    cache_walk_entry(v, rec, cls, &tmpl));
+/*
+ * The end of a fill of @addr: the translation @tmpl of its page of
+ * shift @shift, whose GPA is @gpa and HPA @hpa, in the STLB and the
+ * first level (@missed as fill_start() gave it).
+ */
+static __attribute__((always_inline)) inline void
+fill_tlbs(struct translation_caches *c, u64 addr, unsigned int shift,
+	  const struct tlb_entry *tmpl, u64 gpa, u64 hpa, bool fetch,
+	  const struct tlb *missed)
+{
+	struct tlb_level stlb = { &c->stlb, 1 }, l1;
+	int level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN], shift);
+
 	if (translation_caches_has_stlb(c))
-		fill_level(stlb, addr, level, &tmpl, rec->gpa, rec->hpa, NULL);
+		fill_level(stlb, addr, level, tmpl, gpa, hpa, NULL);
 	l1 = first_level(c, fetch);
 	/* Without 2M or 1G arrays, pick_array() has one array to look at. */
 	if (likely(!c->l1_size_arrays))
 		l1.nr = 1;
-	fill_level(l1, addr, level, &tmpl, rec->gpa, rec->hpa, missed);
+	fill_level(l1, addr, level, tmpl, gpa, hpa, missed);
+}
+
+void translation_caches_fill(struct translation_caches *c,
+			     const struct sim_vcpu *v,
+			     const struct walk_record *rec, u64 addr, u32 cls,
+			     bool fetch)
+{
+	const struct tlb *missed;
+	struct tlb_entry tmpl;
+	int found = fill_start(c, addr, &missed);
+
+	if (c->has_psc && !psc_upper_held(c, found, rec->leaf_level, addr))
+		psc_fill_walk(c, &v->gva_walk.role, &rec->guest, addr, found);
+	fill_tlbs(c, addr, cache_walk_entry(v, rec, cls, &tmpl), &tmpl,
+		  rec->gpa, rec->hpa, fetch, missed);
 }

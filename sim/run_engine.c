@@ -299,6 +299,20 @@ static int cache_model_error(struct run_sim *s, int r)
 	return r;
 }
 
+/* Count the @guest and @nested references a walk made past the caches. */
+static __attribute__((always_inline)) inline void
+account_walk_refs(struct run_sim *s, unsigned int guest, unsigned int nested)
+{
+	unsigned int refs = guest + nested, bucket;
+
+	s->st.guest_refs += guest;
+	s->st.nested_refs += nested;
+	bucket = refs < RUN_REFS_BUCKETS ? refs : RUN_REFS_BUCKETS - 1;
+	s->st.hist_walks[bucket]++;
+	s->st.hist_guest[bucket] += guest;
+	s->st.hist_nested[bucket] += nested;
+}
+
 /*
  * Count one walk: what the walker read, and what would have been read
  * with the PSC hit at @psc_level and the nested TLB.  0, or the cache
@@ -309,7 +323,7 @@ account_walk(struct run_sim *s, int psc_level, bool ok)
 {
 	const struct walk_record *rec = &s->res.rec;
 	struct translation_caches_walk_cost cost;
-	unsigned int refs, guest, nested, bucket;
+	unsigned int guest, nested;
 	int r;
 
 	s->st.walks++;
@@ -341,13 +355,7 @@ account_walk(struct run_sim *s, int psc_level, bool ok)
 				 0 :
 				 nested - cost.skipped_nested;
 	}
-	refs = guest + nested;
-	s->st.guest_refs += guest;
-	s->st.nested_refs += nested;
-	bucket = refs < RUN_REFS_BUCKETS ? refs : RUN_REFS_BUCKETS - 1;
-	s->st.hist_walks[bucket]++;
-	s->st.hist_guest[bucket] += guest;
-	s->st.hist_nested[bucket] += nested;
+	account_walk_refs(s, guest, nested);
 	return 0;
 }
 
