@@ -174,6 +174,45 @@ static inline int cache_model_fill(struct cache_model *m,
 	return 0;
 }
 
+/*
+ * The hierarchy counts and caches a successful 1D walk of a 4- or
+ * 5-level guest from what gva_walk_try_translate_gpa() gives, without a
+ * record (cache_model_walk_translation(), cache_model_fill_translation());
+ * another model takes the record.
+ */
+static inline bool cache_model_takes_translation(const struct cache_model *m,
+						 const struct sim_vcpu *v)
+{
+	return cache_model_is_hierarchy(m) && !v->gva_walk.nested;
+}
+
+/*
+ * cache_model_walk() of @t, which gva_walk_try_translate_gpa() gave:
+ * the guest references it read, and in *@skipped those the PSC hit at
+ * @psc_level saved of them.
+ */
+static inline unsigned int
+cache_model_walk_translation(const struct sim_vcpu *v,
+			     const struct walk_translation *t, int psc_level,
+			     unsigned int *skipped)
+{
+	int top = v->gva_walk.role.level;
+	int n = cache_walk_levels_read(top, t->leaf_level);
+
+	*skipped = cache_walk_skipped_levels(top, n, psc_level);
+	return n;
+}
+
+static inline void
+cache_model_fill_translation(struct cache_model *m, const struct sim_vcpu *v,
+			     const struct walk_translation *t, u64 hpa,
+			     u64 addr, u32 cls, bool fetch)
+{
+	MMU_WARN_ON(!cache_model_takes_translation(m, v));
+	translation_caches_fill_translation(&m->hierarchy, v, t, hpa, addr, cls,
+					    fetch);
+}
+
 /* The invalidations, through the table for every model. */
 static inline void cache_model_flush(struct cache_model *m, bool global)
 {

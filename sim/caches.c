@@ -541,9 +541,10 @@ static struct tlb *pick_array(struct tlb_level l, int *level)
  * @addr's 4K page missed since the last change of an entry (struct
  * translation_caches).  Returns the entry, NULL if @l has none.
  */
-static struct tlb_entry *fill_level(struct tlb_level l, u64 addr, int level,
-				    const struct tlb_entry *tmpl, u64 gpa,
-				    u64 hpa, const struct tlb *missed)
+static __attribute__((always_inline)) inline struct tlb_entry *
+fill_level(struct tlb_level l, u64 addr, int level,
+	   const struct tlb_entry *tmpl, u64 gpa, u64 hpa,
+	   const struct tlb *missed)
 {
 	struct tlb *t = pick_array(l, &level);
 	struct tlb_entry *e;
@@ -641,4 +642,23 @@ void translation_caches_fill(struct translation_caches *c,
 		psc_fill_walk(c, &v->gva_walk.role, &rec->guest, addr, found);
 	fill_tlbs(c, addr, cache_walk_entry(v, rec, cls, &tmpl), &tmpl,
 		  rec->gpa, rec->hpa, fetch, missed);
+}
+
+void translation_caches_fill_translation(struct translation_caches *c,
+					 const struct sim_vcpu *v,
+					 const struct walk_translation *t,
+					 u64 hpa, u64 addr, u32 cls, bool fetch)
+{
+	const struct kvm_pagewalk *w = &v->gva_walk;
+	const struct tlb *missed;
+	struct tlb_entry tmpl;
+	int found = fill_start(c, addr, &missed);
+
+	MMU_WARN_ON(w->nested || w->role.level < PT64_ROOT_4LEVEL);
+	if (c->has_psc && !psc_upper_held(c, found, t->leaf_level, addr))
+		psc_fill_levels(c, w->role.level, t->leaf_level, addr, found);
+	fill_tlbs(c, addr,
+		  cache_walk_leaf_entry(v, t->leaf_pte, t->pte_access,
+					t->leaf_level, NULL, cls, &tmpl),
+		  &tmpl, t->gpa, hpa, fetch, missed);
 }

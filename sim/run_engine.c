@@ -359,6 +359,26 @@ account_walk(struct run_sim *s, int psc_level, bool ok)
 	return 0;
 }
 
+/*
+ * account_walk() of the successful walk @t that
+ * gva_walk_try_translate_gpa() made: a 1D walk, not restarted.
+ */
+static __attribute__((always_inline)) inline void
+account_walk_translation(struct run_sim *s, int psc_level,
+			 const struct walk_translation *t)
+{
+	unsigned int refs, skipped;
+
+	refs = cache_model_walk_translation(&s->vcpu, t, psc_level, &skipped);
+	s->st.walks++;
+	s->st.walker_refs += refs;
+	if (psc_level >= 0) {
+		s->st.psc_lookups++;
+		s->st.psc_hits[psc_level]++;
+	}
+	account_walk_refs(s, refs - skipped, 0);
+}
+
 static void account_fault(struct run_sim *s, const struct walk_fault *f)
 {
 	u64 ec = f->error_code;
@@ -411,7 +431,9 @@ static __attribute__((always_inline)) inline int
 access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 {
 	const struct run_mmu_ops *ops = s->cfg.mmu;
+	bool fetch = a->kind == SIM_ACCESS_FETCH;
 	struct sim_result *res = &s->res;
+	struct walk_translation t;
 	struct run_mmu_walk mw;
 	int tries, psc_level, r;
 	bool pending;
@@ -420,6 +442,22 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 		cache_model_update_shifts(&s->caches, &s->vcpu);
 		psc_level =
 			cache_model_psc_lookup(&s->caches, &s->vcpu, a->addr);
+		/*
+		 * Without an MMU to show the walk, a walk that only reads
+		 * needs no record: the caches take what the walker gives.
+		 * Anything else walks again with a record.
+		 */
+		if (likely(!(ops && ops->on_walk_success) &&
+			   cache_model_takes_translation(&s->caches,
+							 &s->vcpu)) &&
+		    likely(!sim_vcpu_try_translate(&s->vcpu, a, &t))) {
+			account_walk_translation(s, psc_level, &t);
+			cache_model_fill_translation(
+				&s->caches, &s->vcpu, &t,
+				guest_memory_gpa_to_hpa(&s->vcpu.mem, t.gpa),
+				a->addr, cls, fetch);
+			return 0;
+		}
 		pending = s->vcpu.pending;
 		r = sim_vcpu_access(&s->vcpu, a, res);
 		if (r < 0)
@@ -445,8 +483,7 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 			if (r)
 				return r;
 			r = cache_model_fill(&s->caches, &s->vcpu, &s->res.rec,
-					     a->addr, cls,
-					     a->kind == SIM_ACCESS_FETCH);
+					     a->addr, cls, fetch);
 			if (r)
 				return cache_model_error(s, r);
 			if (ops && ops->on_walk_success) {

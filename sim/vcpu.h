@@ -2,6 +2,8 @@
 #ifndef MMUSIM_SIM_VCPU_H
 #define MMUSIM_SIM_VCPU_H
 
+#include <errno.h>
+
 #include "walker/walker.h"
 
 #define X86_CR3_PWT BIT_ULL(3)
@@ -288,6 +290,26 @@ static inline int sim_vcpu_access(struct sim_vcpu *vcpu,
 		      (access->addr >> 32))))
 		return sim_vcpu_access_slow(vcpu, access, res);
 	return sim_vcpu_walk(vcpu, access, res);
+}
+
+/*
+ * The walk of sim_vcpu_access() without a record, where it only reads
+ * (gva_walk_try_translate_gpa()): 0 with *@t, or -EAGAIN for an access
+ * that sim_vcpu_access() must make (settings pending, an address wider
+ * than the mode's, a fault, an accessed or dirty flag to set, a mode
+ * the record-less walk does not take), having changed nothing.
+ */
+static inline int sim_vcpu_try_translate(struct sim_vcpu *vcpu,
+					 const struct sim_access *access,
+					 struct walk_translation *t)
+{
+	struct walk_access wa;
+
+	if (unlikely(vcpu->pending))
+		return -EAGAIN;
+	wa = sim_vcpu_walk_access(vcpu, access);
+	return gva_walk_try_translate_gpa(&vcpu->gva_walk, access->addr, &wa,
+					  t);
 }
 
 const char *sim_access_kind_name(enum sim_access_kind kind);
