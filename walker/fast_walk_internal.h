@@ -157,6 +157,24 @@ entry_cache_span_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
 	return page;
 }
 
+/*
+ * The entry @pte of @level missed its slot @c of an entry_cache row and
+ * the span of the slot's table (entry_cache_span_page()): when it is
+ * the slot's key but for the table's address (fast_entry_like_key()),
+ * the table's host page, looked up (table_cache_fill()) and kept in @c
+ * under @pte; the row's kept leaf holds, since the rights of the row's
+ * entries are the same.  Else (an entry unlike the key, or a table not
+ * in memory) NULL, and @c unchanged.
+ */
+static __attribute__((always_inline)) inline const u64 *
+entry_cache_like_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
+		      int level, u64 pte)
+{
+	if (!fast_entry_like_key(w, pte, c->key, level))
+		return NULL;
+	return table_cache_fill(w->mem, c, pte, pte & PT_BASE_ADDR_MASK);
+}
+
 /* Before a fast walk of @w: forget the table pages if they may be stale. */
 static __attribute__((always_inline)) inline void
 table_cache_check(struct kvm_pagewalk *w)

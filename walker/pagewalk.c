@@ -610,10 +610,30 @@ DECLARE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d5_spans);
 DECLARE_GVA_WALK_GPA_SPANS_OF(gva_walk_gpa_1d5_pkeys_spans);
 DECLARE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_spans_5);
 DECLARE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_pkeys_spans_5);
+/*
+ * The same walks on from the entry @pte of @level, which missed its
+ * slot and the slot's span: its table looked up.
+ */
+#define DECLARE_GVA_WALK_GPA_LOOKUP(name)                                   \
+	static __attribute__((noinline)) int name(                          \
+		struct kvm_pagewalk *w, u64 addr,                           \
+		const struct walk_access *access, struct walk_fault *fault, \
+		struct walk_translation *out, u64 pte)
+#define DECLARE_GVA_WALK_GPA_LOOKUP_OF(walk)   \
+	DECLARE_GVA_WALK_GPA_LOOKUP(walk##_4); \
+	DECLARE_GVA_WALK_GPA_LOOKUP(walk##_3); \
+	DECLARE_GVA_WALK_GPA_LOOKUP(walk##_2)
+DECLARE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d4_lookup);
+DECLARE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d4_pkeys_lookup);
+DECLARE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d5_lookup);
+DECLARE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d5_pkeys_lookup);
+DECLARE_GVA_WALK_GPA_LOOKUP(gva_walk_gpa_1d5_lookup_5);
+DECLARE_GVA_WALK_GPA_LOOKUP(gva_walk_gpa_1d5_pkeys_lookup_5);
 
 /*
- * The function of gva_walk_gpa_kept() on from @level through the spans,
- * of a walk of 4 and of 5 levels.
+ * The function of gva_walk_gpa_kept() on from @level through the spans
+ * (@kind spans) or a lookup (@kind lookup), of a walk of @levels levels,
+ * with or without @pkeys.
  */
 #define GVA_WALK_GPA_SPANS4(walk, level)          \
 	((level) == PT64_ROOT_4LEVEL ? walk##_4 : \
@@ -622,18 +642,29 @@ DECLARE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_pkeys_spans_5);
 #define GVA_WALK_GPA_SPANS5(walk, level)          \
 	((level) == PT64_ROOT_5LEVEL ? walk##_5 : \
 				       GVA_WALK_GPA_SPANS4(walk, level))
+#define GVA_WALK_GPA_ON(kind, levels, pkeys, level)                            \
+	((levels) == PT64_ROOT_5LEVEL ?                                        \
+		 ((pkeys) ? GVA_WALK_GPA_SPANS5(gva_walk_gpa_1d5_pkeys_##kind, \
+						level) :                       \
+			    GVA_WALK_GPA_SPANS5(gva_walk_gpa_1d5_##kind,       \
+						level)) :                      \
+		 ((pkeys) ? GVA_WALK_GPA_SPANS4(gva_walk_gpa_1d4_pkeys_##kind, \
+						level) :                       \
+			    GVA_WALK_GPA_SPANS4(gva_walk_gpa_1d4_##kind,       \
+						level)))
 
 /*
  * The common case of a one-dimensional walk of a @levels-level guest, in
  * straight-line code: every upper entry the one its slot of entry_cache
  * row 0 keeps, and a 4K leaf like the row's kept leaf, whose rights it
  * takes (fast_walk_internal.h).  An entry that misses its slot but is
- * its key but for the address of a table in the slot's span leads there
- * as well (entry_cache_span_page()); the walk from the root (@spans
- * false, @from @levels, @page the root's) goes on through the spans in
- * a function of its own.  Without protection keys (@pkeys false:
- * pkru_mask 0) the rights do not read PKRU, and neither does the kept
- * leaf's match.  It only reads, so anything else starts over in
+ * its key but for the address of its table leads there as well: through
+ * the slot's span (entry_cache_span_page()), else through a lookup of
+ * the table in a function of its own (entry_cache_like_page()); the
+ * walk from the root (@spans false, @from @levels, @page the root's)
+ * goes on through the spans in a function of its own.  Without
+ * protection keys (@pkeys false: pkru_mask 0) the rights do not read
+ * PKRU, and neither does the kept leaf's match.  It only reads, so anything else starts over in
  * gva_walk_gpa_fast() through @from_root.
  */
 static __attribute__((always_inline)) inline int
@@ -677,7 +708,8 @@ gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 				w, addr, access, fault, out, page);
 		page = entry_cache_span_page(w, c, level, pte);
 		if (unlikely(!page))
-			return from_root(w, addr, access, fault, out);
+			return GVA_WALK_GPA_ON(lookup, levels, pkeys, level)(
+				w, addr, access, fault, out, pte);
 	}
 	pte = page[fast_index(addr, PG_LEVEL_4K)];
 	if (unlikely(fast_leaf_key(w, pte) != leaf->pte ||
@@ -740,6 +772,25 @@ static __attribute__((always_inline)) inline int gva_walk_gpa_kept_from_root(
 				  from_root)                                 \
 	DEFINE_GVA_WALK_GPA_SPANS(walk##_2, PG_LEVEL_2M, levels, pkeys,      \
 				  from_root)
+#define DEFINE_GVA_WALK_GPA_LOOKUP(name, level, levels, pkeys, from_root)   \
+	DECLARE_GVA_WALK_GPA_LOOKUP(name)                                   \
+	{                                                                   \
+		const u64 *page = entry_cache_like_page(                    \
+			w, &w->entry_cache[0][level - 1], level, pte);      \
+                                                                            \
+		if (unlikely(!page))                                        \
+			return from_root(w, addr, access, fault, out);      \
+		return gva_walk_gpa_kept(w, addr, access, fault, out, page, \
+					 level - 1, levels, pkeys, true,    \
+					 from_root);                        \
+	}
+#define DEFINE_GVA_WALK_GPA_LOOKUP_OF(walk, levels, pkeys, from_root)         \
+	DEFINE_GVA_WALK_GPA_LOOKUP(walk##_4, PT64_ROOT_4LEVEL, levels, pkeys, \
+				   from_root)                                 \
+	DEFINE_GVA_WALK_GPA_LOOKUP(walk##_3, PG_LEVEL_1G, levels, pkeys,      \
+				   from_root)                                 \
+	DEFINE_GVA_WALK_GPA_LOOKUP(walk##_2, PG_LEVEL_2M, levels, pkeys,      \
+				   from_root)
 DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d4, PT64_ROOT_4LEVEL, false,
 			 gva_walk_gpa_1d4_from_root)
 DEFINE_GVA_WALK_GPA_KEPT(gva_walk_gpa_1d4_pkeys, PT64_ROOT_4LEVEL, true,
@@ -760,6 +811,20 @@ DEFINE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_spans_5, PT64_ROOT_5LEVEL,
 			  PT64_ROOT_5LEVEL, false, gva_walk_gpa_1d5_from_root)
 DEFINE_GVA_WALK_GPA_SPANS(gva_walk_gpa_1d5_pkeys_spans_5, PT64_ROOT_5LEVEL,
 			  PT64_ROOT_5LEVEL, true, gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d4_lookup, PT64_ROOT_4LEVEL, false,
+			      gva_walk_gpa_1d4_from_root)
+DEFINE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d4_pkeys_lookup, PT64_ROOT_4LEVEL,
+			      true, gva_walk_gpa_1d4_from_root)
+DEFINE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d5_lookup, PT64_ROOT_5LEVEL, false,
+			      gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_LOOKUP_OF(gva_walk_gpa_1d5_pkeys_lookup, PT64_ROOT_5LEVEL,
+			      true, gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_LOOKUP(gva_walk_gpa_1d5_lookup_5, PT64_ROOT_5LEVEL,
+			   PT64_ROOT_5LEVEL, false, gva_walk_gpa_1d5_from_root)
+DEFINE_GVA_WALK_GPA_LOOKUP(gva_walk_gpa_1d5_pkeys_lookup_5, PT64_ROOT_5LEVEL,
+			   PT64_ROOT_5LEVEL, true, gva_walk_gpa_1d5_from_root)
+#undef DEFINE_GVA_WALK_GPA_LOOKUP_OF
+#undef DEFINE_GVA_WALK_GPA_LOOKUP
 #undef DEFINE_GVA_WALK_GPA_SPANS_OF
 #undef DEFINE_GVA_WALK_GPA_SPANS
 #undef DEFINE_GVA_WALK_GPA_KEPT
