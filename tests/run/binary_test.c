@@ -666,24 +666,32 @@ static const sweep_sets sweep_policies = {
 	{ "tlb.l1d.entries=32", "tlb.l1d.policy=random", NULL },
 };
 
+/*
+ * @len bytes at @data replayed @files times, as mmusim run replays that
+ * many files (each with processes of its own), through a sweep of
+ * @sets and through each configuration alone.
+ */
 static void sweep_equals_separate_runs(const char *data, size_t len, int ret,
 				       const char *error,
-				       const sweep_sets *sets)
+				       const sweep_sets *sets,
+				       unsigned int files)
 {
 	static struct run_sim swept[SWEEP_CONFIGS], alone;
 	struct run_counts a, b;
+	unsigned int i, p, f;
 	u64 fa, fb;
-	unsigned int i, p;
 
 	for (i = 0; i < SWEEP_CONFIGS; i++) {
 		sweep_init(&swept[i], (*sets)[i]);
 		if (i)
 			swept[i - 1].sweep_next = &swept[i];
 	}
-	sweep_replay(&swept[0], data, len, ret, error);
+	for (f = 0; f < files; f++)
+		sweep_replay(&swept[0], data, len, ret, error);
 	for (i = 0; i < SWEEP_CONFIGS; i++) {
 		sweep_init(&alone, (*sets)[i]);
-		sweep_replay(&alone, data, len, ret, error);
+		for (f = 0; f < files; f++)
+			sweep_replay(&alone, data, len, ret, error);
 		cr_assert_gt(alone.st.walks, 100);
 		cr_assert_gt(alone.st.tlb_hits, 500);
 		cr_assert_gt(alone.st.page_crossings, 10);
@@ -692,8 +700,8 @@ static void sweep_equals_separate_runs(const char *data, size_t len, int ret,
 		alone.st.seconds = swept[i].st.seconds = 0;
 		cr_assert_eq(memcmp(&alone.st, &swept[i].st, sizeof(alone.st)),
 			     0, "configuration %u differs from its own run", i);
-		cr_assert_eq(alone.demand.nr_procs, 3);
-		cr_assert_eq(swept[i].demand.nr_procs, 3);
+		cr_assert_eq(alone.demand.nr_procs, 3 * files);
+		cr_assert_eq(swept[i].demand.nr_procs, 3 * files);
 		for (p = 0; p < alone.demand.nr_procs; p++) {
 			run_process_counts(&alone, p, &a);
 			run_process_counts(&swept[i], p, &b);
@@ -723,14 +731,14 @@ Test(binary_trace, each_configuration_of_a_sweep_counts_what_its_own_run_does)
 	size_t len;
 	char *buf = write_trace(fill_sweep, &len);
 
-	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies);
+	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies, 1);
 	buf = realloc(buf, len + sizeof(bad));
 	cr_assert_not_null(buf);
 	memcpy(buf + len, bad, sizeof(bad));
 	snprintf(error, sizeof(error),
 		 "t: byte %zu: access size 0 is out of range 1..4096", len);
 	sweep_equals_separate_runs(buf, len + sizeof(bad), -EINVAL, error,
-				   &sweep_policies);
+				   &sweep_policies, 1);
 	free(buf);
 }
 
@@ -755,7 +763,21 @@ Test(binary_trace, a_sweep_of_accesses_in_one_page_counts_what_each_run_does)
 	size_t len;
 	char *buf = write_trace(fill_sweep_runs, &len);
 
-	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies);
-	sweep_equals_separate_runs(buf, len, 0, NULL, &mixed);
+	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies, 1);
+	sweep_equals_separate_runs(buf, len, 0, NULL, &mixed, 1);
+	free(buf);
+}
+
+/*
+ * Two files in a sweep: what a configuration counted of the first is
+ * its own before the second's first process is switched to, per
+ * process as in total.
+ */
+Test(binary_trace, a_sweep_of_two_files_counts_what_each_run_does)
+{
+	size_t len;
+	char *buf = write_trace(fill_sweep_runs, &len);
+
+	sweep_equals_separate_runs(buf, len, 0, NULL, &sweep_policies, 2);
 	free(buf);
 }
