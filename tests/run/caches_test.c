@@ -14,7 +14,6 @@
 #include "run_setup.h"
 #include "sim/caches_config.h"
 #include "sim/run.h"
-#include "sim/run_sweep.h"
 #include "sim/input/input.h"
 
 #define PAGE(n) ((u64)(n) << PAGE_SHIFT)
@@ -644,26 +643,6 @@ Test(caches_config, unprintable_bytes_in_a_message_are_given_in_hex)
 	cr_assert_str_eq(why, "\\x1b[31m: not KEY=VALUE");
 }
 
-/* Found by fuzz_results: the spec went into the message raw. */
-Test(run_sweep, unprintable_bytes_in_a_spec_are_given_in_hex)
-{
-	struct translation_caches_config base;
-	static struct run_sweep sw;
-	char why[512];
-
-	translation_caches_config_init(&base);
-	cr_assert_eq(run_sweep_add(&sw, "tlb.l2\x1b.ways=4,8", &base, why,
-				   sizeof(why)),
-		     -EINVAL);
-	cr_assert_str_eq(why, "--sweep=tlb.l2\\x1b.ways=4,8: tlb.l2\\x1b.ways: "
-			      "unknown key (docs/mmusim-run.md lists them)");
-	cr_assert_eq(run_sweep_add(&sw, "tlb.l2.ways=4,\xff", &base, why,
-				   sizeof(why)),
-		     -EINVAL);
-	cr_assert_str_eq(why, "--sweep=tlb.l2.ways=4,\\xff: tlb.l2.ways=\\xff: "
-			      "not a number from 1 to 64");
-}
-
 /* Found by fuzz_results: strtoull() skipped "\f" and "\v" before digits. */
 Test(caches_config, a_number_starts_with_a_digit)
 {
@@ -686,122 +665,4 @@ Test(caches_config, a_number_starts_with_a_digit)
 				       sizeof(why)),
 		     0, "%s", why);
 	cr_assert_eq(cfg.stlb.entries, 16);
-}
-
-/*
- * A sweep's configurations against the same configurations run alone:
- * a sweep feeds each the records of one read of the input, and every
- * count must be what its own run gives.  The trace: a few thousand
- * accesses of every kind over a few hundred pages, some crossing a page,
- * from a fixed LCG; with @runs, most accesses of the page of the side's
- * access before, which a sweep counts once for every configuration
- * while each has the page as its last hit (sim/run_sweep_access.h).
- */
-#define SWEEP_TEST_ACCESSES 6000
-#define SWEEP_TEST_CONFIGS 4
-
-static char *sweep_test_trace(bool runs)
-{
-	static const char *const ops[] = { "I ", " L", " S", " M" };
-	size_t cap = SWEEP_TEST_ACCESSES * 32, used = 0;
-	char *text = malloc(cap);
-	u64 x = 12345, code = 0, data = 64;
-	int i;
-
-	cr_assert_not_null(text);
-	for (i = 0; i < SWEEP_TEST_ACCESSES; i++) {
-		u64 page, offset;
-
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		/* Mostly a few hot pages, now and then one of 512 in 2M apart. */
-		page = (x >> 60) < 12 ? (x >> 33) % 24 : (x >> 33) % 512;
-		/*
-		 * @runs: fetches stay in a page of code a while, data
-		 * accesses in a page of data a shorter while.
-		 */
-		if (runs && (x >> 16) % 4 == 0)
-			page = (x >> 59) ? code : (code = (x >> 33) % 24);
-		else if (runs)
-			page = (x >> 58) > 4 ? data :
-					       (data = 24 + (x >> 33) % 488);
-		page = (page & 63) | (page >> 6) << 9;
-		offset = (x >> 20) % 4096;
-		used += snprintf(
-			text + used, cap - used, "%s %llx,%u\n",
-			ops[(x >> 16) % 4],
-			(unsigned long long)(0x400000 + PAGE(page) + offset),
-			(unsigned int)(1 + (x >> 8) % 8));
-	}
-	return text;
-}
-
-static void sweep_test_init(struct run_sim *s, const char *const *sets,
-			    enum sim_nested_kind nested,
-			    enum run_page_size pages)
-{
-	struct run_config cfg;
-
-	run_config_init(&cfg);
-	cfg.input = &run_lackey_input;
-	cfg.nested = nested;
-	cfg.page_size = pages;
-	cfg.nested_page_size = pages;
-	init_run_sim_with_sets(s, &cfg, sets);
-}
-
-static void sweep_equals_separate_runs(const char *const (*sets)[5],
-				       enum sim_nested_kind nested,
-				       enum run_page_size pages, bool runs)
-{
-	static struct run_sim swept[SWEEP_TEST_CONFIGS], alone;
-	char *text = sweep_test_trace(runs);
-	int i;
-
-	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
-		sweep_test_init(&swept[i], sets[i], nested, pages);
-		if (i)
-			swept[i - 1].sweep_next = &swept[i];
-	}
-	replay_text(&swept[0], text);
-	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
-		sweep_test_init(&alone, sets[i], nested, pages);
-		replay_text(&alone, text);
-		cr_assert_gt(alone.st.walks, 10);
-		cr_assert_gt(alone.st.tlb_hits, 100);
-		/* The reader counts lines once; mmusim run copies them. */
-		swept[i].st.lines = swept[0].st.lines;
-		alone.st.seconds = swept[i].st.seconds = 0;
-		cr_assert_eq(memcmp(&alone.st, &swept[i].st, sizeof(alone.st)),
-			     0, "configuration %d differs from its own run", i);
-		run_sim_destroy(&alone);
-	}
-	for (i = 0; i < SWEEP_TEST_CONFIGS; i++)
-		run_sim_destroy(&swept[i]);
-	free(text);
-}
-
-Test(run_sweep, each_configuration_counts_what_its_own_run_does)
-{
-	static const char *const sets[SWEEP_TEST_CONFIGS][5] = {
-		{ "tlb.l1d.entries=16", "tlb.l1d.policy=roundrobin", NULL },
-		{ "tlb.l1d.entries=16", "tlb.l1d.policy=lru",
-		  "tlb.l2.entries=64", NULL },
-		{ "tlb.l1d.entries=8", "tlb.l1d.policy=plru",
-		  "tlb.l1i.entries=8", "psc.pde.entries=2", NULL },
-		{ "tlb.l1d.entries=32", "tlb.l1d.policy=random",
-		  "tlb.l1d.ways=32", "tlb.l1d.2m.entries=4", NULL },
-	};
-
-	int runs;
-
-	for (runs = 0; runs <= 1; runs++) {
-		sweep_equals_separate_runs(sets, SIM_NESTED_NONE, RUN_PAGE_4K,
-					   runs);
-		sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_4K,
-					   runs);
-		sweep_equals_separate_runs(sets, SIM_NESTED_EPT, RUN_PAGE_MIXED,
-					   runs);
-		sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M,
-					   runs);
-	}
 }
