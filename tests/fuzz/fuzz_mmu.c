@@ -342,7 +342,7 @@ static int build_nested(struct vm *vm)
 				   EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK :
 				   PT_PRESENT_MASK | PT_WRITABLE_MASK |
 					   PT_USER_MASK;
-	u64 root, table, gpa;
+	u64 root, table, gpa, *entries;
 	bool huge_ok;
 	int l;
 
@@ -374,12 +374,18 @@ static int build_nested(struct vm *vm)
 		pt = alloc_table(vm, &vm->next_nested_table, NESTED_TABLES_END);
 		vm->nested_pt[gpa >> 21] = pt;
 		guest_write(vm, pde, pt | table_rights, 8);
+		/*
+		 * Its entries go straight into its page, as
+		 * guest_memory_write() would put them, without a lookup of
+		 * the page for each.
+		 */
+		entries = guest_memory_page(&vm->mem, pt);
+		FM_CHECK(vm, entries,
+			 "L1's table at %#" PRIx64 " is not backed", pt);
 		for (i = 0; i < 512; i++) {
 			u64 page = gpa + i * PAGE_SIZE;
 
-			guest_memory_write(&vm->mem, pt + i * 8, 8,
-					   page | nested_rights(vm, page) |
-						   memtype);
+			entries[i] = page | nested_rights(vm, page) | memtype;
 		}
 	}
 	return 0;
