@@ -205,11 +205,11 @@ cache_model_walk_translation(const struct sim_vcpu *v,
 
 static inline void
 cache_model_fill_translation(struct cache_model *m, const struct sim_vcpu *v,
-			     const struct walk_translation *t, u64 hpa,
-			     u64 addr, u32 cls, bool fetch)
+			     const struct walk_translation *t, u64 addr,
+			     u32 cls, bool fetch)
 {
 	MMU_WARN_ON(!cache_model_takes_translation(m, v));
-	translation_caches_fill_translation(&m->hierarchy, v, t, hpa, addr, cls,
+	translation_caches_fill_translation(&m->hierarchy, v, t, addr, cls,
 					    fetch);
 }
 

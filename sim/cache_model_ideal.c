@@ -376,7 +376,6 @@ nested_translation(void *model, const struct kvm_pagewalk *nested, u64 ngpa,
 	e = *err ? NULL : array_fill(c, &c->ntlb, ngpa, level, false, err);
 	if (e) {
 		e->gpa = gpa & ~((1ULL << c->ntlb.shape.shift[level]) - 1);
-		e->hpa = INVALID_HPA;
 	}
 	return saved;
 }
@@ -424,9 +423,6 @@ static int ideal_fill(struct cache_model *m, const struct sim_vcpu *v,
 	if (!e)
 		return err;
 	e->gpa = rec->gpa & ~((1ULL << c->tlb.shape.shift[level]) - 1);
-	e->hpa = level == 1 && rec->hpa != INVALID_HPA ?
-			 rec->hpa & ~PAGE_OFFSET_MASK :
-			 INVALID_HPA;
 	e->pte_access = tmpl.pte_access;
 	e->nested_access = tmpl.nested_access;
 	e->pkey = tmpl.pkey;

@@ -500,7 +500,6 @@ nested_translation(void *model, const struct kvm_pagewalk *nested, u64 ngpa,
 		level = TLB_MAX_LEVEL;
 	e = tlb_fill(&c->ntlb, ngpa, level, false);
 	e->gpa = gpa & ~((1ULL << c->ntlb.shift[level]) - 1);
-	e->hpa = INVALID_HPA;
 	return saved;
 }
 
@@ -536,15 +535,13 @@ static struct tlb *pick_array(struct tlb_level l, int *level)
 
 /*
  * Cache in @l the translation @tmpl (rights, keys, class masks) of the
- * page of @addr of size @level whose GPA is @gpa (and HPA @hpa, for a 4K
- * page, else INVALID_HPA).  @missed is the array, if any, whose probe for
+ * page of @addr of size @level whose GPA is @gpa.  @missed is the array, if any, whose probe for
  * @addr's 4K page missed since the last change of an entry (struct
  * translation_caches).  Returns the entry, NULL if @l has none.
  */
 static __attribute__((always_inline)) inline struct tlb_entry *
 fill_level(struct tlb_level l, u64 addr, int level,
-	   const struct tlb_entry *tmpl, u64 gpa, u64 hpa,
-	   const struct tlb *missed)
+	   const struct tlb_entry *tmpl, u64 gpa, const struct tlb *missed)
 {
 	struct tlb *t = pick_array(l, &level);
 	struct tlb_entry *e;
@@ -558,8 +555,6 @@ fill_level(struct tlb_level l, u64 addr, int level,
 	else
 		e = tlb_fill(t, addr, level, tmpl->global);
 	e->gpa = gpa & ~((1ULL << t->shift[level]) - 1);
-	e->hpa = level == 1 && hpa != INVALID_HPA ? hpa & ~PAGE_OFFSET_MASK :
-						    INVALID_HPA;
 	e->pte_access = tmpl->pte_access;
 	e->nested_access = tmpl->nested_access;
 	e->pkey = tmpl->pkey;
@@ -579,8 +574,7 @@ struct tlb_entry *translation_caches_stlb_refill(struct translation_caches *c,
 	caches_drop_hints(c);
 	offset = addr & ((1ULL << c->stlb.shift[e->level]) - 1);
 	l1 = fill_level(first_level(c, fetch), addr, e->level, e,
-			e->gpa | offset, e->level == 1 ? e->hpa : INVALID_HPA,
-			NULL);
+			e->gpa | offset, NULL);
 	/* Without a first level, the STLB's own entry is the translation. */
 	return l1 ? l1 : e;
 }
@@ -609,24 +603,24 @@ fill_start(struct translation_caches *c, u64 addr, const struct tlb **missed)
 
 /*
  * The end of a fill of @addr: the translation @tmpl of its page of
- * shift @shift, whose GPA is @gpa and HPA @hpa, in the STLB and the
+ * shift @shift, whose GPA is @gpa, in the STLB and the
  * first level (@missed as fill_start() gave it).
  */
 static __attribute__((always_inline)) inline void
 fill_tlbs(struct translation_caches *c, u64 addr, unsigned int shift,
-	  const struct tlb_entry *tmpl, u64 gpa, u64 hpa, bool fetch,
+	  const struct tlb_entry *tmpl, u64 gpa, bool fetch,
 	  const struct tlb *missed)
 {
 	struct tlb_level stlb = { &c->stlb, 1 }, l1;
 	int level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN], shift);
 
 	if (translation_caches_has_stlb(c))
-		fill_level(stlb, addr, level, tmpl, gpa, hpa, NULL);
+		fill_level(stlb, addr, level, tmpl, gpa, NULL);
 	l1 = first_level(c, fetch);
 	/* Without 2M or 1G arrays, pick_array() has one array to look at. */
 	if (likely(!c->l1_size_arrays))
 		l1.nr = 1;
-	fill_level(l1, addr, level, tmpl, gpa, hpa, missed);
+	fill_level(l1, addr, level, tmpl, gpa, missed);
 }
 
 void translation_caches_fill(struct translation_caches *c,
@@ -641,13 +635,13 @@ void translation_caches_fill(struct translation_caches *c,
 	if (c->has_psc && !psc_upper_held(c, found, rec->leaf_level, addr))
 		psc_fill_walk(c, &v->gva_walk.role, &rec->guest, addr, found);
 	fill_tlbs(c, addr, cache_walk_entry(v, rec, cls, &tmpl), &tmpl,
-		  rec->gpa, rec->hpa, fetch, missed);
+		  rec->gpa, fetch, missed);
 }
 
 void translation_caches_fill_translation(struct translation_caches *c,
 					 const struct sim_vcpu *v,
 					 const struct walk_translation *t,
-					 u64 hpa, u64 addr, u32 cls, bool fetch)
+					 u64 addr, u32 cls, bool fetch)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	const struct tlb *missed;
@@ -660,5 +654,5 @@ void translation_caches_fill_translation(struct translation_caches *c,
 	fill_tlbs(c, addr,
 		  cache_walk_leaf_entry(v, t->leaf_pte, t->pte_access,
 					t->leaf_level, NULL, cls, &tmpl),
-		  &tmpl, t->gpa, hpa, fetch, missed);
+		  &tmpl, t->gpa, fetch, missed);
 }

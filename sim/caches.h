@@ -383,14 +383,13 @@ void translation_caches_fill(struct translation_caches *c,
 
 /*
  * translation_caches_fill() of a successful 1D walk of a 4- or 5-level
- * guest that gva_walk_try_translate_gpa() made, @t, whose GPA's HPA is
- * @hpa: the same fill, without a record.
+ * guest that gva_walk_try_translate_gpa() made, @t: the same fill,
+ * without a record.
  */
 void translation_caches_fill_translation(struct translation_caches *c,
 					 const struct sim_vcpu *v,
 					 const struct walk_translation *t,
-					 u64 hpa, u64 addr, u32 cls,
-					 bool fetch);
+					 u64 addr, u32 cls, bool fetch);
 
 /* A CR3 write (@global false) or a flush of everything: TLBs and PSC. */
 void translation_caches_flush(struct translation_caches *c, bool global);

@@ -452,10 +452,8 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 							 &s->vcpu)) &&
 		    likely(!sim_vcpu_try_translate(&s->vcpu, a, &t))) {
 			account_walk_translation(s, psc_level, &t);
-			cache_model_fill_translation(
-				&s->caches, &s->vcpu, &t,
-				guest_memory_gpa_to_hpa(&s->vcpu.mem, t.gpa),
-				a->addr, cls, fetch);
+			cache_model_fill_translation(&s->caches, &s->vcpu, &t,
+						     a->addr, cls, fetch);
 			return 0;
 		}
 		pending = s->vcpu.pending;

@@ -55,16 +55,15 @@ static_assert(56 + 1 - PAGE_SHIFT + TLB_PCID_BITS + TLB_LEVEL_BITS <= 64,
  * two PCIDs' entries, never match each other; 0 is never a valid tag.  An entry is valid while @gen is the
  * cache's generation: a flush is one increment (see struct tlb).
  *
- * What the TLB keeps of a walk: the page's GPA (and HPA when memory backs
- * it), the guest's ACC_* rights with a clean leaf's write right dropped,
- * the nested stage's rights for the final translation, the protection key,
- * and two masks of access classes (see run_access_class()) found allowed
- * or refused so far, filled lazily on hits.
+ * What the TLB keeps of a walk: the page's GPA, the guest's ACC_* rights
+ * with a clean leaf's write right dropped, the nested stage's rights for
+ * the final translation, the protection key, and two masks of access
+ * classes (see run_access_class()) found allowed or refused so far,
+ * filled lazily on hits.
  */
 struct tlb_entry {
 	u64 tag;
 	u64 gpa;
-	u64 hpa;
 	/* LRU: the array's clock at the last use. */
 	u64 used;
 	u32 gen;

@@ -173,7 +173,6 @@ Test(tlb_policy, a_refilled_entry_keeps_nothing_of_the_old_one)
 		     0);
 	e = tlb_fill(&t, PAGE(0), 1, false);
 	e->gpa = PAGE(7);
-	e->hpa = PAGE(9);
 	e->used = 5;
 	e->allowed = 3;
 	e->denied = 4;
@@ -186,7 +185,6 @@ Test(tlb_policy, a_refilled_entry_keeps_nothing_of_the_old_one)
 	cr_assert_eq(e->level, 1);
 	cr_assert(e->global);
 	cr_assert_eq(e->gpa, 0);
-	cr_assert_eq(e->hpa, 0);
 	cr_assert_eq(e->used, 0);
 	cr_assert_eq(e->allowed, 0);
 	cr_assert_eq(e->denied, 0);
