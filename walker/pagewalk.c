@@ -876,6 +876,28 @@ int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 	return w->translate_gpa(w, addr, access, fault, out);
 }
 
+int gva_walk_translate_after_try(struct kvm_pagewalk *w, u64 addr,
+				 const struct walk_access *access,
+				 struct walk_fault *fault,
+				 struct walk_record *rec)
+{
+	int r;
+
+	/*
+	 * A 1D walk's fast path, with a record or without, stops at the
+	 * same entry; a 2D one with a record finishes a faulting final
+	 * translation itself, where the try gives up.
+	 */
+	if (w->nested)
+		return gva_walk_translate(w, addr, access, fault, rec);
+	memset(fault, 0, sizeof(*fault));
+	r = gva_walk_general(w, addr, access, fault, rec);
+	if (r)
+		return r;
+	rec->hpa = guest_memory_gpa_to_hpa(w->mem, rec->gpa);
+	return 0;
+}
+
 int gva_walk_try_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 			       const struct walk_access *access,
 			       struct walk_translation *out)

@@ -350,13 +350,26 @@ int gva_walk_translate_gpa(struct kvm_pagewalk *w, u64 addr,
  * memory or to *@out), for a walk that faults, would set an accessed or
  * dirty flag, or that the fast path does not take (a 2-level or PAE
  * guest, paging off, an entry it does not check itself); the caller
- * then walks with gva_walk_translate(), which gives what the walk gives
- * now.  A walk it translates read one entry a level, from the root's
- * down to the leaf, and was not restarted.
+ * then walks with gva_walk_translate() or
+ * gva_walk_translate_after_try(), which give what the walk gives now.
+ * A walk it translates read one entry a level, from the root's down to
+ * the leaf, and was not restarted.
  */
 int gva_walk_try_translate_gpa(struct kvm_pagewalk *w, u64 addr,
 			       const struct walk_access *access,
 			       struct walk_translation *out);
+
+/*
+ * gva_walk_translate() of @addr for @access after
+ * gva_walk_try_translate_gpa() of the same gave -EAGAIN, with nothing
+ * changed since: without a nested stage, the walk's fast path gives up
+ * where the try's did, so it starts with the general walk.  The same
+ * returns, *@fault, *@rec and writes as gva_walk_translate().
+ */
+int gva_walk_translate_after_try(struct kvm_pagewalk *w, u64 addr,
+				 const struct walk_access *access,
+				 struct walk_fault *fault,
+				 struct walk_record *rec);
 
 /*
  * Translate an nGPA with ngpa_walk @w alone: the final translation of a

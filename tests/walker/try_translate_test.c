@@ -77,7 +77,13 @@ Test(gva_walk_try, translates_once_the_walk_set_accessed_and_dirty)
 		     -EAGAIN);
 	cr_assert_eq(env_read(&e, ENV_WALKER, leaf_gpa, 8), leaf);
 
-	cr_assert_eq(gva_walk_translate(&gw, TRY_GVA, &write, &f, &rec), 0);
+	/* The walk after the try sets them, as gva_walk_translate() does. */
+	cr_assert_eq(gva_walk_translate_after_try(&gw, TRY_GVA, &write, &f,
+						  &rec),
+		     0);
+	cr_assert_eq(rec.guest.entries[3].after,
+		     leaf | PT_ACCESSED_MASK | PT_DIRTY_MASK);
+	cr_assert_eq(rec.refs, 4);
 	cr_assert_eq(gva_walk_try_translate_gpa(&gw, TRY_GVA, &write, &out), 0);
 	cr_assert_eq(out.gpa, rec.gpa);
 	cr_assert_eq(out.gpa, TRY_TARGET | (TRY_GVA & PAGE_OFFSET_MASK));
@@ -88,7 +94,7 @@ Test(gva_walk_try, translates_once_the_walk_set_accessed_and_dirty)
 	env_destroy(&e);
 }
 
-/* A walk that faults: -EAGAIN, and the walk with a record faults. */
+/* A walk that faults: -EAGAIN, and the walk after the try faults. */
 Test(gva_walk_try, gives_up_on_a_fault)
 {
 	struct walk_access write = { .pfec = PFERR_WRITE_MASK |
@@ -108,7 +114,9 @@ Test(gva_walk_try, gives_up_on_a_fault)
 	cr_assert_eq(gva_walk_try_translate_gpa(&gw, TRY_GVA, &read, &out), 0);
 	cr_assert_eq(gva_walk_try_translate_gpa(&gw, TRY_GVA, &write, &out),
 		     -EAGAIN);
-	cr_assert_eq(gva_walk_translate(&gw, TRY_GVA, &write, &f, &rec), 1);
+	cr_assert_eq(gva_walk_translate_after_try(&gw, TRY_GVA, &write, &f,
+						  &rec),
+		     1);
 	cr_assert_eq(f.kind, WALK_FAULT_PF);
 	/* A non-canonical address: #GP for the walk, -EAGAIN for the try. */
 	cr_assert_eq(gva_walk_try_translate_gpa(&gw, BIT_ULL(47), &read, &out),

@@ -532,7 +532,12 @@ bool env_check(struct walk_env *e, struct kvm_pagewalk *w, bool ngpa_only,
 		rret = ref_ngpa_translate(cfg, addr, access, &rf, &rr);
 	} else {
 		tret = gva_walk_try_translate_gpa(w, addr, access, &tr);
-		wret = gva_walk_translate(w, addr, access, &wf, &wr);
+		/* Every other walk the try gave up on, as its callers do. */
+		if (tret == -EAGAIN && (e->checks & 1))
+			wret = gva_walk_translate_after_try(w, addr, access,
+							    &wf, &wr);
+		else
+			wret = gva_walk_translate(w, addr, access, &wf, &wr);
 		rret = ref_gva_translate(cfg, addr, access, &rf, &rr);
 	}
 	e->checks++;
