@@ -431,33 +431,40 @@ static __attribute__((always_inline)) inline int
 access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 {
 	const struct run_mmu_ops *ops = s->cfg.mmu;
+	/* Without an MMU to show the walk, a walk may need no record. */
+	bool may_try = !(ops && ops->on_walk_success);
 	bool fetch = a->kind == SIM_ACCESS_FETCH;
 	struct sim_result *res = &s->res;
 	struct walk_translation t;
 	struct run_mmu_walk mw;
 	int tries, psc_level, r;
-	bool pending;
+	bool pending, tried;
 
 	for (tries = 0;; tries++) {
 		cache_model_update_shifts(&s->caches, &s->vcpu);
 		psc_level =
 			cache_model_psc_lookup(&s->caches, &s->vcpu, a->addr);
 		/*
-		 * Without an MMU to show the walk, a walk that only reads
-		 * needs no record: the caches take what the walker gives.
-		 * Anything else walks again with a record.
+		 * A walk that only reads needs no record: the caches take
+		 * what the walker gives.  Anything else walks again with a
+		 * record, from where the try gave up.
 		 */
-		if (likely(!(ops && ops->on_walk_success) &&
-			   cache_model_takes_translation(&s->caches,
-							 &s->vcpu)) &&
-		    likely(!sim_vcpu_try_translate(&s->vcpu, a, &t))) {
-			account_walk_translation(s, psc_level, &t);
-			cache_model_fill_translation(&s->caches, &s->vcpu, &t,
-						     a->addr, cls, fetch);
-			return 0;
+		tried = false;
+		if (likely(may_try) &&
+		    cache_model_takes_translation(&s->caches, &s->vcpu)) {
+			if (likely(!sim_vcpu_try_translate(&s->vcpu, a, &t))) {
+				account_walk_translation(s, psc_level, &t);
+				cache_model_fill_translation(&s->caches,
+							     &s->vcpu, &t,
+							     a->addr, cls,
+							     fetch);
+				return 0;
+			}
+			tried = true;
 		}
 		pending = s->vcpu.pending;
-		r = sim_vcpu_access(&s->vcpu, a, res);
+		r = tried ? sim_vcpu_access_after_try(&s->vcpu, a, res) :
+			    sim_vcpu_access(&s->vcpu, a, res);
 		if (r < 0)
 			return vcpu_error(s, r);
 		/*

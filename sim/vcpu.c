@@ -528,7 +528,7 @@ int sim_vcpu_access_slow(struct sim_vcpu *vcpu, const struct sim_access *access,
 			 paging_mode_name(vcpu->gva_walk.role.level));
 		return -EINVAL;
 	}
-	return sim_vcpu_walk(vcpu, access, res);
+	return sim_vcpu_walk(vcpu, access, res, false);
 }
 
 int sim_vcpu_walk_failed(struct sim_vcpu *vcpu, int r)

@@ -234,13 +234,29 @@ sim_vcpu_walk_access(const struct sim_vcpu *vcpu,
 /* A walk failed with -errno @r: @r, with vcpu->error. */
 int sim_vcpu_walk_failed(struct sim_vcpu *vcpu, int r);
 
+/* *@res of a walk that returned @r. */
+static inline int sim_vcpu_walk_outcome(struct sim_vcpu *vcpu,
+					struct sim_result *res, int r)
+{
+	if (likely(r == 0)) {
+		res->outcome = SIM_OK;
+		return 0;
+	}
+	if (r == 1) {
+		res->outcome = SIM_FAULT;
+		return 0;
+	}
+	return sim_vcpu_walk_failed(vcpu, r);
+}
+
 /*
  * The walk of sim_vcpu_access(), with the settings loaded and an
- * address that fits the mode.
+ * address that fits the mode; @tried: after sim_vcpu_try_translate()
+ * gave -EAGAIN for it (gva_walk_translate_after_try()).
  */
 static inline int sim_vcpu_walk(struct sim_vcpu *vcpu,
 				const struct sim_access *access,
-				struct sim_result *res)
+				struct sim_result *res, bool tried)
 {
 	struct walk_access wa = sim_vcpu_walk_access(vcpu, access);
 	int r;
@@ -251,17 +267,13 @@ static inline int sim_vcpu_walk(struct sim_vcpu *vcpu,
 	 * *res here, every level's path included, cost more than the walk.
 	 */
 	res->cr3_load_error = 0;
-	r = gva_walk_translate(&vcpu->gva_walk, access->addr, &wa, &res->fault,
-			       &res->rec);
-	if (likely(r == 0)) {
-		res->outcome = SIM_OK;
-		return 0;
-	}
-	if (r == 1) {
-		res->outcome = SIM_FAULT;
-		return 0;
-	}
-	return sim_vcpu_walk_failed(vcpu, r);
+	if (tried)
+		r = gva_walk_translate_after_try(&vcpu->gva_walk, access->addr,
+						 &wa, &res->fault, &res->rec);
+	else
+		r = gva_walk_translate(&vcpu->gva_walk, access->addr, &wa,
+				       &res->fault, &res->rec);
+	return sim_vcpu_walk_outcome(vcpu, res, r);
 }
 
 /*
@@ -281,15 +293,34 @@ int sim_vcpu_access_slow(struct sim_vcpu *vcpu, const struct sim_access *access,
  * mode's linear addresses; *@res is then undefined.  Inline for a TLB
  * miss of mmusim run: only the walk is a call.
  */
+static inline bool sim_vcpu_access_is_slow(const struct sim_vcpu *vcpu,
+					   const struct sim_access *access)
+{
+	return unlikely(vcpu->pending ||
+			(vcpu->gva_walk.role.level < PT64_ROOT_4LEVEL &&
+			 (access->addr >> 32)));
+}
+
 static inline int sim_vcpu_access(struct sim_vcpu *vcpu,
 				  const struct sim_access *access,
 				  struct sim_result *res)
 {
-	if (unlikely(vcpu->pending ||
-		     (vcpu->gva_walk.role.level < PT64_ROOT_4LEVEL &&
-		      (access->addr >> 32))))
+	if (sim_vcpu_access_is_slow(vcpu, access))
 		return sim_vcpu_access_slow(vcpu, access, res);
-	return sim_vcpu_walk(vcpu, access, res);
+	return sim_vcpu_walk(vcpu, access, res, false);
+}
+
+/*
+ * sim_vcpu_access() after sim_vcpu_try_translate() gave -EAGAIN for
+ * @access: the same, the walk skipping the fast path that gave up.
+ */
+static inline int sim_vcpu_access_after_try(struct sim_vcpu *vcpu,
+					    const struct sim_access *access,
+					    struct sim_result *res)
+{
+	if (sim_vcpu_access_is_slow(vcpu, access))
+		return sim_vcpu_access_slow(vcpu, access, res);
+	return sim_vcpu_walk(vcpu, access, res, true);
 }
 
 /*
