@@ -60,7 +60,30 @@ void table_cache_reset(struct kvm_pagewalk *w);
 const u64 *table_cache_fill(const struct guest_memory *mem,
 			    struct walk_table_cache *c, u64 key, u64 table);
 const u64 *root_cache_fill(struct kvm_pagewalk *w, u64 table);
+/* In walker/pagewalk_kept.c. */
 void kvm_pagewalk_bind(struct kvm_pagewalk *w);
+/*
+ * The record-less walks of walker/pagewalk.c, which kvm_pagewalk_bind()
+ * binds and the kept walks start over in: see there.
+ */
+int gva_walk_translate_gpa_slow(struct kvm_pagewalk *w, u64 addr,
+				const struct walk_access *access,
+				struct walk_fault *fault,
+				struct walk_translation *out);
+int gva_walk_gpa_1d4_from_root(struct kvm_pagewalk *w, u64 addr,
+			       const struct walk_access *access,
+			       struct walk_fault *fault,
+			       struct walk_translation *out);
+int gva_walk_gpa_1d5_from_root(struct kvm_pagewalk *w, u64 addr,
+			       const struct walk_access *access,
+			       struct walk_fault *fault,
+			       struct walk_translation *out);
+int gva_walk_gpa_2d4(struct kvm_pagewalk *w, u64 addr,
+		     const struct walk_access *access, struct walk_fault *fault,
+		     struct walk_translation *out);
+int gva_walk_gpa_2d5(struct kvm_pagewalk *w, u64 addr,
+		     const struct walk_access *access, struct walk_fault *fault,
+		     struct walk_translation *out);
 
 /* An empty leaf_cache slot: no 4K leaf's key (fast_leaf_key()) is ~0. */
 #define WALK_LEAF_NONE                  \

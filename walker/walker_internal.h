@@ -15,6 +15,14 @@ static inline unsigned int linear_address_bits(int level)
 	return level == PT64_ROOT_5LEVEL ? 57 : 48;
 }
 
+/* is_canonical_address(), inline in the walks. */
+static inline bool __is_canonical_address(u64 addr, int level)
+{
+	unsigned int bits = linear_address_bits(level);
+
+	return (u64)((s64)(addr << (64 - bits)) >> (64 - bits)) == addr;
+}
+
 /*
  * State of one pass of a one-dimensional walk, as KVM's struct
  * guest_walker.  The entries read, their addresses in the walk's input
