@@ -1,6 +1,7 @@
 /*
- * The fast path of a walk (walker/pagewalk.c): the helpers of one
- * stage's fast walk, inline, for the walker's own files.
+ * The fast path of a walk (walker/pagewalk.c, walker/pagewalk_kept.c):
+ * the helpers of one stage's fast walk, inline, for the walker's own
+ * files.
  */
 #ifndef MMUSIM_FAST_WALK_INTERNAL_H
 #define MMUSIM_FAST_WALK_INTERNAL_H
@@ -55,7 +56,7 @@
  */
 extern const u64 walk_empty_table[PT64_ENT_PER_PAGE];
 
-/* Out of line, in walker/pagewalk.c: see there. */
+/* Out of line, in walker/pagewalk_setup.c: see there. */
 void table_cache_reset(struct kvm_pagewalk *w);
 const u64 *table_cache_fill(const struct guest_memory *mem,
 			    struct walk_table_cache *c, u64 key, u64 table);
