@@ -321,6 +321,28 @@ static int on_run_stmt(struct scenario_reader *r,
 		text_add(&sr->stmts, "invlpg 0x%" PRIx64 "\n", rs->addr);
 		return 0;
 	}
+	if (rs->kind == SCENARIO_RUN_INVPCID) {
+		/*
+		 * Type 0 has a PCID and an address, type 1 a PCID, types 2
+		 * and 3 neither (sim/scenario.h).
+		 */
+		READERS_CHECK(rs->type <= 3 &&
+				      !(rs->pcid & ~X86_CR3_PCID_MASK) &&
+				      (rs->type <= 1 || !rs->pcid) &&
+				      (!rs->type || !rs->addr),
+			      "invpcid type %u, PCID 0x%x, address 0x%" PRIx64,
+			      rs->type, rs->pcid, rs->addr);
+		text_add(&sr->log, "%lu invpcid %u 0x%x 0x%" PRIx64 "\n",
+			 rs->line, rs->type, rs->pcid, rs->addr);
+		if (rs->type == 0)
+			text_add(&sr->stmts, "invpcid 0 0x%x 0x%" PRIx64 "\n",
+				 rs->pcid, rs->addr);
+		else if (rs->type == 1)
+			text_add(&sr->stmts, "invpcid 1 0x%x\n", rs->pcid);
+		else
+			text_add(&sr->stmts, "invpcid %u\n", rs->type);
+		return 0;
+	}
 	READERS_CHECK(rs->kind == SCENARIO_RUN_INVEPT, "run statement kind %d",
 		      rs->kind);
 	if (sr->refuse_invept)
