@@ -229,14 +229,7 @@ static struct run_sim sim;
 static void run_lines(const char *const *sets, const char *text,
 		      enum sim_nested_kind nested, enum run_page_size pages)
 {
-	struct run_config cfg;
-
-	run_config_init(&cfg);
-	cfg.input = &run_lackey_input;
-	cfg.nested = nested;
-	cfg.page_size = pages;
-	cfg.nested_page_size = pages;
-	init_run_sim_with_sets(&sim, &cfg, sets);
+	init_lackey_run_sim(&sim, sets, nested, pages);
 	replay_text(&sim, text);
 }
 

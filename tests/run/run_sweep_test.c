@@ -84,20 +84,6 @@ static char *sweep_test_trace(bool runs)
 	return text;
 }
 
-static void sweep_test_init(struct run_sim *s, const char *const *sets,
-			    enum sim_nested_kind nested,
-			    enum run_page_size pages)
-{
-	struct run_config cfg;
-
-	run_config_init(&cfg);
-	cfg.input = &run_lackey_input;
-	cfg.nested = nested;
-	cfg.page_size = pages;
-	cfg.nested_page_size = pages;
-	init_run_sim_with_sets(s, &cfg, sets);
-}
-
 static void sweep_equals_separate_runs(const char *const (*sets)[5],
 				       enum sim_nested_kind nested,
 				       enum run_page_size pages, bool runs)
@@ -107,13 +93,13 @@ static void sweep_equals_separate_runs(const char *const (*sets)[5],
 	int i;
 
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
-		sweep_test_init(&swept[i], sets[i], nested, pages);
+		init_lackey_run_sim(&swept[i], sets[i], nested, pages);
 		if (i)
 			swept[i - 1].sweep_next = &swept[i];
 	}
 	replay_text(&swept[0], text);
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
-		sweep_test_init(&alone, sets[i], nested, pages);
+		init_lackey_run_sim(&alone, sets[i], nested, pages);
 		replay_text(&alone, text);
 		cr_assert_gt(alone.st.walks, 10);
 		cr_assert_gt(alone.st.tlb_hits, 100);

@@ -22,6 +22,19 @@ void init_run_sim_with_sets(struct run_sim *s, struct run_config *cfg,
 	cr_assert_eq(run_sim_init(s, cfg), 0);
 }
 
+void init_lackey_run_sim(struct run_sim *s, const char *const *sets,
+			 enum sim_nested_kind nested, enum run_page_size pages)
+{
+	struct run_config cfg;
+
+	run_config_init(&cfg);
+	cfg.input = &run_lackey_input;
+	cfg.nested = nested;
+	cfg.page_size = pages;
+	cfg.nested_page_size = pages;
+	init_run_sim_with_sets(s, &cfg, sets);
+}
+
 void replay_text(struct run_sim *s, const char *text)
 {
 	struct trace_reader r;

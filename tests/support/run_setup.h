@@ -12,6 +12,13 @@
 void init_run_sim_with_sets(struct run_sim *s, struct run_config *cfg,
 			    const char *const *sets);
 
+/*
+ * init_run_sim_with_sets() of a run of lackey lines, with @nested as the
+ * nested stage and @pages as the size of both stages' pages.
+ */
+void init_lackey_run_sim(struct run_sim *s, const char *const *sets,
+			 enum sim_nested_kind nested, enum run_page_size pages);
+
 /* Replay @text, a trace in @s's input format, through @s to its end. */
 void replay_text(struct run_sim *s, const char *text);
 
