@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/scenario_internal.h"
+#include "sim/vcpu.h"
 
 /* Longest piece of a token quoted back in a message. */
 #define QUOTE_MAX 40
@@ -557,7 +558,7 @@ static int parse_invpcid(struct scenario_reader *r,
 	if (args >= 2 && (expect_arg(r, lt, 2, what, "PCID") ||
 			  parse_value(r, what, &lt->tok[2], 0, &pcid)))
 		return -EINVAL;
-	if (pcid > 0xfff)
+	if (pcid & ~X86_CR3_PCID_MASK)
 		return scenario_syntax_error(r,
 					     "invpcid: PCID 0x%" PRIx64
 					     " does not fit 12 bits",
