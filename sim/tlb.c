@@ -149,8 +149,7 @@ static u64 tlb_random(struct tlb *t)
 }
 
 /* The victim of the full @set under LRU, PLRU or RANDOM. */
-static struct tlb_entry *tlb_victim_tracked(struct tlb *t,
-					    struct tlb_entry *set)
+struct tlb_entry *tlb_victim_tracked(struct tlb *t, struct tlb_entry *set)
 {
 	u32 i, way = 0;
 
@@ -166,18 +165,6 @@ static struct tlb_entry *tlb_victim_tracked(struct tlb *t,
 		MMU_WARN_ON(t->policy != TLB_POLICY_RANDOM);
 		return &set[(tlb_random(t) >> 32) % t->ways];
 	}
-}
-
-/* The victim of the full @set: round robin's without a call. */
-static inline struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
-{
-	/*
-	 * One counter for the whole array, not one a set; any number of
-	 * ways (12 entries in 3 ways, say).
-	 */
-	if (t->policy == TLB_POLICY_ROUNDROBIN)
-		return &set[t->victim++ % t->ways];
-	return tlb_victim_tracked(t, set);
 }
 
 void tlb_set_shifts(struct tlb *t, bool pt32)
@@ -283,33 +270,6 @@ void tlb_flush_pcid(struct tlb *t, u16 pcid)
 	}
 }
 
-/*
- * Take @e for @tag at size @level: tag, size, generation and global flag
- * set, every other field cleared, used.
- */
-static struct tlb_entry *fill_entry(struct tlb *t, struct tlb_entry *e, u64 tag,
-				    int level, bool global)
-{
-	memset(e, 0, sizeof(*e));
-	e->tag = tag;
-	e->level = level;
-	e->global = global;
-	e->gen = global ? t->global_gen : t->gen;
-	if (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU)
-		tlb_touch(t, e);
-	if (level > 1)
-		t->has_large = true;
-	if (global && t->global_tag != t->pcid_tag)
-		t->global_any = true;
-	return e;
-}
-
-static u64 fill_tag(const struct tlb *t, u64 addr, int level, bool global)
-{
-	return tlb_tag_for(t, addr, level,
-			   global ? t->global_tag : t->pcid_tag);
-}
-
 struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 {
 	struct tlb_entry *set, *e = NULL, *first_free = NULL;
@@ -320,7 +280,7 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 		return NULL;
 	MMU_WARN_ON(level < 1 || level > TLB_MAX_LEVEL);
 	set = tlb_set(t, addr, level);
-	tag = fill_tag(t, addr, level, global);
+	tag = tlb_fill_tag(t, addr, level, global);
 	/*
 	 * One pass: the way with the same tag wins over every free way (a
 	 * set holds a tag at most once), else the first free way in way
@@ -351,7 +311,7 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 		if (!tlb_entry_valid(t, e))
 			t->nr_valid_min++;
 	}
-	return fill_entry(t, e, tag, level, global);
+	return tlb_fill_entry(t, e, tag, level, global);
 }
 
 /* Does a valid entry of @set have @tag? */
@@ -374,9 +334,9 @@ struct tlb_entry *tlb_fill_absent(struct tlb *t, u64 addr, int level,
 	if (t->nr_valid_min != t->nr_entries || !t->nr_sets)
 		return tlb_fill(t, addr, level, global);
 	set = tlb_set(t, addr, level);
-	tag = fill_tag(t, addr, level, global);
+	tag = tlb_fill_tag(t, addr, level, global);
 	MMU_WARN_ON(set_holds(t, set, tag));
 	e = tlb_victim(t, set);
 	MMU_WARN_ON(!tlb_entry_valid(t, e));
-	return fill_entry(t, e, tag, level, global);
+	return tlb_fill_entry(t, e, tag, level, global);
 }

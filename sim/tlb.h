@@ -2,6 +2,8 @@
 #ifndef MMUSIM_SIM_TLB_H
 #define MMUSIM_SIM_TLB_H
 
+#include <string.h>
+
 #include "walker/paging.h"
 #include "walker/types.h"
 
@@ -240,6 +242,51 @@ static inline struct tlb_entry *tlb_lookup(struct tlb *t, u64 addr)
 	if (likely(e) || likely(!t->global_any))
 		return e;
 	return tlb_lookup_tag(t, addr, t->global_tag);
+}
+
+/* The victim of the full @set under LRU, PLRU or RANDOM. */
+struct tlb_entry *tlb_victim_tracked(struct tlb *t, struct tlb_entry *set);
+
+/* The victim of the full @set: round robin's without a call. */
+static inline struct tlb_entry *tlb_victim(struct tlb *t, struct tlb_entry *set)
+{
+	/*
+	 * One counter for the whole array, not one a set; any number of
+	 * ways (12 entries in 3 ways, say).
+	 */
+	if (t->policy == TLB_POLICY_ROUNDROBIN)
+		return &set[t->victim++ % t->ways];
+	return tlb_victim_tracked(t, set);
+}
+
+/*
+ * Take @e for @tag at size @level: tag, size, generation and global flag
+ * set, every other field cleared, used.
+ */
+static inline struct tlb_entry *tlb_fill_entry(struct tlb *t,
+					       struct tlb_entry *e, u64 tag,
+					       int level, bool global)
+{
+	memset(e, 0, sizeof(*e));
+	e->tag = tag;
+	e->level = level;
+	e->global = global;
+	e->gen = global ? t->global_gen : t->gen;
+	if (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU)
+		tlb_touch(t, e);
+	if (level > 1)
+		t->has_large = true;
+	if (global && t->global_tag != t->pcid_tag)
+		t->global_any = true;
+	return e;
+}
+
+/* The tag a fill of @addr at size @level gives its entry. */
+static inline u64 tlb_fill_tag(const struct tlb *t, u64 addr, int level,
+			       bool global)
+{
+	return tlb_tag_for(t, addr, level,
+			   global ? t->global_tag : t->pcid_tag);
 }
 
 /*
