@@ -314,8 +314,7 @@ struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global)
 	return tlb_fill_entry(t, e, tag, level, global);
 }
 
-/* Does a valid entry of @set have @tag? */
-static bool set_holds(const struct tlb *t, const struct tlb_entry *set, u64 tag)
+bool tlb_set_holds(const struct tlb *t, const struct tlb_entry *set, u64 tag)
 {
 	u32 i;
 
@@ -323,20 +322,4 @@ static bool set_holds(const struct tlb *t, const struct tlb_entry *set, u64 tag)
 		if (set[i].tag == tag && tlb_entry_valid(t, &set[i]))
 			return true;
 	return false;
-}
-
-struct tlb_entry *tlb_fill_absent(struct tlb *t, u64 addr, int level,
-				  bool global)
-{
-	struct tlb_entry *set, *e;
-	u64 tag;
-
-	if (t->nr_valid_min != t->nr_entries || !t->nr_sets)
-		return tlb_fill(t, addr, level, global);
-	set = tlb_set(t, addr, level);
-	tag = tlb_fill_tag(t, addr, level, global);
-	MMU_WARN_ON(set_holds(t, set, tag));
-	e = tlb_victim(t, set);
-	MMU_WARN_ON(!tlb_entry_valid(t, e));
-	return tlb_fill_entry(t, e, tag, level, global);
 }

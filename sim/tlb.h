@@ -298,14 +298,31 @@ static inline u64 tlb_fill_tag(const struct tlb *t, u64 addr, int level,
  */
 struct tlb_entry *tlb_fill(struct tlb *t, u64 addr, int level, bool global);
 
+/* Does a valid entry of @set have @tag? */
+bool tlb_set_holds(const struct tlb *t, const struct tlb_entry *set, u64 tag);
+
 /*
  * tlb_fill() for a caller that knows that no valid entry of the set has
  * the tag the fill gives the entry (a probe for it just missed, and no
  * entry was filled or dropped since): once every entry is valid, no
  * entry has it, and the fill takes the victim without looking in the
- * set.  The same entry as tlb_fill() would take.
+ * set.  The same entry as tlb_fill() would take.  Inline: a TLB miss
+ * of mmusim run fills its entry without a call.
  */
-struct tlb_entry *tlb_fill_absent(struct tlb *t, u64 addr, int level,
-				  bool global);
+static inline struct tlb_entry *tlb_fill_absent(struct tlb *t, u64 addr,
+						int level, bool global)
+{
+	struct tlb_entry *set, *e;
+	u64 tag;
+
+	if (t->nr_valid_min != t->nr_entries || !t->nr_sets)
+		return tlb_fill(t, addr, level, global);
+	set = tlb_set(t, addr, level);
+	tag = tlb_fill_tag(t, addr, level, global);
+	MMU_WARN_ON(tlb_set_holds(t, set, tag));
+	e = tlb_victim(t, set);
+	MMU_WARN_ON(!tlb_entry_valid(t, e));
+	return tlb_fill_entry(t, e, tag, level, global);
+}
 
 #endif
