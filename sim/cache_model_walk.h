@@ -41,20 +41,15 @@ unsigned int cache_walk_nested_access(const struct kvm_pagewalk *nested,
 				      const struct walk_path *final);
 
 /*
- * The first-level entry of a successful walk of an access of class @cls
- * by @v, whose guest leaf at @leaf_level is @leaf_pte (0 with paging
- * off) with the guest rights @pte_access, and whose nested walk of the
- * final address is @final (NULL without a nested stage): its global
- * flag, guest and nested rights, protection key, allowed classes and no
- * denied ones in *@tmpl (only these fields, which a fill copies into the
- * entry it takes), and the page shift it maps (the guest leaf's, or the
- * nested leaf's when smaller, at most 1G's).
+ * The page shift that the translation of a successful walk by @v maps,
+ * whose guest leaf is at @leaf_level (0 with paging off) and whose
+ * nested walk of the final address is @final (NULL without a nested
+ * stage): the guest leaf's, or the nested leaf's when smaller, at most
+ * 1G's.
  */
-static inline unsigned int
-cache_walk_leaf_entry(const struct sim_vcpu *v, u64 leaf_pte,
-		      unsigned int pte_access, int leaf_level,
-		      const struct walk_path *final, u32 cls,
-		      struct tlb_entry *tmpl)
+static inline unsigned int cache_walk_leaf_shift(const struct sim_vcpu *v,
+						 int leaf_level,
+						 const struct walk_path *final)
 {
 	const struct kvm_pagewalk *w = &v->gva_walk;
 	unsigned int shift = 64, nshift;
@@ -68,9 +63,26 @@ cache_walk_leaf_entry(const struct sim_vcpu *v, u64 leaf_pte,
 		if (nshift < shift)
 			shift = nshift;
 	}
-	if (shift > 30)
-		shift = 30;
+	return shift > 30 ? 30 : shift;
+}
 
+/*
+ * The first-level entry of a successful walk of an access of class @cls
+ * by @v, whose guest leaf is @leaf_pte (0 with paging off) with the
+ * guest rights @pte_access, and whose nested walk of the final address
+ * is @final (NULL without a nested stage): its global flag, guest and
+ * nested rights, protection key, allowed classes and no denied ones in
+ * *@tmpl (only these fields, which a fill copies into the entry it
+ * takes).
+ */
+static inline void cache_walk_leaf_rights(const struct sim_vcpu *v,
+					  u64 leaf_pte, unsigned int pte_access,
+					  const struct walk_path *final,
+					  u32 cls, struct tlb_entry *tmpl)
+{
+	const struct kvm_pagewalk *w = &v->gva_walk;
+
+	MMU_WARN_ON(!w->nested != !final);
 	tmpl->global = !w->role.ept && (v->cr4 & X86_CR4_PGE) &&
 		       (leaf_pte & PT_GLOBAL_MASK);
 	tmpl->pte_access = w->role.level ? pte_access : ACC_ALL;
@@ -83,7 +95,20 @@ cache_walk_leaf_entry(const struct sim_vcpu *v, u64 leaf_pte,
 	/* PKRU may change under a TLB entry: no class is cached with PKE. */
 	tmpl->allowed = w->role.cr4_pke ? 0 : BIT(cls);
 	tmpl->denied = 0;
-	return shift;
+}
+
+/*
+ * cache_walk_leaf_rights() of a successful walk whose guest leaf is at
+ * @leaf_level, and the page shift it maps (cache_walk_leaf_shift()).
+ */
+static inline unsigned int
+cache_walk_leaf_entry(const struct sim_vcpu *v, u64 leaf_pte,
+		      unsigned int pte_access, int leaf_level,
+		      const struct walk_path *final, u32 cls,
+		      struct tlb_entry *tmpl)
+{
+	cache_walk_leaf_rights(v, leaf_pte, pte_access, final, cls, tmpl);
+	return cache_walk_leaf_shift(v, leaf_level, final);
 }
 
 /* cache_walk_leaf_entry() of the successful walk @rec. */

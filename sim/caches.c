@@ -250,6 +250,24 @@ static int tlb_level_for_shift(const struct tlb *t, unsigned int shift)
 	return 1;
 }
 
+/*
+ * The TLB size of the leaf at @leaf_level of a successful walk of a 4- or
+ * 5-level guest without a nested stage: tlb_level_for_shift() of the
+ * page shift it maps, which is the leaf's level, as the levels of its
+ * tables and the TLB's sizes both step by 9 bits from 4K.
+ */
+static inline int tlb_level_of_1d_leaf(const struct translation_caches *c,
+				       const struct sim_vcpu *v, int leaf_level)
+{
+	MMU_WARN_ON(v->gva_walk.nested ||
+		    v->gva_walk.role.level < PT64_ROOT_4LEVEL ||
+		    tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
+					cache_walk_leaf_shift(v, leaf_level,
+							      NULL)) !=
+			    leaf_level);
+	return leaf_level;
+}
+
 /* The TLB arrays of one level: the three of an L1, or the STLB. */
 struct tlb_level {
 	struct tlb *arrays;
@@ -602,17 +620,16 @@ fill_start(struct translation_caches *c, u64 addr, const struct tlb **missed)
 }
 
 /*
- * The end of a fill of @addr: the translation @tmpl of its page of
- * shift @shift, whose GPA is @gpa, in the STLB and the
- * first level (@missed as fill_start() gave it).
+ * The end of a fill of @addr: the translation @tmpl of its page of TLB
+ * size @level (tlb_level_for_shift() of its shift), whose GPA is @gpa,
+ * in the STLB and the first level (@missed as fill_start() gave it).
  */
 static __attribute__((always_inline)) inline void
-fill_tlbs(struct translation_caches *c, u64 addr, unsigned int shift,
+fill_tlbs(struct translation_caches *c, u64 addr, int level,
 	  const struct tlb_entry *tmpl, u64 gpa, bool fetch,
 	  const struct tlb *missed)
 {
 	struct tlb_level stlb = { &c->stlb, 1 }, l1;
-	int level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN], shift);
 
 	if (translation_caches_has_stlb(c))
 		fill_level(stlb, addr, level, tmpl, gpa, NULL);
@@ -630,12 +647,13 @@ void translation_caches_fill(struct translation_caches *c,
 {
 	const struct tlb *missed;
 	struct tlb_entry tmpl;
-	int found = fill_start(c, addr, &missed);
+	int found = fill_start(c, addr, &missed), level;
 
 	if (c->has_psc && !psc_upper_held(c, found, rec->leaf_level, addr))
 		psc_fill_walk(c, &v->gva_walk.role, &rec->guest, addr, found);
-	fill_tlbs(c, addr, cache_walk_entry(v, rec, cls, &tmpl), &tmpl,
-		  rec->gpa, fetch, missed);
+	level = tlb_level_for_shift(&c->l1d[CACHES_L1_MAIN],
+				    cache_walk_entry(v, rec, cls, &tmpl));
+	fill_tlbs(c, addr, level, &tmpl, rec->gpa, fetch, missed);
 }
 
 void translation_caches_fill_translation(struct translation_caches *c,
@@ -651,8 +669,7 @@ void translation_caches_fill_translation(struct translation_caches *c,
 	MMU_WARN_ON(w->nested || w->role.level < PT64_ROOT_4LEVEL);
 	if (c->has_psc && !psc_upper_held(c, found, t->leaf_level, addr))
 		psc_fill_levels(c, w->role.level, t->leaf_level, addr, found);
-	fill_tlbs(c, addr,
-		  cache_walk_leaf_entry(v, t->leaf_pte, t->pte_access,
-					t->leaf_level, NULL, cls, &tmpl),
-		  &tmpl, t->gpa, fetch, missed);
+	cache_walk_leaf_rights(v, t->leaf_pte, t->pte_access, NULL, cls, &tmpl);
+	fill_tlbs(c, addr, tlb_level_of_1d_leaf(c, v, t->leaf_level), &tmpl,
+		  t->gpa, fetch, missed);
 }
