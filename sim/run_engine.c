@@ -8,6 +8,7 @@
 #include "sim/input_error.h"
 #include "sim/memory_limit.h"
 #include "sim/run.h"
+#include "sim/run_sweep_walk.h"
 #include "sim/input/trace_reader.h"
 
 /* Demand paging gives up on an access after this many fixes. */
@@ -426,10 +427,18 @@ static int vcpu_error(struct run_sim *s, int r)
 	return r;
 }
 
-/* Inline in access_slow(), which makes one call less a miss. */
+static_assert(MAX_FIXES + 1 <= RUN_SWEEP_WALK_STEPS,
+	      "a sweep keeps every walk of a miss");
+
+/*
+ * Inline in access_slow(), which makes one call less a miss.  @share: a
+ * sweep's walks of this access (sim/run_sweep_walk.h), NULL otherwise.
+ */
 static __attribute__((always_inline)) inline int
-access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
+access_miss(struct run_sim *s, const struct sim_access *a, u32 cls,
+	    struct run_sweep_walk *share)
 {
+	const struct run_sweep_walk_step *step;
 	const struct run_mmu_ops *ops = s->cfg.mmu;
 	/* Without an MMU to show the walk, a walk may need no record. */
 	bool may_try = !(ops && ops->on_walk_success);
@@ -450,9 +459,20 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 		 * record, from where the try gave up.
 		 */
 		tried = false;
-		if (likely(may_try) &&
+		step = share ? run_sweep_walk_step(share, s, tries) : NULL;
+		if (unlikely(step) && step->translation) {
+			account_walk_translation(s, psc_level, &step->t);
+			cache_model_fill_translation(&s->caches, &s->vcpu,
+						     &step->t, a->addr, cls,
+						     fetch);
+			return 0;
+		}
+		if (likely(may_try) && !step &&
 		    cache_model_takes_translation(&s->caches, &s->vcpu)) {
 			if (likely(!sim_vcpu_try_translate(&s->vcpu, a, &t))) {
+				if (share)
+					run_sweep_walk_keep_translation(
+						share, s, tries, &t);
 				account_walk_translation(s, psc_level, &t);
 				cache_model_fill_translation(&s->caches,
 							     &s->vcpu, &t,
@@ -463,8 +483,17 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls)
 			tried = true;
 		}
 		pending = s->vcpu.pending;
-		r = tried ? sim_vcpu_access_after_try(&s->vcpu, a, res) :
-			    sim_vcpu_access(&s->vcpu, a, res);
+		if (unlikely(step)) {
+			run_sweep_walk_take(s, step);
+			r = 0;
+		} else {
+			r = tried ? sim_vcpu_access_after_try(&s->vcpu, a,
+							      res) :
+				    sim_vcpu_access(&s->vcpu, a, res);
+			if (share)
+				run_sweep_walk_keep_result(share, s, tries,
+							   tried, pending, r);
+		}
 		if (r < 0)
 			return vcpu_error(s, r);
 		/*
@@ -550,7 +579,8 @@ static bool entry_allows(const struct run_sim *s, struct tlb_entry *e, u32 cls)
  * TLB miss makes one call less.
  */
 static __attribute__((always_inline)) inline int
-access_slow(struct run_sim *s, const struct sim_access *a, struct tlb_entry *e)
+access_slow(struct run_sim *s, const struct sim_access *a, struct tlb_entry *e,
+	    struct run_sweep_walk *share)
 {
 	struct sim_vcpu *v = &s->vcpu;
 	bool fetch = a->kind == SIM_ACCESS_FETCH;
@@ -590,13 +620,13 @@ access_slow(struct run_sim *s, const struct sim_access *a, struct tlb_entry *e)
 			}
 		}
 	}
-	return access_miss(s, a, cls);
+	return access_miss(s, a, cls, share);
 }
 
 int run_access_slow(struct run_sim *s, const struct sim_access *a,
 		    struct tlb_entry *e)
 {
-	return access_slow(s, a, e);
+	return access_slow(s, a, e, NULL);
 }
 
 int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
@@ -609,7 +639,20 @@ int run_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
 		.addr = addr,
 	};
 
-	return access_slow(s, &a, e);
+	return access_slow(s, &a, e, NULL);
+}
+
+int run_sweep_guest_access_miss(struct run_sim *s, enum sim_access_kind kind,
+				enum sim_privilege priv, u64 addr,
+				struct tlb_entry *e, struct run_sweep_walk *w)
+{
+	const struct sim_access a = {
+		.kind = kind,
+		.priv = priv,
+		.addr = addr,
+	};
+
+	return access_slow(s, &a, e, w);
 }
 
 int run_guest_access_slow(struct run_sim *s, enum sim_access_kind kind,

@@ -13,6 +13,7 @@
 #include "sim/caches_config.h"
 #include "sim/run.h"
 #include "sim/run_sweep.h"
+#include "sim/run_sweep_walk.h"
 #include "sim/input/input.h"
 
 #define PAGE(n) ((u64)(n) << PAGE_SHIFT)
@@ -139,4 +140,109 @@ Test(run_sweep, each_configuration_counts_what_its_own_run_does)
 		sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M,
 					   runs);
 	}
+}
+
+/*
+ * The rules of a sweep's shared walks (sim/run_sweep_walk.h): the first
+ * configuration to keep a walk of the access owns its walks, which the
+ * others take and it does not; a walk that cannot be taken ends them.
+ */
+Test(run_sweep_walk, the_owner_keeps_the_walks_that_the_others_take)
+{
+	static const char *const sets[] = { NULL };
+	static struct run_sim a, b;
+	static struct run_sweep_walk w;
+	const struct walk_translation t = {
+		.gpa = 0x1234000,
+		.pte_access = ACC_ALL,
+		.leaf_level = PG_LEVEL_4K,
+	};
+	const struct run_sweep_walk_step *step;
+
+	init_lackey_run_sim(&a, sets, SIM_NESTED_NONE, RUN_PAGE_4K);
+	init_lackey_run_sim(&b, sets, SIM_NESTED_NONE, RUN_PAGE_4K);
+	/* The settings loaded at a first access. */
+	replay_text(&a, "I 400000,4\n");
+	replay_text(&b, "I 400000,4\n");
+	run_sweep_walk_start(&w);
+	cr_assert_null(run_sweep_walk_step(&w, &b, 0));
+	run_sweep_walk_keep_translation(&w, &a, 0, &t);
+	cr_assert_eq(w.owner, &a);
+	cr_assert_null(run_sweep_walk_step(&w, &a, 0));
+	step = run_sweep_walk_step(&w, &b, 0);
+	cr_assert_not_null(step);
+	cr_assert(step->translation);
+	cr_assert_eq(step->t.gpa, t.gpa);
+	cr_assert_null(run_sweep_walk_step(&w, &b, 1));
+	/* @b keeps nothing of an access @a owns. */
+	cr_assert_null(run_sweep_walk_keep(&w, &b, 1));
+	cr_assert_eq(w.nr_steps, 1);
+	/* A walk with settings pending before it ends what @a keeps. */
+	run_sweep_walk_keep_result(&w, &a, 1, true, true, 0);
+	cr_assert(w.closed);
+	cr_assert_null(run_sweep_walk_keep(&w, &a, 1));
+	cr_assert_eq(w.nr_steps, 1);
+	run_sweep_walk_start(&w);
+	cr_assert_null(w.owner);
+	cr_assert_eq(w.nr_steps, 0);
+	cr_assert_not(w.closed);
+	run_sim_destroy(&a);
+	run_sim_destroy(&b);
+}
+
+/*
+ * A walk taken from its owner sets the Accessed and Dirty flags the
+ * owner's set, in the taker's memory, and gives its outcome and record.
+ */
+Test(run_sweep_walk, a_taken_walk_sets_the_flags_the_owners_walk_set)
+{
+	static const char *const sets[] = { NULL };
+	static struct run_sim a, b;
+	static struct run_sweep_walk w;
+	const struct sim_access write = {
+		.kind = SIM_ACCESS_WRITE,
+		.priv = SIM_PRIV_USER,
+		.addr = 0x400000,
+	};
+	const struct run_sweep_walk_step *step;
+	const struct walk_entry *leaf;
+	u64 pte_a, pte_b;
+	int n;
+
+	init_lackey_run_sim(&a, sets, SIM_NESTED_NONE, RUN_PAGE_4K);
+	init_lackey_run_sim(&b, sets, SIM_NESTED_NONE, RUN_PAGE_4K);
+	/* The page mapped and its path accessed, its leaf clean. */
+	replay_text(&a, "I 400000,4\n");
+	replay_text(&b, "I 400000,4\n");
+	cr_assert_eq(sim_vcpu_access(&a.vcpu, &write, &a.res), 0);
+	cr_assert_eq(a.res.outcome, SIM_OK);
+	n = a.res.rec.guest.nr_entries;
+	cr_assert_eq(n, PT64_ROOT_4LEVEL);
+	leaf = &a.res.rec.guest.entries[n - 1];
+	cr_assert(!(leaf->before & PT_DIRTY_MASK));
+	cr_assert(leaf->after & PT_DIRTY_MASK);
+	run_sweep_walk_start(&w);
+	/* Kept as made after a try, which would have given up on the D flag. */
+	run_sweep_walk_keep_result(&w, &a, 0, true, false, 0);
+	cr_assert_eq(w.nr_steps, 1);
+	step = run_sweep_walk_step(&w, &b, 0);
+	cr_assert_not_null(step);
+	cr_assert_eq(guest_memory_read(&b.vcpu.mem, leaf->pte_gpa, 8, &pte_b),
+		     0);
+	cr_assert_eq(pte_b, leaf->before);
+	run_sweep_walk_take(&b, step);
+	cr_assert_eq(guest_memory_read(&a.vcpu.mem, leaf->pte_gpa, 8, &pte_a),
+		     0);
+	cr_assert_eq(guest_memory_read(&b.vcpu.mem, leaf->pte_gpa, 8, &pte_b),
+		     0);
+	cr_assert_eq(pte_b, pte_a);
+	cr_assert_eq(b.res.outcome, SIM_OK);
+	cr_assert_eq(b.res.rec.gpa, a.res.rec.gpa);
+	cr_assert_eq(b.res.rec.refs, a.res.rec.refs);
+	cr_assert_eq(b.res.rec.guest.nr_entries, n);
+	cr_assert_eq(memcmp(b.res.rec.guest.entries, a.res.rec.guest.entries,
+			    n * sizeof(*leaf)),
+		     0);
+	run_sim_destroy(&a);
+	run_sim_destroy(&b);
 }
