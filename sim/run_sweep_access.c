@@ -39,7 +39,8 @@ void run_sweep_sync(struct run_sim *s, struct run_sweep_memo *m)
  * decide, and every configuration has the same registers, being fed the
  * same records.  The access is counted once for all (run_sweep_sync()).
  * Past run_sweep_memo_hit(), each configuration looks up its first
- * level and counts a hit, or takes run_guest_access_miss().
+ * level and counts a hit, or takes run_sweep_guest_access_miss(), which
+ * walks once for all the configurations that miss (m->walk).
  */
 int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 			       enum sim_access_kind kind,
@@ -53,7 +54,7 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 	};
 	bool fetch = kind == SIM_ACCESS_FETCH;
 	u64 page = addr >> PAGE_SHIFT;
-	bool all_hint = true, keep_other = true;
+	bool all_hint = true, keep_other = true, missed = false;
 	struct run_sim *t = s;
 	u64 other_page;
 	int ret = 0;
@@ -102,15 +103,21 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 			}
 		} else {
 			all_hint = false;
+			missed = true;
 			ret = sweep_error(s, t,
-					  run_guest_access_miss(t, kind, priv,
-								addr, e),
+					  run_sweep_guest_access_miss(
+						  t, kind, priv, addr, e,
+						  run_sweep_walk_shares(t) ?
+							  &m->walk :
+							  NULL),
 					  ret);
 			keep_other &= c->hint_page[!fetch] == other_page &&
 				      !t->vcpu.pending;
 		}
 		t = t->sweep_next;
 	} while (t);
+	if (missed)
+		run_sweep_walk_start(&m->walk);
 	if (!keep_other)
 		m->page[!fetch] = RUN_SWEEP_NO_PAGE;
 	if (all_hint) {

@@ -6,6 +6,7 @@
 #define MMUSIM_SIM_RUN_SWEEP_ACCESS_H
 
 #include "sim/run.h"
+#include "sim/run_sweep_walk.h"
 
 /* No address has this page number: addr >> PAGE_SHIFT has high zeros. */
 #define RUN_SWEEP_NO_PAGE (~0ULL)
@@ -32,6 +33,9 @@
  * kept in the first configuration and here, and run_sweep_sync() adds
  * them to every other one: the accesses by kind and the instructions of
  * each access, and the translations and TLB hits of the accesses above.
+ *
+ * @walk holds the walks of the access that run_sweep_guest_access_all()
+ * hands to every configuration, empty between two accesses.
  */
 struct run_sweep_memo {
 	u64 page[2];
@@ -39,6 +43,7 @@ struct run_sweep_memo {
 	u64 by_kind[SIM_ACCESS_FETCH + 1];
 	u64 instructions;
 	u64 hits;
+	struct run_sweep_walk walk;
 };
 
 /* A side's page and classes forgotten: the caches may have changed. */
@@ -52,6 +57,7 @@ static inline void run_sweep_memo_init(struct run_sweep_memo *m)
 {
 	*m = (struct run_sweep_memo){ 0 };
 	run_sweep_forget(m);
+	run_sweep_walk_start(&m->walk);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "run_setup.h"
 #include "sim/caches_config.h"
 #include "sim/run.h"
+#include "sim/run_mmu.h"
 #include "sim/run_sweep.h"
 #include "sim/run_sweep_walk.h"
 #include "sim/input/input.h"
@@ -50,7 +51,7 @@ Test(run_sweep, unprintable_bytes_in_a_spec_are_given_in_hex)
 #define SWEEP_TEST_ACCESSES 6000
 #define SWEEP_TEST_CONFIGS 4
 
-static char *sweep_test_trace(bool runs)
+static char *sweep_test_trace(bool runs, bool wide)
 {
 	static const char *const ops[] = { "I ", " L", " S", " M" };
 	size_t cap = SWEEP_TEST_ACCESSES * 32, used = 0;
@@ -74,7 +75,8 @@ static char *sweep_test_trace(bool runs)
 		else if (runs)
 			page = (x >> 58) > 4 ? data :
 					       (data = 24 + (x >> 33) % 488);
-		page = (page & 63) | (page >> 6) << 9;
+		/* @wide: the groups of 64 pages 1G apart rather than 2M. */
+		page = (page & 63) | (page >> 6) << (wide ? 18 : 9);
 		offset = (x >> 20) % 4096;
 		used += snprintf(
 			text + used, cap - used, "%s %llx,%u\n",
@@ -85,22 +87,62 @@ static char *sweep_test_trace(bool runs)
 	return text;
 }
 
-static void sweep_equals_separate_runs(const char *const (*sets)[5],
-				       enum sim_nested_kind nested,
-				       enum run_page_size pages, bool runs)
+/*
+ * The guest of a sweep test beyond the nested stage and page size: the
+ * paging mode's root level (0: 4-level), the MMU (NULL: none), the table
+ * pages demand paging may take before a reclaim (0: the default), and
+ * whether the trace's pages spread over many tables (@wide).
+ */
+struct sweep_guest {
+	u8 level;
+	const char *mmu;
+	u64 max_table_pages;
+	bool wide;
+};
+
+static void init_sweep_run_sim(struct run_sim *s, const char *const *sets,
+			       enum sim_nested_kind nested,
+			       enum run_page_size pages,
+			       const struct sweep_guest *g)
+{
+	struct run_config cfg;
+	char why[128];
+
+	run_config_init(&cfg);
+	cfg.input = &run_lackey_input;
+	cfg.nested = nested;
+	cfg.page_size = pages;
+	cfg.nested_page_size = pages;
+	cfg.mode_level = g->level;
+	if (g->mmu) {
+		cfg.mmu = run_mmu_find(g->mmu, why, sizeof(why));
+		cr_assert_not_null(cfg.mmu, "%s", why);
+	}
+	if (g->max_table_pages)
+		cfg.max_table_pages = g->max_table_pages;
+	init_run_sim_with_sets(s, &cfg, sets);
+}
+
+/* Each configuration's counts after a sweep, against its own run's. */
+static void sweep_guest_equals_separate_runs(const char *const (*sets)[5],
+					     enum sim_nested_kind nested,
+					     enum run_page_size pages,
+					     bool runs,
+					     const struct sweep_guest *g,
+					     struct run_stats *first)
 {
 	static struct run_sim swept[SWEEP_TEST_CONFIGS], alone;
-	char *text = sweep_test_trace(runs);
+	char *text = sweep_test_trace(runs, g->wide);
 	int i;
 
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
-		init_lackey_run_sim(&swept[i], sets[i], nested, pages);
+		init_sweep_run_sim(&swept[i], sets[i], nested, pages, g);
 		if (i)
 			swept[i - 1].sweep_next = &swept[i];
 	}
 	replay_text(&swept[0], text);
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
-		init_lackey_run_sim(&alone, sets[i], nested, pages);
+		init_sweep_run_sim(&alone, sets[i], nested, pages, g);
 		replay_text(&alone, text);
 		cr_assert_gt(alone.st.walks, 10);
 		cr_assert_gt(alone.st.tlb_hits, 100);
@@ -111,9 +153,20 @@ static void sweep_equals_separate_runs(const char *const (*sets)[5],
 			     0, "configuration %d differs from its own run", i);
 		run_sim_destroy(&alone);
 	}
+	if (first)
+		*first = swept[0].st;
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++)
 		run_sim_destroy(&swept[i]);
 	free(text);
+}
+
+static void sweep_equals_separate_runs(const char *const (*sets)[5],
+				       enum sim_nested_kind nested,
+				       enum run_page_size pages, bool runs)
+{
+	static const struct sweep_guest g;
+
+	sweep_guest_equals_separate_runs(sets, nested, pages, runs, &g, NULL);
 }
 
 Test(run_sweep, each_configuration_counts_what_its_own_run_does)
@@ -140,6 +193,96 @@ Test(run_sweep, each_configuration_counts_what_its_own_run_does)
 		sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M,
 					   runs);
 	}
+}
+
+/*
+ * Configurations that miss on the same access take the walks of the
+ * first that walked for it (sim/run_sweep_walk.h): in each paging mode,
+ * whose Accessed and Dirty flags they set in their own memory; after
+ * demand faults and reclaims; beside a cache model that walks with a
+ * record; and with an MMU, which shares none.  Each configuration still
+ * counts what its own run does.
+ */
+static const char *const sweep_walk_sets[SWEEP_TEST_CONFIGS][5] = {
+	{ "tlb.l1d.entries=16", "tlb.l1i.entries=8", "psc.pde.entries=2",
+	  NULL },
+	{ "tlb.l1d.entries=8", "tlb.l1d.policy=lru", "tlb.l2.entries=0", NULL },
+	{ "tlb.l1d.entries=64", "tlb.l1d.policy=plru", "psc.pdpte.entries=1",
+	  NULL },
+	{ "tlb.l1d.entries=4", "tlb.l1d.ways=4", "tlb.l2.entries=32", NULL },
+};
+
+Test(run_sweep, configurations_take_the_walks_of_an_access_in_every_mode)
+{
+	static const u8 levels[] = { PT32_ROOT_LEVEL, PT32E_ROOT_LEVEL,
+				     PT64_ROOT_4LEVEL, PT64_ROOT_5LEVEL };
+	struct run_stats st;
+	unsigned int i;
+	int runs;
+
+	for (i = 0; i < ARRAY_SIZE(levels); i++) {
+		for (runs = 0; runs <= 1; runs++) {
+			const struct sweep_guest g = { .level = levels[i] };
+
+			sweep_guest_equals_separate_runs(sweep_walk_sets,
+							 SIM_NESTED_NONE,
+							 RUN_PAGE_4K, runs, &g,
+							 &st);
+			cr_assert_gt(st.fixed, 100);
+		}
+	}
+	/* Large pages: a leaf above the 4K level. */
+	for (i = 0; i < ARRAY_SIZE(levels); i++) {
+		const struct sweep_guest g = { .level = levels[i] };
+
+		sweep_guest_equals_separate_runs(sweep_walk_sets,
+						 SIM_NESTED_NONE,
+						 RUN_PAGE_MIXED, true, &g, &st);
+	}
+}
+
+Test(run_sweep, configurations_take_the_walks_of_an_access_across_reclaims)
+{
+	const struct sweep_guest g = { .max_table_pages = 16, .wide = true };
+	struct run_stats st;
+
+	sweep_guest_equals_separate_runs(sweep_walk_sets, SIM_NESTED_NONE,
+					 RUN_PAGE_4K, false, &g, &st);
+	cr_assert_gt(st.reclaims, 2);
+}
+
+Test(run_sweep, a_model_that_walks_with_a_record_takes_only_such_walks)
+{
+	static const char *const sets[SWEEP_TEST_CONFIGS][5] = {
+		{ "caches.model=ideal", NULL },
+		{ "tlb.l1d.entries=16", NULL },
+		{ "caches.model=ideal", "tlb.l1d.entries=8", NULL },
+		{ "tlb.l1d.entries=8", "tlb.l1d.policy=lru", NULL },
+	};
+	static const struct sweep_guest g;
+	int runs;
+
+	for (runs = 0; runs <= 1; runs++)
+		sweep_guest_equals_separate_runs(sets, SIM_NESTED_NONE,
+						 RUN_PAGE_4K, runs, &g, NULL);
+}
+
+Test(run_sweep, a_sweep_with_an_mmu_counts_what_each_run_does)
+{
+	static const char *const mmus[] = { "tdp", "shadow" };
+	static const struct sweep_guest mmu_tdp = { .mmu = "tdp" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mmus); i++) {
+		const struct sweep_guest g = { .mmu = mmus[i] };
+
+		sweep_guest_equals_separate_runs(sweep_walk_sets,
+						 SIM_NESTED_NONE, RUN_PAGE_4K,
+						 true, &g, NULL);
+	}
+	/* shadow_mmu shadows no nested stage. */
+	sweep_guest_equals_separate_runs(sweep_walk_sets, SIM_NESTED_EPT,
+					 RUN_PAGE_4K, true, &mmu_tdp, NULL);
 }
 
 /*
