@@ -132,7 +132,8 @@ struct guest_memory {
 	 * HPAs are contiguous (as KVM's memslots: base plus offset), sorted
 	 * by GFN and apart; and, for pages that join no range once the
 	 * ranges table is full, an open-addressed hash table gfn -> hpa
-	 * (slots with hpa == INVALID_HPA are free).
+	 * (slots with hpa == INVALID_HPA are free; none, @slots NULL,
+	 * until the first such page).
 	 */
 	struct gfn_range *ranges;
 	u64 nr_ranges;
