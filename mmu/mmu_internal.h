@@ -206,8 +206,7 @@ struct mmu_context {
 	struct spte_masks tdp_masks;
 	struct kvm_page_format tdp_fmt;
 
-	/* shadow_mmu pages by (gfn, role), and all pages oldest last. */
-	struct kvm_mmu_page *page_hash[KVM_NUM_MMU_PAGES];
+	/* shadow_mmu's pages, oldest last. */
 	struct kvm_mmu_page *active_head;
 	u64 mmu_valid_gen;
 	u64 indirect_shadow_pages;

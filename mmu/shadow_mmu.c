@@ -199,7 +199,7 @@ static void active_list_del(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 static void hash_del(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 {
 	struct kvm_mmu_page **link =
-		&mmu->page_hash[shadow_page_hash(sp->gfn, sp->role)];
+		&mmu->shadow->page_hash[shadow_page_hash(sp->gfn, sp->role)];
 
 	while (*link && *link != sp)
 		link = &(*link)->hash_next;
@@ -248,8 +248,8 @@ static struct kvm_mmu_page *shadow_alloc_page(struct mmu_context *mmu, u64 gfn,
 	}
 	/* Newest first: KVM's active_mmu_pages is a FIFO from the head. */
 	active_list_add(mmu, sp);
-	sp->hash_next = mmu->page_hash[bucket];
-	mmu->page_hash[bucket] = sp;
+	sp->hash_next = mmu->shadow->page_hash[bucket];
+	mmu->shadow->page_hash[bucket] = sp;
 	if (shadow_sp_has_gptes(sp))
 		account_shadowed(mmu, sp);
 	return sp;
@@ -277,7 +277,7 @@ static struct kvm_mmu_page *shadow_find_page(struct mmu_context *mmu, u64 gfn,
 			shadow_mmu_prepare_zap_page(mmu, sp);
 	}
 
-	for (sp = mmu->page_hash[shadow_page_hash(gfn, role)]; sp;
+	for (sp = mmu->shadow->page_hash[shadow_page_hash(gfn, role)]; sp;
 	     sp = sp->hash_next) {
 		if (shadow_sp_is_obsolete(mmu, sp) || sp->gfn != gfn ||
 		    sp->role.word != role.word)
@@ -779,7 +779,6 @@ void shadow_mmu_destroy(struct mmu_context *mmu)
 		s->invalid_list = sp->active_next;
 		mmu_free_page(mmu, sp);
 	}
-	memset(mmu->page_hash, 0, sizeof(mmu->page_hash));
 	shadow_ptr_map_destroy(&s->rmap);
 	shadow_ptr_map_destroy(&s->gfn_pages);
 	free(s);

@@ -71,8 +71,10 @@ struct shadow_ptr_map {
  * write-protected wherever it is mapped.  @gfn_pages files every page
  * with guest PTEs (indirect, not passthrough) under the gfn of the guest
  * table it shadows: KVM's for_each_gfn_valid_sp_with_gptes(), which KVM
- * gets from a page hash keyed by gfn alone; mmu_context.page_hash is
- * keyed by gfn and role.
+ * gets from a page hash keyed by gfn alone; @page_hash is keyed by gfn
+ * and role.  Both are here, not in struct mmu_context, so that an MMU
+ * that never shadows (tdp_mmu without an L2) neither allocates nor clears
+ * the 32 KB of @page_hash.
  *
  * @root is the shadow MMU's current root (KVM's root_mmu.root or
  * guest_mmu.root).  It is also mmu_context.root while shadow_mmu's root
@@ -99,6 +101,7 @@ struct shadow_ptr_map {
 struct shadow_mmu {
 	struct shadow_ptr_map rmap;
 	struct shadow_ptr_map gfn_pages;
+	struct kvm_mmu_page *page_hash[KVM_NUM_MMU_PAGES];
 	struct kvm_mmu_root root;
 	struct spte_masks masks;
 	struct kvm_mmu_page *invalid_list;
