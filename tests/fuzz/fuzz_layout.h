@@ -268,11 +268,21 @@ struct walk_fuzz_header {
 	/*
 	 * Another CPU racing with the walk: bits 3:0 pick the N-th A/D
 	 * compare-and-exchange (0: none), before which bit race_bit % 32 of
-	 * the entry is flipped in memory.
+	 * the entry is flipped in memory.  Bits 7:4: a second GVA, mapped
+	 * beside the first and walked after it (0: none; WF_NEIGHBOUR_*).
 	 */
 	u8 race;
 	u8 race_bit;
 };
+
+/*
+ * race bits 7:4, N > 0: the second GVA is the first with one bit of the
+ * table index of level 1 + (N - 1) % L flipped (L the guest's levels, 4
+ * without guest paging), the ((N - 1) / L)-th bit of that index, or the
+ * top bit of a 32-bit GVA where the index has fewer.
+ */
+#define WF_RACE_CMPXCHG_MASK 15
+#define WF_NEIGHBOUR_SHIFT 4
 
 /* Mutation ops (op % WM_COUNT), applied to slot (slot % (entries + 2)):
  * slot 0 is the guest's CR3, slot 1 the nested root. */

@@ -56,6 +56,10 @@ void wf_fail(const struct walk_fuzz *f, const char *fmt, ...)
 		(unsigned long long)f->ngpa, (unsigned long long)f->gpa,
 		(unsigned long long)f->access.pfec, f->access.rflags_ac,
 		f->access.pkru);
+	if (f->has_neighbour)
+		fprintf(stderr, "  second GVA 0x%llx%s\n",
+			(unsigned long long)f->neighbour_gva,
+			f->gva == f->neighbour_gva ? ", the walk checked" : "");
 	if (f->what)
 		fprintf(stderr, "  %s returned %d\n", f->what, f->r);
 	if (f->fault)
@@ -91,7 +95,7 @@ static void race_hook(struct guest_memory *mem, u64 gpa, void *opaque)
 	struct walk_fuzz *f = opaque;
 	u64 v;
 
-	if (++f->nr_cmpxchg != (f->h.race & 15u))
+	if (++f->nr_cmpxchg != (f->h.race & WF_RACE_CMPXCHG_MASK))
 		return;
 	if (guest_memory_read(mem, gpa, 4, &v))
 		return;
@@ -124,7 +128,7 @@ static bool load_pdptrs(struct walk_fuzz *f)
 static void arm_race(struct walk_fuzz *f)
 {
 	f->nr_cmpxchg = 0;
-	if (f->h.race & 15) {
+	if (f->h.race & WF_RACE_CMPXCHG_MASK) {
 		f->mem.cmpxchg_hook = race_hook;
 		f->mem.cmpxchg_hook_opaque = f;
 	}
@@ -192,8 +196,8 @@ static void run_walks(struct walk_fuzz *f)
 	if (tr == 0)
 		check_try_translated(f, &out, r, &rec);
 	else
-		check_after_try(f, ra, &fault_a, &rec_a, &changes_a, r, &fault,
-				&rec);
+		check_same_walk(f, "gva_walk_translate_after_try()", ra,
+				&fault_a, &rec_a, &changes_a, r, &fault, &rec);
 	if (r == 0)
 		check_repeat(f, &rec);
 	if (f->has_nested) {
@@ -201,6 +205,8 @@ static void run_walks(struct walk_fuzz *f)
 		f->rec = NULL;
 		check_ngpa_walk(f);
 	}
+	if (f->has_neighbour)
+		check_neighbour_walk(f);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);

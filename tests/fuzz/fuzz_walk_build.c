@@ -153,6 +153,22 @@ static u64 leaf_entry(const struct walk_fuzz *f, const struct stage_desc *s,
 }
 
 /*
+ * The accessed flag of a table entry the builder writes while
+ * f->accessed_tables: the second GVA's tables are written as a walk of
+ * it before would have left them, which the kept tables of the first's
+ * walks are too (a walk follows an entry from a kept slot only when it is
+ * the slot's key but for its table's address).
+ */
+static u64 table_accessed(const struct walk_fuzz *f, const struct stage_desc *s)
+{
+	if (!f->accessed_tables)
+		return 0;
+	if (s->ept)
+		return s->role->ept_ad_disabled ? 0 : EPT_ACCESSED_MASK;
+	return PT_ACCESSED_MASK;
+}
+
+/*
  * Map @in to @out in the tables of @s at @root, with the leaf at
  * @leaf_level; tables are pool pages, whose nGPA is their GPA.  Entries
  * already there are kept: an existing leaf on the way ends the mapping.
@@ -191,7 +207,7 @@ static void map_addr(struct walk_fuzz *f, const struct stage_desc *s, u64 root,
 
 			if (!next)
 				return;
-			e = next | table_flags(s);
+			e = next | table_flags(s) | table_accessed(f, s);
 			mem_write(f, gpa, size, e);
 			add_slot(f, s, gpa, level);
 			if (s->dim == DIM_GUEST &&
@@ -396,6 +412,30 @@ void pick_addresses(struct walk_fuzz *f)
 	f->access.pkru = fuzz_le32(h->pkru);
 }
 
+/*
+ * The second GVA (race bits 7:4): the first with one bit of one level's
+ * table index flipped, so that its walk shares the first's tables above
+ * that level and leaves them there.
+ */
+static void pick_neighbour(struct walk_fuzz *f)
+{
+	unsigned int sel = f->h.race >> WF_NEIGHBOUR_SHIFT, bit;
+	int level = f->guest_role.level;
+	int levels = level ? f->gs.root_level : PT64_ROOT_4LEVEL;
+
+	if (!sel--)
+		return;
+	if (level)
+		bit = level_shift(&f->gs, 1 + sel % levels);
+	else
+		bit = PAGE_SHIFT + 9 * (sel % levels);
+	bit += sel / levels;
+	if (level < PT64_ROOT_4LEVEL && bit > 31)
+		bit = 31;
+	f->has_neighbour = true;
+	f->neighbour_gva = f->gva ^ BIT_ULL(bit);
+}
+
 /* A root: a pool page, or a 32-byte-aligned PDPT inside one. */
 static u64 alloc_root(struct walk_fuzz *f, const struct stage_desc *s)
 {
@@ -411,7 +451,7 @@ void build_tables(struct walk_fuzz *f)
 	static const u64 pool_bases[4] = { 0x100000, 0x7ff00000, 0xfff00000,
 					   0x3000 };
 	const struct walk_fuzz_header *h = &f->h;
-	int i;
+	int first_neighbour_table = 0, i;
 
 	f->pool_base = pool_bases[(h->addr_sel >> WF_POOL_SHIFT) & 3];
 	stage_init(&f->gs, &f->guest_role, h->guest_rights, DIM_GUEST);
@@ -423,6 +463,9 @@ void build_tables(struct walk_fuzz *f)
 		f->nested_root = alloc_root(f, &f->ns);
 	}
 
+	pick_neighbour(f);
+	/* The second GVA's leaves map it as the first's map the first. */
+	f->neighbour_ngpa = f->ngpa ^ f->gva ^ f->neighbour_gva;
 	if (f->guest_role.level) {
 		int leaf = pick_leaf_level(&f->gs, h->leaf_levels);
 
@@ -430,17 +473,38 @@ void build_tables(struct walk_fuzz *f)
 							~PAGE_OFFSET_MASK;
 		map_addr(f, &f->gs, f->guest_root, f->gva, f->ngpa, leaf);
 		f->ngpa = leaf_output(&f->gs, f->gva, f->ngpa, leaf);
+		first_neighbour_table = f->nr_guest_tables;
+		if (f->has_neighbour) {
+			f->accessed_tables = true;
+			map_addr(f, &f->gs, f->guest_root, f->neighbour_gva,
+				 f->neighbour_ngpa, leaf);
+			f->accessed_tables = false;
+			f->neighbour_ngpa =
+				leaf_output(&f->gs, f->neighbour_gva,
+					    f->neighbour_ngpa, leaf);
+		}
 	}
 	if (h->addr_sel & WF_GPA_IDENTITY)
 		f->gpa = f->ngpa;
+	f->neighbour_gpa = f->gpa ^ f->ngpa ^ f->neighbour_ngpa;
 	if (!f->has_nested)
 		return;
-	for (i = 0; i < f->nr_guest_tables; i++)
+	for (i = 0; i < f->nr_guest_tables; i++) {
+		f->accessed_tables = i >= first_neighbour_table;
 		map_addr(f, &f->ns, f->nested_root, f->guest_tables[i],
 			 f->guest_tables[i],
 			 pick_leaf_level(&f->ns, h->leaf_levels >> 3));
+	}
+	f->accessed_tables = false;
 	map_addr(f, &f->ns, f->nested_root, f->ngpa, f->gpa,
 		 pick_leaf_level(&f->ns, h->final_leaf));
+	if (f->has_neighbour) {
+		f->accessed_tables = true;
+		map_addr(f, &f->ns, f->nested_root, f->neighbour_ngpa,
+			 f->neighbour_gpa,
+			 pick_leaf_level(&f->ns, h->final_leaf));
+		f->accessed_tables = false;
+	}
 }
 
 /* ---- mutations ---- */

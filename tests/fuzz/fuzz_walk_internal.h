@@ -16,7 +16,7 @@
 
 #define POOL_MAX_PAGES 48
 #define SLOTS_MAX 64
-#define GUEST_TABLES_MAX 8
+#define GUEST_TABLES_MAX 12
 #define WORDS_MAX 64
 
 enum { DIM_GUEST, DIM_NESTED };
@@ -60,6 +60,11 @@ struct walk_fuzz {
 	u64 guest_root, nested_root;
 	u64 gva, ngpa, gpa;
 	struct walk_access access;
+	/* The second GVA (race bits 7:4), and where its leaves map it. */
+	bool has_neighbour;
+	u64 neighbour_gva, neighbour_ngpa, neighbour_gpa;
+	/* The builder writes tables accessed (table_accessed()). */
+	bool accessed_tables;
 
 	struct kvm_pagewalk gw, nw;
 	/* gw and nw as set up, before any walk kept a table in them. */
@@ -129,7 +134,7 @@ int check_try(struct walk_fuzz *f, struct walk_translation *out);
 void check_try_translated(struct walk_fuzz *f,
 			  const struct walk_translation *out, int r,
 			  const struct walk_record *rec);
-void check_after_try(struct walk_fuzz *f, int ra,
+void check_same_walk(struct walk_fuzz *f, const char *what, int ra,
 		     const struct walk_fault *fault_a,
 		     const struct walk_record *rec_a,
 		     const struct change_set *changes_a, int r,
@@ -137,5 +142,6 @@ void check_after_try(struct walk_fuzz *f, int ra,
 		     const struct walk_record *rec);
 void check_repeat(struct walk_fuzz *f, const struct walk_record *first);
 void check_ngpa_walk(struct walk_fuzz *f);
+void check_neighbour_walk(struct walk_fuzz *f);
 
 #endif

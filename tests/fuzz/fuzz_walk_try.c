@@ -145,7 +145,7 @@ static void check_path_equal(struct walk_fuzz *f, const char *name,
 	int i;
 
 	WF_CHECK(f, a->nr_entries == b->nr_entries && a->refs == b->refs,
-		 "%s: %d entries and %u refs after the try, %d and %u without",
+		 "%s: %d entries and %u refs, gva_walk_translate() %d and %u",
 		 name, a->nr_entries, a->refs, b->nr_entries, b->refs);
 	for (i = 0; i < a->nr_entries; i++) {
 		const struct walk_entry *x = &a->entries[i],
@@ -155,8 +155,8 @@ static void check_path_equal(struct walk_fuzz *f, const char *name,
 			 x->level == y->level && x->pte_addr == y->pte_addr &&
 				 x->pte_gpa == y->pte_gpa &&
 				 x->before == y->before && x->after == y->after,
-			 "%s: entry %d is L%d@%llx=%llx->%llx after the try, "
-			 "L%d@%llx=%llx->%llx without",
+			 "%s: entry %d is L%d@%llx=%llx->%llx, in "
+			 "gva_walk_translate() L%d@%llx=%llx->%llx",
 			 name, i, x->level, (unsigned long long)x->pte_gpa,
 			 (unsigned long long)x->before,
 			 (unsigned long long)x->after, y->level,
@@ -167,11 +167,12 @@ static void check_path_equal(struct walk_fuzz *f, const char *name,
 }
 
 /*
- * gva_walk_translate_after_try() (@ra, *@fa, *@ra_rec, and the words it
- * changed, @ca) gives what gva_walk_translate() (@r, *@fault, *@rec, and
- * the words now changed) gave on the same state.
+ * The walk @what (@ra, *@fa, *@ra_rec, and the words it changed, @ca)
+ * gives what gva_walk_translate() from the walkers as set up (@r,
+ * *@fault, *@rec, and the words now changed) gave on the same memory.
  */
-void check_after_try(struct walk_fuzz *f, int ra, const struct walk_fault *fa,
+void check_same_walk(struct walk_fuzz *f, const char *what, int ra,
+		     const struct walk_fault *fa,
 		     const struct walk_record *ra_rec,
 		     const struct change_set *ca, int r,
 		     const struct walk_fault *fault,
@@ -180,7 +181,7 @@ void check_after_try(struct walk_fuzz *f, int ra, const struct walk_fault *fa,
 	struct change_set cs;
 	int i;
 
-	f->what = "gva_walk_translate_after_try()";
+	f->what = what;
 	f->r = ra;
 	f->fault = fa;
 	f->rec = ra_rec;
@@ -219,14 +220,14 @@ void check_after_try(struct walk_fuzz *f, int ra, const struct walk_fault *fa,
 			 &rec->final_walk);
 
 	collect_changes(f, &cs);
-	WF_CHECK(f, cs.n == ca->n, "%d words changed after the try, %d without",
-		 ca->n, cs.n);
+	WF_CHECK(f, cs.n == ca->n,
+		 "it changed %d words, gva_walk_translate() %d", ca->n, cs.n);
 	for (i = 0; i < cs.n; i++)
 		WF_CHECK(f,
 			 cs.c[i].gpa == ca->c[i].gpa &&
 				 cs.c[i].now == ca->c[i].now,
-			 "GPA 0x%llx is 0x%llx after the try, GPA 0x%llx is "
-			 "0x%llx without",
+			 "it left GPA 0x%llx 0x%llx, gva_walk_translate() GPA "
+			 "0x%llx 0x%llx",
 			 (unsigned long long)ca->c[i].gpa,
 			 (unsigned long long)ca->c[i].now,
 			 (unsigned long long)cs.c[i].gpa,
@@ -312,4 +313,53 @@ void check_ngpa_walk(struct walk_fuzz *f)
 		read += rec.guest.entries[i].pte_gpa != INVALID_GPA;
 	WF_CHECK(f, rec.refs == read, "nested walk refs %u for %u entries read",
 		 rec.refs, read);
+}
+
+/*
+ * The second GVA (race bits 7:4), walked as a TLB miss of mmusim run
+ * walks it, with the tables the walks of the first kept: the try, then
+ * the walk after it or the recorded walk.  They give what the recorded
+ * walk from the walkers as set up gives on the same memory.  A walk of
+ * one GVA, repeated, finds every table in its slot; the second GVA leaves
+ * the first's path at a level of the input's choice, where the walker
+ * takes a table from the slot's span or looks it up.
+ */
+void check_neighbour_walk(struct walk_fuzz *f)
+{
+	struct walk_fault fault_k, fault;
+	struct walk_record rec_k, rec;
+	struct walk_translation out;
+	struct change_set changes_k;
+	int rk, r, tr;
+
+	f->gva = f->neighbour_gva;
+	f->ngpa = f->neighbour_ngpa;
+	f->gpa = f->neighbour_gpa;
+	take_snapshot(f);
+	tr = check_try(f, &out);
+	if (tr == -EAGAIN) {
+		memset(&rec_k, 0xa5, sizeof(rec_k));
+		rk = gva_walk_translate_after_try(&f->gw, f->gva, &f->access,
+						  &fault_k, &rec_k);
+	} else {
+		memset(&rec_k, 0, sizeof(rec_k));
+		rk = gva_walk_translate(&f->gw, f->gva, &f->access, &fault_k,
+					&rec_k);
+	}
+	collect_changes(f, &changes_k);
+	undo_changes(f, &changes_k);
+
+	f->gw = f->gw_unwalked;
+	f->nw = f->nw_unwalked;
+	memset(&rec, 0, sizeof(rec));
+	r = gva_walk_translate(&f->gw, f->gva, &f->access, &fault, &rec);
+	f->what = "gva_walk_translate() of the second GVA";
+	check_walk(f, r, &fault, &rec);
+	if (tr == 0)
+		check_try_translated(f, &out, r, &rec);
+	check_same_walk(
+		f,
+		tr ? "the second GVA's walk after the try, kept tables" :
+		     "the second GVA's walk with kept tables",
+		rk, &fault_k, &rec_k, &changes_k, r, &fault, &rec);
 }

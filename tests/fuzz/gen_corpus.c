@@ -456,6 +456,42 @@ static int walk_seeds(void)
 	walk_mutation(&s, 3, WM_REDIRECT, 1, 0);
 	walk_mutation(&s, 0, WM_REDIRECT, 0x85, 0);
 	r |= walk_write("redirected-tables", &s);
+
+	/*
+	 * A second GVA in the next leaf table (PDE index bit 0), its leaf
+	 * accessed: walked with the first walk's kept tables, its PDE is
+	 * the kept one's but for the table's address.
+	 */
+	memset(&s, 0, sizeof(s));
+	s.h.guest_rights = WF_RIGHT_LEAF_AD;
+	s.h.race = 2 << WF_NEIGHBOUR_SHIFT;
+	walk_addrs(&s, 0x7f0000401000ULL, 0x1234000, 0);
+	r |= walk_write("4level-neighbour-pde", &s);
+
+	/* The same with protection keys, a user access and the U/S flag of
+	 * the second GVA's PDE cleared (slot 6). */
+	s.h.guest_mode = WF_GUEST_4LEVEL | WF_GUEST_PKE | WF_GUEST_WP;
+	s.h.access = WF_ACCESS_USER;
+	walk_mutation(&s, 6, WM_FLIP_BIT, 2, 0);
+	r |= walk_write("4level-pkeys-neighbour-supervisor-pde", &s);
+
+	/* 5 levels: the second GVA under the next PML4 entry. */
+	memset(&s, 0, sizeof(s));
+	s.h.guest_mode = WF_GUEST_5LEVEL;
+	s.h.guest_maxphyaddr = maxphy(52);
+	s.h.guest_rights = WF_RIGHT_LEAF_AD;
+	s.h.race = 4 << WF_NEIGHBOUR_SHIFT;
+	walk_addrs(&s, 0x00ff800000402000ULL, 0x5678000, 0);
+	r |= walk_write("5level-neighbour-pml4e", &s);
+
+	/* 4 x 4 with EPT: the second GVA two PDPT entries away. */
+	memset(&s, 0, sizeof(s));
+	s.h.guest_mode = WF_GUEST_4LEVEL | WF_GUEST_WP;
+	s.h.nested_mode = WF_NESTED_EPT;
+	s.h.guest_rights = WF_RIGHT_LEAF_AD;
+	s.h.race = 7 << WF_NEIGHBOUR_SHIFT;
+	walk_addrs(&s, 0x40001000, 0x9000, 0x11000);
+	r |= walk_write("4x4-ept-neighbour-pdpte", &s);
 	return r;
 }
 
