@@ -233,7 +233,7 @@ void run_invept(struct run_sim *s)
 	run_flush_all(s);
 }
 
-static u64 class_pfec(u32 cls)
+static inline u64 class_pfec(u32 cls)
 {
 	u64 pfec = 0;
 
@@ -246,6 +246,23 @@ static u64 class_pfec(u32 cls)
 	if (cls & RUN_CLASS_IMPLICIT)
 		pfec |= PFERR_IMPLICIT_ACCESS;
 	return pfec;
+}
+
+/*
+ * sim_vcpu_walk_access() of an access of class @cls (run_access_class()),
+ * which holds what it takes of the access.
+ */
+static inline struct walk_access
+class_walk_access(const struct run_sim *s, const struct sim_access *a, u32 cls)
+{
+	struct walk_access wa = {
+		.pfec = class_pfec(cls),
+		.rflags_ac = s->vcpu.rflags_ac,
+		.pkru = s->vcpu.pkru,
+	};
+
+	MMU_WARN_ON(wa.pfec != sim_vcpu_walk_access(&s->vcpu, a).pfec);
+	return wa;
 }
 
 /*
@@ -446,6 +463,7 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls,
 	struct sim_result *res = &s->res;
 	struct walk_translation t;
 	struct run_mmu_walk mw;
+	struct walk_access wa;
 	int tries, psc_level, r;
 	bool pending, tried;
 
@@ -469,7 +487,9 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls,
 		}
 		if (likely(may_try) && !step &&
 		    cache_model_takes_translation(&s->caches, &s->vcpu)) {
-			if (likely(!sim_vcpu_try_translate(&s->vcpu, a, &t))) {
+			wa = class_walk_access(s, a, cls);
+			if (likely(!sim_vcpu_try_translate(&s->vcpu, a->addr,
+							   &wa, &t))) {
 				if (share)
 					run_sweep_walk_keep_translation(
 						share, s, tries, &t);

@@ -325,22 +325,20 @@ static inline int sim_vcpu_access_after_try(struct sim_vcpu *vcpu,
 
 /*
  * The walk of sim_vcpu_access() without a record, where it only reads
- * (gva_walk_try_translate_gpa()): 0 with *@t, or -EAGAIN for an access
- * that sim_vcpu_access() must make (settings pending, an address wider
- * than the mode's, a fault, an accessed or dirty flag to set, a mode
- * the record-less walk does not take), having changed nothing.
+ * (gva_walk_try_translate_gpa()), of @addr for @wa (what
+ * sim_vcpu_walk_access() gives for the access): 0 with *@t, or -EAGAIN
+ * for an access that sim_vcpu_access() must make (settings pending, an
+ * address wider than the mode's, a fault, an accessed or dirty flag to
+ * set, a mode the record-less walk does not take), having changed
+ * nothing.
  */
-static inline int sim_vcpu_try_translate(struct sim_vcpu *vcpu,
-					 const struct sim_access *access,
+static inline int sim_vcpu_try_translate(struct sim_vcpu *vcpu, u64 addr,
+					 const struct walk_access *wa,
 					 struct walk_translation *t)
 {
-	struct walk_access wa;
-
 	if (unlikely(vcpu->pending))
 		return -EAGAIN;
-	wa = sim_vcpu_walk_access(vcpu, access);
-	return gva_walk_try_translate_gpa(&vcpu->gva_walk, access->addr, &wa,
-					  t);
+	return gva_walk_try_translate_gpa(&vcpu->gva_walk, addr, wa, t);
 }
 
 const char *sim_access_kind_name(enum sim_access_kind kind);
