@@ -233,19 +233,30 @@ void run_invept(struct run_sim *s)
 	run_flush_all(s);
 }
 
+/* The PFEC bits of the access class bits @c (RUN_CLASS_*). */
+#define CLASS_PFEC(c)                                     \
+	((RUN_CLASS_WRITE & (c) ? PFERR_WRITE_MASK : 0) | \
+	 (RUN_CLASS_FETCH & (c) ? PFERR_FETCH_MASK : 0) | \
+	 (RUN_CLASS_USER & (c) ? PFERR_USER_MASK : 0) |   \
+	 (RUN_CLASS_IMPLICIT & (c) ? PFERR_IMPLICIT_ACCESS : 0))
+
+/* The class bits that make the PFEC, which index class_pfecs[]. */
+#define CLASS_PFEC_BITS                                       \
+	(RUN_CLASS_WRITE | RUN_CLASS_FETCH | RUN_CLASS_USER | \
+	 RUN_CLASS_IMPLICIT)
+static_assert(CLASS_PFEC_BITS == GENMASK(3, 0), "the class bits index 16");
+
+/* A table, so that a TLB miss works the PFEC out without a branch. */
+static const u64 class_pfecs[CLASS_PFEC_BITS + 1] = {
+	CLASS_PFEC(0),	CLASS_PFEC(1),	CLASS_PFEC(2),	CLASS_PFEC(3),
+	CLASS_PFEC(4),	CLASS_PFEC(5),	CLASS_PFEC(6),	CLASS_PFEC(7),
+	CLASS_PFEC(8),	CLASS_PFEC(9),	CLASS_PFEC(10), CLASS_PFEC(11),
+	CLASS_PFEC(12), CLASS_PFEC(13), CLASS_PFEC(14), CLASS_PFEC(15),
+};
+
 static inline u64 class_pfec(u32 cls)
 {
-	u64 pfec = 0;
-
-	if (cls & RUN_CLASS_WRITE)
-		pfec |= PFERR_WRITE_MASK;
-	if (cls & RUN_CLASS_FETCH)
-		pfec |= PFERR_FETCH_MASK;
-	if (cls & RUN_CLASS_USER)
-		pfec |= PFERR_USER_MASK;
-	if (cls & RUN_CLASS_IMPLICIT)
-		pfec |= PFERR_IMPLICIT_ACCESS;
-	return pfec;
+	return class_pfecs[cls & CLASS_PFEC_BITS];
 }
 
 /*
