@@ -468,8 +468,6 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls,
 {
 	const struct run_sweep_walk_step *step;
 	const struct run_mmu_ops *ops = s->cfg.mmu;
-	/* Without an MMU to show the walk, a walk may need no record. */
-	bool may_try = !(ops && ops->on_walk_success);
 	bool fetch = a->kind == SIM_ACCESS_FETCH;
 	struct sim_result *res = &s->res;
 	struct walk_translation t;
@@ -496,7 +494,9 @@ access_miss(struct run_sim *s, const struct sim_access *a, u32 cls,
 						     fetch);
 			return 0;
 		}
-		if (likely(may_try) && !step &&
+		/* Without an MMU to show the walk, it may need no record. */
+		if (likely(!s->cfg.mmu || !s->cfg.mmu->on_walk_success) &&
+		    !step &&
 		    cache_model_takes_translation(&s->caches, &s->vcpu)) {
 			wa = class_walk_access(s, a, cls);
 			if (likely(!sim_vcpu_try_translate(&s->vcpu, a->addr,
