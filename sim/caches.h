@@ -338,15 +338,16 @@ static inline int translation_caches_psc_lookup(struct translation_caches *c,
 						u64 addr)
 {
 	const struct cpu_role *role = &v->gva_walk.role;
-	int level, found = 0;
+	int level, top, found = 0;
 
-	c->psc_looked = false;
-	if (role->level < PT32_ROOT_LEVEL || !c->has_psc)
+	if (role->level < PT32_ROOT_LEVEL || !c->has_psc) {
+		c->psc_looked = false;
 		return -1;
-	for (level = 2; level <= role->level; level++) {
-		if (level == PT32E_ROOT_LEVEL &&
-		    role->level == PT32E_ROOT_LEVEL)
-			break;
+	}
+	/* No PSC caches PAE's PDPTRs, of its root level. */
+	top = role->level == PT32E_ROOT_LEVEL ? PT32E_ROOT_LEVEL - 1 :
+						role->level;
+	for (level = 2; level <= top; level++) {
 		if (c->psc[level].nr_sets &&
 		    caches_psc_probe_set(c, level, addr)) {
 			found = level;
