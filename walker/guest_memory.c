@@ -392,8 +392,18 @@ bool guest_memory_find_span(const struct guest_memory *mem, u64 gpa,
 	const struct gfn_range *range;
 
 	*span = GUEST_MEMORY_SPAN_EMPTY;
-	if (mem->host_view || gpa >> GPA_BITS_MAX)
+	if (gpa >> GPA_BITS_MAX)
 		return false;
+	if (mem->host_view) {
+		after = host_memory_allocated_frames(
+			mem->host, gpa, &span->arenas, &frame, &before);
+		if (!after)
+			return false;
+		span->gfn = gfn - before;
+		span->frame = frame - before;
+		span->nr_pages = before + after;
+		return true;
+	}
 	range = find_range(mem, gfn);
 	if (!range)
 		return false;

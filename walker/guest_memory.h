@@ -98,6 +98,16 @@ host_arena_frame(u8 *const *arenas, u64 i)
  */
 u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
 		       u64 *frame);
+/*
+ * The allocated frames around the allocated page at @hpa in its arena,
+ * as host_memory_frames() gives a run: *@arenas and *@frame as there,
+ * *@before the allocated frames just before @hpa's in the arena; returns
+ * the allocated frames from @hpa's on in the arena, or 0 (and nothing
+ * set) when @hpa is not allocated.  For reading only, as
+ * host_memory_frames().  Frames stay allocated while @host lives.
+ */
+u64 host_memory_allocated_frames(struct host_memory *host, u64 hpa,
+				 u8 **const **arenas, u64 *frame, u64 *before);
 /* Pages allocated, below and above 4G (not the frames skipped). */
 u64 host_memory_nr_pages(const struct host_memory *host);
 
@@ -222,8 +232,10 @@ struct guest_memory_span {
 /*
  * The span of the GFNs around @gpa that one memslot-like range of @mem
  * backs with host frames of one run, in *@span: true, or false (and
- * *@span empty) when @gpa is not backed, is backed page by page (past
- * the ranges' table), or @mem is the host view.
+ * *@span empty) when @gpa is not backed or is backed page by page (past
+ * the ranges' table).  In the host view, which has no ranges, the span
+ * of the allocated frames around @gpa's in its arena
+ * (host_memory_allocated_frames()).
  */
 bool guest_memory_find_span(const struct guest_memory *mem, u64 gpa,
 			    struct guest_memory_span *span);

@@ -353,6 +353,59 @@ u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
 	return frames->nr_pages - i;
 }
 
+/*
+ * The end of the run of allocated frames of @frames from frame @i on,
+ * at most @end, which is a multiple of BITS_PER_U64.
+ */
+static u64 allocated_run_end(const struct host_frames *frames, u64 i, u64 end)
+{
+	while (i < end) {
+		unsigned int bit = i % BITS_PER_U64;
+		/* The bits from @i's to the word's end, the rest set. */
+		u64 clear = ~(frames->allocated[i / BITS_PER_U64] >> bit);
+
+		if (clear && (u64)__builtin_ctzll(clear) < BITS_PER_U64 - bit)
+			return i + __builtin_ctzll(clear);
+		i += BITS_PER_U64 - bit;
+	}
+	return end;
+}
+
+/*
+ * The start of the run of allocated frames of @frames that ends just
+ * before frame @i, at least @start, which is a multiple of BITS_PER_U64.
+ */
+static u64 allocated_run_start(const struct host_frames *frames, u64 i,
+			       u64 start)
+{
+	while (i > start) {
+		unsigned int bits = (i - 1) % BITS_PER_U64 + 1;
+		/* The @bits bits below @i's in its word, at the top. */
+		u64 clear = ~(frames->allocated[(i - 1) / BITS_PER_U64]
+			      << (BITS_PER_U64 - bits));
+
+		if (clear && (u64)__builtin_clzll(clear) < bits)
+			return i - __builtin_clzll(clear);
+		i -= bits;
+	}
+	return start;
+}
+
+u64 host_memory_allocated_frames(struct host_memory *host, u64 hpa,
+				 u8 **const **arenas, u64 *frame, u64 *before)
+{
+	struct host_frames *frames = hpa_frames(host, hpa);
+	u64 i = (hpa >> PAGE_SHIFT) - frames->first_pfn;
+	u64 arena = i & ~(HOST_ARENA_PAGES - 1);
+
+	if (!frame_is_allocated(frames, i))
+		return 0;
+	*arenas = &frames->arenas;
+	*frame = i;
+	*before = i - allocated_run_start(frames, i, arena);
+	return allocated_run_end(frames, i, arena + HOST_ARENA_PAGES) - i;
+}
+
 u64 host_memory_nr_pages(const struct host_memory *host)
 {
 	return host->high.nr_allocated + host->low.nr_allocated;

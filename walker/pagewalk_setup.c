@@ -121,19 +121,10 @@ static const u64 *table_cache_keep(struct walk_table_cache *c, u64 key,
 	return page;
 }
 
-/* table_cache_fill() in the host view: the page looked up. */
-static __attribute__((noinline)) const u64 *
-table_cache_fill_lookup(const struct guest_memory *mem,
-			struct walk_table_cache *c, u64 key, u64 table)
-{
-	return table_cache_keep(c, key, guest_memory_page(mem, table));
-}
-
 /*
- * table_cache_fill() in a guest's view, past @c's span: the page in
- * guest memory's page cache, which costs less than a search for a
- * span, else from the span around @table, which @c keeps from now on,
- * else looked up.
+ * table_cache_fill() past @c's span: the page in guest memory's page
+ * cache, which costs less than a search for a span, else from the span
+ * around @table, which @c keeps from now on, else looked up.
  */
 static __attribute__((noinline)) const u64 *
 table_cache_fill_find(const struct guest_memory *mem,
@@ -149,36 +140,23 @@ table_cache_fill_find(const struct guest_memory *mem,
 }
 
 /*
- * table_cache_fill() in a guest's view: the page from the span of guest
- * memory kept in @c when it holds @table.
+ * A table that missed its cache slot @c: its host page, kept in @c under
+ * @key, or NULL (and @c's key and page unchanged) when @table is not in
+ * memory.  The page comes without a lookup from the span of memory
+ * around the last table @c kept when that holds @table (in a guest's
+ * view a memslot-like range, in the host view the allocated frames of an
+ * arena: guest_memory_find_span()), as the tables that a walk meets at
+ * one level in turn tend to lie together.
  */
-static const u64 *table_cache_fill_span(const struct guest_memory *mem,
-					struct walk_table_cache *c, u64 key,
-					u64 table)
+__attribute__((noinline)) const u64 *
+table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
+		 u64 key, u64 table)
 {
 	const u64 *page = guest_memory_span_page(&c->span, table);
 
 	if (likely(page))
 		return table_cache_keep(c, key, page);
 	return table_cache_fill_find(mem, c, key, table);
-}
-
-/*
- * A table that missed its cache slot @c: its host page, kept in @c under
- * @key, or NULL (and @c's key and page unchanged) when @table is not in
- * memory.  In a guest's view the page comes without a lookup from the
- * span of guest memory around the last table @c kept when that holds
- * @table, as the tables of one memslot-like range that a walk meets at
- * one level in turn do.  The host view, which has no ranges, looks every
- * table up.
- */
-__attribute__((noinline)) const u64 *
-table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
-		 u64 key, u64 table)
-{
-	if (!mem->host_view)
-		return table_cache_fill_span(mem, c, key, table);
-	return table_cache_fill_lookup(mem, c, key, table);
 }
 
 /*

@@ -2,7 +2,8 @@
  * guest_memory_find_span() and guest_memory_span_page() against
  * guest_memory_page(): a span gives the page of each of its GFNs and
  * nothing past its ends, keeps giving them while more memory is backed,
- * and is empty where guest memory is not a memslot-like range.
+ * and is empty where guest memory is not a memslot-like range; in the
+ * host view it holds the allocated frames around in an arena.
  */
 #include <criterion/criterion.h>
 
@@ -145,7 +146,6 @@ Test(guest_memory_span, holds_while_more_memory_is_backed)
 
 Test(guest_memory_span, is_empty_where_no_range_backs_the_gpa)
 {
-	struct guest_memory view;
 	struct span_env s;
 	u64 i;
 
@@ -165,10 +165,65 @@ Test(guest_memory_span, is_empty_where_no_range_backs_the_gpa)
 		&s.mem, SPAN_APART_GPA + 2 * (SPAN_NR_APART - 1) * PAGE_SIZE));
 	assert_no_span(&s.mem,
 		       SPAN_APART_GPA + 2 * (SPAN_NR_APART - 1) * PAGE_SIZE);
+	span_env_destroy(&s);
+}
 
-	/* The host view has no ranges. */
+/*
+ * The span of @hpa in the host view @view: the allocated frames from
+ * @first_hpa, @nr_pages of them, in @hpa's arena.
+ */
+static void assert_host_view_span(const struct guest_memory *view, u64 hpa,
+				  u64 first_hpa, u64 nr_pages)
+{
+	struct guest_memory_span span;
+
+	assert_span(view, hpa, &span);
+	cr_assert_eq(span.gfn, gpa_to_gfn(first_hpa), "hpa %#llx",
+		     (unsigned long long)hpa);
+	cr_assert_eq(span.nr_pages, nr_pages, "hpa %#llx",
+		     (unsigned long long)hpa);
+}
+
+Test(guest_memory_span, in_the_host_view_holds_the_allocated_frames_around)
+{
+	struct guest_memory view;
+	struct span_env s;
+	u64 first_hpa, far_hpa, skip_hpa, next_hpa;
+
+	span_env_init(&s);
 	cr_assert_eq(guest_memory_init_host_view(&view, s.host), 0);
-	assert_no_span(&view, guest_memory_gpa_to_hpa(&s.mem, SPAN_RANGE_GPA));
+	/* Both ranges' frames, in order from the first arena's start. */
+	first_hpa = guest_memory_gpa_to_hpa(&s.mem, SPAN_RANGE_GPA);
+	far_hpa = guest_memory_gpa_to_hpa(&s.mem, SPAN_FAR_GPA);
+	cr_assert_eq(gpa_to_gfn(first_hpa) % HOST_ARENA_PAGES, 0);
+	cr_assert_eq(far_hpa, first_hpa + SPAN_RANGE_PAGES * PAGE_SIZE);
+	assert_host_view_span(&view, first_hpa, first_hpa,
+			      SPAN_RANGE_PAGES + SPAN_FAR_PAGES);
+	assert_host_view_span(&view, far_hpa + SPAN_FAR_PAGES * PAGE_SIZE - 1,
+			      first_hpa, SPAN_RANGE_PAGES + SPAN_FAR_PAGES);
+	/* Frames skipped for an alignment end a span; later ones join it. */
+	skip_hpa = host_memory_alloc_pages(s.host, 1, HOST_ARENA_PAGES / 2);
+	cr_assert_eq(skip_hpa, first_hpa + HOST_ARENA_PAGES / 2 * PAGE_SIZE);
+	assert_no_span(&view, skip_hpa - PAGE_SIZE);
+	assert_host_view_span(&view, far_hpa, first_hpa,
+			      SPAN_RANGE_PAGES + SPAN_FAR_PAGES);
+	assert_host_view_span(&view, skip_hpa, skip_hpa, 1);
+	next_hpa = host_memory_alloc_page(s.host);
+	cr_assert_eq(next_hpa, skip_hpa + PAGE_SIZE);
+	assert_host_view_span(&view, skip_hpa, skip_hpa, 2);
+	/* A span ends with its arena. */
+	next_hpa = host_memory_alloc_pages(s.host, HOST_ARENA_PAGES, 1);
+	cr_assert_eq(next_hpa, skip_hpa + 2 * PAGE_SIZE);
+	assert_host_view_span(&view, next_hpa, skip_hpa, HOST_ARENA_PAGES / 2);
+	assert_host_view_span(&view,
+			      first_hpa + (HOST_ARENA_PAGES + 1) * PAGE_SIZE,
+			      first_hpa + HOST_ARENA_PAGES * PAGE_SIZE,
+			      HOST_ARENA_PAGES / 2 + 2);
+	/* A frame below 4G is in a run of its own. */
+	next_hpa = host_memory_alloc_page_below_4g(s.host);
+	cr_assert_neq(next_hpa, INVALID_HPA);
+	assert_host_view_span(&view, next_hpa, next_hpa, 1);
+	assert_no_span(&view, next_hpa + PAGE_SIZE);
 	guest_memory_destroy(&view);
 	span_env_destroy(&s);
 }
