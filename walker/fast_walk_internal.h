@@ -58,8 +58,9 @@ extern const u64 walk_empty_table[PT64_ENT_PER_PAGE];
 
 /* Out of line, in walker/pagewalk_setup.c: see there. */
 void table_cache_reset(struct kvm_pagewalk *w);
-const u64 *table_cache_fill(const struct guest_memory *mem,
-			    struct walk_table_cache *c, u64 key, u64 table);
+const u64 *table_cache_fill_past_span(const struct guest_memory *mem,
+				      struct walk_table_cache *c, u64 key,
+				      u64 table);
 const u64 *root_cache_fill(struct kvm_pagewalk *w, u64 table);
 /* In walker/pagewalk_kept.c. */
 void kvm_pagewalk_bind(struct kvm_pagewalk *w);
@@ -117,6 +118,30 @@ entry_cache_forget_leaf(struct kvm_pagewalk *w, int row, int level, u64 key,
 {
 	if ((w->entry_cache[row][level - 1].key ^ key) & fast_rights_bits(ept))
 		w->leaf_cache[row].pte = WALK_LEAF_NONE.pte;
+}
+
+/*
+ * A table that missed its cache slot @c: its host page, kept in @c under
+ * @key, or NULL (and @c's key and page unchanged) when @table is not in
+ * memory.  The page comes inline, without a lookup, from the span of
+ * memory around the last table @c kept when that holds @table
+ * (guest_memory_find_span(): a memslot-like range in a guest's view,
+ * the allocated frames of an arena in the host view), as the tables
+ * that a walk meets at one level in turn tend to lie together; anything
+ * else goes out of line (table_cache_fill_past_span()).
+ */
+static __attribute__((always_inline)) inline const u64 *
+table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
+		 u64 key, u64 table)
+{
+	const u64 *page = guest_memory_span_page(&c->span, table);
+
+	if (likely(page)) {
+		c->key = key;
+		c->page = page;
+		return page;
+	}
+	return table_cache_fill_past_span(mem, c, key, table);
 }
 
 /*
@@ -185,10 +210,10 @@ entry_cache_span_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
  * The entry @pte of @level missed its slot @c of an entry_cache row and
  * the span of the slot's table (entry_cache_span_page()): when it is
  * the slot's key but for the table's address (fast_entry_like_key()),
- * the table's host page, looked up (table_cache_fill()) and kept in @c
- * under @pte; the row's kept leaf holds, since the rights of the row's
- * entries are the same.  Else (an entry unlike the key, or a table not
- * in memory) NULL, and @c unchanged.
+ * the table's host page, looked up (table_cache_fill_past_span()) and
+ * kept in @c under @pte; the row's kept leaf holds, since the rights of
+ * the row's entries are the same.  Else (an entry unlike the key, or a
+ * table not in memory) NULL, and @c unchanged.
  */
 static __attribute__((always_inline)) inline const u64 *
 entry_cache_like_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
@@ -196,7 +221,8 @@ entry_cache_like_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
 {
 	if (!fast_entry_like_key(w, pte, c->key, level))
 		return NULL;
-	return table_cache_fill(w->mem, c, pte, pte & PT_BASE_ADDR_MASK);
+	return table_cache_fill_past_span(w->mem, c, pte,
+					  pte & PT_BASE_ADDR_MASK);
 }
 
 /* Before a fast walk of @w: forget the table pages if they may be stale. */

@@ -126,9 +126,9 @@ static const u64 *table_cache_keep(struct walk_table_cache *c, u64 key,
  * cache, which costs less than a search for a span, else from the span
  * around @table, which @c keeps from now on, else looked up.
  */
-static __attribute__((noinline)) const u64 *
-table_cache_fill_find(const struct guest_memory *mem,
-		      struct walk_table_cache *c, u64 key, u64 table)
+__attribute__((noinline)) const u64 *
+table_cache_fill_past_span(const struct guest_memory *mem,
+			   struct walk_table_cache *c, u64 key, u64 table)
 {
 	const u64 *page = guest_memory_cached_page(mem, table);
 
@@ -137,26 +137,6 @@ table_cache_fill_find(const struct guest_memory *mem,
 	if (!page)
 		page = guest_memory_page(mem, table);
 	return table_cache_keep(c, key, page);
-}
-
-/*
- * A table that missed its cache slot @c: its host page, kept in @c under
- * @key, or NULL (and @c's key and page unchanged) when @table is not in
- * memory.  The page comes without a lookup from the span of memory
- * around the last table @c kept when that holds @table (in a guest's
- * view a memslot-like range, in the host view the allocated frames of an
- * arena: guest_memory_find_span()), as the tables that a walk meets at
- * one level in turn tend to lie together.
- */
-__attribute__((noinline)) const u64 *
-table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
-		 u64 key, u64 table)
-{
-	const u64 *page = guest_memory_span_page(&c->span, table);
-
-	if (likely(page))
-		return table_cache_keep(c, key, page);
-	return table_cache_fill_find(mem, c, key, table);
 }
 
 /*
