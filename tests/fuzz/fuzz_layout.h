@@ -272,6 +272,7 @@ struct walk_fuzz_header {
 	 * beside the first and walked after it (0: none; WF_NEIGHBOUR_*).
 	 */
 	u8 race;
+	/* Bits 4:0: the bit the race flips.  Bit 7: WF_TABLES_ACCESSED. */
 	u8 race_bit;
 };
 
@@ -283,6 +284,8 @@ struct walk_fuzz_header {
  */
 #define WF_RACE_CMPXCHG_MASK 15
 #define WF_NEIGHBOUR_SHIFT 4
+/* race_bit bit 7: every table entry the builder writes is accessed. */
+#define WF_TABLES_ACCESSED BIT(7)
 
 /* Mutation ops (op % WM_COUNT), applied to slot (slot % (entries + 2)):
  * slot 0 is the guest's CR3, slot 1 the nested root. */

@@ -157,7 +157,10 @@ static u64 leaf_entry(const struct walk_fuzz *f, const struct stage_desc *s,
  * f->accessed_tables: the second GVA's tables are written as a walk of
  * it before would have left them, which the kept tables of the first's
  * walks are too (a walk follows an entry from a kept slot only when it is
- * the slot's key but for its table's address).
+ * the slot's key but for its table's address).  With WF_TABLES_ACCESSED
+ * every table is: then the first GVA's try, whose walk keeps each table
+ * with the span of guest memory around it, translates when its leaf is
+ * accessed too.
  */
 static u64 table_accessed(const struct walk_fuzz *f, const struct stage_desc *s)
 {
@@ -452,6 +455,7 @@ void build_tables(struct walk_fuzz *f)
 					   0x3000 };
 	const struct walk_fuzz_header *h = &f->h;
 	int first_neighbour_table = 0, i;
+	bool tables_accessed;
 
 	f->pool_base = pool_bases[(h->addr_sel >> WF_POOL_SHIFT) & 3];
 	stage_init(&f->gs, &f->guest_role, h->guest_rights, DIM_GUEST);
@@ -463,6 +467,8 @@ void build_tables(struct walk_fuzz *f)
 		f->nested_root = alloc_root(f, &f->ns);
 	}
 
+	tables_accessed = h->race_bit & WF_TABLES_ACCESSED;
+	f->accessed_tables = tables_accessed;
 	pick_neighbour(f);
 	/* The second GVA's leaves map it as the first's map the first. */
 	f->neighbour_ngpa = f->ngpa ^ f->gva ^ f->neighbour_gva;
@@ -478,7 +484,7 @@ void build_tables(struct walk_fuzz *f)
 			f->accessed_tables = true;
 			map_addr(f, &f->gs, f->guest_root, f->neighbour_gva,
 				 f->neighbour_ngpa, leaf);
-			f->accessed_tables = false;
+			f->accessed_tables = tables_accessed;
 			f->neighbour_ngpa =
 				leaf_output(&f->gs, f->neighbour_gva,
 					    f->neighbour_ngpa, leaf);
@@ -490,12 +496,13 @@ void build_tables(struct walk_fuzz *f)
 	if (!f->has_nested)
 		return;
 	for (i = 0; i < f->nr_guest_tables; i++) {
-		f->accessed_tables = i >= first_neighbour_table;
+		f->accessed_tables = tables_accessed ||
+				     i >= first_neighbour_table;
 		map_addr(f, &f->ns, f->nested_root, f->guest_tables[i],
 			 f->guest_tables[i],
 			 pick_leaf_level(&f->ns, h->leaf_levels >> 3));
 	}
-	f->accessed_tables = false;
+	f->accessed_tables = tables_accessed;
 	map_addr(f, &f->ns, f->nested_root, f->ngpa, f->gpa,
 		 pick_leaf_level(&f->ns, h->final_leaf));
 	if (f->has_neighbour) {
@@ -503,7 +510,7 @@ void build_tables(struct walk_fuzz *f)
 		map_addr(f, &f->ns, f->nested_root, f->neighbour_ngpa,
 			 f->neighbour_gpa,
 			 pick_leaf_level(&f->ns, h->final_leaf));
-		f->accessed_tables = false;
+		f->accessed_tables = tables_accessed;
 	}
 }
 

@@ -316,25 +316,26 @@ void check_ngpa_walk(struct walk_fuzz *f)
 }
 
 /*
- * The second GVA (race bits 7:4), walked as a TLB miss of mmusim run
- * walks it, with the tables the walks of the first kept: the try, then
- * the walk after it or the recorded walk.  They give what the recorded
- * walk from the walkers as set up gives on the same memory.  A walk of
- * one GVA, repeated, finds every table in its slot; the second GVA leaves
- * the first's path at a level of the input's choice, where the walker
- * takes a table from the slot's span or looks it up.
+ * @gva (of nGPA @ngpa and GPA @gpa, for the messages) walked as a TLB
+ * miss of mmusim run walks it, on the tables the walks before kept: the
+ * try, then the walk after it (@what[0]) or the recorded walk (@what[1]).
+ * They give what the recorded walk from the walkers as set up gives on
+ * the same memory, which holds the invariants of any walk.  The walkers
+ * then hold the tables the walks on the kept ones left them.
  */
-void check_neighbour_walk(struct walk_fuzz *f)
+static void check_kept_walk(struct walk_fuzz *f, const char *const what[2],
+			    u64 gva, u64 ngpa, u64 gpa)
 {
+	struct kvm_pagewalk gw_kept, nw_kept;
 	struct walk_fault fault_k, fault;
 	struct walk_record rec_k, rec;
 	struct walk_translation out;
 	struct change_set changes_k;
 	int rk, r, tr;
 
-	f->gva = f->neighbour_gva;
-	f->ngpa = f->neighbour_ngpa;
-	f->gpa = f->neighbour_gpa;
+	f->gva = gva;
+	f->ngpa = ngpa;
+	f->gpa = gpa;
 	take_snapshot(f);
 	tr = check_try(f, &out);
 	if (tr == -EAGAIN) {
@@ -348,18 +349,45 @@ void check_neighbour_walk(struct walk_fuzz *f)
 	}
 	collect_changes(f, &changes_k);
 	undo_changes(f, &changes_k);
+	gw_kept = f->gw;
+	nw_kept = f->nw;
 
 	f->gw = f->gw_unwalked;
 	f->nw = f->nw_unwalked;
 	memset(&rec, 0, sizeof(rec));
 	r = gva_walk_translate(&f->gw, f->gva, &f->access, &fault, &rec);
-	f->what = "gva_walk_translate() of the second GVA";
 	check_walk(f, r, &fault, &rec);
 	if (tr == 0)
 		check_try_translated(f, &out, r, &rec);
-	check_same_walk(
-		f,
-		tr ? "the second GVA's walk after the try, kept tables" :
-		     "the second GVA's walk with kept tables",
-		rk, &fault_k, &rec_k, &changes_k, r, &fault, &rec);
+	check_same_walk(f, what[!tr], rk, &fault_k, &rec_k, &changes_k, r,
+			&fault, &rec);
+	/* The memory is as the walks on the kept tables left it. */
+	f->gw = gw_kept;
+	f->nw = nw_kept;
+}
+
+/*
+ * The second GVA (race bits 7:4), then the first again, each on the
+ * tables the walks before kept (check_kept_walk()).  A walk of one GVA,
+ * repeated, finds every table in its slot.  The second GVA leaves the
+ * first's path at a level of the input's choice, where the walker looks
+ * its table up (gva_walk_gpa_1d*_lookup_*, walker/pagewalk_kept.c) and
+ * keeps the span of guest memory around it; the first, walked again,
+ * then finds its own table in that span (gva_walk_gpa_1d*_spans_*).
+ */
+void check_neighbour_walk(struct walk_fuzz *f)
+{
+	static const char *const second[2] = {
+		"the second GVA's walk after the try, on kept tables",
+		"the second GVA's walk on kept tables",
+	};
+	static const char *const first[2] = {
+		"the first GVA's walk after the try, on the second's tables",
+		"the first GVA's walk on the second's tables",
+	};
+	u64 gva = f->gva, ngpa = f->ngpa, gpa = f->gpa;
+
+	check_kept_walk(f, second, f->neighbour_gva, f->neighbour_ngpa,
+			f->neighbour_gpa);
+	check_kept_walk(f, first, gva, ngpa, gpa);
 }

@@ -492,6 +492,24 @@ static int walk_seeds(void)
 	s.h.race = 7 << WF_NEIGHBOUR_SHIFT;
 	walk_addrs(&s, 0x40001000, 0x9000, 0x11000);
 	r |= walk_write("4x4-ept-neighbour-pdpte", &s);
+
+	/*
+	 * Every table accessed: the first GVA's try translates, its walk
+	 * keeps each table with the span of guest memory around it, and the
+	 * second GVA's leaf table is found in the span of the first's.
+	 */
+	memset(&s, 0, sizeof(s));
+	s.h.guest_rights = WF_RIGHT_LEAF_AD;
+	s.h.race = 2 << WF_NEIGHBOUR_SHIFT;
+	s.h.race_bit = WF_TABLES_ACCESSED;
+	walk_addrs(&s, 0x7f0000401000ULL, 0x1234000, 0);
+	r |= walk_write("4level-accessed-neighbour-pde", &s);
+
+	/* The same with the second GVA's PDE a supervisor one. */
+	s.h.guest_mode = WF_GUEST_4LEVEL | WF_GUEST_PKE | WF_GUEST_WP;
+	s.h.access = WF_ACCESS_USER;
+	walk_mutation(&s, 6, WM_FLIP_BIT, 2, 0);
+	r |= walk_write("4level-pkeys-accessed-neighbour-supervisor-pde", &s);
 	return r;
 }
 
