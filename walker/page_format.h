@@ -233,7 +233,14 @@ static inline bool __is_rsvd_bits_set(const struct kvm_page_format *fmt,
 	return pte & get_rsvd_bits(fmt, pte, level);
 }
 
-static inline bool __is_bad_mt_xwr(const struct kvm_page_format *fmt, u64 pte)
+/*
+ * Always inline: a few instructions, which the walks' entry checks
+ * (fast_entry_ok()) take at every EPT entry that misses its slot; the
+ * compiler left it out of line in the larger walks, where the call cost
+ * more than the check.
+ */
+static __attribute__((always_inline)) inline bool
+__is_bad_mt_xwr(const struct kvm_page_format *fmt, u64 pte)
 {
 	/* With MBEC, XU counts as X: XU without R is as bad as X without R. */
 	if (pte & EPT_USER_EXECUTABLE_MASK)
