@@ -70,17 +70,18 @@ bool ws_intersect(const struct word_set *a, const struct word_set *b)
 }
 
 /*
- * Every word of the pool that differs from the snapshot must be in
- * @allowed (or @allowed2 when not NULL).  No coverage, as for
- * collect_changes(): the compares of its loops over the pool's words
- * steer nothing, and their hit counts are features of no code under test.
+ * The words of the pool that differ from the snapshot, in GPA order.  A
+ * walk writes at most one word an entry it read (35 at most) and a race
+ * flips a bit of one of them, so WORDS_MAX holds every change.  No
+ * coverage: the compares of its loop over the pool's words steer
+ * nothing, and their hit counts are features of no code under test.
  */
 __attribute__((no_sanitize("coverage"))) void
-check_changes(struct walk_fuzz *f, const struct word_set *allowed,
-	      const struct word_set *allowed2, const char *why)
+collect_changes(struct walk_fuzz *f, struct change_set *cs)
 {
 	int i, j;
 
+	cs->n = 0;
 	for (i = 0; i < f->nr_pool; i++) {
 		const u64 *now = pool_page(f, i);
 		const u64 *then = f->snapshot + i * (PAGE_SIZE / 8);
@@ -88,19 +89,56 @@ check_changes(struct walk_fuzz *f, const struct word_set *allowed,
 		if (!memcmp(now, then, PAGE_SIZE))
 			continue;
 		for (j = 0; j < (int)(PAGE_SIZE / 8); j++) {
-			u64 gpa = f->pool_base + (u64)i * PAGE_SIZE + j * 8;
-
 			if (now[j] == then[j])
 				continue;
-			WF_CHECK(f,
-				 ws_has(allowed, gpa) ||
-					 (allowed2 && ws_has(allowed2, gpa)),
-				 "%s: memory at GPA 0x%llx changed from 0x%llx "
-				 "to 0x%llx",
-				 why, (unsigned long long)gpa,
-				 (unsigned long long)then[j],
-				 (unsigned long long)now[j]);
+			WF_CHECK(f, cs->n < WORDS_MAX,
+				 "a walk changed more than %d words",
+				 WORDS_MAX);
+			cs->c[cs->n++] = (struct word_change){
+				.gpa = f->pool_base + (u64)i * PAGE_SIZE +
+				       j * 8,
+				.now = now[j],
+			};
 		}
+	}
+}
+
+/* Put the words of @cs back to their snapshot values. */
+void undo_changes(struct walk_fuzz *f, const struct change_set *cs)
+{
+	int i;
+
+	for (i = 0; i < cs->n; i++) {
+		u64 off = cs->c[i].gpa - f->pool_base;
+		u64 *page = pool_page(f, off / PAGE_SIZE);
+
+		page[(off % PAGE_SIZE) / 8] = f->snapshot[off / 8];
+	}
+}
+
+/*
+ * Every word of the pool that differs from the snapshot must be in
+ * @allowed (or @allowed2 when not NULL).
+ */
+void check_changes(struct walk_fuzz *f, const struct word_set *allowed,
+		   const struct word_set *allowed2, const char *why)
+{
+	struct change_set cs;
+	int i;
+
+	collect_changes(f, &cs);
+	for (i = 0; i < cs.n; i++) {
+		u64 gpa = cs.c[i].gpa;
+
+		WF_CHECK(f,
+			 ws_has(allowed, gpa) ||
+				 (allowed2 && ws_has(allowed2, gpa)),
+			 "%s: memory at GPA 0x%llx changed from 0x%llx to "
+			 "0x%llx",
+			 why, (unsigned long long)gpa,
+			 (unsigned long long)
+				 f->snapshot[(gpa - f->pool_base) / 8],
+			 (unsigned long long)cs.c[i].now);
 	}
 }
 

@@ -121,6 +121,8 @@ void take_snapshot(struct walk_fuzz *f);
 void collect_words(const struct walk_record *rec, struct word_set *guest,
 		   struct word_set *nested);
 bool ws_intersect(const struct word_set *a, const struct word_set *b);
+void collect_changes(struct walk_fuzz *f, struct change_set *cs);
+void undo_changes(struct walk_fuzz *f, const struct change_set *cs);
 void check_changes(struct walk_fuzz *f, const struct word_set *allowed,
 		   const struct word_set *allowed2, const char *why);
 unsigned int levels_read(const struct cpu_role *role);
@@ -128,8 +130,6 @@ void check_walk(struct walk_fuzz *f, int r, const struct walk_fault *ft,
 		const struct walk_record *rec);
 
 /* fuzz_walk_try.c */
-void collect_changes(struct walk_fuzz *f, struct change_set *cs);
-void undo_changes(struct walk_fuzz *f, const struct change_set *cs);
 int check_try(struct walk_fuzz *f, struct walk_translation *out);
 void check_try_translated(struct walk_fuzz *f,
 			  const struct walk_translation *out, int r,

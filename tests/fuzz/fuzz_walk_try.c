@@ -6,53 +6,6 @@
 
 /* ---- the record-less try (gva_walk_try_translate_gpa()) ---- */
 
-/*
- * The words of the pool that differ from the snapshot, in GPA order.  A
- * walk writes at most one word an entry it read (35 at most) and a race
- * flips a bit of one of them, so WORDS_MAX holds every change.  No
- * coverage: the compares of its loop over the pool's words steer
- * nothing, and their hit counts are features of no code under test.
- */
-__attribute__((no_sanitize("coverage"))) void
-collect_changes(struct walk_fuzz *f, struct change_set *cs)
-{
-	int i, j;
-
-	cs->n = 0;
-	for (i = 0; i < f->nr_pool; i++) {
-		const u64 *now = pool_page(f, i);
-		const u64 *then = f->snapshot + i * (PAGE_SIZE / 8);
-
-		if (!memcmp(now, then, PAGE_SIZE))
-			continue;
-		for (j = 0; j < (int)(PAGE_SIZE / 8); j++) {
-			if (now[j] == then[j])
-				continue;
-			WF_CHECK(f, cs->n < WORDS_MAX,
-				 "a walk changed more than %d words",
-				 WORDS_MAX);
-			cs->c[cs->n++] = (struct word_change){
-				.gpa = f->pool_base + (u64)i * PAGE_SIZE +
-				       j * 8,
-				.now = now[j],
-			};
-		}
-	}
-}
-
-/* Put the words of @cs back to their snapshot values. */
-void undo_changes(struct walk_fuzz *f, const struct change_set *cs)
-{
-	int i;
-
-	for (i = 0; i < cs->n; i++) {
-		u64 off = cs->c[i].gpa - f->pool_base;
-		u64 *page = pool_page(f, off / PAGE_SIZE);
-
-		page[(off % PAGE_SIZE) / 8] = f->snapshot[off / 8];
-	}
-}
-
 /* cmpxchg_hook during a try, which must not exchange anything. */
 static void try_cmpxchg_hook(struct guest_memory *mem, u64 gpa, void *opaque)
 {
