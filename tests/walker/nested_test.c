@@ -1898,3 +1898,72 @@ Test(walk_ad, faulting_walk_through_read_only_npt_table_sets_no_a)
 	cr_assert_eq(o.rec.guest.nr_entries, 1);
 	ad_assert_no_guest_a(&o, REF_NESTED_NPT, "NPT");
 }
+
+/*
+ * An entry of the final address's nested walk whose value is
+ * WALK_TABLE_NONE (all ones), the key of an empty slot of the walker's
+ * table caches, walked by walkers fresh from kvm_pagewalk_init(): it has
+ * reserved bits, so the walk stops at its level, as the reference's does.
+ * Regression: the fast path took it for its empty slot's table and the
+ * walk went on to report the next level's entry not present
+ * (tests/fuzz/crashes/fuzz_walk/all-ones-nested-entry-taken-for-a-table).
+ */
+static void all_ones_final_entry(enum ref_nested_kind kind, bool ad, int level)
+{
+	struct nest_walk o;
+	struct nest_case c;
+	u64 entry_gpa;
+
+	nest_fixed(&c, kind, PT64_ROOT_4LEVEL, PT64_ROOT_4LEVEL);
+	if (!ad)
+		c.nflags &= ~NF(CFG_AD);
+	/* Every A/D flag set: the guest stage stays on the fast path. */
+	c.guest.flags |= AC(LEAF_ACCESSED) | AC(LEAF_DIRTY) |
+			 AC(PARENT_ACCESSED) | AC(UPPER_ACCESSED);
+	c.nflags |= NF(LEAF_A) | NF(LEAF_D) | NF(PARENT_A) | NF(OTHERS_AD);
+	nest_walk(&o, &c, false);
+	cr_assert_eq(o.ret, 0);
+	cr_assert_eq(o.rec.final_walk.nr_entries, PT64_ROOT_4LEVEL);
+	entry_gpa = o.rec.final_walk.entries[PT64_ROOT_4LEVEL - level].pte_gpa;
+
+	/* The same case again, without that walk's A/D flags. */
+	env_reset(&o.e);
+	memset(&o.cfg, 0, sizeof(o.cfg));
+	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	env_write(&o.e, entry_gpa, 8, WALK_TABLE_NONE);
+	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
+	memset(&o.rec, 0, sizeof(o.rec));
+	o.ret = gva_walk_translate(&o.gw, c.gva, &o.acc, &o.f, &o.rec);
+	cr_assert_eq(o.ret, 1);
+	cr_assert(o.f.nested);
+	cr_assert_eq(o.f.level, level, "%s at level %d",
+		     walk_fault_name(o.f.kind), o.f.level);
+	if (kind == REF_NESTED_EPT)
+		cr_assert_eq(o.f.kind, WALK_FAULT_EPT_MISCONFIG, "%s",
+			     walk_fault_name(o.f.kind));
+	else
+		cr_assert_eq(o.f.error_code & PFERR_RSVD_MASK, PFERR_RSVD_MASK,
+			     "error code %#llx",
+			     (unsigned long long)o.f.error_code);
+
+	/* The try, the walk after it and the reference agree too. */
+	env_reset(&o.e);
+	memset(&o.cfg, 0, sizeof(o.cfg));
+	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	env_write(&o.e, entry_gpa, 8, WALK_TABLE_NONE);
+	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
+	cr_assert(env_check(&o.e, &o.gw, false, &o.cfg, c.gva, &o.acc,
+			    describe_nest, &c));
+	env_destroy(&o.e);
+}
+
+Test(gva_walk_2d, all_ones_final_nested_entry_on_fresh_walkers_faults_there)
+{
+	int level;
+
+	for (level = PG_LEVEL_2M; level <= PT64_ROOT_4LEVEL; level++) {
+		all_ones_final_entry(REF_NESTED_EPT, true, level);
+		all_ones_final_entry(REF_NESTED_EPT, false, level);
+		all_ones_final_entry(REF_NESTED_NPT, true, level);
+	}
+}
