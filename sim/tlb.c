@@ -129,14 +129,11 @@ static u32 plru_victim(const struct tlb *t, u32 set)
 	return way;
 }
 
-void tlb_touch(struct tlb *t, struct tlb_entry *e)
+void tlb_plru_touch(struct tlb *t, struct tlb_entry *e)
 {
 	u32 index = e - t->entries;
 
-	if (t->policy == TLB_POLICY_LRU)
-		e->used = ++t->clock;
-	else if (t->policy == TLB_POLICY_PLRU)
-		plru_touch(t, index / t->ways, index % t->ways);
+	plru_touch(t, index / t->ways, index % t->ways);
 }
 
 /* xorshift64* (Vigna): enough for a victim, and the same for a seed. */

@@ -180,14 +180,22 @@ static inline struct tlb_entry *tlb_set(const struct tlb *t, u64 addr,
 			   t->ways];
 }
 
-/* A hit on @e: LRU and PLRU remember it. */
-void tlb_touch(struct tlb *t, struct tlb_entry *e);
+/* PLRU: @e is now the most recently used of its set. */
+void tlb_plru_touch(struct tlb *t, struct tlb_entry *e);
 
-/* A use of @e, which only LRU and PLRU remember. */
+/*
+ * A use of @e, which only LRU and PLRU remember.  LRU's is inline: a hit
+ * of mmusim run's TLB makes no call for it.  Round robin and random
+ * leave at the first test, one compare of a range.
+ */
 static inline void tlb_use(struct tlb *t, struct tlb_entry *e)
 {
-	if (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU)
-		tlb_touch(t, e);
+	if (t->policy != TLB_POLICY_LRU && t->policy != TLB_POLICY_PLRU)
+		return;
+	if (t->policy == TLB_POLICY_LRU)
+		e->used = ++t->clock;
+	else
+		tlb_plru_touch(t, e);
 }
 
 /* A hit is a use. */
@@ -272,8 +280,7 @@ static inline struct tlb_entry *tlb_fill_entry(struct tlb *t,
 	e->level = level;
 	e->global = global;
 	e->gen = global ? t->global_gen : t->gen;
-	if (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU)
-		tlb_touch(t, e);
+	tlb_use(t, e);
 	if (level > 1)
 		t->has_large = true;
 	if (global && t->global_tag != t->pcid_tag)
