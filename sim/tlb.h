@@ -202,16 +202,21 @@ static inline void tlb_use(struct tlb *t, struct tlb_entry *e)
 static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
 					      int level, u64 pcid_tag)
 {
-	struct tlb_entry *set = tlb_set(t, addr, level);
-	u64 tag = tlb_tag_for(t, addr, level, pcid_tag);
-	u32 i;
+	struct tlb_entry *e, *end;
+	u64 tag;
 
-	for (i = 0; i < t->ways; i++) {
-		if (set[i].tag == tag && tlb_entry_valid(t, &set[i])) {
-			tlb_use(t, &set[i]);
-			return &set[i];
+	/* A disabled array has no entries: not even a set to point at. */
+	if (unlikely(!t->ways))
+		return NULL;
+	e = tlb_set(t, addr, level);
+	end = e + t->ways;
+	tag = tlb_tag_for(t, addr, level, pcid_tag);
+	do {
+		if (e->tag == tag && tlb_entry_valid(t, e)) {
+			tlb_use(t, e);
+			return e;
 		}
-	}
+	} while (++e != end);
 	return NULL;
 }
 

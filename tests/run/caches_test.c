@@ -657,3 +657,29 @@ Test(caches_config, a_number_starts_with_a_digit)
 		     0, "%s", why);
 	cr_assert_eq(cfg.stlb.entries, 16);
 }
+
+Test(tlb_policy, a_probe_looks_at_every_way_of_its_set_and_no_other)
+{
+	struct tlb t;
+	int i;
+
+	/* Two sets of four ways: pages 0, 2, 4 and 6 fill set 0 in order. */
+	cr_assert_eq(tlb_init_policy(&t, 8, 4, TLB_POLICY_ROUNDROBIN,
+				     TLB_SIZE_4K, 0),
+		     0);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(tlb_fill(&t, PAGE(2 * i), 1, false),
+			     &t.entries[i]);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(tlb_probe(&t, PAGE(2 * i), 1), &t.entries[i]);
+	/* Page 8 is of set 0 but in no way of it; page 1 is of set 1. */
+	cr_assert_null(tlb_probe(&t, PAGE(8), 1));
+	cr_assert_null(tlb_probe(&t, PAGE(1), 1));
+	tlb_destroy(&t);
+	/* An array of no entries has no set: a probe misses. */
+	cr_assert_eq(tlb_init_policy(&t, 0, 4, TLB_POLICY_ROUNDROBIN,
+				     TLB_SIZE_4K, 0),
+		     0);
+	cr_assert_null(tlb_probe(&t, PAGE(0), 1));
+	tlb_destroy(&t);
+}
