@@ -345,6 +345,21 @@ static u64 upper_flags(const struct ac_case *c, int level)
 	return v;
 }
 
+void ac_plain_4k_case(struct ac_case *c, int levels, u64 gva, u64 target)
+{
+	memset(c, 0, sizeof(*c));
+	c->g.levels = levels;
+	c->g.leaf_level = PG_LEVEL_4K;
+	c->g.maxphyaddr = 46;
+	c->g.rsvd_bit = -1;
+	c->g.low_rsvd_bit = -1;
+	c->g.gva = gva;
+	c->g.target = target;
+	c->flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
+		   AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
+		   AC(CPU_EFER_NX) | AC(CPU_CR0_WP);
+}
+
 void ac_build(struct walk_env *e, const struct ac_case *c, struct ref_mmu *cfg,
 	      struct walk_access *access)
 {

@@ -122,6 +122,14 @@ u32 ac_geom_flags(const struct ac_geom *g);
 u32 ac_random_flags(struct env_rng *rng, const struct ac_geom *g);
 
 /*
+ * The case most of the walker's tests start from: @gva's 4K page mapped
+ * to @target through @levels levels of tables whose every entry is
+ * present, writable and user, MAXPHYADDR 46 and no reserved bit, with
+ * CR0.WP and EFER.NX.
+ */
+void ac_plain_4k_case(struct ac_case *c, int levels, u64 gva, u64 target);
+
+/*
  * Write the guest tables of @c into @e and fill the guest half of @cfg
  * (registers, CR3) and the access to make.
  */

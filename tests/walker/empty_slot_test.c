@@ -39,23 +39,14 @@ static void check_all_ones_entry(const struct slot_case *sc)
 	struct walk_record rec;
 	struct kvm_pagewalk gw;
 	struct walk_access acc;
-	struct ac_case c = { 0 };
+	struct ac_case c;
 	struct ref_mmu cfg = { 0 };
 	struct walk_env e;
 	u64 entry_gpa;
 	int r;
 
 	env_init(&e);
-	c.g.levels = sc->levels;
-	c.g.leaf_level = PG_LEVEL_4K;
-	c.g.maxphyaddr = 46;
-	c.g.rsvd_bit = -1;
-	c.g.low_rsvd_bit = -1;
-	c.g.gva = SLOT_GVA;
-	c.g.target = SLOT_TARGET;
-	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
-		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_CR0_WP) | AC(CPU_EFER_NX);
+	ac_plain_4k_case(&c, sc->levels, SLOT_GVA, SLOT_TARGET);
 	if (sc->write)
 		c.flags |= AC(ACCESS_WRITE);
 	ac_build(&e, &c, &cfg, &acc);

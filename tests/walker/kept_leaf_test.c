@@ -51,19 +51,11 @@ static void kept_gva_setup(struct walk_env *e, u64 extra_flags,
 			   struct kvm_pagewalk *gw)
 {
 	struct walk_access acc;
-	struct ac_case c = { 0 };
+	struct ac_case c;
 	struct ref_mmu cfg = { 0 };
 
-	c.g.levels = 4;
-	c.g.leaf_level = 1;
-	c.g.maxphyaddr = 46;
-	c.g.rsvd_bit = -1;
-	c.g.low_rsvd_bit = -1;
-	c.g.gva = KEPT_GVA;
-	c.g.target = 0x5000;
-	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
-		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP) | extra_flags;
+	ac_plain_4k_case(&c, PT64_ROOT_4LEVEL, KEPT_GVA, 0x5000);
+	c.flags |= extra_flags;
 	ac_build(e, &c, &cfg, &acc);
 	cr_assert_eq(env_setup_walkers(e, &cfg, gw, NULL), 0);
 }

@@ -23,21 +23,15 @@ static void try_setup(struct walk_env *e, int levels, u32 flags,
 		      struct kvm_pagewalk *gw)
 {
 	struct walk_access acc;
-	struct ac_case c = { 0 };
+	struct ac_case c;
 	struct ref_mmu cfg = { 0 };
 
-	c.g.levels = levels;
-	c.g.leaf_level = PG_LEVEL_4K;
-	c.g.maxphyaddr = 46;
-	c.g.rsvd_bit = -1;
-	c.g.low_rsvd_bit = -1;
-	c.g.gva = levels < PT64_ROOT_4LEVEL ? (u32)TRY_GVA : TRY_GVA;
-	c.g.target = TRY_TARGET;
-	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
-		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_CR0_WP) | flags;
-	if (levels > PT32_ROOT_LEVEL)
-		c.flags |= AC(CPU_EFER_NX);
+	ac_plain_4k_case(&c, levels,
+			 levels < PT64_ROOT_4LEVEL ? (u32)TRY_GVA : TRY_GVA,
+			 TRY_TARGET);
+	c.flags |= flags;
+	if (levels <= PT32_ROOT_LEVEL)
+		c.flags &= ~AC(CPU_EFER_NX);
 	ac_build(e, &c, &cfg, &acc);
 	cr_assert_eq(env_setup_walkers(e, &cfg, gw, NULL), 0);
 }

@@ -13,18 +13,9 @@
 static void map_one(struct walk_env *e, int levels, u64 gva, u64 target,
 		    struct ref_mmu *cfg, struct walk_access *acc)
 {
-	struct ac_case c = { 0 };
+	struct ac_case c;
 
-	c.g.levels = levels;
-	c.g.leaf_level = 1;
-	c.g.maxphyaddr = 46;
-	c.g.rsvd_bit = -1;
-	c.g.low_rsvd_bit = -1;
-	c.g.gva = gva;
-	c.g.target = target;
-	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
-		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP);
+	ac_plain_4k_case(&c, levels, gva, target);
 	ac_build(e, &c, cfg, acc);
 }
 
@@ -495,23 +486,15 @@ Test(gva_walk, kept_leaf_is_checked_again_when_what_its_checks_read_changes)
 {
 	struct walk_access acc, ac;
 	struct walk_record rec;
-	struct ac_case c = { 0 };
+	struct ac_case c;
 	struct ref_mmu cfg = { 0 };
 	struct kvm_pagewalk gw;
 	struct walk_env e;
 	u64 leaf_gpa, leaf, gpa;
 
 	env_init(&e);
-	c.g.levels = 4;
-	c.g.leaf_level = 1;
-	c.g.maxphyaddr = 46;
-	c.g.rsvd_bit = -1;
-	c.g.low_rsvd_bit = -1;
-	c.g.gva = GVA_4LEVEL;
-	c.g.target = 0x5000;
-	c.flags = AC(LEAF_PRESENT) | AC(LEAF_WRITABLE) | AC(LEAF_USER) |
-		  AC(PARENT_PRESENT) | AC(PARENT_WRITABLE) | AC(PARENT_USER) |
-		  AC(CPU_EFER_NX) | AC(CPU_CR0_WP) | AC(CPU_CR4_SMAP);
+	ac_plain_4k_case(&c, PT64_ROOT_4LEVEL, GVA_4LEVEL, 0x5000);
+	c.flags |= AC(CPU_CR4_SMAP);
 	ac_build(&e, &c, &cfg, &acc);
 	cr_assert_eq(env_setup_walkers(&e, &cfg, &gw, NULL), 0);
 	/* A supervisor write to a user page: SMAP lets it through with AC. */
