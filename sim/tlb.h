@@ -160,12 +160,19 @@ static inline bool tlb_entry_valid(const struct tlb *t,
 	return e->gen == (e->global ? t->global_gen : t->gen);
 }
 
+/* The tag of @addr at size @level, whose page shift is @shift. */
+static inline u64 tlb_tag_at_shift(u64 addr, unsigned int shift, int level,
+				   u64 pcid_tag)
+{
+	return (((addr & TLB_ADDR_MASK) >> shift)
+		<< (TLB_PCID_BITS + TLB_LEVEL_BITS)) |
+	       pcid_tag | level;
+}
+
 static inline u64 tlb_tag_for(const struct tlb *t, u64 addr, int level,
 			      u64 pcid_tag)
 {
-	return (((addr & TLB_ADDR_MASK) >> t->shift[level])
-		<< (TLB_PCID_BITS + TLB_LEVEL_BITS)) |
-	       pcid_tag | level;
+	return tlb_tag_at_shift(addr, t->shift[level], level, pcid_tag);
 }
 
 static inline u64 tlb_tag(const struct tlb *t, u64 addr, int level)
@@ -173,11 +180,16 @@ static inline u64 tlb_tag(const struct tlb *t, u64 addr, int level)
 	return tlb_tag_for(t, addr, level, t->pcid_tag);
 }
 
+/* The set of the page of number @nr (an address >> its page shift). */
+static inline struct tlb_entry *tlb_set_of(const struct tlb *t, u64 nr)
+{
+	return &t->entries[(nr & (t->nr_sets - 1)) * t->ways];
+}
+
 static inline struct tlb_entry *tlb_set(const struct tlb *t, u64 addr,
 					int level)
 {
-	return &t->entries[((addr >> t->shift[level]) & (t->nr_sets - 1)) *
-			   t->ways];
+	return tlb_set_of(t, addr >> t->shift[level]);
 }
 
 /* PLRU: @e is now the most recently used of its set. */
@@ -198,19 +210,12 @@ static inline void tlb_use(struct tlb *t, struct tlb_entry *e)
 		tlb_plru_touch(t, e);
 }
 
-/* A hit is a use. */
-static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
-					      int level, u64 pcid_tag)
+/* The valid entry of @set, of an enabled array, with @tag; a hit is a use. */
+static inline struct tlb_entry *tlb_probe_set(struct tlb *t,
+					      struct tlb_entry *set, u64 tag)
 {
-	struct tlb_entry *e, *end;
-	u64 tag;
+	struct tlb_entry *e = set, *end = set + t->ways;
 
-	/* A disabled array has no entries: not even a set to point at. */
-	if (unlikely(!t->ways))
-		return NULL;
-	e = tlb_set(t, addr, level);
-	end = e + t->ways;
-	tag = tlb_tag_for(t, addr, level, pcid_tag);
 	do {
 		if (e->tag == tag && tlb_entry_valid(t, e)) {
 			tlb_use(t, e);
@@ -220,20 +225,38 @@ static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
 	return NULL;
 }
 
+static inline struct tlb_entry *tlb_probe_tag(struct tlb *t, u64 addr,
+					      int level, u64 pcid_tag)
+{
+	/* A disabled array has no entries: not even a set to point at. */
+	if (unlikely(!t->ways))
+		return NULL;
+	return tlb_probe_set(t, tlb_set(t, addr, level),
+			     tlb_tag_for(t, addr, level, pcid_tag));
+}
+
 /* The valid entry of size @level for @addr and the current PCID, or NULL. */
 static inline struct tlb_entry *tlb_probe(struct tlb *t, u64 addr, int level)
 {
 	return tlb_probe_tag(t, addr, level, t->pcid_tag);
 }
 
-/* Of the sizes the array holds. */
+/*
+ * Of the sizes the enabled TLB @t holds.  A TLB's 4K page shift is
+ * PAGE_SHIFT in every paging mode (tlb_set_shifts()), only a PSC level's
+ * differs: the 4K probe takes the constant, so that a loop over the
+ * configurations of a sweep works out its part of the tag once.
+ */
 static inline struct tlb_entry *tlb_lookup_tag(struct tlb *t, u64 addr,
 					       u64 pcid_tag)
 {
 	struct tlb_entry *e = NULL;
 
 	if (likely(t->sizes & TLB_SIZE_4K)) {
-		e = tlb_probe_tag(t, addr, 1, pcid_tag);
+		MMU_WARN_ON(t->shift[1] != PAGE_SHIFT);
+		e = tlb_probe_set(t, tlb_set_of(t, addr >> PAGE_SHIFT),
+				  tlb_tag_at_shift(addr, PAGE_SHIFT, 1,
+						   pcid_tag));
 		if (likely(e) || !t->has_large)
 			return e;
 	}
@@ -244,7 +267,10 @@ static inline struct tlb_entry *tlb_lookup_tag(struct tlb *t, u64 addr,
 	return e;
 }
 
-/* The valid entry of any size the array holds for @addr, or NULL. */
+/*
+ * The valid entry of any size the TLB (the first level, the STLB or the
+ * nested TLB, not a PSC level) holds for @addr, or NULL.
+ */
 static inline struct tlb_entry *tlb_lookup(struct tlb *t, u64 addr)
 {
 	struct tlb_entry *e;
