@@ -20,8 +20,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
-#include "mmu/mmu.h"
+#include "mmu/tdp_mmu.h"
 
 #define TEST_MAXPHYADDR 46
 #define RAM_PAGES 0x800ULL /* 8M */
@@ -344,6 +345,105 @@ Test(mmu_mode_change, refused_context_leaves_no_root_until_next_reset)
 		check_mode(&e);
 		cr_assert_eq(access_both(&e, GVA_4K, 0, &gpa), 0);
 		cr_assert_eq(gpa, GPA_PAE_DATA);
+		env_destroy(&e);
+	}
+}
+
+/* What a hardware walker was set up with, as kvm_pagewalk_init() left it. */
+struct hw_walker_setup {
+	struct cpu_role role;
+	struct kvm_page_format fmt;
+	u64 root;
+	u64 pdptrs[4];
+	bool pdptrs_valid;
+	struct guest_memory *mem;
+	struct kvm_pagewalk *nested;
+	bool ept_advanced_exit_info;
+	int (*translate_gpa)(struct kvm_pagewalk *w, u64 addr,
+			     const struct walk_access *access,
+			     struct walk_fault *fault,
+			     struct walk_translation *out);
+};
+
+static struct hw_walker_setup hw_walker_setup(const struct kvm_pagewalk *w)
+{
+	struct hw_walker_setup s;
+
+	memset(&s, 0, sizeof(s));
+	s.role = w->role;
+	s.fmt = w->fmt;
+	s.root = w->root;
+	memcpy(s.pdptrs, w->pdptrs, sizeof(s.pdptrs));
+	s.pdptrs_valid = w->pdptrs_valid;
+	s.mem = w->mem;
+	s.nested = w->nested;
+	s.ept_advanced_exit_info = w->ept_advanced_exit_info;
+	s.translate_gpa = w->translate_gpa;
+	return s;
+}
+
+static void check_hw_walker_setup(const struct env *e, const char *walker,
+				  const struct hw_walker_setup *fresh,
+				  const struct kvm_pagewalk *w)
+{
+	struct hw_walker_setup kept = hw_walker_setup(w);
+
+	cr_assert(!memcmp(&kept.role, &fresh->role, sizeof(kept.role)),
+		  "%s %s: %s role", kind_name(e->kind), e->mode->name, walker);
+	cr_assert(!memcmp(&kept.fmt, &fresh->fmt, sizeof(kept.fmt)),
+		  "%s %s: %s format", kind_name(e->kind), e->mode->name,
+		  walker);
+	cr_assert_eq(kept.root, fresh->root, "%s %s: %s root",
+		     kind_name(e->kind), e->mode->name, walker);
+	cr_assert(!memcmp(kept.pdptrs, fresh->pdptrs, sizeof(kept.pdptrs)),
+		  "%s %s: %s PDPTRs", kind_name(e->kind), e->mode->name,
+		  walker);
+	cr_assert_eq(kept.pdptrs_valid, fresh->pdptrs_valid);
+	cr_assert_eq(kept.mem, fresh->mem);
+	cr_assert_eq(kept.nested, fresh->nested);
+	cr_assert_eq(kept.ept_advanced_exit_info,
+		     fresh->ept_advanced_exit_info);
+	cr_assert_eq(kept.translate_gpa, fresh->translate_gpa,
+		     "%s %s: %s walk bound", kind_name(e->kind), e->mode->name,
+		     walker);
+}
+
+/*
+ * A CR load that leaves the MMU's walk of its tables as it was (the same
+ * mode again, as a MOV to CR3 of the same value) may keep the hardware
+ * walkers (mmu/fault.c): they are then what a fresh kvm_pagewalk_init()
+ * made of the same mode, after walks that filled their table caches, and
+ * the MMU still translates as the guest's walk does.
+ */
+Test(mmu_mode_change, same_mode_again_sets_up_hardware_walks_as_fresh)
+{
+	static const enum mmu_kind kinds[] = { MMU_TDP, MMU_SHADOW };
+	const struct guest_mode *modes[] = { &mode_pae, &mode_2level,
+					     &mode_2level_pse,
+					     &mode_pae_paging_off, &mode_pae };
+	unsigned int k, i;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		struct env e;
+
+		env_setup(&e, kinds[k]);
+		for (i = 0; i < ARRAY_SIZE(modes); i++) {
+			struct hw_walker_setup gva, stage;
+
+			/* A new mode: a walker of a new role, set up afresh. */
+			set_mode(&e, modes[i]);
+			gva = hw_walker_setup(&e.mmu->hw_gva);
+			stage = hw_walker_setup(&e.mmu->hw_stage);
+			check_mode(&e);
+
+			set_mode(&e, modes[i]);
+			check_hw_walker_setup(&e, "hw_gva", &gva,
+					      &e.mmu->hw_gva);
+			if (kinds[k] == MMU_TDP)
+				check_hw_walker_setup(&e, "hw_stage", &stage,
+						      &e.mmu->hw_stage);
+			check_mode(&e);
+		}
 		env_destroy(&e);
 	}
 }
