@@ -10,11 +10,21 @@
 #define QUOTE_MAX 40
 #define GPA_LIMIT_BITS 52
 
+/*
+ * @t is @word: compared byte by byte up to @word's NUL, the first differing
+ * byte ending it.  Not memcmp(): a statement's keyword is looked for among
+ * a few dozen words, and under a sanitizer every call of it is
+ * intercepted, which cost more than the comparisons (docs/fuzzing.md).
+ */
 static bool tok_is(const struct token *t, const char *word)
 {
-	size_t len = strlen(word);
+	size_t i;
 
-	return t->len == len && !memcmp(t->s, word, len);
+	for (i = 0; i < t->len; i++) {
+		if (!word[i] || t->s[i] != word[i])
+			return false;
+	}
+	return word[t->len] == '\0';
 }
 
 /* For "%.*s%s" in messages: at most QUOTE_MAX characters, then "...". */
