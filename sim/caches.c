@@ -64,6 +64,13 @@ static unsigned int all_arrays(struct translation_caches *c,
 	return n;
 }
 
+/* A hit of @t may change its replacement state. */
+static bool is_lru_array(const struct tlb *t)
+{
+	return t->nr_sets &&
+	       (t->policy == TLB_POLICY_LRU || t->policy == TLB_POLICY_PLRU);
+}
+
 int translation_caches_init(struct translation_caches *c,
 			    const struct translation_caches_config *cfg)
 {
@@ -85,9 +92,7 @@ int translation_caches_init(struct translation_caches *c,
 		if (!r)
 			r = init_array(&c->npsc[i], &cfg->npsc[i], cfg->seed);
 		c->has_psc |= c->psc[i].nr_sets != 0;
-		if (c->psc[i].nr_sets && (c->psc[i].policy == TLB_POLICY_LRU ||
-					  c->psc[i].policy == TLB_POLICY_PLRU))
-			psc_lru = true;
+		psc_lru |= is_lru_array(&c->psc[i]);
 		c->has_npsc |= c->npsc[i].nr_sets != 0;
 	}
 	if (r) {
@@ -98,11 +103,11 @@ int translation_caches_init(struct translation_caches *c,
 		c->split_l1 |= c->l1i[i].nr_sets != 0;
 	for (i = CACHES_L1_2M; i < CACHES_L1_ARRAYS; i++)
 		c->l1_size_arrays |= c->l1d[i].nr_sets || c->l1i[i].nr_sets;
+	for (i = 0; i < CACHES_L1_ARRAYS; i++)
+		c->l1_lru |= is_lru_array(&c->l1d[i]) ||
+			     is_lru_array(&c->l1i[i]);
 	for (i = 0; !c->split_l1 && i < CACHES_L1_ARRAYS; i++)
-		c->hints_share_lru_sets |=
-			c->l1d[i].nr_sets &&
-			(c->l1d[i].policy == TLB_POLICY_LRU ||
-			 c->l1d[i].policy == TLB_POLICY_PLRU);
+		c->hints_share_lru_sets |= is_lru_array(&c->l1d[i]);
 	c->psc_hits_change_nothing = !psc_lru;
 	caches_drop_hints(c);
 	return 0;
@@ -156,6 +161,7 @@ void translation_caches_flush(struct translation_caches *c, bool global)
 	int i;
 
 	caches_drop_hints(c);
+	c->flushes++;
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush(tlbs[i], global);
@@ -169,6 +175,7 @@ void translation_caches_set_pcid(struct translation_caches *c, u16 pcid,
 	int i, level;
 
 	caches_drop_hints(c);
+	c->flushes++;
 	psc_changed(c);
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
@@ -192,6 +199,7 @@ void translation_caches_flush_pcid(struct translation_caches *c, u16 pcid)
 	int i;
 
 	caches_drop_hints(c);
+	c->flushes++;
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush_pcid(tlbs[i], pcid);
@@ -205,6 +213,7 @@ void translation_caches_invpcid_addr(struct translation_caches *c, u64 addr,
 	int i;
 
 	caches_drop_hints(c);
+	c->flushes++;
 	tlb_arrays(c, tlbs);
 	for (i = 0; i < CACHES_NR_TLBS; i++)
 		tlb_flush_pcid_addr(tlbs[i], addr, pcid);
@@ -224,6 +233,7 @@ void translation_caches_flush_addr(struct translation_caches *c, u64 addr)
 
 void translation_caches_invlpg(struct translation_caches *c, u64 addr)
 {
+	c->flushes++;
 	translation_caches_flush_addr(c, addr);
 	/* INVLPG drops every paging-structure-cache entry of the PCID. */
 	psc_flush_pcid(c, (c->l1d[CACHES_L1_MAIN].pcid_tag >> TLB_LEVEL_BITS) &
@@ -293,6 +303,7 @@ void translation_caches_set_shifts(struct translation_caches *c,
 	psc_changed(c);
 	if (c->l1d[CACHES_L1_MAIN].shift[2] != (pt32 ? 22 : 21)) {
 		caches_drop_hints(c);
+		c->flushes++;
 		for (i = 0; i < CACHES_L1_ARRAYS; i++) {
 			tlb_set_shifts(&c->l1d[i], pt32);
 			tlb_set_shifts(&c->l1i[i], pt32);

@@ -117,6 +117,11 @@ struct translation_caches {
 	 * share a set.
 	 */
 	bool hints_share_lru_sets;
+	/*
+	 * A first-level array is LRU or PLRU: a hit of an entry that is
+	 * not the most recently used of its set changes the set's order.
+	 */
+	bool l1_lru;
 	bool has_psc;
 	bool has_npsc;
 	/*
@@ -141,6 +146,15 @@ struct translation_caches {
 	 */
 	u64 missed_page;
 	const struct tlb *missed;
+	/*
+	 * How many times a flush, a change of PCID or a change of the
+	 * first level's page shifts may have dropped or hidden entries:
+	 * what a fill and a fault's drop of the entries of its address
+	 * (translation_caches_flush_addr()) leave out, which change only
+	 * the set of the address's 4K page while no entry is larger.  A
+	 * sweep's memo of hits (sim/run_sweep_access.h) tells from this.
+	 */
+	u32 flushes;
 	/* The key of the roles the page shifts were last set for. */
 	u32 shifts_key;
 	/*
@@ -269,11 +283,28 @@ static inline struct tlb_entry *caches_hint(struct translation_caches *c,
 	return e;
 }
 
+/*
+ * A first-level entry may be larger than 4K: the set of a page's entry
+ * may not be the set of its 4K page number.
+ */
+static inline bool
+translation_caches_l1_large(const struct translation_caches *c)
+{
+	return c->l1_size_arrays || c->l1d[CACHES_L1_MAIN].has_large ||
+	       c->l1i[CACHES_L1_MAIN].has_large;
+}
+
+/* The first level that side @fetch (data, fetch) looks up. */
+static inline struct tlb *caches_l1(struct translation_caches *c, bool fetch)
+{
+	return fetch && c->split_l1 ? c->l1i : c->l1d;
+}
+
 /* translation_caches_lookup() past the hint: the probe of each array. */
 static inline struct tlb_entry *
 translation_caches_probe(struct translation_caches *c, u64 addr, bool fetch)
 {
-	struct tlb *l1 = fetch && c->split_l1 ? c->l1i : c->l1d;
+	struct tlb *l1 = caches_l1(c, fetch);
 	struct tlb_entry *e = tlb_lookup(&l1[CACHES_L1_MAIN], addr);
 	int i;
 
