@@ -34,13 +34,58 @@ void run_sweep_sync(struct run_sim *s, struct run_sweep_memo *m)
 }
 
 /*
+ * A configuration with an LRU or PLRU first level probed for @page, or
+ * one missed on it: the pages of @m that can have their entry in the set
+ * of @page's, the page number's bits in @set_mask being the set's, may
+ * no longer be there or the most recently used of it; with @large, the
+ * set is unknown (large pages) or the change not only of that set.
+ */
+static void sweep_memo_forget_set(struct run_sweep_memo *m, u64 page,
+				  u64 set_mask, bool large)
+{
+	int side, i;
+
+	if (large) {
+		run_sweep_forget(m);
+		return;
+	}
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < RUN_SWEEP_MEMO_PAGES; i++)
+			if (!((m->page[side][i] ^ page) & set_mask))
+				m->page[side][i] = RUN_SWEEP_NO_PAGE;
+}
+
+/* @page of side @fetch hit in every configuration, in class bit @cls. */
+static void sweep_memo_add(struct run_sweep_memo *m, bool fetch, u64 page,
+			   u32 cls)
+{
+	u64 *pages = m->page[fetch];
+	u32 *classes = m->classes[fetch];
+	int i;
+
+	for (i = 0; i < RUN_SWEEP_MEMO_PAGES - 1; i++)
+		if (pages[i] == page)
+			break;
+	if (pages[i] == page)
+		cls |= classes[i];
+	/* The last added first: the others move down over this one's slot. */
+	for (; i > 0; i--) {
+		pages[i] = pages[i - 1];
+		classes[i] = classes[i - 1];
+	}
+	pages[0] = page;
+	classes[0] = cls;
+}
+
+/*
  * What does not depend on the caches is worked out once: whether the
  * access stays in one page, and its access class, which the registers
  * decide, and every configuration has the same registers, being fed the
  * same records.  The access is counted once for all (run_sweep_sync()).
  * Past run_sweep_memo_hit(), each configuration looks up its first
  * level and counts a hit, or takes run_sweep_guest_access_miss(), which
- * walks once for all the configurations that miss (m->walk).
+ * walks once for all the configurations that miss (m->walk).  What is
+ * left of the memo's pages after it: struct run_sweep_memo.
  */
 int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 			       enum sim_access_kind kind,
@@ -54,9 +99,10 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 	};
 	bool fetch = kind == SIM_ACCESS_FETCH;
 	u64 page = addr >> PAGE_SHIFT;
-	bool all_hint = true, keep_other = true, missed = false;
+	bool all_hit = true, missed = false, lru_probed = false;
+	bool large = false;
+	u64 set_mask = ~0ULL;
 	struct run_sim *t = s;
-	u64 other_page;
 	int ret = 0;
 	u32 cls;
 
@@ -75,11 +121,6 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 	}
 	cls = BIT(run_access_class(&s->vcpu, &a));
 	run_sweep_count(s, m, kind, instruction);
-	/*
-	 * The other side's hint can only be dropped by an access not of its
-	 * side: it is kept if every configuration still has it after this.
-	 */
-	other_page = m->page[!fetch];
 	do {
 		struct translation_caches *c = &t->caches.hierarchy;
 		/* A lookup of the hint's page takes the hint, changing nothing. */
@@ -93,16 +134,24 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 			t->st.translations++;
 			t->st.tlb_hits++;
 			/*
-			 * A probe's hit is the hint now (another model's has
-			 * none), and may have dropped the other side's.
+			 * A probe's hit is the hint now, of the first level
+			 * (another model's has none), the most recently used
+			 * of its set.
 			 */
 			if (!hinted) {
-				all_hint &= c->hint_page[fetch] == page;
-				keep_other &= c->hint_page[!fetch] ==
-					      other_page;
+				all_hit &= c->hint_page[fetch] == page;
+				if (unlikely(c->l1_lru)) {
+					lru_probed = true;
+					set_mask &=
+						caches_l1(c, fetch)->nr_sets -
+						1;
+					large |= translation_caches_l1_large(c);
+				}
 			}
 		} else {
-			all_hint = false;
+			u32 flushes = c->flushes;
+
+			all_hit = false;
 			missed = true;
 			ret = sweep_error(s, t,
 					  run_sweep_guest_access_miss(
@@ -111,22 +160,22 @@ int run_sweep_guest_access_all(struct run_sim *s, struct run_sweep_memo *m,
 							  &m->walk :
 							  NULL),
 					  ret);
-			keep_other &= c->hint_page[!fetch] == other_page &&
-				      !t->vcpu.pending;
+			/*
+			 * Past a flush, anything; else the fills of the
+			 * access's page, in its set, and the drop of its
+			 * entries after a fault, which are of that set too.
+			 */
+			set_mask &= caches_l1(c, fetch)->nr_sets - 1;
+			large |= c->flushes != flushes ||
+				 translation_caches_l1_large(c);
 		}
 		t = t->sweep_next;
 	} while (t);
-	if (missed)
+	if (unlikely(missed))
 		run_sweep_walk_start(&m->walk);
-	if (!keep_other)
-		m->page[!fetch] = RUN_SWEEP_NO_PAGE;
-	if (all_hint) {
-		if (m->page[fetch] != page)
-			m->classes[fetch] = 0;
-		m->page[fetch] = page;
-		m->classes[fetch] |= cls;
-	} else {
-		m->page[fetch] = RUN_SWEEP_NO_PAGE;
-	}
+	if (missed || lru_probed)
+		sweep_memo_forget_set(m, page, set_mask, large);
+	if (all_hit)
+		sweep_memo_add(m, fetch, page, cls);
 	return ret;
 }

@@ -16,18 +16,29 @@
  * run_sweep_guest_access(), from run_sweep_memo_init() to
  * run_sweep_sync().
  *
- * Per side (data, fetch): a 4K page number (RUN_SWEEP_NO_PAGE for none)
- * that every configuration's first level has as the side's hint, each
- * hint an entry that allows the access classes of @classes (a mask of
- * BIT(class)), and no configuration with settings pending.  An access of
- * that page and side, of one of those classes, is a hit in every
- * configuration that changes nothing but its counters: a lookup takes
- * the hint without a probe (translation_caches_lookup()), and a hit on
- * the hint's rights writes nothing.  It holds while no configuration
- * looks up, fills or flushes anything, that is until the next access
- * that is not such a hit, after which run_sweep_guest_access_all() keeps
- * a side only if every configuration still has its hint, or a control
- * record (run_sweep_forget()).
+ * Per side (data, fetch): up to RUN_SWEEP_MEMO_PAGES 4K page numbers
+ * (RUN_SWEEP_NO_PAGE for none), the last added first, each with a mask
+ * of access classes (BIT(class)), such that an access of the page and
+ * side, of one of its classes, is a hit in every configuration that
+ * changes nothing but its counters.  A page is added after an access
+ * that hit in every configuration's first level (not another model's)
+ * without settings pending: each has the page's entry, which allows the
+ * class, as the most recently used of its set.  A lookup of the page
+ * finds that entry again, and using it again changes nothing (a hit
+ * changes no round-robin or random state, and using a set's most
+ * recently used way again leaves LRU's order and PLRU's bits as they
+ * are), while no configuration fills or drops an entry of the set,
+ * flushes or changes its settings, and no LRU or PLRU array uses
+ * another entry of the set.  So after an access that a configuration
+ * missed on, or that one with an LRU or PLRU first level probed for,
+ * run_sweep_guest_access_all() forgets the pages whose entries can be
+ * in the set of the access's page, where its fill, its drop after a
+ * fault or its hit was, and every page after a flush or a change of
+ * PCID or page shifts (translation_caches.flushes), or when large pages
+ * leave the set unknown; a control record forgets them all
+ * (run_sweep_forget()).  A configuration's hint (struct
+ * translation_caches) stays exact: its entry too was the most recently
+ * used of its set.
  *
  * The counts of the accesses that every configuration counts alike are
  * kept in the first configuration and here, and run_sweep_sync() adds
@@ -37,20 +48,25 @@
  * @walk holds the walks of the access that run_sweep_guest_access_all()
  * hands to every configuration, empty between two accesses.
  */
+#define RUN_SWEEP_MEMO_PAGES 4
+
 struct run_sweep_memo {
-	u64 page[2];
-	u32 classes[2];
+	u64 page[2][RUN_SWEEP_MEMO_PAGES];
+	u32 classes[2][RUN_SWEEP_MEMO_PAGES];
 	u64 by_kind[SIM_ACCESS_FETCH + 1];
 	u64 instructions;
 	u64 hits;
 	struct run_sweep_walk walk;
 };
 
-/* A side's page and classes forgotten: the caches may have changed. */
+/* Every page forgotten: the caches may have changed. */
 static inline void run_sweep_forget(struct run_sweep_memo *m)
 {
-	m->page[0] = RUN_SWEEP_NO_PAGE;
-	m->page[1] = RUN_SWEEP_NO_PAGE;
+	int side, i;
+
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < RUN_SWEEP_MEMO_PAGES; i++)
+			m->page[side][i] = RUN_SWEEP_NO_PAGE;
 }
 
 static inline void run_sweep_memo_init(struct run_sweep_memo *m)
@@ -81,8 +97,8 @@ static inline void run_sweep_count(struct run_sim *s, struct run_sweep_memo *m,
 }
 
 /*
- * An access that every configuration of @s's sweep takes from its hint
- * (struct run_sweep_memo): true, counted, a hit in every configuration.
+ * An access of a page of @m's (struct run_sweep_memo): true, counted, a
+ * hit in every configuration of @s's sweep.
  * Inline in the readers' loops: such an access makes no call.
  */
 static inline bool run_sweep_memo_hit(struct run_sim *s,
@@ -98,10 +114,13 @@ static inline bool run_sweep_memo_hit(struct run_sim *s,
 	};
 	bool fetch = kind == SIM_ACCESS_FETCH;
 	u64 page = addr >> PAGE_SHIFT;
+	int i = 0;
 
-	if (m->page[fetch] != page ||
-	    ((addr + size - 1) >> PAGE_SHIFT) != page ||
-	    !(m->classes[fetch] & BIT(run_access_class(&s->vcpu, &a))))
+	while (m->page[fetch][i] != page)
+		if (++i == RUN_SWEEP_MEMO_PAGES)
+			return false;
+	if (((addr + size - 1) >> PAGE_SHIFT) != page ||
+	    !(m->classes[fetch][i] & BIT(run_access_class(&s->vcpu, &a))))
 		return false;
 	run_sweep_count(s, m, kind, instruction);
 	s->st.translations++;

@@ -46,14 +46,17 @@ Test(run_sweep, unprintable_bytes_in_a_spec_are_given_in_hex)
  * accesses of every kind over a few hundred pages, some crossing a page,
  * from a fixed LCG; with @runs, most accesses of the page of the side's
  * access before, which a sweep counts once for every configuration
- * while each has the page as its last hit (sim/run_sweep_access.h).
+ * while each has the page as its last hit (sim/run_sweep_access.h);
+ * with @hot, most data accesses of a few pages, some of one set of the
+ * small arrays of the tests, among others that miss.
  */
 #define SWEEP_TEST_ACCESSES 6000
 #define SWEEP_TEST_CONFIGS 4
 
-static char *sweep_test_trace(bool runs, bool wide)
+static char *sweep_test_trace(bool runs, bool wide, bool hot)
 {
 	static const char *const ops[] = { "I ", " L", " S", " M" };
+	static const u64 hot_pages[] = { 24, 25, 28, 26, 88, 152 };
 	size_t cap = SWEEP_TEST_ACCESSES * 32, used = 0;
 	char *text = malloc(cap);
 	u64 x = 12345, code = 0, data = 64;
@@ -72,6 +75,10 @@ static char *sweep_test_trace(bool runs, bool wide)
 		 */
 		if (runs && (x >> 16) % 4 == 0)
 			page = (x >> 59) ? code : (code = (x >> 33) % 24);
+		else if (hot)
+			page = (x >> 61) ? hot_pages[(x >> 33) %
+						     ARRAY_SIZE(hot_pages)] :
+					   24 + (x >> 33) % 488;
 		else if (runs)
 			page = (x >> 58) > 4 ? data :
 					       (data = 24 + (x >> 33) % 488);
@@ -90,14 +97,16 @@ static char *sweep_test_trace(bool runs, bool wide)
 /*
  * The guest of a sweep test beyond the nested stage and page size: the
  * paging mode's root level (0: 4-level), the MMU (NULL: none), the table
- * pages demand paging may take before a reclaim (0: the default), and
- * whether the trace's pages spread over many tables (@wide).
+ * pages demand paging may take before a reclaim (0: the default),
+ * whether the trace's pages spread over many tables (@wide), and
+ * whether its data accesses are mostly of a few pages (@hot).
  */
 struct sweep_guest {
 	u8 level;
 	const char *mmu;
 	u64 max_table_pages;
 	bool wide;
+	bool hot;
 };
 
 static void init_sweep_run_sim(struct run_sim *s, const char *const *sets,
@@ -132,7 +141,7 @@ static void sweep_guest_equals_separate_runs(const char *const (*sets)[5],
 					     struct run_stats *first)
 {
 	static struct run_sim swept[SWEEP_TEST_CONFIGS], alone;
-	char *text = sweep_test_trace(runs, g->wide);
+	char *text = sweep_test_trace(runs, g->wide, g->hot);
 	int i;
 
 	for (i = 0; i < SWEEP_TEST_CONFIGS; i++) {
@@ -193,6 +202,45 @@ Test(run_sweep, each_configuration_counts_what_its_own_run_does)
 		sweep_equals_separate_runs(sets, SIM_NESTED_NPT, RUN_PAGE_2M,
 					   runs);
 	}
+}
+
+/*
+ * The pages a sweep counts once for every configuration, several a side
+ * (struct run_sweep_memo): kept past a miss or an LRU or PLRU hit in
+ * another set, forgotten in the set of one, with first levels of a few
+ * sets each, split or not, with 2M arrays or 2M pages, across faults and
+ * reclaims.  Each configuration still counts what its own run does.
+ */
+Test(run_sweep, pages_counted_once_are_those_every_configuration_hits)
+{
+	static const char *const sets[SWEEP_TEST_CONFIGS][5] = {
+		{ "tlb.l1d.entries=16", "tlb.l1d.policy=lru", NULL },
+		{ "tlb.l1d.entries=8", "tlb.l1d.policy=plru",
+		  "tlb.l1i.entries=8", "tlb.l1i.policy=lru", NULL },
+		{ "tlb.l1d.entries=16", "tlb.l2.entries=64", NULL },
+		{ "tlb.l1d.entries=32", "tlb.l1d.policy=random",
+		  "tlb.l1d.2m.entries=4", NULL },
+	};
+	const struct sweep_guest hot = { .hot = true };
+	const struct sweep_guest reclaims = { .hot = true,
+					      .max_table_pages = 16,
+					      .wide = true };
+	struct run_stats st;
+	int runs;
+
+	for (runs = 0; runs <= 1; runs++) {
+		sweep_guest_equals_separate_runs(sets, SIM_NESTED_NONE,
+						 RUN_PAGE_4K, runs, &hot, &st);
+		cr_assert_gt(st.fixed, 100);
+		sweep_guest_equals_separate_runs(sets, SIM_NESTED_NONE,
+						 RUN_PAGE_MIXED, runs, &hot,
+						 NULL);
+		sweep_guest_equals_separate_runs(sets, SIM_NESTED_EPT,
+						 RUN_PAGE_4K, runs, &hot, NULL);
+	}
+	sweep_guest_equals_separate_runs(sets, SIM_NESTED_NONE, RUN_PAGE_4K,
+					 false, &reclaims, &st);
+	cr_assert_gt(st.reclaims, 2);
 }
 
 /*
