@@ -48,7 +48,7 @@
  * @walk holds the walks of the access that run_sweep_guest_access_all()
  * hands to every configuration, empty between two accesses.
  */
-#define RUN_SWEEP_MEMO_PAGES 4
+#define RUN_SWEEP_MEMO_PAGES 8
 
 struct run_sweep_memo {
 	u64 page[2][RUN_SWEEP_MEMO_PAGES];
