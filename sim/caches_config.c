@@ -347,8 +347,10 @@ int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
 			r = fail(why, why_size, "%s:%lu: %s", name, nr, msg);
 	}
 	free(line);
-	if (!r && ferror(f))
-		r = fail(why, why_size, "%s: read error", name);
+	if (!r && ferror(f)) {
+		r = -(errno ?: EIO);
+		snprintf(why, why_size, "%s: %s", name, strerror(-r));
+	}
 	return r;
 }
 

@@ -33,8 +33,8 @@ int caches_config_assign(struct translation_caches_config *cfg,
 
 /*
  * Read a file of KEY=VALUE lines ('#' starts a comment, blank lines are
- * skipped) into @cfg.  0, or -EINVAL (-errno when it cannot be read) with
- * "FILE:LINE: what is wrong" in @why.
+ * skipped) into @cfg.  0; -EINVAL with "FILE:LINE: what is wrong" in @why;
+ * or, when it cannot be opened or read, -errno with "FILE: why".
  */
 int caches_config_read(struct translation_caches_config *cfg, const char *path,
 		       char *why, size_t why_size);

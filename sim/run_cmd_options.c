@@ -341,15 +341,20 @@ int run_cmd_apply_cache_options(struct run_args *a)
 {
 	struct translation_caches_config *cfg = &a->cfg.caches;
 	char why[320];
-	int i;
+	int i, r;
 
 	if (a->caches.preset &&
 	    caches_config_preset(cfg, a->caches.preset, why, sizeof(why)))
 		return run_cmd_usage_error("%s", why);
-	if (a->caches.file &&
-	    caches_config_read(cfg, a->caches.file, why, sizeof(why))) {
-		fprintf(stderr, "%s\n", why);
-		return EXIT_USAGE;
+	if (a->caches.file) {
+		r = caches_config_read(cfg, a->caches.file, why, sizeof(why));
+		/* A bad line is "FILE:LINE: what", as bad input is. */
+		if (r == -EINVAL) {
+			fprintf(stderr, "mmusim: %s\n", why);
+			return EXIT_USAGE;
+		}
+		if (r)
+			return run_cmd_usage_error("--config=%s", why);
 	}
 	if (a->given[OPT_TLB])
 		cfg->l1d[CACHES_L1_MAIN].entries = a->caches.tlb;

@@ -1076,6 +1076,55 @@ Test(run_command, cache_keys_apply_in_order_and_bad_ones_are_named)
 		"mmusim run: --preset=k6: not default, skylake or zen\n");
 }
 
+Test(run_command, a_config_file_applies_its_keys_and_names_a_bad_line)
+{
+	static const char good[] = "# Skylake-like STLB\n"
+				   "tlb.l2.entries = 1536   # 128 sets\n"
+				   "\n"
+				   "tlb.l2.ways=12\n";
+	static const char bad[] = "tlb.l2.entries=1536\ntlb.l2.ways=twelve\n";
+	static const char *const missing[] = {
+		"--config=/nonexistent/caches.conf", NULL
+	};
+	static const char *const directory[] = { "--config=/", NULL };
+	char path[] = "/tmp/mmusim-config-XXXXXX", opt[64], expect[128];
+	const char *args[] = { opt, "--accesses=100", "--json", NULL };
+	struct mmusim_cmd_result r;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, good, sizeof(good) - 1), sizeof(good) - 1);
+	cr_assert_eq(close(fd), 0);
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"tlb.l2.entries\": 1536,"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "\"tlb.l2.ways\": 12,"), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+
+	/* A bad line is bad input: "mmusim: FILE:LINE: what". */
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_geq(fputs(bad, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(
+		expect, sizeof(expect),
+		"mmusim: %s:2: tlb.l2.ways=twelve: not a number from 1 to 64\n",
+		path);
+	args[1] = NULL;
+	assert_usage_error(args, NULL, expect);
+	unlink(path);
+
+	/* A file that cannot be read is named by its option. */
+	assert_usage_error(
+		missing, NULL,
+		"mmusim run: --config=/nonexistent/caches.conf: No such file or directory\n");
+	assert_usage_error(directory, NULL,
+			   "mmusim run: --config=/: Is a directory\n");
+}
+
 /* A lackey trace over @pages pages in a stride that defeats small TLBs. */
 static char *sweep_trace(int lines, int pages)
 {
