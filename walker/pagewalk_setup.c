@@ -110,6 +110,41 @@ __attribute__((noinline, cold)) void table_cache_reset(struct kvm_pagewalk *w)
 	w->table_cache_generation = w->mem->generation;
 }
 
+static_assert(_Alignof(struct cpu_role) == 1,
+	      "a role has one-byte members, no padding: memcmp() compares it");
+
+int kvm_pagewalk_reload(struct kvm_pagewalk *w, const struct cpu_role *role,
+			u64 root, struct guest_memory *mem,
+			struct kvm_pagewalk *nested)
+{
+	/*
+	 * A walker whose kvm_pagewalk_init() failed has no memory, so one
+	 * with @mem was set up for its role.
+	 */
+	if (!mem || w->mem != mem || w->nested != nested ||
+	    memcmp(&w->role, role, sizeof(*role)) ||
+	    (nested && !nested->role.tdp))
+		return kvm_pagewalk_init(w, role, root, mem, nested);
+	/*
+	 * Kept: the format, the constants and the walk bound for the role
+	 * and nested stage, and the table caches, whose keys are entries
+	 * and table addresses, not where the walk started (a nested stage
+	 * that changed root or role changes no key of @w's either: its
+	 * table pages are keyed by GPA).  What the walks from the old
+	 * root left goes: the root's page and the path memos, which hold
+	 * for it (a walk would also find them stale by root_cache's key).
+	 */
+	if (w->root != root) {
+		table_cache_clear(&w->root_cache, NULL);
+		path_memo_clear(w);
+		w->root = root;
+	}
+	memset(w->pdptrs, 0, sizeof(w->pdptrs));
+	w->pdptrs_valid = false;
+	w->ept_advanced_exit_info = false;
+	return 0;
+}
+
 /* @page, the host page of a table that missed @c, is kept under @key. */
 static const u64 *table_cache_keep(struct walk_table_cache *c, u64 key,
 				   const u64 *page)

@@ -277,6 +277,21 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 		      struct kvm_pagewalk *nested);
 
 /*
+ * kvm_pagewalk_init() of @w, which kvm_pagewalk_init() or this set up
+ * before (or which is zeroed), for a CR load: the same walks, faults and
+ * writes to memory from then on as a fresh kvm_pagewalk_init() gives.
+ * With the same role, memory and nested stage (its role and root may
+ * have changed) @w keeps what a walk of the role needs (the format, the
+ * bound walk) and the fast path's table pages, which do not depend on
+ * the root; only what the walks from another root left goes, and the
+ * PDPTRs, as kvm_pagewalk_init() clears them.  Anything else is
+ * kvm_pagewalk_init().  Same returns.
+ */
+int kvm_pagewalk_reload(struct kvm_pagewalk *w, const struct cpu_role *role,
+			u64 root, struct guest_memory *mem,
+			struct kvm_pagewalk *nested);
+
+/*
  * PAE: read the four PDPTEs at CR3[31:5] (through the nested stage when
  * there is one) and check them as MOV to CR3 does.  0 when loaded;
  * 1 with *@fault set when the load itself faults in the nested stage;
