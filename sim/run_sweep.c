@@ -24,7 +24,7 @@ int run_sweep_add(struct run_sweep *sw, const char *spec,
 	const char *eq = strchr(spec, '='), *p;
 	char msg[CACHES_KEY_MAX + CACHES_VALUE_MAX + 96];
 	char sep = strchr(spec, ';') ? ';' : ',';
-	unsigned int i, total;
+	unsigned int i, j, total;
 	size_t len;
 
 	if (sw->nr_keys == RUN_SWEEP_MAX_KEYS)
@@ -34,6 +34,13 @@ int run_sweep_add(struct run_sweep *sw, const char *spec,
 	i = sw->nr_keys;
 	memcpy(sw->keys[i].key, spec, eq - spec);
 	sw->keys[i].key[eq - spec] = '\0';
+	/* A second --sweep of a key would override the first's values. */
+	for (j = 0; j < i; j++)
+		if (!strcmp(sw->keys[j].key, sw->keys[i].key))
+			return fail(
+				why, why_size,
+				"the key is swept already: give all its values in one --sweep",
+				spec);
 	for (p = eq + 1;; p += len + 1) {
 		len = strcspn(p, sep == ';' ? ";" : ",");
 		if (!len || len >= CACHES_VALUE_MAX)

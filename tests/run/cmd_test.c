@@ -1204,6 +1204,10 @@ Test(run_command, a_bad_sweep_is_named)
 	};
 	static const char *const scenario[] = { "--sweep=tlb.l1d.entries=4,8",
 						"--format=native", "-", NULL };
+	static const char *const twice[] = { "--sweep=tlb.l1d.entries=64,128",
+					     "--sweep=tlb.l2.entries=0,16",
+					     "--sweep=tlb.l1d.entries=256",
+					     NULL };
 
 	assert_usage_error(
 		bad_value, NULL,
@@ -1214,4 +1218,7 @@ Test(run_command, a_bad_sweep_is_named)
 	assert_usage_error(
 		scenario, "begin\n",
 		"mmusim run: --sweep applies to access traces and the built-in workload, not to native input\n");
+	assert_usage_error(
+		twice, NULL,
+		"mmusim run: --sweep=tlb.l1d.entries=256: the key is swept already: give all its values in one --sweep\n");
 }
