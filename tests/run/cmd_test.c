@@ -1155,6 +1155,50 @@ static char *csv_rows(const char *const *args, const char *text)
 	return rows;
 }
 
+/*
+ * Three fetches and a load: 3 instructions.  The pages of 1000 and 2000
+ * miss, each a #PF and a walk after the fix: 2 TLB misses and 4 walks,
+ * 666.6667 and 1333.3333 per 1000 instructions; no STLB, 0 misses there.
+ */
+Test(run_command, lackey_fetches_are_the_instructions_of_mpki)
+{
+	static const char text[] = "I  1000,4\n L 2000,8\nI  1004,4\n"
+				   "I  1008,4\n";
+	static const char *const report[] = { "--no-timing", "-", NULL };
+	static const char *const json[] = { "--json", "--no-timing", "-",
+					    NULL };
+	static const char *const csv[] = { "--csv", "--no-timing", "-", NULL };
+	static const char *const builtin[] = { "--csv", "--no-timing",
+					       "--accesses=100", NULL };
+	struct mmusim_cmd_result r;
+	char *rows;
+
+	run_input(report, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\n  instructions    3: TLB misses "
+					 "per 1000 (MPKI) 666.67, walks per "
+					 "1000 1333.33\n"),
+			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	run_input(json, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"instructions\": {\"total\": 3, "
+					 "\"tlb_mpki\": 666.6667, "
+					 "\"walks_pki\": 1333.3333}"),
+			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	/* faults.total, the three MPKI columns, the latency model's. */
+	rows = csv_rows(csv, text);
+	cr_assert_not_null(strstr(rows, ",2,666.6667,0.0000,1333.3333,0,"
+					"0.0000,0\n"),
+			   "%s", rows);
+	free(rows);
+	/* The built-in workload counts no instructions: no MPKI. */
+	rows = csv_rows(builtin, NULL);
+	cr_assert_not_null(strstr(rows, ",,,,0,0.0000,0\n"), "%s", rows);
+	free(rows);
+}
+
 Test(run_command, a_sweep_gives_each_configuration_its_own_run)
 {
 	static const char *const sweep[] = { "--csv",
