@@ -4,9 +4,12 @@
 One panel per --y figure, against the --x configuration key, one line per
 value of the --group column.  Columns are taken from the CSV's header, so
 any key or figure mmusim writes can be plotted.  See docs/experiments.md.
+STLB misses and walk cycles against the STLB's size, one line per preset:
 
-    scripts/plot-sweep.py sweep.csv --x tlb.l2.entries \\
-        --y stlb_misses --y walk_cycles --group preset -o stlb.png
+    mmusim merge --file-column=preset skylake.csv zen.csv > sweep.csv
+    scripts/plot-sweep.py sweep.csv --x config.tlb.l2.entries \\
+        --y tlb_levels.stlb_misses --y latency.walk_cycles --group preset \\
+        -o stlb.png
 """
 
 import argparse
@@ -246,12 +249,13 @@ def main(argv):
         "mmusim merge) against a configuration key, one line per group.")
     p.add_argument("csv", help="the sweep CSV ('-': standard input)")
     p.add_argument("--x", required=True, help="column on the x axis, "
-                   "such as tlb.l2.entries")
+                   "such as config.tlb.l2.entries")
     p.add_argument("--y", required=True, action="append",
-                   help="figure to plot, such as stlb_misses; repeat for "
+                   help="figure to plot, such as tlb_levels.stlb_misses; "
+                   "repeat for "
                    "one panel per figure")
     p.add_argument("--group", help="one line per value of this column, "
-                   "such as preset")
+                   "such as the --file-column of mmusim merge")
     p.add_argument("--where", action="append", default=[],
                    metavar="KEY=VALUE", help="only rows whose KEY is VALUE "
                    "(repeatable)")
