@@ -4,7 +4,9 @@ one line per group, and bad input gives FILE:LINE: messages and exit 2.
 
 Exits 77 (reported by ctest as Skipped) without matplotlib.
 With MMUSIM, also the whole workflow: two shards of mmusim run --json,
-mmusim merge, and a plot of the merged runs.
+mmusim merge, and a plot of the merged runs; and two --sweep shards of
+mmusim run --csv, one a preset, merged with --file-column=preset and
+plotted by mmusim's column names.
 Usage: plot_sweep_test.py SCRIPT FIXTURE [MMUSIM]
 """
 
@@ -141,6 +143,33 @@ def main():
                 "tlb.misses", "-o", runs)
         check(r.returncode == 0, f"merged JSON: {r.stderr}")
         check(png_size(runs)[1] == 480, "merged JSON: not one panel")
+
+        # The CSV form: a --sweep shard a preset, merged with the preset
+        # as --file-column, plotted by mmusim's own column names.
+        csv_shards = []
+        for preset in ("skylake", "zen"):
+            shard = os.path.join(tmp, f"{preset}.csv")
+            with open(shard, "w", encoding="utf-8") as f:
+                r = subprocess.run([mmusim, "run", "--csv", "--no-timing",
+                                    "--accesses=20000", f"--preset={preset}",
+                                    "--set=latency.walk_ref=20",
+                                    "--sweep=tlb.l2.entries=384,1536"],
+                                   stdout=f, check=False)
+            check(r.returncode == 0, f"mmusim run --csv --preset={preset}")
+            csv_shards.append(shard)
+        merged_csv = os.path.join(tmp, "sweep.csv")
+        with open(merged_csv, "w", encoding="utf-8") as f:
+            r = subprocess.run([mmusim, "merge", "--file-column=preset",
+                                *csv_shards], stdout=f, check=False)
+        check(r.returncode == 0, "mmusim merge --file-column=preset")
+        presets = os.path.join(tmp, "presets.svg")
+        r = run(script, merged_csv, "--x", "config.tlb.l2.entries",
+                "--y", "tlb_levels.stlb_misses", "--y", "latency.walk_cycles",
+                "--group", "preset", "--logx", "-o", presets)
+        check(r.returncode == 0, f"merged CSV: {r.stderr}")
+        text = open(presets, encoding="utf-8").read()
+        for label in ("preset=skylake", "preset=zen"):
+            check(label in text, f"merged CSV: no legend entry {label}")
 
     print(f"ok: {png} {width}x{height}, {svg}")
     return 0
