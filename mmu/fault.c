@@ -49,43 +49,13 @@ static u64 host_long_mode_cr4(int level)
 /* CR3 in PAE mode: the 32-byte aligned PDPT below 4G. */
 #define PAE_CR3_MASK GENMASK_ULL(31, 5)
 
-static_assert(_Alignof(struct cpu_role) == 1,
-	      "a role has one-byte members, no padding: memcmp() compares it");
-
-/*
- * kvm_pagewalk_init() of one of the MMU's hardware walkers, unless @w is
- * set up already for this role, root, memory and nested stage, as after a
- * CR3 load of the same value or a CR load that leaves the walk of the
- * MMU's tables as it was: then only the PDPTRs go, as kvm_pagewalk_init()
- * clears them.  The rest of what it would set again is a pure function of
- * these (the role's format, the walk it binds); the table caches it would
- * empty change no result and are checked against @mem's generation at
- * every walk (walker/walker.h).  *@kept, unless @kept is NULL, tells
- * which was done.
- */
-static int hw_walker_init(struct kvm_pagewalk *w, const struct cpu_role *role,
-			  u64 root, struct guest_memory *mem,
-			  struct kvm_pagewalk *nested, bool *kept)
-{
-	bool keep = w->mem == mem && w->nested == nested && w->root == root &&
-		    !memcmp(&w->role, role, sizeof(*role));
-
-	if (kept)
-		*kept = keep;
-	if (!keep)
-		return kvm_pagewalk_init(w, role, root, mem, nested);
-	memset(w->pdptrs, 0, sizeof(w->pdptrs));
-	w->pdptrs_valid = false;
-	return 0;
-}
-
 /*
  * The role of the CPU's walk over an EPT or NPT table the MMU built at
  * @root_hpa (tdp_mmu's tables, or shadow_mmu's shadow of L1's EPT/NPT).
  */
 static int init_hw_stage(struct mmu_context *mmu, int level, bool ept,
 			 bool execonly, bool smep, bool ad_disabled,
-			 u64 root_hpa, bool *kept)
+			 u64 root_hpa)
 {
 	struct cpu_features host = host_features(mmu);
 	struct cpu_role role;
@@ -105,8 +75,8 @@ static int init_hw_stage(struct mmu_context *mmu, int level, bool ept,
 	}
 	if (r)
 		return r;
-	r = hw_walker_init(&mmu->hw_stage, &role, root, &mmu->hpa_view, NULL,
-			   kept);
+	r = kvm_pagewalk_reload(&mmu->hw_stage, &role, root, &mmu->hpa_view,
+				NULL);
 	if (r)
 		return r;
 	/*
@@ -117,21 +87,14 @@ static int init_hw_stage(struct mmu_context *mmu, int level, bool ept,
 	return 0;
 }
 
-/*
- * The CPU's walk of the guest's own tables, over the nested hardware stage;
- * set up afresh when the stage was (!@stage_kept).
- */
-static int init_hw_gva_over_stage(struct mmu_context *mmu, bool stage_kept)
+/* The CPU's walk of the guest's own tables, over the nested hardware stage. */
+static int init_hw_gva_over_stage(struct mmu_context *mmu)
 {
 	struct kvm_pagewalk *g = mmu->gva_walk;
 	int r;
 
-	if (!stage_kept)
-		r = kvm_pagewalk_init(&mmu->hw_gva, &g->role, g->root,
-				      &mmu->hpa_view, &mmu->hw_stage);
-	else
-		r = hw_walker_init(&mmu->hw_gva, &g->role, g->root,
-				   &mmu->hpa_view, &mmu->hw_stage, NULL);
+	r = kvm_pagewalk_reload(&mmu->hw_gva, &g->role, g->root, &mmu->hpa_view,
+				&mmu->hw_stage);
 	if (r)
 		return r;
 	/* The CPU took the PDPTRs from the guest when CR3 was loaded. */
@@ -146,7 +109,6 @@ static int reset_tdp(struct mmu_context *mmu)
 	/* 4-level TDP covers 48 bits of GPA; wider guests need 5 levels. */
 	int level = guest->maxphyaddr > 48 ? PT64_ROOT_5LEVEL :
 					     PT64_ROOT_4LEVEL;
-	bool stage_kept;
 	int r;
 
 	spte_masks_init(&mmu->masks, mmu->cfg.host.ept, mmu->cfg.ad_enabled,
@@ -167,10 +129,9 @@ static int reset_tdp(struct mmu_context *mmu)
 		r = tdp_mmu_alloc_root(mmu);
 	if (!r)
 		r = init_hw_stage(mmu, level, mmu->cfg.host.ept, false, false,
-				  !mmu->cfg.ad_enabled, mmu->root.hpa,
-				  &stage_kept);
+				  !mmu->cfg.ad_enabled, mmu->root.hpa);
 	if (!r)
-		r = init_hw_gva_over_stage(mmu, stage_kept);
+		r = init_hw_gva_over_stage(mmu);
 	return r;
 }
 
@@ -196,8 +157,8 @@ static int init_hw_gva_shadow(struct mmu_context *mmu, int level)
 			       cr4, pae ? EFER_NX : HOST_EFER, &host);
 	if (r)
 		return r;
-	return hw_walker_init(&mmu->hw_gva, &hw_role, mmu->root.hpa,
-			      &mmu->hpa_view, NULL, NULL);
+	return kvm_pagewalk_reload(&mmu->hw_gva, &hw_role, mmu->root.hpa,
+				   &mmu->hpa_view, NULL);
 }
 
 /*
@@ -272,7 +233,6 @@ static int reset_shadow_nested(struct mmu_context *mmu)
 {
 	struct kvm_pagewalk *w = mmu->gva_walk->nested;
 	bool ad_disabled = w->role.ept && w->role.ept_ad_disabled;
-	bool stage_kept;
 	int r;
 
 	/* KVM shadows L1's TDP only with TDP on, and EPT only on EPT. */
@@ -322,10 +282,9 @@ static int reset_shadow_nested(struct mmu_context *mmu)
 	if (!r)
 		r = init_hw_stage(mmu, w->role.level, w->role.ept,
 				  w->role.ept_execonly, w->role.cr4_smep,
-				  mmu->root_role.ad_disabled, mmu->root.hpa,
-				  &stage_kept);
+				  mmu->root_role.ad_disabled, mmu->root.hpa);
 	if (!r)
-		r = init_hw_gva_over_stage(mmu, stage_kept);
+		r = init_hw_gva_over_stage(mmu);
 	return r;
 }
 
