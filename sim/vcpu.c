@@ -476,12 +476,13 @@ int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_result *res)
 		if (r)
 			return r;
 		nested = &vcpu->ngpa_walk;
-		if (kvm_pagewalk_init(nested, &nrole, nroot, &vcpu->mem, NULL))
+		if (kvm_pagewalk_reload(nested, &nrole, nroot, &vcpu->mem,
+					NULL))
 			return load_error(vcpu, SIM_REG_NESTED,
 					  "ngpa_walk rejects the nested role");
 	}
-	if (kvm_pagewalk_init(&vcpu->gva_walk, &role, vcpu->cr3, &vcpu->mem,
-			      nested))
+	if (kvm_pagewalk_reload(&vcpu->gva_walk, &role, vcpu->cr3, &vcpu->mem,
+				nested))
 		return load_error(vcpu, SIM_REG_CR0,
 				  "gva_walk rejects the guest role");
 
