@@ -506,9 +506,10 @@ path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
  * __stage_walk() sets them and sw->leaf_pte the leaf; the caller counts the entries and
  * references.  0 to give up, with sw->level the level of the entry
  * fast_entry_ok() refused (not present, or with reserved bits), the last
- * one recorded, every entry above it checked; or 0 when it gave up for
- * another reason, or on an entry of walk_empty_table, where an entry
- * equal to an empty slot's key (WALK_TABLE_NONE) led.  @acc is NULL
+ * one recorded, every entry above it checked but for one equal to
+ * WALK_TABLE_NONE just above it (an empty slot's key, which led to
+ * walk_empty_table; no checked entry equals it, as it has reserved bits
+ * in every format); or 0 when it gave up for another reason.  @acc is NULL
  * for a nested stage.  The caller checked the stage's table cache
  * (table_cache_check()).  @root_page is the host page of @w's root table
  * (stage_root_page()).  Rows 1 and up also fill their path memo.
@@ -581,11 +582,7 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 			continue;
 		}
 		if (unlikely(!fast_entry_ok(w, pte, level, ept))) {
-			/*
-			 * In walk_empty_table, the entry above was an
-			 * empty slot's key, WALK_TABLE_NONE, never checked.
-			 */
-			sw->level = page == walk_empty_table ? 0 : level;
+			sw->level = level;
 			return 0;
 		}
 		if (fast_is_leaf(pte, level)) {

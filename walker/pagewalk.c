@@ -105,8 +105,9 @@ enum fast_walk_outcome {
  * __stage_walk() does from its translate_ngpa() of the final address on,
  * whose state the fast path has reached.  The nested stage's fast path
  * gave up on the address at @stop_level (stage_walk_fast()), its entries
- * down to there recorded in rec->final_walk: at an entry not present, the
- * nested walk ends there, else in the general walk of the nested stage.
+ * down to there recorded in rec->final_walk: at an entry not present
+ * below checked entries, the nested walk ends there, else in the general
+ * walk of the nested stage.
  * The guest leaf's A/D flags are set, so __stage_walk() would update none
  * after it.  *@ret: what gva_walk_translate() returns.
  */
@@ -122,8 +123,15 @@ finish_final_translation(struct kvm_pagewalk *w, u64 addr, u64 ngpa,
 
 	rec->final_walk.nr_entries = 0;
 	rec->final_walk.refs = 0;
-	if (stop_level && !(rec->final_walk.entries[nr_read - 1].before &
-			    nested->pte_present_mask))
+	/*
+	 * An entry WALK_TABLE_NONE just above the one not present was never
+	 * checked, but taken for an empty slot's key (stage_walk_fast()).
+	 */
+	if (stop_level &&
+	    !(rec->final_walk.entries[nr_read - 1].before &
+	      nested->pte_present_mask) &&
+	    !(nr_read > 1 &&
+	      rec->final_walk.entries[nr_read - 2].before == WALK_TABLE_NONE))
 		*ret = translate_ngpa_not_present(w, ngpa, final_access, addr,
 						  fault, &rec->final_walk,
 						  &rec->refs, nr_read);
