@@ -564,33 +564,28 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 			table = pte & PT_BASE_ADDR_MASK;
 			continue;
 		}
-		if (!entries && level > PG_LEVEL_4K &&
-		    c->key != WALK_TABLE_NONE &&
-		    fast_entry_like_key(w, pte, c->key, level)) {
-			/*
-			 * A checked entry's like: a table with the key's
-			 * rights, which keep the row's kept leaf.  Only in a
-			 * walk without a record: in the larger bodies of
-			 * those with one it cost more than it saved.
-			 */
-			table = pte & PT_BASE_ADDR_MASK;
-			page = table_cache_fill(w->mem, c, pte, table);
-			if (unlikely(!page)) {
-				sw->level = 0;
+		if (unlikely(level == PG_LEVEL_4K ||
+			     c->key == WALK_TABLE_NONE ||
+			     !fast_entry_like_key(w, pte, c->key, level))) {
+			if (unlikely(!fast_entry_ok(w, pte, level, ept))) {
+				sw->level = level;
 				return 0;
 			}
-			continue;
+			if (fast_is_leaf(pte, level)) {
+				ngpa = fast_leaf_address(pte, addr, level);
+				break;
+			}
+			entry_cache_forget_leaf(w, row, level, pte, ept);
 		}
-		if (unlikely(!fast_entry_ok(w, pte, level, ept))) {
-			sw->level = level;
-			return 0;
-		}
-		if (fast_is_leaf(pte, level)) {
-			ngpa = fast_leaf_address(pte, addr, level);
-			break;
-		}
+		/*
+		 * A table, checked now or like the slot's key (with the key's
+		 * rights, which keep the row's kept leaf).  One path for both
+		 * and every walk: with the like entries on a path of their
+		 * own, gcc's register allocation of the larger bodies cost the
+		 * walks with a record more than the shortcut saved.
+		 */
 		table = pte & PT_BASE_ADDR_MASK;
-		page = entry_cache_fill(w, row, level, pte, ept);
+		page = table_cache_fill(w->mem, c, pte, table);
 		if (unlikely(!page)) {
 			sw->level = 0;
 			return 0;
