@@ -69,12 +69,7 @@ int kvm_pagewalk_init(struct kvm_pagewalk *w, const struct cpu_role *role,
 	return 0;
 }
 
-/*
- * The page of an empty entry_cache slot: its key (WALK_TABLE_NONE) is no
- * table entry, but an entry of that value would match it and lead here,
- * where every entry is 0, not present in either format: the next level
- * gives up.
- */
+/* Declared, and said what it is, in walker/fast_walk_internal.h. */
 const u64 walk_empty_table[PT64_ENT_PER_PAGE];
 
 static void table_cache_clear(struct walk_table_cache *c, const u64 *page)
