@@ -5,7 +5,8 @@
 # others):
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS (or $FUZZ_SECONDS) is per target, 25 by default; the targets are
-# fuzz_spte, fuzz_walk, fuzz_readers, fuzz_mmu, fuzz_api and fuzz_results.  Any crash,
+# fuzz_spte, fuzz_walk, fuzz_readers, fuzz_sweep, fuzz_mmu, fuzz_api and
+# fuzz_results.  Any crash,
 # sanitizer report, leak or timeout fails the script and leaves the
 # reproducer in the work directory it prints.
 #
@@ -207,7 +208,7 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
 	shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_spte fuzz_walk fuzz_readers fuzz_mmu fuzz_api fuzz_results)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_spte fuzz_walk fuzz_readers fuzz_sweep fuzz_mmu fuzz_api fuzz_results)
 
 scripts/bootstrap.sh
 cmake --preset fuzz -DMMUSIM_FUZZ_STRICT_ARCH=OFF
