@@ -30,6 +30,14 @@ static double per_kilo(u64 events, u64 instructions)
 	return instructions ? 1000.0 * events / instructions : 0.0;
 }
 
+/* per_kilo() for "%.2f": never 0.00 once there is one event, as percent(). */
+static double per_kilo_shown(u64 events, u64 instructions)
+{
+	double k = per_kilo(events, instructions);
+
+	return events && k < 0.01 ? 0.01 : k;
+}
+
 static double ratio(u64 a, u64 b)
 {
 	return b ? (double)a / b : 0.0;
@@ -354,8 +362,8 @@ void run_report_text(FILE *out, const struct run_sim *s,
 			"  instructions    %" PRIu64
 			": TLB misses per 1000 (MPKI) %.2f, walks per 1000 %.2f\n",
 			st->instructions,
-			per_kilo(st->tlb_misses, st->instructions),
-			per_kilo(st->walks, st->instructions));
+			per_kilo_shown(st->tlb_misses, st->instructions),
+			per_kilo_shown(st->walks, st->instructions));
 	fprintf(out,
 		"  TLB             %s: %" PRIu64 " lookups, hits %" PRIu64
 		" (%.2f%%), misses %" PRIu64 ", rights misses %" PRIu64 "\n",

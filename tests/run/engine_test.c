@@ -1150,6 +1150,26 @@ Test(run_pcid, invalid_invpcid_and_pcide_are_errors_at_their_line)
 	}
 }
 
+Test(run_report, an_mpki_never_rounds_a_miss_away)
+{
+	struct run_config cfg;
+	char *text = repeat("I  1000,4\n", 500000);
+	char out[8192];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	/* 1 miss in 500000 instructions: an MPKI of 0.002 is shown as 0.01. */
+	config(&cfg, &run_lackey_input);
+	cr_assert_eq(run_text(&cfg, text, NULL, 0), 0);
+	cr_assert_eq(sim.st.instructions, 500000);
+	cr_assert_eq(sim.st.tlb_misses, 1);
+	run_report_text(f, &sim, NULL, 0);
+	fclose(f);
+	cr_assert_not_null(strstr(out, "(MPKI) 0.01, walks per 1000 0.01"),
+			   "%s", out);
+	free(text);
+	done();
+}
+
 Test(run_report, a_percentage_never_rounds_a_miss_away)
 {
 	struct run_config cfg;
