@@ -209,7 +209,12 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 	if (e)
 		fast_record((*e)++, level, table_ngpa | (index * sizeof(u64)),
 			    sw.ngpa | (index * sizeof(u64)), pte);
-	if (level > PG_LEVEL_4K && likely(pte == c->key))
+	/*
+	 * A table checked before at this level; not an empty slot's key,
+	 * which is no checked entry and has no page here to give up on.
+	 */
+	if (level > PG_LEVEL_4K && likely(pte == c->key) &&
+	    likely(pte != WALK_TABLE_NONE))
 		return 0;
 	if (level > PG_LEVEL_4K && c->key != WALK_TABLE_NONE &&
 	    fast_entry_like_key(w, pte, c->key, level)) {

@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "access_flags.h"
+#include "nest_case.h"
 
 #define SLOT_GVA 0x00007f8123456789ULL
 #define SLOT_TARGET 0x5000ULL
@@ -93,4 +93,121 @@ Test(gva_walk, all_ones_entry_on_fresh_walker_sets_pfec_rsvd)
 				if (sc.write)
 					break;
 			}
+}
+
+/*
+ * Write WALK_TABLE_NONE at @entry_gpa, and map the nGPA of its address
+ * bits (PT_BASE_ADDR_MASK: index 511 at every nested level) to @next_gpa,
+ * the table the entry pointed to, so that a walk which took the entry for
+ * a table would go on and translate.
+ */
+#define ALL_ONES_TABLES 0x7e00000ULL
+static void all_ones_guest_entry_write(struct nest_walk *o,
+				       enum ref_nested_kind kind,
+				       u64 nested_root, u64 entry_gpa,
+				       u64 next_gpa)
+{
+	const bool ept = kind == REF_NESTED_EPT;
+	const u64 table_flags = ept ? EPT_RWX_MASK | EPT_USER_EXECUTABLE_MASK |
+						EPT_ACCESSED_MASK :
+				      PT_PRESENT_MASK | PT_WRITABLE_MASK |
+						PT_USER_MASK | PT_ACCESSED_MASK;
+	const u64 leaf_flags =
+		table_flags |
+		(ept ? (u64)MTRR_TYPE_WRBACK << EPT_MT_SHIFT | EPT_DIRTY_MASK :
+		       PT_DIRTY_MASK);
+	const u64 last = PT64_ENT_PER_PAGE - 1;
+	u64 table = nested_root;
+	int level;
+
+	env_write(&o->e, entry_gpa, 8, WALK_TABLE_NONE);
+	for (level = PT64_ROOT_4LEVEL; level > PG_LEVEL_4K; level--) {
+		u64 next = ALL_ONES_TABLES +
+			   (u64)(PT64_ROOT_4LEVEL - level) * PAGE_SIZE;
+
+		env_write(&o->e, table + last * sizeof(u64), 8,
+			  next | table_flags);
+		table = next;
+	}
+	env_write(&o->e, table + last * sizeof(u64), 8, next_gpa | leaf_flags);
+}
+
+/*
+ * A guest entry of a 2D walk whose value is WALK_TABLE_NONE (all ones),
+ * the key of an empty slot of the guest's entry cache, walked by walkers
+ * whose slot of its level is still empty: it has reserved bits, so the
+ * guest walk faults there with PFERR_RSVD, as the reference's does.  Regression: the
+ * 2D guest stage took it for a checked table at its empty slot's key and
+ * walked on through the nGPA of its address bits
+ * (tests/fuzz/crashes/fuzz_walk/all-ones-guest-entry-taken-for-a-table).
+ */
+static void all_ones_guest_entry(enum ref_nested_kind kind, int glevels,
+				 int level)
+{
+	struct nest_walk o;
+	struct nest_case c;
+	u64 entry_gpa, nested_root;
+
+	nest_fixed(&c, kind, PT64_ROOT_4LEVEL, glevels);
+	/* Every A/D flag set: the guest stage stays on the fast path. */
+	c.guest.flags |= AC(LEAF_ACCESSED) | AC(LEAF_DIRTY) |
+			 AC(PARENT_ACCESSED) | AC(UPPER_ACCESSED);
+	c.nflags |= NF(LEAF_A) | NF(LEAF_D) | NF(PARENT_A) | NF(OTHERS_AD);
+	nest_walk(&o, &c, false);
+	cr_assert_eq(o.ret, 0);
+	cr_assert_eq(o.rec.guest.nr_entries, glevels);
+	entry_gpa = o.rec.guest.entries[glevels - level].pte_gpa;
+	nested_root = o.rec.table_walks[0].entries[0].pte_gpa &
+		      ~PAGE_OFFSET_MASK;
+
+	env_reset(&o.e);
+	memset(&o.cfg, 0, sizeof(o.cfg));
+	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	all_ones_guest_entry_write(&o, kind, nested_root, entry_gpa,
+				   c.gpa[glevels - level + 1]);
+	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
+	/*
+	 * First a walk that faults on the empty entry beside it: the walkers
+	 * keep their root and the slots above @level, and @level's slot
+	 * stays empty, its key WALK_TABLE_NONE.
+	 */
+	memset(&o.rec, 0, sizeof(o.rec));
+	o.ret = gva_walk_translate(&o.gw,
+				   c.gva ^ BIT_ULL(pt_level_shift(level)),
+				   &o.acc, &o.f, &o.rec);
+	cr_assert_eq(o.ret, 1, "level %d: %d", level, o.ret);
+	cr_assert_eq(o.f.level, level, "level %d: %s at %d", level,
+		     walk_fault_name(o.f.kind), o.f.level);
+	memset(&o.rec, 0, sizeof(o.rec));
+	o.ret = gva_walk_translate(&o.gw, c.gva, &o.acc, &o.f, &o.rec);
+	cr_assert_eq(o.ret, 1, "level %d: %d", level, o.ret);
+	cr_assert_not(o.f.nested, "level %d: %s", level,
+		      walk_fault_name(o.f.kind));
+	cr_assert_eq(o.f.kind, WALK_FAULT_PF);
+	cr_assert_eq(o.f.error_code & PFERR_RSVD_MASK, PFERR_RSVD_MASK,
+		     "level %d: error code %#llx", level,
+		     (unsigned long long)o.f.error_code);
+
+	/* The try, the walk after it and the reference agree too. */
+	env_reset(&o.e);
+	memset(&o.cfg, 0, sizeof(o.cfg));
+	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	all_ones_guest_entry_write(&o, kind, nested_root, entry_gpa,
+				   c.gpa[glevels - level + 1]);
+	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
+	cr_assert(env_check(&o.e, &o.gw, false, &o.cfg, c.gva, &o.acc,
+			    describe_nest, &c));
+	env_destroy(&o.e);
+}
+
+Test(gva_walk_2d, all_ones_guest_entry_at_an_empty_slot_sets_pfec_rsvd)
+{
+	int level;
+
+	for (level = PG_LEVEL_2M; level <= PT64_ROOT_4LEVEL; level++) {
+		all_ones_guest_entry(REF_NESTED_EPT, PT64_ROOT_4LEVEL, level);
+		all_ones_guest_entry(REF_NESTED_NPT, PT64_ROOT_4LEVEL, level);
+		all_ones_guest_entry(REF_NESTED_EPT, PT64_ROOT_5LEVEL, level);
+		all_ones_guest_entry(REF_NESTED_NPT, PT64_ROOT_5LEVEL, level);
+	}
 }
