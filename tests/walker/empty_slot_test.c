@@ -160,9 +160,7 @@ static void all_ones_guest_entry(enum ref_nested_kind kind, int glevels,
 	nested_root = o.rec.table_walks[0].entries[0].pte_gpa &
 		      ~PAGE_OFFSET_MASK;
 
-	env_reset(&o.e);
-	memset(&o.cfg, 0, sizeof(o.cfg));
-	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	nest_rebuild(&o, &c);
 	all_ones_guest_entry_write(&o, kind, nested_root, entry_gpa,
 				   c.gpa[glevels - level + 1]);
 	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
@@ -189,9 +187,7 @@ static void all_ones_guest_entry(enum ref_nested_kind kind, int glevels,
 		     (unsigned long long)o.f.error_code);
 
 	/* The try, the walk after it and the reference agree too. */
-	env_reset(&o.e);
-	memset(&o.cfg, 0, sizeof(o.cfg));
-	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	nest_rebuild(&o, &c);
 	all_ones_guest_entry_write(&o, kind, nested_root, entry_gpa,
 				   c.gpa[glevels - level + 1]);
 	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);

@@ -712,6 +712,14 @@ void nest_walk(struct nest_walk *o, struct nest_case *c, bool ngpa_only)
 					    &o->rec);
 }
 
+/* @c built again in @o's env, emptied, for a change before the walk. */
+void nest_rebuild(struct nest_walk *o, struct nest_case *c)
+{
+	env_reset(&o->e);
+	memset(&o->cfg, 0, sizeof(o->cfg));
+	nest_build(&o->e, c, &o->cfg, &o->acc);
+}
+
 /* The same case in a fresh env: walker and reference agree. */
 void nest_check_reference(struct nest_walk *o, struct nest_case *c)
 {

@@ -127,6 +127,7 @@ void nest_finish(struct walk_env *e, unsigned long pruned);
 void nest_fixed(struct nest_case *c, enum ref_nested_kind kind, int nlevels,
 		int glevels);
 void nest_walk(struct nest_walk *o, struct nest_case *c, bool ngpa_only);
+void nest_rebuild(struct nest_walk *o, struct nest_case *c);
 void nest_check_reference(struct nest_walk *o, struct nest_case *c);
 u64 mem_now(struct nest_walk *o, u64 gpa);
 void assert_path_ad(struct nest_walk *o, const struct walk_path *p, u64 a,

@@ -733,9 +733,7 @@ static void all_ones_final_entry(enum ref_nested_kind kind, bool ad, int level)
 	entry_gpa = o.rec.final_walk.entries[PT64_ROOT_4LEVEL - level].pte_gpa;
 
 	/* The same case again, without that walk's A/D flags. */
-	env_reset(&o.e);
-	memset(&o.cfg, 0, sizeof(o.cfg));
-	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	nest_rebuild(&o, &c);
 	env_write(&o.e, entry_gpa, 8, WALK_TABLE_NONE);
 	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
 	memset(&o.rec, 0, sizeof(o.rec));
@@ -753,9 +751,7 @@ static void all_ones_final_entry(enum ref_nested_kind kind, bool ad, int level)
 			     (unsigned long long)o.f.error_code);
 
 	/* The try, the walk after it and the reference agree too. */
-	env_reset(&o.e);
-	memset(&o.cfg, 0, sizeof(o.cfg));
-	nest_build(&o.e, &c, &o.cfg, &o.acc);
+	nest_rebuild(&o, &c);
 	env_write(&o.e, entry_gpa, 8, WALK_TABLE_NONE);
 	cr_assert_eq(env_setup_walkers(&o.e, &o.cfg, &o.gw, &o.nw), 0);
 	cr_assert(env_check(&o.e, &o.gw, false, &o.cfg, c.gva, &o.acc,
