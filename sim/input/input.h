@@ -8,7 +8,7 @@
  * registry.c (a text format's place is its rank in line detection;
  * binary formats are asked first), add the file to sim/CMakeLists.txt,
  * and describe the format in docs/trace-formats.md.  The fuzzer
- * (tests/fuzz/fuzz_readers.c) runs every row of the table; give it
+ * (tests/fuzz/fuzz_readers_run.c) runs every row of the table; give it
  * corpus files in tests/fuzz/corpus/fuzz_readers/.
  *
  * A format of guest accesses is the easy case (sim/input/champsim.c is
