@@ -74,7 +74,11 @@ struct kvm_mmu_page {
 	struct kvm_mmu_page *hash_next;
 	struct kvm_mmu_page *active_prev;
 	struct kvm_mmu_page *active_next;
+	/* Where shadowed_translation points, when the page has one. */
+	u64 translation_storage[];
 };
+
+#define SHADOWED_TRANSLATION_BYTES (SPTE_ENT_PER_PAGE * sizeof(u64))
 
 /*
  * A memslot: GFNs [base_gfn, base_gfn + npages) are RAM backed by host

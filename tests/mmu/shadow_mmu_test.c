@@ -957,18 +957,19 @@ Test(shadow_mmu, misaligned_write_zaps_the_page)
 Test(shadow_mmu, flooded_root_is_replaced)
 {
 	struct shadow_env e;
-	struct kvm_mmu_page *old_root;
+	u64 old_root_hpa;
 	int i;
 
 	env_setup(&e);
 	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
 	access_ok(&e, GVA_DATA, 0);
-	old_root = e.mmu->root.sp;
+	old_root_hpa = e.mmu->root.sp->hpa;
 	for (i = 0; i < WRITE_FLOODING_THRESHOLD; i++)
 		emulated_write(&e, e.cr3 + 8 * (300 + i), 0);
 	cr_assert_eq(e.mmu->stats.mmu_flooded, 1);
 	cr_assert_not_null(e.mmu->root.sp);
-	cr_assert_neq(e.mmu->root.sp, old_root);
+	/* A new page: host memory never hands a frame out twice. */
+	cr_assert_neq(e.mmu->root.sp->hpa, old_root_hpa);
 	cr_assert(!e.mmu->root.sp->role.invalid);
 	cr_assert_eq(e.mmu->root.sp->gfn, gpa_to_gfn(e.cr3));
 	cr_assert_eq(e.mmu->root.sp->root_count, 1);
@@ -1276,17 +1277,17 @@ Test(shadow_mmu, paging_off_guest_gets_a_direct_root)
 Test(shadow_mmu, zap_all_replaces_every_page)
 {
 	struct shadow_env e;
-	struct kvm_mmu_page *old_root;
+	u64 old_root_hpa;
 
 	env_setup(&e);
 	map(&e, GVA_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
 	map(&e, GVA_HUGE, HUGE_GPA, PG_LEVEL_2M, P | W | U | A | D);
 	access_ok(&e, GVA_DATA, PFERR_WRITE_MASK);
 	access_ok(&e, GVA_HUGE, PFERR_WRITE_MASK);
-	old_root = e.mmu->root.sp;
+	old_root_hpa = e.mmu->root.sp->hpa;
 
 	shadow_mmu_zap_all(e.mmu);
-	cr_assert_neq(e.mmu->root.sp, old_root);
+	cr_assert_neq(e.mmu->root.sp->hpa, old_root_hpa);
 	cr_assert_eq(e.mmu->active_head, e.mmu->root.sp);
 	cr_assert_null(e.mmu->root.sp->active_next);
 	cr_assert_eq(e.mmu->indirect_shadow_pages, 1);
@@ -1586,21 +1587,21 @@ Test(shadow_mmu, pae_root_syncs_and_invalidates_through_its_pdptes)
 Test(shadow_mmu, flooded_pae_root_page_rebuilds_the_pae_root)
 {
 	struct shadow_env e;
-	struct kvm_mmu_page *old;
+	u64 old_hpa;
 	u64 pd_gpa;
 	int i;
 
 	env_setup_pae(&e);
 	pae_map(&e, GVA32_DATA, DATA_GPA, PG_LEVEL_4K, P | W | U | A | D);
 	mmu_access_ok(&e, GVA32_DATA, 0);
-	old = pae_root_sp(&e, 0);
+	old_hpa = pae_root_sp(&e, 0)->hpa;
 	pd_gpa = rd64(&e, PDPT_GPA) & PT_BASE_ADDR_MASK;
 	for (i = 0; i < WRITE_FLOODING_THRESHOLD; i++)
 		emulated_write(&e, pd_gpa + 8 * (300 + i), 0);
 	cr_assert_eq(e.mmu->stats.mmu_flooded, 1);
 	/* The PAE root is rebuilt in place with a fresh page for the PD. */
 	cr_assert_eq(e.mmu->root.hpa, e.mmu->shadow->pae_root_hpa);
-	cr_assert_neq(pae_root_sp(&e, 0), old);
+	cr_assert_neq(pae_root_sp(&e, 0)->hpa, old_hpa);
 	cr_assert(!pae_root_sp(&e, 0)->role.invalid);
 	cr_assert_eq(pae_root_sp(&e, 0)->root_count, 1);
 	cr_assert_eq(pae_root_sp(&e, 3)->root_count, 1);
