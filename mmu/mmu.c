@@ -270,6 +270,8 @@ struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
 		goto out_free_sp;
 	}
 	clear_spt(sp->spt);
+	sp->parent_ptes = &sp->first_parent_pte;
+	sp->parent_ptes_capacity = 1;
 	sp->role = role;
 	sp->gfn = gfn;
 	sp->mmu_valid_gen = mmu->mmu_valid_gen;
@@ -295,7 +297,8 @@ void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 		mmu->sp_by_frame[index] = NULL;
 	sp_by_spt_remove(mmu, sp);
 	mmu->stats.sp_zapped++;
-	free(sp->parent_ptes);
+	if (sp->parent_ptes != &sp->first_parent_pte)
+		free(sp->parent_ptes);
 	free(sp);
 }
 

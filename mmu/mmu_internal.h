@@ -67,8 +67,12 @@ struct kvm_mmu_page {
 	unsigned int root_count;
 	unsigned int write_flooding_count;
 	u64 mmu_valid_gen;
-	/* The SPTEs that point at this page (shadow_mmu), or the one (tdp_mmu). */
+	/*
+	 * The SPTEs that point at this page (shadow_mmu), or the one
+	 * (tdp_mmu): in first_parent_pte until there is a second.
+	 */
 	u64 **parent_ptes;
+	u64 *first_parent_pte;
 	unsigned int nr_parent_ptes;
 	unsigned int parent_ptes_capacity;
 	struct kvm_mmu_page *hash_next;

@@ -392,13 +392,15 @@ int shadow_get_child_sp(struct mmu_context *mmu, u64 *sptep, u64 gfn,
 static int parent_pte_add(struct kvm_mmu_page *sp, u64 *parent_pte)
 {
 	if (sp->nr_parent_ptes == sp->parent_ptes_capacity) {
-		unsigned int capacity = sp->parent_ptes_capacity ?
-						sp->parent_ptes_capacity * 2 :
-						2;
-		u64 **ptes = realloc(sp->parent_ptes, capacity * sizeof(*ptes));
+		bool inline_ptes = sp->parent_ptes == &sp->first_parent_pte;
+		unsigned int capacity = sp->parent_ptes_capacity * 2;
+		u64 **ptes = realloc(inline_ptes ? NULL : sp->parent_ptes,
+				     capacity * sizeof(*ptes));
 
 		if (!ptes)
 			return -ENOMEM;
+		if (inline_ptes)
+			ptes[0] = sp->first_parent_pte;
 		sp->parent_ptes = ptes;
 		sp->parent_ptes_capacity = capacity;
 	}

@@ -191,14 +191,8 @@ struct kvm_mmu_page *tdp_mmu_alloc_child_sp(struct mmu_context *mmu,
 	if (!sp)
 		return NULL;
 	sp->tdp_mmu_page = true;
-	sp->parent_ptes = malloc(sizeof(*sp->parent_ptes));
-	if (!sp->parent_ptes) {
-		mmu_free_page(mmu, sp);
-		return NULL;
-	}
 	sp->parent_ptes[0] = iter->sptep;
 	sp->nr_parent_ptes = 1;
-	sp->parent_ptes_capacity = 1;
 	return sp;
 }
 
