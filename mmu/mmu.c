@@ -379,6 +379,17 @@ static u32 lpage_count(const struct kvm_memory_slot *slot, u64 gfn, int level)
 	return chunk ? chunk[i % LPAGE_CHUNK] : 0;
 }
 
+/*
+ * The counters chunk @c of @level holds: LPAGE_CHUNK, fewer in the last
+ * chunk of a slot (a slot of fuzz_mmu has one or two 2M frames).
+ */
+static u64 lpage_chunk_len(const struct kvm_memory_slot *slot, int level, u64 c)
+{
+	u64 left = hpage_frames(slot, level) - c * LPAGE_CHUNK;
+
+	return left < LPAGE_CHUNK ? left : LPAGE_CHUNK;
+}
+
 /* The counter of @gfn at @level, its chunk allocated if needed. */
 static u32 *lpage_counter(struct kvm_memory_slot *slot, u64 gfn, int level)
 {
@@ -386,7 +397,8 @@ static u32 *lpage_counter(struct kvm_memory_slot *slot, u64 gfn, int level)
 	u32 **chunk = &slot->disallow_lpage[level - 2][i / LPAGE_CHUNK];
 
 	if (!*chunk)
-		*chunk = calloc(LPAGE_CHUNK, sizeof(u32));
+		*chunk = calloc(lpage_chunk_len(slot, level, i / LPAGE_CHUNK),
+				sizeof(u32));
 	return *chunk ? &(*chunk)[i % LPAGE_CHUNK] : NULL;
 }
 
