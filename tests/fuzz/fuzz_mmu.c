@@ -52,9 +52,14 @@ static bool load_guest(struct vm *vm)
 		vm->cr4 &= ~X86_CR4_SMAP;
 	r = cpu_role_from_regs(&role, vm->cr0, vm->cr4, vm->efer, &vm->cpu);
 	FM_CHECK(vm, !r, "cpu_role_from_regs: %d", r);
-	r = kvm_pagewalk_init(&vm->gva_walk, &role, vm->cr3, &vm->mem,
-			      mode_is_nested(vm->mode) ? &vm->ngpa_walk : NULL);
-	FM_CHECK(vm, !r, "kvm_pagewalk_init: %d", r);
+	/*
+	 * As a CPU's CR load: the guest's walker keeps what a load of the
+	 * same role allows (its format, its table caches).
+	 */
+	r = kvm_pagewalk_reload(&vm->gva_walk, &role, vm->cr3, &vm->mem,
+				mode_is_nested(vm->mode) ? &vm->ngpa_walk :
+							   NULL);
+	FM_CHECK(vm, !r, "kvm_pagewalk_reload: %d", r);
 	if (role.level == PT32E_ROOT_LEVEL &&
 	    kvm_pagewalk_load_pdptrs(&vm->gva_walk, &fault))
 		return false;
