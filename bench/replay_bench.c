@@ -60,23 +60,36 @@ enum replay_kind {
 
 #define REPLAY_SWEEP4 "--sweep=tlb.l1d.policy=roundrobin,lru,plru,random"
 
-static const char *const replay_mmu_option[REPLAY_NR_KINDS] = {
-	[REPLAY_RUN] = NULL,
-	[REPLAY_RUN_TDP] = "--mmu=tdp",
-	[REPLAY_RUN_SHADOW] = "--mmu=shadow",
-	[REPLAY_RUN_SWEEP4] = REPLAY_SWEEP4,
-	[REPLAY_RUN_BINARY_SWEEP4] = REPLAY_SWEEP4,
+/* The file a candidate replays. */
+enum replay_input {
+	/* The lackey trace, a line a record (an M line is two accesses). */
+	REPLAY_INPUT_TEXT,
+	/* The lackey trace converted: a record an access. */
+	REPLAY_INPUT_BINARY,
+	/* The walk-heavy trace, converted: a record an access. */
+	REPLAY_INPUT_WALKS,
 };
 
-static const char *const replay_kind_name[REPLAY_NR_KINDS] = {
-	[REPLAY_FLOOR] = "read-floor",
-	[REPLAY_RUN] = "run",
-	[REPLAY_RUN_TDP] = "run-tdp",
-	[REPLAY_RUN_SHADOW] = "run-shadow",
-	[REPLAY_RUN_SWEEP4] = "run-sweep4",
-	[REPLAY_RUN_BINARY] = "run-binary",
-	[REPLAY_RUN_WALKS] = "run-walks",
-	[REPLAY_RUN_BINARY_SWEEP4] = "run-binary-sweep4",
+/* What each mmusim run candidate runs: one row a candidate. */
+struct replay_kind_info {
+	const char *name;
+	/* The option that makes it what it is, or NULL. */
+	const char *option;
+	enum replay_input input;
+};
+
+static const struct replay_kind_info replay_kinds[REPLAY_NR_KINDS] = {
+	[REPLAY_FLOOR] = { "read-floor", NULL, REPLAY_INPUT_TEXT },
+	[REPLAY_RUN] = { "run", NULL, REPLAY_INPUT_TEXT },
+	[REPLAY_RUN_TDP] = { "run-tdp", "--mmu=tdp", REPLAY_INPUT_TEXT },
+	[REPLAY_RUN_SHADOW] = { "run-shadow", "--mmu=shadow",
+				REPLAY_INPUT_TEXT },
+	[REPLAY_RUN_SWEEP4] = { "run-sweep4", REPLAY_SWEEP4,
+				REPLAY_INPUT_TEXT },
+	[REPLAY_RUN_BINARY] = { "run-binary", NULL, REPLAY_INPUT_BINARY },
+	[REPLAY_RUN_WALKS] = { "run-walks", NULL, REPLAY_INPUT_WALKS },
+	[REPLAY_RUN_BINARY_SWEEP4] = { "run-binary-sweep4", REPLAY_SWEEP4,
+				       REPLAY_INPUT_BINARY },
 };
 
 struct replay_state {
@@ -206,16 +219,21 @@ static int replay_spawn(struct replay_state *s, enum replay_kind kind,
 	argv[argc++] = s->mmusim;
 	argv[argc++] = "run";
 	argv[argc++] = "--no-timing";
-	if (replay_mmu_option[kind])
-		argv[argc++] = (char *)replay_mmu_option[kind];
+	if (replay_kinds[kind].option)
+		argv[argc++] = (char *)replay_kinds[kind].option;
 	if (json)
 		argv[argc++] = "--json";
-	if (kind == REPLAY_RUN_BINARY || kind == REPLAY_RUN_BINARY_SWEEP4)
+	switch (replay_kinds[kind].input) {
+	case REPLAY_INPUT_BINARY:
 		argv[argc++] = s->binary;
-	else if (kind == REPLAY_RUN_WALKS)
+		break;
+	case REPLAY_INPUT_WALKS:
 		argv[argc++] = s->walk_binary;
-	else
+		break;
+	default:
 		argv[argc++] = s->trace;
+		break;
+	}
 	argv[argc] = NULL;
 
 	t0 = replay_now();
@@ -288,7 +306,7 @@ static int replay_check(struct replay_state *s)
 		r = replay_spawn(s, kind, true, s->json, false, &t, &rss);
 		if (r) {
 			fprintf(stderr, "replay: %s %s: exit status %d\n",
-				s->mmusim, replay_kind_name[kind], r);
+				s->mmusim, replay_kinds[kind].name, r);
 			return -EINVAL;
 		}
 		json = read_small_file(s->json);
@@ -313,28 +331,27 @@ static int replay_check(struct replay_state *s)
 		free(json);
 		unlink(s->json);
 		/* A line of the walk-heavy trace is one access. */
-		if (kind == REPLAY_RUN_WALKS) {
+		if (replay_kinds[kind].input == REPLAY_INPUT_WALKS) {
 			if (!bad && accesses == s->walk_lines)
 				continue;
 			fprintf(stderr,
 				"replay: %s: mmusim counted %llu accesses "
 				"(%llu bad records), want %llu\n",
-				replay_kind_name[kind],
+				replay_kinds[kind].name,
 				(unsigned long long)accesses,
 				(unsigned long long)bad,
 				(unsigned long long)s->walk_lines);
 			return -EINVAL;
 		}
 		/* A binary record is one access: an M line is two. */
-		if ((kind == REPLAY_RUN_BINARY ||
-		     kind == REPLAY_RUN_BINARY_SWEEP4) &&
-		    !bad && accesses == s->accesses)
+		if (replay_kinds[kind].input == REPLAY_INPUT_BINARY && !bad &&
+		    accesses == s->accesses)
 			continue;
 		if (lines != s->lines || bad) {
 			fprintf(stderr,
 				"replay: %s: mmusim read %llu lines (%llu "
 				"bad), want %llu\n",
-				replay_kind_name[kind],
+				replay_kinds[kind].name,
 				(unsigned long long)lines,
 				(unsigned long long)bad,
 				(unsigned long long)s->lines);
@@ -418,7 +435,7 @@ static void replay_teardown(void *state)
 				"mmusim-bench: replay %s: peak RSS %.1f MiB "
 				"(largest of %llu runs; at least %.1f MiB, "
 				"mmusim-bench's anonymous RSS)\n",
-				replay_kind_name[kind],
+				replay_kinds[kind].name,
 				s->maxrss_kib[kind] / 1024.0,
 				(unsigned long long)s->replays[kind],
 				s->self_rss_kib / 1024.0);
@@ -525,7 +542,7 @@ static u64 replay_batch(struct replay_state *s, enum replay_kind kind, u64 n)
 	fprintf(stderr,
 		"mmusim-bench: replay %s: %llu replays asked, running %d "
 		"(use --iterations=1 with --fixed)\n",
-		replay_kind_name[kind], (unsigned long long)n,
+		replay_kinds[kind].name, (unsigned long long)n,
 		REPLAY_MAX_BATCH);
 	return REPLAY_MAX_BATCH;
 }
@@ -574,7 +591,7 @@ static u64 run_mmusim(struct replay_state *s, enum replay_kind kind, u64 n)
 
 		if (r)
 			fprintf(stderr, "replay: %s: exit status %d\n",
-				replay_kind_name[kind], r);
+				replay_kinds[kind].name, r);
 		replay_record(s, kind, t, rss);
 		sum += r;
 	}
@@ -599,7 +616,9 @@ static u64 run_run_shadow(void *state, u64 n)
 /* Lackey records (trace lines) a second in the fastest replay. */
 static double lines_per_s(const struct replay_state *s, enum replay_kind kind)
 {
-	u64 lines = kind == REPLAY_RUN_WALKS ? s->walk_lines : s->lines;
+	u64 lines = replay_kinds[kind].input == REPLAY_INPUT_WALKS ?
+			    s->walk_lines :
+			    s->lines;
 
 	return s->best_s[kind] > 0 ? lines / s->best_s[kind] / 1e6 : 0;
 }
