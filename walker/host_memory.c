@@ -391,6 +391,23 @@ static u64 allocated_run_start(const struct host_frames *frames, u64 i,
 	return start;
 }
 
+/*
+ * Is every frame of the arena from frame @arena on allocated?  Frames are
+ * handed out in order and never taken back, so every arena but the last
+ * and those an aligned allocation skipped into is: one test of its
+ * bitmap words instead of looking for the run's two ends bit by bit.
+ */
+static bool arena_is_allocated(const struct host_frames *frames, u64 arena)
+{
+	const u64 *words = &frames->allocated[arena / BITS_PER_U64];
+	u64 all = ~0ULL;
+	unsigned int k;
+
+	for (k = 0; k < HOST_ARENA_PAGES / BITS_PER_U64; k++)
+		all &= words[k];
+	return all == ~0ULL;
+}
+
 u64 host_memory_allocated_frames(struct host_memory *host, u64 hpa,
 				 u8 **const **arenas, u64 *frame, u64 *before)
 {
@@ -402,6 +419,10 @@ u64 host_memory_allocated_frames(struct host_memory *host, u64 hpa,
 		return 0;
 	*arenas = &frames->arenas;
 	*frame = i;
+	if (arena_is_allocated(frames, arena)) {
+		*before = i - arena;
+		return arena + HOST_ARENA_PAGES - i;
+	}
 	*before = i - allocated_run_start(frames, i, arena);
 	return allocated_run_end(frames, i, arena + HOST_ARENA_PAGES) - i;
 }

@@ -219,6 +219,17 @@ Test(guest_memory_span, in_the_host_view_holds_the_allocated_frames_around)
 			      first_hpa + (HOST_ARENA_PAGES + 1) * PAGE_SIZE,
 			      first_hpa + HOST_ARENA_PAGES * PAGE_SIZE,
 			      HOST_ARENA_PAGES / 2 + 2);
+	/* An arena allocated to its last frame is one span. */
+	next_hpa = host_memory_alloc_pages(s.host, HOST_ARENA_PAGES / 2 - 2, 1);
+	cr_assert_eq(next_hpa,
+		     first_hpa + (HOST_ARENA_PAGES * 3 / 2 + 2) * PAGE_SIZE);
+	assert_host_view_span(&view, next_hpa,
+			      first_hpa + HOST_ARENA_PAGES * PAGE_SIZE,
+			      HOST_ARENA_PAGES);
+	assert_host_view_span(
+		&view, first_hpa + (HOST_ARENA_PAGES * 2 - 1) * PAGE_SIZE,
+		first_hpa + HOST_ARENA_PAGES * PAGE_SIZE, HOST_ARENA_PAGES);
+	assert_host_view_span(&view, skip_hpa, skip_hpa, HOST_ARENA_PAGES / 2);
 	/* A frame below 4G is in a run of its own. */
 	next_hpa = host_memory_alloc_page_below_4g(s.host);
 	cr_assert_neq(next_hpa, INVALID_HPA);
