@@ -127,41 +127,67 @@ const struct kvm_page_format *mmu_spte_format(const struct mmu_context *mmu)
 /*
  * Page tables.  Each kvm_mmu_page's SPTEs live in a fresh host page,
  * mapped into hpa_view at its own HPA so a hardware walk can read it.
- * sp_by_frame finds a page from a non-leaf SPTE (host frame index) and
+ * sp_by_frame finds a page from a non-leaf SPTE (host frame number) and
  * sp_by_spt from an SPTE pointer (the simulator address of its table).
+ *
+ * sp_by_frame covers the frames from the lowest of its table pages',
+ * rounded down to SP_BY_FRAME_MIN, to the highest, not every frame from
+ * HOST_MEMORY_FIRST_PFN on: the frames of a memslot's huge host pages
+ * may come before every table (a 1G page is 262,144 of them), and an
+ * array from the first frame grew, zeroed, over all of them.
  */
-static int sp_frame_index(u64 hpa, u64 *index)
-{
-	u64 pfn = hpa >> PAGE_SHIFT;
+#define SP_BY_FRAME_MIN 1024ULL
+static_assert(!(HOST_MEMORY_FIRST_PFN % SP_BY_FRAME_MIN),
+	      "sp_by_frame never starts below the first frame");
 
-	if (pfn < HOST_MEMORY_FIRST_PFN)
-		return -EINVAL;
-	*index = pfn - HOST_MEMORY_FIRST_PFN;
-	return 0;
+static struct kvm_mmu_page **sp_frame_slot(struct mmu_context *mmu, u64 hpa)
+{
+	/* Below the first frame this wraps around past sp_by_frame_size. */
+	u64 index = (hpa >> PAGE_SHIFT) - mmu->sp_by_frame_first_pfn;
+
+	return index < mmu->sp_by_frame_size ? &mmu->sp_by_frame[index] : NULL;
 }
 
 static int sp_frame_set(struct mmu_context *mmu, u64 hpa,
 			struct kvm_mmu_page *sp)
 {
-	u64 index, size;
+	u64 pfn = hpa >> PAGE_SHIFT, old_first = mmu->sp_by_frame_first_pfn;
+	u64 old_size = mmu->sp_by_frame_size, first, end, size;
+	struct kvm_mmu_page **slot = sp_frame_slot(mmu, hpa), **table;
 
-	if (sp_frame_index(hpa, &index))
+	if (pfn < HOST_MEMORY_FIRST_PFN)
 		return -EINVAL;
-	if (index >= mmu->sp_by_frame_size) {
-		struct kvm_mmu_page **table;
-
-		size = mmu->sp_by_frame_size ? mmu->sp_by_frame_size : 1024;
-		while (size <= index)
+	if (!slot) {
+		first = old_size && old_first < pfn ? old_first : pfn;
+		first &= ~(SP_BY_FRAME_MIN - 1);
+		end = old_size && old_first + old_size > pfn + 1 ?
+			      old_first + old_size :
+			      pfn + 1;
+		size = old_size ?: SP_BY_FRAME_MIN;
+		while (size < end - first)
 			size *= 2;
-		table = realloc(mmu->sp_by_frame, size * sizeof(*table));
-		if (!table)
-			return -ENOMEM;
-		memset(table + mmu->sp_by_frame_size, 0,
-		       (size - mmu->sp_by_frame_size) * sizeof(*table));
+		if (!old_size || first == old_first) {
+			/* Host frames come in order: it grows at its end. */
+			table = realloc(mmu->sp_by_frame,
+					size * sizeof(*table));
+			if (!table)
+				return -ENOMEM;
+			memset(table + old_size, 0,
+			       (size - old_size) * sizeof(*table));
+		} else {
+			table = calloc(size, sizeof(*table));
+			if (!table)
+				return -ENOMEM;
+			memcpy(table + (old_first - first), mmu->sp_by_frame,
+			       old_size * sizeof(*table));
+			free(mmu->sp_by_frame);
+		}
 		mmu->sp_by_frame = table;
+		mmu->sp_by_frame_first_pfn = first;
 		mmu->sp_by_frame_size = size;
+		slot = sp_frame_slot(mmu, hpa);
 	}
-	mmu->sp_by_frame[index] = sp;
+	*slot = sp;
 	return 0;
 }
 
@@ -263,10 +289,7 @@ struct kvm_mmu_page *mmu_alloc_page(struct mmu_context *mmu,
 	if (sp_frame_set(mmu, sp->hpa, sp))
 		goto out_free_sp;
 	if (sp_by_spt_insert(mmu, sp)) {
-		u64 index;
-
-		if (!sp_frame_index(sp->hpa, &index))
-			mmu->sp_by_frame[index] = NULL;
+		*sp_frame_slot(mmu, sp->hpa) = NULL;
 		goto out_free_sp;
 	}
 	clear_spt(sp->spt);
@@ -289,12 +312,12 @@ out_free_sp:
  */
 void mmu_free_page(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 {
-	u64 index;
+	struct kvm_mmu_page **slot = sp_frame_slot(mmu, sp->hpa);
 
 	mmu->spte_generation++;
 	clear_spt(sp->spt);
-	if (!sp_frame_index(sp->hpa, &index) && index < mmu->sp_by_frame_size)
-		mmu->sp_by_frame[index] = NULL;
+	if (slot)
+		*slot = NULL;
 	sp_by_spt_remove(mmu, sp);
 	mmu->stats.sp_zapped++;
 	if (sp->parent_ptes != &sp->first_parent_pte)

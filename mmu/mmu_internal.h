@@ -223,6 +223,7 @@ struct mmu_context {
 
 	/* Page lookups: by host frame of the table, by table pointer. */
 	struct kvm_mmu_page **sp_by_frame;
+	u64 sp_by_frame_first_pfn;
 	u64 sp_by_frame_size;
 	struct kvm_mmu_page **sp_by_spt;
 	u64 sp_by_spt_size;
@@ -259,7 +260,7 @@ static inline struct kvm_mmu_page *spte_to_child_sp(struct mmu_context *mmu,
 {
 	/* Below the first frame this wraps around past sp_by_frame_size. */
 	u64 index = ((spte & SPTE_BASE_ADDR_MASK) >> PAGE_SHIFT) -
-		    HOST_MEMORY_FIRST_PFN;
+		    mmu->sp_by_frame_first_pfn;
 
 	return index < mmu->sp_by_frame_size ? mmu->sp_by_frame[index] : NULL;
 }
