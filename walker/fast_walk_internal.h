@@ -145,21 +145,6 @@ table_cache_fill(const struct guest_memory *mem, struct walk_table_cache *c,
 }
 
 /*
- * The entry @pte of @level of a stage of format @ept, present, without
- * reserved bits and pointing to a table, missed its slot of @w's
- * entry_cache @row: the table's host page, kept in the slot under @pte,
- * or NULL (and the slot unchanged) when the table is not in memory.
- */
-static __attribute__((always_inline)) inline const u64 *
-entry_cache_fill(struct kvm_pagewalk *w, int row, int level, u64 pte,
-		 const bool ept)
-{
-	entry_cache_forget_leaf(w, row, level, pte, ept);
-	return table_cache_fill(w->mem, &w->entry_cache[row][level - 1], pte,
-				pte & PT_BASE_ADDR_MASK);
-}
-
-/*
  * The bits in which an entry of @level that points to a table may differ
  * from another such entry and still pass every check the other passed
  * (fast_entry_ok(), fast_is_leaf()) with the same rights
@@ -183,27 +168,101 @@ fast_entry_like_key(const struct kvm_pagewalk *w, u64 pte, u64 key, int level)
 }
 
 /*
- * The entry @pte of @level missed its slot @c of an entry_cache row,
- * whose key it is but for the table's address (fast_entry_like_key()),
- * and its table is in the span of the key's: the table's host page,
- * kept in @c under @pte.  The row's kept leaf holds, since the rights
- * of the row's entries are the same.  Else NULL, and @c unchanged.  An
- * empty slot's span is empty.
+ * The entry_cache slot @c of @level of @w has a new key or span: the
+ * like_base and like_pages that go with them (struct walk_table_cache).
+ * The address bits of a table entry (fast_table_address_bits()) are
+ * bits 12 up in every format; were they not, like_pages would be 0.
+ */
+static __attribute__((always_inline)) inline void
+entry_cache_like_update(const struct kvm_pagewalk *w,
+			struct walk_table_cache *c, int level)
+{
+	u64 address_bits = fast_table_address_bits(w, level);
+	/* The first GFN whose GPA is no address. */
+	u64 gfn_limit = (address_bits >> PAGE_SHIFT) + 1;
+	u64 gfn = c->span.gfn;
+
+	c->like_base = (c->key & ~address_bits) | gfn_to_gpa(gfn);
+	if (unlikely(gfn_limit & (gfn_limit - 1)) || gfn >= gfn_limit)
+		c->like_pages = 0;
+	else
+		c->like_pages = c->span.nr_pages < gfn_limit - gfn ?
+					c->span.nr_pages :
+					gfn_limit - gfn;
+}
+
+/*
+ * The entry @pte of @level of a stage of format @ept, present, without
+ * reserved bits and pointing to a table, missed its slot of @w's
+ * entry_cache @row: the table's host page, kept in the slot under @pte,
+ * or NULL (and the slot unchanged) when the table is not in memory.
  */
 static __attribute__((always_inline)) inline const u64 *
-entry_cache_span_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
-		      int level, u64 pte)
+entry_cache_fill(struct kvm_pagewalk *w, int row, int level, u64 pte,
+		 const bool ept)
 {
+	struct walk_table_cache *c = &w->entry_cache[row][level - 1];
 	const u64 *page;
 
-	if (!fast_entry_like_key(w, pte, c->key, level))
-		return NULL;
-	page = guest_memory_span_page(&c->span, pte & PT_BASE_ADDR_MASK);
-	if (likely(page)) {
-		c->key = pte;
-		c->page = page;
-	}
+	entry_cache_forget_leaf(w, row, level, pte, ept);
+	page = table_cache_fill(w->mem, c, pte, pte & PT_BASE_ADDR_MASK);
+	if (likely(page))
+		entry_cache_like_update(w, c, level);
 	return page;
+}
+
+/*
+ * For the entry @pte that missed the entry_cache slot @c: its table's
+ * index in @c's span when @pte is @c's key but for its table's address
+ * (fast_entry_like_key()) and the table lies in the span's first
+ * c->like_pages, else an index of c->like_pages or more.  One
+ * subtraction tells both: the bits of @pte but its address's are
+ * like_base's, and its address is like_base's plus whole pages, which
+ * the rotation turns into the index, and any other difference into
+ * high bits.
+ */
+static __attribute__((always_inline)) inline u64
+entry_cache_like_index(const struct walk_table_cache *c, u64 pte)
+{
+	u64 diff = pte - c->like_base;
+
+	return (diff >> PAGE_SHIFT) | (diff << (64 - PAGE_SHIFT));
+}
+
+/*
+ * The entry @pte missed its slot @c of an entry_cache row, and its
+ * table is the @i-th page of @c's span, below c->like_pages
+ * (entry_cache_like_index()): the table's host page, kept in @c under
+ * @pte.  The row's kept leaf holds, since the rights of the row's
+ * entries are the same.
+ */
+static __attribute__((always_inline)) inline const u64 *
+entry_cache_span_take(struct walk_table_cache *c, u64 pte, u64 i)
+{
+	const u64 *page = guest_memory_span_nth_page(&c->span, i);
+
+	MMU_WARN_ON(i >= c->like_pages);
+	c->key = pte;
+	c->page = page;
+	return page;
+}
+
+/*
+ * The entry @pte missed its slot @c of an entry_cache row, whose key it
+ * is but for the table's address (fast_entry_like_key()), and its
+ * table is in the span of the key's (entry_cache_like_index()): the
+ * table's host page, kept in @c under @pte
+ * (entry_cache_span_take()).  Else NULL, and @c unchanged.  An empty
+ * slot has like_pages 0.
+ */
+static __attribute__((always_inline)) inline const u64 *
+entry_cache_span_page(struct walk_table_cache *c, u64 pte)
+{
+	u64 i = entry_cache_like_index(c, pte);
+
+	if (i >= c->like_pages)
+		return NULL;
+	return entry_cache_span_take(c, pte, i);
 }
 
 /*
@@ -219,10 +278,15 @@ static __attribute__((always_inline)) inline const u64 *
 entry_cache_like_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
 		      int level, u64 pte)
 {
+	const u64 *page;
+
 	if (!fast_entry_like_key(w, pte, c->key, level))
 		return NULL;
-	return table_cache_fill_past_span(w->mem, c, pte,
+	page = table_cache_fill_past_span(w->mem, c, pte,
 					  pte & PT_BASE_ADDR_MASK);
+	if (likely(page))
+		entry_cache_like_update(w, c, level);
+	return page;
 }
 
 /* Before a fast walk of @w: forget the table pages if they may be stale. */
@@ -564,6 +628,16 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 			table = pte & PT_BASE_ADDR_MASK;
 			continue;
 		}
+		if (!entries && level > PG_LEVEL_4K) {
+			/* Like the key, in its span: a table, at its page. */
+			const u64 *span_page = entry_cache_span_page(c, pte);
+
+			if (likely(span_page)) {
+				page = span_page;
+				table = pte & PT_BASE_ADDR_MASK;
+				continue;
+			}
+		}
 		if (unlikely(level == PG_LEVEL_4K ||
 			     c->key == WALK_TABLE_NONE ||
 			     !fast_entry_like_key(w, pte, c->key, level))) {
@@ -576,13 +650,20 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 				break;
 			}
 			entry_cache_forget_leaf(w, row, level, pte, ept);
+			/*
+			 * A key unlike the last: the walks with a record leave
+			 * the slot's like_base to those without, whose
+			 * shortcut it is.
+			 */
+			if (entries)
+				c->like_pages = 0;
 		}
 		/*
 		 * A table, checked now or like the slot's key (with the key's
 		 * rights, which keep the row's kept leaf).  One path for both
-		 * and every walk: with the like entries on a path of their
-		 * own, gcc's register allocation of the larger bodies cost the
-		 * walks with a record more than the shortcut saved.
+		 * in the walks with a record: with the like entries on a path
+		 * of their own, gcc's register allocation of the larger bodies
+		 * cost them more than the shortcut saved.
 		 */
 		table = pte & PT_BASE_ADDR_MASK;
 		page = table_cache_fill(w->mem, c, pte, table);
@@ -590,6 +671,8 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 			sw->level = 0;
 			return 0;
 		}
+		if (!entries)
+			entry_cache_like_update(w, c, level);
 	}
 
 	rights = fast_leaf_rights(

@@ -241,6 +241,17 @@ bool guest_memory_find_span(const struct guest_memory *mem, u64 gpa,
 			    struct guest_memory_span *span);
 
 /*
+ * The page that backs the @i-th GFN of @span, which holds it (@i below
+ * its @nr_pages), for reading only as guest_memory_span_page()'s below.
+ */
+static __attribute__((always_inline)) inline const void *
+guest_memory_span_nth_page(const struct guest_memory_span *span, u64 i)
+{
+	MMU_WARN_ON(i >= span->nr_pages);
+	return host_arena_frame(*span->arenas, span->frame + i);
+}
+
+/*
  * The page that backs @gpa when @span holds it (its first byte, for
  * reading only: writes go through guest_memory_page() and the accessors
  * below), else NULL.  Same page as guest_memory_page().
@@ -252,7 +263,7 @@ guest_memory_span_page(const struct guest_memory_span *span, u64 gpa)
 
 	if (i >= span->nr_pages)
 		return NULL;
-	return host_arena_frame(*span->arenas, span->frame + i);
+	return guest_memory_span_nth_page(span, i);
 }
 
 /*

@@ -241,6 +241,7 @@ gva_walk_fast_2d_level(struct kvm_pagewalk *w, const u64 *nested_root, u64 addr,
 		c->key = pte;
 		c->page = walk_empty_table;
 		c->span = GUEST_MEMORY_SPAN_EMPTY;
+		c->like_pages = 0;
 		return 0;
 	}
 	*ngpa = fast_leaf_address(pte, addr, level);

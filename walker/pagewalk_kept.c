@@ -75,7 +75,7 @@ DECLARE_GVA_WALK_GPA_LOOKUP(gva_walk_gpa_1d5_pkeys_lookup_5);
  * row 0 keeps, and a 4K leaf like the row's kept leaf, whose rights it
  * takes (fast_walk_internal.h).  An entry that misses its slot but is
  * its key but for the address of its table leads there as well: through
- * the slot's span (entry_cache_span_page()), else through a lookup of
+ * the slot's span (entry_cache_like_index()), else through a lookup of
  * the table in a function of its own (entry_cache_like_page()); the
  * walk from the root (@spans false, @from @levels, @page the root's)
  * goes on through the spans in a function of its own.  Without
@@ -95,7 +95,7 @@ gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 {
 	const struct walk_leaf_cache *leaf = &w->leaf_cache[0];
 	int level;
-	u64 pte;
+	u64 pte, index;
 
 	MMU_WARN_ON(!w->fast_walk || w->role.tdp || w->nested ||
 		    w->role.level != levels || !w->fmt.pkru_mask != !pkeys);
@@ -122,10 +122,11 @@ gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 					GVA_WALK_GPA_SPANS4(
 						gva_walk_gpa_1d4_spans, level))(
 				w, addr, access, fault, out, page);
-		page = entry_cache_span_page(w, c, level, pte);
-		if (unlikely(!page))
+		index = entry_cache_like_index(c, pte);
+		if (unlikely(index >= c->like_pages))
 			return GVA_WALK_GPA_ON(lookup, levels, pkeys, level)(
 				w, addr, access, fault, out, pte);
+		page = entry_cache_span_take(c, pte, index);
 	}
 	pte = page[fast_index(addr, PG_LEVEL_4K)];
 	if (unlikely(fast_leaf_key(w, pte) != leaf->pte ||

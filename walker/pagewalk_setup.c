@@ -77,6 +77,8 @@ static void table_cache_clear(struct walk_table_cache *c, const u64 *page)
 	c->key = WALK_TABLE_NONE;
 	c->page = page;
 	c->span = GUEST_MEMORY_SPAN_EMPTY;
+	c->like_base = 0;
+	c->like_pages = 0;
 }
 
 /* Forget the path memos, which hold for the root at root_cache's key. */
@@ -162,6 +164,8 @@ table_cache_fill_past_span(const struct guest_memory *mem,
 {
 	const u64 *page = guest_memory_cached_page(mem, table);
 
+	/* An entry_cache slot's caller sets them again for its format. */
+	c->like_pages = 0;
 	if (!page && guest_memory_find_span(mem, table, &c->span))
 		page = guest_memory_span_page(&c->span, table);
 	if (!page)

@@ -42,6 +42,17 @@ struct walk_table_cache {
 	u64 key;
 	const u64 *page;
 	struct guest_memory_span span;
+	/*
+	 * In an entry_cache slot: @like_base is @key with the first GPA of
+	 * @span for its table's address, and @like_pages the pages of
+	 * @span whose GPAs are addresses in the stage's format (0 when the
+	 * slot has no such span, or a walk with a record gave it a key
+	 * unlike the last), so that an entry like @key but for its
+	 * table's address, with its table in @span, is @like_base plus the
+	 * table's page in @span (entry_cache_like_index()).
+	 */
+	u64 like_base;
+	u64 like_pages;
 };
 
 /*

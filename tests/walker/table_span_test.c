@@ -27,6 +27,8 @@
 #define SPAN_MAXPHYADDR 46
 /* A second range of guest memory, apart from the pool. */
 #define SPAN_OTHER_GPA 0x20000000ULL
+/* A third, which takes the pool's pages out of the page cache. */
+#define SPAN_EVICT_GPA 0x30000000ULL
 #define SPAN_UPPER_FLAGS \
 	(PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK | PT_ACCESSED_MASK)
 #define SPAN_LEAF_FLAGS (SPAN_UPPER_FLAGS | PT_DIRTY_MASK)
@@ -261,5 +263,103 @@ Test(gva_walk, entry_like_its_slot_key_out_of_the_span_is_looked_up)
 		env_write(&s.e, span_entry_gpa(&s, 1, level), 8, own);
 		cr_assert_eq(span_check(&s, span_gva(1), &user_write), 0);
 	}
+	env_destroy(&s.e);
+}
+
+/*
+ * Take the pages of the env's pool out of the walker's page cache of
+ * guest memory (GFN_CACHE_SIZE pages), into which setting up the tables
+ * put them: a table that misses its slot then comes from a span.
+ */
+static void span_evict_page_cache(struct span_case *s)
+{
+	unsigned int m, i;
+	u64 val;
+
+	for (m = 0; m < 2; m++)
+		cr_assert_eq(guest_memory_back(&s->e.mem[m], SPAN_EVICT_GPA,
+					       GFN_CACHE_SIZE * PAGE_SIZE),
+			     0);
+	for (i = 0; i < GFN_CACHE_SIZE; i++)
+		cr_assert_eq(guest_memory_read(&s->e.mem[ENV_WALKER],
+					       SPAN_EVICT_GPA + i * PAGE_SIZE,
+					       8, &val),
+			     0);
+}
+
+/*
+ * GVA 1's PDE without W, between walks of GVA 0 and GVA 2 whose PDEs
+ * have it, all from one span: the slot's key goes from GVA 0's PDE to
+ * GVA 1's, an entry of other rights, and GVA 2's PDE, like GVA 0's but
+ * not GVA 1's, is checked again (its W not taken from GVA 1's kept
+ * leaf), whether GVA 1's walk had a record (@record) or not.
+ */
+static void check_entry_like_an_older_key(bool record)
+{
+	struct walk_access read = { 0 };
+	struct walk_record rec;
+	struct walk_fault fault;
+	struct span_case s;
+	u64 pde;
+
+	span_setup(&s);
+	pde = span_entry(&s, 1, PG_LEVEL_2M);
+	env_write(&s.e, span_entry_gpa(&s, 1, PG_LEVEL_2M), 8,
+		  pde & ~PT_WRITABLE_MASK);
+	span_evict_page_cache(&s);
+	cr_assert_eq(span_check(&s, span_gva(0), &read), 0);
+	if (record)
+		cr_assert_eq(gva_walk_translate(&s.gw, span_gva(1), &read,
+						&fault, &rec),
+			     0);
+	else
+		cr_assert_eq(span_check(&s, span_gva(1), &read), 0);
+	cr_assert_eq(span_check(&s, span_gva(2), &read), 0);
+	env_destroy(&s.e);
+}
+
+Test(gva_walk, entry_like_an_older_key_is_checked_after_a_walk)
+{
+	check_entry_like_an_older_key(false);
+}
+
+Test(gva_walk, entry_like_an_older_key_is_checked_after_a_recorded_walk)
+{
+	check_entry_like_an_older_key(true);
+}
+
+/*
+ * A range of guest memory across MAXPHYADDR, GVA 0's page directory
+ * moved to its page below and GVA 1's to its page above: GVA 1's PDPTE,
+ * like GVA 0's but for its table's address, has a reserved address bit
+ * though its table lies in GVA 0's span, and faults.
+ */
+Test(gva_walk, entry_like_its_slot_key_past_maxphyaddr_is_checked)
+{
+	const u64 limit = BIT_ULL(SPAN_MAXPHYADDR);
+	struct walk_access read = { 0 };
+	struct span_case s;
+	unsigned int i, m;
+
+	span_setup(&s);
+	for (m = 0; m < 2; m++)
+		cr_assert_eq(guest_memory_back(&s.e.mem[m],
+					       limit - 2 * PAGE_SIZE,
+					       4 * PAGE_SIZE),
+			     0);
+	for (i = 0; i < 2; i++) {
+		u64 pdpte = span_entry(&s, i, PG_LEVEL_1G);
+		u64 table = pdpte & PT_BASE_ADDR_MASK;
+		u64 moved = i ? limit : limit - PAGE_SIZE;
+		u64 offset = span_entry_gpa(&s, i, PG_LEVEL_2M) - table;
+
+		env_write(&s.e, moved + offset, 8,
+			  span_entry(&s, i, PG_LEVEL_2M));
+		env_write(&s.e, span_entry_gpa(&s, i, PG_LEVEL_1G), 8,
+			  (pdpte & ~table) | moved);
+	}
+	span_evict_page_cache(&s);
+	cr_assert_eq(span_check(&s, span_gva(0), &read), 0);
+	cr_assert_eq(span_check(&s, span_gva(1), &read), 1);
 	env_destroy(&s.e);
 }
