@@ -6,16 +6,16 @@
 #include "walker/fast_walk_internal.h"
 
 /*
- * gva_walk_gpa_kept() on from the table of @level at @page, whose entry
- * missed its slot, through the slots' spans: one function for each
- * @level of each walk, so that the walk that calls it keeps its
- * registers and its levels stay constants.
+ * gva_walk_gpa_kept() on from the entry @pte of @level, which missed its
+ * slot, through the slots' spans: one function for each @level of each
+ * walk, so that the walk that calls it keeps its registers and its
+ * levels stay constants.
  */
 #define DECLARE_GVA_WALK_GPA_SPANS(name)                                    \
 	static __attribute__((noinline)) int name(                          \
 		struct kvm_pagewalk *w, u64 addr,                           \
 		const struct walk_access *access, struct walk_fault *fault, \
-		struct walk_translation *out, const u64 *page)
+		struct walk_translation *out, u64 pte)
 #define DECLARE_GVA_WALK_GPA_SPANS_OF(walk)   \
 	DECLARE_GVA_WALK_GPA_SPANS(walk##_4); \
 	DECLARE_GVA_WALK_GPA_SPANS(walk##_3); \
@@ -78,7 +78,8 @@ DECLARE_GVA_WALK_GPA_LOOKUP(gva_walk_gpa_1d5_pkeys_lookup_5);
  * the slot's span (entry_cache_like_index()), else through a lookup of
  * the table in a function of its own (entry_cache_like_page()); the
  * walk from the root (@spans false, @from @levels, @page the root's)
- * goes on through the spans in a function of its own.  Without
+ * hands the entry that missed its slot to a function of its own, which
+ * goes on through the spans.  Without
  * protection keys (@pkeys false: pkru_mask 0) the rights do not read
  * PKRU, and neither does the kept leaf's match.  It only reads, so anything else starts over in
  * gva_walk_gpa_fast() through @from_root.
@@ -114,14 +115,14 @@ gva_walk_gpa_kept(struct kvm_pagewalk *w, u64 addr,
 						level) :
 					GVA_WALK_GPA_SPANS5(
 						gva_walk_gpa_1d5_spans, level))(
-				w, addr, access, fault, out, page);
+				w, addr, access, fault, out, pte);
 		if (!spans)
 			return (pkeys ? GVA_WALK_GPA_SPANS4(
 						gva_walk_gpa_1d4_pkeys_spans,
 						level) :
 					GVA_WALK_GPA_SPANS4(
 						gva_walk_gpa_1d4_spans, level))(
-				w, addr, access, fault, out, page);
+				w, addr, access, fault, out, pte);
 		index = entry_cache_like_index(c, pte);
 		if (unlikely(index >= c->like_pages))
 			return GVA_WALK_GPA_ON(lookup, levels, pkeys, level)(
@@ -175,12 +176,19 @@ static __attribute__((always_inline)) inline int gva_walk_gpa_kept_from_root(
 						   out, levels, pkeys,     \
 						   from_root);             \
 	}
-#define DEFINE_GVA_WALK_GPA_SPANS(name, level, levels, pkeys, from_root)    \
-	DECLARE_GVA_WALK_GPA_SPANS(name)                                    \
-	{                                                                   \
-		return gva_walk_gpa_kept(w, addr, access, fault, out, page, \
-					 level, levels, pkeys, true,        \
-					 from_root);                        \
+#define DEFINE_GVA_WALK_GPA_SPANS(name, level, levels, pkeys, from_root)       \
+	DECLARE_GVA_WALK_GPA_SPANS(name)                                       \
+	{                                                                      \
+		struct walk_table_cache *c = &w->entry_cache[0][level - 1];    \
+		u64 index = entry_cache_like_index(c, pte);                    \
+                                                                               \
+		if (unlikely(index >= c->like_pages))                          \
+			return GVA_WALK_GPA_ON(lookup, levels, pkeys, level)(  \
+				w, addr, access, fault, out, pte);             \
+		return gva_walk_gpa_kept(w, addr, access, fault, out,          \
+					 entry_cache_span_take(c, pte, index), \
+					 level - 1, levels, pkeys, true,       \
+					 from_root);                           \
 	}
 #define DEFINE_GVA_WALK_GPA_SPANS_OF(walk, levels, pkeys, from_root)         \
 	DEFINE_GVA_WALK_GPA_SPANS(walk##_4, PT64_ROOT_4LEVEL, levels, pkeys, \
