@@ -287,7 +287,7 @@ int guest_memory_map_page(struct guest_memory *mem, u64 gpa, u64 hpa)
 {
 	if (gpa >> GPA_BITS_MAX)
 		return -ERANGE;
-	if (!host_memory_page(mem->host, hpa) || mem->host_view)
+	if (!host_memory_is_allocated(mem->host, hpa) || mem->host_view)
 		return -EINVAL;
 	if (gfn_is_backed(mem, gpa_to_gfn(gpa)))
 		return -EEXIST;
@@ -373,7 +373,8 @@ u64 guest_memory_gpa_to_hpa(const struct guest_memory *mem, u64 gpa)
 	if (gpa >> GPA_BITS_MAX)
 		return INVALID_HPA;
 	if (mem->host_view)
-		return host_memory_page(mem->host, gpa) ? gpa : INVALID_HPA;
+		return host_memory_is_allocated(mem->host, gpa) ? gpa :
+								  INVALID_HPA;
 	hpa = gfn_to_hpa(mem, gpa_to_gfn(gpa));
 	if (hpa == INVALID_HPA)
 		return INVALID_HPA;

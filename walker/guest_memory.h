@@ -70,6 +70,12 @@ u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align);
 u64 host_memory_alloc_page_below_4g(struct host_memory *host);
 /* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
 void *host_memory_page(struct host_memory *host, u64 hpa);
+/*
+ * Is the page holding @hpa allocated?  Unlike host_memory_page(), it does
+ * not count the frame as written, so a frame only asked about is not
+ * zeroed when @host is destroyed (which would fault in a page for it).
+ */
+bool host_memory_is_allocated(struct host_memory *host, u64 hpa);
 
 /*
  * Host frames are mapped HOST_ARENA_PAGES at a time: frame i of a run of

@@ -340,6 +340,14 @@ void *host_memory_page(struct host_memory *host, u64 hpa)
 	return frames_page(&host->high, pfn);
 }
 
+bool host_memory_is_allocated(struct host_memory *host, u64 hpa)
+{
+	struct host_frames *frames = hpa_frames(host, hpa);
+
+	return frame_is_allocated(frames,
+				  (hpa >> PAGE_SHIFT) - frames->first_pfn);
+}
+
 u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
 		       u64 *frame)
 {

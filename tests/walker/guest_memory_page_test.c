@@ -1,9 +1,12 @@
 /*
  * guest_memory_page() against host_memory_page(): on a miss and on a hit
  * in the page cache, in the host view and in a guest's view, for pages
- * that are there and pages that are not.
+ * that are there and pages that are not; and that a frame only asked
+ * about is never backed by the kernel.
  */
 #include <criterion/criterion.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "walker/guest_memory.h"
 
@@ -84,4 +87,53 @@ Test(guest_memory_page, guest_view_gives_the_page_backing_each_gfn)
 	assert_page(&mem, GPA_TOO_WIDE + (1ULL << 40), NULL);
 	guest_memory_destroy(&mem);
 	host_memory_destroy(host);
+}
+
+/* Does the kernel back the simulator's page @page (mincore())? */
+static bool page_is_resident(const void *page)
+{
+	unsigned char vec = 0;
+
+	cr_assert_eq(mincore((void *)page, PAGE_SIZE, &vec), 0);
+	return vec & 1;
+}
+
+/*
+ * Asking whether a frame is allocated, or which HPA backs a GPA, is no
+ * write: the host's teardown does not zero such a frame, and the kernel
+ * never backs it.  A frame written through host_memory_page() is zeroed
+ * (it is then resident), so the check can tell the two apart.
+ */
+Test(guest_memory_page, frame_only_asked_about_is_never_backed)
+{
+	struct host_memory *host = host_memory_create();
+	struct guest_memory view, mem;
+	u8 **const *arenas;
+	const u8 *asked, *written;
+	u64 hpa, frame;
+
+	cr_assert_not_null(host);
+	cr_assert_eq(guest_memory_init_host_view(&view, host), 0);
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	hpa = host_memory_alloc_pages(host, 2, 1);
+	cr_assert_neq(hpa, INVALID_HPA);
+	cr_assert(host_memory_frames(host, hpa, &arenas, &frame));
+	asked = host_arena_frame(*arenas, frame);
+	written = host_arena_frame(*arenas, frame + 1);
+
+	cr_assert(host_memory_is_allocated(host, hpa));
+	cr_assert_eq(guest_memory_gpa_to_hpa(&view, hpa), hpa);
+	cr_assert(guest_memory_is_backed(&view, hpa + PAGE_OFFSET_MASK));
+	cr_assert_eq(guest_memory_map_page(&mem, 0, hpa), 0);
+	cr_assert_eq(guest_memory_gpa_to_hpa(&mem, 0), hpa);
+	*(u8 *)host_memory_page(host, hpa + PAGE_SIZE) = 1;
+	cr_assert_not(page_is_resident(asked));
+	cr_assert(page_is_resident(written));
+
+	/* Destroyed, the arena stays mapped in the pool, zeroed. */
+	guest_memory_destroy(&mem);
+	guest_memory_destroy(&view);
+	host_memory_destroy(host);
+	cr_assert_not(page_is_resident(asked));
+	cr_assert_eq(*written, 0);
 }
