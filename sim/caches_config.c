@@ -96,6 +96,8 @@ static const struct {
 	{ "npsc.pml4e", CFG_OFFSET(npsc[4]) },
 	{ "npsc.pml5e", CFG_OFFSET(npsc[5]) },
 };
+static_assert(ARRAY_SIZE(caches_arrays) == CACHES_CONFIG_ARRAYS,
+	      "struct caches_config_changes has a source for each array");
 
 /*
  * Presets of real cores, from public documentation (sources in
@@ -315,9 +317,36 @@ static char *trim(char *s)
 	return s;
 }
 
-int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
-			      const char *name, char *why, size_t why_size)
+static const struct cache_geometry *
+array_geometry(const struct translation_caches_config *cfg, unsigned int i)
 {
+	return (const void *)((const char *)cfg + caches_arrays[i].offset);
+}
+
+void caches_config_note_changes(struct caches_config_changes *changes,
+				const struct translation_caches_config *before,
+				const struct translation_caches_config *after,
+				unsigned long source)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(caches_arrays); i++) {
+		const struct cache_geometry *b = array_geometry(before, i);
+		const struct cache_geometry *a = array_geometry(after, i);
+
+		/* The fields caches_config_bad_array() checks. */
+		if (a->entries != b->entries || a->ways != b->ways ||
+		    a->policy != b->policy)
+			changes->source[i] = source;
+	}
+}
+
+int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
+			      const char *name,
+			      struct caches_config_changes *lines, char *why,
+			      size_t why_size)
+{
+	struct translation_caches_config before;
 	char *line = NULL, msg[192], *s, *hash;
 	unsigned long nr = 0;
 	size_t cap = 0;
@@ -343,8 +372,11 @@ int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
 		s = trim(line);
 		if (!*s)
 			continue;
+		before = *cfg;
 		if (caches_config_assign(cfg, s, msg, sizeof(msg)))
 			r = fail(why, why_size, "%s:%lu: %s", name, nr, msg);
+		else if (lines)
+			caches_config_note_changes(lines, &before, cfg, nr);
 	}
 	free(line);
 	if (!r && ferror(f)) {
@@ -355,7 +387,8 @@ int caches_config_read_stream(struct translation_caches_config *cfg, FILE *f,
 }
 
 int caches_config_read(struct translation_caches_config *cfg, const char *path,
-		       char *why, size_t why_size)
+		       struct caches_config_changes *lines, char *why,
+		       size_t why_size)
 {
 	FILE *f = fopen(path, "r");
 	int r;
@@ -365,7 +398,7 @@ int caches_config_read(struct translation_caches_config *cfg, const char *path,
 		snprintf(why, why_size, "%s: %s", path, strerror(errno));
 		return r;
 	}
-	r = caches_config_read_stream(cfg, f, path, why, why_size);
+	r = caches_config_read_stream(cfg, f, path, lines, why, why_size);
 	fclose(f);
 	return r;
 }
@@ -398,32 +431,38 @@ static bool is_power_of_2(u64 v)
 	return v && !(v & (v - 1));
 }
 
-int caches_config_check(const struct translation_caches_config *cfg, char *why,
-			size_t why_size)
+int caches_config_bad_array(const struct translation_caches_config *cfg,
+			    char *why, size_t why_size)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(caches_arrays); i++) {
-		const struct cache_geometry *g =
-			(const void *)((const char *)cfg +
-				       caches_arrays[i].offset);
+		const struct cache_geometry *g = array_geometry(cfg, i);
 		const char *name = caches_arrays[i].name;
 		u32 ways = g->ways < g->entries ? g->ways : g->entries;
 
 		if (!g->entries)
 			continue;
-		if (g->entries % ways || !is_power_of_2(g->entries / ways))
-			return fail(
-				why, why_size,
-				"%s: %u entries in %u ways: the sets (entries / ways) must be a power of two",
-				name, g->entries, g->ways);
-		if (g->policy == TLB_POLICY_PLRU && !is_power_of_2(ways))
-			return fail(
-				why, why_size,
-				"%s: plru needs a power of two of ways, not %u",
-				name, ways);
+		if (g->entries % ways || !is_power_of_2(g->entries / ways)) {
+			fail(why, why_size,
+			     "%s: %u entries in %u ways: the sets (entries / ways) must be a power of two",
+			     name, g->entries, g->ways);
+			return i;
+		}
+		if (g->policy == TLB_POLICY_PLRU && !is_power_of_2(ways)) {
+			fail(why, why_size,
+			     "%s: plru needs a power of two of ways, not %u",
+			     name, ways);
+			return i;
+		}
 	}
-	return 0;
+	return -1;
+}
+
+int caches_config_check(const struct translation_caches_config *cfg, char *why,
+			size_t why_size)
+{
+	return caches_config_bad_array(cfg, why, why_size) < 0 ? 0 : -EINVAL;
 }
 
 const char *caches_config_key(unsigned int i)

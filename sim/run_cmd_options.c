@@ -336,18 +336,78 @@ int run_cmd_check_options(const struct run_args *a,
 	return 0;
 }
 
+/* The options that set one count of the caches over the keys before them. */
+static const struct {
+	int opt;
+	const char *name;
+} cache_count_options[] = {
+	{ OPT_TLB, "--tlb" },
+	{ OPT_PSC, "--psc" },
+	{ OPT_NTLB, "--ntlb" },
+};
+
+static void set_cache_count(struct translation_caches_config *cfg, int opt,
+			    const struct run_cache_args *c)
+{
+	switch (opt) {
+	case OPT_TLB:
+		cfg->l1d[CACHES_L1_MAIN].entries = c->tlb;
+		break;
+	case OPT_PSC:
+		translation_caches_config_psc(cfg, c->psc);
+		break;
+	case OPT_NTLB:
+		cfg->ntlb.entries = c->ntlb;
+		break;
+	}
+}
+
+/*
+ * Array @bad's geometry, @why, blamed on what last changed it: the last
+ * option that did (its source in @options: a count option's row + 1, or
+ * past them a --set's index + 1), else the --config line that did, else
+ * the preset.
+ */
+static int cache_geometry_error(const struct run_args *a,
+				const struct caches_config_changes *lines,
+				const struct caches_config_changes *options,
+				int bad, const char *why)
+{
+	const unsigned long nr_counts = ARRAY_SIZE(cache_count_options);
+	unsigned long source = options->source[bad];
+
+	if (source > nr_counts)
+		return run_cmd_usage_error(
+			"--set=%s: %s", a->caches.sets[source - nr_counts - 1],
+			why);
+	if (source)
+		return run_cmd_usage_error(
+			"%s=%s: %s", cache_count_options[source - 1].name,
+			a->values[cache_count_options[source - 1].opt], why);
+	/* A line of the file is bad input: "FILE:LINE: what". */
+	if (lines->source[bad]) {
+		fprintf(stderr, "mmusim: %s:%lu: %s\n", a->caches.file,
+			lines->source[bad], why);
+		return EXIT_USAGE;
+	}
+	return run_cmd_usage_error("%s", why);
+}
+
 /* The cache options of @a, in their order, into a->cfg.caches. */
 int run_cmd_apply_cache_options(struct run_args *a)
 {
-	struct translation_caches_config *cfg = &a->cfg.caches;
+	struct translation_caches_config *cfg = &a->cfg.caches, before;
+	struct caches_config_changes lines = { 0 }, options = { 0 };
+	unsigned long i;
 	char why[320];
-	int i, r;
+	int r, bad;
 
 	if (a->caches.preset &&
 	    caches_config_preset(cfg, a->caches.preset, why, sizeof(why)))
 		return run_cmd_usage_error("%s", why);
 	if (a->caches.file) {
-		r = caches_config_read(cfg, a->caches.file, why, sizeof(why));
+		r = caches_config_read(cfg, a->caches.file, &lines, why,
+				       sizeof(why));
 		/* A bad line is "FILE:LINE: what", as bad input is. */
 		if (r == -EINVAL) {
 			fprintf(stderr, "mmusim: %s\n", why);
@@ -356,19 +416,26 @@ int run_cmd_apply_cache_options(struct run_args *a)
 		if (r)
 			return run_cmd_usage_error("--config=%s", why);
 	}
-	if (a->given[OPT_TLB])
-		cfg->l1d[CACHES_L1_MAIN].entries = a->caches.tlb;
-	if (a->given[OPT_PSC])
-		translation_caches_config_psc(cfg, a->caches.psc);
-	if (a->given[OPT_NTLB])
-		cfg->ntlb.entries = a->caches.ntlb;
-	for (i = 0; i < a->caches.nr_sets; i++)
+	for (i = 0; i < ARRAY_SIZE(cache_count_options); i++) {
+		if (!a->given[cache_count_options[i].opt])
+			continue;
+		before = *cfg;
+		set_cache_count(cfg, cache_count_options[i].opt, &a->caches);
+		caches_config_note_changes(&options, &before, cfg, i + 1);
+	}
+	for (i = 0; i < (unsigned long)a->caches.nr_sets; i++) {
+		before = *cfg;
 		if (caches_config_assign(cfg, a->caches.sets[i], why,
 					 sizeof(why)))
 			return run_cmd_usage_error("--set=%s", why);
-	if (caches_config_check(cfg, why, sizeof(why)))
-		return run_cmd_usage_error("%s", why);
-	for (i = 0; i < a->caches.nr_sweeps; i++)
+		caches_config_note_changes(&options, &before, cfg,
+					   ARRAY_SIZE(cache_count_options) + 1 +
+						   i);
+	}
+	bad = caches_config_bad_array(cfg, why, sizeof(why));
+	if (bad >= 0)
+		return cache_geometry_error(a, &lines, &options, bad, why);
+	for (i = 0; i < (unsigned long)a->caches.nr_sweeps; i++)
 		if (run_sweep_add(a->caches.sweep, a->caches.sweeps[i], cfg,
 				  why, sizeof(why)))
 			return run_cmd_usage_error("%s", why);

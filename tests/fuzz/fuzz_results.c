@@ -112,13 +112,14 @@ static char *config_print(const struct translation_caches_config *cfg,
 }
 
 static int config_read(struct translation_caches_config *cfg, const char *text,
-		       size_t len, char *why, size_t why_size)
+		       size_t len, struct caches_config_changes *lines,
+		       char *why, size_t why_size)
 {
 	FILE *f = fmemopen((void *)text, len, "r");
 	int ret;
 
 	RESULTS_CHECK(f, "fmemopen failed");
-	ret = caches_config_read_stream(cfg, f, NAME, why, why_size);
+	ret = caches_config_read_stream(cfg, f, NAME, lines, why, why_size);
 	fclose(f);
 	return ret;
 }
@@ -149,23 +150,50 @@ static void config_lines_as_set(const char *text, size_t len)
 	free(copy);
 }
 
+/*
+ * Every array whose geometry the file left other than the defaults has
+ * the line that last changed it noted, and each noted line is one of the
+ * file's @nr_lines.
+ */
+static void check_changed_lines(const struct translation_caches_config *cfg,
+				const struct caches_config_changes *lines,
+				unsigned long nr_lines)
+{
+	struct translation_caches_config defaults;
+	struct caches_config_changes changed = { 0 };
+	unsigned int i;
+
+	translation_caches_config_init(&defaults);
+	caches_config_note_changes(&changed, &defaults, cfg, 1);
+	for (i = 0; i < CACHES_CONFIG_ARRAYS; i++) {
+		RESULTS_CHECK(!changed.source[i] || lines->source[i],
+			      "array %u changed, but no line is noted", i);
+		RESULTS_CHECK(lines->source[i] <= nr_lines,
+			      "array %u noted at line %lu of %lu", i,
+			      lines->source[i], nr_lines);
+	}
+}
+
 static void fuzz_config(const char *data, size_t size)
 {
 	struct translation_caches_config cfg, again;
+	struct caches_config_changes lines = { 0 };
 	char why[512] = "", why2[512] = "", *printed, *reprinted;
 	size_t len, len2;
 
 	translation_caches_config_init(&cfg);
-	if (config_read(&cfg, data, size, why, sizeof(why))) {
+	if (config_read(&cfg, data, size, &lines, why, sizeof(why))) {
 		check_error(why, NAME, count_lines(data, size), false);
 		return;
 	}
 	RESULTS_CHECK(!memchr(data, '\0', size),
 		      "a file with a NUL byte was taken");
+	check_changed_lines(&cfg, &lines, count_lines(data, size));
 	config_lines_as_set(data, size);
 	printed = config_print(&cfg, &len);
 	translation_caches_config_init(&again);
-	RESULTS_CHECK(!config_read(&again, printed, len, why2, sizeof(why2)),
+	RESULTS_CHECK(!config_read(&again, printed, len, NULL, why2,
+				   sizeof(why2)),
 		      "the configuration printed back is refused: %s", why2);
 	reprinted = config_print(&again, &len2);
 	RESULTS_CHECK(len == len2 && !memcmp(printed, reprinted, len),

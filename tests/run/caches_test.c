@@ -500,7 +500,8 @@ Test(caches_config, a_file_error_names_file_and_line)
 	cr_assert_eq(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
 	close(fd);
 	translation_caches_config_init(&cfg);
-	cr_assert_eq(caches_config_read(&cfg, path, why, sizeof(why)), -EINVAL);
+	cr_assert_eq(caches_config_read(&cfg, path, NULL, why, sizeof(why)),
+		     -EINVAL);
 	unlink(path);
 	cr_assert_not_null(strstr(why, ":5: tlb.l2.ways=twelve: not a number"),
 			   "%s", why);
@@ -564,7 +565,7 @@ static int read_config_text(struct translation_caches_config *cfg,
 
 	cr_assert_not_null(f);
 	translation_caches_config_init(cfg);
-	ret = caches_config_read_stream(cfg, f, "cfg", why, why_size);
+	ret = caches_config_read_stream(cfg, f, "cfg", NULL, why, why_size);
 	fclose(f);
 	return ret;
 }

@@ -1067,7 +1067,7 @@ Test(run_command, cache_keys_apply_in_order_and_bad_ones_are_named)
 	mmusim_cmd_result_free(&r);
 	assert_usage_error(
 		sets, NULL,
-		"mmusim run: tlb.l2: 1000 entries in 4 ways: the sets (entries / ways) must be a power of two\n");
+		"mmusim run: --set=tlb.l2.entries=1000: tlb.l2: 1000 entries in 4 ways: the sets (entries / ways) must be a power of two\n");
 	assert_usage_error(
 		key, NULL,
 		"mmusim run: --set=tlb.l3.entries: unknown key (docs/mmusim-run.md lists them)\n");
@@ -1123,6 +1123,50 @@ Test(run_command, a_config_file_applies_its_keys_and_names_a_bad_line)
 		"mmusim run: --config=/nonexistent/caches.conf: No such file or directory\n");
 	assert_usage_error(directory, NULL,
 			   "mmusim run: --config=/: Is a directory\n");
+}
+
+/*
+ * An array no TLB can be built with is blamed on the last line or option
+ * that changed its geometry: a --config line as bad input is, an option
+ * by its text; a later option that makes it good again is taken.
+ */
+Test(run_command, a_bad_array_names_the_line_or_option_that_made_it)
+{
+	static const char text[] = "# an STLB of 3 sets\n"
+				   "tlb.l2.entries = 12\n"
+				   "tlb.l2.ways = 4\n"
+				   "tlb.l1d.entries = 96\n"
+				   "tlb.l1d.ways = 3\n";
+	char path[] = "/tmp/mmusim-config-XXXXXX", opt[64], expect[256];
+	const char *args[] = { opt, NULL, NULL, NULL, NULL };
+	struct mmusim_cmd_result r;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+	cr_assert_eq(close(fd), 0);
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+
+	/* Line 3 sets the ways the STLB had: line 2 made it bad. */
+	snprintf(
+		expect, sizeof(expect),
+		"mmusim: %s:2: tlb.l2: 12 entries in 4 ways: the sets (entries / ways) must be a power of two\n",
+		path);
+	assert_usage_error(args, NULL, expect);
+
+	/* The file is good once --set gives the STLB 4 sets... */
+	args[1] = "--set=tlb.l2.ways=3";
+	args[2] = "--accesses=100";
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	mmusim_cmd_result_free(&r);
+
+	/* ...and bad again when --tlb leaves the 3-way L1 64 entries. */
+	args[2] = "--tlb=64";
+	assert_usage_error(
+		args, NULL,
+		"mmusim run: --tlb=64: tlb.l1d: 64 entries in 3 ways: the sets (entries / ways) must be a power of two\n");
+	unlink(path);
 }
 
 /* A lackey trace over @pages pages in a stride that defeats small TLBs. */
