@@ -357,13 +357,19 @@ void run_report_text(FILE *out, const struct run_sim *s,
 		"; page crossings %" PRIu64 "\n",
 		st->accesses, st->reads, st->writes, st->fetches,
 		st->page_crossings);
-	if (st->instructions)
+	if (st->instructions) {
 		fprintf(out,
 			"  instructions    %" PRIu64
-			": TLB misses per 1000 (MPKI) %.2f, walks per 1000 %.2f\n",
+			": TLB misses per 1000 (MPKI) %.2f",
 			st->instructions,
-			per_kilo_shown(st->tlb_misses, st->instructions),
+			per_kilo_shown(st->tlb_misses, st->instructions));
+		if (cfg->caches.stlb.entries)
+			fprintf(out, ", STLB misses per 1000 %.2f",
+				per_kilo_shown(st->stlb_lookups - st->stlb_hits,
+					       st->instructions));
+		fprintf(out, ", walks per 1000 %.2f\n",
 			per_kilo_shown(st->walks, st->instructions));
+	}
 	fprintf(out,
 		"  TLB             %s: %" PRIu64 " lookups, hits %" PRIu64
 		" (%.2f%%), misses %" PRIu64 ", rights misses %" PRIu64 "\n",
@@ -642,8 +648,10 @@ void run_report_json(FILE *out, const struct run_sim *s,
 
 	fprintf(out, "},\n  \"instructions\": {");
 	json_u64(out, "total", st->instructions, false);
-	fprintf(out, "\"tlb_mpki\": %.4f, \"walks_pki\": %.4f",
+	fprintf(out,
+		"\"tlb_mpki\": %.4f, \"stlb_mpki\": %.4f, \"walks_pki\": %.4f",
 		per_kilo(st->tlb_misses, st->instructions),
+		per_kilo(st->stlb_lookups - st->stlb_hits, st->instructions),
 		per_kilo(st->walks, st->instructions));
 
 	fprintf(out, "},\n  \"tlb\": {");

@@ -1214,6 +1214,11 @@ Test(run_command, lackey_fetches_are_the_instructions_of_mpki)
 	static const char *const csv[] = { "--csv", "--no-timing", "-", NULL };
 	static const char *const builtin[] = { "--csv", "--no-timing",
 					       "--accesses=100", NULL };
+	static const char *const stlb[] = { "--set=tlb.l2.entries=16",
+					    "--no-timing", "-", NULL };
+	static const char *const stlb_json[] = { "--set=tlb.l2.entries=16",
+						 "--json", "--no-timing", "-",
+						 NULL };
 	struct mmusim_cmd_result r;
 	char *rows;
 
@@ -1228,8 +1233,23 @@ Test(run_command, lackey_fetches_are_the_instructions_of_mpki)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_not_null(strstr(r.out, "\"instructions\": {\"total\": 3, "
 					 "\"tlb_mpki\": 666.6667, "
+					 "\"stlb_mpki\": 0.0000, "
 					 "\"walks_pki\": 1333.3333}"),
 			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	/* With an STLB, its misses per 1000 too: both misses miss it. */
+	run_input(stlb, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\n  instructions    3: TLB misses "
+					 "per 1000 (MPKI) 666.67, STLB misses "
+					 "per 1000 666.67, walks per 1000 "
+					 "1333.33\n"),
+			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	run_input(stlb_json, text, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "\"stlb_mpki\": 666.6667, "), "%s",
+			   r.out);
 	mmusim_cmd_result_free(&r);
 	/* faults.total, the three MPKI columns, the latency model's. */
 	rows = csv_rows(csv, text);
