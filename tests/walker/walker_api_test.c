@@ -1045,6 +1045,50 @@ Test(guest_memory, contiguous_backing_keeps_gpa_and_hpa_congruent)
 	host_memory_destroy(host);
 }
 
+/*
+ * A contiguous backing whose range has any page backed, first, inner or
+ * last, in a range of pages or hashed (past the ranges' table), fails
+ * with -EEXIST and allocates no host page.
+ */
+Test(guest_memory, contiguous_backing_refuses_any_page_backed_in_its_range)
+{
+	/* 2M apart, more than the ranges' table holds, so the last hash. */
+	const u64 stride = 0x200000, nr_apart = 1100;
+	struct host_memory *host = host_memory_create();
+	struct guest_memory mem;
+	u64 pages, i;
+
+	cr_assert_eq(guest_memory_init(&mem, host), 0);
+	for (i = 0; i < nr_apart; i++)
+		cr_assert_eq(guest_memory_back(&mem, i * stride, PAGE_SIZE), 0);
+	cr_assert(mem.nr_hashed);
+	pages = host_memory_nr_pages(host);
+	/* One page in a range, one hashed. */
+	for (i = 1; i < nr_apart; i += nr_apart - 2) {
+		u64 backed = i * stride;
+
+		/* @backed first, inner and last in a range of 4 pages. */
+		cr_assert_eq(guest_memory_back_contiguous(
+				     &mem, backed, 4 * PAGE_SIZE, PAGE_SIZE),
+			     -EEXIST, "gpa %#llx", (unsigned long long)backed);
+		cr_assert_eq(guest_memory_back_contiguous(
+				     &mem, backed - 2 * PAGE_SIZE,
+				     4 * PAGE_SIZE, PAGE_SIZE),
+			     -EEXIST, "gpa %#llx", (unsigned long long)backed);
+		cr_assert_eq(guest_memory_back_contiguous(
+				     &mem, backed - 3 * PAGE_SIZE,
+				     4 * PAGE_SIZE, PAGE_SIZE),
+			     -EEXIST, "gpa %#llx", (unsigned long long)backed);
+	}
+	cr_assert_eq(host_memory_nr_pages(host), pages);
+	/* Between them, the same range backs. */
+	cr_assert_eq(guest_memory_back_contiguous(&mem, stride + PAGE_SIZE,
+						  4 * PAGE_SIZE, PAGE_SIZE),
+		     0);
+	guest_memory_destroy(&mem);
+	host_memory_destroy(host);
+}
+
 Test(guest_memory, map_page_shows_an_existing_host_page)
 {
 	struct host_memory *host = host_memory_create();
