@@ -245,6 +245,26 @@ static int map_arena(struct host_frames *frames, u64 arena)
 	return 0;
 }
 
+/*
+ * Mark the @nr frames of @frames from frame @first allocated, a bitmap
+ * word at a time: a bit at a time cost 2.8 M instructions for 1G.
+ */
+static void mark_allocated(struct host_frames *frames, u64 first, u64 nr)
+{
+	u64 end = first + nr;
+
+	while (first < end) {
+		unsigned int bit = first % BITS_PER_U64;
+		u64 last = end - first < BITS_PER_U64 - bit ?
+				   bit + (end - first) - 1 :
+				   BITS_PER_U64 - 1;
+
+		frames->allocated[first / BITS_PER_U64] |=
+			GENMASK_ULL(last, bit);
+		first += last - bit + 1;
+	}
+}
+
 static int alloc_frames(struct host_memory *host, struct host_frames *frames,
 			u64 nr, u64 align, u64 *hpa)
 {
@@ -269,9 +289,7 @@ static int alloc_frames(struct host_memory *host, struct host_frames *frames,
 		if (r)
 			return r;
 	}
-	for (i = frames->nr_pages + skip; i < frames->nr_pages + skip + nr; i++)
-		frames->allocated[i / BITS_PER_U64] |=
-			BIT_ULL(i % BITS_PER_U64);
+	mark_allocated(frames, frames->nr_pages + skip, nr);
 	frames->nr_pages += skip + nr;
 	frames->nr_allocated += nr;
 	*hpa = (first_pfn + skip) << PAGE_SHIFT;

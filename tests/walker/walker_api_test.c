@@ -840,6 +840,41 @@ Test(host_memory, aligned_allocation_is_contiguous_and_skips_frames)
 	host_memory_destroy(host);
 }
 
+/*
+ * Runs of frames that start and end inside bitmap words, fill whole ones
+ * and skip frames for an alignment: exactly their frames are allocated.
+ */
+Test(host_memory, runs_allocate_exactly_their_frames)
+{
+	static const struct {
+		u64 nr, align;
+	} runs[] = { { 1, 1 }, { 70, 64 }, { 130, 1 }, { 1, 128 },
+		     { 3, 1 }, { 64, 64 }, { 1, 1 },   { 200, 2 } };
+	struct host_memory *host = host_memory_create();
+	const u64 base = HOST_MEMORY_FIRST_PFN << PAGE_SHIFT;
+	/* A bitmap word's frames past the last run's end. */
+	const u64 past = 64;
+	bool want[1024] = { false };
+	u64 hpa, end = 0, i, k;
+
+	cr_assert_not_null(host);
+	for (k = 0; k < ARRAY_SIZE(runs); k++) {
+		cr_assert_eq(host_memory_alloc(host, runs[k].nr, runs[k].align,
+					       &hpa),
+			     0);
+		cr_assert_eq((hpa >> PAGE_SHIFT) % runs[k].align, 0);
+		for (i = 0; i < runs[k].nr; i++)
+			want[((hpa - base) >> PAGE_SHIFT) + i] = true;
+		end = ((hpa - base) >> PAGE_SHIFT) + runs[k].nr;
+	}
+	cr_assert_lt(end + past, ARRAY_SIZE(want));
+	for (i = 0; i < end + past; i++)
+		cr_assert_eq(host_memory_is_allocated(host,
+						      base + i * PAGE_SIZE),
+			     want[i], "frame %llu", (unsigned long long)i);
+	host_memory_destroy(host);
+}
+
 /* Peak RSS of this process, in KiB. */
 static long peak_rss_kib(void)
 {
