@@ -424,6 +424,10 @@ bool guest_memory_find_span(const struct guest_memory *mem, u64 gpa,
 	if (after > range->nr_pages - (gfn - range->gfn))
 		after = range->nr_pages - (gfn - range->gfn);
 	before = gfn - range->gfn < frame ? gfn - range->gfn : frame;
+	/* The walker reads the span's frames straight from their arenas. */
+	if (host_memory_map_frames(mem->host, hpa - (before << PAGE_SHIFT),
+				   before + after))
+		return false;
 	span->gfn = gfn - before;
 	span->frame = frame - before;
 	span->nr_pages = before + after;

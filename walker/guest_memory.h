@@ -68,7 +68,10 @@ u64 host_memory_alloc_pages(struct host_memory *host, u64 nr, u64 align);
  * or INVALID_HPA when the 2G of frames below 4G are used up.
  */
 u64 host_memory_alloc_page_below_4g(struct host_memory *host);
-/* The simulator's pointer to the page holding @hpa, NULL if unallocated. */
+/*
+ * The simulator's pointer to the page holding @hpa, NULL if unallocated
+ * (or, out of address space, when its arena cannot be mapped).
+ */
 void *host_memory_page(struct host_memory *host, u64 hpa);
 /*
  * Is the page holding @hpa allocated?  Unlike host_memory_page(), it does
@@ -100,17 +103,27 @@ host_arena_frame(u8 *const *arenas, u64 i)
  * the run.  Returns the number of frames of the run from @hpa's on,
  * allocated or not, or 0 (and nothing set) when @hpa is not allocated.
  * Unlike host_memory_page(), it does not count the frame as written: a
- * pointer from host_arena_frame() is for reading only.
+ * pointer from host_arena_frame() is for reading only, and only to the
+ * frames host_memory_map_frames() mapped (an arena is mapped when a
+ * pointer into it is first handed out).
  */
 u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
 		       u64 *frame);
+/*
+ * Map the arenas of the @nr frames from the allocated page at @hpa, all
+ * in its run, so that host_arena_frame() reads them (each reads as zero
+ * until written through host_memory_page()); they stay mapped, at the
+ * same address, while @host lives.  0, or -ENOMEM out of address space.
+ */
+int host_memory_map_frames(struct host_memory *host, u64 hpa, u64 nr);
 /*
  * The allocated frames around the allocated page at @hpa in its arena,
  * as host_memory_frames() gives a run: *@arenas and *@frame as there,
  * *@before the allocated frames just before @hpa's in the arena; returns
  * the allocated frames from @hpa's on in the arena, or 0 (and nothing
- * set) when @hpa is not allocated.  For reading only, as
- * host_memory_frames().  Frames stay allocated while @host lives.
+ * set) when @hpa is not allocated (or its arena cannot be mapped).  For
+ * reading only, as host_memory_frames(); the arena is mapped.  Frames
+ * stay allocated while @host lives.
  */
 u64 host_memory_allocated_frames(struct host_memory *host, u64 hpa,
 				 u8 **const **arenas, u64 *frame, u64 *before);

@@ -1,7 +1,8 @@
 /*
  * Host memory: 4K pages with host physical addresses, allocated in order
- * from arenas of HOST_ARENA_PAGES frames.  A destroyed host's arenas go,
- * zeroed, to a small pool that the next hosts take theirs from.
+ * from arenas of HOST_ARENA_PAGES frames, each mapped when a pointer into
+ * it is first handed out.  A destroyed host's arenas go, zeroed, to a
+ * small pool that the next hosts take theirs from.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -91,9 +92,14 @@ static void *host_arena_pool_take(void)
  * One run of host frames, allocated in order from @first_pfn.  Frame i
  * (pfn @first_pfn + i) lives in arenas[i / HOST_ARENA_PAGES]; bit i of
  * @allocated says it was handed out (frames skipped for an alignment
- * were not, and their arena may not exist); bit i of @touched that
- * host_memory_page() gave a pointer to it, the only way to write a frame,
- * so that the frames with a bit clear still read as zero.
+ * were not); bit i of @touched that host_memory_page() gave a pointer to
+ * it, the only way to write a frame, so that the frames with a bit clear
+ * still read as zero.  An arena is NULL until a pointer into it is
+ * handed out (host_memory_page(), host_memory_map_frames(),
+ * host_memory_allocated_frames()): until then none of its frames was
+ * read or written, and each reads as zero once mapped.  A 1G allocation
+ * that nothing reads (a memslot that only the MMU's tables point into)
+ * costs no mmap() and munmap() of 512 arenas.
  */
 struct host_frames {
 	u8 **arenas;
@@ -268,7 +274,7 @@ static void mark_allocated(struct host_frames *frames, u64 first, u64 nr)
 static int alloc_frames(struct host_memory *host, struct host_frames *frames,
 			u64 nr, u64 align, u64 *hpa)
 {
-	u64 first_pfn, skip, i;
+	u64 first_pfn, skip;
 	int r;
 
 	if (!nr || !align || (align & (align - 1)))
@@ -283,12 +289,6 @@ static int alloc_frames(struct host_memory *host, struct host_frames *frames,
 	r = reserve_frames(frames, frames->nr_pages + skip + nr);
 	if (r)
 		return r;
-	for (i = (frames->nr_pages + skip) >> HOST_ARENA_SHIFT;
-	     i << HOST_ARENA_SHIFT < frames->nr_pages + skip + nr; i++) {
-		r = map_arena(frames, i);
-		if (r)
-			return r;
-	}
 	mark_allocated(frames, frames->nr_pages + skip, nr);
 	frames->nr_pages += skip + nr;
 	frames->nr_allocated += nr;
@@ -337,7 +337,8 @@ static void *frames_page(struct host_frames *frames, u64 pfn)
 {
 	u64 i = pfn - frames->first_pfn;
 
-	if (!frame_is_allocated(frames, i))
+	if (!frame_is_allocated(frames, i) ||
+	    map_arena(frames, i >> HOST_ARENA_SHIFT))
 		return NULL;
 	frames->touched[i / BITS_PER_U64] |= BIT_ULL(i % BITS_PER_U64);
 	return host_arena_frame(frames->arenas, i);
@@ -377,6 +378,22 @@ u64 host_memory_frames(struct host_memory *host, u64 hpa, u8 **const **arenas,
 	*arenas = &frames->arenas;
 	*frame = i;
 	return frames->nr_pages - i;
+}
+
+int host_memory_map_frames(struct host_memory *host, u64 hpa, u64 nr)
+{
+	struct host_frames *frames = hpa_frames(host, hpa);
+	u64 i = (hpa >> PAGE_SHIFT) - frames->first_pfn, arena;
+	int r;
+
+	MMU_WARN_ON(!nr || i >= frames->nr_pages || nr > frames->nr_pages - i);
+	for (arena = i >> HOST_ARENA_SHIFT;
+	     arena <= (i + nr - 1) >> HOST_ARENA_SHIFT; arena++) {
+		r = map_arena(frames, arena);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /*
@@ -441,7 +458,8 @@ u64 host_memory_allocated_frames(struct host_memory *host, u64 hpa,
 	u64 i = (hpa >> PAGE_SHIFT) - frames->first_pfn;
 	u64 arena = i & ~(HOST_ARENA_PAGES - 1);
 
-	if (!frame_is_allocated(frames, i))
+	if (!frame_is_allocated(frames, i) ||
+	    map_arena(frames, i >> HOST_ARENA_SHIFT))
 		return 0;
 	*arenas = &frames->arenas;
 	*frame = i;

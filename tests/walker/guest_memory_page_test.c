@@ -118,6 +118,7 @@ Test(guest_memory_page, frame_only_asked_about_is_never_backed)
 	hpa = host_memory_alloc_pages(host, 2, 1);
 	cr_assert_neq(hpa, INVALID_HPA);
 	cr_assert(host_memory_frames(host, hpa, &arenas, &frame));
+	cr_assert_eq(host_memory_map_frames(host, hpa, 2), 0);
 	asked = host_arena_frame(*arenas, frame);
 	written = host_arena_frame(*arenas, frame + 1);
 

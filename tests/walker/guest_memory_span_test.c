@@ -238,3 +238,114 @@ Test(guest_memory_span, in_the_host_view_holds_the_allocated_frames_around)
 	guest_memory_destroy(&view);
 	span_env_destroy(&s);
 }
+
+/* Arenas of the lazy-mapping tests: a 2M-aligned range of them. */
+#define SPAN_LAZY_ARENAS 4
+#define SPAN_LAZY_GPA (1ULL << 38)
+
+/* Is the arena that holds @hpa mapped yet (its table's entry set)? */
+static bool arena_is_mapped(struct host_memory *host, u64 hpa)
+{
+	u8 **const *arenas;
+	u64 frame;
+
+	cr_assert(host_memory_frames(host, hpa, &arenas, &frame));
+	return (*arenas)[frame >> HOST_ARENA_SHIFT];
+}
+
+/* Does each word of the @nr pages of @span from its @first-th read 0? */
+static bool span_pages_read_zero(const struct guest_memory_span *span,
+				 u64 first, u64 nr)
+{
+	u64 bits = 0, i, w;
+
+	for (i = first; i < first + nr; i++) {
+		const u64 *page = guest_memory_span_nth_page(span, i);
+
+		for (w = 0; w < PAGE_SIZE / sizeof(u64); w++)
+			bits |= page[w];
+	}
+	return !bits;
+}
+
+/*
+ * Host frames are mapped only when a pointer into their arena is handed
+ * out, and read as zero then; a span taken before a write into it (as
+ * the walker keeps one) reads the write, in a guest's view and in the
+ * host view.
+ */
+Test(guest_memory_span, maps_an_arena_when_handed_out_and_reads_it_after_writes)
+{
+	const u64 nr = SPAN_LAZY_ARENAS * HOST_ARENA_PAGES;
+	const u64 last = SPAN_LAZY_GPA + (nr - 1) * PAGE_SIZE;
+	struct guest_memory_span span, host_span;
+	struct guest_memory view;
+	struct span_env s;
+	u64 hpa, i, val;
+
+	span_env_init(&s);
+	cr_assert_eq(guest_memory_init_host_view(&view, s.host), 0);
+	cr_assert_eq(guest_memory_back_contiguous(&s.mem, SPAN_LAZY_GPA,
+						  nr * PAGE_SIZE,
+						  HOST_ARENA_PAGES * PAGE_SIZE),
+		     0);
+	hpa = guest_memory_gpa_to_hpa(&s.mem, SPAN_LAZY_GPA);
+	for (i = 0; i < SPAN_LAZY_ARENAS; i++)
+		cr_assert_not(arena_is_mapped(
+			s.host, hpa + i * HOST_ARENA_PAGES * PAGE_SIZE));
+
+	/* The host view's span of a frame: its arena, mapped, all zero. */
+	cr_assert(guest_memory_find_span(&view, hpa, &host_span));
+	cr_assert_eq(host_span.nr_pages, HOST_ARENA_PAGES);
+	cr_assert(arena_is_mapped(s.host, hpa));
+	cr_assert_not(
+		arena_is_mapped(s.host, hpa + HOST_ARENA_PAGES * PAGE_SIZE));
+	cr_assert(span_pages_read_zero(&host_span, 0, HOST_ARENA_PAGES));
+
+	/* A guest's span of the last page: the range, every arena mapped. */
+	cr_assert(guest_memory_find_span(&s.mem, last, &span));
+	cr_assert_eq(span.gfn, gpa_to_gfn(SPAN_LAZY_GPA));
+	cr_assert_eq(span.nr_pages, nr);
+	for (i = 0; i < SPAN_LAZY_ARENAS; i++)
+		cr_assert(arena_is_mapped(s.host, hpa + i * HOST_ARENA_PAGES *
+								  PAGE_SIZE));
+	cr_assert(span_pages_read_zero(&span, 0, nr));
+
+	/* Writes after the spans were taken: both spans read them. */
+	cr_assert_eq(guest_memory_write(&s.mem, last, 8, 0x1234), 0);
+	cr_assert_eq(((const u64 *)guest_memory_span_page(&span, last))[0],
+		     0x1234);
+	*(u64 *)host_memory_page(s.host, hpa + PAGE_SIZE) = 0x5678;
+	cr_assert_eq(
+		((const u64 *)guest_memory_span_nth_page(&host_span, 1))[0],
+		0x5678);
+	cr_assert_eq(((const u64 *)guest_memory_span_nth_page(&span, 1))[0],
+		     0x5678);
+	cr_assert_eq(guest_memory_read(&s.mem, SPAN_LAZY_GPA + PAGE_SIZE, 8,
+				       &val),
+		     0);
+	cr_assert_eq(val, 0x5678);
+	cr_assert(span_pages_read_zero(&span, 2, nr - 3));
+	guest_memory_destroy(&view);
+	span_env_destroy(&s);
+}
+
+/*
+ * A frame written through host_memory_page() maps its arena alone: the
+ * frames of the other arenas of a 1G allocation map none.
+ */
+Test(guest_memory_span, page_handed_out_maps_its_arena_alone)
+{
+	const u64 nr = 1ULL << (30 - PAGE_SHIFT);
+	struct host_memory *host = host_memory_create();
+	u64 hpa, i;
+
+	cr_assert_not_null(host);
+	hpa = host_memory_alloc_pages(host, nr, nr);
+	cr_assert_neq(hpa, INVALID_HPA);
+	*(u64 *)host_memory_page(host, hpa + nr / 2 * PAGE_SIZE) = 1;
+	for (i = 0; i < nr; i += HOST_ARENA_PAGES)
+		cr_assert_eq(arena_is_mapped(host, hpa + i * PAGE_SIZE),
+			     i == nr / 2, "frame %llu", (unsigned long long)i);
+	host_memory_destroy(host);
+}
