@@ -628,5 +628,7 @@ void run_report_csv(FILE *out, struct run_sim *const *sims, unsigned int n,
 
 const char *run_page_size_name(enum run_page_size p);
 const char *run_mode_name(u8 level);
+/* The levels of @cfg's nested stage: 0 without one, 4 unless given. */
+u8 run_config_nested_levels(const struct run_config *cfg);
 
 #endif

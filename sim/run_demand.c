@@ -437,9 +437,7 @@ int run_demand_init(struct run_sim *s, unsigned int nr_procs, bool kernel,
 	}
 	d->enabled = true;
 	d->level = s->cfg.mode_level ?: PT64_ROOT_4LEVEL;
-	d->nested_level = s->cfg.nested != SIM_NESTED_NONE ?
-				  (s->cfg.nested_level ?: PT64_ROOT_4LEVEL) :
-				  0;
+	d->nested_level = run_config_nested_levels(&s->cfg);
 	d->ngpa_offset = d->nested_level ? NESTED_NGPA_OFFSET : 0;
 	if (d->level >= PT64_ROOT_4LEVEL) {
 		d->table_limit = LARGE_TABLE_LIMIT;

@@ -741,6 +741,13 @@ const char *run_mode_name(u8 level)
 	return "auto";
 }
 
+u8 run_config_nested_levels(const struct run_config *cfg)
+{
+	if (cfg->nested == SIM_NESTED_NONE)
+		return 0;
+	return cfg->nested_level ?: PT64_ROOT_4LEVEL;
+}
+
 void run_progress(struct run_sim *s, const char *name)
 {
 	u64 now;

@@ -619,8 +619,7 @@ void run_report_json(FILE *out, const struct run_sim *s,
 		cfg->input->model == RUN_INPUT_SCENARIO ?
 			"scenario" :
 			nested_name(cfg->nested));
-	json_u64(out, "nested_levels",
-		 cfg->nested ? (cfg->nested_level ?: 4) : 0, false);
+	json_u64(out, "nested_levels", run_config_nested_levels(cfg), false);
 	fprintf(out,
 		"\"mmu\": \"%s\", \"page_size\": \"%s\", \"nested_page_size\": \"%s\", ",
 		cfg->mmu ? cfg->mmu->name : "none",
