@@ -36,9 +36,12 @@ static void csv_per_kilo(FILE *out, u64 events, u64 instructions)
 }
 
 static const char *const csv_run_columns[] = {
-	"mmusim.version", "mmusim.commit",    "input.files",
-	"input.format",	  "config.mode",      "config.nested",
-	"config.mmu",	  "config.page_size", "config.seed",
+	"mmusim.version",	"mmusim.commit",
+	"input.files",		"input.format",
+	"config.mode",		"config.nested",
+	"config.nested_levels", "config.mmu",
+	"config.page_size",	"config.nested_page_size",
+	"config.seed",		"config.vcpus",
 };
 
 /* The counts, after the configuration; the order of csv_row(). */
@@ -122,9 +125,12 @@ static void csv_row(FILE *out, const struct run_sim *s,
 		 cfg->input->model == RUN_INPUT_SCENARIO ? "scenario" :
 							   nested[cfg->nested],
 		 false);
+	csv_u64(out, run_config_nested_levels(cfg));
 	csv_cell(out, cfg->mmu ? cfg->mmu->name : "none", false);
 	csv_cell(out, run_page_size_name(cfg->page_size), false);
+	csv_cell(out, run_page_size_name(cfg->nested_page_size), false);
 	csv_u64(out, cfg->seed);
+	csv_u64(out, s->nr_vcpus);
 	for (i = 0; caches_config_key(i); i++) {
 		caches_config_value(&cfg->caches, i, buf, sizeof(buf));
 		csv_cell(out, buf, false);

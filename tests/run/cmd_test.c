@@ -1199,6 +1199,33 @@ static char *csv_rows(const char *const *args, const char *text)
 	return rows;
 }
 
+/* A row says the nested stage's levels and page size and the vCPUs. */
+Test(run_command, a_csv_row_gives_the_nested_stage_and_the_vcpus)
+{
+	static const char *const args[] = { "--csv",
+					    "--no-timing",
+					    "--accesses=100",
+					    "--nested=ept",
+					    "--nested-levels=5",
+					    "--nested-page-size=2m",
+					    "--vcpus=2",
+					    NULL };
+	struct mmusim_cmd_result r;
+
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(
+		strstr(r.out,
+		       ",config.mode,config.nested,config.nested_levels,"
+		       "config.mmu,config.page_size,config.nested_page_size,"
+		       "config.seed,config.vcpus,config.tlb.l1d.entries,"),
+		"%s", r.out);
+	cr_assert_not_null(strstr(r.out, ",builtin,4level,ept,5,none,4k,2m,1,"
+					 "2,2048,"),
+			   "%s", r.out);
+	mmusim_cmd_result_free(&r);
+}
+
 /*
  * Three fetches and a load: 3 instructions.  The pages of 1000 and 2000
  * miss, each a #PF and a walk after the fix: 2 TLB misses and 4 walks,
