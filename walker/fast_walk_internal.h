@@ -503,6 +503,32 @@ fast_leaf_keep(const struct kvm_pagewalk *w, struct walk_leaf_cache *leaf,
 }
 
 /*
+ * Set in the nested access of a 2D walk's table walks without a record
+ * (path_memo_access()), which keep only their entries' values in their
+ * path memo (struct walk_path_memo): the walks with a record, which copy
+ * a memo's entries whole (path_memo_record()), take no such memo, as
+ * their access differs.  No check of an access reads it.
+ */
+#define WALK_PATH_MEMO_UNRECORDED BIT_ULL(63)
+static_assert(!(WALK_PATH_MEMO_UNRECORDED &
+		(PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK |
+		 PFERR_RSVD_MASK | PFERR_FETCH_MASK | PFERR_PK_MASK |
+		 PFERR_GUEST_FINAL_MASK | PFERR_GUEST_PAGE_MASK |
+		 PFERR_IMPLICIT_ACCESS)),
+	      "the unrecorded tag is no access bit");
+
+/*
+ * The nested access @access of a 2D walk's table walks, with a record
+ * when @record, as those walks pass it to stage_walk_fast(): what their
+ * path memos and kept leaves are keyed by.
+ */
+static __attribute__((always_inline)) inline u64
+path_memo_access(u64 access, const bool record)
+{
+	return record ? access : access | WALK_PATH_MEMO_UNRECORDED;
+}
+
+/*
  * Does the path memo @m hold the walk of @addr for @access by a stage of
  * @levels levels, whose root is still the one @m's walk started at: is
  * every entry @m read still in its place?
@@ -531,6 +557,7 @@ static __attribute__((always_inline)) inline void
 path_memo_record(const struct walk_path_memo *m, struct walk_entry *entries,
 		 const int levels)
 {
+	MMU_WARN_ON(m->access & WALK_PATH_MEMO_UNRECORDED);
 	/* The common case, a walk to a 4K leaf, has a constant size. */
 	if (likely(m->nr_entries == (unsigned int)levels))
 		memcpy(entries, m->entry, levels * sizeof(*entries));
@@ -576,7 +603,8 @@ path_memo_fill(struct walk_path_memo *m, u64 addr, u64 access,
  * in every format); or 0 when it gave up for another reason.  @acc is NULL
  * for a nested stage.  The caller checked the stage's table cache
  * (table_cache_check()).  @root_page is the host page of @w's root table
- * (stage_root_page()).  Rows 1 and up also fill their path memo.
+ * (stage_root_page()).  Rows 1 and up also fill their path memo (whole
+ * with a record, else only the entries' values).
  */
 static __attribute__((always_inline)) inline unsigned int
 stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
@@ -608,9 +636,16 @@ stage_walk_fast(struct kvm_pagewalk *w, const u64 *root_page, const int row,
 		pte = page[index];
 		if (path) {
 			path->ptep[levels - level] = &page[index];
-			fast_record(&path->entry[levels - level], level,
-				    table | (index * sizeof(u64)),
-				    table | (index * sizeof(u64)), pte);
+			/*
+			 * Without a record, only what path_memo_holds() reads:
+			 * such a walk's access is path_memo_access()'s.
+			 */
+			if (entries)
+				fast_record(&path->entry[levels - level], level,
+					    table | (index * sizeof(u64)),
+					    table | (index * sizeof(u64)), pte);
+			else
+				path->entry[levels - level].before = pte;
 		}
 		if (entries) {
 			fast_record(&entries[levels - level], level,

@@ -264,7 +264,10 @@ gva_walk_fast(struct kvm_pagewalk *w, u64 addr, const struct walk_access *acc,
 {
 	struct kvm_pagewalk *nested = w->nested;
 	u64 access = acc->pfec;
-	u64 table_access = nest ? nested_access(nested, access, true, 0) : 0;
+	u64 table_access =
+		nest ? path_memo_access(nested_access(nested, access, true, 0),
+					record) :
+		       0;
 	struct walk_entry *e = record ? rec->guest.entries : NULL;
 	struct walk_path *tw = record ? rec->table_walks : NULL;
 	u64 pte = w->root, ngpa = 0, gpa;

@@ -89,7 +89,10 @@ struct walk_entry {
  * pointers and as a walk records them (past the @nr_entries it read, a
  * pointer to a 0 that reads 0 and an entry whose value is 0), and what it
  * gave: the same entries at the same places, read for the same address
- * and access, give the same walk.
+ * and access, give the same walk.  A walk without a record keeps only
+ * each entry's value (@entry[i].before), and its @access has
+ * WALK_PATH_MEMO_UNRECORDED set (walker/fast_walk_internal.h), so that
+ * only a walk without a record takes it.
  */
 struct walk_path_memo {
 	u64 addr;
