@@ -284,7 +284,11 @@ entry_cache_like_page(const struct kvm_pagewalk *w, struct walk_table_cache *c,
 		return NULL;
 	page = table_cache_fill_past_span(w->mem, c, pte,
 					  pte & PT_BASE_ADDR_MASK);
-	if (likely(page))
+	/*
+	 * Kept with the span for @pte, like the key they were set for; an
+	 * empty span has none.
+	 */
+	if (likely(page) && !c->like_pages && c->span.nr_pages)
 		entry_cache_like_update(w, c, level);
 	return page;
 }

@@ -156,7 +156,10 @@ static const u64 *table_cache_keep(struct walk_table_cache *c, u64 key,
 /*
  * table_cache_fill() past @c's span: the page in guest memory's page
  * cache, which costs less than a search for a span, else from the span
- * around @table, which @c keeps from now on, else looked up.
+ * around @table, which @c keeps from now on, else looked up.  An
+ * entry_cache slot's like_base and like_pages go with its span: they
+ * stay with it for a @key like the slot's last, and are emptied for the
+ * caller to set again when the span changes.
  */
 __attribute__((noinline)) const u64 *
 table_cache_fill_past_span(const struct guest_memory *mem,
@@ -164,9 +167,10 @@ table_cache_fill_past_span(const struct guest_memory *mem,
 {
 	const u64 *page = guest_memory_cached_page(mem, table);
 
-	/* An entry_cache slot's caller sets them again for its format. */
+	if (page)
+		return table_cache_keep(c, key, page);
 	c->like_pages = 0;
-	if (!page && guest_memory_find_span(mem, table, &c->span))
+	if (guest_memory_find_span(mem, table, &c->span))
 		page = guest_memory_span_page(&c->span, table);
 	if (!page)
 		page = guest_memory_page(mem, table);
