@@ -55,6 +55,8 @@ static_assert(sizeof(union kvm_mmu_page_role) == sizeof(u32),
  */
 struct kvm_mmu_page {
 	union kvm_mmu_page_role role;
+	/* shadow_mmu: the hash of (gfn, role) that files it in the page hash. */
+	u32 hash_key;
 	u64 gfn;
 	u64 hpa;
 	u64 *spt;

@@ -164,15 +164,55 @@ u64 shadow_make_spte(struct mmu_context *mmu, struct kvm_mmu_page *sp,
 
 /* Pages: the hash, the active list, accounting. */
 
-/* The role word without role.invalid, which zapping sets. */
-static unsigned int shadow_page_hash(u64 gfn, union kvm_mmu_page_role role)
+/*
+ * The hash of (@gfn, @role) without role.invalid, which zapping sets;
+ * kept in the page (sp->hash_key), where a doubling and a removal take
+ * its bucket from.
+ */
+static u32 shadow_page_hash(u64 gfn, union kvm_mmu_page_role role)
 {
 	u64 key[2];
 
 	role.invalid = 0;
 	key[0] = gfn;
 	key[1] = role.word;
-	return XXH64(key, sizeof(key), 0) & (KVM_NUM_MMU_PAGES - 1);
+	return (u32)XXH64(key, sizeof(key), 0);
+}
+
+/* The chain of @hash_key's bucket; NULL before the first page. */
+static struct kvm_mmu_page **page_hash_bucket(struct shadow_mmu *s,
+					      u32 hash_key)
+{
+	if (!s->page_hash)
+		return NULL;
+	return &s->page_hash[hash_key & GENMASK(s->page_hash_shift - 1, 0)];
+}
+
+/* Buckets for one page more: the hash doubled when it would be fuller. */
+static int page_hash_reserve(struct shadow_mmu *s)
+{
+	unsigned int nr = s->page_hash ? 1U << s->page_hash_shift : 0;
+	unsigned int shift, i, b;
+	struct kvm_mmu_page **buckets, *sp, *next;
+
+	if (s->nr_hashed_pages < nr || nr == KVM_NUM_MMU_PAGES)
+		return 0;
+	shift = nr ? s->page_hash_shift + 1 : SHADOW_PAGE_HASH_MIN_SHIFT;
+	buckets = calloc(1U << shift, sizeof(*buckets));
+	if (!buckets)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		for (sp = s->page_hash[i]; sp; sp = next) {
+			next = sp->hash_next;
+			b = sp->hash_key & GENMASK(shift - 1, 0);
+			sp->hash_next = buckets[b];
+			buckets[b] = sp;
+		}
+	}
+	free(s->page_hash);
+	s->page_hash = buckets;
+	s->page_hash_shift = shift;
+	return 0;
 }
 
 static void active_list_add(struct mmu_context *mmu, struct kvm_mmu_page *sp)
@@ -198,14 +238,17 @@ static void active_list_del(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 
 static void hash_del(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 {
+	/* Not NULL: the hash was allocated before its first page. */
 	struct kvm_mmu_page **link =
-		&mmu->shadow->page_hash[shadow_page_hash(sp->gfn, sp->role)];
+		page_hash_bucket(mmu->shadow, sp->hash_key);
 
 	while (*link && *link != sp)
 		link = &(*link)->hash_next;
 	MMU_WARN_ON(!*link);
-	if (*link)
+	if (*link) {
 		*link = sp->hash_next;
+		mmu->shadow->nr_hashed_pages--;
+	}
 }
 
 /*
@@ -236,9 +279,11 @@ static void unaccount_shadowed(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 static struct kvm_mmu_page *shadow_alloc_page(struct mmu_context *mmu, u64 gfn,
 					      union kvm_mmu_page_role role)
 {
-	struct kvm_mmu_page *sp = mmu_alloc_page(mmu, role, gfn);
-	unsigned int bucket = shadow_page_hash(gfn, role);
+	struct kvm_mmu_page *sp, **bucket;
 
+	if (page_hash_reserve(mmu->shadow))
+		return NULL;
+	sp = mmu_alloc_page(mmu, role, gfn);
 	if (!sp)
 		return NULL;
 	if (shadow_sp_has_gptes(sp) &&
@@ -248,8 +293,11 @@ static struct kvm_mmu_page *shadow_alloc_page(struct mmu_context *mmu, u64 gfn,
 	}
 	/* Newest first: KVM's active_mmu_pages is a FIFO from the head. */
 	active_list_add(mmu, sp);
-	sp->hash_next = mmu->shadow->page_hash[bucket];
-	mmu->shadow->page_hash[bucket] = sp;
+	sp->hash_key = shadow_page_hash(gfn, role);
+	bucket = page_hash_bucket(mmu->shadow, sp->hash_key);
+	sp->hash_next = *bucket;
+	*bucket = sp;
+	mmu->shadow->nr_hashed_pages++;
 	if (shadow_sp_has_gptes(sp))
 		account_shadowed(mmu, sp);
 	return sp;
@@ -266,7 +314,7 @@ static struct kvm_mmu_page *shadow_find_page(struct mmu_context *mmu, u64 gfn,
 					     union kvm_mmu_page_role role)
 {
 	struct shadow_ptr_list *list = shadow_gfn_pages(mmu, gfn);
-	struct kvm_mmu_page *sp;
+	struct kvm_mmu_page **bucket, *sp;
 	unsigned int i;
 	int r;
 
@@ -277,8 +325,8 @@ static struct kvm_mmu_page *shadow_find_page(struct mmu_context *mmu, u64 gfn,
 			shadow_mmu_prepare_zap_page(mmu, sp);
 	}
 
-	for (sp = mmu->shadow->page_hash[shadow_page_hash(gfn, role)]; sp;
-	     sp = sp->hash_next) {
+	bucket = page_hash_bucket(mmu->shadow, shadow_page_hash(gfn, role));
+	for (sp = bucket ? *bucket : NULL; sp; sp = sp->hash_next) {
 		if (shadow_sp_is_obsolete(mmu, sp) || sp->gfn != gfn ||
 		    sp->role.word != role.word)
 			continue;
@@ -783,6 +831,7 @@ void shadow_mmu_destroy(struct mmu_context *mmu)
 	}
 	shadow_ptr_map_destroy(&s->rmap);
 	shadow_ptr_map_destroy(&s->gfn_pages);
+	free(s->page_hash);
 	free(s);
 	mmu->shadow = NULL;
 }

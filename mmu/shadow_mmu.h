@@ -15,6 +15,10 @@
 
 /* A map's first buckets; it doubles them past one list a bucket. */
 #define SHADOW_PTR_MAP_MIN_SHIFT 6
+/* The page hash's first buckets; it doubles them up to KVM's. */
+#define SHADOW_PAGE_HASH_MIN_SHIFT 6
+static_assert(SHADOW_PAGE_HASH_MIN_SHIFT <= KVM_MMU_HASH_SHIFT,
+	      "the page hash starts no larger than KVM's");
 
 /*
  * Pointers filed under a u64 key, as KVM's rmap heads (struct
@@ -74,7 +78,15 @@ struct shadow_ptr_map {
  * gets from a page hash keyed by gfn alone; @page_hash is keyed by gfn
  * and role.  Both are here, not in struct mmu_context, so that an MMU
  * that never shadows (tdp_mmu without an L2) neither allocates nor clears
- * the 32 KB of @page_hash.
+ * them.
+ *
+ * @page_hash has 2^@page_hash_shift buckets, allocated with the first
+ * page and doubled when there would be more pages hashed
+ * (@nr_hashed_pages) than buckets, up to KVM's KVM_NUM_MMU_PAGES: a small
+ * VM's hash stays small (zeroing KVM's 32 KB with every shadow MMU was
+ * 29 % of fuzz_mmu's shadow_mmu_alloc_root()), a large one's chains as
+ * short as KVM's.  A (gfn, role) has at most one valid page, so the order
+ * of a chain, which a doubling changes, is not seen.
  *
  * @root is the shadow MMU's current root (KVM's root_mmu.root or
  * guest_mmu.root).  It is also mmu_context.root while shadow_mmu's root
@@ -101,7 +113,9 @@ struct shadow_ptr_map {
 struct shadow_mmu {
 	struct shadow_ptr_map rmap;
 	struct shadow_ptr_map gfn_pages;
-	struct kvm_mmu_page *page_hash[KVM_NUM_MMU_PAGES];
+	struct kvm_mmu_page **page_hash;
+	unsigned int page_hash_shift;
+	unsigned int nr_hashed_pages;
 	struct kvm_mmu_root root;
 	struct spte_masks masks;
 	struct kvm_mmu_page *invalid_list;
