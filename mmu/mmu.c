@@ -201,6 +201,13 @@ static u64 spt_hash(u64 key, u64 nr)
 	return hash_64(key, __builtin_ctzll(nr));
 }
 
+/*
+ * sp_by_spt's first size, doubled as it fills: a small VM's table stays
+ * small (1,024 slots, zeroed with every MMU's first page, were most of
+ * what fuzz_mmu's inputs spent in it).
+ */
+#define SP_BY_SPT_MIN 64ULL
+
 /* Open addressing with deletion by backward shift; at most half full. */
 static int sp_by_spt_insert(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 {
@@ -209,7 +216,7 @@ static int sp_by_spt_insert(struct mmu_context *mmu, struct kvm_mmu_page *sp)
 	if ((mmu->sp_by_spt_used + 1) * 2 > mmu->sp_by_spt_size) {
 		u64 old_size = mmu->sp_by_spt_size, j;
 		struct kvm_mmu_page **old = mmu->sp_by_spt;
-		u64 size = old_size ? old_size * 2 : 1024;
+		u64 size = old_size ? old_size * 2 : SP_BY_SPT_MIN;
 
 		mmu->sp_by_spt = calloc(size, sizeof(*old));
 		if (!mmu->sp_by_spt) {
