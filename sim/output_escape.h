@@ -21,5 +21,10 @@ void json_put_string(FILE *out, const char *s);
 void csv_put_cell(FILE *out, const char *s);
 /* @s as a quoted CSV cell, whatever it holds. */
 void csv_put_quoted_cell(FILE *out, const char *s);
+/*
+ * The @n strings @parts, separated by spaces, as one CSV cell, quoted
+ * as csv_put_cell() quotes their concatenation.
+ */
+void csv_put_joined_cell(FILE *out, const char *const *parts, int n);
 
 #endif

@@ -101,20 +101,15 @@ static void csv_row(FILE *out, const struct run_sim *s,
 	static const char *const nested[] = { "none", "ept", "npt" };
 	const struct run_config *cfg = &s->cfg;
 	const struct run_stats *st = &s->st;
-	char buf[CACHES_VALUE_MAX], joined[1024];
+	char buf[CACHES_VALUE_MAX];
 	u64 psc_hits = 0, stlb_misses;
 	struct caches_cycles cycles;
-	size_t used = 0;
 	unsigned int i;
-	int f;
 
-	joined[0] = '\0';
-	for (f = 0; f < nr_files && used < sizeof(joined); f++)
-		used += snprintf(joined + used, sizeof(joined) - used, "%s%s",
-				 f ? " " : "", files[f]);
 	csv_cell(out, mmusim_version(), true);
 	csv_cell(out, mmusim_commit(), false);
-	csv_cell(out, joined, false);
+	fputc(',', out);
+	csv_put_joined_cell(out, files, nr_files);
 	csv_cell(out, cfg->input->name, false);
 	csv_cell(out,
 		 cfg->input->model == RUN_INPUT_SCENARIO ?

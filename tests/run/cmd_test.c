@@ -1227,6 +1227,53 @@ Test(run_command, a_csv_row_gives_the_nested_stage_and_the_vcpus)
 }
 
 /*
+ * input.files names every trace, however long the list: 24 files of
+ * 60-byte paths (a cell of 1,463 bytes), one with a comma, so quoted.
+ */
+Test(run_command, a_csv_row_names_every_trace_file)
+{
+	enum { NR_FILES = 24 };
+	char dir[] = "/tmp/mmusim-csv-XXXXXX", *paths[NR_FILES], *want, *p;
+	const char *args[NR_FILES + 3] = { "--csv", "--no-timing" };
+	struct mmusim_cmd_result r;
+	size_t len = 0;
+	FILE *f;
+	int i;
+
+	cr_assert_not_null(mkdtemp(dir));
+	for (i = 0; i < NR_FILES; i++) {
+		paths[i] = malloc(128);
+		cr_assert_not_null(paths[i]);
+		snprintf(paths[i], 128, "%s/%s-%02d.lackey%-20s", dir,
+			 i == 7 ? "a,b" : "abc", i, "");
+		f = fopen(paths[i], "w");
+		cr_assert_not_null(f);
+		cr_assert_geq(fputs(" L 1000,8\n", f), 0);
+		cr_assert_eq(fclose(f), 0);
+		args[2 + i] = paths[i];
+		len += strlen(paths[i]) + 1;
+	}
+	cr_assert_gt(len, 1024);
+	/* ,"NAME NAME ...", and the NUL: len counts a byte per name. */
+	want = calloc(1, len + 4);
+	cr_assert_not_null(want);
+	p = want + sprintf(want, ",\"");
+	for (i = 0; i < NR_FILES; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", paths[i]);
+	strcpy(p, "\",");
+	run_input(args, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, want), "%s", r.out);
+	mmusim_cmd_result_free(&r);
+	for (i = 0; i < NR_FILES; i++) {
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	free(want);
+	rmdir(dir);
+}
+
+/*
  * Three fetches and a load: 3 instructions.  The pages of 1000 and 2000
  * miss, each a #PF and a walk after the fix: 2 TLB misses and 4 walks,
  * 666.6667 and 1333.3333 per 1000 instructions; no STLB, 0 misses there.
