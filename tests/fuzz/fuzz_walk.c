@@ -100,6 +100,8 @@ static void race_hook(struct guest_memory *mem, u64 gpa, void *opaque)
 	if (guest_memory_read(mem, gpa, 4, &v))
 		return;
 	guest_memory_write(mem, gpa, 4, v ^ BIT_ULL(f->h.race_bit & 31));
+	f->raced = true;
+	f->raced_gpa = gpa;
 }
 
 static bool load_pdptrs(struct walk_fuzz *f)
@@ -128,6 +130,7 @@ static bool load_pdptrs(struct walk_fuzz *f)
 static void arm_race(struct walk_fuzz *f)
 {
 	f->nr_cmpxchg = 0;
+	f->raced = false;
 	if (f->h.race & WF_RACE_CMPXCHG_MASK) {
 		f->mem.cmpxchg_hook = race_hook;
 		f->mem.cmpxchg_hook_opaque = f;

@@ -71,6 +71,9 @@ struct walk_fuzz {
 	struct kvm_pagewalk gw_unwalked, nw_unwalked;
 	u64 *snapshot;
 	unsigned int nr_cmpxchg;
+	/* The entry race_hook flipped a bit of in the last walk, if any. */
+	bool raced;
+	u64 raced_gpa;
 
 	/* The walk being checked, for failure messages. */
 	const char *what;

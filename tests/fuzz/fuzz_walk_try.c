@@ -188,9 +188,38 @@ void check_same_walk(struct walk_fuzz *f, const char *what, int ra,
 }
 
 /*
+ * Does @rec hold the entry race_hook flipped with a value it no longer
+ * has?  A lost race inside a nested walk restarts that nested walk alone,
+ * as KVM's nested walker does: a table walk made before it read the
+ * entry as it was, and kept it.  The same walk again reads what the race
+ * wrote, and may rightly end otherwise.
+ */
+static bool race_left_stale_entry(struct walk_fuzz *f,
+				  const struct walk_record *rec)
+{
+	const struct walk_path *paths[WALK_MAX_LEVELS + 1];
+	int i, j;
+	u64 now;
+
+	if (!f->raced ||
+	    guest_memory_read(&f->mem, f->raced_gpa, sizeof(u32), &now))
+		return false;
+	for (i = 0; i < WALK_MAX_LEVELS; i++)
+		paths[i] = &rec->table_walks[i];
+	paths[WALK_MAX_LEVELS] = &rec->final_walk;
+	for (i = 0; i <= WALK_MAX_LEVELS; i++)
+		for (j = 0; j < paths[i]->nr_entries; j++)
+			if (paths[i]->entries[j].pte_gpa == f->raced_gpa &&
+			    (u32)paths[i]->entries[j].after != (u32)now)
+				return true;
+	return false;
+}
+
+/*
  * After a success, the same walk again: same answer, no restarts, and no
  * memory written, unless a guest entry shares a word with a nested one
- * (then A/D written in one format may change the other's meaning).
+ * (then A/D written in one format may change the other's meaning) or a
+ * race left the walk with an entry that has changed since it was read.
  */
 void check_repeat(struct walk_fuzz *f, const struct walk_record *first)
 {
@@ -201,7 +230,8 @@ void check_repeat(struct walk_fuzz *f, const struct walk_record *first)
 	int r;
 
 	collect_words(first, &guest_words, &nested_words);
-	if (ws_intersect(&guest_words, &nested_words))
+	if (ws_intersect(&guest_words, &nested_words) ||
+	    race_left_stale_entry(f, first))
 		return;
 	take_snapshot(f);
 	memset(&rec, 0, sizeof(rec));
